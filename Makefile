@@ -1,0 +1,132 @@
+# Beesting: one Makefile for the agent, the BPF programs, the tests and the
+# benchmarks.  Each module adds its own sources in <module>/<module>.mk.
+#
+#   make            build everything into $(BUILD)
+#   make deps       install the Debian packages the project needs
+#   make test       deps + build + every Criterion suite (+ VM matrix, fuzz)
+#   make bench      the main job: one INJECT x DETECT configuration -> results/
+#   make lint|fmt   clang-tidy + cppcheck / clang-format
+#   make V=1        show the commands
+
+BUILD ?= build
+V ?= 0
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)"
+endif
+
+CC := gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PROTOC_C ?= protoc-c
+ARCH := x86
+
+# -std=c11: NRI has fields named `linux`, a macro in GNU C mode.
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -I$(BUILD) -MMD -MP
+LDLIBS += -lbpf -lelf -lz -lprotobuf-c -lpthread
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -I. \
+	-Wall -Werror -Wno-unused-function
+
+all:
+
+# ---- modules add to these -------------------------------------------------
+LIB_SRCS :=      # linked into $(BUILD)/libbeesting.a
+BINS :=          # $(BUILD)/<name>, built by module rules
+TEST_SUITES :=   # $(BUILD)/tests/<name>, Criterion binaries run by make test
+PROTOS := $(wildcard nri/*.proto)
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+
+include $(sort $(wildcard */*.mk))
+
+# ---- generated: vmlinux.h, skeletons, protobuf-c --------------------------
+VMLINUX_H := $(BUILD)/vmlinux.h
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
+PB_SRCS := $(patsubst nri/%.proto,$(BUILD)/nri/%.pb-c.c,$(PROTOS))
+PB_HDRS := $(PB_SRCS:.c=.h)
+GENERATED := $(SKELS) $(PB_HDRS)
+
+$(VMLINUX_H):
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) $(wildcard bpf/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/nri/%.pb-c.c $(BUILD)/nri/%.pb-c.h &: nri/%.proto
+	$(call msg,PROTOC,$<)
+	$(Q)mkdir -p $(BUILD)
+	$(Q)$(PROTOC_C) --c_out=$(BUILD) $<
+
+# ---- the library -----------------------------------------------------------
+LIB := $(BUILD)/libbeesting.a
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) \
+	$(patsubst $(BUILD)/%.c,$(BUILD)/obj/gen/%.o,$(PB_SRCS))
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/%.c $(PB_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c | $(GENERATED)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+# ---- tests -----------------------------------------------------------------
+TEST_BINS := $(addprefix $(BUILD)/tests/,$(TEST_SUITES))
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) -lcriterion $(LDLIBS)
+
+all: $(LIB) $(addprefix $(BUILD)/,$(BINS)) $(TEST_BINS)
+
+# ---- top-level jobs --------------------------------------------------------
+DEB_PACKAGES := libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev \
+	libprotobuf-c-dev protobuf-c-compiler libcriterion-dev runc \
+	busybox-static libjansson-dev clang-tidy cppcheck clang-format \
+	libclang-rt-14-dev $(EXTRA_DEB_PACKAGES)
+
+deps:
+	$(Q)PACKAGES="$(sort $(DEB_PACKAGES))" ./tests/install-deps.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) ./tests/run-suites.sh $(TEST_BINS) $(EXTRA_TEST_CMDS)
+
+LINT_SRCS = $(filter-out %.bpf.c,$(LIB_SRCS) $(LINT_EXTRA))
+lint: | $(GENERATED)
+	$(Q)clang-tidy --quiet $(LINT_SRCS) -- $(CFLAGS) -MMD -MF /dev/null
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --suppress=missingIncludeSystem -I. -I$(BUILD) \
+		-D__x86_64__ $(LINT_SRCS)
+
+fmt:
+	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all deps test lint fmt clean
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

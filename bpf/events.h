@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR Apache-2.0) */
+/*
+ * The one header shared by every BPF program and user space: map keys,
+ * values and the ring-buffer event.  Kernel side includes vmlinux.h first,
+ * user side includes <linux/types.h>; both see the same layout.
+ */
+#ifndef BS_BPF_EVENTS_H
+#define BS_BPF_EVENTS_H
+
+#define BS_COMM_LEN 16
+#define BS_TOKEN_MAX 512       /* bytes of token content readscan can match */
+#define BS_PATTERN_LEN 16      /* bytes of a token readscan looks for */
+#define BS_MAX_TOKENS 65536    /* capacity of the token maps */
+
+/* Device numbers are in the kernel's s_dev encoding: major << 20 | minor. */
+struct bs_inode_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+struct bs_token_ref {
+	__u32 token_id; /* id in the user-space token store, never 0 */
+	__u32 flags;
+};
+
+/* How the token was reached. Stable: the alert JSON names these. */
+enum bs_method {
+	BS_M_UNKNOWN = 0,
+	BS_M_OPEN = 1,        /* open/openat/creat/file_open hook */
+	BS_M_OPENAT2 = 2,
+	BS_M_OPEN_BY_HANDLE = 3,
+	BS_M_READ = 4,        /* readscan: token bytes returned by a read */
+	BS_M_MMAP = 5,
+	BS_M_SENDFILE = 6,
+	BS_M_SPLICE = 7,
+	BS_M_COPY_FILE_RANGE = 8,
+	BS_M_IO_URING = 9,
+	BS_M_EXEC = 10,
+	BS_M_MAX,
+};
+
+/* Which attach point produced the event. Stable: the alert JSON names these. */
+enum bs_backend {
+	BS_BK_NONE = 0,
+	BS_BK_LSM = 1,
+	BS_BK_FENTRY = 2,
+	BS_BK_KPROBE = 3,
+	BS_BK_TRACEPOINT = 4,
+};
+
+#define BS_EVF_PARTIAL_SCAN (1u << 0) /* readscan looked at part of the read */
+#define BS_EVF_AGGREGATED (1u << 1)   /* count > 1: repeats folded together */
+
+struct bs_event {
+	__u64 ts_ns;      /* bpf_ktime_get_ns() at the access */
+	__u64 cgroup_id;  /* accessor's cgroup v2 id */
+	__u64 dev;        /* file reached (s_dev encoding), 0 for readscan hits */
+	__u64 ino;
+	__u32 token_id;
+	__u32 method;     /* enum bs_method */
+	__u32 backend;    /* enum bs_backend */
+	__u32 flags;      /* BS_EVF_* */
+	__u32 pid;        /* thread id */
+	__u32 tgid;       /* process id */
+	__u32 ppid;
+	__u32 uid;
+	__u32 count;      /* accesses folded into this event (>= 1) */
+	__u32 scanned;    /* readscan: bytes scanned of this read */
+	char comm[BS_COMM_LEN];
+};
+
+#endif

@@ -1,0 +1,1 @@
+LIB_SRCS += $(filter-out %_fuzz.c,$(wildcard nri/*.c))

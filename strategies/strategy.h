@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The two small vtables the agent core drives.
+ *
+ * Flow: NRI event -> inject ops (fill token store + adjustment builder)
+ *       -> core arms every token that has an inode via detect ops
+ *       -> detect ops deliver struct bs_event to the core's callback.
+ * All functions return 0 or a negative errno.
+ */
+#ifndef BS_STRATEGIES_STRATEGY_H
+#define BS_STRATEGIES_STRATEGY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nri/adjust.h"
+#include "nri/model.h"
+#include "strategies/token.h"
+
+#define BS_MAX_TOKEN_PATHS 16
+
+/* One --token PATH[=TEMPLATE] entry. */
+struct bs_token_spec {
+	char path[BS_PATH_LEN];
+	char template_name[32];     /* aws-access-key, k8s-sa-token, generic, file */
+	char content_file[BS_PATH_LEN]; /* template "file": user content */
+};
+
+struct bs_inject_config {
+	struct bs_token_spec tokens[BS_MAX_TOKEN_PATHS];
+	size_t n_tokens;
+	char state_dir[BS_PATH_LEN]; /* default /var/lib/beesting */
+	char hook_dir[BS_PATH_LEN];  /* default /opt/beesting/bin */
+	char hook_src[BS_PATH_LEN];  /* hook binary to install (ocihook) */
+	char report_sock[BS_PATH_LEN]; /* ocihook report socket, "" = off */
+	bool fail_closed;
+	const char *const *exclude_ns; /* NULL-terminated */
+	const char *const *allowed_prefixes; /* for annotation paths */
+};
+
+struct bs_inject_ctx {
+	const struct bs_inject_config *cfg;
+	struct bs_token_store *store;
+	void *priv;
+	/* counters, read by the agent's status line and the benchmarks */
+	uint64_t n_injected;
+	uint64_t n_failed;
+	uint64_t n_skipped;
+};
+
+struct bs_inject_ops {
+	const char *name; /* "bind", "ocihook", "none" */
+	int (*init)(struct bs_inject_ctx *ctx);
+	/* Plan tokens for a new container: add records to ctx->store and the
+	 * mounts/hooks to adj.  Fail-open is the caller's job. */
+	int (*create)(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
+		      const struct bs_container *ctr, struct bs_adjust *adj);
+	/* Container exists (pid known): learn inodes not known at create. */
+	int (*post_create)(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
+			   const struct bs_container *ctr);
+	int (*remove)(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
+		      const struct bs_container *ctr);
+	/* Agent (re)connected: rebuild records for these running containers and
+	 * clean up state of containers that are gone. */
+	int (*sync)(struct bs_inject_ctx *ctx, const struct bs_pod *pods,
+		    size_t n_pods, const struct bs_container *ctrs,
+		    size_t n_ctrs);
+	void (*fini)(struct bs_inject_ctx *ctx);
+};
+
+enum bs_attach {
+	BS_ATTACH_AUTO = 0,
+	BS_ATTACH_LSM,
+	BS_ATTACH_FENTRY,
+	BS_ATTACH_KPROBE,
+	BS_ATTACH_TRACEPOINT,
+};
+
+struct bs_event;
+typedef void (*bs_event_fn)(const struct bs_event *ev, void *arg);
+
+struct bs_detect_config {
+	enum bs_attach attach;
+	uint32_t agent_tgid;       /* filtered in the kernel */
+	uint64_t aggregate_ns;     /* fold repeats within this interval */
+	size_t max_tokens;
+	bs_event_fn on_event;
+	void *on_event_arg;
+};
+
+struct bs_detect_stats {
+	uint64_t events;           /* delivered to on_event */
+	uint64_t ringbuf_drops;    /* reserve failures counted in the kernel */
+	uint64_t aggregated;       /* accesses folded into earlier events */
+	uint64_t partial_scans;    /* readscan reads scanned only in part */
+	uint64_t map_full;         /* arm() failures because a map was full */
+};
+
+struct bs_detect_ctx {
+	const struct bs_detect_config *cfg;
+	enum bs_attach backend;    /* what start() actually attached */
+	const char *blind_spots;   /* human text: what this backend misses */
+	void *priv;
+};
+
+struct bs_detect_ops {
+	const char *name; /* "open", "readscan", "none" */
+	int (*start)(struct bs_detect_ctx *ctx);
+	int (*arm)(struct bs_detect_ctx *ctx, const struct bs_token *t);
+	int (*disarm)(struct bs_detect_ctx *ctx, const struct bs_token *t);
+	/* fd to poll for readability, or -1 */
+	int (*poll_fd)(struct bs_detect_ctx *ctx);
+	/* Deliver pending events; waits up to timeout_ms. Returns #events. */
+	int (*poll)(struct bs_detect_ctx *ctx, int timeout_ms);
+	void (*stats)(struct bs_detect_ctx *ctx, struct bs_detect_stats *out);
+	void (*stop)(struct bs_detect_ctx *ctx);
+};
+
+const struct bs_inject_ops *bs_inject_find(const char *name);
+const struct bs_detect_ops *bs_detect_find(const char *name);
+
+const char *bs_attach_name(enum bs_attach a);
+int bs_attach_parse(const char *s, enum bs_attach *out);
+
+#endif
