@@ -27,7 +27,7 @@ ARCH := x86
 # -std=c11: NRI has fields named `linux`, a macro in GNU C mode.
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -I$(BUILD) -MMD -MP
-LDLIBS += -lbpf -lelf -lz -lprotobuf-c -lpthread
+LDLIBS += -lbpf -lelf -lz -lprotobuf-c -ljansson -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -I. \
 	-Wall -Werror -Wno-unused-function
 
@@ -40,7 +40,7 @@ TEST_SUITES :=   # $(BUILD)/tests/<name>, Criterion binaries run by make test
 PROTOS := $(wildcard nri/*.proto)
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 
-include $(sort $(wildcard */*.mk))
+include $(sort $(wildcard */*.mk */*/*.mk))
 
 # ---- generated: vmlinux.h, skeletons, protobuf-c --------------------------
 VMLINUX_H := $(BUILD)/vmlinux.h
@@ -92,10 +92,10 @@ $(LIB): $(LIB_OBJS)
 # ---- tests -----------------------------------------------------------------
 TEST_BINS := $(addprefix $(BUILD)/tests/,$(TEST_SUITES))
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT_LIB) $(LIB)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) -lcriterion $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT_LIB) $(LIB) -lcriterion $(LDLIBS)
 
 all: $(LIB) $(addprefix $(BUILD)/,$(BINS)) $(TEST_BINS)
 
