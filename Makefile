@@ -40,10 +40,12 @@ TEST_SUITES :=   # $(BUILD)/tests/<name>, Criterion binaries run by make test
 PROTOS := $(wildcard nri/*.proto)
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 
+LIB := $(BUILD)/libbeesting.a
+VMLINUX_H := $(BUILD)/vmlinux.h
+
 include $(sort $(wildcard */*.mk */*/*.mk))
 
 # ---- generated: vmlinux.h, skeletons, protobuf-c --------------------------
-VMLINUX_H := $(BUILD)/vmlinux.h
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 PB_SRCS := $(patsubst nri/%.proto,$(BUILD)/nri/%.pb-c.c,$(PROTOS))
@@ -70,7 +72,6 @@ $(BUILD)/nri/%.pb-c.c $(BUILD)/nri/%.pb-c.h &: nri/%.proto
 	$(Q)$(PROTOC_C) --c_out=$(BUILD) $<
 
 # ---- the library -----------------------------------------------------------
-LIB := $(BUILD)/libbeesting.a
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS)) \
 	$(patsubst $(BUILD)/%.c,$(BUILD)/obj/gen/%.o,$(PB_SRCS))
 

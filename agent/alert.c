@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/alert.h"
+
+const char *bs_method_name(uint32_t method)
+{
+	static const char *const names[BS_M_MAX] = {
+		[BS_M_UNKNOWN] = "unknown",
+		[BS_M_OPEN] = "open",
+		[BS_M_OPENAT2] = "openat2",
+		[BS_M_OPEN_BY_HANDLE] = "open_by_handle",
+		[BS_M_READ] = "read",
+		[BS_M_MMAP] = "mmap",
+		[BS_M_SENDFILE] = "sendfile",
+		[BS_M_SPLICE] = "splice",
+		[BS_M_COPY_FILE_RANGE] = "copy_file_range",
+		[BS_M_IO_URING] = "io_uring",
+		[BS_M_EXEC] = "exec",
+	};
+
+	return method < BS_M_MAX && names[method] ? names[method] : "unknown";
+}
+
+const char *bs_backend_name(uint32_t backend)
+{
+	static const char *const names[] = { "none", "lsm", "fentry", "kprobe",
+					     "tracepoint" };
+
+	return backend < sizeof(names) / sizeof(names[0]) ? names[backend] :
+							     "unknown";
+}
+
+static void put(char *buf, size_t n, size_t *off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void put(char *buf, size_t n, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (*off >= n)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(buf + *off, n - *off, fmt, ap);
+	va_end(ap);
+	*off += w > 0 ? (size_t)w : 0;
+}
+
+void bs_json_str(char *buf, size_t n, size_t *off, const char *s)
+{
+	put(buf, n, off, "\"");
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		if (*p == '"' || *p == '\\')
+			put(buf, n, off, "\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			/* comm and names are bytes, not UTF-8: escape */
+			put(buf, n, off, "\\u%04x", *p);
+		else
+			put(buf, n, off, "%c", *p);
+	}
+	put(buf, n, off, "\"");
+}
+
+void bs_format_time(char *buf, size_t n, int64_t real_ns)
+{
+	time_t sec = (time_t)(real_ns / 1000000000);
+	struct tm tm;
+	char date[32];
+
+	gmtime_r(&sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, n, "%s.%09" PRId64 "Z", date, real_ns % 1000000000);
+}
+
+static void put_flags(char *buf, size_t n, size_t *off, uint32_t flags)
+{
+	const char *sep = "";
+
+	put(buf, n, off, "\"flags\":[");
+	if (flags & BS_EVF_PARTIAL_SCAN) {
+		put(buf, n, off, "%s\"partial_scan\"", sep);
+		sep = ",";
+	}
+	if (flags & BS_EVF_AGGREGATED)
+		put(buf, n, off, "%s\"aggregated\"", sep);
+	put(buf, n, off, "],");
+}
+
+static void put_field(char *buf, size_t n, size_t *off, const char *key,
+		      const char *val)
+{
+	put(buf, n, off, "\"%s\":", key);
+	if (val)
+		bs_json_str(buf, n, off, val);
+	else
+		put(buf, n, off, "null");
+}
+
+static void put_token(char *buf, size_t n, size_t *off,
+		      const struct bs_event *ev, const struct bs_token *t)
+{
+	put(buf, n, off, "\"token\":{\"id\":%u,", ev->token_id);
+	put_field(buf, n, off, "path", t ? t->path : NULL);
+	put(buf, n, off, ",");
+	put_field(buf, n, off, "container_id", t ? t->container_id : NULL);
+	put(buf, n, off, ",");
+	put_field(buf, n, off, "pod", t ? t->pod : NULL);
+	put(buf, n, off, ",");
+	put_field(buf, n, off, "namespace", t ? t->ns : NULL);
+	put(buf, n, off, ",");
+	put_field(buf, n, off, "container", t ? t->container : NULL);
+	put(buf, n, off, "},");
+}
+
+static void put_accessor(char *buf, size_t n, size_t *off,
+			 const struct bs_event *ev, const struct bs_ctr_info *a)
+{
+	char comm[BS_COMM_LEN + 1];
+
+	memcpy(comm, ev->comm, BS_COMM_LEN);
+	comm[BS_COMM_LEN] = 0;
+	put(buf, n, off,
+	    "\"accessor\":{\"pid\":%u,\"tgid\":%u,\"ppid\":%u,\"uid\":%u,",
+	    ev->pid, ev->tgid, ev->ppid, ev->uid);
+	put_field(buf, n, off, "comm", comm);
+	put(buf, n, off, ",\"cgroup_id\":%llu,", (unsigned long long)ev->cgroup_id);
+	put_field(buf, n, off, "container_id", a ? a->id : NULL);
+	put(buf, n, off, ",");
+	put_field(buf, n, off, "pod", a ? a->pod : NULL);
+	put(buf, n, off, ",");
+	put_field(buf, n, off, "namespace", a ? a->ns : NULL);
+	put(buf, n, off, ",");
+	put_field(buf, n, off, "container", a ? a->name : NULL);
+	put(buf, n, off, "},");
+}
+
+int bs_alert_format(char *buf, size_t n, const struct bs_alert_meta *m,
+		    const struct bs_event *ev, const struct bs_token *token,
+		    const struct bs_ctr_info *acc, int64_t now_mono_ns,
+		    int64_t now_real_ns)
+{
+	int64_t age = now_mono_ns - (int64_t)ev->ts_ns;
+	char when[48];
+	size_t off = 0;
+
+	if (age < 0)
+		age = 0;
+	bs_format_time(when, sizeof(when), now_real_ns - age);
+	put(buf, n, &off, "{\"type\":\"alert\",\"time\":\"%s\",", when);
+	put_field(buf, n, &off, "node", m->node);
+	put(buf, n, &off, ",");
+	put_field(buf, n, &off, "inject", m->inject);
+	put(buf, n, &off, ",");
+	put_field(buf, n, &off, "detect", m->detect);
+	put(buf, n, &off, ",\"backend\":\"%s\",\"method\":\"%s\",\"count\":%u,",
+	    bs_backend_name(ev->backend), bs_method_name(ev->method),
+	    ev->count ? ev->count : 1);
+	put_flags(buf, n, &off, ev->flags);
+	if (ev->flags & BS_EVF_PARTIAL_SCAN)
+		put(buf, n, &off, "\"scanned\":%u,", ev->scanned);
+	put_token(buf, n, &off, ev, token);
+	put_accessor(buf, n, &off, ev, acc);
+	put(buf, n, &off, "\"latency_us\":%lld}\n", (long long)(age / 1000));
+	if (off >= n)
+		return -ENOSPC;
+	return (int)off;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Alert formatter: one bs_event (+ what the agent knows about the token and
+ * the accessor's container) -> one JSON line.  The JSON shape is a public
+ * interface, documented in README.md; keep it stable.
+ */
+#ifndef BS_AGENT_ALERT_H
+#define BS_AGENT_ALERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/types.h>
+
+#include "agent/containers.h"
+#include "bpf/events.h"
+#include "strategies/token.h"
+
+struct bs_alert_meta {
+	const char *node;
+	const char *inject;
+	const char *detect;
+};
+
+const char *bs_method_name(uint32_t method);
+const char *bs_backend_name(uint32_t backend);
+
+/* Append s as a JSON string literal (with quotes) to buf at *off. */
+void bs_json_str(char *buf, size_t n, size_t *off, const char *s);
+
+/* Writes a NUL-terminated line ending in '\n' into buf.  token and acc may
+ * be NULL (token already removed; accessor not in a known container).
+ * now_mono_ns/now_real_ns convert the event's monotonic time to wall time.
+ * Returns the length, or -ENOSPC when buf is too small. */
+int bs_alert_format(char *buf, size_t n, const struct bs_alert_meta *m,
+		    const struct bs_event *ev, const struct bs_token *token,
+		    const struct bs_ctr_info *acc, int64_t now_mono_ns,
+		    int64_t now_real_ns);
+
+/* RFC 3339 UTC time with nanoseconds. */
+void bs_format_time(char *buf, size_t n, int64_t real_ns);
+
+#endif

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * beesting-hook: OCI createContainer hook that writes honeytokens into the
+ * container's filesystem.
+ *
+ *   beesting-hook --path /in/container --content-file /host/file [...]
+ *
+ * The runtime runs createContainer hooks inside the container's mount
+ * namespace after its mounts are set up and before pivot_root (runc: in
+ * prepareRootfs), with the state JSON on stdin.  The state's pid is then
+ * the pid in the container's pid namespace (1), useless from here, so the
+ * root is found from the bundle: <bundle>/config.json root.path, falling
+ * back to the cwd runc gives hooks (the rootfs).  Every component is opened
+ * with openat2(RESOLVE_NO_SYMLINKS) so links planted by the image are never
+ * followed.  The file is then made read-only for the workload by a
+ * read-only bind mount onto itself (mode 0444 as well, in case the mount is
+ * refused).
+ *
+ * Fail-open: every error is logged to stderr and the hook still exits 0, a
+ * token must never keep a container from starting.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <linux/mount.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "strategies/annotations.h"
+#include "strategies/inject_common.h"
+#include "strategies/token.h"
+
+#define STATE_MAX (64 * 1024)
+#define CONFIG_MAX (4 * 1024 * 1024)
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("beesting-hook: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Read all of fd, at most max bytes; NUL-terminated, NULL on error. */
+static char *slurp(int fd, size_t max, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1);
+
+	while (buf) {
+		ssize_t r;
+
+		if (n == cap) {
+			char *nb;
+
+			if (cap >= max)
+				goto fail;
+			cap = cap * 2 > max ? max : cap * 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb)
+				goto fail;
+			buf = nb;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (buf) {
+		buf[n] = '\0';
+		if (len)
+			*len = n;
+	}
+	return buf;
+fail:
+	free(buf);
+	return NULL;
+}
+
+/* Root directory of the container as seen from the hook. */
+static int open_root(void)
+{
+	char *state = slurp(STDIN_FILENO, STATE_MAX, NULL);
+	const char *bundle = NULL, *rpath = NULL;
+	char path[4096], *cfg = NULL;
+	json_t *js = NULL, *jc = NULL;
+	int fd = -1, cfd;
+
+	js = state ? json_loads(state, 0, NULL) : NULL;
+	if (js && !json_unpack(js, "{s:s}", "bundle", &bundle) &&
+	    (size_t)snprintf(path, sizeof(path), "%s/config.json", bundle) <
+		    sizeof(path)) {
+		cfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (cfd >= 0) {
+			cfg = slurp(cfd, CONFIG_MAX, NULL);
+			close(cfd);
+		}
+		jc = cfg ? json_loads(cfg, 0, NULL) : NULL;
+		if (jc && !json_unpack(jc, "{s:{s:s}}", "root", "path", &rpath)) {
+			if (rpath[0] == '/')
+				snprintf(path, sizeof(path), "%s", rpath);
+			else
+				snprintf(path, sizeof(path), "%s/%s", bundle,
+					 rpath);
+			fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		}
+	}
+	if (fd < 0) {
+		say("root not found from the state's bundle, using the cwd");
+		fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	json_decref(js);
+	json_decref(jc);
+	free(state);
+	free(cfg);
+	return fd;
+}
+
+/* Walk to the parent of path below rootfd, creating directories (0755) as
+ * needed, one component at a time without following symlinks.  *leaf
+ * points at the last component of path. */
+static int open_parent(int rootfd, const char *path, const char **leaf)
+{
+	char comp[256];
+	const char *p = path;
+	int cur = dup(rootfd);
+
+	while (cur >= 0) {
+		const char *c = p + 1;
+		size_t n = strcspn(c, "/");
+		int next;
+
+		if (c[n] == '\0') {
+			*leaf = c;
+			return cur;
+		}
+		if (n >= sizeof(comp)) {
+			close(cur);
+			return -ENAMETOOLONG;
+		}
+		memcpy(comp, c, n);
+		comp[n] = '\0';
+		next = bs_open_in_root(cur, comp, O_PATH | O_DIRECTORY, 0);
+		if (next == -ENOENT) {
+			if (mkdirat(cur, comp, 0755) && errno != EEXIST) {
+				next = -errno;
+			} else {
+				next = bs_open_in_root(cur, comp,
+						       O_PATH | O_DIRECTORY, 0);
+			}
+		}
+		close(cur);
+		if (next < 0)
+			return next;
+		cur = next;
+		p = c + n;
+	}
+	return -errno;
+}
+
+/* Read-only bind of the file onto itself, private to this mount ns. */
+static int make_readonly(int fd)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+			    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+	};
+	int tree, err = 0;
+
+	tree = (int)syscall(SYS_open_tree, fd, "",
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		return -errno;
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr,
+		    sizeof(attr)) ||
+	    syscall(SYS_move_mount, tree, "", fd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH))
+		err = -errno;
+	close(tree);
+	return err;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int plant(int rootfd, const char *path, const char *content_file)
+{
+	const char *leaf = NULL;
+	char *content;
+	size_t len = 0;
+	int cfd, dfd, fd, pfd, err;
+
+	if (!bs_path_normalized(path) || strlen(path) >= BS_PATH_LEN)
+		return -EINVAL;
+	cfd = open(content_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (cfd < 0)
+		return -errno;
+	content = slurp(cfd, BS_CONTENT_MAX, &len);
+	close(cfd);
+	if (!content)
+		return -EFBIG;
+	dfd = open_parent(rootfd, path, &leaf);
+	if (dfd < 0) {
+		free(content);
+		return dfd;
+	}
+	fd = bs_open_in_root(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL, 0444);
+	if (fd < 0) {
+		err = fd;
+		goto out;
+	}
+	err = write_all(fd, content, len);
+	if (!err && (fchmod(fd, 0444) || fsync(fd)))
+		err = -errno;
+	close(fd);
+	if (err) {
+		unlinkat(dfd, leaf, 0);
+		goto out;
+	}
+	pfd = bs_open_in_root(dfd, leaf, O_PATH, 0);
+	if (pfd >= 0) {
+		int e = make_readonly(pfd);
+
+		if (e)
+			say("%s: read-only bind refused (%s), relying on mode 0444",
+			    path, strerror(-e));
+		close(pfd);
+	}
+out:
+	close(dfd);
+	free(content);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL;
+	int rootfd, i;
+
+	rootfd = open_root();
+	if (rootfd < 0) {
+		say("cannot open the container root: %s", strerror(errno));
+		return 0;
+	}
+	for (i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--path")) {
+			path = argv[i + 1];
+		} else if (!strcmp(argv[i], "--content-file") && path) {
+			int err = plant(rootfd, path, argv[i + 1]);
+
+			if (err)
+				say("%s: token not planted: %s", path,
+				    strerror(-err));
+			path = NULL;
+		} else {
+			say("ignoring argument %s", argv[i]);
+		}
+	}
+	close(rootfd);
+	return 0;
+}

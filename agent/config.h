@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The agent's command line. */
+#ifndef BS_AGENT_CONFIG_H
+#define BS_AGENT_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agent/log.h"
+#include "strategies/strategy.h"
+
+#define BS_MAX_EXCLUDE_NS 32
+
+struct bs_agent_config {
+	char nri_socket[BS_PATH_LEN];
+	char plugin_idx[3];
+	char inject[16];
+	char detect[16];
+	enum bs_attach attach;
+	char events_path[BS_PATH_LEN]; /* "" = stdout */
+	char node[BS_NAME_LEN];
+	uint64_t aggregate_ms;
+	uint64_t stats_interval_ms;
+	enum bs_log_level log_level;
+	struct bs_inject_config inject_cfg;
+	/* storage behind inject_cfg.exclude_ns (NULL-terminated) */
+	char exclude_ns[BS_MAX_EXCLUDE_NS][BS_NAME_LEN];
+	const char *exclude_ptrs[BS_MAX_EXCLUDE_NS + 1];
+	bool exclude_set; /* user gave --exclude-namespace: drop the default */
+};
+
+/* Fill defaults, then apply argv.  Returns 0, 1 when --help was printed, or
+ * -EINVAL after printing what is wrong to stderr. */
+int bs_agent_config_parse(struct bs_agent_config *c, int argc, char **argv);
+
+/* Parse one --token PATH[=TEMPLATE] value into spec. -EINVAL when bad. */
+int bs_token_spec_parse(struct bs_token_spec *spec, const char *arg);
+
+#endif

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agent/containers.h"
+
+struct bs_containers {
+	pthread_mutex_t lock;
+	struct bs_ctr_info *v;
+	size_t n, cap;
+};
+
+struct bs_containers *bs_containers_new(void)
+{
+	struct bs_containers *cs = calloc(1, sizeof(*cs));
+
+	if (cs)
+		pthread_mutex_init(&cs->lock, NULL);
+	return cs;
+}
+
+void bs_containers_free(struct bs_containers *cs)
+{
+	if (!cs)
+		return;
+	pthread_mutex_destroy(&cs->lock);
+	free(cs->v);
+	free(cs);
+}
+
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+uint64_t bs_cgroup_id_of_pid(uint32_t pid)
+{
+	char path[64], line[4096], dir[4200];
+	struct stat st;
+	uint64_t id = 0;
+	FILE *f;
+
+	if (!pid)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		/* cgroup v2 line: "0::/path" */
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", line + 3);
+		if (stat(dir, &st) == 0)
+			id = st.st_ino;
+		break;
+	}
+	fclose(f);
+	return id;
+}
+
+static struct bs_ctr_info *find(struct bs_containers *cs, const char *id)
+{
+	for (size_t i = 0; i < cs->n; i++)
+		if (!strcmp(cs->v[i].id, id))
+			return &cs->v[i];
+	return NULL;
+}
+
+static struct bs_ctr_info *append(struct bs_containers *cs)
+{
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? cs->cap * 2 : 64;
+		struct bs_ctr_info *v = realloc(cs->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		cs->v = v;
+		cs->cap = cap;
+	}
+	memset(&cs->v[cs->n], 0, sizeof(cs->v[0]));
+	return &cs->v[cs->n++];
+}
+
+int bs_containers_put(struct bs_containers *cs, const struct bs_pod *pod,
+		      const struct bs_container *ctr)
+{
+	uint64_t cg = bs_cgroup_id_of_pid(ctr->pid);
+	struct bs_ctr_info *c;
+	int err = 0;
+
+	if (!ctr->id || !*ctr->id)
+		return -EINVAL;
+	pthread_mutex_lock(&cs->lock);
+	c = find(cs, ctr->id);
+	if (!c)
+		c = append(cs);
+	if (!c) {
+		err = -ENOMEM;
+		goto out;
+	}
+	copy(c->id, sizeof(c->id), ctr->id);
+	copy(c->pod_id, sizeof(c->pod_id), ctr->pod_id);
+	copy(c->name, sizeof(c->name), ctr->name);
+	if (pod) {
+		copy(c->pod, sizeof(c->pod), pod->name);
+		copy(c->ns, sizeof(c->ns), pod->ns);
+	}
+	if (cg)
+		c->cgroup_id = cg;
+out:
+	pthread_mutex_unlock(&cs->lock);
+	return err;
+}
+
+static void drop_at(struct bs_containers *cs, size_t i)
+{
+	cs->v[i] = cs->v[--cs->n];
+}
+
+void bs_containers_remove(struct bs_containers *cs, const char *id)
+{
+	pthread_mutex_lock(&cs->lock);
+	for (size_t i = 0; i < cs->n; i++)
+		if (!strcmp(cs->v[i].id, id)) {
+			drop_at(cs, i);
+			break;
+		}
+	pthread_mutex_unlock(&cs->lock);
+}
+
+static int listed(const char *id, const char *const *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(ids[i], id))
+			return 1;
+	return 0;
+}
+
+void bs_containers_retain(struct bs_containers *cs, const char *const *ids,
+			  size_t n)
+{
+	pthread_mutex_lock(&cs->lock);
+	for (size_t i = 0; i < cs->n;) {
+		if (listed(cs->v[i].id, ids, n))
+			i++;
+		else
+			drop_at(cs, i);
+	}
+	pthread_mutex_unlock(&cs->lock);
+}
+
+int bs_containers_by_cgroup(struct bs_containers *cs, uint64_t cgroup_id,
+			    struct bs_ctr_info *out)
+{
+	int err = -ENOENT;
+
+	if (!cgroup_id)
+		return -ENOENT;
+	pthread_mutex_lock(&cs->lock);
+	for (size_t i = 0; i < cs->n; i++)
+		if (cs->v[i].cgroup_id == cgroup_id) {
+			*out = cs->v[i];
+			err = 0;
+			break;
+		}
+	pthread_mutex_unlock(&cs->lock);
+	return err;
+}
+
+size_t bs_containers_count(struct bs_containers *cs)
+{
+	size_t n;
+
+	pthread_mutex_lock(&cs->lock);
+	n = cs->n;
+	pthread_mutex_unlock(&cs->lock);
+	return n;
+}

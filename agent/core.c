@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/clock.h"
+#include "agent/core.h"
+#include "agent/log.h"
+
+/* ---- output ---------------------------------------------------------- */
+
+void bs_core_emit(struct bs_core *c, const char *line)
+{
+	pthread_mutex_lock(&c->out_lock);
+	if (fputs(line, c->out) < 0 || fflush(c->out))
+		c->st.alert_write_errors++;
+	pthread_mutex_unlock(&c->out_lock);
+}
+
+static int64_t real_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void bs_core_emit_ready(struct bs_core *c)
+{
+	char line[2048];
+	size_t off;
+
+	snprintf(line, sizeof(line),
+		 "{\"type\":\"ready\",\"backend\":\"%s\",\"inject\":\"%s\","
+		 "\"detect\":\"%s\",\"blind_spots\":",
+		 bs_attach_name(c->dctx.backend), c->inj->name, c->det->name);
+	off = strlen(line);
+	bs_json_str(line, sizeof(line) - 3, &off,
+		    c->dctx.blind_spots ? c->dctx.blind_spots : "");
+	snprintf(line + off, sizeof(line) - off, "}\n");
+	bs_core_emit(c, line);
+}
+
+void bs_core_emit_stats(struct bs_core *c, const char *extra)
+{
+	struct bs_detect_stats ds = { 0 };
+	char line[1024], when[48];
+
+	if (c->detect_started)
+		c->det->stats(&c->dctx, &ds);
+	bs_format_time(when, sizeof(when), real_now_ns());
+	snprintf(line, sizeof(line),
+		 "{\"type\":\"stats\",\"time\":\"%s\",\"events\":%" PRIu64
+		 ",\"alerts\":%" PRIu64 ",\"ringbuf_drops\":%" PRIu64
+		 ",\"aggregated\":%" PRIu64 ",\"partial_scans\":%" PRIu64
+		 ",\"map_full\":%" PRIu64 ",\"arm_failed\":%" PRIu64
+		 ",\"tokens\":%zu,\"containers\":%zu,\"inject_failed\":%" PRIu64
+		 ",\"inject_skipped\":%" PRIu64 ",\"alert_write_errors\":%" PRIu64
+		 "%s%s}\n",
+		 when, ds.events, c->st.alerts, ds.ringbuf_drops, ds.aggregated,
+		 ds.partial_scans, ds.map_full, c->st.arm_failed,
+		 bs_token_store_count(c->store), bs_containers_count(c->ctrs),
+		 c->ictx.n_failed + c->st.inject_failed, c->ictx.n_skipped,
+		 c->st.alert_write_errors, extra && *extra ? "," : "",
+		 extra ? extra : "");
+	bs_core_emit(c, line);
+}
+
+/* ---- detection -> alerts --------------------------------------------- */
+
+void bs_core_on_event(const struct bs_event *ev, void *arg)
+{
+	struct bs_core *c = arg;
+	struct bs_token tok;
+	struct bs_ctr_info acc;
+	char line[4096];
+	int have_tok, have_acc, n;
+
+	have_tok = bs_token_store_get(c->store, ev->token_id, &tok) == 0;
+	have_acc = bs_containers_by_cgroup(c->ctrs, ev->cgroup_id, &acc) == 0;
+	n = bs_alert_format(line, sizeof(line), &c->meta, ev,
+			    have_tok ? &tok : NULL, have_acc ? &acc : NULL,
+			    bs_now_ns(), real_now_ns());
+	if (n < 0) {
+		c->st.alert_write_errors++;
+		return;
+	}
+	bs_core_emit(c, line);
+	c->st.alerts++;
+}
+
+/* ---- arming ---------------------------------------------------------- */
+
+struct id_list {
+	const char *container_id; /* NULL: every container */
+	uint32_t *ids;
+	size_t n, cap;
+	int want_armed;
+};
+
+static int collect(const struct bs_token *t, void *arg)
+{
+	struct id_list *l = arg;
+
+	if (l->container_id && strcmp(t->container_id, l->container_id))
+		return 0;
+	if (l->want_armed != t->armed)
+		return 0;
+	if (!l->want_armed && !t->have_inode)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		uint32_t *v = realloc(l->ids, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->ids = v;
+		l->cap = cap;
+	}
+	l->ids[l->n++] = t->id;
+	return 0;
+}
+
+/* Arm (want_armed=0) or disarm (want_armed=1) the tokens of one container
+ * (or all).  Failures are counted: an unarmed token is a lost alert. */
+static void set_armed(struct bs_core *c, const char *container_id, int arm)
+{
+	struct id_list l = { .container_id = container_id, .want_armed = !arm };
+	struct bs_token t;
+
+	if (bs_token_store_each(c->store, collect, &l))
+		bs_err("token store walk: out of memory");
+	for (size_t i = 0; i < l.n; i++) {
+		if (bs_token_store_get(c->store, l.ids[i], &t))
+			continue;
+		int err = arm ? c->det->arm(&c->dctx, &t) :
+				c->det->disarm(&c->dctx, &t);
+		if (err && arm) {
+			c->st.arm_failed++;
+			bs_err("arm token %u (%s in %s): %s", t.id, t.path,
+			       t.container_id, strerror(-err));
+			continue;
+		}
+		t.armed = arm;
+		t.armed_ns = arm ? bs_now_ns() : 0;
+		bs_token_store_update(c->store, &t);
+	}
+	free(l.ids);
+}
+
+/* ---- NRI handlers ---------------------------------------------------- */
+
+int bs_core_create(void *arg, const struct bs_pod *pod,
+		   const struct bs_container *ctr, struct bs_adjust *adj)
+{
+	struct bs_core *c = arg;
+	int err;
+
+	bs_containers_put(c->ctrs, pod, ctr);
+	err = c->inj->create(&c->ictx, pod, ctr, adj);
+	if (err && c->cfg->inject_cfg.fail_closed) {
+		bs_err("inject %s into %s failed: %s (fail-closed)",
+		       c->inj->name, ctr->id, strerror(-err));
+		return err;
+	}
+	if (err) {
+		/* fail-open: the container starts without our token */
+		c->st.inject_failed++;
+		bs_warn("inject %s into %s failed: %s (fail-open)",
+			c->inj->name, ctr->id, strerror(-err));
+		bs_adjust_reset(adj);
+		c->inj->remove(&c->ictx, pod, ctr);
+		return 0;
+	}
+	set_armed(c, ctr->id, 1);
+	return 0;
+}
+
+static void remove_container(struct bs_core *c, const struct bs_pod *pod,
+			     const struct bs_container *ctr)
+{
+	set_armed(c, ctr->id, 0);
+	c->inj->remove(&c->ictx, pod, ctr);
+	bs_containers_remove(c->ctrs, ctr->id);
+}
+
+int bs_core_event(void *arg, enum bs_nri_event ev, const struct bs_pod *pod,
+		  const struct bs_container *ctr)
+{
+	struct bs_core *c = arg;
+
+	if (!ctr || !ctr->id)
+		return 0;
+	switch (ev) {
+	case BS_EV_POST_CREATE_CONTAINER:
+		bs_containers_put(c->ctrs, pod, ctr);
+		if (c->inj->post_create)
+			c->inj->post_create(&c->ictx, pod, ctr);
+		set_armed(c, ctr->id, 1);
+		break;
+	case BS_EV_START_CONTAINER:
+	case BS_EV_POST_START_CONTAINER:
+		bs_containers_put(c->ctrs, pod, ctr);
+		break;
+	case BS_EV_REMOVE_CONTAINER:
+		remove_container(c, pod, ctr);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static const struct bs_pod *pod_of(const struct bs_pod *pods, size_t n,
+				   const char *id)
+{
+	for (size_t i = 0; id && i < n; i++)
+		if (pods[i].id && !strcmp(pods[i].id, id))
+			return &pods[i];
+	return NULL;
+}
+
+int bs_core_synchronize(void *arg, const struct bs_pod *pods, size_t n_pods,
+			const struct bs_container *ctrs, size_t n_ctrs)
+{
+	struct bs_core *c = arg;
+	const char **ids = calloc(n_ctrs + 1, sizeof(*ids));
+	int err;
+
+	if (!ids)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_ctrs; i++) {
+		ids[i] = ctrs[i].id ? ctrs[i].id : "";
+		bs_containers_put(c->ctrs, pod_of(pods, n_pods, ctrs[i].pod_id),
+				  &ctrs[i]);
+	}
+	bs_containers_retain(c->ctrs, ids, n_ctrs);
+	free(ids);
+	err = c->inj->sync(&c->ictx, pods, n_pods, ctrs, n_ctrs);
+	if (err)
+		bs_warn("inject %s: resync: %s", c->inj->name, strerror(-err));
+	set_armed(c, NULL, 1);
+	bs_info("synchronized: %zu pods, %zu containers, %zu tokens", n_pods,
+		n_ctrs, bs_token_store_count(c->store));
+	return 0;
+}
+
+/* ---- life cycle ------------------------------------------------------ */
+
+int bs_core_init(struct bs_core *c, const struct bs_agent_config *cfg,
+		 FILE *out)
+{
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	c->cfg = cfg;
+	c->out = out;
+	pthread_mutex_init(&c->out_lock, NULL);
+	c->meta = (struct bs_alert_meta){ cfg->node, cfg->inject, cfg->detect };
+	c->inj = bs_inject_find(cfg->inject);
+	c->det = bs_detect_find(cfg->detect);
+	if (!c->inj || !c->det)
+		return -EINVAL;
+	c->store = bs_token_store_new(BS_MAX_TOKENS);
+	c->ctrs = bs_containers_new();
+	if (!c->store || !c->ctrs)
+		return -ENOMEM;
+
+	c->dcfg = (struct bs_detect_config){
+		.attach = cfg->attach,
+		.agent_tgid = (uint32_t)getpid(),
+		.aggregate_ns = cfg->aggregate_ms * 1000000ull,
+		.max_tokens = BS_MAX_TOKENS,
+		.on_event = bs_core_on_event,
+		.on_event_arg = c,
+	};
+	c->dctx.cfg = &c->dcfg;
+	err = c->det->start(&c->dctx);
+	if (err) {
+		bs_err("detect %s: cannot start with --attach=%s: %s",
+		       c->det->name, bs_attach_name(cfg->attach), strerror(-err));
+		return err;
+	}
+	c->detect_started = 1;
+
+	c->ictx.cfg = &cfg->inject_cfg;
+	c->ictx.store = c->store;
+	err = c->inj->init(&c->ictx);
+	if (err) {
+		bs_err("inject %s: init failed: %s", c->inj->name,
+		       strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+void bs_core_fini(struct bs_core *c)
+{
+	if (c->inj && c->ictx.cfg && c->inj->fini)
+		c->inj->fini(&c->ictx);
+	if (c->detect_started)
+		c->det->stop(&c->dctx);
+	c->detect_started = 0;
+	bs_token_store_free(c->store);
+	bs_containers_free(c->ctrs);
+	c->store = NULL;
+	c->ctrs = NULL;
+	pthread_mutex_destroy(&c->out_lock);
+}
