@@ -211,6 +211,7 @@ static int write_all(int fd, const char *p, size_t len)
 static int plant(int rootfd, const char *path, const char *content_file)
 {
 	const char *leaf = NULL;
+	struct stat st;
 	char *content;
 	size_t len = 0;
 	int cfd, dfd, fd, pfd, err;
@@ -242,7 +243,13 @@ static int plant(int rootfd, const char *path, const char *content_file)
 		unlinkat(dfd, leaf, 0);
 		goto out;
 	}
+	/* Mount only onto the regular file we just wrote, never a link
+	 * swapped in meanwhile. */
 	pfd = bs_open_in_root(dfd, leaf, O_PATH, 0);
+	if (pfd >= 0 && (fstat(pfd, &st) || !S_ISREG(st.st_mode))) {
+		close(pfd);
+		pfd = -1;
+	}
 	if (pfd >= 0) {
 		int e = make_readonly(pfd);
 

@@ -61,6 +61,15 @@ size_t bs_token_store_count(struct bs_token_store *s);
 typedef int (*bs_token_fn)(const struct bs_token *t, void *arg);
 int bs_token_store_each(struct bs_token_store *s, bs_token_fn fn, void *arg);
 
+/* Remove every record of one container; returns how many were removed. */
+size_t bs_token_store_remove_container(struct bs_token_store *s,
+				       const char *container_id);
+/* Copy the ids of one container's records (up to max) into ids; returns
+ * how many records that container has (may exceed max). */
+size_t bs_token_store_list_container(struct bs_token_store *s,
+				     const char *container_id, uint32_t *ids,
+				     size_t max);
+
 /* user-space st_dev (glibc encoding) -> kernel s_dev encoding */
 uint64_t bs_dev_to_kernel(uint64_t st_dev);
 

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "agent/log.h"
+#include "strategies/detect_common.h"
+
+uint32_t bs_det_bk(enum bs_attach a)
+{
+	switch (a) {
+	case BS_ATTACH_LSM:
+		return BS_BK_LSM;
+	case BS_ATTACH_FENTRY:
+		return BS_BK_FENTRY;
+	case BS_ATTACH_KPROBE:
+		return BS_BK_KPROBE;
+	case BS_ATTACH_TRACEPOINT:
+		return BS_BK_TRACEPOINT;
+	default:
+		return BS_BK_NONE;
+	}
+}
+
+bool bs_det_lsm_enabled(void)
+{
+	char buf[512], *tok, *save = NULL;
+	FILE *f = fopen("/sys/kernel/security/lsm", "re");
+	size_t n;
+
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (tok = strtok_r(buf, ",\n", &save); tok;
+	     tok = strtok_r(NULL, ",\n", &save))
+		if (!strcmp(tok, "bpf"))
+			return true;
+	return false;
+}
+
+/* While probing, libbpf's load failures are expected: keep them at debug. */
+static int quiet_print(enum libbpf_print_level lvl, const char *fmt,
+		       va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	if (lvl == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	if (n && line[n - 1] == '\n')
+		line[n - 1] = '\0';
+	bs_debug("libbpf: %s", line);
+	return 0;
+}
+
+static const struct bs_det_backend_desc *
+find_desc(const struct bs_det_backend_desc *d, size_t n, enum bs_attach a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (d[i].attach == a)
+			return &d[i];
+	return NULL;
+}
+
+static void note_failure(char *why, size_t size, enum bs_attach a, int err)
+{
+	size_t len = strlen(why);
+
+	snprintf(why + len, size - len, "%s%s: %s", len ? ", " : "",
+		 bs_attach_name(a), strerror(-err));
+}
+
+int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
+		 const struct bs_det_backend_desc *descs, size_t n,
+		 bs_det_try_fn try_fn, bs_det_undo_fn undo_fn)
+{
+	static const enum bs_attach order[] = { BS_ATTACH_LSM,
+		BS_ATTACH_FENTRY, BS_ATTACH_KPROBE, BS_ATTACH_TRACEPOINT };
+	enum bs_attach want = ctx->cfg->attach;
+	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
+	char why[384] = "";
+	int err = -EOPNOTSUPP;
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		const struct bs_det_backend_desc *d;
+
+		if (want != BS_ATTACH_AUTO && want != order[i])
+			continue;
+		d = find_desc(descs, n, order[i]);
+		err = d ? try_fn(ctx, order[i]) : -EOPNOTSUPP;
+		if (!err) {
+			libbpf_set_print(old);
+			ctx->backend = order[i];
+			ctx->blind_spots = d->blind_spots;
+			bs_info("detect %s: backend %s%s%s%s; blind spots: %s",
+				strategy, bs_attach_name(order[i]),
+				why[0] ? " (not available: " : "", why,
+				why[0] ? ")" : "", d->blind_spots);
+			return 0;
+		}
+		undo_fn(ctx);
+		note_failure(why, sizeof(why), order[i], err);
+	}
+	libbpf_set_print(old);
+	bs_err("detect %s: no backend could start (%s)", strategy, why);
+	return err;
+}
+
+void bs_det_base_init(struct bs_det_base *b, const struct bs_detect_config *cfg)
+{
+	memset(b, 0, sizeof(*b));
+	b->cfg = cfg;
+	b->counters_fd = -1;
+	pthread_mutex_init(&b->lock, NULL);
+}
+
+int bs_det_attach(struct bs_det_base *b, struct bpf_program *p)
+{
+	struct bpf_link *l;
+
+	if (b->n_links >= BS_DET_MAX_LINKS)
+		return -E2BIG;
+	l = bpf_program__attach(p);
+	if (!l)
+		return -errno;
+	b->progs[b->n_links] = p;
+	b->links[b->n_links++] = l;
+	return 0;
+}
+
+int bs_det_pause(struct bs_detect_ctx *ctx, bool paused)
+{
+	struct bs_det_base *b = ctx->priv; /* first member of every priv */
+
+	if (!b || b->paused == paused)
+		return 0;
+	for (int i = 0; i < b->n_links; i++) {
+		if (paused) {
+			bpf_link__destroy(b->links[i]);
+			b->links[i] = NULL;
+			continue;
+		}
+		b->links[i] = bpf_program__attach(b->progs[i]);
+		if (!b->links[i])
+			return -errno;
+	}
+	b->paused = paused;
+	return 0;
+}
+
+static int on_sample(void *arg, void *data, size_t size)
+{
+	struct bs_det_base *b = arg;
+	struct bs_event ev;
+
+	if (size < sizeof(ev))
+		return 0; /* not ours: never trust a short record */
+	memcpy(&ev, data, sizeof(ev));
+	b->events++;
+	if (b->cfg->on_event)
+		b->cfg->on_event(&ev, b->cfg->on_event_arg);
+	return 0;
+}
+
+int bs_det_rb_open(struct bs_det_base *b, int rb_fd, int counters_fd)
+{
+	b->rb = ring_buffer__new(rb_fd, on_sample, b, NULL);
+	if (!b->rb)
+		return -errno;
+	b->counters_fd = counters_fd;
+	return 0;
+}
+
+int bs_det_poll(struct bs_det_base *b, int timeout_ms)
+{
+	int n;
+
+	if (!b->rb)
+		return -EINVAL;
+	n = ring_buffer__poll(b->rb, timeout_ms);
+	return n == -EINTR ? 0 : n;
+}
+
+int bs_det_poll_fd(struct bs_det_base *b)
+{
+	return b->rb ? ring_buffer__epoll_fd(b->rb) : -1;
+}
+
+static uint64_t counter_sum(int fd, uint32_t idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals, sum = 0;
+
+	if (fd < 0 || ncpu <= 0)
+		return 0;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (!bpf_map_lookup_elem(fd, &idx, vals))
+		for (int i = 0; i < ncpu; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+void bs_det_stats(struct bs_det_base *b, struct bs_detect_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->events = b->events;
+	out->map_full = b->map_full;
+	out->ringbuf_drops = counter_sum(b->counters_fd, BS_CNT_RB_DROPS);
+	out->aggregated = counter_sum(b->counters_fd, BS_CNT_AGGREGATED);
+	out->partial_scans = counter_sum(b->counters_fd, BS_CNT_PARTIAL);
+}
+
+void bs_det_base_close(struct bs_det_base *b)
+{
+	while (b->n_links > 0)
+		bpf_link__destroy(b->links[--b->n_links]); /* NULL-safe */
+	ring_buffer__free(b->rb);
+	b->rb = NULL;
+	b->counters_fd = -1;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Loader bits shared by the BPF detection strategies: backend order and
+ * fallback, ring buffer delivery, kernel counters, link bookkeeping.
+ */
+#ifndef BS_STRATEGIES_DETECT_COMMON_H
+#define BS_STRATEGIES_DETECT_COMMON_H
+
+#include <linux/types.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "bpf/events.h"
+#include "bpf/detect_shared.h"
+#include "strategies/strategy.h"
+
+struct bpf_link;
+struct bpf_program;
+struct ring_buffer;
+
+#define BS_DET_MAX_LINKS 8
+
+struct bs_det_base {
+	const struct bs_detect_config *cfg;
+	struct ring_buffer *rb;
+	int counters_fd;
+	struct bpf_link *links[BS_DET_MAX_LINKS];
+	struct bpf_program *progs[BS_DET_MAX_LINKS]; /* what links[] attach */
+	int n_links;
+	bool paused;
+	uint64_t events;
+	uint64_t map_full;
+	pthread_mutex_t lock; /* arm/disarm read-modify-write the maps */
+};
+
+/* Tries one backend: loads and attaches, filling the strategy's priv. */
+typedef int (*bs_det_try_fn)(struct bs_detect_ctx *ctx, enum bs_attach b);
+/* Undoes a failed or finished try. */
+typedef void (*bs_det_undo_fn)(struct bs_detect_ctx *ctx);
+
+struct bs_det_backend_desc {
+	enum bs_attach attach;
+	const char *blind_spots; /* NULL: backend unsupported by strategy */
+};
+
+/* Walks the backends cfg->attach allows (auto: lsm, fentry, kprobe,
+ * tracepoint) and keeps the first that loads and attaches.  Sets
+ * ctx->backend and ctx->blind_spots and logs the choice once. */
+int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
+		 const struct bs_det_backend_desc *descs, size_t n,
+		 bs_det_try_fn try_fn, bs_det_undo_fn undo_fn);
+
+/* enum bs_attach -> enum bs_backend (as written into events) */
+uint32_t bs_det_bk(enum bs_attach a);
+/* "bpf" listed in /sys/kernel/security/lsm */
+bool bs_det_lsm_enabled(void);
+
+void bs_det_base_init(struct bs_det_base *b, const struct bs_detect_config *cfg);
+int bs_det_attach(struct bs_det_base *b, struct bpf_program *p);
+int bs_det_rb_open(struct bs_det_base *b, int rb_fd, int counters_fd);
+int bs_det_poll(struct bs_det_base *b, int timeout_ms);
+int bs_det_poll_fd(struct bs_det_base *b);
+void bs_det_stats(struct bs_det_base *b, struct bs_detect_stats *out);
+/* Benchmarks: detach (paused) or re-attach every program while the maps
+ * stay loaded and armed.  ctx of "open"/"readscan"; no-op for "none". */
+int bs_det_pause(struct bs_detect_ctx *ctx, bool paused);
+/* Detaches and frees the ring buffer; the caller destroys its skeleton. */
+void bs_det_base_close(struct bs_det_base *b);
+
+#endif

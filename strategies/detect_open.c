@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: Apache-2.0
+/* "open" detection: armed (dev, ino) pairs in a BPF hash map, an event on
+ * every open (or fd-based access) of one.  Kernel side: bpf/detect_open.bpf.c */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "agent/log.h"
+#include "bpf/detect_open.skel.h"
+#include "strategies/detect_common.h"
+
+struct open_priv {
+	struct bs_det_base base;
+	struct detect_open_bpf *skel;
+};
+
+static const struct bs_det_backend_desc backends[] = {
+	{ BS_ATTACH_LSM, "fds opened before arming (or inherited) and used by "
+	  "read/sendfile/splice/copy_file_range; exec of the token" },
+	{ BS_ATTACH_FENTRY, "fds opened before arming (or inherited) and used "
+	  "by read/sendfile/splice/copy_file_range; exec of the token" },
+	{ BS_ATTACH_KPROBE, "fds opened before arming (or inherited) and used "
+	  "by read/sendfile/splice/copy_file_range; exec of the token" },
+	{ BS_ATTACH_TRACEPOINT, "reads of fds opened before arming (or "
+	  "inherited); ia32 syscalls; io_uring direct (fixed-file) opens; "
+	  "kernel-internal opens (exec, nfsd)" },
+};
+
+/* Which programs make up a backend; io_uring is best effort. */
+static void set_autoload(struct detect_open_bpf *s, enum bs_attach b)
+{
+	struct bpf_program *all[] = {
+		s->progs.bs_lsm_file_open, s->progs.bs_lsm_mmap_file,
+		s->progs.bs_fentry_file_open, s->progs.bs_fentry_mmap_file,
+		s->progs.bs_kprobe_file_open, s->progs.bs_kprobe_mmap_file,
+		s->progs.bs_tp_sys_exit, s->progs.bs_tp_io_uring,
+	};
+	size_t first = b == BS_ATTACH_LSM ? 0 : b == BS_ATTACH_FENTRY ? 2 :
+		       b == BS_ATTACH_KPROBE ? 4 : 6;
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		bpf_program__set_autoload(all[i], i == first || i == first + 1);
+}
+
+static void open_undo(struct bs_detect_ctx *ctx)
+{
+	struct open_priv *p = ctx->priv;
+
+	bs_det_base_close(&p->base);
+	detect_open_bpf__destroy(p->skel);
+	p->skel = NULL;
+}
+
+static int attach_all(struct open_priv *p, enum bs_attach b)
+{
+	struct detect_open_bpf *s = p->skel;
+	struct bpf_program *main_prog, *extra;
+	int err;
+
+	switch (b) {
+	case BS_ATTACH_LSM:
+		main_prog = s->progs.bs_lsm_file_open;
+		extra = s->progs.bs_lsm_mmap_file;
+		break;
+	case BS_ATTACH_FENTRY:
+		main_prog = s->progs.bs_fentry_file_open;
+		extra = s->progs.bs_fentry_mmap_file;
+		break;
+	case BS_ATTACH_KPROBE:
+		main_prog = s->progs.bs_kprobe_file_open;
+		extra = s->progs.bs_kprobe_mmap_file;
+		break;
+	default:
+		main_prog = s->progs.bs_tp_sys_exit;
+		extra = s->progs.bs_tp_io_uring;
+		break;
+	}
+	err = bs_det_attach(&p->base, main_prog);
+	if (err)
+		return err;
+	err = bs_det_attach(&p->base, extra);
+	if (err && b == BS_ATTACH_TRACEPOINT) {
+		bs_warn("detect open: io_uring tracepoint unavailable (%s): "
+			"io_uring opens are a blind spot", strerror(-err));
+		return 0;
+	}
+	return err;
+}
+
+static int open_try(struct bs_detect_ctx *ctx, enum bs_attach b)
+{
+	struct open_priv *p = ctx->priv;
+	int err;
+
+	if (b == BS_ATTACH_LSM && !bs_det_lsm_enabled())
+		return -EOPNOTSUPP;
+	p->skel = detect_open_bpf__open();
+	if (!p->skel)
+		return -errno;
+	p->skel->rodata->bs_agent_tgid = ctx->cfg->agent_tgid;
+	p->skel->rodata->bs_aggregate_ns = ctx->cfg->aggregate_ns;
+	p->skel->rodata->bs_backend = bs_det_bk(b);
+	set_autoload(p->skel, b);
+	err = detect_open_bpf__load(p->skel);
+	if (err)
+		return err;
+	err = attach_all(p, b);
+	if (err)
+		return err;
+	return bs_det_rb_open(&p->base, bpf_map__fd(p->skel->maps.bs_events),
+			      bpf_map__fd(p->skel->maps.bs_counters));
+}
+
+static int open_start(struct bs_detect_ctx *ctx)
+{
+	struct open_priv *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	bs_det_base_init(&p->base, ctx->cfg);
+	ctx->priv = p;
+	err = bs_det_start(ctx, "open", backends,
+			   sizeof(backends) / sizeof(backends[0]), open_try,
+			   open_undo);
+	if (err) {
+		free(p);
+		ctx->priv = NULL;
+	}
+	return err;
+}
+
+static int open_arm(struct bs_detect_ctx *ctx, const struct bs_token *t)
+{
+	struct open_priv *p = ctx->priv;
+	struct bs_inode_key k = { .dev = t->dev, .ino = t->ino };
+	struct bs_token_ref ref = { .token_id = t->id };
+	int err;
+
+	if (!p || !p->skel)
+		return -EINVAL;
+	if (!t->have_inode || !t->id)
+		return -EINVAL;
+	pthread_mutex_lock(&p->base.lock);
+	err = bpf_map_update_elem(bpf_map__fd(p->skel->maps.bs_inodes), &k,
+				  &ref, BPF_ANY);
+	if (err)
+		err = -errno;
+	if (err == -E2BIG || err == -ENOMEM) {
+		p->base.map_full++;
+		err = -ENOSPC;
+	}
+	pthread_mutex_unlock(&p->base.lock);
+	return err;
+}
+
+static int open_disarm(struct bs_detect_ctx *ctx, const struct bs_token *t)
+{
+	struct open_priv *p = ctx->priv;
+	struct bs_inode_key k = { .dev = t->dev, .ino = t->ino };
+	struct bs_token_ref ref;
+	int fd, err = 0;
+
+	if (!p || !p->skel)
+		return -EINVAL;
+	fd = bpf_map__fd(p->skel->maps.bs_inodes);
+	pthread_mutex_lock(&p->base.lock);
+	/* another token may have re-armed the same inode since: keep it */
+	if (bpf_map_lookup_elem(fd, &k, &ref) || ref.token_id != t->id)
+		err = -ENOENT;
+	else if (bpf_map_delete_elem(fd, &k))
+		err = -errno;
+	pthread_mutex_unlock(&p->base.lock);
+	return err;
+}
+
+static int open_poll_fd(struct bs_detect_ctx *ctx)
+{
+	struct open_priv *p = ctx->priv;
+
+	return p ? bs_det_poll_fd(&p->base) : -1;
+}
+
+static int open_poll(struct bs_detect_ctx *ctx, int timeout_ms)
+{
+	struct open_priv *p = ctx->priv;
+
+	return p ? bs_det_poll(&p->base, timeout_ms) : -EINVAL;
+}
+
+static void open_stats(struct bs_detect_ctx *ctx, struct bs_detect_stats *out)
+{
+	struct open_priv *p = ctx->priv;
+	struct bs_detect_stats zero = { 0 };
+
+	if (!p) {
+		*out = zero;
+		return;
+	}
+	bs_det_stats(&p->base, out);
+}
+
+static void open_stop(struct bs_detect_ctx *ctx)
+{
+	struct open_priv *p = ctx->priv;
+
+	if (!p)
+		return;
+	open_undo(ctx);
+	pthread_mutex_destroy(&p->base.lock);
+	free(p);
+	ctx->priv = NULL;
+}
+
+const struct bs_detect_ops bs_detect_open_ops = {
+	.name = "open",
+	.start = open_start,
+	.arm = open_arm,
+	.disarm = open_disarm,
+	.poll_fd = open_poll_fd,
+	.poll = open_poll,
+	.stats = open_stats,
+	.stop = open_stop,
+};

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * "readscan" detection: a token alerts when BS_PATTERN_LEN bytes of its
+ * content come back from a read, whatever path or fd was used.  How the
+ * kernel side keeps that cheap is explained in bpf/readscan.bpf.c.
+ *
+ * Pattern choice: templated tokens often share a header, so arm() takes
+ * the first 16-byte window of the content that no other armed token uses.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "agent/log.h"
+#include "bpf/readscan.skel.h"
+#include "strategies/detect_common.h"
+
+struct rs_priv {
+	struct bs_det_base base;
+	struct readscan_bpf *skel;
+};
+
+static const struct bs_det_backend_desc backends[] = {
+	{ BS_ATTACH_FENTRY, "mmap; sendfile/splice/copy_file_range (busybox cat "
+	  "uses sendfile); readv/preadv; io_uring reads; reads under 16 bytes "
+	  "or a token split across reads; bytes past 4096 of a read" },
+	{ BS_ATTACH_KPROBE, "mmap; sendfile/splice/copy_file_range (busybox cat "
+	  "uses sendfile); readv/preadv; io_uring reads; reads under 16 bytes "
+	  "or a token split across reads; bytes past 4096 of a read" },
+	{ BS_ATTACH_TRACEPOINT, "mmap; sendfile/splice/copy_file_range (busybox "
+	  "cat uses sendfile); io_uring reads; ia32 syscalls; reads under 16 "
+	  "bytes or a token split across reads/iovecs; bytes past 4096 of a "
+	  "read or past the first iovec" },
+};
+
+static void rs_undo(struct bs_detect_ctx *ctx)
+{
+	struct rs_priv *p = ctx->priv;
+
+	bs_det_base_close(&p->base);
+	readscan_bpf__destroy(p->skel);
+	p->skel = NULL;
+}
+
+static int rs_attach(struct rs_priv *p, enum bs_attach b)
+{
+	struct readscan_bpf *s = p->skel;
+	int err;
+
+	if (b == BS_ATTACH_FENTRY)
+		return bs_det_attach(&p->base, s->progs.bs_fexit_vfs_read);
+	if (b == BS_ATTACH_TRACEPOINT)
+		return bs_det_attach(&p->base, s->progs.bs_tp_sys_exit);
+	err = bs_det_attach(&p->base, s->progs.bs_kprobe_vfs_read);
+	return err ? err : bs_det_attach(&p->base,
+					 s->progs.bs_kretprobe_vfs_read);
+}
+
+static int rs_try(struct bs_detect_ctx *ctx, enum bs_attach b)
+{
+	struct rs_priv *p = ctx->priv;
+	struct readscan_bpf *s;
+	int err;
+
+	s = p->skel = readscan_bpf__open();
+	if (!s)
+		return -errno;
+	s->rodata->bs_agent_tgid = ctx->cfg->agent_tgid;
+	s->rodata->bs_aggregate_ns = ctx->cfg->aggregate_ns;
+	s->rodata->bs_backend = bs_det_bk(b);
+	bpf_program__set_autoload(s->progs.bs_fexit_vfs_read,
+				  b == BS_ATTACH_FENTRY);
+	bpf_program__set_autoload(s->progs.bs_kprobe_vfs_read,
+				  b == BS_ATTACH_KPROBE);
+	bpf_program__set_autoload(s->progs.bs_kretprobe_vfs_read,
+				  b == BS_ATTACH_KPROBE);
+	bpf_program__set_autoload(s->progs.bs_tp_sys_exit,
+				  b == BS_ATTACH_TRACEPOINT);
+	err = readscan_bpf__load(s);
+	if (err)
+		return err;
+	err = rs_attach(p, b);
+	if (err)
+		return err;
+	return bs_det_rb_open(&p->base, bpf_map__fd(s->maps.bs_events),
+			      bpf_map__fd(s->maps.bs_counters));
+}
+
+static int rs_start(struct bs_detect_ctx *ctx)
+{
+	struct rs_priv *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	bs_det_base_init(&p->base, ctx->cfg);
+	ctx->priv = p;
+	err = bs_det_start(ctx, "readscan", backends,
+			   sizeof(backends) / sizeof(backends[0]), rs_try,
+			   rs_undo);
+	if (err) {
+		free(p);
+		ctx->priv = NULL;
+	}
+	return err;
+}
+
+static uint32_t gram_of(const unsigned char *b)
+{
+	return b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[3] << 24;
+}
+
+static void bloom_set(struct rs_priv *p, uint32_t gram)
+{
+	uint32_t h = (gram * BS_GRAM_HASH_MUL) >> (32 - BS_BLOOM_BITS_LOG);
+
+	p->skel->bss->bs_bloom[h >> 6] |= 1ull << (h & 63);
+}
+
+/* One reference more (delta 1) or less (-1) on the gram at offset k. */
+static int gram_ref(struct rs_priv *p, const struct bs_pattern *pat,
+		    unsigned int k, int delta)
+{
+	int fd = bpf_map__fd(p->skel->maps.bs_grams);
+	uint32_t g = gram_of(&pat->b[k]);
+	struct bs_gram_val v;
+
+	if (bpf_map_lookup_elem(fd, &g, &v))
+		memset(&v, 0, sizeof(v));
+	if (delta > 0) {
+		v.refs[k]++;
+		v.mask |= (unsigned short)(1u << k);
+		bloom_set(p, g); /* before the map: BPF checks it first */
+	} else if (v.refs[k] && !--v.refs[k]) {
+		v.mask &= (unsigned short)~(1u << k);
+	}
+	if (!v.mask)
+		return bpf_map_delete_elem(fd, &g) && errno != ENOENT ? -errno
+								      : 0;
+	return bpf_map_update_elem(fd, &g, &v, BPF_ANY) ? -errno : 0;
+}
+
+static int grams_add(struct rs_priv *p, const struct bs_pattern *pat)
+{
+	for (unsigned int k = 0; k < BS_GRAM_STRIDE; k++) {
+		int err = gram_ref(p, pat, k, 1);
+
+		if (err) {
+			while (k-- > 0)
+				gram_ref(p, pat, k, -1);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void grams_drop(struct rs_priv *p, const struct bs_pattern *pat)
+{
+	for (unsigned int k = 0; k < BS_GRAM_STRIDE; k++)
+		gram_ref(p, pat, k, -1);
+}
+
+static size_t usable_len(const struct bs_token *t)
+{
+	size_t n = t->content_len < BS_TOKEN_MAX ? t->content_len :
+						   BS_TOKEN_MAX;
+
+	return n < sizeof(t->content) ? n : sizeof(t->content);
+}
+
+static int rs_arm_locked(struct rs_priv *p, const struct bs_token *t)
+{
+	int fd = bpf_map__fd(p->skel->maps.bs_patterns);
+	struct bs_token_ref ref = { .token_id = t->id }, cur;
+	size_t len = usable_len(t);
+	struct bs_pattern pat;
+	int err;
+
+	for (size_t off = 0; off + BS_PATTERN_LEN <= len; off++) {
+		memcpy(pat.b, &t->content[off], sizeof(pat.b));
+		if (!bpf_map_lookup_elem(fd, &pat, &cur)) {
+			if (cur.token_id == t->id)
+				return 0; /* already armed */
+			continue; /* window taken by another token */
+		}
+		err = grams_add(p, &pat);
+		if (!err && bpf_map_update_elem(fd, &pat, &ref, BPF_NOEXIST)) {
+			err = -errno;
+			grams_drop(p, &pat);
+		}
+		return err;
+	}
+	return -EEXIST; /* every window collides (or content too short) */
+}
+
+static int rs_arm(struct bs_detect_ctx *ctx, const struct bs_token *t)
+{
+	struct rs_priv *p = ctx->priv;
+	int err;
+
+	if (!p || !p->skel || !t->id)
+		return -EINVAL;
+	if (t->content_len < BS_PATTERN_LEN)
+		return -EINVAL; /* too short to be recognised in a read */
+	pthread_mutex_lock(&p->base.lock);
+	err = rs_arm_locked(p, t);
+	if (err == -E2BIG || err == -ENOMEM) {
+		p->base.map_full++;
+		err = -ENOSPC;
+	}
+	pthread_mutex_unlock(&p->base.lock);
+	return err;
+}
+
+static int rs_disarm(struct bs_detect_ctx *ctx, const struct bs_token *t)
+{
+	struct rs_priv *p = ctx->priv;
+	size_t len = usable_len(t);
+	struct bs_token_ref cur;
+	struct bs_pattern pat;
+	int fd, err = -ENOENT;
+
+	if (!p || !p->skel)
+		return -EINVAL;
+	fd = bpf_map__fd(p->skel->maps.bs_patterns);
+	pthread_mutex_lock(&p->base.lock);
+	for (size_t off = 0; off + BS_PATTERN_LEN <= len; off++) {
+		memcpy(pat.b, &t->content[off], sizeof(pat.b));
+		if (bpf_map_lookup_elem(fd, &pat, &cur) || cur.token_id != t->id)
+			continue;
+		bpf_map_delete_elem(fd, &pat);
+		grams_drop(p, &pat);
+		err = 0;
+		break;
+	}
+	pthread_mutex_unlock(&p->base.lock);
+	return err;
+}
+
+static int rs_poll_fd(struct bs_detect_ctx *ctx)
+{
+	struct rs_priv *p = ctx->priv;
+
+	return p ? bs_det_poll_fd(&p->base) : -1;
+}
+
+static int rs_poll(struct bs_detect_ctx *ctx, int timeout_ms)
+{
+	struct rs_priv *p = ctx->priv;
+
+	return p ? bs_det_poll(&p->base, timeout_ms) : -EINVAL;
+}
+
+static void rs_stats(struct bs_detect_ctx *ctx, struct bs_detect_stats *out)
+{
+	struct rs_priv *p = ctx->priv;
+	struct bs_detect_stats zero = { 0 };
+
+	if (!p) {
+		*out = zero;
+		return;
+	}
+	bs_det_stats(&p->base, out);
+}
+
+static void rs_stop(struct bs_detect_ctx *ctx)
+{
+	struct rs_priv *p = ctx->priv;
+
+	if (!p)
+		return;
+	rs_undo(ctx);
+	pthread_mutex_destroy(&p->base.lock);
+	free(p);
+	ctx->priv = NULL;
+}
+
+const struct bs_detect_ops bs_detect_readscan_ops = {
+	.name = "readscan",
+	.start = rs_start,
+	.arm = rs_arm,
+	.disarm = rs_disarm,
+	.poll_fd = rs_poll_fd,
+	.poll = rs_poll,
+	.stats = rs_stats,
+	.stop = rs_stop,
+};

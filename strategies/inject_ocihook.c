@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * "ocihook": an OCI createContainer hook writes the token into the
+ * container's own filesystem, so no host path is visible in the container's
+ * mount table.
+ *
+ * The content is written to the state dir first (same safe rules as bind)
+ * and the hook gets that host path.  The agent learns the file's inode in
+ * PostCreateContainer by opening /proc/<pid>/root/<path> itself (option (a)
+ * of the design): NRI delivers PostCreate after the runtime created the
+ * container (hooks done, pid known) and before StartContainer, so the
+ * workload has not run and the token is armed before anything can touch it.
+ * That needs no socket between hook and agent, nothing the container could
+ * race or spoof, and we verify the content digest so a file the image
+ * planted at the same path is never armed as ours.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "agent/clock.h"
+#include "agent/log.h"
+#include "strategies/inject_common.h"
+#include "strategies/sha256.h"
+
+#define HOOK_TIMEOUT_S 10
+
+struct ocihook_priv {
+	char hook_path[BS_PATH_LEN + 32];
+};
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[BS_PATH_LEN];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int copy_fd(int in, int out)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		char *p = buf;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		while (n > 0) {
+			ssize_t w = write(out, p, (size_t)n);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				return -errno;
+			p += w;
+			n -= w;
+		}
+	}
+}
+
+/* Copy src to a temp file in dir, then rename it over BS_HOOK_NAME, so a
+ * runtime never executes a half-written hook. */
+static int install_hook(const char *src, const char *dir, char *dst,
+			size_t cap)
+{
+	char tmp[BS_PATH_LEN + 32];
+	int in, out, err;
+
+	if ((size_t)snprintf(dst, cap, "%s/%s", dir, BS_HOOK_NAME) >= cap ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir,
+			     BS_HOOK_NAME) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	out = mkostemp(tmp, O_CLOEXEC);
+	if (out < 0) {
+		err = -errno;
+		close(in);
+		return err;
+	}
+	err = copy_fd(in, out);
+	if (!err && fchmod(out, 0755))
+		err = -errno;
+	if (!err && fsync(out))
+		err = -errno;
+	close(in);
+	close(out);
+	if (!err && rename(tmp, dst))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static int ocihook_init(struct bs_inject_ctx *ctx)
+{
+	const char *dir = bs_inject_hook_dir(ctx->cfg);
+	struct ocihook_priv *p;
+	struct statvfs vfs;
+	int err;
+
+	if (!ctx->cfg->hook_src[0]) {
+		bs_err("ocihook: no hook binary to install (hook_src is empty)");
+		return -EINVAL;
+	}
+	err = mkdir_p(dir, 0755);
+	if (!err && statvfs(dir, &vfs))
+		err = -errno;
+	if (err) {
+		bs_err("ocihook: hook dir %s: %s", dir, strerror(-err));
+		return err;
+	}
+	if (vfs.f_flag & ST_NOEXEC) {
+		bs_err("ocihook: hook dir %s is on a noexec mount; the runtime could not run the hook (pick --hook-dir on an exec mount)",
+		       dir);
+		return -EACCES;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	err = install_hook(ctx->cfg->hook_src, dir, p->hook_path,
+			   sizeof(p->hook_path));
+	if (err) {
+		bs_err("ocihook: installing %s into %s: %s", ctx->cfg->hook_src,
+		       dir, strerror(-err));
+		free(p);
+		return err;
+	}
+	bs_inject_init_state(ctx->cfg);
+	ctx->priv = p;
+	return 0;
+}
+
+static int add_hook(struct bs_inject_ctx *ctx, struct bs_adjust *adj,
+		    const struct bs_token *t, const char *content_path)
+{
+	const struct ocihook_priv *p = ctx->priv;
+	const char *args[] = { BS_HOOK_NAME, "--path", t->path,
+			       "--content-file", content_path, NULL };
+
+	return bs_adjust_add_hook(adj, BS_HOOK_CREATE_CONTAINER, p->hook_path,
+				  args, NULL, HOOK_TIMEOUT_S);
+}
+
+static int plant(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
+		 const struct bs_container *ctr, struct bs_adjust *adj,
+		 int dfd, const struct bs_inject_plan *plan, struct bs_token *t)
+{
+	char content_path[BS_PATH_LEN];
+	int err, n;
+
+	for (unsigned int i = 0; i < plan->n; i++) {
+		err = bs_token_prepare(t, pod, ctr, &plan->items[i]);
+		if (err)
+			return err;
+		n = snprintf(content_path, sizeof(content_path),
+			     "%s/tokens/%s/%u", bs_inject_state_dir(ctx->cfg),
+			     ctr->id, i);
+		if (n < 0 || (size_t)n >= sizeof(content_path))
+			return -ENAMETOOLONG;
+		err = bs_state_write_token(dfd, i, t, NULL);
+		if (!err)
+			err = bs_token_store_add(ctx->store, t);
+		if (!err)
+			err = add_hook(ctx, adj, t, content_path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int ocihook_create(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
+			  const struct bs_container *ctr, struct bs_adjust *adj)
+{
+	struct bs_inject_plan *plan;
+	struct bs_token *t = NULL;
+	int dfd = -1, err;
+
+	if (!ctx->priv)
+		return bs_inject_finish(ctx, ctr, adj, -ENOTCONN);
+	plan = malloc(sizeof(*plan));
+	if (!plan)
+		return bs_inject_finish(ctx, ctr, adj, -ENOMEM);
+	err = bs_inject_plan(ctx, pod, ctr, plan);
+	if (err > 0 || (!err && plan->n == 0)) {
+		free(plan);
+		return 0;
+	}
+	if (!err) {
+		t = malloc(sizeof(*t));
+		err = t ? 0 : -ENOMEM;
+	}
+	if (!err) {
+		dfd = bs_state_ctr_open(ctx->cfg, ctr->id, true);
+		err = dfd < 0 ? dfd : 0;
+	}
+	if (!err)
+		err = plant(ctx, pod, ctr, adj, dfd, plan, t);
+	if (dfd >= 0)
+		close(dfd);
+	free(t);
+	free(plan);
+	return bs_inject_finish(ctx, ctr, adj, err);
+}
+
+/* Open the token as the container sees it, never following a symlink the
+ * image may have planted, check it is ours (digest) and take its inode. */
+static int stat_in_container(uint32_t pid, struct bs_token *t)
+{
+	uint8_t *buf, digest[BS_SHA256_LEN];
+	char root[64];
+	struct stat st;
+	ssize_t n;
+	int rfd, fd, err = 0;
+
+	if (!pid)
+		return -ESRCH;
+	snprintf(root, sizeof(root), "/proc/%u/root", pid);
+	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return -errno;
+	fd = bs_open_in_root(rfd, t->path, O_RDONLY | O_NONBLOCK, 0);
+	close(rfd);
+	if (fd < 0)
+		return fd;
+	buf = malloc(BS_CONTENT_MAX + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	if (fstat(fd, &st))
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = -EINVAL;
+	/* One read is enough: a regular file of <= 4 KiB. */
+	n = err ? 0 : pread(fd, buf, BS_CONTENT_MAX + 1, 0);
+	if (!err && n < 0)
+		err = -errno;
+	if (!err) {
+		bs_sha256(buf, (size_t)n, digest);
+		if (memcmp(digest, t->digest, sizeof(digest)))
+			err = -EBADMSG; /* not the file our hook wrote */
+	}
+	free(buf);
+	close(fd);
+	if (err)
+		return err;
+	t->dev = bs_dev_to_kernel((uint64_t)st.st_dev);
+	t->ino = (uint64_t)st.st_ino;
+	t->have_inode = true;
+	n = snprintf(t->host_path, sizeof(t->host_path), "%s%s", root, t->path);
+	if (n < 0 || (size_t)n >= sizeof(t->host_path))
+		t->host_path[0] = '\0'; /* informational only */
+	return 0;
+}
+
+static int ocihook_post_create(struct bs_inject_ctx *ctx,
+			       const struct bs_pod *pod,
+			       const struct bs_container *ctr)
+{
+	uint32_t ids[BS_MAX_PLAN];
+	struct bs_token *t;
+	size_t n;
+	int err = 0;
+
+	(void)pod;
+	if (!ctr || !ctr->id)
+		return -EINVAL;
+	n = bs_token_store_list_container(ctx->store, ctr->id, ids,
+					  BS_MAX_PLAN);
+	if (n == 0)
+		return 0;
+	t = malloc(sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && i < BS_MAX_PLAN; i++) {
+		int e;
+
+		if (bs_token_store_get(ctx->store, ids[i], t) || t->have_inode)
+			continue;
+		e = stat_in_container(ctr->pid, t);
+		if (!e)
+			e = bs_token_store_update(ctx->store, t);
+		if (e) {
+			/* The container runs anyway; the token stays unarmed. */
+			bs_warn("ocihook: token %s in container %s not found after create: %s",
+				t->path, ctr->id, strerror(-e));
+			bs_token_store_remove(ctx->store, ids[i]);
+			err = e;
+		}
+	}
+	free(t);
+	if (err)
+		ctx->n_failed++;
+	return err && ctx->cfg->fail_closed ? err : 0;
+}
+
+static int ocihook_remove(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
+			  const struct bs_container *ctr)
+{
+	(void)pod;
+	return bs_inject_remove(ctx, ctr);
+}
+
+static int ocihook_sync_inode(struct bs_inject_ctx *ctx,
+			      const struct bs_container *ctr,
+			      struct bs_token *t, const struct stat *st)
+{
+	(void)ctx;
+	(void)st;
+	return stat_in_container(ctr->pid, t);
+}
+
+static int ocihook_sync(struct bs_inject_ctx *ctx, const struct bs_pod *pods,
+			size_t n_pods, const struct bs_container *ctrs,
+			size_t n_ctrs)
+{
+	return bs_inject_sync(ctx, pods, n_pods, ctrs, n_ctrs,
+			      ocihook_sync_inode);
+}
+
+static void ocihook_fini(struct bs_inject_ctx *ctx)
+{
+	free(ctx->priv);
+	ctx->priv = NULL;
+}
+
+const struct bs_inject_ops bs_inject_ocihook_ops = {
+	.name = "ocihook",
+	.init = ocihook_init,
+	.create = ocihook_create,
+	.post_create = ocihook_post_create,
+	.remove = ocihook_remove,
+	.sync = ocihook_sync,
+	.fini = ocihook_fini,
+};

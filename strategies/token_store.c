@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Token store: a fixed array of slots behind a rwlock.
+ *
+ * An id encodes its slot (id - 1 = gen * capacity + slot), so lookups are
+ * one array index plus an id compare.  Each slot has a generation that moves
+ * on when the slot is freed, so an id is only reused after the generation of
+ * that slot wraps (about 4G / capacity reuses of the same slot).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strategies/token.h"
+
+#define MAX_CAPACITY (1u << 20)
+
+struct bs_token_store {
+	pthread_rwlock_t lock;
+	size_t cap;
+	size_t count;
+	uint32_t max_gen;     /* gens per slot before ids would overflow */
+	struct bs_token **slot;
+	uint32_t *gen;
+	uint32_t *free_slots; /* stack of free slot indices */
+	size_t n_free;
+};
+
+struct bs_token_store *bs_token_store_new(size_t capacity)
+{
+	struct bs_token_store *s;
+
+	if (capacity == 0 || capacity > MAX_CAPACITY)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->cap = capacity;
+	s->max_gen = (uint32_t)(UINT32_MAX / capacity);
+	s->slot = calloc(capacity, sizeof(struct bs_token *));
+	s->gen = calloc(capacity, sizeof(*s->gen));
+	s->free_slots = calloc(capacity, sizeof(*s->free_slots));
+	if (!s->slot || !s->gen || !s->free_slots ||
+	    pthread_rwlock_init(&s->lock, NULL)) {
+		free(s->slot);
+		free(s->gen);
+		free(s->free_slots);
+		free(s);
+		return NULL;
+	}
+	/* Pop order: slot 0 first. */
+	for (size_t i = 0; i < capacity; i++)
+		s->free_slots[i] = (uint32_t)(capacity - 1 - i);
+	s->n_free = capacity;
+	return s;
+}
+
+void bs_token_store_free(struct bs_token_store *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->slot[i]);
+	pthread_rwlock_destroy(&s->lock);
+	free(s->slot);
+	free(s->gen);
+	free(s->free_slots);
+	free(s);
+}
+
+static uint32_t make_id(const struct bs_token_store *s, size_t i)
+{
+	return (uint32_t)((uint64_t)s->gen[i] * s->cap + i + 1);
+}
+
+/* Slot of a live record with this id, or -1. */
+static long find(const struct bs_token_store *s, uint32_t id)
+{
+	size_t i;
+
+	if (id == 0)
+		return -1;
+	i = (size_t)(id - 1) % s->cap;
+	if (!s->slot[i] || s->slot[i]->id != id)
+		return -1;
+	return (long)i;
+}
+
+static int same_target(const struct bs_token *a, const struct bs_token *b)
+{
+	return !strcmp(a->container_id, b->container_id) &&
+	       !strcmp(a->path, b->path);
+}
+
+int bs_token_store_add(struct bs_token_store *s, struct bs_token *t)
+{
+	struct bs_token *copy;
+	uint32_t i;
+	int err = 0;
+
+	if (!s || !t)
+		return -EINVAL;
+	copy = malloc(sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	pthread_rwlock_wrlock(&s->lock);
+	if (!s->n_free) {
+		err = -ENOSPC;
+		goto out;
+	}
+	/* Linear, but only on add: NRI creates are rare next to lookups. */
+	for (size_t k = 0; k < s->cap; k++) {
+		if (s->slot[k] && same_target(s->slot[k], t)) {
+			err = -EEXIST;
+			goto out;
+		}
+	}
+	i = s->free_slots[--s->n_free];
+	t->id = make_id(s, i);
+	memcpy(copy, t, sizeof(*copy));
+	s->slot[i] = copy;
+	s->count++;
+	copy = NULL;
+out:
+	pthread_rwlock_unlock(&s->lock);
+	free(copy);
+	return err;
+}
+
+int bs_token_store_get(struct bs_token_store *s, uint32_t id,
+		       struct bs_token *out)
+{
+	long i;
+	int err = 0;
+
+	if (!s || !out)
+		return -EINVAL;
+	pthread_rwlock_rdlock(&s->lock);
+	i = find(s, id);
+	if (i < 0)
+		err = -ENOENT;
+	else
+		memcpy(out, s->slot[i], sizeof(*out));
+	pthread_rwlock_unlock(&s->lock);
+	return err;
+}
+
+int bs_token_store_update(struct bs_token_store *s, const struct bs_token *t)
+{
+	long i;
+	int err = 0;
+
+	if (!s || !t)
+		return -EINVAL;
+	pthread_rwlock_wrlock(&s->lock);
+	i = find(s, t->id);
+	if (i < 0)
+		err = -ENOENT;
+	else
+		memcpy(s->slot[i], t, sizeof(*t));
+	pthread_rwlock_unlock(&s->lock);
+	return err;
+}
+
+/* Caller holds the write lock. */
+static void drop_slot(struct bs_token_store *s, size_t i)
+{
+	free(s->slot[i]);
+	s->slot[i] = NULL;
+	s->gen[i] = (s->gen[i] + 1) % s->max_gen;
+	/* FIFO would spread reuse further, but with generations a stack is
+	 * already safe: the same slot comes back with a new id. */
+	s->free_slots[s->n_free++] = (uint32_t)i;
+	s->count--;
+}
+
+int bs_token_store_remove(struct bs_token_store *s, uint32_t id)
+{
+	long i;
+	int err = 0;
+
+	if (!s)
+		return -EINVAL;
+	pthread_rwlock_wrlock(&s->lock);
+	i = find(s, id);
+	if (i < 0)
+		err = -ENOENT;
+	else
+		drop_slot(s, (size_t)i);
+	pthread_rwlock_unlock(&s->lock);
+	return err;
+}
+
+size_t bs_token_store_count(struct bs_token_store *s)
+{
+	size_t n;
+
+	if (!s)
+		return 0;
+	pthread_rwlock_rdlock(&s->lock);
+	n = s->count;
+	pthread_rwlock_unlock(&s->lock);
+	return n;
+}
+
+int bs_token_store_each(struct bs_token_store *s, bs_token_fn fn, void *arg)
+{
+	struct bs_token *copy;
+	int ret = 0;
+
+	if (!s || !fn)
+		return -EINVAL;
+	copy = malloc(sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	pthread_rwlock_rdlock(&s->lock);
+	for (size_t i = 0; i < s->cap && !ret; i++) {
+		if (!s->slot[i])
+			continue;
+		memcpy(copy, s->slot[i], sizeof(*copy));
+		ret = fn(copy, arg);
+	}
+	pthread_rwlock_unlock(&s->lock);
+	free(copy);
+	return ret;
+}
+
+size_t bs_token_store_remove_container(struct bs_token_store *s,
+				       const char *container_id)
+{
+	size_t n = 0;
+
+	if (!s || !container_id)
+		return 0;
+	pthread_rwlock_wrlock(&s->lock);
+	for (size_t i = 0; i < s->cap; i++) {
+		if (s->slot[i] &&
+		    !strcmp(s->slot[i]->container_id, container_id)) {
+			drop_slot(s, i);
+			n++;
+		}
+	}
+	pthread_rwlock_unlock(&s->lock);
+	return n;
+}
+
+size_t bs_token_store_list_container(struct bs_token_store *s,
+				     const char *container_id, uint32_t *ids,
+				     size_t max)
+{
+	size_t n = 0;
+
+	if (!s || !container_id)
+		return 0;
+	pthread_rwlock_rdlock(&s->lock);
+	for (size_t i = 0; i < s->cap; i++) {
+		if (s->slot[i] &&
+		    !strcmp(s->slot[i]->container_id, container_id)) {
+			if (ids && n < max)
+				ids[n] = s->slot[i]->id;
+			n++;
+		}
+	}
+	pthread_rwlock_unlock(&s->lock);
+	return n;
+}
