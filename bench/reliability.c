@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * reliability-bench: the long versions of the reliability scenarios
+ * (tests/support/rel_scen.h) with their figures appended to
+ * <results>/reliability.csv.
+ *
+ *   reliability-bench [--results DIR] [--commit ID] [--only NAME]
+ *                     [--containers N] [--cycles N] [--opens N]
+ *
+ * Every scenario writes a "pass" row (1/0, the failed checks in the note)
+ * so a broken run is visible in the CSV, not only on the terminal.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench/csv.h"
+#include "tests/support/rel_scen.h"
+
+struct opts {
+	const char *results;
+	const char *commit;
+	const char *only;
+	int containers;
+	int cycles;
+	uint64_t opens;
+};
+
+struct out {
+	struct bs_csv csv;
+	char run_id[64];
+	const char *commit;
+	const char *scenario;
+	char notes[1024]; /* failed checks of the current scenario */
+	int failed;	  /* scenarios that failed */
+};
+
+static void row(struct out *o, const char *metric, const char *unit,
+		double value, const char *note)
+{
+	char v[64];
+	const char *f[7] = { o->run_id, o->commit, o->scenario, metric,
+			     unit,	v,	   note };
+
+	snprintf(v, sizeof(v), "%.3f", value);
+	/* integers without the decimals */
+	if (value == (double)(long long)value)
+		snprintf(v, sizeof(v), "%lld", (long long)value);
+	if (bs_csv_write(&o->csv, f, 7))
+		fprintf(stderr, "reliability: cannot write a row\n");
+	printf("  %-16s %-24s %12s %s\n", o->scenario, metric, v, unit);
+}
+
+/* Record a check; failed ones go into the scenario's note. */
+static void check(struct out *o, bool ok, const char *fmt, ...)
+{
+	size_t n = strlen(o->notes);
+	va_list ap;
+
+	if (ok || n + 4 >= sizeof(o->notes))
+		return;
+	if (n) {
+		o->notes[n++] = ';';
+		o->notes[n++] = ' ';
+	}
+	va_start(ap, fmt);
+	vsnprintf(o->notes + n, sizeof(o->notes) - n, fmt, ap);
+	va_end(ap);
+}
+
+static void begin(struct out *o, const char *scenario)
+{
+	o->scenario = scenario;
+	o->notes[0] = '\0';
+	printf("==> %s\n", scenario);
+}
+
+static void finish(struct out *o, int err, const struct rel_why *w)
+{
+	if (err)
+		check(o, false, "did not run to the end: %s", w->text);
+	row(o, "pass", "bool", o->notes[0] ? 0 : 1, o->notes);
+	if (o->notes[0]) {
+		o->failed++;
+		printf("  FAILED: %s\n", o->notes);
+	}
+}
+
+static int env_up(struct rel_env *e, const char *tag)
+{
+	int err = rel_env_init(e, tag);
+
+	if (err)
+		fprintf(stderr, "reliability: temp dirs: %s\n", strerror(-err));
+	return err;
+}
+
+static void run_restart(struct out *o, const struct opts *op)
+{
+	static struct rel_env e;
+	struct rel_restart r = { .n = op->containers, .n_removed = 5 };
+	struct rel_why w = { "" };
+	int err, left = r.n - r.n_removed;
+
+	begin(o, "agent_restart");
+	if (env_up(&e, "restart"))
+		return;
+	err = rel_run_restart(&e, &r, &w);
+	rel_env_fini(&e);
+	row(o, "containers", "count", r.n, "real runc containers");
+	row(o, "removed_while_down", "count", r.n_removed, "");
+	row(o, "sync_ms", "ms", r.sync_ms,
+	    "agent spawn -> Synchronize answered");
+	row(o, "rearm_ms", "ms", r.rearm_ms,
+	    "agent spawn -> stats line shows every token (200 ms stats "
+	    "period)");
+	row(o, "tokens_after", "count", (double)r.tokens, "stats tokens");
+	row(o, "alerted_after", "count", r.touched_alerted,
+	    "survivors whose token read raised an alert");
+	row(o, "stale_token_dirs", "count", r.stale_left,
+	    "token dirs of containers removed while the agent was down");
+	check(o, r.tokens == (uint64_t)left, "tokens %llu != %d",
+	      (unsigned long long)r.tokens, left);
+	check(o, r.touched_alerted == left, "%d/%d alerted", r.touched_alerted,
+	      left);
+	check(o, r.stale_left == 0, "%d stale token dirs", r.stale_left);
+	finish(o, err, &w);
+}
+
+static void run_rt_restart(struct out *o)
+{
+	static struct rel_env e;
+	struct rel_rt_restart r = { .down_ms = 1500 };
+	struct rel_why w = { "" };
+	int err;
+
+	begin(o, "runtime_restart");
+	if (env_up(&e, "rtrestart"))
+		return;
+	err = rel_run_rt_restart(&e, &r, &w);
+	rel_env_fini(&e);
+	row(o, "socket_down_ms", "ms", r.down_ms, "");
+	row(o, "reconnect_ms", "ms", r.reconnect_ms,
+	    "new listen -> plugin admitted (agent back-off)");
+	row(o, "same_pid", "bool", r.pid_after == r.pid_before, "");
+	row(o, "nri_reconnects", "count", (double)r.nri_reconnects, "stats");
+	row(o, "new_container_token", "bool", r.new_ctr_token, "");
+	row(o, "new_container_alert", "bool", r.new_ctr_alert, "");
+	row(o, "old_container_alert", "bool", r.old_ctr_alert, "");
+	check(o, r.pid_after == r.pid_before, "agent pid changed");
+	check(o, r.new_ctr_token && r.new_ctr_alert,
+	      "new container not covered");
+	check(o, r.old_ctr_alert, "old container no longer alerts");
+	finish(o, err, &w);
+}
+
+static void run_churn(struct out *o, const struct opts *op)
+{
+	static struct rel_env e;
+	struct rel_churn r = { .cycles = op->cycles, .real_every = 20 };
+	struct rel_why w = { "" };
+	double growth;
+	int err;
+
+	begin(o, "churn");
+	if (env_up(&e, "churn"))
+		return;
+	err = rel_run_churn(&e, &r, &w);
+	rel_env_fini(&e);
+	growth = r.rss_warm > 0 ? 100.0 * (double)(r.rss_end - r.rss_warm) /
+					  (double)r.rss_warm
+				: 0;
+	row(o, "cycles", "count", r.cycles,
+	    "create/post-create/start/stop/remove via NRI; every 20th a real "
+	    "runc container");
+	row(o, "seconds", "s", r.seconds, "");
+	row(o, "create_p50_us", "us", r.create_p50_us, "CreateContainer RTT");
+	row(o, "create_p99_us", "us", r.create_p99_us, "CreateContainer RTT");
+	row(o, "rss_warm_kib", "KiB", (double)r.rss_warm, "after warm-up");
+	row(o, "rss_end_kib", "KiB", (double)r.rss_end, "");
+	row(o, "rss_growth_pct", "%", growth, "");
+	row(o, "fds_warm", "count", r.fds_warm, "/proc/<agent>/fd");
+	row(o, "fds_end", "count", r.fds_end, "");
+	row(o, "host_mounts_delta", "count", r.mounts_end - r.mounts_warm, "");
+	row(o, "agent_mounts_delta", "count",
+	    r.agent_mounts_end - r.agent_mounts_warm, "");
+	row(o, "token_dirs_end", "count", r.state_entries, "<state>/tokens");
+	row(o, "tokens_end", "count", (double)r.tokens_end, "stats tokens");
+	row(o, "no_token", "count", r.no_token, "creations without a token");
+	check(o, growth <= 10.0, "RSS grew %.1f %%", growth);
+	check(o, r.fds_end == r.fds_warm, "fds %d -> %d", r.fds_warm,
+	      r.fds_end);
+	check(o,
+	      r.mounts_end == r.mounts_warm &&
+		      r.agent_mounts_end == r.agent_mounts_warm,
+	      "mounts leaked");
+	check(o, r.state_entries == 0 && r.tokens_end == 0, "tokens leaked");
+	check(o, r.no_token == 0, "%d creations without a token", r.no_token);
+	finish(o, err, &w);
+}
+
+static void run_flood(struct out *o, const struct opts *op)
+{
+	static struct rel_env e;
+	struct rel_flood r = { .opens = op->opens };
+	struct rel_why w = { "" };
+	int err;
+
+	begin(o, "flood");
+	if (env_up(&e, "flood"))
+		return;
+	err = rel_run_flood(&e, &r, &w);
+	rel_env_fini(&e);
+	row(o, "opens", "count", (double)r.opens,
+	    "open+close of one token, host");
+	row(o, "flood_s", "s", r.flood_s, "");
+	row(o, "opens_per_s", "1/s",
+	    r.flood_s > 0 ? (double)r.opens / r.flood_s : 0, "");
+	row(o, "create_during_us", "us", r.create_during_us,
+	    "NRI CreateContainer RTT mid-flood");
+	row(o, "alert_lines", "count", (double)r.alert_lines, "flooded token");
+	row(o, "alert_count_sum", "count", (double)r.alert_count,
+	    "sum of the alerts' count fields");
+	row(o, "aggregated", "count", (double)r.aggregated, "stats");
+	row(o, "ringbuf_drops", "count", (double)r.ringbuf_drops, "stats");
+	row(o, "second_container_alert", "bool", r.second_alert, "");
+	check(o, r.alive, "agent died");
+	check(o, r.create_rc == 0 && r.create_got_token,
+	      "create mid-flood failed");
+	check(o, r.second_alert, "second container's read lost");
+	check(o, r.have_drops, "no ringbuf_drops in stats");
+	check(o, r.alert_lines * 100 < r.opens, "not aggregated");
+	check(o, r.alert_count + r.ringbuf_drops >= r.opens * 9 / 10,
+	      "alert counts sum to %llu of %llu opens",
+	      (unsigned long long)r.alert_count, (unsigned long long)r.opens);
+	finish(o, err, &w);
+}
+
+static void run_faults(struct out *o)
+{
+	static struct rel_env e;
+	struct rel_badstate b = { 0 };
+	struct rel_nobtf n = { 0 };
+	struct rel_garbage g = { 0 };
+	struct rel_why w = { "" };
+	int err;
+
+	begin(o, "fault_state_file");
+	if (env_up(&e, "faults"))
+		return;
+	err = rel_run_badstate(&e, "file", &b, &w);
+	rel_env_fini(&e);
+	row(o, "container_started", "bool", b.ctr_started, "");
+	row(o, "inject_failed", "count", (double)b.inject_failed, "stats");
+	check(o,
+	      b.ctr_started && b.adj_empty && b.inject_failed > 0 &&
+		      b.log_lines > 0,
+	      "not a clean fail-open");
+	finish(o, err, &w);
+
+	begin(o, "fault_no_btf");
+	if (env_up(&e, "faults"))
+		return;
+	w.text[0] = '\0';
+	err = rel_run_nobtf(&e, &n, &w);
+	rel_env_fini(&e);
+	row(o, "exit_status", "code", n.exited ? n.status : -1, "");
+	row(o, "startup_ms", "ms", n.ms, "until it gave up");
+	row(o, "mentions_btf", "bool", n.btf_lines > 0, "");
+	check(o, n.exited && n.status > 0 && n.status < 128, "bad exit");
+	check(o, n.btf_lines > 0, "error does not mention BTF");
+	finish(o, err, &w);
+
+	begin(o, "fault_hostile_runtime");
+	if (env_up(&e, "faults"))
+		return;
+	w.text[0] = '\0';
+	err = rel_run_garbage(&e, &g, &w);
+	rel_env_fini(&e);
+	for (int i = 0; i < REL_GARBAGE_CASES && g.name[i]; i++) {
+		char m[64];
+
+		snprintf(m, sizeof(m), "%s_handled", g.name[i]);
+		row(o, m, "bool", g.dropped[i] || g.answered[i],
+		    g.dropped[i]    ? "dropped"
+		    : g.answered[i] ? "error reply"
+				    : "");
+		check(o, g.dropped[i] || g.answered[i], "%s ignored",
+		      g.name[i]);
+	}
+	row(o, "served_after", "bool", g.served_after, "");
+	check(o, g.served_after && g.pid_after == g.pid_before,
+	      "not serving afterwards");
+	finish(o, err, &w);
+}
+
+static int parse(struct opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "results", required_argument, NULL, 'r' },
+		{ "commit", required_argument, NULL, 'c' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "containers", required_argument, NULL, 'n' },
+		{ "cycles", required_argument, NULL, 'y' },
+		{ "opens", required_argument, NULL, 'f' },
+		{ 0 },
+	};
+	int c;
+
+	*o = (struct opts){ "results", "unknown", NULL, 50, 1000, 1000000 };
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->results = optarg;
+			break;
+		case 'c':
+			o->commit = optarg;
+			break;
+		case 'o':
+			o->only = optarg;
+			break;
+		case 'n':
+			o->containers = atoi(optarg);
+			break;
+		case 'y':
+			o->cycles = atoi(optarg);
+			break;
+		case 'f':
+			o->opens = strtoull(optarg, NULL, 10);
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	/* bounded: each container is a real runc container */
+	if (o->containers < 6 || o->containers > REL_MAX_LIVE - 8 ||
+	    o->cycles < 10 || o->cycles > 1000000 || o->opens < 1000) {
+		fprintf(stderr, "reliability: values out of range\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool want(const struct opts *o, const char *name)
+{
+	return !o->only || !strcmp(o->only, name);
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const hdr[] = { "run_id", "commit", "scenario",
+					   "metric", "unit",   "value",
+					   "note" };
+	static struct out o;
+	struct opts op;
+	char path[BS_PATH_LEN];
+	const char *why;
+	int err;
+
+	if (parse(&op, argc, argv))
+		return 2;
+	why = rel_missing();
+	if (why) {
+		fprintf(stderr, "reliability: %s\n", why);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/reliability.csv", op.results);
+	err = bs_csv_open(&o.csv, path, hdr, 7);
+	if (err) {
+		fprintf(stderr, "reliability: %s: %s\n", path, strerror(-err));
+		return 1;
+	}
+	snprintf(o.run_id, sizeof(o.run_id), "rel-%lld-%d",
+		 (long long)time(NULL), (int)getpid());
+	o.commit = op.commit;
+	if (want(&op, "restart"))
+		run_restart(&o, &op);
+	if (want(&op, "rtrestart"))
+		run_rt_restart(&o);
+	if (want(&op, "churn"))
+		run_churn(&o, &op);
+	if (want(&op, "flood"))
+		run_flood(&o, &op);
+	if (want(&op, "faults"))
+		run_faults(&o);
+	bs_csv_close(&o.csv);
+	printf("reliability: %d scenario(s) failed; rows in %s\n", o.failed,
+	       path);
+	return o.failed ? 1 : 0;
+}

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Reliability fixture: agent process, runtime side, events reader. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/clock.h"
+#include "tests/support/rel_env.h"
+
+double rel_ms_since(int64_t t0_ns)
+{
+	return (double)(bs_now_ns() - t0_ns) / 1e6;
+}
+
+void rel_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+int rel_find_build(char *out, size_t len)
+{
+	char exe[BS_PATH_LEN];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *dir;
+
+	if (n < 0)
+		return -errno;
+	exe[n] = '\0';
+	dir = dirname(exe);
+	/* suites live in $(BUILD)/tests, benchmarks in $(BUILD) */
+	if (!strcmp(basename(dir), "tests"))
+		dir = dirname(dir);
+	if ((size_t)snprintf(out, len, "%s", dir) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+const char *rel_missing(void)
+{
+	static char why[BS_PATH_LEN + 64];
+	char build[BS_PATH_LEN], path[BS_PATH_LEN + 32];
+	const char *bins[] = { "beesting", "beesting-attack" };
+
+	if (rel_find_build(build, sizeof(build)))
+		return "cannot find the build dir";
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", build, bins[i]);
+		if (access(path, X_OK)) {
+			snprintf(why, sizeof(why), "%s is not built yet", path);
+			return why;
+		}
+	}
+	if (!bs_runc_available())
+		return "runc or busybox-static missing";
+	return NULL;
+}
+
+int rel_env_init(struct rel_env *e, const char *tag)
+{
+	memset(e, 0, sizeof(*e));
+	e->ev_fd = -1;
+	e->agent.pid = -1;
+	snprintf(e->dir, sizeof(e->dir), "/tmp/bs-rel-%s-XXXXXX", tag);
+	if (!mkdtemp(e->dir))
+		return -errno;
+	snprintf(e->sock, sizeof(e->sock), "%s/nri/nri.sock", e->dir);
+	snprintf(e->state, sizeof(e->state), "%s/state", e->dir);
+	snprintf(e->hooks, sizeof(e->hooks), "%s/hooks", e->dir);
+	snprintf(e->events, sizeof(e->events), "%s/events.jsonl", e->dir);
+	snprintf(e->log, sizeof(e->log), "%s/agent.log", e->dir);
+	if (mkdir(e->hooks, 0755))
+		return -errno;
+	if (rel_find_build(e->build, sizeof(e->build)))
+		return -ENOENT;
+	snprintf(e->bin, sizeof(e->bin), "%s/beesting", e->build);
+	return 0;
+}
+
+static void reset_events(struct rel_env *e)
+{
+	if (e->ev_fd >= 0)
+		close(e->ev_fd);
+	e->ev_fd = -1;
+	e->ev_off = 0;
+	e->ev_len = 0;
+	e->ready = false;
+	json_decref(e->stats);
+	e->stats = NULL;
+	e->n_stats = 0;
+	e->n_alerts = 0;
+	e->alert_lines = 0;
+}
+
+void rel_env_fini(struct rel_env *e)
+{
+	if (e->agent.pid > 0) {
+		kill(e->agent.pid, SIGKILL);
+		waitpid(e->agent.pid, NULL, 0);
+		e->agent.pid = -1;
+	}
+	for (int i = 0; i < REL_MAX_LIVE; i++)
+		if (e->live[i]) {
+			bs_runc_cleanup(&e->live[i]->rc);
+			e->live[i] = NULL;
+		}
+	rel_unlisten(e);
+	reset_events(e);
+	if (e->dir[0] && !getenv("REL_KEEP"))
+		bs_rm_rf(e->dir);
+	e->dir[0] = '\0';
+}
+
+int rel_listen(struct rel_env *e)
+{
+	struct bs_nri_runtime_config cfg = {
+		.socket_path = e->sock,
+		.request_timeout_ms = REL_NRI_TIMEOUT_MS,
+		.registration_timeout_ms = REL_NRI_TIMEOUT_MS,
+	};
+
+	e->rt = bs_nri_runtime_new(&cfg);
+	return e->rt ? 0 : -errno;
+}
+
+void rel_unlisten(struct rel_env *e)
+{
+	if (e->rt)
+		bs_nri_runtime_free(e->rt);
+	e->rt = NULL;
+}
+
+int rel_agent_start(struct rel_env *e, const struct rel_agent_args *a)
+{
+	struct bs_agent_opts o = {
+		.bin = e->bin,
+		.nri_socket = e->sock,
+		.inject = "bind",
+		.detect = "open",
+		.attach = "auto",
+		.token = REL_TOKEN,
+		.state_dir = a && a->state_dir ? a->state_dir : e->state,
+		.hook_dir = e->hooks,
+		.events_path = e->events,
+		.log_path = e->log,
+		.aggregate_ms = a && a->aggregate_ms ? a->aggregate_ms : 1000,
+		.stats_interval_ms = a && a->stats_ms ? a->stats_ms : 200,
+	};
+	int err;
+
+	reset_events(e);
+	e->spawn_ns = bs_now_ns();
+	err = bs_agent_spawn(&e->agent, &o);
+	if (err)
+		return err;
+	e->agent_spawned = true;
+	e->ev_fd = open(e->events, O_RDONLY | O_CLOEXEC);
+	return e->ev_fd < 0 ? -errno : 0;
+}
+
+int rel_agent_stop(struct rel_env *e)
+{
+	if (e->agent.pid <= 0)
+		return 0;
+	return bs_agent_stop(&e->agent, 3000);
+}
+
+void rel_agent_kill9(struct rel_env *e)
+{
+	if (e->agent.pid > 0) {
+		kill(e->agent.pid, SIGKILL);
+		waitpid(e->agent.pid, &e->agent.exit_status, 0);
+		e->agent.pid = -1;
+	}
+	if (e->rt)
+		bs_nri_runtime_drop_all(e->rt);
+}
+
+int rel_accept(struct rel_env *e, int timeout_ms, struct rel_ctr *ctrs,
+	       size_t n)
+{
+	struct bs_pod *pods = calloc(n + 1, sizeof(*pods));
+	struct bs_container *cs = calloc(n + 1, sizeof(*cs));
+	size_t k = 0;
+	int err;
+
+	if (!pods || !cs) {
+		free(pods);
+		free(cs);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!ctrs[i].up)
+			continue;
+		pods[k] = ctrs[i].pod;
+		cs[k] = ctrs[i].ctr;
+		cs[k].state = BS_CTR_RUNNING;
+		k++;
+	}
+	err = bs_nri_runtime_accept(e->rt, timeout_ms, pods, k, cs, k);
+	free(pods);
+	free(cs);
+	return err;
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+static const char *jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static void note_alert(struct rel_env *e, json_t *j)
+{
+	const char *tc = jstr(json_object_get(j, "token"), "container_id");
+	const char *ac = jstr(json_object_get(j, "accessor"), "container_id");
+	json_int_t cnt = json_integer_value(json_object_get(j, "count"));
+	size_t i;
+
+	e->alert_lines++;
+	for (i = 0; i < e->n_alerts; i++)
+		if (!strcmp(e->alerts[i].token_ctr, tc) &&
+		    !strcmp(e->alerts[i].accessor_ctr, ac))
+			break;
+	if (i == e->n_alerts) {
+		if (i == REL_MAX_ALERTS)
+			return;
+		e->n_alerts++;
+		snprintf(e->alerts[i].token_ctr, BS_ID_LEN, "%s", tc);
+		snprintf(e->alerts[i].accessor_ctr, BS_ID_LEN, "%s", ac);
+		e->alerts[i].lines = e->alerts[i].count = 0;
+	}
+	e->alerts[i].lines++;
+	e->alerts[i].count += cnt > 0 ? (uint64_t)cnt : 1;
+}
+
+static void take_line(struct rel_env *e, const char *line)
+{
+	json_t *j = json_loads(line, 0, NULL);
+	const char *type = jstr(j, "type");
+
+	if (!strcmp(type, "ready")) {
+		e->ready = true;
+	} else if (!strcmp(type, "stats")) {
+		json_decref(e->stats);
+		e->stats = json_incref(j);
+		e->n_stats++;
+	} else if (!strcmp(type, "alert")) {
+		note_alert(e, j);
+	}
+	json_decref(j);
+}
+
+int rel_pump(struct rel_env *e)
+{
+	bool alive = e->agent.pid > 0 && bs_agent_alive(&e->agent);
+	ssize_t n;
+
+	if (e->ev_fd < 0)
+		return -EBADF;
+	for (;;) {
+		char *nl;
+
+		n = pread(e->ev_fd, e->ev_buf + e->ev_len,
+			  sizeof(e->ev_buf) - 1 - e->ev_len, (off_t)e->ev_off);
+		if (n <= 0)
+			break;
+		e->ev_off += (uint64_t)n;
+		e->ev_len += (size_t)n;
+		e->ev_buf[e->ev_len] = '\0';
+		while ((nl = memchr(e->ev_buf, '\n', e->ev_len))) {
+			*nl = '\0';
+			take_line(e, e->ev_buf);
+			e->ev_len -= (size_t)(nl + 1 - e->ev_buf);
+			memmove(e->ev_buf, nl + 1, e->ev_len);
+		}
+		/* a line longer than the buffer is not ours: drop it */
+		if (e->ev_len == sizeof(e->ev_buf) - 1)
+			e->ev_len = 0;
+	}
+	return alive ? 0 : -ESRCH;
+}
+
+int rel_wait(struct rel_env *e, rel_pred pred, void *arg, int timeout_ms)
+{
+	int64_t end = bs_now_ns() + (int64_t)timeout_ms * 1000000;
+
+	for (;;) {
+		int err = rel_pump(e);
+
+		if (pred(e, arg))
+			return 0;
+		if (err)
+			return err;
+		if (bs_now_ns() > end)
+			return -ETIMEDOUT;
+		rel_sleep_ms(10);
+	}
+}
+
+bool rel_stat(struct rel_env *e, const char *key, uint64_t *out)
+{
+	json_t *v = e->stats ? json_object_get(e->stats, key) : NULL;
+
+	if (!json_is_integer(v))
+		return false;
+	*out = (uint64_t)json_integer_value(v);
+	return true;
+}
+
+struct stat_eq {
+	const char *key;
+	uint64_t want;
+	uint64_t after; /* only stats lines counted after this */
+};
+
+static bool stat_eq(struct rel_env *e, void *arg)
+{
+	struct stat_eq *s = arg;
+	uint64_t v;
+
+	return e->n_stats > s->after && rel_stat(e, s->key, &v) && v == s->want;
+}
+
+int rel_wait_stat_eq(struct rel_env *e, const char *key, uint64_t want,
+		     int timeout_ms)
+{
+	struct stat_eq s = { key, want, 0 };
+
+	rel_pump(e);
+	s.after = e->n_stats;
+	return rel_wait(e, stat_eq, &s, timeout_ms);
+}
+
+const struct rel_alert *rel_alert_for(struct rel_env *e, const char *token_ctr,
+				      const char *accessor_ctr)
+{
+	for (size_t i = 0; i < e->n_alerts; i++)
+		if (!strcmp(e->alerts[i].token_ctr, token_ctr) &&
+		    (!accessor_ctr ||
+		     !strcmp(e->alerts[i].accessor_ctr, accessor_ctr)))
+			return &e->alerts[i];
+	return NULL;
+}
+
+int rel_log_count(struct rel_env *e, const char *needle)
+{
+	FILE *f = fopen(e->log, "re");
+	char line[2048];
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (strcasestr(line, needle))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* ---- /proc figures --------------------------------------------------- */
+
+static int count_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+int rel_count_fds(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	return count_dir(path);
+}
+
+long rel_rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	FILE *f;
+	long kib = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmRSS:", 6))
+			kib = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return kib;
+}
+
+int rel_count_lines(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int n = 0, c;
+
+	if (!f)
+		return -errno;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+int rel_state_entries(const char *state)
+{
+	char path[BS_PATH_LEN];
+
+	snprintf(path, sizeof(path), "%s/tokens", state);
+	return count_dir(path);
+}

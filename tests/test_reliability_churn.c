@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Create/remove churn through the NRI path leaks nothing: token files, map
+ * entries, fds, mounts, memory. */
+#include <criterion/criterion.h>
+
+#include "tests/support/rel_scen.h"
+
+static struct rel_env env;
+
+static void setup(void)
+{
+	const char *why = rel_missing();
+
+	if (why)
+		cr_skip_test("%s", why);
+	cr_assert_eq(rel_env_init(&env, "churn"), 0);
+}
+
+static void teardown(void)
+{
+	rel_env_fini(&env);
+}
+
+TestSuite(reliability_churn, .init = setup, .fini = teardown, .timeout = 120);
+
+/* 100 cycles, every 20th a real runc container (the rest NRI only). */
+Test(reliability_churn, hundred_cycles_leak_nothing)
+{
+	struct rel_churn r = { .cycles = 100, .real_every = 20, .warm = 20 };
+	struct rel_why w = { "" };
+	int err = rel_run_churn(&env, &r, &w);
+
+	cr_assert_eq(err, 0, "%s", w.text);
+	cr_expect_eq(r.no_token, 0, "%d creations got no token", r.no_token);
+	cr_expect_eq(r.state_entries, 0, "%d token dirs left in the state dir",
+		     r.state_entries);
+	cr_expect_eq(r.tokens_end, 0, "stats tokens %llu at the end",
+		     (unsigned long long)r.tokens_end);
+	cr_expect_eq(r.fds_end, r.fds_warm, "agent fds %d -> %d", r.fds_warm,
+		     r.fds_end);
+	cr_expect_eq(r.mounts_end, r.mounts_warm, "host mounts %d -> %d",
+		     r.mounts_warm, r.mounts_end);
+	cr_expect_eq(r.agent_mounts_end, r.agent_mounts_warm,
+		     "agent mounts %d -> %d", r.agent_mounts_warm,
+		     r.agent_mounts_end);
+	cr_expect_leq(r.rss_end, r.rss_warm + r.rss_warm / 10,
+		      "agent RSS grew %ld -> %ld KiB (> 10 %%)", r.rss_warm,
+		      r.rss_end);
+	cr_log_info(
+		"churn: %d cycles in %.1f s, create p50 %.0f us p99 %.0f us,"
+		" RSS %ld -> %ld KiB, fds %d -> %d",
+		r.cycles, r.seconds, r.create_p50_us, r.create_p99_us,
+		r.rss_warm, r.rss_end, r.fds_warm, r.fds_end);
+}
