@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/clock.h"
@@ -10,6 +11,7 @@
 #include "agent/log.h"
 
 /* ---- output ---------------------------------------------------------- */
+
 
 void bs_core_emit(struct bs_core *c, const char *line)
 {
@@ -47,6 +49,7 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 {
 	struct bs_detect_stats ds = { 0 };
 	char line[1024], when[48];
+	size_t armed = __atomic_load_n(&c->n_armed, __ATOMIC_RELAXED);
 
 	if (c->detect_started)
 		c->det->stats(&c->dctx, &ds);
@@ -56,12 +59,13 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 ",\"alerts\":%" PRIu64 ",\"ringbuf_drops\":%" PRIu64
 		 ",\"aggregated\":%" PRIu64 ",\"partial_scans\":%" PRIu64
 		 ",\"map_full\":%" PRIu64 ",\"arm_failed\":%" PRIu64
-		 ",\"tokens\":%zu,\"containers\":%zu,\"inject_failed\":%" PRIu64
+		 ",\"tokens\":%zu,\"armed\":%zu,\"containers\":%zu,\"inject_failed\":%" PRIu64
 		 ",\"inject_skipped\":%" PRIu64 ",\"alert_write_errors\":%" PRIu64
 		 "%s%s}\n",
 		 when, ds.events, c->st.alerts, ds.ringbuf_drops, ds.aggregated,
 		 ds.partial_scans, ds.map_full, c->st.arm_failed,
-		 bs_token_store_count(c->store), bs_containers_count(c->ctrs),
+		 bs_token_store_count(c->store), armed,
+		 bs_containers_count(c->ctrs),
 		 c->ictx.n_failed + c->st.inject_failed, c->ictx.n_skipped,
 		 c->st.alert_write_errors, extra && *extra ? "," : "",
 		 extra ? extra : "");
@@ -145,7 +149,9 @@ static void set_armed(struct bs_core *c, const char *container_id, int arm)
 		}
 		t.armed = arm;
 		t.armed_ns = arm ? bs_now_ns() : 0;
-		bs_token_store_update(c->store, &t);
+		if (bs_token_store_update(c->store, &t) == 0)
+			__atomic_add_fetch(&c->n_armed, arm ? 1 : (size_t)-1,
+					   __ATOMIC_RELAXED);
 	}
 	free(l.ids);
 }
@@ -249,6 +255,22 @@ int bs_core_synchronize(void *arg, const struct bs_pod *pods, size_t n_pods,
 
 /* ---- life cycle ------------------------------------------------------ */
 
+#define BTF_PATH "/sys/kernel/btf/vmlinux"
+
+/* CO-RE programs need the running kernel's BTF; without it libbpf fails
+ * with errors that do not name the cause, so check first. */
+static int check_btf(void)
+{
+	struct stat st;
+
+	if (stat(BTF_PATH, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		return 0;
+	bs_err("kernel BTF missing or empty at " BTF_PATH
+	       ": BPF CO-RE programs cannot load (a kernel built with "
+	       "CONFIG_DEBUG_INFO_BTF=y is needed; or run with --detect=none)");
+	return -ENOENT;
+}
+
 int bs_core_init(struct bs_core *c, const struct bs_agent_config *cfg,
 		 FILE *out)
 {
@@ -277,6 +299,11 @@ int bs_core_init(struct bs_core *c, const struct bs_agent_config *cfg,
 		.on_event_arg = c,
 	};
 	c->dctx.cfg = &c->dcfg;
+	if (strcmp(c->det->name, "none")) {
+		err = check_btf();
+		if (err)
+			return err;
+	}
 	err = c->det->start(&c->dctx);
 	if (err) {
 		bs_err("detect %s: cannot start with --attach=%s: %s",

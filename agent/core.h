@@ -44,6 +44,7 @@ struct bs_core {
 	FILE *out;
 	pthread_mutex_t out_lock;
 	struct bs_core_stats st;
+	size_t n_armed; /* tokens in the detection maps */
 	int detect_started;
 };
 
