@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * "readscan" detection: a token alerts when BS_PATTERN_LEN bytes of its
- * content come back from a read, whatever path or fd was used.  How the
+ * "readscan" detection: a token alerts when a BS_RS_WINDOW-byte window of
+ * its content comes back from a read, whatever path or fd was used.  How the
  * kernel side keeps that cheap is explained in bpf/readscan.bpf.c.
  *
- * Pattern choice: templated tokens often share a header, so arm() takes
- * the first 16-byte window of the content that no other armed token uses.
+ * Window choice: templated tokens share a header (and the header also
+ * appears in real, non-token files), while the random material usually
+ * sits at the end.  So arm() takes the LAST BS_RS_WINDOW-byte window of the
+ * content (within BS_TOKEN_MAX) whose key no other armed token uses.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,19 +20,21 @@
 #include "strategies/detect_common.h"
 
 struct rs_priv {
-	struct bs_det_base base;
+	struct bs_det_base base; /* first: see bs_det_pause() */
 	struct readscan_bpf *skel;
+	size_t live;  /* armed windows */
+	size_t stale; /* disarmed windows whose bloom bits remain */
 };
 
 static const struct bs_det_backend_desc backends[] = {
 	{ BS_ATTACH_FENTRY, "mmap; sendfile/splice/copy_file_range (busybox cat "
-	  "uses sendfile); readv/preadv; io_uring reads; reads under 16 bytes "
+	  "uses sendfile); readv/preadv; io_uring reads; reads under 64 bytes "
 	  "or a token split across reads; bytes past 4096 of a read" },
 	{ BS_ATTACH_KPROBE, "mmap; sendfile/splice/copy_file_range (busybox cat "
-	  "uses sendfile); readv/preadv; io_uring reads; reads under 16 bytes "
+	  "uses sendfile); readv/preadv; io_uring reads; reads under 64 bytes "
 	  "or a token split across reads; bytes past 4096 of a read" },
 	{ BS_ATTACH_TRACEPOINT, "mmap; sendfile/splice/copy_file_range (busybox "
-	  "cat uses sendfile); io_uring reads; ia32 syscalls; reads under 16 "
+	  "cat uses sendfile); io_uring reads; ia32 syscalls; reads under 64 "
 	  "bytes or a token split across reads/iovecs; bytes past 4096 of a "
 	  "read or past the first iovec" },
 };
@@ -113,54 +117,45 @@ static uint32_t gram_of(const unsigned char *b)
 	       (uint32_t)b[3] << 24;
 }
 
-static void bloom_set(struct rs_priv *p, uint32_t gram)
+static void bit_set(volatile __u64 *words, uint32_t h)
 {
-	uint32_t h = (gram * BS_GRAM_HASH_MUL) >> (32 - BS_BLOOM_BITS_LOG);
-
-	p->skel->bss->bs_bloom[h >> 6] |= 1ull << (h & 63);
+	words[h >> 6] |= 1ull << (h & 63);
 }
 
-/* One reference more (delta 1) or less (-1) on the gram at offset k. */
-static int gram_ref(struct rs_priv *p, const struct bs_pattern *pat,
-		    unsigned int k, int delta)
+/* Both blooms' bits for every gram of a window. */
+static void bloom_add(volatile __u64 *words, const unsigned char *win)
 {
-	int fd = bpf_map__fd(p->skel->maps.bs_grams);
-	uint32_t g = gram_of(&pat->b[k]);
-	struct bs_gram_val v;
+	for (uint32_t k = 0; k < BS_GRAM_STRIDE; k++) {
+		uint32_t g = gram_of(&win[k]);
 
-	if (bpf_map_lookup_elem(fd, &g, &v))
-		memset(&v, 0, sizeof(v));
-	if (delta > 0) {
-		v.refs[k]++;
-		v.mask |= (unsigned short)(1u << k);
-		bloom_set(p, g); /* before the map: BPF checks it first */
-	} else if (v.refs[k] && !--v.refs[k]) {
-		v.mask &= (unsigned short)~(1u << k);
+		bit_set(words, bs_bloom_gram(g));
+		bit_set(words, bs_bloom_gram_at(g, k));
 	}
-	if (!v.mask)
-		return bpf_map_delete_elem(fd, &g) && errno != ENOENT ? -errno
-								      : 0;
-	return bpf_map_update_elem(fd, &g, &v, BPF_ANY) ? -errno : 0;
 }
 
-static int grams_add(struct rs_priv *p, const struct bs_pattern *pat)
+/* Disarmed windows leave their bits behind; once they outnumber the live
+ * ones, recompute the blooms from the pattern map.  Word by word the new
+ * value is a subset of the old that keeps every live bit, so a concurrent
+ * scan never misses a live token. */
+static void bloom_rebuild(struct rs_priv *p)
 {
-	for (unsigned int k = 0; k < BS_GRAM_STRIDE; k++) {
-		int err = gram_ref(p, pat, k, 1);
+	int fd = bpf_map__fd(p->skel->maps.bs_patterns);
+	__u64 *words = calloc(BS_BLOOM_WORDS, sizeof(*words));
+	struct bs_pattern key, next, *prev = NULL;
+	struct bs_pattern_val val;
 
-		if (err) {
-			while (k-- > 0)
-				gram_ref(p, pat, k, -1);
-			return err;
-		}
+	if (!words)
+		return; /* stale bits only cost time: try again next disarm */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(fd, &next, &val))
+			bloom_add(words, val.window);
+		key = next;
+		prev = &key;
 	}
-	return 0;
-}
-
-static void grams_drop(struct rs_priv *p, const struct bs_pattern *pat)
-{
-	for (unsigned int k = 0; k < BS_GRAM_STRIDE; k++)
-		gram_ref(p, pat, k, -1);
+	for (uint32_t i = 0; i < BS_BLOOM_WORDS; i++)
+		p->skel->bss->bs_bloom[i] = words[i];
+	free(words);
+	p->stale = 0;
 }
 
 static size_t usable_len(const struct bs_token *t)
@@ -174,26 +169,29 @@ static size_t usable_len(const struct bs_token *t)
 static int rs_arm_locked(struct rs_priv *p, const struct bs_token *t)
 {
 	int fd = bpf_map__fd(p->skel->maps.bs_patterns);
-	struct bs_token_ref ref = { .token_id = t->id }, cur;
+	struct bs_pattern_val val = { .ref.token_id = t->id }, cur;
 	size_t len = usable_len(t);
 	struct bs_pattern pat;
-	int err;
 
-	for (size_t off = 0; off + BS_PATTERN_LEN <= len; off++) {
-		memcpy(pat.b, &t->content[off], sizeof(pat.b));
+	for (size_t off = len - BS_RS_WINDOW + 1; off-- > 0;) {
+		const unsigned char *win = &t->content[off];
+
+		memcpy(pat.b, win + BS_RS_KEY_OFF, sizeof(pat.b));
 		if (!bpf_map_lookup_elem(fd, &pat, &cur)) {
-			if (cur.token_id == t->id)
-				return 0; /* already armed */
-			continue; /* window taken by another token */
+			if (cur.ref.token_id == t->id)
+				return 1; /* already armed */
+			continue; /* key taken by another token */
 		}
-		err = grams_add(p, &pat);
-		if (!err && bpf_map_update_elem(fd, &pat, &ref, BPF_NOEXIST)) {
-			err = -errno;
-			grams_drop(p, &pat);
+		memcpy(val.window, win, sizeof(val.window));
+		/* bits first: the scan checks them before the map */
+		bloom_add(p->skel->bss->bs_bloom, win);
+		if (bpf_map_update_elem(fd, &pat, &val, BPF_NOEXIST)) {
+			p->stale++;
+			return -errno;
 		}
-		return err;
+		return 0;
 	}
-	return -EEXIST; /* every window collides (or content too short) */
+	return -EEXIST; /* every window collides with armed tokens */
 }
 
 static int rs_arm(struct bs_detect_ctx *ctx, const struct bs_token *t)
@@ -203,10 +201,14 @@ static int rs_arm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 
 	if (!p || !p->skel || !t->id)
 		return -EINVAL;
-	if (t->content_len < BS_PATTERN_LEN)
+	if (usable_len(t) < BS_RS_WINDOW)
 		return -EINVAL; /* too short to be recognised in a read */
 	pthread_mutex_lock(&p->base.lock);
 	err = rs_arm_locked(p, t);
+	if (!err)
+		p->live++;
+	if (err == 1)
+		err = 0;
 	if (err == -E2BIG || err == -ENOMEM) {
 		p->base.map_full++;
 		err = -ENOSPC;
@@ -219,7 +221,7 @@ static int rs_disarm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 {
 	struct rs_priv *p = ctx->priv;
 	size_t len = usable_len(t);
-	struct bs_token_ref cur;
+	struct bs_pattern_val cur;
 	struct bs_pattern pat;
 	int fd, err = -ENOENT;
 
@@ -227,13 +229,17 @@ static int rs_disarm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 		return -EINVAL;
 	fd = bpf_map__fd(p->skel->maps.bs_patterns);
 	pthread_mutex_lock(&p->base.lock);
-	for (size_t off = 0; off + BS_PATTERN_LEN <= len; off++) {
-		memcpy(pat.b, &t->content[off], sizeof(pat.b));
-		if (bpf_map_lookup_elem(fd, &pat, &cur) || cur.token_id != t->id)
+	for (size_t off = 0; len >= BS_RS_WINDOW && off <= len - BS_RS_WINDOW;
+	     off++) {
+		memcpy(pat.b, &t->content[off + BS_RS_KEY_OFF], sizeof(pat.b));
+		if (bpf_map_lookup_elem(fd, &pat, &cur) ||
+		    cur.ref.token_id != t->id)
 			continue;
-		bpf_map_delete_elem(fd, &pat);
-		grams_drop(p, &pat);
-		err = 0;
+		err = bpf_map_delete_elem(fd, &pat) ? -errno : 0;
+		if (!err && ++p->stale > 256 && p->stale > p->live / 2)
+			bloom_rebuild(p);
+		if (!err)
+			p->live--;
 		break;
 	}
 	pthread_mutex_unlock(&p->base.lock);

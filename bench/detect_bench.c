@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * detect-bench: what a detection strategy costs the rest of the machine.
+ *
+ *   detect-bench --detect open|readscan|none --attach auto|...|tracepoint
+ *                [--tokens N] [--iters N]
+ *
+ * One process, one set of files, alternating blocks with the programs
+ * attached and detached (maps stay loaded and armed), so drift of the
+ * machine hits both sides alike.  Measures open+close and 4 KiB pread of a
+ * NON-token file, and the time from just before open() of the token to the
+ * ring-buffer callback.  Prints "# attach=<backend used>" and CSV rows
+ * without header: metric,unit,n,baseline_median,median,p99,ratio
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/types.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/clock.h"
+#include "agent/log.h"
+#include "bench/stats.h"
+#include "bpf/events.h"
+#include "strategies/detect_common.h"
+#include "strategies/strategy.h"
+
+#define BLOCKS 20
+#define MAX_LATENCY_SAMPLES 2000
+
+struct bench {
+	const struct bs_detect_ops *ops;
+	struct bs_detect_config cfg;
+	struct bs_detect_ctx ctx;
+	char dir[64], plain[96], token[96];
+	struct bs_token tok;
+	int64_t t_open;     /* set just before opening the token */
+	int64_t t_event;    /* set by the callback */
+};
+
+static void on_event(const struct bs_event *ev, void *arg)
+{
+	struct bench *b = arg;
+
+	if (ev->token_id == b->tok.id && !b->t_event)
+		b->t_event = bs_now_ns();
+}
+
+static int write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+/* Printable pseudo-random bytes: scans see realistic data, not zeros. */
+static void fill(unsigned char *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (unsigned char)(33 + (seed >> 16) % 94);
+	}
+}
+
+static int make_files(struct bench *b)
+{
+	unsigned char buf[4096];
+	struct stat st;
+	int err;
+
+	strcpy(b->dir, "/tmp/bs-dbench-XXXXXX");
+	if (!mkdtemp(b->dir))
+		return -errno;
+	snprintf(b->plain, sizeof(b->plain), "%s/plain", b->dir);
+	snprintf(b->token, sizeof(b->token), "%s/token", b->dir);
+	fill(buf, sizeof(buf), 1);
+	err = write_file(b->plain, buf, sizeof(buf));
+	memset(&b->tok, 0, sizeof(b->tok));
+	b->tok.id = 1;
+	b->tok.content_len = 64;
+	fill(b->tok.content, b->tok.content_len, (uint32_t)getpid());
+	if (!err)
+		err = write_file(b->token, b->tok.content, b->tok.content_len);
+	if (!err && stat(b->token, &st))
+		err = -errno;
+	b->tok.dev = bs_dev_to_kernel(st.st_dev);
+	b->tok.ino = st.st_ino;
+	b->tok.have_inode = true;
+	return err;
+}
+
+static void remove_files(struct bench *b)
+{
+	unlink(b->plain);
+	unlink(b->token);
+	rmdir(b->dir);
+}
+
+/* The real token plus n-1 that never match anything here. */
+static int arm_tokens(struct bench *b, long n)
+{
+	struct bs_token *t = malloc(sizeof(*t));
+	int err = b->ops->arm(&b->ctx, &b->tok);
+
+	if (!t)
+		return -ENOMEM;
+	*t = b->tok;
+	t->dev = 1;
+	for (long i = 1; i < n && !err; i++) {
+		t->id = (uint32_t)i + 1;
+		t->ino = 1000000 + (uint64_t)i;
+		fill(t->content, t->content_len, (uint32_t)i * 7919u + 17);
+		err = b->ops->arm(&b->ctx, t);
+	}
+	free(t);
+	return err;
+}
+
+static int sample_open_close(struct bs_samples *s, const char *path)
+{
+	int64_t t0 = bs_now_ns(), t1;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	t1 = bs_now_ns();
+	return bs_samples_add(s, (double)(t1 - t0));
+}
+
+static int sample_pread(struct bs_samples *s, int fd)
+{
+	char buf[4096];
+	int64_t t0 = bs_now_ns(), t1;
+
+	if (pread(fd, buf, sizeof(buf), 0) != sizeof(buf))
+		return -EIO;
+	t1 = bs_now_ns();
+	return bs_samples_add(s, (double)(t1 - t0));
+}
+
+/* Open (and read: readscan needs the bytes) the token, wait for the event. */
+static int sample_alert(struct bench *b, struct bs_samples *s)
+{
+	char buf[256];
+	int64_t deadline;
+	int fd;
+
+	b->t_event = 0;
+	b->t_open = bs_now_ns();
+	fd = open(b->token, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	if (read(fd, buf, sizeof(buf)) < 0) {
+		close(fd);
+		return -errno;
+	}
+	close(fd);
+	deadline = b->t_open + 1000000000;
+	while (!b->t_event && bs_now_ns() < deadline)
+		b->ops->poll(&b->ctx, 10);
+	if (!b->t_event)
+		return -ETIMEDOUT;
+	return bs_samples_add(s, (double)(b->t_event - b->t_open) / 1000.0);
+}
+
+static void row(const char *metric, const char *unit,
+		const struct bs_samples *base, const struct bs_samples *on)
+{
+	double med = bs_samples_median(on);
+
+	if (!base) {
+		printf("%s,%s,%zu,,%.3f,%.3f,\n", metric, unit, on->n, med,
+		       bs_samples_quantile(on, 0.99));
+		return;
+	}
+	printf("%s,%s,%zu,%.1f,%.1f,%.1f,%.3f\n", metric, unit, on->n,
+	       bs_samples_median(base), med, bs_samples_quantile(on, 0.99),
+	       med / bs_samples_median(base));
+}
+
+static int measure(struct bench *b, long iters)
+{
+	struct bs_samples oc[2] = { 0 }, pr[2] = { 0 }, lat = { 0 };
+	long per_block = iters / (BLOCKS / 2);
+	int fd = open(b->plain, O_RDONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (per_block < 1)
+		per_block = 1;
+	for (int blk = 0; blk < BLOCKS && !err; blk++) {
+		int on = blk & 1;
+
+		err = bs_det_pause(&b->ctx, !on);
+		for (long i = 0; i < per_block && !err; i++) {
+			err = sample_open_close(&oc[on], b->plain);
+			if (!err)
+				err = sample_pread(&pr[on], fd);
+		}
+		b->ops->poll(&b->ctx, 0); /* keep the ring buffer empty */
+	}
+	if (!err)
+		err = bs_det_pause(&b->ctx, false);
+	if (!err) {
+		row("open_close_ns", "ns", &oc[0], &oc[1]);
+		row("pread_4k_ns", "ns", &pr[0], &pr[1]);
+	}
+	for (long i = 0; !err && strcmp(b->ops->name, "none") &&
+	     i < iters / 10 && i < MAX_LATENCY_SAMPLES; i++)
+		err = sample_alert(b, &lat);
+	close(fd);
+	if (lat.n)
+		row("alert_latency_us", "us", NULL, &lat);
+	for (int i = 0; i < 2; i++) {
+		bs_samples_free(&oc[i]);
+		bs_samples_free(&pr[i]);
+	}
+	bs_samples_free(&lat);
+	return err;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: detect-bench --detect open|readscan|none "
+		"[--attach auto|lsm|fentry|kprobe|tracepoint] [--tokens N] "
+		"[--iters N]\n");
+}
+
+static int parse(int argc, char **argv, struct bench *b, long *tokens,
+		 long *iters)
+{
+	static const struct option lo[] = {
+		{ "detect", required_argument, NULL, 'd' },
+		{ "attach", required_argument, NULL, 'a' },
+		{ "tokens", required_argument, NULL, 't' },
+		{ "iters", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			b->ops = bs_detect_find(optarg);
+			if (!b->ops)
+				return -EINVAL;
+			break;
+		case 'a':
+			if (bs_attach_parse(optarg, &b->cfg.attach))
+				return -EINVAL;
+			break;
+		case 't':
+		case 'i':
+			errno = 0;
+			*(ch == 't' ? tokens : iters) = strtol(optarg, &end, 10);
+			if (errno || *end || *(ch == 't' ? tokens : iters) < 1)
+				return -EINVAL;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (!b->ops || *tokens > BS_MAX_TOKENS || *iters > BS_SAMPLES_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct bench b;
+	long tokens = 1, iters = 100000;
+	int err;
+
+	if (parse(argc, argv, &b, &tokens, &iters)) {
+		usage();
+		return 2;
+	}
+	b.cfg.on_event = on_event;
+	b.cfg.on_event_arg = &b;
+	b.cfg.max_tokens = BS_MAX_TOKENS;
+	b.ctx.cfg = &b.cfg;
+	err = make_files(&b);
+	if (err) {
+		bs_err("detect-bench: temp files: %s", strerror(-err));
+		return 1;
+	}
+	err = b.ops->start(&b.ctx);
+	if (err) {
+		remove_files(&b);
+		return 1;
+	}
+	printf("# attach=%s\n", strcmp(b.ops->name, "none") ?
+					bs_attach_name(b.ctx.backend) : "none");
+	err = arm_tokens(&b, tokens);
+	if (err)
+		bs_err("detect-bench: arming %ld tokens: %s", tokens,
+		       strerror(-err));
+	else if ((err = measure(&b, iters)))
+		bs_err("detect-bench: measuring: %s", strerror(-err));
+	b.ops->stop(&b.ctx);
+	remove_files(&b);
+	return err ? 1 : 0;
+}

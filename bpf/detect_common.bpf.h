@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR Apache-2.0) */
+/*
+ * Kernel-side pieces shared by detect_open.bpf.c and readscan.bpf.c: the
+ * ring buffer, the per-CPU counters, the agent filter and the aggregation
+ * that folds repeated accesses of one token by one process into one event.
+ * Include after vmlinux.h and the libbpf headers.
+ */
+#ifndef BS_DETECT_COMMON_BPF_H
+#define BS_DETECT_COMMON_BPF_H
+
+#include "bpf/events.h"
+#include "bpf/detect_shared.h"
+
+/* Set by user space before load. */
+const volatile __u32 bs_agent_tgid = 0;
+const volatile __u64 bs_aggregate_ns = 0;
+const volatile __u32 bs_backend = BS_BK_NONE;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} bs_events SEC(".maps");
+
+/* Per-CPU so hot paths (partial scans, folded floods) never bounce a line. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BS_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} bs_counters SEC(".maps");
+
+struct bs_agg_key {
+	__u32 token_id;
+	__u32 tgid;
+};
+
+struct bs_agg_val {
+	__u64 last_ns;
+	__u32 folded;
+	__u32 pad;
+};
+
+/* LRU: an attacker spraying processes only evicts old entries, which at
+ * worst costs an extra event, never a lost one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct bs_agg_key);
+	__type(value, struct bs_agg_val);
+} bs_agg SEC(".maps");
+
+static __always_inline void bs_count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&bs_counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline bool bs_is_agent(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == bs_agent_tgid;
+}
+
+/* Returns the number of accesses this event stands for, or 0 when the
+ * access was folded into an earlier event of the same interval. */
+static __always_inline __u32 bs_agg_take(__u32 token_id, __u32 tgid, __u64 now)
+{
+	struct bs_agg_key k = { .token_id = token_id, .tgid = tgid };
+	struct bs_agg_val nv = { .last_ns = now }, *v;
+	__u32 folded;
+
+	if (!bs_aggregate_ns)
+		return 1;
+	v = bpf_map_lookup_elem(&bs_agg, &k);
+	if (v && now - v->last_ns < bs_aggregate_ns) {
+		__sync_fetch_and_add(&v->folded, 1);
+		bs_count(BS_CNT_AGGREGATED);
+		return 0;
+	}
+	if (!v) {
+		bpf_map_update_elem(&bs_agg, &k, &nv, BPF_ANY);
+		return 1;
+	}
+	/* take what was folded without an xchg (not in the v1 ISA); adds
+	 * racing in between stay for the next event */
+	folded = *(volatile __u32 *)&v->folded;
+	__sync_fetch_and_add(&v->folded, -folded);
+	v->last_ns = now;
+	return folded + 1;
+}
+
+static __always_inline void bs_emit(__u32 token_id, __u32 method, __u64 dev,
+				    __u64 ino, __u32 flags, __u32 scanned)
+{
+	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns();
+	struct task_struct *task;
+	struct bs_event *e;
+	__u32 count;
+
+	count = bs_agg_take(token_id, id >> 32, now);
+	if (!count)
+		return;
+	e = bpf_ringbuf_reserve(&bs_events, sizeof(*e), 0);
+	if (!e) {
+		bs_count(BS_CNT_RB_DROPS);
+		return;
+	}
+	task = (struct task_struct *)bpf_get_current_task();
+	e->ts_ns = now;
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->dev = dev;
+	e->ino = ino;
+	e->token_id = token_id;
+	e->method = method;
+	e->backend = bs_backend;
+	e->flags = flags | (count > 1 ? BS_EVF_AGGREGATED : 0);
+	e->pid = (__u32)id;
+	e->tgid = id >> 32;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->count = count;
+	e->scanned = scanned;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* fd -> struct file of the current task, NULL when out of range. */
+static __always_inline struct file *bs_fd_file(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *f = NULL;
+
+	if (fd < 0 || !fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* x86-64 syscall registers: args are still intact at sys_exit because the
+ * kernel never writes them back, so one sys_exit hook sees both the
+ * arguments and the result (no enter/exit map needed). */
+#define BS_USER32_CS 0x23 /* ia32 syscalls use other numbers: skipped */
+
+#endif

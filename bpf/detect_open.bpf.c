@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * "open" detection: alert when a file whose (s_dev, ino) is armed is opened
+ * or reached through an fd-based syscall.  One object, four backends; user
+ * space turns autoload on for the programs of the backend it tries:
+ *   lsm     lsm/file_open + lsm/mmap_file
+ *   fentry  fentry/security_file_open + fentry/security_mmap_file
+ *   kprobe  kprobe/security_file_open + kprobe/security_mmap_file
+ *   tp      tp_btf/sys_exit (open family, mmap, sendfile, splice,
+ *           copy_file_range) + raw_tp/io_uring_complete (io_uring opens)
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "bpf/detect_common.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BS_MAX_TOKENS);
+	__type(key, struct bs_inode_key);
+	__type(value, struct bs_token_ref);
+} bs_inodes SEC(".maps");
+
+static __always_inline void check_file(struct file *file, __u32 method)
+{
+	struct bs_inode_key k;
+	struct bs_token_ref *ref;
+	struct inode *inode;
+
+	if (!file || bs_is_agent())
+		return;
+	inode = BPF_CORE_READ(file, f_inode);
+	if (!inode)
+		return;
+	k.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	k.ino = BPF_CORE_READ(inode, i_ino);
+	ref = bpf_map_lookup_elem(&bs_inodes, &k);
+	if (ref)
+		bs_emit(ref->token_id, method, k.dev, k.ino, 0, 0);
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(bs_lsm_file_open, struct file *file)
+{
+	check_file(file, BS_M_OPEN);
+	return 0;
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(bs_lsm_mmap_file, struct file *file)
+{
+	check_file(file, BS_M_MMAP);
+	return 0;
+}
+
+SEC("fentry/security_file_open")
+int BPF_PROG(bs_fentry_file_open, struct file *file)
+{
+	check_file(file, BS_M_OPEN);
+	return 0;
+}
+
+SEC("fentry/security_mmap_file")
+int BPF_PROG(bs_fentry_mmap_file, struct file *file)
+{
+	check_file(file, BS_M_MMAP);
+	return 0;
+}
+
+SEC("kprobe/security_file_open")
+int BPF_KPROBE(bs_kprobe_file_open, struct file *file)
+{
+	check_file(file, BS_M_OPEN);
+	return 0;
+}
+
+SEC("kprobe/security_mmap_file")
+int BPF_KPROBE(bs_kprobe_mmap_file, struct file *file)
+{
+	check_file(file, BS_M_MMAP);
+	return 0;
+}
+
+/* x86-64 syscall numbers (stable ABI). */
+#define NR_OPEN 2
+#define NR_MMAP 9
+#define NR_SENDFILE 40
+#define NR_CREAT 85
+#define NR_SPLICE 275
+#define NR_OPEN_BY_HANDLE_AT 304
+#define NR_COPY_FILE_RANGE 326
+#define NR_OPENAT 257
+#define NR_OPENAT2 437
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(bs_tp_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr, fd;
+	__u32 method;
+
+	if (ret < 0)
+		return 0;
+	nr = BPF_CORE_READ(regs, orig_ax);
+	switch (nr) {
+	case NR_OPEN:
+	case NR_OPENAT:
+	case NR_CREAT:
+		method = BS_M_OPEN;
+		fd = ret;
+		break;
+	case NR_OPENAT2:
+		method = BS_M_OPENAT2;
+		fd = ret;
+		break;
+	case NR_OPEN_BY_HANDLE_AT:
+		method = BS_M_OPEN_BY_HANDLE;
+		fd = ret;
+		break;
+	case NR_MMAP:
+		/* anonymous mappings pass fd -1, rejected by bs_fd_file */
+		method = BS_M_MMAP;
+		fd = (int)BPF_CORE_READ(regs, r8);
+		break;
+	case NR_SENDFILE:
+		method = BS_M_SENDFILE;
+		fd = (int)BPF_CORE_READ(regs, si);
+		break;
+	case NR_SPLICE:
+		method = BS_M_SPLICE;
+		fd = (int)BPF_CORE_READ(regs, di);
+		break;
+	case NR_COPY_FILE_RANGE:
+		method = BS_M_COPY_FILE_RANGE;
+		fd = (int)BPF_CORE_READ(regs, di);
+		break;
+	default:
+		return 0;
+	}
+	if (BPF_CORE_READ(regs, cs) == BS_USER32_CS || bs_is_agent())
+		return 0;
+	check_file(bs_fd_file(fd), method);
+	return 0;
+}
+
+#define IORING_OP_OPENAT_ 18
+#define IORING_OP_OPENAT2_ 28
+
+/* Completion of an io_uring open: the fd lives in the submitter's table,
+ * which io-wq workers share, so current->files resolves it.  Arguments
+ * differ between kernels (6.1: ctx, req, user_data, res...; 6.18: ctx, req,
+ * cqe) but req is always second and req->cqe.res is always set. */
+SEC("raw_tp/io_uring_complete")
+int BPF_PROG(bs_tp_io_uring, void *ring, struct io_kiocb *req)
+{
+	__u8 op = BPF_CORE_READ(req, opcode);
+	int res;
+
+	if (op != IORING_OP_OPENAT_ && op != IORING_OP_OPENAT2_)
+		return 0;
+	res = BPF_CORE_READ(req, cqe.res);
+	if (res < 0 || bs_is_agent())
+		return 0;
+	check_file(bs_fd_file(res), BS_M_IO_URING);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

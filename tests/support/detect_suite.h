@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Detection test cases as a reusable runner: the Criterion suites here and
+ * a static binary in the QEMU kernel matrix run the same cases.
+ */
+#ifndef BS_TESTS_DETECT_SUITE_H
+#define BS_TESTS_DETECT_SUITE_H
+
+#include <linux/types.h>
+#include <stddef.h>
+
+#include "bpf/events.h"
+#include "strategies/strategy.h"
+
+/* argv: --detect open|readscan  --attach auto|lsm|fentry|kprobe|tracepoint
+ *       [--csv FILE] [--kernel NAME] [--break-case NAME] [--case NAME]
+ * Runs every case against a freshly started detector and a temp token file;
+ * prints one line per case
+ *   "case <name> backend=<b> expect=<alert|none|blind> got=<0|1> PASS|FAIL|BLIND"
+ * and finally "N passed, N failed, N skipped" (blind spots count as
+ * skipped).  --break-case flips one case's expectation (to prove failures
+ * propagate).  Returns 0 when nothing failed, 1 otherwise, 2 when the
+ * backend could not be started.  CSV rows: kernel,backend,detect,case,
+ * expect,result */
+int bs_detect_suite_main(int argc, char **argv);
+
+enum bs_dcase_result {
+	BS_DCASE_PASS,
+	BS_DCASE_FAIL,
+	BS_DCASE_BLIND,
+	BS_DCASE_ERROR, /* the detector or the case setup failed */
+};
+
+/* Runs one case; why gets the blind-spot reason or the failure. */
+enum bs_dcase_result bs_detect_suite_case(const char *detect,
+					  enum bs_attach attach,
+					  const char *name, char *why,
+					  size_t why_len);
+
+/* ---- building blocks for other detection tests ------------------------ */
+
+#define BS_DTEST_MAX_EVENTS 4096
+
+/* A started detector plus a temp dir holding one token file. */
+struct bs_dtest {
+	const struct bs_detect_ops *ops;
+	struct bs_detect_config cfg;
+	struct bs_detect_ctx ctx;
+	char dir[64];
+	char token_path[128];
+	struct bs_token tok;
+	struct bs_event evs[BS_DTEST_MAX_EVENTS]; /* first events seen */
+	size_t n_evs;
+	uint64_t n_seen;  /* events delivered for any token */
+	uint64_t count_sum; /* sum of ev.count over events of tok */
+};
+
+/* Creates the token file (random content) and starts the detector
+ * (aggregation off when agg_ns is 0).  Does not arm.  Returns 0 or
+ * -errno; on error nothing needs freeing. */
+int bs_dtest_start(struct bs_dtest *d, const char *detect,
+		   enum bs_attach attach, uint32_t agent_tgid,
+		   uint64_t agg_ns);
+int bs_dtest_arm(struct bs_dtest *d);
+/* Polls up to timeout_ms for an event of the token (method 0: any).
+ * Returns 1 when seen, 0 when not. */
+int bs_dtest_wait(struct bs_dtest *d, int timeout_ms, uint32_t method);
+/* Polls for timeout_ms whatever happens (to collect a burst). */
+void bs_dtest_drain(struct bs_dtest *d, int timeout_ms);
+void bs_dtest_stop(struct bs_dtest *d);
+
+/* Opens and reads path in a child process; returns its exit status. */
+int bs_dtest_child_read(const char *path);
+
+#endif
