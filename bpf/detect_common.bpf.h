@@ -29,17 +29,6 @@ struct {
 	__type(value, __u64);
 } bs_counters SEC(".maps");
 
-struct bs_agg_key {
-	__u32 token_id;
-	__u32 tgid;
-};
-
-struct bs_agg_val {
-	__u64 last_ns;
-	__u32 folded;
-	__u32 pad;
-};
-
 /* LRU: an attacker spraying processes only evicts old entries, which at
  * worst costs an extra event, never a lost one. */
 struct {
@@ -75,6 +64,7 @@ static __always_inline __u32 bs_agg_take(__u32 token_id, __u32 tgid, __u64 now)
 	v = bpf_map_lookup_elem(&bs_agg, &k);
 	if (v && now - v->last_ns < bs_aggregate_ns) {
 		__sync_fetch_and_add(&v->folded, 1);
+		v->last_fold_ns = now;
 		bs_count(BS_CNT_AGGREGATED);
 		return 0;
 	}
@@ -88,6 +78,21 @@ static __always_inline __u32 bs_agg_take(__u32 token_id, __u32 tgid, __u64 now)
 	__sync_fetch_and_add(&v->folded, -folded);
 	v->last_ns = now;
 	return folded + 1;
+}
+
+/* Keep the window's first event: user space reports what was folded into
+ * it once the window is over and no later access carried the count. */
+static __always_inline void bs_agg_remember(__u32 token_id,
+					    const struct bs_event *e)
+{
+	struct bs_agg_key k = { .token_id = token_id, .tgid = e->tgid };
+	struct bs_agg_val *v;
+
+	if (!bs_aggregate_ns)
+		return;
+	v = bpf_map_lookup_elem(&bs_agg, &k);
+	if (v)
+		__builtin_memcpy(&v->ev, e, sizeof(*e));
 }
 
 static __always_inline void bs_emit(__u32 token_id, __u32 method, __u64 dev,
@@ -122,6 +127,7 @@ static __always_inline void bs_emit(__u32 token_id, __u32 method, __u64 dev,
 	e->count = count;
 	e->scanned = scanned;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bs_agg_remember(token_id, e);
 	bpf_ringbuf_submit(e, 0);
 }
 

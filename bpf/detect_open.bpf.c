@@ -23,6 +23,8 @@ struct {
 	__type(value, struct bs_token_ref);
 } bs_inodes SEC(".maps");
 
+#define BS_O_PATH 010000000 /* uapi fcntl.h, not in vmlinux.h */
+
 static __always_inline void check_file(struct file *file, __u32 method)
 {
 	struct bs_inode_key k;
@@ -30,6 +32,10 @@ static __always_inline void check_file(struct file *file, __u32 method)
 	struct inode *inode;
 
 	if (!file || bs_is_agent())
+		return;
+	/* O_PATH fds cannot read (runc opens mount targets this way); the
+	 * LSM hook is not even called for them, keep all backends alike */
+	if (BPF_CORE_READ(file, f_flags) & BS_O_PATH)
 		return;
 	inode = BPF_CORE_READ(file, f_inode);
 	if (!inode)

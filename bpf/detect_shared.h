@@ -40,6 +40,22 @@ static inline unsigned int bs_bloom_gram_at(unsigned int gram, unsigned int k)
 	       (1u << BS_BLOOM_HALF_LOG);
 }
 
+/* Aggregation: one entry per (token, accessor process).  The kernel folds
+ * accesses inside the window into `folded`; the next access after it, or
+ * user space's flush when there is none, reports them. */
+struct bs_agg_key {
+	__u32 token_id;
+	__u32 tgid;
+};
+
+struct bs_agg_val {
+	__u64 last_ns;      /* start of the current window */
+	__u64 last_fold_ns; /* latest folded access */
+	__u32 folded;
+	__u32 pad;
+	struct bs_event ev; /* the window's first event */
+};
+
 struct bs_pattern {
 	unsigned char b[BS_PATTERN_LEN];
 };

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -119,6 +120,7 @@ void bs_det_base_init(struct bs_det_base *b, const struct bs_detect_config *cfg)
 	memset(b, 0, sizeof(*b));
 	b->cfg = cfg;
 	b->counters_fd = -1;
+	b->agg_fd = -1;
 	pthread_mutex_init(&b->lock, NULL);
 }
 
@@ -170,13 +172,69 @@ static int on_sample(void *arg, void *data, size_t size)
 	return 0;
 }
 
-int bs_det_rb_open(struct bs_det_base *b, int rb_fd, int counters_fd)
+int bs_det_rb_open(struct bs_det_base *b, int rb_fd, int counters_fd,
+		   int agg_fd)
 {
 	b->rb = ring_buffer__new(rb_fd, on_sample, b, NULL);
 	if (!b->rb)
 		return -errno;
 	b->counters_fd = counters_fd;
+	b->agg_fd = agg_fd;
 	return 0;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Report one finished window's folded accesses, taking the entry out so
+ * the kernel cannot report the same ones again. */
+static int flush_one(struct bs_det_base *b, const struct bs_agg_key *k,
+		     uint64_t now)
+{
+	struct bs_agg_val v;
+	struct bs_event ev;
+
+	if (bpf_map_lookup_elem(b->agg_fd, k, &v))
+		return 0;
+	if (!v.folded || now - v.last_ns < b->cfg->aggregate_ns)
+		return 0;
+	if (bpf_map_lookup_and_delete_elem(b->agg_fd, k, &v) || !v.folded)
+		return 0;
+	ev = v.ev;
+	ev.ts_ns = v.last_fold_ns ? v.last_fold_ns : v.last_ns;
+	ev.count = v.folded;
+	ev.flags |= BS_EVF_AGGREGATED;
+	b->events++;
+	if (b->cfg->on_event)
+		b->cfg->on_event(&ev, b->cfg->on_event_arg);
+	return 1;
+}
+
+/* Windows that ended with folded accesses and no later access to carry
+ * their count would otherwise never be reported. */
+static int flush_aggregates(struct bs_det_base *b)
+{
+	struct bs_agg_key k, next;
+	uint64_t now = mono_ns();
+	int n = 0, more;
+
+	if (b->agg_fd < 0 || !b->cfg->aggregate_ns ||
+	    now - b->last_flush_ns < b->cfg->aggregate_ns / 2)
+		return 0;
+	b->last_flush_ns = now;
+	more = !bpf_map_get_next_key(b->agg_fd, NULL, &next);
+	while (more) {
+		k = next;
+		/* step before a delete can invalidate k */
+		more = !bpf_map_get_next_key(b->agg_fd, &k, &next);
+		n += flush_one(b, &k, now);
+	}
+	return n;
 }
 
 int bs_det_poll(struct bs_det_base *b, int timeout_ms)
@@ -186,7 +244,11 @@ int bs_det_poll(struct bs_det_base *b, int timeout_ms)
 	if (!b->rb)
 		return -EINVAL;
 	n = ring_buffer__poll(b->rb, timeout_ms);
-	return n == -EINTR ? 0 : n;
+	if (n == -EINTR)
+		n = 0;
+	if (n >= 0)
+		n += flush_aggregates(b);
+	return n;
 }
 
 int bs_det_poll_fd(struct bs_det_base *b)
@@ -228,4 +290,5 @@ void bs_det_base_close(struct bs_det_base *b)
 	ring_buffer__free(b->rb);
 	b->rb = NULL;
 	b->counters_fd = -1;
+	b->agg_fd = -1;
 }

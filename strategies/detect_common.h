@@ -24,6 +24,8 @@ struct bs_det_base {
 	const struct bs_detect_config *cfg;
 	struct ring_buffer *rb;
 	int counters_fd;
+	int agg_fd;
+	uint64_t last_flush_ns;
 	struct bpf_link *links[BS_DET_MAX_LINKS];
 	struct bpf_program *progs[BS_DET_MAX_LINKS]; /* what links[] attach */
 	int n_links;
@@ -57,7 +59,9 @@ bool bs_det_lsm_enabled(void);
 
 void bs_det_base_init(struct bs_det_base *b, const struct bs_detect_config *cfg);
 int bs_det_attach(struct bs_det_base *b, struct bpf_program *p);
-int bs_det_rb_open(struct bs_det_base *b, int rb_fd, int counters_fd);
+/* agg_fd: the bs_agg map, flushed by bs_det_poll(); -1 for none. */
+int bs_det_rb_open(struct bs_det_base *b, int rb_fd, int counters_fd,
+		   int agg_fd);
 int bs_det_poll(struct bs_det_base *b, int timeout_ms);
 int bs_det_poll_fd(struct bs_det_base *b);
 void bs_det_stats(struct bs_det_base *b, struct bs_detect_stats *out);

@@ -110,7 +110,8 @@ static int open_try(struct bs_detect_ctx *ctx, enum bs_attach b)
 	if (err)
 		return err;
 	return bs_det_rb_open(&p->base, bpf_map__fd(p->skel->maps.bs_events),
-			      bpf_map__fd(p->skel->maps.bs_counters));
+			      bpf_map__fd(p->skel->maps.bs_counters),
+			      bpf_map__fd(p->skel->maps.bs_agg));
 }
 
 static int open_start(struct bs_detect_ctx *ctx)

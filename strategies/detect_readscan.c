@@ -89,7 +89,8 @@ static int rs_try(struct bs_detect_ctx *ctx, enum bs_attach b)
 	if (err)
 		return err;
 	return bs_det_rb_open(&p->base, bpf_map__fd(s->maps.bs_events),
-			      bpf_map__fd(s->maps.bs_counters));
+			      bpf_map__fd(s->maps.bs_counters),
+			      bpf_map__fd(s->maps.bs_agg));
 }
 
 static int rs_start(struct bs_detect_ctx *ctx)
