@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The matrix's verdict logic without QEMU: synthetic guest logs through
+# matrix.sh --parse-only, checking "passed failed skipped n/a" for each.
+# Ends with "vm-parse: N passed, N failed".
+set -uo pipefail
+matrix=$(dirname "$0")/matrix.sh
+log=$(mktemp) && trap 'rm -f "$log"' EXIT
+pass=0 fail=0
+
+B='@@ begin kernel=k detect=open backend=lsm'
+R='@@ begin kernel=k detect=readscan backend=lsm'
+ok='case a backend=lsm expect=alert got=1 PASS'
+
+# check NAME "P F S NA" LINE...
+check() {
+	local name=$1 want=$2 got
+	shift 2
+	printf '%s\r\n' "$@" >"$log"
+	got=$("$matrix" --parse-only "$log" 2>/dev/null | tail -1)
+	if [ "$got" = "$want" ]; then
+		pass=$((pass + 1))
+	else
+		echo "vm-parse: $name: want '$want', got '$got'"
+		fail=$((fail + 1))
+	fi
+}
+
+check all_pass "2 0 0 0" "$B" "$ok" "case b backend=lsm expect=none got=0 PASS" "@@ end rc=0"
+check blind_is_skip "1 0 1 0" "$B" "$ok" "case b backend=lsm expect=blind got=0 BLIND" "@@ end rc=0"
+check fail_line "0 1 0 0" "$B" "case a backend=lsm expect=alert got=0 FAIL" "@@ end rc=1"
+check na_backend "0 0 1 1" "$R" "@@ end rc=2"
+check no_start "0 1 0 0" "$B" "@@ end rc=2"
+check wrong_backend "0 1 0 0" "$B" "case a backend=tracepoint expect=alert got=1 PASS" "@@ end rc=0"
+check exit_without_fail "1 1 0 0" "$B" "$ok" "@@ end rc=1"
+check crash "1 1 0 0" "$B" "$ok" "@@ end rc=139"
+check no_cases "0 1 0 0" "$B" "@@ end rc=0"
+check unfinished "1 1 0 0" "$B" "$ok"
+check noise_ignored "1 0 0 0" "[    1.0] case x backend=lsm PASS" "$B" "$ok" \
+	"# case b backend=lsm expect=alert got=0 FAIL" "@@ end rc=0" "case z backend=lsm expect=alert got=0 FAIL"
+check empty_log "0 0 0 0"
+
+echo "vm-parse: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

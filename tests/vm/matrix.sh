@@ -1,0 +1,253 @@
+#!/usr/bin/env bash
+# Kernel matrix driver: fetch (and cache) each kernel, boot it in QEMU/TCG
+# with the matrix initramfs, turn the guest's result lines into CSV rows
+#   kernel,backend,detect,case,expect,result
+# and end with "<label>: N passed, N failed, N skipped".  Exits non-zero when
+# a case failed, a backend did not start or a guest did not finish.  No QEMU
+# or no kernel package: reported as skipped, never as passed.
+#
+# usage: matrix.sh --initrd FILE [--build DIR] [--kernels "META..."]
+#        [--csv FILE] [--mode probe|suite] [--break-case NAME] [--case NAME]
+#        [--backends a,b] [--detects a,b] [--timeout SECS] [--label NAME]
+#        [--unsupported "detect/backend ..."] [--jobs N]
+set -uo pipefail
+
+build=${BUILD:-build} initrd= csv= mode=probe brk= only= label=vm
+kernels="linux-image-cloud-amd64 linux-image-6.12-cloud-amd64"
+backends=lsm,fentry,kprobe,tracepoint detects=open,readscan
+limit=${VM_TIMEOUT:-180}
+lsm=lockdown,capability,landlock,yama,apparmor,bpf
+unsupported="readscan/lsm" jobs=2
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build) build=$2 ;;
+	--initrd) initrd=$2 ;;
+	--kernels) kernels=$2 ;;
+	--csv) csv=$2 ;;
+	--mode) mode=$2 ;;
+	--break-case) brk=$2 ;;
+	--case) only=$2 ;;
+	--backends) backends=$2 ;;
+	--detects) detects=$2 ;;
+	--timeout) limit=$2 ;;
+	--label) label=$2 ;;
+	--unsupported) unsupported=$2 ;;
+	--jobs) jobs=$2 ;;
+	--parse-only) parse_only=$2 ;;
+	*) echo "$label: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift 2 || { echo "$label: $1 needs a value" >&2; exit 2; }
+done
+
+kdir=$build/vm/kernels
+rundir=$build/vm/run
+passed=0 failed=0 skipped=0
+
+finish() {
+	echo "$label: $passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+skip_all() {
+	echo "$label: skipped: $1"
+	skipped=$((skipped + 1))
+	finish
+}
+
+# Metapackage -> the versioned image package it currently depends on.
+resolve() {
+	apt-cache depends --no-recommends --no-suggests "$1" 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }'
+}
+
+# Download and unpack one image package into $kdir/$pkg; keep only
+# /boot (vmlinuz + config): the modules are not needed by the guest.
+download() {
+	local pkg=$1 tmp
+
+	tmp=$(mktemp -d "$kdir/dl.XXXXXX") || return 1
+	if ! (cd "$tmp" && apt-get download -q "$pkg") >"$tmp/log" 2>&1; then
+		apt-get update -q >>"$tmp/log" 2>&1
+		(cd "$tmp" && apt-get download -q "$pkg") >>"$tmp/log" 2>&1
+	fi
+	if ! ls "$tmp"/*.deb >/dev/null 2>&1 ||
+		! dpkg-deb -x "$tmp"/*.deb "$tmp/x" 2>>"$tmp/log"; then
+		tail -3 "$tmp/log" | sed "s/^/$label:   /"
+		rm -rf "$tmp"
+		return 1
+	fi
+	rm -rf "${kdir:?}/$pkg"
+	mkdir -p "$kdir/$pkg" && mv "$tmp/x/boot" "$kdir/$pkg/boot"
+	rm -rf "$tmp"
+}
+
+# Prints the cached vmlinuz for a metapackage, fetching it when missing.
+kernel_image() {
+	local meta=$1 pkg
+
+	pkg=$(resolve "$meta")
+	if [ -z "$pkg" ]; then
+		apt-get update -q >/dev/null 2>&1
+		pkg=$(resolve "$meta")
+	fi
+	# offline: fall back to what the last run resolved
+	[ -n "$pkg" ] || pkg=$(cat "$kdir/$meta.pkg" 2>/dev/null)
+	if [ -z "$pkg" ]; then
+		echo "$label: apt knows no package $meta" >&2
+		return 1
+	fi
+	if ! ls "$kdir/$pkg"/boot/vmlinuz-* >/dev/null 2>&1; then
+		echo "$label: fetching $pkg" >&2
+		download "$pkg" >&2 || return 1
+	fi
+	echo "$pkg" >"$kdir/$meta.pkg"
+	ls "$kdir/$pkg"/boot/vmlinuz-* | head -1
+}
+
+# Guest result lines -> CSV rows (appended to $2) and "P F S N/A" on stdout.
+# Combinations in $unsupported (detect/backend) that do not start are
+# skipped, not failed: the strategy has no such backend by design.
+# Messages for humans go to stderr.
+parse() {
+	tr -d '\r' <"$1" | awk -v rows="$2" -v na=" $unsupported " '
+	function row(c, e, r) {
+		print kernel "," back "," det "," c "," e "," r >>rows
+	}
+	function kv(s, k,   i) {
+		for (i = 1; i <= NF; i++)
+			if (index($i, k "=") == 1)
+				return substr($i, length(k) + 2)
+		return ""
+	}
+	/^@@ begin / {
+		kernel = kv($0, "kernel"); det = kv($0, "detect")
+		back = kv($0, "backend"); open_cfg = 1; nfail = 0; ncase = 0
+		next
+	}
+	/^case / && open_cfg {
+		res = $NF; ncase++
+		if (kv($0, "backend") != back) {
+			printf "  %s/%s/%s: asked for %s, suite ran %s\n", kernel, det,
+				$2, back, kv($0, "backend") >"/dev/stderr"
+			res = "FAIL"
+		}
+		row($2, kv($0, "expect"), res)
+		if (res == "PASS") p++
+		else if (res == "BLIND" || res == "SKIP") s++
+		else { f++; nfail++ }
+		next
+	}
+	/^@@ end rc=/ {
+		rc = kv($0, "rc") + 0; open_cfg = 0
+		if (rc == 2 && index(na, " " det "/" back " ")) {
+			printf "  %s %s/%s: not supported by design\n", kernel, det,
+				back >"/dev/stderr"
+			row("(start)", "-", "N/A"); s++; nna++
+		} else if (rc == 2) {
+			printf "  %s %s/%s: backend did not start\n", kernel, det,
+				back >"/dev/stderr"
+			row("(start)", "-", "NOSTART"); f++
+		} else if (rc != 0 && nfail == 0) {
+			printf "  %s %s/%s: runner exited %d\n", kernel, det, back,
+				rc >"/dev/stderr"
+			row("(runner)", "-", "EXIT" rc); f++
+		} else if (rc == 0 && ncase == 0) {
+			printf "  %s %s/%s: no cases ran\n", kernel, det,
+				back >"/dev/stderr"
+			row("(runner)", "-", "NOCASES"); f++
+		}
+		next
+	}
+	END {
+		if (open_cfg) {
+			printf "  %s %s/%s: guest stopped mid-run\n", kernel, det,
+				back >"/dev/stderr"
+			row("(runner)", "-", "UNFINISHED"); f++
+		}
+		print p + 0, f + 0, s + 0, nna + 0
+	}'
+}
+
+# Boot one kernel; results in $rundir/META/ (qemu.rc: qemu's exit status).
+boot_one() {
+	local meta=$1 vmlinuz=$2 dir=$rundir/$1 n
+	local append="console=ttyS0 quiet panic=-1 lsm=$lsm bs.mode=$mode"
+
+	append+=" bs.backends=$backends bs.detects=$detects bs.timeout=$limit"
+	[ -n "$brk" ] && append+=" bs.break=$brk"
+	[ -n "$only" ] && append+=" bs.case=$only"
+	rm -rf "$dir" && mkdir -p "$dir"
+	# the guest bounds each configuration; this bounds the whole boot
+	n=$(($(tr , '\n' <<<"$backends" | wc -l) * $(tr , '\n' <<<"$detects" | wc -l)))
+	timeout $((limit * n + 60)) qemu-system-x86_64 -accel tcg -cpu max \
+		-m 1024 -smp 1 -nodefaults -display none -monitor none \
+		-no-reboot -kernel "$vmlinuz" -initrd "$initrd" \
+		-append "$append" \
+		-serial "file:$dir/console.log" -serial "file:$dir/results.log" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 2>"$dir/qemu.err"
+	echo $? >"$dir/qemu.rc"
+}
+
+# Adds one finished boot to the counters and appends its rows to $rows.
+report_one() {
+	local meta=$1 dir=$rundir/$1 rc p f s na
+
+	rc=$(cat "$dir/qemu.rc" 2>/dev/null || echo 255)
+	echo "$label: results of $meta"
+	tr -d '\r' <"$dir/results.log" | grep -v '^@@' | sed "s/^/  | /"
+	read -r p f s na < <(parse "$dir/results.log" "$rows")
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	# isa-debug-exit: (code << 1) | 1; anything else: the guest never got
+	# to report (panic, hang, qemu error)
+	if [ "$rc" -ne 1 ] && [ "$rc" -ne 3 ] || ! grep -q '^@@ done' "$dir/results.log"; then
+		echo "$label: $meta: guest did not finish (qemu exit $rc); console:"
+		tail -n 15 "$dir/console.log" "$dir/qemu.err" 2>/dev/null | tr -d "\r" | sed "s/^/  ! /"
+		failed=$((failed + 1))
+	elif [ "$rc" -eq 3 ] && [ "$f" -eq 0 ] && [ "$na" -eq 0 ]; then
+		echo "$label: $meta: guest reported a failure no case line shows"
+		failed=$((failed + 1))
+	fi
+}
+
+# --parse-only LOG: the result-line parser alone (tests/vm/check-parse.sh)
+if [ -n "${parse_only:-}" ]; then
+	parse "$parse_only" /dev/stdout
+	exit
+fi
+
+command -v qemu-system-x86_64 >/dev/null ||
+	skip_all "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+[ -r "$initrd" ] || { echo "$label: no initramfs ${initrd:-given}"; failed=1; finish; }
+mkdir -p "$kdir" "$rundir"
+rows=$(mktemp) && trap 'rm -f "$rows"' EXIT
+
+# Fetch sequentially (apt), boot up to $jobs guests at once (one TCG vCPU
+# each), then report in matrix order.
+booted=()
+for meta in $kernels; do
+	if ! vmlinuz=$(kernel_image "$meta"); then
+		echo "$label: skipped $meta: no kernel package could be fetched"
+		skipped=$((skipped + 1))
+		continue
+	fi
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n
+	done
+	echo "$label: booting ${vmlinuz##*/} ($mode)"
+	boot_one "$meta" "$vmlinuz" &
+	booted+=("$meta")
+done
+wait
+for meta in "${booted[@]}"; do
+	report_one "$meta"
+done
+ran=${#booted[@]}
+
+if [ -n "$csv" ] && [ "$ran" -gt 0 ]; then
+	mkdir -p "$(dirname "$csv")"
+	{ echo "kernel,backend,detect,case,expect,result"; cat "$rows"; } >"$csv.tmp" &&
+		mv "$csv.tmp" "$csv" && echo "$label: wrote $csv"
+fi
+finish
