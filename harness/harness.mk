@@ -1,0 +1,62 @@
+# The research harness: scenario engine + backends (library part) and
+# beesting-bench; make bench / bench-matrix / plots.
+HARNESS_MAINS := harness/bench_main.c harness/attack.c
+LIB_SRCS += $(filter-out $(HARNESS_MAINS),$(wildcard harness/*.c))
+BINS += beesting-bench
+EXTRA_DEB_PACKAGES += gnuplot-nox busybox-static runc
+
+# $(LIB) is defined after the fragments are read: name it here.
+$(BUILD)/beesting-bench: $(BUILD)/obj/harness/bench_main.o $(BUILD)/libbeesting.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# ---- make bench ------------------------------------------------------------
+# make bench INJECT=bind|ocihook DETECT=open|readscan|auditd|fatrace
+#            [BACKEND=auto|kind|local] [ATTACH=auto|...] [RUNS=N]
+INJECT ?= bind
+DETECT ?= open
+BACKEND ?= auto
+ATTACH ?= auto
+RUNS ?= 5
+RESULTS ?= results
+BENCH_FLAGS ?=
+BENCH = $(BUILD)/beesting-bench --results $(RESULTS) --srcdir . \
+	--backend $(BACKEND) --attach $(ATTACH) --runs $(RUNS) $(BENCH_FLAGS)
+# bind/ocihook x open/readscan, then the peers with bind injection
+MATRIX := bind:open bind:readscan ocihook:open ocihook:readscan \
+	bind:auditd bind:fatrace
+
+# What a run needs, and the host micro-benchmarks it runs when they build
+# (a teammate's half-done benchmark must not stop the main job).
+BENCH_NEEDS = beesting beesting-hook beesting-attack beesting-bench
+BENCH_OPTIONAL = detect-bench nri-rtt
+define bench_build
+	$(Q)$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(filter $(BENCH_NEEDS),$(BINS)))
+	$(Q)$(MAKE) --no-print-directory $(addprefix $(BUILD)/,$(filter $(BENCH_OPTIONAL),$(BINS))) \
+		|| echo "bench: optional benchmarks did not build: their rows are skipped"
+endef
+
+bench: deps
+	$(bench_build)
+	$(Q)$(BENCH) --inject $(INJECT) --detect $(DETECT)
+
+bench-matrix: deps
+	$(bench_build)
+	$(Q)failed=""; n=0; for c in $(MATRIX); do \
+		n=$$((n + 1)); \
+		echo "==> bench-matrix $$n/$(words $(MATRIX)): $${c%%:*} x $${c##*:}"; \
+		$(BENCH) --inject $${c%%:*} --detect $${c##*:} || failed="$$failed $$c"; \
+	done; \
+	$(BUILD)/beesting-bench --results $(RESULTS) --report; \
+	if [ -n "$$failed" ]; then echo "broken runs:$$failed"; exit 1; fi
+
+plots: $(BUILD)/beesting-bench
+	$(Q)$(BUILD)/beesting-bench --results $(RESULTS) --report \
+		--plot-dir $(BUILD)/plots >/dev/null
+	$(Q)for p in coverage overhead; do \
+		[ ! -f $(BUILD)/plots/$$p.gp ] || gnuplot $(BUILD)/plots/$$p.gp || exit 1; \
+	done
+	$(Q)ls -l $(RESULTS)/*.svg
+
+.PHONY: bench bench-matrix plots
+LINT_EXTRA += harness/bench_main.c

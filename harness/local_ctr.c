@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Local backend, container side: pods and containers the way containerd
+ * makes them with NRI, on runc with busybox-static bundles.
+ *
+ *   RunPodSandbox -> CreateContainer (plugin adjusts) -> apply the
+ *   adjustment to config.json -> runc create -> PostCreateContainer (pid)
+ *   -> StartContainer -> runc start -> PostStartContainer ... and back:
+ *   StopContainer -> runc kill/delete -> RemoveContainer -> Stop/Remove
+ *   PodSandbox.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/clock.h"
+#include "agent/log.h"
+#include "harness/local.h"
+#include "harness/oci.h"
+#include "harness/runc.h"
+#include "nri/runtime.h"
+
+#define NRI_TIMEOUT_MS 5000
+#define ARM_WAIT_MS    2500
+#define MAX_LIVE       8
+#define OTHER_FILE     "/etc/other.txt"
+#define ATTACK_IN_CTR  "/beesting-attack"
+
+/* One pod with one container. */
+struct lctr {
+	struct bs_runc rc;
+	struct bs_pod pod;
+	struct bs_container ctr;
+	char pod_id[BS_ID_LEN];
+	char pod_uid[BS_ID_LEN];
+	char cgroups_path[BS_ID_LEN];
+	bool via_nri;
+	bool pod_running;
+	bool created;
+};
+
+struct lnri {
+	struct bs_nri_runtime *rt;
+	struct lctr *live[MAX_LIVE]; /* not yet torn down: for leftovers */
+};
+
+static struct lnri lnri_state;
+
+int bs_local_nri_listen(struct bs_bench *b, struct bs_local *l)
+{
+	struct bs_nri_runtime_config cfg = {
+		.socket_path = l->sock,
+		.runtime_name = "beesting-harness",
+		.request_timeout_ms = NRI_TIMEOUT_MS,
+	};
+	struct lnri *n = &lnri_state;
+
+	memset(n, 0, sizeof(*n));
+	n->rt = bs_nri_runtime_new(&cfg);
+	if (!n->rt)
+		return bs_bench_break(b, -errno, "NRI runtime side on %s: %s",
+				      l->sock, strerror(errno));
+	l->nri = n;
+	return 0;
+}
+
+int bs_local_nri_accept(struct bs_bench *b, struct bs_local *l, int timeout_ms)
+{
+	struct lnri *n = l->nri;
+	int err = bs_nri_runtime_accept(n->rt, timeout_ms, NULL, 0, NULL, 0);
+
+	if (err) {
+		bs_agent_dump_log(&l->agent, 20);
+		return bs_bench_break(b, err,
+				      "NRI handshake with the agent "
+				      "failed: %s",
+				      strerror(-err));
+	}
+	fprintf(stderr, "NRI: plugin %s admitted\n",
+		bs_nri_runtime_plugin_name(n->rt, 0) ?: "?");
+	return 0;
+}
+
+void bs_local_nri_close(struct bs_local *l)
+{
+	struct lnri *n = l->nri;
+
+	if (!n || !n->rt)
+		return;
+	bs_nri_runtime_free(n->rt);
+	n->rt = NULL;
+}
+
+static void track(struct lnri *n, struct lctr *c, bool add)
+{
+	for (int i = 0; i < MAX_LIVE; i++) {
+		if (add && !n->live[i]) {
+			n->live[i] = c;
+			return;
+		}
+		if (!add && n->live[i] == c) {
+			n->live[i] = NULL;
+			return;
+		}
+	}
+}
+
+static int write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	ssize_t len = (ssize_t)strlen(text);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, (size_t)len) != len)
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+/* The attack tool goes into the rootfs (a copy: the container cannot
+ * touch our binary), plus a decoy for the "other" method. */
+static int stock_rootfs(struct bs_bench *b, struct lctr *c)
+{
+	char src[BS_PATH_LEN + 32], dst[512];
+	const char *argv[] = { "cp", src, dst, NULL };
+	int st, err;
+
+	snprintf(src, sizeof(src), "%s/beesting-attack", b->cfg.build);
+	if (bs_fmt(dst, sizeof(dst), "%s%s", c->rc.rootfs, ATTACK_IN_CTR))
+		return -ENAMETOOLONG;
+	err = bs_cmd_run(argv, 10000, NULL, 0, &st);
+	if (err || st != 0)
+		return err ? err : -EIO;
+	if (bs_fmt(dst, sizeof(dst), "%s%s", c->rc.rootfs, OTHER_FILE))
+		return -ENAMETOOLONG;
+	return write_file(dst, "not a token, just a file\n", 0644);
+}
+
+static void fill_models(struct lctr *c, const struct bs_victim *v)
+{
+	snprintf(c->pod_id, sizeof(c->pod_id), "pod-%s", c->rc.id);
+	snprintf(c->pod_uid, sizeof(c->pod_uid), "uid-%s", c->rc.id);
+	/* runc without linux.cgroupsPath puts the container at /<id> */
+	snprintf(c->cgroups_path, sizeof(c->cgroups_path), "/%s", c->rc.id);
+	c->pod = (struct bs_pod){
+		.id = c->pod_id,
+		.name = v->pod_name,
+		.uid = c->pod_uid,
+		.ns = "default",
+		.cgroup_parent = "",
+	};
+	c->ctr = (struct bs_container){
+		.id = c->rc.id,
+		.pod_id = c->pod_id,
+		.name = v->ctr_name,
+		.state = BS_CTR_UNKNOWN,
+		.cgroups_path = c->cgroups_path,
+	};
+}
+
+/* Where the token's file is on the host: the bind source, or (a hook
+ * writes it in the container) the same path in the rootfs. */
+static void token_host_path(struct lctr *c, const struct bs_adjust *adj,
+			    struct bs_victim *v)
+{
+	for (size_t i = 0; i < adj->n_mounts; i++)
+		if (!strcmp(adj->mounts[i].destination, v->token_path)) {
+			snprintf(v->token_host_path, sizeof(v->token_host_path),
+				 "%s", adj->mounts[i].source);
+			return;
+		}
+	bs_fmt(v->token_host_path, sizeof(v->token_host_path), "%s%s",
+	       c->rc.rootfs, v->token_path);
+}
+
+static int notify(struct bs_bench *b, struct lnri *n, enum bs_nri_event ev,
+		  struct lctr *c, bool with_ctr)
+{
+	int err = bs_nri_runtime_state_change(n->rt, ev, &c->pod,
+					      with_ctr ? &c->ctr : NULL);
+
+	/* notifications cannot fail a container: a plugin error is logged */
+	if (err && err != -EREMOTEIO)
+		return bs_bench_break(b, err, "NRI event %d: %s", ev,
+				      strerror(-err));
+	return 0;
+}
+
+/* CreateContainer through the plugins, adjustment into config.json. */
+static int nri_create(struct bs_bench *b, struct bs_local *l, struct lctr *c,
+		      struct bs_victim *v)
+{
+	struct lnri *n = l->nri;
+	struct bs_adjust *adj = calloc(1, sizeof(*adj));
+	int64_t t0;
+	int err;
+
+	if (!adj)
+		return -ENOMEM;
+	bs_adjust_init(adj);
+	t0 = bs_now_ns();
+	err = bs_nri_runtime_create_container(n->rt, &c->pod, &c->ctr, adj);
+	bs_samples_add(&l->nri_create_us, (double)(bs_now_ns() - t0) / 1000.0);
+	if (err) {
+		err = bs_bench_break(b, err,
+				     "CreateContainer for %s failed "
+				     "(the plugin failed the container): %s",
+				     v->ctr_name, strerror(-err));
+		goto out;
+	}
+	token_host_path(c, adj, v);
+	err = bs_oci_apply_file(c->rc.config, adj);
+	if (err)
+		err = bs_bench_break(b, err, "apply the adjustment to %s: %s",
+				     c->rc.config, strerror(-err));
+out:
+	bs_adjust_free(adj);
+	free(adj);
+	return err;
+}
+
+static int runc_step(struct bs_bench *b, int err, const char *what,
+		     const struct lctr *c)
+{
+	if (err)
+		return bs_bench_break(b, err, "runc %s %s failed: %s", what,
+				      c->rc.id, strerror(-err));
+	return 0;
+}
+
+/* Everything from CreateContainer to running. */
+static int bring_up(struct bs_bench *b, struct bs_local *l, struct lctr *c,
+		    struct bs_victim *v)
+{
+	struct lnri *n = l->nri;
+	int err = 0;
+
+	if (c->via_nri) {
+		err = notify(b, n, BS_EV_RUN_POD_SANDBOX, c, false);
+		c->pod_running = !err;
+		if (!err)
+			err = nri_create(b, l, c, v);
+	}
+	if (err)
+		return err;
+	err = runc_step(b, bs_runc_create(&c->rc), "create", c);
+	if (err)
+		return err;
+	c->created = true;
+	c->ctr.pid = (uint32_t)c->rc.pid;
+	c->ctr.state = BS_CTR_CREATED;
+	if (c->via_nri) {
+		err = notify(b, n, BS_EV_POST_CREATE_CONTAINER, c, true);
+		if (!err)
+			err = notify(b, n, BS_EV_START_CONTAINER, c, true);
+	}
+	if (!err)
+		err = runc_step(b, bs_runc_start(&c->rc), "start", c);
+	if (err)
+		return err;
+	c->ctr.state = BS_CTR_RUNNING;
+	if (c->via_nri)
+		err = notify(b, n, BS_EV_POST_START_CONTAINER, c, true);
+	return err;
+}
+
+/* The agent arms tokens asynchronously for some strategies: wait for a
+ * stats line that shows one armed (bounded; a miss is a result). */
+static void wait_armed(struct bs_bench *b, struct bs_local *l)
+{
+	int64_t deadline = bs_now_ns() + ARM_WAIT_MS * 1000000LL;
+	struct bs_agent_event ev;
+
+	if (b->peer)
+		return;
+	while (bs_now_ns() < deadline && bs_agent_alive(&l->agent)) {
+		while (bs_evtail_next(&l->tail, &ev) == 1)
+			if (ev.type == BS_EVT_STATS && ev.armed > 0)
+				return;
+		usleep(20000);
+	}
+	bs_warn("no armed token reported within %d ms", ARM_WAIT_MS);
+}
+
+int bs_local_ctr_up(struct bs_bench *b, struct bs_local *l, struct bs_victim *v,
+		    bool via_nri, double *start_ms)
+{
+	struct lctr *c = calloc(1, sizeof(*c));
+	int64_t t0;
+	int err;
+
+	if (!c)
+		return -ENOMEM;
+	c->via_nri = via_nri;
+	err = bs_runc_bundle(&c->rc, l->bundles, NULL);
+	if (!err)
+		err = stock_rootfs(b, c);
+	if (err) {
+		bs_runc_cleanup(&c->rc);
+		free(c);
+		return bs_bench_break(b, err, "make bundle under %s: %s",
+				      l->bundles, strerror(-err));
+	}
+	fill_models(c, v);
+	snprintf(v->ctr_id, sizeof(v->ctr_id), "%s", c->rc.id);
+	snprintf(v->pod_id, sizeof(v->pod_id), "%s", c->pod_id);
+	v->priv = c;
+	v->up = true;
+	track(l->nri, c, true);
+	t0 = bs_now_ns();
+	err = bring_up(b, l, c, v);
+	*start_ms = (double)(bs_now_ns() - t0) / 1e6;
+	if (!err && via_nri && !strncmp(v->pod_name, "victim", 6))
+		wait_armed(b, l);
+	return err;
+}
+
+int bs_local_ctr_attack(struct bs_bench *b, struct bs_local *l,
+			struct bs_victim *v, const struct bs_method *m, int *rc)
+{
+	struct lctr *c = v->priv;
+	char out[1024], bin[BS_PATH_LEN + 32];
+	int err;
+
+	(void)l;
+	*rc = 2;
+	if (!strcmp(m->name, "host_bind_source")) {
+		const char *argv[] = { bin, m->name, v->token_host_path, NULL };
+
+		snprintf(bin, sizeof(bin), "%s/beesting-attack", b->cfg.build);
+		if (!v->token_host_path[0])
+			return 0; /* nothing on the host to read */
+		err = bs_cmd_run(argv, BS_RUNC_TIMEOUT_MS, out, sizeof(out),
+				 rc);
+	} else {
+		const char *argv[] = { ATTACK_IN_CTR, m->name,	  v->token_path,
+				       "--other",     OTHER_FILE, NULL };
+
+		err = bs_runc_exec(&c->rc, argv, out, sizeof(out), rc);
+		/* 126+: runc could not run the tool at all */
+		if (!err && *rc >= 126) {
+			bs_err("runc exec %s in %s: status %d: %s", m->name,
+			       c->rc.id, *rc, out);
+			err = -EIO;
+		}
+	}
+	if (*rc == 2)
+		bs_warn("attack %s: usage error: %s", m->name, out);
+	return err;
+}
+
+int bs_local_ctr_down(struct bs_bench *b, struct bs_local *l,
+		      struct bs_victim *v)
+{
+	struct lnri *n = l->nri;
+	struct lctr *c = v->priv;
+	int err = 0;
+
+	if (!c)
+		return 0;
+	if (c->via_nri && c->created && n->rt &&
+	    bs_nri_runtime_stop_container(n->rt, &c->pod, &c->ctr))
+		bs_warn("StopContainer %s: the plugin returned an error",
+			c->rc.id);
+	if (c->created) {
+		bs_runc_kill(&c->rc, SIGKILL);
+		err = bs_runc_delete(&c->rc);
+		if (err)
+			bs_warn("runc delete %s: %s", c->rc.id, strerror(-err));
+		c->ctr.state = BS_CTR_STOPPED;
+		c->ctr.pid = 0;
+	}
+	if (c->via_nri && n->rt) {
+		if (c->created)
+			notify(b, n, BS_EV_REMOVE_CONTAINER, c, true);
+		if (c->pod_running) {
+			notify(b, n, BS_EV_STOP_POD_SANDBOX, c, false);
+			notify(b, n, BS_EV_REMOVE_POD_SANDBOX, c, false);
+		}
+	}
+	bs_runc_cleanup(&c->rc);
+	track(n, c, false);
+	free(c);
+	v->priv = NULL;
+	v->up = false;
+	return 0;
+}
+
+int bs_local_ctr_leftovers(struct bs_local *l)
+{
+	struct lnri *n = l->nri;
+	int count = 0;
+
+	if (!n)
+		return 0;
+	for (int i = 0; i < MAX_LIVE; i++) {
+		if (!n->live[i])
+			continue;
+		bs_warn("left behind: container %s", n->live[i]->rc.id);
+		bs_runc_cleanup(&n->live[i]->rc);
+		free(n->live[i]);
+		n->live[i] = NULL;
+		count++;
+	}
+	return count;
+}

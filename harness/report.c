@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Latest-run report and gnuplot inputs (report.h). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agent/log.h"
+#include "bench/csv.h"
+#include "harness/report.h"
+#include "harness/results.h"
+
+#define MAX_CONFIGS 16
+#define MAX_ROWS    64 /* methods or metrics */
+
+struct cell {
+	unsigned tried, detected;
+	double ratio; /* overhead */
+	bool have;
+};
+
+struct table {
+	char configs[MAX_CONFIGS][48];
+	char latest[MAX_CONFIGS][64]; /* run_id */
+	size_t n_configs;
+	char rows[MAX_ROWS][32];
+	char expect[MAX_ROWS][8];
+	size_t n_rows;
+	struct cell cells[MAX_ROWS][MAX_CONFIGS];
+};
+
+/* The columns both CSVs share at the front. */
+enum {
+	C_RUN,
+	C_COMMIT,
+	C_INJECT,
+	C_DETECT,
+	C_BACKEND,
+	C_ATTACH,
+	C_KERNEL,
+	C_NAME
+};
+
+static int config_index(struct table *t, char **f, bool add)
+{
+	char key[48];
+
+	snprintf(key, sizeof(key), "%s+%s/%s", f[C_INJECT], f[C_DETECT],
+		 f[C_BACKEND]);
+	for (size_t i = 0; i < t->n_configs; i++)
+		if (!strcmp(t->configs[i], key))
+			return (int)i;
+	if (!add || t->n_configs == MAX_CONFIGS)
+		return -1;
+	snprintf(t->configs[t->n_configs], sizeof(t->configs[0]), "%s", key);
+	t->latest[t->n_configs][0] = '\0';
+	return (int)t->n_configs++;
+}
+
+static int row_index(struct table *t, const char *name)
+{
+	for (size_t i = 0; i < t->n_rows; i++)
+		if (!strcmp(t->rows[i], name))
+			return (int)i;
+	if (t->n_rows == MAX_ROWS)
+		return -1;
+	snprintf(t->rows[t->n_rows], sizeof(t->rows[0]), "%s", name);
+	t->expect[t->n_rows][0] = '\0';
+	return (int)t->n_rows++;
+}
+
+typedef void (*row_fn)(struct table *t, char **f, int n, int cfg);
+
+/* Two passes over the file: find each configuration's latest run_id, then
+ * feed that run's rows to fn. */
+static int scan(const char *path, size_t n_cols, struct table *t, row_fn fn)
+{
+	char line[BS_CSV_MAX_LINE], *f[BS_CSV_MAX_COLS];
+	FILE *in = fopen(path, "r");
+	int n, c;
+
+	if (!in)
+		return -errno;
+	for (int pass = 0; pass < 2; pass++) {
+		rewind(in);
+		if (!fgets(line, sizeof(line), in))
+			break; /* header */
+		while (fgets(line, sizeof(line), in)) {
+			n = bs_csv_split(line, f, BS_CSV_MAX_COLS);
+			if (n != (int)n_cols)
+				continue;
+			c = config_index(t, f, pass == 0);
+			if (c < 0)
+				continue;
+			if (pass == 0) {
+				if (strcmp(f[C_RUN], t->latest[c]) > 0)
+					snprintf(t->latest[c],
+						 sizeof(t->latest[0]), "%s",
+						 f[C_RUN]);
+			} else if (!strcmp(f[C_RUN], t->latest[c])) {
+				fn(t, f, n, c);
+			}
+		}
+	}
+	fclose(in);
+	return 0;
+}
+
+static void coverage_row(struct table *t, char **f, int n, int cfg)
+{
+	int r = row_index(t, f[C_NAME]);
+	struct cell *c;
+
+	(void)n;
+	if (r < 0)
+		return;
+	snprintf(t->expect[r], sizeof(t->expect[0]), "%s", f[C_NAME + 1]);
+	c = &t->cells[r][cfg];
+	c->have = true;
+	c->tried++;
+	c->detected += f[C_NAME + 2][0] == '1';
+}
+
+static void overhead_row(struct table *t, char **f, int n, int cfg)
+{
+	struct cell *c;
+	int r;
+
+	(void)n;
+	if (!f[13][0])
+		return; /* no ratio (no baseline): nothing to compare */
+	r = row_index(t, f[C_NAME]);
+	if (r < 0)
+		return;
+	c = &t->cells[r][cfg];
+	c->have = true;
+	c->ratio = strtod(f[13], NULL);
+}
+
+static void print_coverage(const struct table *t)
+{
+	printf("%-18s %-6s", "method", "expect");
+	for (size_t c = 0; c < t->n_configs; c++)
+		printf(" %22.22s", t->configs[c]);
+	printf("\n");
+	for (size_t r = 0; r < t->n_rows; r++) {
+		printf("%-18s %-6s", t->rows[r], t->expect[r]);
+		for (size_t c = 0; c < t->n_configs; c++) {
+			const struct cell *x = &t->cells[r][c];
+			char s[16];
+
+			if (x->have)
+				snprintf(s, sizeof(s), "%u/%u", x->detected,
+					 x->tried);
+			else
+				snprintf(s, sizeof(s), "-");
+			printf(" %22s", s);
+		}
+		printf("\n");
+	}
+}
+
+static void print_overhead(const struct table *t)
+{
+	printf("\n%-22s", "overhead ratio");
+	for (size_t c = 0; c < t->n_configs; c++)
+		printf(" %22.22s", t->configs[c]);
+	printf("\n");
+	for (size_t r = 0; r < t->n_rows; r++) {
+		printf("%-22s", t->rows[r]);
+		for (size_t c = 0; c < t->n_configs; c++) {
+			const struct cell *x = &t->cells[r][c];
+
+			if (x->have)
+				printf(" %22.3f", x->ratio);
+			else
+				printf(" %22s", "-");
+		}
+		printf("\n");
+	}
+}
+
+static FILE *open_in(const char *dir, const char *name)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		bs_err("write %s: %s", path, strerror(errno));
+	return f;
+}
+
+/* Heat map: x = configuration, y = method, colour = share detected. */
+static int plot_coverage(const struct table *t, const char *dir,
+			 const char *results)
+{
+	FILE *d = open_in(dir, "coverage.dat"),
+	     *g = open_in(dir, "coverage.gp");
+
+	if (!d || !g)
+		goto fail;
+	for (size_t r = 0; r < t->n_rows; r++)
+		for (size_t c = 0; c < t->n_configs; c++) {
+			const struct cell *x = &t->cells[r][c];
+
+			double share =
+				x->tried ? (double)x->detected / x->tried : 0;
+
+			/* colour = share right: silence is right for "none" */
+			if (strcmp(t->expect[r], "alert") != 0)
+				share = 1 - share;
+			if (x->have)
+				fprintf(d, "%zu %zu %.3f \"%u/%u\"\n", c, r,
+					share, x->detected, x->tried);
+			else
+				fprintf(d, "%zu %zu -1 \"-\"\n", c, r);
+		}
+	fprintf(g,
+		"set terminal svg noenhanced size %zu,%zu dynamic "
+		"background rgb 'white'\n",
+		320 + 130 * t->n_configs, 200 + 24 * t->n_rows);
+	fprintf(g, "set lmargin 26\nset bmargin 8\n");
+	fprintf(g, "set output '%s/coverage.svg'\n", results);
+	fprintf(g,
+		"set title \"Coverage: runs that alerted / runs (latest "
+		"run per configuration)\\ngreen = right (alert when expected, "
+		"silence otherwise), red = wrong, grey = not run\"\n");
+	fprintf(g, "unset key\nset cbrange [-1:1]\nunset colorbox\n");
+	fprintf(g, "set palette defined (-1 'grey90', 0 '#d73027', 0.5 "
+		   "'#fee08b', 1 '#1a9850')\n");
+	fprintf(g, "set xrange [-0.5:%zu.5]\nset yrange [%zu.5:-0.5]\n",
+		t->n_configs - 1, t->n_rows - 1);
+	/* "inject+detect/backend" on two lines: no rotated text needed */
+	fprintf(g, "set xtics (");
+	for (size_t c = 0; c < t->n_configs; c++) {
+		const char *cfg = t->configs[c], *slash = strchr(cfg, '/');
+		int len = slash ? (int)(slash - cfg) : (int)strlen(cfg);
+
+		fprintf(g, "%s\"%.*s\\n%s\" %zu", c ? ", " : "", len, cfg,
+			slash ? slash + 1 : "", c);
+	}
+	fprintf(g, ")\nset ytics (");
+	for (size_t r = 0; r < t->n_rows; r++)
+		fprintf(g, "%s'%s (%s)' %zu", r ? ", " : "", t->rows[r],
+			t->expect[r], r);
+	fprintf(g,
+		")\nplot '%s/coverage.dat' using 1:2:3 with image pixels, "
+		"'' using 1:2:4 with labels\n",
+		dir);
+	fclose(d);
+	fclose(g);
+	return 0;
+fail:
+	if (d)
+		fclose(d);
+	if (g)
+		fclose(g);
+	return -EIO;
+}
+
+/* Clustered bars: one group per metric, one bar per configuration. */
+static int plot_overhead(const struct table *t, const char *dir,
+			 const char *results)
+{
+	FILE *d = open_in(dir, "overhead.dat"),
+	     *g = open_in(dir, "overhead.gp");
+
+	if (!d || !g)
+		goto fail;
+	fprintf(d, "metric");
+	for (size_t c = 0; c < t->n_configs; c++)
+		fprintf(d, " \"%s\"", t->configs[c]);
+	fprintf(d, "\n");
+	for (size_t r = 0; r < t->n_rows; r++) {
+		fprintf(d, "%s", t->rows[r]);
+		for (size_t c = 0; c < t->n_configs; c++) {
+			if (t->cells[r][c].have)
+				fprintf(d, " %.4f", t->cells[r][c].ratio);
+			else
+				fprintf(d, " ?");
+		}
+		fprintf(d, "\n");
+	}
+	fprintf(g, "set terminal svg noenhanced size 1000,560 dynamic "
+		   "background rgb 'white'\n");
+	fprintf(g, "set bmargin 8\n");
+	fprintf(g, "set output '%s/overhead.svg'\n", results);
+	fprintf(g, "set title 'Overhead: median with / median without (latest "
+		   "run per configuration)'\n");
+	fprintf(g, "set datafile missing '?'\nset style data histograms\n");
+	fprintf(g, "set style histogram clustered gap 1\nset style fill solid "
+		   "0.8 border -1\n");
+	fprintf(g, "set ylabel 'ratio'\nset yrange [0:*]\nset grid ytics\n");
+	fprintf(g, "set key outside right\n");
+	fprintf(g, "set arrow from graph 0, first 1 to graph 1, first 1 nohead "
+		   "dt 2\n");
+	if (t->n_configs)
+		fprintf(g,
+			"plot for [i=2:%zu] '%s/overhead.dat' using i:xtic(1) "
+			"title columnheader(i)\n",
+			t->n_configs + 1, dir);
+	fclose(d);
+	fclose(g);
+	return 0;
+fail:
+	if (d)
+		fclose(d);
+	if (g)
+		fclose(g);
+	return -EIO;
+}
+
+int bs_report(const char *results_dir, const char *plot_dir)
+{
+	static struct table cov, ovh;
+	char path[1024];
+	int err;
+
+	memset(&cov, 0, sizeof(cov));
+	memset(&ovh, 0, sizeof(ovh));
+	snprintf(path, sizeof(path), "%s/%s", results_dir, BS_COVERAGE_CSV);
+	err = scan(path, BS_COVERAGE_COLS, &cov, coverage_row);
+	if (err) {
+		bs_err("no coverage results in %s: run make bench first",
+		       results_dir);
+		return err;
+	}
+	snprintf(path, sizeof(path), "%s/%s", results_dir, BS_OVERHEAD_CSV);
+	if (scan(path, BS_OVERHEAD_COLS, &ovh, overhead_row))
+		bs_warn("no overhead results in %s", results_dir);
+	printf("Coverage, latest run of each configuration (detected/runs):\n");
+	print_coverage(&cov);
+	if (ovh.n_rows)
+		print_overhead(&ovh);
+	if (!plot_dir)
+		return 0;
+	if (mkdir(plot_dir, 0755) && errno != EEXIST)
+		return -errno;
+	if (cov.n_rows && cov.n_configs)
+		err = plot_coverage(&cov, plot_dir, results_dir);
+	if (!err && ovh.n_rows && ovh.n_configs)
+		err = plot_overhead(&ovh, plot_dir, results_dir);
+	return err;
+}

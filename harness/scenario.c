@@ -1,0 +1,654 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The scenario engine (scenario.h): flow, alert matching, results. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/clock.h"
+#include "agent/log.h"
+#include "harness/scenario.h"
+
+#define DRAIN_AFTER_MATCH_MS 150 /* late lines of the same access */
+#define PEER_SETTLE_MS	     300 /* auditd/fatrace write asynchronously */
+
+volatile sig_atomic_t *bs_bench_interrupted;
+
+int bs_bench_break(struct bs_bench *b, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!b->broken[0]) {
+		va_start(ap, fmt);
+		vsnprintf(b->broken, sizeof(b->broken), fmt, ap);
+		va_end(ap);
+		bs_err("run broken: %s", b->broken);
+	}
+	return err ? err : -EIO;
+}
+
+void bs_progress(struct bs_bench *b, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "[%d/%d] %s+%s/%s: %s\n", b->step, b->n_steps,
+		b->cfg.inject, b->cfg.detect, b->cfg.backend, msg);
+}
+
+int bs_fmt(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int bs_run_cmd(const char *cmd, char *out, size_t len)
+{
+	FILE *p;
+	size_t n = 0;
+	int st;
+
+	if (!out)
+		st = system(cmd);
+	else {
+		p = popen(cmd, "r");
+		if (!p)
+			return -errno;
+		while (n + 1 < len) {
+			size_t r = fread(out + n, 1, len - 1 - n, p);
+
+			if (r == 0)
+				break;
+			n += r;
+		}
+		out[n] = '\0';
+		/* drain the rest so the child does not die of SIGPIPE */
+		while (fgetc(p) != EOF)
+			;
+		st = pclose(p);
+	}
+	if (st < 0)
+		return -errno;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+static bool have_cmd(const char *name)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
+	return bs_run_cmd(cmd, NULL, 0) == 0;
+}
+
+const char *bs_backend_choose(struct bs_bench_cfg *cfg)
+{
+	if (!cfg->backend[0] || !strcmp(cfg->backend, "auto")) {
+		bool kind =
+			have_cmd("kind") && have_cmd("kubectl") &&
+			have_cmd("docker") &&
+			bs_run_cmd("docker info >/dev/null 2>&1", NULL, 0) == 0;
+
+		snprintf(cfg->backend, sizeof(cfg->backend), "%s",
+			 kind ? "kind" : "local");
+		fprintf(stderr, "backend: %s (%s)\n", cfg->backend,
+			kind ? "kind, kubectl and a Docker engine found"
+			     : "no kind cluster tooling: local NRI runtime + "
+			       "runc");
+	} else {
+		fprintf(stderr, "backend: %s (asked for)\n", cfg->backend);
+	}
+	return cfg->backend;
+}
+
+static bool wanted(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!list[0])
+		return true;
+	for (const char *p = list; p && *p; p = strchr(p, ',')) {
+		if (*p == ',')
+			p++;
+		if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+int bs_methods_load(struct bs_bench *b)
+{
+	char cmd[BS_PATH_LEN + 32], out[8192], *save = NULL;
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "'%s/beesting-attack' --list", b->cfg.build);
+	rc = bs_run_cmd(cmd, out, sizeof(out));
+	if (rc != 0)
+		return bs_bench_break(b, -ENOENT,
+				      "%s/beesting-attack --list "
+				      "failed (exit %d)",
+				      b->cfg.build, rc);
+	b->n_methods = 0;
+	for (char *l = strtok_r(out, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		struct bs_method *m = &b->methods[b->n_methods];
+		char name[32], expect[16];
+
+		if (sscanf(l, "%31s %15s", name, expect) != 2 ||
+		    !wanted(b->cfg.methods, name))
+			continue;
+		if (b->n_methods == BS_MAX_METHODS)
+			break;
+		snprintf(m->name, sizeof(m->name), "%s", name);
+		m->expect_alert = !strcmp(expect, "alert");
+		b->n_methods++;
+	}
+	if (b->n_methods == 0)
+		return bs_bench_break(b, -EINVAL,
+				      "no attack methods (filter "
+				      "'%s')",
+				      b->cfg.methods);
+	return 0;
+}
+
+int bs_bench_overhead(struct bs_bench *b, const char *metric, const char *unit,
+		      unsigned long n, double baseline, double median,
+		      double p99)
+{
+	double ratio = (isnan(baseline) || baseline == 0 || isnan(median))
+			       ? NAN
+			       : median / baseline;
+	struct bs_ovh_row *r;
+	int err;
+
+	err = bs_results_overhead(&b->res, metric, unit, n, baseline, median,
+				  p99, ratio);
+	if (err)
+		bs_err("write overhead row %s: %s", metric, strerror(-err));
+	if (b->n_ovh < BS_MAX_OVH_ROWS) {
+		r = &b->ovh[b->n_ovh++];
+		snprintf(r->metric, sizeof(r->metric), "%s", metric);
+		snprintf(r->unit, sizeof(r->unit), "%s", unit);
+		r->n = n;
+		r->baseline = baseline;
+		r->median = median;
+		r->p99 = p99;
+		r->ratio = ratio;
+	}
+	return err;
+}
+
+int bs_bench_overhead_samples(struct bs_bench *b, const char *metric,
+			      const char *unit, const struct bs_samples *base,
+			      const struct bs_samples *treat)
+{
+	if (!treat->n)
+		return 0;
+	return bs_bench_overhead(
+		b, metric, unit, treat->n, base ? bs_samples_median(base) : NAN,
+		bs_samples_median(treat), bs_samples_quantile(treat, 0.99));
+}
+
+static void nap_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* An alert belongs to this attack: the victim's token, touched by the
+ * attack tool (the agent's own reads and the ocihook are not attacks). */
+static bool alert_matches(const struct bs_victim *v,
+			  const struct bs_agent_event *ev)
+{
+	if (ev->type != BS_EVT_ALERT)
+		return false;
+	/* by container id when we know it (local), else by pod (kind) */
+	if (v->ctr_id[0] && ev->token_ctr[0] &&
+	    strcmp(ev->token_ctr, v->ctr_id) != 0)
+		return false;
+	if (!v->ctr_id[0] && ev->token_pod[0] &&
+	    strcmp(ev->token_pod, v->pod_name) != 0)
+		return false;
+	return strncmp(ev->comm, "beesting-att", 12) == 0;
+}
+
+/* Throw away lines that arrived before the attack started. */
+static void note_stats(struct bs_bench *b, const struct bs_agent_event *ev)
+{
+	if (ev->type != BS_EVT_STATS)
+		return;
+	b->last_stats = *ev;
+	b->have_stats = true;
+}
+
+static void drain_events(struct bs_bench *b)
+{
+	struct bs_agent_event ev;
+
+	while (b->ops->next_event(b, &ev) == 1) {
+		note_stats(b, &ev);
+		if (ev.type == BS_EVT_ALERT)
+			b->stray_alerts++;
+	}
+}
+
+struct attack_outcome {
+	unsigned alerts;
+	double latency_us;
+};
+
+static void wait_alerts(struct bs_bench *b, const struct bs_victim *v,
+			const struct bs_method *m, int64_t t0,
+			struct attack_outcome *o)
+{
+	int wait = m->expect_alert ? b->cfg.alert_wait_ms : b->cfg.quiet_ms;
+	int64_t deadline = t0 + (int64_t)wait * 1000000;
+	struct bs_agent_event ev;
+
+	o->alerts = 0;
+	o->latency_us = -1;
+	for (;;) {
+		while (b->ops->next_event(b, &ev) == 1) {
+			note_stats(b, &ev);
+			if (!alert_matches(v, &ev)) {
+				b->stray_alerts += ev.type == BS_EVT_ALERT;
+				continue;
+			}
+			if (o->alerts++ == 0) {
+				o->latency_us =
+					ev.latency_us >= 0
+						? (double)ev.latency_us
+						: (double)(ev.seen_ns - t0) /
+							  1000.0;
+				/* a hit ends the wait, after a short drain */
+				deadline = bs_now_ns() +
+					   DRAIN_AFTER_MATCH_MS * 1000000LL;
+			}
+		}
+		if (bs_now_ns() >= deadline || !b->ops->agent_alive(b))
+			return;
+		nap_ms(10);
+	}
+}
+
+/* Peers: count the tool's records for the token before and after. */
+static long peer_count(struct bs_bench *b, const struct bs_victim *v,
+		       const char *outfile)
+{
+	char cmd[3 * BS_PATH_LEN], out[64];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "'%s/harness/peers.sh' count %s '%s' '%s'",
+		 b->cfg.srcdir, b->cfg.detect, outfile, v->token_host_path);
+	rc = bs_run_cmd(cmd, out, sizeof(out));
+	return rc == 0 ? strtol(out, NULL, 10) : -1;
+}
+
+static void peer_outfile(struct bs_bench *b, const struct bs_victim *v,
+			 char *buf, size_t len)
+{
+	/* scratch: the counts, not the tool's output, are the result */
+	bs_fmt(buf, len, "/tmp/beesting-peer-%d-%s-%s.log", getpid(),
+	       b->cfg.detect, v->ctr_name);
+}
+
+static int peer_attack(struct bs_bench *b, struct bs_victim *v,
+		       const struct bs_method *m, struct attack_outcome *o,
+		       int *rc)
+{
+	char out[BS_PATH_LEN + 64];
+	long before, after;
+	int64_t t0;
+	int err;
+
+	peer_outfile(b, v, out, sizeof(out));
+	before = peer_count(b, v, out);
+	t0 = bs_now_ns();
+	err = b->ops->attack(b, v, m, rc);
+	if (err)
+		return err;
+	nap_ms(PEER_SETTLE_MS);
+	after = peer_count(b, v, out);
+	o->alerts = (before >= 0 && after > before) ? (unsigned)(after - before)
+						    : 0;
+	o->latency_us = o->alerts ? (double)(bs_now_ns() - t0) / 1000.0 : -1;
+	return 0;
+}
+
+static int one_attack(struct bs_bench *b, struct bs_victim *v, size_t mi)
+{
+	const struct bs_method *m = &b->methods[mi];
+	struct bs_method_tally *t = &b->tally[mi];
+	struct attack_outcome o = { 0, -1 };
+	int rc = 0, err;
+	int64_t t0;
+
+	b->step++;
+	if (b->peer) {
+		err = peer_attack(b, v, m, &o, &rc);
+	} else {
+		drain_events(b);
+		t0 = bs_now_ns();
+		err = b->ops->attack(b, v, m, &rc);
+		if (!err)
+			wait_alerts(b, v, m, t0, &o);
+	}
+	if (err)
+		return bs_bench_break(b, err,
+				      "attack %s in %s could not run: %s",
+				      m->name, v->ctr_name, strerror(-err));
+	t->tried++;
+	t->detected += o.alerts > 0;
+	t->attack_failed += rc != 0;
+	if (o.alerts && o.latency_us >= 0)
+		bs_samples_add(&b->latency_us, o.latency_us);
+	bs_progress(b, "%s %-16s expect %-5s -> %s%s", v->ctr_name, m->name,
+		    m->expect_alert ? "alert" : "none",
+		    o.alerts ? "DETECTED" : "not detected",
+		    rc ? " (attack op failed)" : "");
+	err = bs_results_coverage(&b->res, m->name, m->expect_alert,
+				  o.alerts > 0, o.alerts, o.latency_us);
+	if (err)
+		return bs_bench_break(b, err, "write coverage.csv: %s",
+				      strerror(-err));
+	return 0;
+}
+
+static int peer_start(struct bs_bench *b, const struct bs_victim *v)
+{
+	char cmd[4 * BS_PATH_LEN], out[512], file[BS_PATH_LEN + 64];
+	int rc;
+
+	peer_outfile(b, v, file, sizeof(file));
+	snprintf(cmd, sizeof(cmd),
+		 "'%s/harness/peers.sh' start %s '%s' '%s' 2>&1", b->cfg.srcdir,
+		 b->cfg.detect, v->token_host_path, file);
+	rc = bs_run_cmd(cmd, out, sizeof(out));
+	if (rc == 3) {
+		out[strcspn(out, "\n")] = '\0';
+		bs_fmt(b->unavailable, sizeof(b->unavailable), "%s", out);
+		fprintf(stderr, "%s unavailable here: %s\n", b->cfg.detect,
+			out);
+		return -EOPNOTSUPP;
+	}
+	if (rc != 0)
+		return bs_bench_break(b, -EIO, "peers.sh start %s: exit %d: %s",
+				      b->cfg.detect, rc, out);
+	return 0;
+}
+
+static void peer_stop(struct bs_bench *b, const struct bs_victim *v)
+{
+	char cmd[2 * BS_PATH_LEN], file[BS_PATH_LEN + 64];
+
+	snprintf(cmd, sizeof(cmd), "'%s/harness/peers.sh' stop %s >&2",
+		 b->cfg.srcdir, b->cfg.detect);
+	bs_run_cmd(cmd, NULL, 0);
+	peer_outfile(b, v, file, sizeof(file));
+	unlink(file);
+}
+
+static int one_victim(struct bs_bench *b, int idx)
+{
+	struct bs_victim v;
+	int err, down;
+
+	memset(&v, 0, sizeof(v));
+	snprintf(v.token_path, sizeof(v.token_path), "%s", BS_BENCH_TOKEN);
+	err = b->ops->victim_up(b, &v, idx);
+	if (err) {
+		if (v.up)
+			b->ops->victim_down(b, &v);
+		return bs_bench_break(b, err, "victim %d did not come up: %s",
+				      idx, strerror(-err));
+	}
+	if (b->peer)
+		err = peer_start(b, &v);
+	for (size_t i = 0; !err && i < b->n_methods; i++) {
+		err = one_attack(b, &v, i);
+		if (!err && !b->ops->agent_alive(b))
+			err = bs_bench_break(b, -ESRCH, "the agent died");
+		if (!err && bs_bench_interrupted && *bs_bench_interrupted)
+			err = bs_bench_break(b, -EINTR, "interrupted");
+	}
+	if (b->peer)
+		peer_stop(b, &v);
+	down = b->ops->victim_down(b, &v);
+	if (down && !err)
+		err = bs_bench_break(b, down, "victim %d teardown: %s", idx,
+				     strerror(-down));
+	return err;
+}
+
+static bool have_metric(const struct bs_bench *b, const char *metric)
+{
+	for (size_t i = 0; i < b->n_ovh; i++)
+		if (!strcmp(b->ovh[i].metric, metric))
+			return true;
+	return false;
+}
+
+/* Host micro-benchmarks of the detection (detect-bench, nri-rtt): their
+ * rows are passed through.  A missing program is reported, not fatal. */
+static void pass_through(struct bs_bench *b, const char *prog, const char *args)
+{
+	char cmd[2 * BS_PATH_LEN], out[8192], *save = NULL;
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "%s/%s", b->cfg.build, prog);
+	if (access(cmd, X_OK) != 0) {
+		fprintf(stderr, "%s not built: its metrics are skipped\n",
+			prog);
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "timeout 180 '%s/%s' %s", b->cfg.build, prog,
+		 args);
+	b->step++;
+	bs_progress(b, "overhead: %s %s", prog, args);
+	rc = bs_run_cmd(cmd, out, sizeof(out));
+	if (rc != 0) {
+		fprintf(stderr, "%s exited %d: its metrics are skipped\n", prog,
+			rc);
+		return;
+	}
+	for (char *l = strtok_r(out, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char *f[8], metric[40];
+		double base, med, p99;
+
+		if (l[0] == '#' || bs_csv_split(l, f, 8) != 7 ||
+		    !strcmp(f[0], "metric"))
+			continue;
+		base = f[3][0] ? strtod(f[3], NULL) : NAN;
+		med = f[4][0] ? strtod(f[4], NULL) : NAN;
+		p99 = f[5][0] ? strtod(f[5], NULL) : NAN;
+		/* a metric the engine measured in the containers keeps its
+		 * name; the micro-benchmark's own figure gets a prefix */
+		snprintf(metric, sizeof(metric), "%s%s",
+			 have_metric(b, f[0]) ? "bench_" : "", f[0]);
+		bs_bench_overhead(b, metric, f[1], strtoul(f[2], NULL, 10),
+				  base, med, p99);
+	}
+}
+
+static void host_benchmarks(struct bs_bench *b)
+{
+	char args[128];
+
+	if (!b->peer) {
+		snprintf(args, sizeof(args),
+			 "--detect %s --attach %s --tokens 64 --iters 50000",
+			 b->cfg.detect, b->cfg.attach);
+		pass_through(b, "detect-bench", args);
+	}
+	pass_through(b, "nri-rtt", "-n 2000");
+}
+
+static int run_body(struct bs_bench *b)
+{
+	int err;
+
+	err = b->ops->setup(b);
+	if (err)
+		return bs_bench_break(b, err, "setup (%s backend): %s",
+				      b->ops->name, strerror(-err));
+	snprintf(b->res.attach, sizeof(b->res.attach), "%s",
+		 b->attach_reported);
+	fprintf(stderr, "agent ready: attach=%s blind spots: %s\n",
+		b->attach_reported, b->blind_spots[0] ? b->blind_spots : "-");
+	for (int i = 0; i < b->cfg.runs; i++) {
+		err = one_victim(b, i);
+		if (err)
+			return err;
+	}
+	if (!b->cfg.overhead)
+		return 0;
+	if (!b->peer && b->latency_us.n)
+		bs_bench_overhead_samples(b, "alert_latency_us", "us", NULL,
+					  &b->latency_us);
+	err = b->ops->overhead(b);
+	if (err)
+		return bs_bench_break(b, err, "overhead (%s): %s", b->ops->name,
+				      strerror(-err));
+	return 0;
+}
+
+int bs_scenario_run(struct bs_bench *b)
+{
+	int err, down;
+
+	b->peer = !strcmp(b->cfg.detect, "auditd") ||
+		  !strcmp(b->cfg.detect, "fatrace");
+	if (b->peer && strcmp(b->ops->name, "local") != 0)
+		return bs_bench_break(b, -EINVAL,
+				      "the peers (%s) run with the "
+				      "local backend only",
+				      b->cfg.detect);
+	err = bs_methods_load(b);
+	if (err)
+		return err;
+	err = bs_results_open(&b->res, b->cfg.results, b->cfg.srcdir,
+			      b->cfg.inject, b->cfg.detect, b->cfg.backend);
+	if (err)
+		return bs_bench_break(b, err, "cannot write results in %s",
+				      b->cfg.results);
+	fprintf(stderr,
+		"run %s: inject=%s detect=%s backend=%s attach=%s "
+		"runs=%d methods=%zu\n",
+		b->res.run_id, b->cfg.inject, b->cfg.detect, b->cfg.backend,
+		b->cfg.attach, b->cfg.runs, b->n_methods);
+	b->n_steps =
+		b->cfg.runs * (int)b->n_methods + (b->cfg.overhead ? 3 : 0);
+	err = run_body(b);
+	if (err == -EOPNOTSUPP) {
+		/* a peer tool that cannot run here is a result, not a break */
+		err = 0;
+		snprintf(b->broken, sizeof(b->broken), "%s", "");
+	}
+	/* the teardown runs whatever happened: nothing may be left behind */
+	down = b->ops->teardown(b);
+	if (down && !err)
+		err = bs_bench_break(b, down, "teardown: %s", strerror(-down));
+	if (!err && b->cfg.overhead)
+		host_benchmarks(b);
+	b->leaks = (unsigned)b->ops->leftovers(b);
+	bs_results_close(&b->res);
+	return err;
+}
+
+/* NaN (no value) prints as "-". */
+static const char *num_str(double v, const char *fmt, char *buf, size_t len)
+{
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, fmt, v);
+	return buf;
+}
+
+static const char *verdict(const struct bs_method *m,
+			   const struct bs_method_tally *t)
+{
+	if (!t->tried)
+		return "not run";
+	if (!m->expect_alert)
+		return t->detected ? "FALSE ALERT" : "ok";
+	if (t->detected == t->tried)
+		return "ok";
+	if (!t->detected && t->attack_failed == t->tried)
+		return "n/a (the access itself failed)";
+	return t->detected ? "PARTIAL" : "MISSED";
+}
+
+static void print_methods(const struct bs_bench *b)
+{
+	unsigned tried = 0;
+
+	for (size_t i = 0; i < b->n_methods; i++)
+		tried += b->tally[i].tried;
+	if (!tried)
+		return;
+	printf("%-18s %-6s %-9s %s\n", "method", "expect", "detected",
+	       "verdict");
+	for (size_t i = 0; i < b->n_methods; i++) {
+		const struct bs_method_tally *t = &b->tally[i];
+
+		printf("%-18s %-6s %4u/%-4u %s\n", b->methods[i].name,
+		       b->methods[i].expect_alert ? "alert" : "none",
+		       t->detected, t->tried, verdict(&b->methods[i], t));
+	}
+}
+
+void bs_scenario_summary(const struct bs_bench *b)
+{
+	char n1[16], n2[16], n3[16], n4[16];
+
+	printf("\n== %s: inject=%s detect=%s backend=%s attach=%s ==\n",
+	       b->res.run_id, b->cfg.inject, b->cfg.detect, b->cfg.backend,
+	       b->attach_reported[0] ? b->attach_reported : "?");
+	print_methods(b);
+	if (b->n_ovh) {
+		printf("\n%-22s %-5s %6s %12s %12s %12s %8s\n", "metric",
+		       "unit", "n", "baseline", "median", "p99", "ratio");
+		for (size_t i = 0; i < b->n_ovh; i++) {
+			const struct bs_ovh_row *o = &b->ovh[i];
+
+			printf("%-22s %-5s %6lu %12s %12s %12s %8s\n",
+			       o->metric, o->unit, o->n,
+			       num_str(o->baseline, "%.1f", n1, sizeof(n1)),
+			       num_str(o->median, "%.1f", n2, sizeof(n2)),
+			       num_str(o->p99, "%.1f", n3, sizeof(n3)),
+			       num_str(o->ratio, "%.3f", n4, sizeof(n4)));
+		}
+	}
+	if (b->have_stats)
+		printf("agent stats (last line seen): alerts %llu, ring buffer "
+		       "drops %llu, injection failures %llu\n",
+		       (unsigned long long)b->last_stats.alerts,
+		       (unsigned long long)b->last_stats.ringbuf_drops,
+		       (unsigned long long)b->last_stats.inject_failed);
+	if (b->stray_alerts)
+		printf("alerts matching no attack: %u\n", b->stray_alerts);
+	printf("left behind after teardown: %u%s\n", b->leaks,
+	       b->leaks ? " (see log above)" : "");
+	if (b->unavailable[0])
+		printf("%s UNAVAILABLE here (no rows written): %s\n",
+		       b->cfg.detect, b->unavailable);
+	if (b->broken[0])
+		printf("RUN BROKEN: %s\n", b->broken);
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The scenario engine: one INJECT x DETECT configuration end to end.
+ *
+ * The engine owns the flow (agent up, victims up, every attack method in
+ * every victim, alerts matched to attacks, overhead, teardown, leftovers)
+ * and writes results/; a backend (local: our NRI runtime side + runc; kind:
+ * harness/kind.sh) does the platform work behind the vtable below.
+ */
+#ifndef BS_HARNESS_SCENARIO_H
+#define BS_HARNESS_SCENARIO_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bench/stats.h"
+#include "harness/agentproc.h"
+#include "harness/results.h"
+#include "strategies/token.h"
+
+#define BS_MAX_METHODS	  48
+#define BS_BENCH_TOKEN	  "/root/.aws/credentials"
+#define BS_BENCH_TEMPLATE "aws-access-key"
+
+struct bs_method {
+	char name[32];
+	bool expect_alert;
+};
+
+struct bs_bench_cfg {
+	char inject[16];	 /* bind | ocihook */
+	char detect[16];	 /* open | readscan | auditd | fatrace */
+	char backend[16];	 /* local | kind */
+	char attach[16];	 /* what to ask the agent for */
+	int runs;		 /* victim containers, one after another */
+	int start_pairs;	 /* container_start_ms pairs (0 = skip) */
+	bool overhead;		 /* run the overhead part at all */
+	int alert_wait_ms;	 /* how long an expected alert may take */
+	int quiet_ms;		 /* how long a negative case is watched */
+	char methods[256];	 /* comma list; "" = all from --list */
+	char build[BS_PATH_LEN]; /* where beesting, beesting-attack, ... are */
+	char results[BS_PATH_LEN];
+	char srcdir[BS_PATH_LEN]; /* repo root: harness/peers.sh, kind.sh */
+};
+
+/* One pod + container with a token in it. */
+struct bs_victim {
+	char pod_id[BS_ID_LEN];
+	char pod_name[64];
+	char ctr_id[BS_ID_LEN];
+	char ctr_name[64];
+	char token_path[BS_PATH_LEN];	   /* inside the container */
+	char token_host_path[BS_PATH_LEN]; /* bind source on the host, or "" */
+	bool up;
+	void *priv; /* backend's */
+};
+
+struct bs_bench;
+
+struct bs_backend_ops {
+	const char *name;
+	/* Start the agent (detection attached, NRI connected). Fills
+	 * b->attach_reported. */
+	int (*setup)(struct bs_bench *b);
+	int (*victim_up)(struct bs_bench *b, struct bs_victim *v, int idx);
+	/* Run one attack; *rc is the attack tool's exit status. */
+	int (*attack)(struct bs_bench *b, struct bs_victim *v,
+		      const struct bs_method *m, int *rc);
+	/* Next alert/ready/stats line from the agent: 1, 0 = none yet. */
+	int (*next_event)(struct bs_bench *b, struct bs_agent_event *ev);
+	int (*victim_down)(struct bs_bench *b, struct bs_victim *v);
+	/* Backend-specific overhead rows (container_start_ms, ...). */
+	int (*overhead)(struct bs_bench *b);
+	/* true when the agent still runs */
+	bool (*agent_alive)(struct bs_bench *b);
+	/* Stop everything; then count what was left behind (and remove it). */
+	int (*teardown)(struct bs_bench *b);
+	int (*leftovers)(struct bs_bench *b);
+	void *priv;
+};
+
+extern const struct bs_backend_ops bs_backend_local;
+extern const struct bs_backend_ops bs_backend_kind;
+
+/* Per-method tallies for the summary table. */
+struct bs_method_tally {
+	unsigned tried;
+	unsigned detected;
+	unsigned attack_failed;
+};
+
+struct bs_ovh_row {
+	char metric[32];
+	char unit[8];
+	unsigned long n;
+	double baseline, median, p99, ratio;
+};
+
+#define BS_MAX_OVH_ROWS 24
+
+struct bs_bench {
+	struct bs_bench_cfg cfg;
+	const struct bs_backend_ops *ops;
+	void *priv;
+	struct bs_results res;
+	char attach_reported[32];
+	char blind_spots[256];
+	bool peer; /* detect is auditd|fatrace */
+	struct bs_method methods[BS_MAX_METHODS];
+	size_t n_methods;
+	struct bs_method_tally tally[BS_MAX_METHODS];
+	struct bs_samples latency_us; /* alerts seen by coverage */
+	struct bs_ovh_row ovh[BS_MAX_OVH_ROWS];
+	size_t n_ovh;
+	unsigned leaks;
+	unsigned stray_alerts;		  /* alerts matching no attack */
+	struct bs_agent_event last_stats; /* the agent's latest stats line */
+	bool have_stats;
+	char broken[256];      /* why the run broke, "" if not */
+	char unavailable[256]; /* peer tool cannot run here */
+	int step, n_steps;
+};
+
+/* Set by the program's SIGINT/SIGTERM handler: stop at the next step. */
+extern volatile sig_atomic_t *bs_bench_interrupted;
+
+/* Pick the backend: "auto" -> kind when kind, kubectl and a Docker engine
+ * are present, else local. Writes the choice into cfg->backend. */
+const char *bs_backend_choose(struct bs_bench_cfg *cfg);
+/* Read `beesting-attack --list`, keeping cfg->methods if given. */
+int bs_methods_load(struct bs_bench *b);
+/* The whole run.  0 = the run worked (misses are results), -errno when
+ * the run itself broke (b->broken says why). */
+int bs_scenario_run(struct bs_bench *b);
+/* Mark the run broken once (first reason wins) and return err. */
+int bs_bench_break(struct bs_bench *b, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Write one overhead row (CSV + summary).  NaN = empty. */
+int bs_bench_overhead(struct bs_bench *b, const char *metric, const char *unit,
+		      unsigned long n, double baseline, double median,
+		      double p99);
+/* Same from samples: n, medians, p99 of the treatment, ratio. */
+int bs_bench_overhead_samples(struct bs_bench *b, const char *metric,
+			      const char *unit, const struct bs_samples *base,
+			      const struct bs_samples *treat);
+/* Print summary of the run to stdout. */
+void bs_scenario_summary(const struct bs_bench *b);
+/* "[n/N] text" progress on stderr */
+void bs_progress(struct bs_bench *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* snprintf that reports truncation: 0 or -ENAMETOOLONG. */
+int bs_fmt(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Run a shell command line; returns its exit status or -errno. Output
+ * goes to out (up to len) when out is not NULL, else to our stderr. */
+int bs_run_cmd(const char *cmd, char *out, size_t len);
+
+#endif

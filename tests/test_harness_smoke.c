@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Local-backend smoke test: beesting-bench with one container, bind + open,
+ * attacks cat (must alert) and stat (must not), then checks the rows it
+ * appended to coverage.csv and that the run left nothing behind.
+ */
+#include <criterion/criterion.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench/csv.h"
+#include "harness/runc.h"
+
+static char build[PATH_MAX];
+
+/* The test binary is $(BUILD)/tests/test_harness_smoke. */
+static void find_build(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	cr_assert_gt(n, 0);
+	exe[n] = '\0';
+	snprintf(build, sizeof(build), "%s", dirname(dirname(exe)));
+}
+
+static void need(const char *name)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", build, name);
+	if (access(path, X_OK) != 0)
+		cr_skip_test("%s not built yet (make %s)", path, path);
+}
+
+/* detected column of the row for method, -1 when there is none */
+static int detected_for(const char *csv, const char *method, int *n_rows)
+{
+	char line[BS_CSV_MAX_LINE], *f[BS_CSV_MAX_COLS];
+	FILE *in = fopen(csv, "r");
+	int found = -1;
+
+	cr_assert_not_null(in, "no %s", csv);
+	*n_rows = 0;
+	cr_assert_not_null(fgets(line, sizeof(line), in));
+	cr_expect_str_eq(line,
+			 "run_id,commit,inject,detect,backend,attach,"
+			 "kernel,method,expect,detected,alerts,latency_us\n");
+	while (fgets(line, sizeof(line), in)) {
+		int n = bs_csv_split(line, f, BS_CSV_MAX_COLS);
+
+		cr_assert_eq(n, 12, "bad row: %s", line);
+		(*n_rows)++;
+		cr_expect_str_eq(f[2], "bind");
+		cr_expect_str_eq(f[3], "open");
+		cr_expect_str_eq(f[4], "local");
+		if (!strcmp(f[7], method))
+			found = atoi(f[9]);
+	}
+	fclose(in);
+	return found;
+}
+
+Test(harness_smoke, bind_open_cat_alerts_stat_does_not, .timeout = 90)
+{
+	char dir[] = "/tmp/bs-smoke-XXXXXX", cmd[3 * PATH_MAX], csv[PATH_MAX];
+	int st, rows;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root (BPF, runc)");
+	if (!bs_runc_available())
+		cr_skip_test("runc or busybox-static missing");
+	find_build();
+	need("beesting");
+	need("beesting-attack");
+	need("beesting-bench");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+		 "'%s/beesting-bench' --backend local --inject bind "
+		 "--detect open --runs 1 --methods cat,stat --no-overhead "
+		 "--results '%s' > '%s/out.txt' 2>&1",
+		 build, dir, dir);
+	st = system(cmd);
+	snprintf(csv, sizeof(csv), "%s/out.txt", dir);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		snprintf(cmd, sizeof(cmd), "cat '%s' >&2", csv);
+		(void)!system(cmd);
+		cr_assert_fail("beesting-bench broke (status %d)", st);
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "grep -q 'left behind after teardown: 0$' '%s'", csv);
+	cr_expect_eq(system(cmd), 0, "the run left something behind");
+	snprintf(csv, sizeof(csv), "%s/coverage.csv", dir);
+	cr_expect_eq(detected_for(csv, "cat", &rows), 1, "cat not detected");
+	cr_expect_eq(detected_for(csv, "stat", &rows), 0, "stat alerted");
+	cr_expect_eq(rows, 2);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	(void)!system(cmd);
+}
