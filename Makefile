@@ -113,12 +113,11 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) ./tests/run-suites.sh $(TEST_BINS) $(EXTRA_TEST_CMDS)
 
-LINT_SRCS = $(filter-out %.bpf.c,$(LIB_SRCS) $(LINT_EXTRA))
+LINT_SRCS = $(filter-out %.bpf.c,$(LIB_SRCS) $(LINT_EXTRA) $(AGENT_MAINS) \
+	harness/attack.c $(wildcard bench/*.c))
 lint: | $(GENERATED)
-	$(Q)clang-tidy --quiet $(LINT_SRCS) -- $(CFLAGS) -MMD -MF /dev/null
-	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--inline-suppr --suppress=missingIncludeSystem -DPROTOBUF_C_VERSION_NUMBER=1004001 -I. -I$(BUILD) \
-		-D__x86_64__ $(LINT_SRCS)
+	$(Q)BUILD=$(BUILD) LINT_CFLAGS="$(filter-out -MMD -MP,$(CFLAGS))" \
+		./tests/lint.sh $(sort $(LINT_SRCS))
 
 fmt:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')

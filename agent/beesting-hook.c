@@ -35,8 +35,8 @@
 #include "strategies/inject_common.h"
 #include "strategies/token.h"
 
-#define STATE_MAX (64 * 1024)
-#define CONFIG_MAX (4 * 1024 * 1024)
+#define STATE_MAX ((size_t)64 * 1024)
+#define CONFIG_MAX ((size_t)4 * 1024 * 1024)
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)

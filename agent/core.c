@@ -37,7 +37,9 @@ void bs_core_emit_ready(struct bs_core *c)
 	snprintf(line, sizeof(line),
 		 "{\"type\":\"ready\",\"backend\":\"%s\",\"inject\":\"%s\","
 		 "\"detect\":\"%s\",\"blind_spots\":",
-		 bs_attach_name(c->dctx.backend), c->inj->name, c->det->name);
+		 c->detect_started && strcmp(c->det->name, "none") ?
+			 bs_attach_name(c->dctx.backend) : "none",
+		 c->inj->name, c->det->name);
 	off = strlen(line);
 	bs_json_str(line, sizeof(line) - 3, &off,
 		    c->dctx.blind_spots ? c->dctx.blind_spots : "");

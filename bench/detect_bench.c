@@ -92,6 +92,8 @@ static int make_files(struct bench *b)
 		err = write_file(b->token, b->tok.content, b->tok.content_len);
 	if (!err && stat(b->token, &st))
 		err = -errno;
+	if (err)
+		return err;
 	b->tok.dev = bs_dev_to_kernel(st.st_dev);
 	b->tok.ino = st.st_ino;
 	b->tok.have_inode = true;
