@@ -12,7 +12,9 @@ $(BUILD)/nri-rtt: $(BUILD)/obj/bench/nri_rtt.o $(BUILD)/libbeesting.a
 FUZZ_SECONDS ?= 60
 NRI_FUZZ := $(BUILD)/fuzz/nri_decode_fuzz
 NRI_FUZZ_CORPUS := $(BUILD)/fuzz/nri-corpus
-NRI_GOLDEN := /work/shared/nri-golden
+# shared/ sits beside the repository root (DEVELOPERS.md)
+NRI_GOLDEN ?= $(abspath $(CURDIR)/../shared/nri-golden)
+CFLAGS += -DNRI_T_GOLDEN='"$(NRI_GOLDEN)"'
 NRI_FUZZ_SRCS := nri/decode_fuzz.c $(filter-out %_fuzz.c %/runtime.c,$(wildcard nri/*.c)) \
 	agent/log.c
 NRI_FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. -I$(BUILD) \

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* NRI wire protocol against the containerd v1.7.13 captures in
- * /work/shared/nri-golden, and byte-exact checks of the spec's examples. */
+ * ../shared/nri-golden (beside the repository), and byte-exact checks of the spec's examples. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>

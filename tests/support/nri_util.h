@@ -11,7 +11,9 @@
 #include "nri/ttrpc.h"
 
 #define NRI_T_MAX_MSGS 256
-#define NRI_T_GOLDEN "/work/shared/nri-golden"
+#ifndef NRI_T_GOLDEN /* set by nri/nri.mk */
+#define NRI_T_GOLDEN "../shared/nri-golden"
+#endif
 
 struct nri_t_msg {
 	uint32_t conn, sid;
