@@ -63,13 +63,15 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 ",\"map_full\":%" PRIu64 ",\"arm_failed\":%" PRIu64
 		 ",\"tokens\":%zu,\"armed\":%zu,\"containers\":%zu,\"inject_failed\":%" PRIu64
 		 ",\"inject_skipped\":%" PRIu64 ",\"alert_write_errors\":%" PRIu64
+		 ",\"arm_gap_us_last\":%" PRIu64 ",\"arm_gap_us_max\":%" PRIu64
 		 "%s%s}\n",
 		 when, ds.events, c->st.alerts, ds.ringbuf_drops, ds.aggregated,
 		 ds.partial_scans, ds.map_full, c->st.arm_failed,
 		 bs_token_store_count(c->store), armed,
 		 bs_containers_count(c->ctrs),
 		 c->ictx.n_failed + c->st.inject_failed, c->ictx.n_skipped,
-		 c->st.alert_write_errors, extra && *extra ? "," : "",
+		 c->st.alert_write_errors, c->st.arm_gap_us_last,
+		 c->st.arm_gap_us_max, extra && *extra ? "," : "",
 		 extra ? extra : "");
 	bs_core_emit(c, line);
 }
@@ -129,6 +131,20 @@ static int collect(const struct bs_token *t, void *arg)
 	return 0;
 }
 
+/* CreateContainer -> armed: about 0 for bind (armed at create), the
+ * PostCreate round trip for ocihook.  Reported in the stats line. */
+static void note_arm_gap(struct bs_core *c, const struct bs_token *t)
+{
+	uint64_t us;
+
+	if (!t->created_ns || t->armed_ns < t->created_ns)
+		return;
+	us = (uint64_t)(t->armed_ns - t->created_ns) / 1000;
+	c->st.arm_gap_us_last = us;
+	if (us > c->st.arm_gap_us_max)
+		c->st.arm_gap_us_max = us;
+}
+
 /* Arm (want_armed=0) or disarm (want_armed=1) the tokens of one container
  * (or all).  Failures are counted: an unarmed token is a lost alert. */
 static void set_armed(struct bs_core *c, const char *container_id, int arm)
@@ -151,6 +167,8 @@ static void set_armed(struct bs_core *c, const char *container_id, int arm)
 		}
 		t.armed = arm;
 		t.armed_ns = arm ? bs_now_ns() : 0;
+		if (arm)
+			note_arm_gap(c, &t);
 		if (bs_token_store_update(c->store, &t) == 0)
 			__atomic_add_fetch(&c->n_armed, arm ? 1 : (size_t)-1,
 					   __ATOMIC_RELAXED);
