@@ -182,6 +182,16 @@ static void print_overhead(const struct table *t)
 	}
 }
 
+/* Closes a plot's data + script files (either may be NULL); passes err. */
+static int close_pair(FILE *d, FILE *g, int err)
+{
+	if (d)
+		fclose(d);
+	if (g)
+		fclose(g);
+	return err;
+}
+
 static FILE *open_in(const char *dir, const char *name)
 {
 	char path[1024];
@@ -251,15 +261,9 @@ static int plot_coverage(const struct table *t, const char *dir,
 		")\nplot '%s/coverage.dat' using 1:2:3 with image pixels, "
 		"'' using 1:2:4 with labels\n",
 		dir);
-	fclose(d);
-	fclose(g);
-	return 0;
+	return close_pair(d, g, 0);
 fail:
-	if (d)
-		fclose(d);
-	if (g)
-		fclose(g);
-	return -EIO;
+	return close_pair(d, g, -EIO);
 }
 
 /* Clustered bars: one group per metric, one bar per configuration. */
@@ -303,15 +307,9 @@ static int plot_overhead(const struct table *t, const char *dir,
 			"plot for [i=2:%zu] '%s/overhead.dat' using i:xtic(1) "
 			"title columnheader(i)\n",
 			t->n_configs + 1, dir);
-	fclose(d);
-	fclose(g);
-	return 0;
+	return close_pair(d, g, 0);
 fail:
-	if (d)
-		fclose(d);
-	if (g)
-		fclose(g);
-	return -EIO;
+	return close_pair(d, g, -EIO);
 }
 
 int bs_report(const char *results_dir, const char *plot_dir)

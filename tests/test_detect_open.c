@@ -38,25 +38,7 @@ static void check_case(const char *name)
 #define CASE(n) \
 	Test(detect_open_case, n) { check_case(#n); }
 
-CASE(cat)
-CASE(cat_pipe)
-CASE(symlink)
-CASE(proc_root)
-CASE(openat2)
-CASE(dotdot)
-CASE(inherited_fd)
-CASE(mmap)
-CASE(sendfile)
-CASE(splice)
-CASE(copy_file_range)
-CASE(io_uring)
-CASE(read_1byte)
-CASE(readv)
-CASE(pread)
-CASE(stat)
-CASE(ls_l)
-CASE(access)
-CASE(other_file)
+BS_DCASE_NAMES(CASE)
 
 static struct bs_dtest *start(enum bs_attach a, uint32_t agent, uint64_t agg)
 {

@@ -38,25 +38,7 @@ static void check_case(const char *name)
 #define CASE(n) \
 	Test(detect_readscan_case, n) { check_case(#n); }
 
-CASE(cat)
-CASE(cat_pipe)
-CASE(symlink)
-CASE(proc_root)
-CASE(openat2)
-CASE(dotdot)
-CASE(inherited_fd)
-CASE(mmap)
-CASE(sendfile)
-CASE(splice)
-CASE(copy_file_range)
-CASE(io_uring)
-CASE(read_1byte)
-CASE(readv)
-CASE(pread)
-CASE(stat)
-CASE(ls_l)
-CASE(access)
-CASE(other_file)
+BS_DCASE_NAMES(CASE)
 
 static struct bs_dtest *start(uint32_t agent)
 {
@@ -73,6 +55,16 @@ static void finish(struct bs_dtest *d)
 {
 	bs_dtest_stop(d);
 	free(d);
+}
+
+/* Armed on its token; other gets a non-token path next to it. */
+static struct bs_dtest *start_armed(char *other, size_t len)
+{
+	struct bs_dtest *d = start(0);
+
+	cr_assert_eq(bs_dtest_arm(d), 0);
+	snprintf(other, len, "%s/other", d->dir);
+	return d;
 }
 
 /* Writes len bytes of filler with the token content at offset off. */
@@ -125,9 +117,7 @@ Test(detect_readscan, token_found_at_any_offset)
 	struct bs_dtest *d;
 
 	need_root();
-	d = start(0);
-	cr_assert_eq(bs_dtest_arm(d), 0);
-	snprintf(path, sizeof(path), "%s/other", d->dir);
+	d = start_armed(path, sizeof(path));
 	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
 		write_carrier(d, path, 4096, offs[i]);
 		d->n_evs = 0;
@@ -146,9 +136,7 @@ Test(detect_readscan, long_reads_are_flagged_partial)
 	struct bs_dtest *d;
 
 	need_root();
-	d = start(0);
-	cr_assert_eq(bs_dtest_arm(d), 0);
-	snprintf(path, sizeof(path), "%s/other", d->dir);
+	d = start_armed(path, sizeof(path));
 	/* in the scanned first 4096 bytes of a 4096+ read: found, partial */
 	write_carrier(d, path, 4096 * 3, 10);
 	child_read_12k(path);
@@ -169,9 +157,7 @@ Test(detect_readscan, past_the_scan_limit_is_not_seen)
 	struct bs_dtest *d;
 
 	need_root();
-	d = start(0);
-	cr_assert_eq(bs_dtest_arm(d), 0);
-	snprintf(path, sizeof(path), "%s/other", d->dir);
+	d = start_armed(path, sizeof(path));
 	write_carrier(d, path, 4096 * 3, 6000);
 	child_read_12k(path);
 	/* documented limit: proves the bound is real, not just claimed */

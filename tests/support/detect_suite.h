@@ -37,6 +37,14 @@ enum bs_dcase_result bs_detect_suite_case(const char *detect,
 					  const char *name, char *why,
 					  size_t why_len);
 
+/* Every case name, in run order, for suites that make one test per case:
+ * #define CASE(n) Test(suite, n) { ... }  then  BS_DCASE_NAMES(CASE) */
+#define BS_DCASE_NAMES(X)                                                   \
+	X(cat) X(cat_pipe) X(symlink) X(proc_root) X(openat2) X(dotdot)      \
+	X(inherited_fd) X(mmap) X(sendfile) X(splice) X(copy_file_range)    \
+	X(io_uring) X(read_1byte) X(readv) X(pread) X(stat) X(ls_l)         \
+	X(access) X(other_file)
+
 /* ---- building blocks for other detection tests ------------------------ */
 
 #define BS_DTEST_MAX_EVENTS 4096

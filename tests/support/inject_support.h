@@ -49,4 +49,11 @@ int bs_it_find(struct bs_itest *t, const char *path, struct bs_token *out);
 /* Path of the built beesting-hook next to the test binary's dir. */
 const char *bs_it_hook_src(void);
 
+/* Criterion checks (inject_check.c; a failure ends the calling test): the
+ * container sees exactly the record's content at path, on the record's
+ * inode, and cannot write it; mode (octal, 0: not checked) is what stat
+ * shows.  out (may be NULL) gets the record. */
+void bs_it_check_token(struct bs_itest *t, const char *path, unsigned int mode,
+		       struct bs_token *out);
+
 #endif

@@ -22,22 +22,6 @@
 #define READY_MS  15000
 #define ACCEPT_MS 15000
 
-static int fail(struct rel_why *w, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(w->text, sizeof(w->text), fmt, ap);
-	va_end(ap);
-	return err ? err : -EIO;
-}
-
-static bool is_ready(struct rel_env *e, void *arg)
-{
-	(void)arg;
-	return e->ready;
-}
-
 static bool inject_failed(struct rel_env *e, void *arg)
 {
 	uint64_t v;
@@ -82,11 +66,11 @@ static int badstate_body(struct rel_env *e, const char *state,
 	if (!err)
 		err = rel_agent_start(e, &a);
 	if (!err)
-		err = rel_wait(e, is_ready, NULL, READY_MS);
+		err = rel_wait(e, rel_is_ready, NULL, READY_MS);
 	if (!err)
 		err = rel_accept(e, ACCEPT_MS, NULL, 0);
 	if (err)
-		return fail(w, err, "agent with state %s not up: %s", state,
+		return rel_fail(w, err, "agent with state %s not up: %s", state,
 			    strerror(-err));
 	err = rel_ctr_new(e, c, 0, true);
 	if (!err)
@@ -110,10 +94,10 @@ int rel_run_badstate(struct rel_env *e, const char *how, struct rel_badstate *r,
 	int err;
 
 	if (!c)
-		return fail(w, -ENOMEM, "out of memory");
+		return rel_fail(w, -ENOMEM, "out of memory");
 	err = make_bad_state(e, how, state, sizeof(state), &mounted);
 	if (err)
-		fail(w, err, "cannot make a %s state dir: %s", how,
+		rel_fail(w, err, "cannot make a %s state dir: %s", how,
 		     strerror(-err));
 	else
 		err = badstate_body(e, state, r, c, w);
@@ -138,7 +122,7 @@ int rel_run_nobtf(struct rel_env *e, struct rel_nobtf *r, struct rel_why *w)
 	snprintf(empty, sizeof(empty), "%s/empty-btf", e->dir);
 	fd = open(empty, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return fail(w, -errno, "create %s", empty);
+		return rel_fail(w, -errno, "create %s", empty);
 	close(fd);
 	/* the bind mount lives only in the private mount namespace */
 	snprintf(script, sizeof(script),
@@ -154,9 +138,9 @@ int rel_run_nobtf(struct rel_env *e, struct rel_nobtf *r, struct rel_why *w)
 		return 0;
 	}
 	if (err)
-		return fail(w, err, "unshare: %s", strerror(-err));
+		return rel_fail(w, err, "unshare: %s", strerror(-err));
 	if (st == 99)
-		return fail(w, -EPERM, "cannot bind-mount over the BTF file");
+		return rel_fail(w, -EPERM, "cannot bind-mount over the BTF file");
 	r->exited = true;
 	r->status = st;
 	memcpy(r->out, out, sizeof(r->out) - 1);
@@ -277,7 +261,7 @@ static int garbage_case(struct rel_env *e, int lfd, int i,
 
 	r->name[i] = names[i];
 	if (fd < 0)
-		return fail(w, fd, "%s: agent did not (re)connect: %s",
+		return rel_fail(w, fd, "%s: agent did not (re)connect: %s",
 			    names[i], strerror(-fd));
 	r->reconnected[i] = true;
 	rel_sleep_ms(100); /* let it send RegisterPlugin and log */
@@ -305,13 +289,13 @@ static int garbage_body(struct rel_env *e, struct rel_garbage *r,
 	mkdir(dir, 0700);
 	lfd = raw_listen(e->sock);
 	if (lfd < 0)
-		return fail(w, lfd, "listen: %s", strerror(-lfd));
+		return rel_fail(w, lfd, "listen: %s", strerror(-lfd));
 	err = rel_agent_start(e, NULL);
 	if (!err)
-		err = rel_wait(e, is_ready, NULL, READY_MS);
+		err = rel_wait(e, rel_is_ready, NULL, READY_MS);
 	if (err) {
 		close(lfd);
-		return fail(w, err, "agent not ready: %s", strerror(-err));
+		return rel_fail(w, err, "agent not ready: %s", strerror(-err));
 	}
 	r->pid_before = e->agent.pid;
 	for (int i = 0; i < REL_GARBAGE_CASES && !err; i++)
@@ -325,7 +309,7 @@ static int garbage_body(struct rel_env *e, struct rel_garbage *r,
 	if (!err)
 		err = rel_accept(e, ACCEPT_MS, NULL, 0);
 	if (err)
-		return fail(w, err, "real runtime after garbage: %s",
+		return rel_fail(w, err, "real runtime after garbage: %s",
 			    strerror(-err));
 	rel_pump(e);
 	r->pid_after = e->agent.pid;
@@ -343,7 +327,7 @@ int rel_run_garbage(struct rel_env *e, struct rel_garbage *r, struct rel_why *w)
 	int err;
 
 	if (!c)
-		return fail(w, -ENOMEM, "out of memory");
+		return rel_fail(w, -ENOMEM, "out of memory");
 	err = garbage_body(e, r, c, w);
 	free(c);
 	return err;

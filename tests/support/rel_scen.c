@@ -19,7 +19,7 @@
 #define ACCEPT_MS 15000
 #define ALERT_MS  5000
 
-static int fail(struct rel_why *w, int err, const char *fmt, ...)
+int rel_fail(struct rel_why *w, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -29,7 +29,7 @@ static int fail(struct rel_why *w, int err, const char *fmt, ...)
 	return err ? err : -EIO;
 }
 
-static bool is_ready(struct rel_env *e, void *arg)
+bool rel_is_ready(struct rel_env *e, void *arg)
 {
 	(void)arg;
 	return e->ready;
@@ -42,18 +42,18 @@ static int bring_up(struct rel_env *e, const struct rel_agent_args *a,
 	int err;
 
 	if (!e->rt && (err = rel_listen(e)))
-		return fail(w, err, "listen on %s: %s", e->sock,
+		return rel_fail(w, err, "listen on %s: %s", e->sock,
 			    strerror(-err));
 	err = rel_agent_start(e, a);
 	if (err)
-		return fail(w, err, "spawn %s: %s", e->bin, strerror(-err));
-	err = rel_wait(e, is_ready, NULL, READY_MS);
+		return rel_fail(w, err, "spawn %s: %s", e->bin, strerror(-err));
+	err = rel_wait(e, rel_is_ready, NULL, READY_MS);
 	if (err)
-		return fail(w, err, "agent not ready: %s (log %s)",
+		return rel_fail(w, err, "agent not ready: %s (log %s)",
 			    strerror(-err), e->log);
 	err = rel_accept(e, ACCEPT_MS, ctrs, n);
 	if (err)
-		return fail(w, err, "agent not admitted: %s", strerror(-err));
+		return rel_fail(w, err, "agent not admitted: %s", strerror(-err));
 	return 0;
 }
 
@@ -118,14 +118,14 @@ static int restart_body(struct rel_env *e, struct rel_restart *r,
 		if (!err)
 			err = rel_ctr_up(e, &c[i]);
 		if (err)
-			return fail(w, err, "container %d up: %s", i,
+			return rel_fail(w, err, "container %d up: %s", i,
 				    strerror(-err));
 		if (!c[i].token_host[0])
-			return fail(w, -ENOENT, "container %d got no token", i);
+			return rel_fail(w, -ENOENT, "container %d got no token", i);
 	}
 	err = rel_wait_stat_eq(e, "tokens", (uint64_t)n, ALERT_MS);
 	if (err)
-		return fail(w, err, "first agent never showed %d tokens", n);
+		return rel_fail(w, err, "first agent never showed %d tokens", n);
 
 	rel_agent_kill9(e);
 	for (int i = 0; i < r->n_removed; i++)
@@ -139,7 +139,7 @@ static int restart_body(struct rel_env *e, struct rel_restart *r,
 	r->rearm_ms = rel_ms_since(e->spawn_ns);
 	rel_stat(e, "tokens", &r->tokens);
 	if (err)
-		return fail(w, err,
+		return rel_fail(w, err,
 			    "restarted agent shows %llu tokens, want %d",
 			    (unsigned long long)r->tokens, left);
 
@@ -149,7 +149,7 @@ static int restart_body(struct rel_env *e, struct rel_restart *r,
 	for (int i = r->n_removed; i < n; i++) {
 		err = rel_ctr_touch(e, &c[i]);
 		if (err)
-			return fail(w, err, "cat token in %s: %s", c[i].id,
+			return rel_fail(w, err, "cat token in %s: %s", c[i].id,
 				    strerror(-err));
 	}
 	for (int i = r->n_removed; i < n; i++)
@@ -164,7 +164,7 @@ int rel_run_restart(struct rel_env *e, struct rel_restart *r, struct rel_why *w)
 	int err;
 
 	if (!c)
-		return fail(w, -ENOMEM, "out of memory");
+		return rel_fail(w, -ENOMEM, "out of memory");
 	err = bring_up(e, NULL, NULL, 0, w);
 	if (!err)
 		err = restart_body(e, r, c, w);
@@ -196,23 +196,23 @@ static int rt_restart_body(struct rel_env *e, struct rel_rt_restart *r,
 	if (!err)
 		err = rel_ctr_touch(e, &c[0]);
 	if (err)
-		return fail(w, err, "first container: %s", strerror(-err));
+		return rel_fail(w, err, "first container: %s", strerror(-err));
 	if (wait_alert(e, c[0].id, NULL, 1, ALERT_MS))
-		return fail(w, -ETIMEDOUT, "no alert before the restart");
+		return rel_fail(w, -ETIMEDOUT, "no alert before the restart");
 	r->pid_before = e->agent.pid;
 
 	rel_unlisten(e);
 	rel_sleep_ms(r->down_ms);
 	err = rel_listen(e);
 	if (err)
-		return fail(w, err, "listen again: %s", strerror(-err));
+		return rel_fail(w, err, "listen again: %s", strerror(-err));
 	t0 = bs_now_ns();
 	err = rel_accept(e, ACCEPT_MS, c, 1);
 	r->reconnect_ms = rel_ms_since(t0);
 	rel_pump(e);
 	r->pid_after = e->agent.pid;
 	if (err)
-		return fail(w, err, "agent did not come back: %s",
+		return rel_fail(w, err, "agent did not come back: %s",
 			    strerror(-err));
 	rel_wait(e, reconnects_seen, NULL, ALERT_MS);
 	rel_stat(e, "nri_reconnects", &r->nri_reconnects);
@@ -221,7 +221,7 @@ static int rt_restart_body(struct rel_env *e, struct rel_rt_restart *r,
 	if (!err)
 		err = rel_ctr_up(e, &c[1]);
 	if (err)
-		return fail(w, err, "container after restart: %s",
+		return rel_fail(w, err, "container after restart: %s",
 			    strerror(-err));
 	r->new_ctr_token = c[1].token_host[0] != '\0';
 	if (!rel_ctr_touch(e, &c[1]))
@@ -240,7 +240,7 @@ int rel_run_rt_restart(struct rel_env *e, struct rel_rt_restart *r,
 	int err;
 
 	if (!c)
-		return fail(w, -ENOMEM, "out of memory");
+		return rel_fail(w, -ENOMEM, "out of memory");
 	err = bring_up(e, NULL, NULL, 0, w);
 	if (!err)
 		err = rt_restart_body(e, r, c, w);
@@ -275,7 +275,7 @@ static int churn_body(struct rel_env *e, struct rel_churn *r,
 	int err = 0;
 
 	if (!c)
-		return fail(w, -ENOMEM, "out of memory");
+		return rel_fail(w, -ENOMEM, "out of memory");
 	for (int i = 0; i < r->cycles && !err; i++) {
 		bool real = r->real_every > 0 && i % r->real_every == 0;
 		int derr;
@@ -290,7 +290,7 @@ static int churn_body(struct rel_env *e, struct rel_churn *r,
 		if (!err)
 			err = rel_ctr_up(e, c);
 		if (err) {
-			err = fail(w, err, "cycle %d: up: %s", i,
+			err = rel_fail(w, err, "cycle %d: up: %s", i,
 				   strerror(-err));
 		} else {
 			r->no_token += !c->token_host[0];
@@ -298,10 +298,10 @@ static int churn_body(struct rel_env *e, struct rel_churn *r,
 		}
 		derr = rel_ctr_down(e, c, true);
 		if (derr && !err)
-			err = fail(w, derr, "cycle %d: down: %s", i,
+			err = rel_fail(w, derr, "cycle %d: down: %s", i,
 				   strerror(-derr));
 		if (rel_pump(e) == -ESRCH)
-			err = fail(w, -ESRCH, "agent died at cycle %d", i);
+			err = rel_fail(w, -ESRCH, "agent died at cycle %d", i);
 	}
 	free(c);
 	return err;
@@ -372,7 +372,7 @@ static int flood_checks(struct rel_env *e, struct rel_flood *r,
 	/* a second container's read is not lost in the noise */
 	before = lines_of(e, c[1].id);
 	if (rel_ctr_touch(e, &c[1]))
-		return fail(w, -EIO, "cat in the second container failed");
+		return rel_fail(w, -EIO, "cat in the second container failed");
 	r->second_alert = !wait_alert(e, c[1].id, NULL, before + 1, ALERT_MS);
 	return 0;
 }
@@ -412,20 +412,20 @@ static int flood_body(struct rel_env *e, struct rel_flood *r, struct rel_ctr *c,
 			err = rel_ctr_up(e, &c[i]);
 	}
 	if (err)
-		return fail(w, err, "containers up: %s", strerror(-err));
+		return rel_fail(w, err, "containers up: %s", strerror(-err));
 	if (!c[0].token_host[0])
-		return fail(w, -ENOENT, "flood target got no token");
+		return rel_fail(w, -ENOENT, "flood target got no token");
 	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (s == MAP_FAILED)
-		return fail(w, -errno, "mmap");
+		return rel_fail(w, -errno, "mmap");
 	t0 = bs_now_ns();
 	pid = fork();
 	if (pid == 0)
 		flood_child(c[0].token_host, r->opens, s);
 	if (pid < 0) {
 		munmap(s, sizeof(*s));
-		return fail(w, -errno, "fork");
+		return rel_fail(w, -errno, "fork");
 	}
 	rel_sleep_ms(20);
 	err = flood_checks(e, r, c, w);
@@ -445,7 +445,7 @@ int rel_run_flood(struct rel_env *e, struct rel_flood *r, struct rel_why *w)
 	int err;
 
 	if (!c)
-		return fail(w, -ENOMEM, "out of memory");
+		return rel_fail(w, -ENOMEM, "out of memory");
 	err = bring_up(e, NULL, NULL, 0, w);
 	if (!err)
 		err = flood_body(e, r, c, w);

@@ -18,6 +18,13 @@ struct rel_why {
 	char text[512];
 };
 
+/* Fills w from fmt; returns err, or -EIO when err is 0 (for a figure that
+ * could not be had). */
+int rel_fail(struct rel_why *w, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* rel_wait() predicate: the agent has reported ready. */
+bool rel_is_ready(struct rel_env *e, void *arg);
+
 /* kill -9 the agent with n real containers up, remove n_removed of them
  * while it is down, start it again. */
 struct rel_restart {
