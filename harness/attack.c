@@ -674,7 +674,7 @@ static int ring_read_all(struct ring *r, int fd)
 			.addr = (__u64)(uintptr_t)buf,
 			.len = sizeof(buf),
 		};
-		int res;
+		int res = 0;
 
 		if (ring_run(r, &sqe, &res))
 			return -EIO;
@@ -697,7 +697,7 @@ static int m_io_uring(void)
 		.open_flags = O_RDONLY | O_CLOEXEC,
 	};
 	struct ring r;
-	int fd, err;
+	int fd = -1, err;
 
 	if (ring_open(&r))
 		return -EIO;
