@@ -298,6 +298,7 @@ int bs_agent_event_parse(const char *line, struct bs_agent_event *ev)
 		ev->ringbuf_drops = get_u64(root, "ringbuf_drops");
 		ev->inject_failed = get_u64(root, "inject_failed");
 		/* agents without "armed" report "tokens": the closest */
+		ev->arm_gap_us_last = get_u64(root, "arm_gap_us_last");
 		ev->armed = json_object_get(root, "armed")
 				    ? get_u64(root, "armed")
 				    : get_u64(root, "tokens");

@@ -256,6 +256,8 @@ static int l_overhead(struct bs_bench *b)
 		return err;
 	bs_bench_overhead_samples(b, "nri_create_us", "us", NULL,
 				  &l->nri_create_us);
+	bs_bench_overhead_samples(b, "token_armed_us", "us", NULL,
+				  &l->token_armed_us);
 	sample_rss(l);
 	bs_bench_overhead_samples(b, "agent_rss_kib", "KiB", NULL, &l->rss_kib);
 	if (bs_agent_cpu_end(&l->agent, &cpu) == 0)
@@ -387,6 +389,7 @@ static int l_leftovers(struct bs_bench *b)
 	}
 	bs_samples_free(&l->rss_kib);
 	bs_samples_free(&l->nri_create_us);
+	bs_samples_free(&l->token_armed_us);
 	return ctrs + procs + cgroups + mounts + files;
 }
 

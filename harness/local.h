@@ -30,6 +30,7 @@ struct bs_local {
 	void *nri; /* local_ctr.c's runtime-side state */
 	struct bs_samples rss_kib;
 	struct bs_samples nri_create_us;
+	struct bs_samples token_armed_us; /* agent: created -> armed */
 	int seq; /* containers made so far */
 };
 

@@ -281,8 +281,11 @@ static void wait_armed(struct bs_bench *b, struct bs_local *l)
 		return;
 	while (bs_now_ns() < deadline && bs_agent_alive(&l->agent)) {
 		while (bs_evtail_next(&l->tail, &ev) == 1)
-			if (ev.type == BS_EVT_STATS && ev.armed > 0)
+			if (ev.type == BS_EVT_STATS && ev.armed > 0) {
+				bs_samples_add(&l->token_armed_us,
+					       (double)ev.arm_gap_us_last);
 				return;
+			}
 		usleep(20000);
 	}
 	bs_warn("no armed token reported within %d ms", ARM_WAIT_MS);
