@@ -102,19 +102,31 @@ static void put_field(char *buf, size_t n, size_t *off, const char *key,
 		put(buf, n, off, "null");
 }
 
+/* The container a token lives in and the one an accessor runs in are
+ * described alike; NULL fields are JSON null. */
+static void put_identity(char *buf, size_t n, size_t *off, const char *id,
+			 const char *pod, const char *ns, const char *name)
+{
+	put_field(buf, n, off, "container_id", id);
+	put(buf, n, off, ",");
+	put_field(buf, n, off, "pod", pod);
+	put(buf, n, off, ",");
+	put_field(buf, n, off, "namespace", ns);
+	put(buf, n, off, ",");
+	put_field(buf, n, off, "container", name);
+}
+
 static void put_token(char *buf, size_t n, size_t *off,
 		      const struct bs_event *ev, const struct bs_token *t)
 {
 	put(buf, n, off, "\"token\":{\"id\":%u,", ev->token_id);
 	put_field(buf, n, off, "path", t ? t->path : NULL);
 	put(buf, n, off, ",");
-	put_field(buf, n, off, "container_id", t ? t->container_id : NULL);
-	put(buf, n, off, ",");
-	put_field(buf, n, off, "pod", t ? t->pod : NULL);
-	put(buf, n, off, ",");
-	put_field(buf, n, off, "namespace", t ? t->ns : NULL);
-	put(buf, n, off, ",");
-	put_field(buf, n, off, "container", t ? t->container : NULL);
+	if (t)
+		put_identity(buf, n, off, t->container_id, t->pod, t->ns,
+			     t->container);
+	else
+		put_identity(buf, n, off, NULL, NULL, NULL, NULL);
 	put(buf, n, off, "},");
 }
 
@@ -130,13 +142,10 @@ static void put_accessor(char *buf, size_t n, size_t *off,
 	    ev->pid, ev->tgid, ev->ppid, ev->uid);
 	put_field(buf, n, off, "comm", comm);
 	put(buf, n, off, ",\"cgroup_id\":%llu,", (unsigned long long)ev->cgroup_id);
-	put_field(buf, n, off, "container_id", a ? a->id : NULL);
-	put(buf, n, off, ",");
-	put_field(buf, n, off, "pod", a ? a->pod : NULL);
-	put(buf, n, off, ",");
-	put_field(buf, n, off, "namespace", a ? a->ns : NULL);
-	put(buf, n, off, ",");
-	put_field(buf, n, off, "container", a ? a->name : NULL);
+	if (a)
+		put_identity(buf, n, off, a->id, a->pod, a->ns, a->name);
+	else
+		put_identity(buf, n, off, NULL, NULL, NULL, NULL);
 	put(buf, n, off, "},");
 }
 

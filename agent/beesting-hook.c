@@ -193,21 +193,6 @@ static int make_readonly(int fd)
 	return err;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int plant(int rootfd, const char *path, const char *content_file)
 {
 	const char *leaf = NULL;
@@ -235,7 +220,7 @@ static int plant(int rootfd, const char *path, const char *content_file)
 		err = fd;
 		goto out;
 	}
-	err = write_all(fd, content, len);
+	err = bs_write_all(fd, content, len);
 	if (!err && (fchmod(fd, 0444) || fsync(fd)))
 		err = -errno;
 	close(fd);

@@ -180,15 +180,9 @@ int bs_nri_conn_call(struct bs_nri_conn *c, const char *service,
 static int wait_readable(int fd, int64_t deadline_ns)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	int64_t left_ms = (deadline_ns - bs_now_ns() + 999999) / 1000000;
-	int r;
+	int r = bs_poll_deadline(&pfd, deadline_ns);
 
-	if (left_ms <= 0)
-		return -ETIMEDOUT;
-	r = poll(&pfd, 1, left_ms > 60000 ? 60000 : (int)left_ms);
-	if (r < 0)
-		return errno == EINTR ? 0 : -errno;
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 int bs_nri_conn_call_wait(struct bs_nri_conn *c, const char *service,

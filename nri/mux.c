@@ -8,26 +8,13 @@
 
 #include "agent/clock.h"
 #include "agent/log.h"
+#include "nri/be32.h"
 #include "nri/mux.h"
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
 
 void bs_mux_put_hdr(uint8_t *hdr, uint32_t conn, uint32_t len)
 {
-	put_be32(hdr, conn);
-	put_be32(hdr + 4, len);
+	bs_put_be32(hdr, conn);
+	bs_put_be32(hdr + 4, len);
 }
 
 void bs_mux_rx_init(struct bs_mux_rx *rx)
@@ -52,8 +39,8 @@ static int take_hdr(struct bs_mux_rx *rx, const uint8_t *buf, size_t n,
 	if (rx->hdr_len < BS_MUX_HDR_LEN)
 		return 0;
 	rx->hdr_len = 0;
-	rx->conn = get_be32(rx->hdr);
-	rx->left = get_be32(rx->hdr + 4);
+	rx->conn = bs_get_be32(rx->hdr);
+	rx->left = bs_get_be32(rx->hdr + 4);
 	if (rx->left > BS_MUX_MAX_FRAME) {
 		bs_err("nri mux: frame of %u bytes on conn %u exceeds %u",
 		       rx->left, rx->conn, BS_MUX_MAX_FRAME);
@@ -93,17 +80,27 @@ int bs_mux_rx_feed(struct bs_mux_rx *rx, const uint8_t *buf, size_t n,
 	return 0;
 }
 
-static int wait_writable(int fd, int64_t deadline_ns)
+int bs_poll_deadline(struct pollfd *pfd, int64_t deadline_ns)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	int64_t left_ms = (deadline_ns - bs_now_ns()) / 1000000;
+	/* Round up: never give up before the deadline. */
+	int64_t left_ms = (deadline_ns - bs_now_ns() + 999999) / 1000000;
 	int r;
 
 	if (left_ms <= 0)
 		return -ETIMEDOUT;
-	r = poll(&pfd, 1, left_ms > 60000 ? 60000 : (int)left_ms);
+	r = poll(pfd, 1, left_ms > 60000 ? 60000 : (int)left_ms);
 	if (r < 0)
 		return errno == EINTR ? 0 : -errno;
+	return r;
+}
+
+static int wait_writable(int fd, int64_t deadline_ns)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	int r = bs_poll_deadline(&pfd, deadline_ns);
+
+	if (r < 0)
+		return r;
 	if (r == 0)
 		return deadline_ns <= bs_now_ns() ? -ETIMEDOUT : 0;
 	if (pfd.revents & (POLLERR | POLLNVAL))

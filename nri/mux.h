@@ -10,6 +10,7 @@
 #ifndef BS_NRI_MUX_H
 #define BS_NRI_MUX_H
 
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,5 +48,10 @@ void bs_mux_put_hdr(uint8_t *hdr, uint32_t conn, uint32_t len);
  * len must be > 0 (no zero-length frames).  Negative errno on failure. */
 int bs_mux_send(int fd, uint32_t conn, const uint8_t *data, size_t len,
 		int64_t deadline_ns);
+
+/* One poll(2) of pfd until deadline_ns (CLOCK_MONOTONIC), at most 60 s.
+ * Returns poll's count (0 when woken early or interrupted: loop), or
+ * -ETIMEDOUT once the deadline has passed, or -errno. */
+int bs_poll_deadline(struct pollfd *pfd, int64_t deadline_ns);
 
 #endif

@@ -4,21 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nri/be32.h"
 #include "nri/ttrpc.h"
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
 
 void bs_ttrpc_rx_init(struct bs_ttrpc_rx *rx)
 {
@@ -62,8 +49,8 @@ static int deliver(struct bs_ttrpc_rx *rx, bs_ttrpc_msg_cb cb, void *arg)
 
 static int take_hdr(struct bs_ttrpc_rx *rx)
 {
-	rx->cur.len = get_be32(rx->hdr);
-	rx->cur.stream_id = get_be32(rx->hdr + 4);
+	rx->cur.len = bs_get_be32(rx->hdr);
+	rx->cur.stream_id = bs_get_be32(rx->hdr + 4);
 	rx->cur.type = rx->hdr[8];
 	rx->cur.flags = rx->hdr[9];
 	rx->hdr_len = 0;
@@ -121,8 +108,8 @@ static int finish(uint32_t sid, uint8_t type, const ProtobufCMessage *body,
 	buf = malloc(BS_TTRPC_HDR_LEN + len);
 	if (!buf)
 		return -ENOMEM;
-	put_be32(buf, (uint32_t)len);
-	put_be32(buf + 4, sid);
+	bs_put_be32(buf, (uint32_t)len);
+	bs_put_be32(buf + 4, sid);
 	buf[8] = type;
 	buf[9] = 0;
 	protobuf_c_message_pack(body, buf + BS_TTRPC_HDR_LEN);

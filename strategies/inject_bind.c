@@ -65,33 +65,7 @@ static int plant(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 static int bind_create(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 		       const struct bs_container *ctr, struct bs_adjust *adj)
 {
-	struct bs_inject_plan *plan;
-	struct bs_token *t = NULL;
-	int dfd = -1, err;
-
-	plan = malloc(sizeof(*plan));
-	if (!plan)
-		return bs_inject_finish(ctx, ctr, adj, -ENOMEM);
-	err = bs_inject_plan(ctx, pod, ctr, plan);
-	if (err > 0 || (!err && plan->n == 0)) {
-		free(plan);
-		return 0;
-	}
-	if (!err) {
-		t = malloc(sizeof(*t));
-		err = t ? 0 : -ENOMEM;
-	}
-	if (!err) {
-		dfd = bs_state_ctr_open(ctx->cfg, ctr->id, true);
-		err = dfd < 0 ? dfd : 0;
-	}
-	if (!err)
-		err = plant(ctx, pod, ctr, adj, dfd, plan, t);
-	if (dfd >= 0)
-		close(dfd);
-	free(t);
-	free(plan);
-	return bs_inject_finish(ctx, ctr, adj, err);
+	return bs_inject_create(ctx, pod, ctr, adj, plant);
 }
 
 /* The inode is known since create. */

@@ -65,8 +65,7 @@ int bs_open_in_root(int rootfd, const char *path, int flags, mode_t mode)
 	return fd < 0 ? -errno : (int)fd;
 }
 
-/* mkdir -p for the admin-configured state dir (trusted path). */
-static int mkdir_p(const char *path, mode_t mode)
+int bs_mkdir_p(const char *path, mode_t mode)
 {
 	char buf[BS_PATH_LEN];
 	size_t n = strlen(path);
@@ -93,7 +92,7 @@ void bs_inject_init_state(const struct bs_inject_config *cfg)
 	int err;
 
 	snprintf(p, sizeof(p), "%s/tokens", bs_inject_state_dir(cfg));
-	err = mkdir_p(p, 0700);
+	err = bs_mkdir_p(p, 0700);
 	if (err)
 		bs_warn("state dir %s unusable (%s): containers will start without tokens",
 			p, strerror(-err));
@@ -252,6 +251,11 @@ static int clear_dir(int dirfd, bool only_regular)
 	return err;
 }
 
+static int open_subdir(int at, const char *name)
+{
+	return openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 static int open_tokens_dir(const struct bs_inject_config *cfg)
 {
 	int sfd, tfd;
@@ -259,12 +263,11 @@ static int open_tokens_dir(const struct bs_inject_config *cfg)
 	sfd = open(bs_inject_state_dir(cfg), O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (sfd < 0)
 		return -errno;
-	tfd = openat(sfd, "tokens", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	tfd = open_subdir(sfd, "tokens");
 	if (tfd < 0 && errno == ENOENT) {
 		if (mkdirat(sfd, "tokens", 0700) && errno != EEXIST)
 			goto fail;
-		tfd = openat(sfd, "tokens",
-			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		tfd = open_subdir(sfd, "tokens");
 	}
 	if (tfd < 0)
 		goto fail;
@@ -276,14 +279,21 @@ fail:
 	return tfd;
 }
 
+/* The tokens dir, once ctr_id is known to be a safe directory name. */
+static int open_tokens_dir_for(const struct bs_inject_config *cfg,
+			       const char *ctr_id)
+{
+	if (!bs_container_id_valid(ctr_id))
+		return -EINVAL;
+	return open_tokens_dir(cfg);
+}
+
 int bs_state_ctr_open(const struct bs_inject_config *cfg, const char *ctr_id,
 		      bool create)
 {
 	int tfd, fd, err;
 
-	if (!bs_container_id_valid(ctr_id))
-		return -EINVAL;
-	tfd = open_tokens_dir(cfg);
+	tfd = open_tokens_dir_for(cfg, ctr_id);
 	if (tfd < 0)
 		return tfd;
 	if (create && mkdirat(tfd, ctr_id, 0700) && errno != EEXIST) {
@@ -291,7 +301,7 @@ int bs_state_ctr_open(const struct bs_inject_config *cfg, const char *ctr_id,
 		close(tfd);
 		return err;
 	}
-	fd = openat(tfd, ctr_id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open_subdir(tfd, ctr_id);
 	err = fd < 0 ? -errno : 0;
 	close(tfd);
 	if (err)
@@ -306,7 +316,7 @@ int bs_state_ctr_open(const struct bs_inject_config *cfg, const char *ctr_id,
 	return fd;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+int bs_write_all(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
@@ -333,7 +343,7 @@ static int create_file(int dirfd, const char *name, const void *buf,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
 	if (fd < 0)
 		return -errno;
-	err = write_all(fd, buf, len);
+	err = bs_write_all(fd, buf, len);
 	if (!err && fsync(fd))
 		err = -errno;
 	if (!err && st && fstat(fd, st))
@@ -444,12 +454,10 @@ int bs_state_ctr_remove(const struct bs_inject_config *cfg, const char *ctr_id)
 {
 	int tfd, fd, err;
 
-	if (!bs_container_id_valid(ctr_id))
-		return -EINVAL;
-	tfd = open_tokens_dir(cfg);
+	tfd = open_tokens_dir_for(cfg, ctr_id);
 	if (tfd < 0)
 		return tfd;
-	fd = openat(tfd, ctr_id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open_subdir(tfd, ctr_id);
 	if (fd < 0) {
 		err = errno == ENOENT ? 0 : -errno;
 		close(tfd);
@@ -506,6 +514,39 @@ int bs_inject_finish(struct bs_inject_ctx *ctx, const struct bs_container *ctr,
 	bs_warn("token injection into container %.128s failed (%s): starting it without a token",
 		ctr->id ? ctr->id : "?", strerror(-err));
 	return 0;
+}
+
+int bs_inject_create(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
+		     const struct bs_container *ctr, struct bs_adjust *adj,
+		     bs_plant_fn plant)
+{
+	struct bs_inject_plan *plan;
+	struct bs_token *t = NULL;
+	int dfd = -1, err;
+
+	plan = malloc(sizeof(*plan));
+	if (!plan)
+		return bs_inject_finish(ctx, ctr, adj, -ENOMEM);
+	err = bs_inject_plan(ctx, pod, ctr, plan);
+	if (err > 0 || (!err && plan->n == 0)) {
+		free(plan);
+		return 0;
+	}
+	if (!err) {
+		t = malloc(sizeof(*t));
+		err = t ? 0 : -ENOMEM;
+	}
+	if (!err) {
+		dfd = bs_state_ctr_open(ctx->cfg, ctr->id, true);
+		err = dfd < 0 ? dfd : 0;
+	}
+	if (!err)
+		err = plant(ctx, pod, ctr, adj, dfd, plan, t);
+	if (dfd >= 0)
+		close(dfd);
+	free(t);
+	free(plan);
+	return bs_inject_finish(ctx, ctr, adj, err);
 }
 
 int bs_inject_remove(struct bs_inject_ctx *ctx, const struct bs_container *ctr)

@@ -74,6 +74,18 @@ int bs_state_ctr_remove(const struct bs_inject_config *cfg, const char *ctr_id);
 int bs_inject_finish(struct bs_inject_ctx *ctx, const struct bs_container *ctr,
 		     struct bs_adjust *adj, int err);
 
+/* Plant the planned tokens of one container: dfd is its freshly emptied
+ * state dir, t scratch space for one token. */
+typedef int (*bs_plant_fn)(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
+			   const struct bs_container *ctr, struct bs_adjust *adj,
+			   int dfd, const struct bs_inject_plan *plan,
+			   struct bs_token *t);
+
+/* Shared create(): plan, open the state dir, plant, bs_inject_finish(). */
+int bs_inject_create(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
+		     const struct bs_container *ctr, struct bs_adjust *adj,
+		     bs_plant_fn plant);
+
 /* Learn the inode of a token rebuilt from state during sync.  dirfd is the
  * container's state dir, st the content file's stat. */
 typedef int (*bs_sync_inode_fn)(struct bs_inject_ctx *ctx,
@@ -92,5 +104,11 @@ int bs_inject_remove(struct bs_inject_ctx *ctx, const struct bs_container *ctr);
 /* Open path inside the root directory rootfd without following any symlink
  * (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS).  Returns fd or -errno. */
 int bs_open_in_root(int rootfd, const char *path, int flags, mode_t mode);
+
+/* mkdir -p for an admin-configured (trusted) path. */
+int bs_mkdir_p(const char *path, mode_t mode);
+
+/* Write all len bytes, retrying on EINTR.  0 or -errno. */
+int bs_write_all(int fd, const void *buf, size_t len);
 
 #endif

@@ -34,34 +34,13 @@ struct ocihook_priv {
 	char hook_path[BS_PATH_LEN + 32];
 };
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[BS_PATH_LEN];
-	size_t n = strlen(path);
-
-	if (n == 0 || n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int copy_fd(int in, int out)
 {
 	char buf[65536];
 
 	for (;;) {
 		ssize_t n = read(in, buf, sizeof(buf));
-		char *p = buf;
+		int err;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -69,16 +48,9 @@ static int copy_fd(int in, int out)
 			return -errno;
 		if (n == 0)
 			return 0;
-		while (n > 0) {
-			ssize_t w = write(out, p, (size_t)n);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				return -errno;
-			p += w;
-			n -= w;
-		}
+		err = bs_write_all(out, buf, (size_t)n);
+		if (err)
+			return err;
 	}
 }
 
@@ -128,7 +100,7 @@ static int ocihook_init(struct bs_inject_ctx *ctx)
 		bs_err("ocihook: no hook binary to install (hook_src is empty)");
 		return -EINVAL;
 	}
-	err = mkdir_p(dir, 0755);
+	err = bs_mkdir_p(dir, 0755);
 	if (!err && statvfs(dir, &vfs))
 		err = -errno;
 	if (err) {
@@ -197,35 +169,9 @@ static int plant(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 static int ocihook_create(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 			  const struct bs_container *ctr, struct bs_adjust *adj)
 {
-	struct bs_inject_plan *plan;
-	struct bs_token *t = NULL;
-	int dfd = -1, err;
-
 	if (!ctx->priv)
 		return bs_inject_finish(ctx, ctr, adj, -ENOTCONN);
-	plan = malloc(sizeof(*plan));
-	if (!plan)
-		return bs_inject_finish(ctx, ctr, adj, -ENOMEM);
-	err = bs_inject_plan(ctx, pod, ctr, plan);
-	if (err > 0 || (!err && plan->n == 0)) {
-		free(plan);
-		return 0;
-	}
-	if (!err) {
-		t = malloc(sizeof(*t));
-		err = t ? 0 : -ENOMEM;
-	}
-	if (!err) {
-		dfd = bs_state_ctr_open(ctx->cfg, ctr->id, true);
-		err = dfd < 0 ? dfd : 0;
-	}
-	if (!err)
-		err = plant(ctx, pod, ctr, adj, dfd, plan, t);
-	if (dfd >= 0)
-		close(dfd);
-	free(t);
-	free(plan);
-	return bs_inject_finish(ctx, ctr, adj, err);
+	return bs_inject_create(ctx, pod, ctr, adj, plant);
 }
 
 /* Open the token as the container sees it, never following a symlink the
