@@ -238,6 +238,25 @@ static uint64_t get_u64(json_t *obj, const char *key)
 		       : 0;
 }
 
+/* "2026-11-22T14:07:58.512345678Z" -> ns since the epoch; 0 if not. */
+static int64_t parse_time(json_t *v)
+{
+	const char *s = json_string_value(v);
+	struct tm tm = { 0 };
+	char frac[16] = "";
+	int64_t ns = 0;
+
+	if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d.%15[0-9]Z", &tm.tm_year,
+			 &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+			 &tm.tm_sec, frac) < 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	for (size_t i = 0, n = strlen(frac); i < 9; i++)
+		ns = ns * 10 + (i < n ? frac[i] - '0' : 0);
+	return (int64_t)timegm(&tm) * 1000000000 + ns;
+}
+
 static void parse_alert(json_t *root, struct bs_agent_event *ev)
 {
 	json_t *tok = json_object_get(root, "token");
@@ -251,6 +270,7 @@ static void parse_alert(json_t *root, struct bs_agent_event *ev)
 		 json_object_get(root, "backend"));
 	ev->count = (uint32_t)get_u64(root, "count");
 	ev->latency_us = json_is_integer(lat) ? json_integer_value(lat) : -1;
+	ev->time_ns = parse_time(json_object_get(root, "time"));
 	if (json_is_object(tok)) {
 		ev->token_id = (uint32_t)get_u64(tok, "id");
 		copy_str(ev->token_path, sizeof(ev->token_path),

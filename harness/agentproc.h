@@ -70,6 +70,7 @@ struct bs_agent_event {
 	uint32_t tgid;
 	uint32_t count;
 	int64_t latency_us; /* -1 when absent */
+	int64_t time_ns;    /* access time (CLOCK_REALTIME), 0 if absent */
 	/* stats */
 	uint64_t alerts;
 	uint64_t ringbuf_drops;

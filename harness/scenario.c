@@ -252,12 +252,29 @@ struct attack_outcome {
 	double latency_us;
 };
 
+static int64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* An aggregated alert reports accesses folded earlier, possibly by the
+ * previous attack: it belongs to this attack only if its access time is
+ * not before the attack started. */
+static bool after_start(const struct bs_agent_event *ev, int64_t real_t0)
+{
+	return !ev->time_ns || ev->time_ns >= real_t0;
+}
+
 static void wait_alerts(struct bs_bench *b, const struct bs_victim *v,
 			const struct bs_method *m, int64_t t0,
 			struct attack_outcome *o)
 {
 	int wait = m->expect_alert ? b->cfg.alert_wait_ms : b->cfg.quiet_ms;
 	int64_t deadline = t0 + (int64_t)wait * 1000000;
+	int64_t real_t0 = real_ns() - (bs_now_ns() - t0);
 	struct bs_agent_event ev;
 
 	o->alerts = 0;
@@ -265,7 +282,7 @@ static void wait_alerts(struct bs_bench *b, const struct bs_victim *v,
 	for (;;) {
 		while (b->ops->next_event(b, &ev) == 1) {
 			note_stats(b, &ev);
-			if (!alert_matches(v, &ev)) {
+			if (!alert_matches(v, &ev) || !after_start(&ev, real_t0)) {
 				b->stray_alerts += ev.type == BS_EVT_ALERT;
 				continue;
 			}

@@ -38,6 +38,9 @@ Test(harness_events, alert_line_from_the_contract)
 	cr_expect_str_eq(ev.method, "open");
 	cr_expect_eq(ev.tgid, 123);
 	cr_expect_eq(ev.latency_us, 42);
+	/* 2026-01-01T00:00:00Z is 1767225600 s after the epoch */
+	cr_expect_eq(ev.time_ns, 1767225600000000001LL,
+		     "access time parsed to %lld", (long long)ev.time_ns);
 }
 
 Test(harness_events, ready_stats_and_garbage)
