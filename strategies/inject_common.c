@@ -333,7 +333,9 @@ int bs_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Create name exclusively (never through a symlink), write, fsync. */
+/* Create name exclusively (never through a symlink) and write it.  No
+ * fsync: a token need not outlive a host crash (resync rebuilds the state
+ * dir), and the NRI reply waits on this; the page cache serves the file. */
 static int create_file(int dirfd, const char *name, const void *buf,
 		       size_t len, struct stat *st)
 {
@@ -344,8 +346,6 @@ static int create_file(int dirfd, const char *name, const void *buf,
 	if (fd < 0)
 		return -errno;
 	err = bs_write_all(fd, buf, len);
-	if (!err && fsync(fd))
-		err = -errno;
 	if (!err && st && fstat(fd, st))
 		err = -errno;
 	close(fd);
