@@ -26,6 +26,7 @@
 #include "agent/log.h"
 #include "bench/stats.h"
 #include "bpf/events.h"
+#include "bpf/hookfloor.skel.h"
 #include "strategies/detect_common.h"
 #include "strategies/strategy.h"
 
@@ -190,32 +191,69 @@ static void row(const char *metric, const char *unit,
 	       med / bs_samples_median(base));
 }
 
+/* Modes interleaved block by block: 0 nothing attached, 1 the detector,
+ * 2 (tracepoint backend only) an empty program on the same hook. */
+enum { M_OFF, M_ON, M_FLOOR, M_MODES };
+
+static struct hookfloor_bpf *floor_open(struct bench *b)
+{
+	struct hookfloor_bpf *f;
+
+	if (b->ctx.backend != BS_ATTACH_TRACEPOINT)
+		return NULL;
+	f = hookfloor_bpf__open_and_load();
+	if (!f)
+		bs_warn("detect-bench: hook floor program did not load");
+	return f;
+}
+
+static int set_mode(struct bench *b, struct hookfloor_bpf *f, int mode)
+{
+	int err = bs_det_pause(&b->ctx, mode != M_ON);
+
+	if (err || !f)
+		return err;
+	if (mode == M_FLOOR)
+		return hookfloor_bpf__attach(f);
+	hookfloor_bpf__detach(f);
+	return 0;
+}
+
 static int measure(struct bench *b, long iters)
 {
-	struct bs_samples oc[2] = { 0 }, pr[2] = { 0 }, lat = { 0 };
+	struct bs_samples oc[M_MODES] = { 0 }, pr[M_MODES] = { 0 }, lat = { 0 };
+	struct hookfloor_bpf *f = floor_open(b);
+	int modes = f ? M_MODES : M_FLOOR;
 	long per_block = iters / (BLOCKS / 2);
 	int fd = open(b->plain, O_RDONLY), err = 0;
 
-	if (fd < 0)
+	if (fd < 0) {
+		hookfloor_bpf__destroy(f);
 		return -errno;
+	}
 	if (per_block < 1)
 		per_block = 1;
-	for (int blk = 0; blk < BLOCKS && !err; blk++) {
-		int on = blk & 1;
+	for (int blk = 0; blk < BLOCKS * modes / 2 && !err; blk++) {
+		int mode = blk % modes;
 
-		err = bs_det_pause(&b->ctx, !on);
+		err = set_mode(b, f, mode);
 		for (long i = 0; i < per_block && !err; i++) {
-			err = sample_open_close(&oc[on], b->plain);
+			err = sample_open_close(&oc[mode], b->plain);
 			if (!err)
-				err = sample_pread(&pr[on], fd);
+				err = sample_pread(&pr[mode], fd);
 		}
 		b->ops->poll(&b->ctx, 0); /* keep the ring buffer empty */
 	}
 	if (!err)
-		err = bs_det_pause(&b->ctx, false);
+		err = set_mode(b, f, M_ON);
+	hookfloor_bpf__destroy(f);
 	if (!err) {
-		row("open_close_ns", "ns", &oc[0], &oc[1]);
-		row("pread_4k_ns", "ns", &pr[0], &pr[1]);
+		row("open_close_ns", "ns", &oc[M_OFF], &oc[M_ON]);
+		row("pread_4k_ns", "ns", &pr[M_OFF], &pr[M_ON]);
+	}
+	if (!err && oc[M_FLOOR].n) {
+		row("hook_floor_open_close_ns", "ns", &oc[M_OFF], &oc[M_FLOOR]);
+		row("hook_floor_pread_4k_ns", "ns", &pr[M_OFF], &pr[M_FLOOR]);
 	}
 	for (long i = 0; !err && strcmp(b->ops->name, "none") &&
 	     i < iters / 10 && i < MAX_LATENCY_SAMPLES; i++)
@@ -223,7 +261,7 @@ static int measure(struct bench *b, long iters)
 	close(fd);
 	if (lat.n)
 		row("alert_latency_us", "us", NULL, &lat);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < M_MODES; i++) {
 		bs_samples_free(&oc[i]);
 		bs_samples_free(&pr[i]);
 	}

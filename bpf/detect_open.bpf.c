@@ -100,6 +100,8 @@ int BPF_KPROBE(bs_kprobe_mmap_file, struct file *file)
 #define NR_OPENAT 257
 #define NR_OPENAT2 437
 
+/* regs is a BTF pointer here: direct CO-RE loads, no helper call on the
+ * path every syscall of every task takes. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(bs_tp_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -108,7 +110,7 @@ int BPF_PROG(bs_tp_sys_exit, struct pt_regs *regs, long ret)
 
 	if (ret < 0)
 		return 0;
-	nr = BPF_CORE_READ(regs, orig_ax);
+	nr = regs->orig_ax;
 	switch (nr) {
 	case NR_OPEN:
 	case NR_OPENAT:
@@ -127,24 +129,24 @@ int BPF_PROG(bs_tp_sys_exit, struct pt_regs *regs, long ret)
 	case NR_MMAP:
 		/* anonymous mappings pass fd -1, rejected by bs_fd_file */
 		method = BS_M_MMAP;
-		fd = (int)BPF_CORE_READ(regs, r8);
+		fd = (int)regs->r8;
 		break;
 	case NR_SENDFILE:
 		method = BS_M_SENDFILE;
-		fd = (int)BPF_CORE_READ(regs, si);
+		fd = (int)regs->si;
 		break;
 	case NR_SPLICE:
 		method = BS_M_SPLICE;
-		fd = (int)BPF_CORE_READ(regs, di);
+		fd = (int)regs->di;
 		break;
 	case NR_COPY_FILE_RANGE:
 		method = BS_M_COPY_FILE_RANGE;
-		fd = (int)BPF_CORE_READ(regs, di);
+		fd = (int)regs->di;
 		break;
 	default:
 		return 0;
 	}
-	if (BPF_CORE_READ(regs, cs) == BS_USER32_CS || bs_is_agent())
+	if (regs->cs == BS_USER32_CS || bs_is_agent())
 		return 0;
 	check_file(bs_fd_file(fd), method);
 	return 0;

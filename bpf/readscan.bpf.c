@@ -232,19 +232,19 @@ int BPF_PROG(bs_tp_sys_exit, struct pt_regs *regs, long ret)
 
 	if (ret < BS_RS_WINDOW)
 		return 0;
-	nr = BPF_CORE_READ(regs, orig_ax);
+	nr = regs->orig_ax;
 	if (nr != NR_READ && nr != NR_PREAD64 && nr != NR_READV &&
 	    nr != NR_PREADV && nr != NR_PREADV2)
 		return 0;
-	if (BPF_CORE_READ(regs, cs) == BS_USER32_CS || bs_is_agent())
+	if (regs->cs == BS_USER32_CS || bs_is_agent())
 		return 0;
 	if (nr == NR_READ || nr == NR_PREAD64) {
-		scan_user((const void *)BPF_CORE_READ(regs, si), ret, ret);
+		scan_user((const void *)regs->si, ret, ret);
 		return 0;
 	}
 	/* vectored: scan the first iovec; more is reported as partial */
 	if (bpf_probe_read_user(&iov, sizeof(iov),
-				(const void *)BPF_CORE_READ(regs, si)))
+				(const void *)regs->si))
 		return 0;
 	scan_user((const void *)iov.base, iov.len < (__u64)ret ? iov.len : ret,
 		  ret);

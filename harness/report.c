@@ -25,7 +25,7 @@ struct table {
 	char configs[MAX_CONFIGS][48];
 	char latest[MAX_CONFIGS][64]; /* run_id */
 	size_t n_configs;
-	char rows[MAX_ROWS][32];
+	char rows[MAX_ROWS][48];
 	char expect[MAX_ROWS][8];
 	size_t n_rows;
 	struct cell cells[MAX_ROWS][MAX_CONFIGS];
@@ -164,12 +164,12 @@ static void print_coverage(const struct table *t)
 
 static void print_overhead(const struct table *t)
 {
-	printf("\n%-22s", "overhead ratio");
+	printf("\n%-34s", "overhead ratio");
 	for (size_t c = 0; c < t->n_configs; c++)
 		printf(" %22.22s", t->configs[c]);
 	printf("\n");
 	for (size_t r = 0; r < t->n_rows; r++) {
-		printf("%-22s", t->rows[r]);
+		printf("%-34s", t->rows[r]);
 		for (size_t c = 0; c < t->n_configs; c++) {
 			const struct cell *x = &t->cells[r][c];
 

@@ -461,8 +461,10 @@ static bool have_metric(const struct bs_bench *b, const char *metric)
 }
 
 /* Host micro-benchmarks of the detection (detect-bench, nri-rtt): their
- * rows are passed through.  A missing program is reported, not fatal. */
-static void pass_through(struct bs_bench *b, const char *prog, const char *args)
+ * rows are passed through, metric names + suffix.  A missing program is
+ * reported, not fatal. */
+static void pass_through(struct bs_bench *b, const char *prog, const char *args,
+			 const char *suffix)
 {
 	char cmd[2 * BS_PATH_LEN], out[8192], *save = NULL;
 	int rc;
@@ -485,7 +487,7 @@ static void pass_through(struct bs_bench *b, const char *prog, const char *args)
 	}
 	for (char *l = strtok_r(out, "\n", &save); l;
 	     l = strtok_r(NULL, "\n", &save)) {
-		char *f[8], metric[40];
+		char *f[8], metric[64];
 		double base, med, p99;
 
 		if (l[0] == '#' || bs_csv_split(l, f, 8) != 7 ||
@@ -496,8 +498,9 @@ static void pass_through(struct bs_bench *b, const char *prog, const char *args)
 		p99 = f[5][0] ? strtod(f[5], NULL) : NAN;
 		/* a metric the engine measured in the containers keeps its
 		 * name; the micro-benchmark's own figure gets a prefix */
-		snprintf(metric, sizeof(metric), "%s%s",
-			 have_metric(b, f[0]) ? "bench_" : "", f[0]);
+		snprintf(metric, sizeof(metric), "%s%s%s",
+			 have_metric(b, f[0]) && !*suffix ? "bench_" : "", f[0],
+			 suffix);
 		bs_bench_overhead(b, metric, f[1], strtoul(f[2], NULL, 10),
 				  base, med, p99);
 	}
@@ -511,9 +514,18 @@ static void host_benchmarks(struct bs_bench *b)
 		snprintf(args, sizeof(args),
 			 "--detect %s --attach %s --tokens 64 --iters 50000",
 			 b->cfg.detect, b->cfg.attach);
-		pass_through(b, "detect-bench", args);
+		pass_through(b, "detect-bench", args, "");
+		/* the same with 1 and with a full map: does cost grow? */
+		snprintf(args, sizeof(args),
+			 "--detect %s --attach %s --tokens 1 --iters 50000",
+			 b->cfg.detect, b->cfg.attach);
+		pass_through(b, "detect-bench", args, "_1tok");
+		snprintf(args, sizeof(args),
+			 "--detect %s --attach %s --tokens 65536 --iters 50000",
+			 b->cfg.detect, b->cfg.attach);
+		pass_through(b, "detect-bench", args, "_65536tok");
 	}
-	pass_through(b, "nri-rtt", "-n 2000");
+	pass_through(b, "nri-rtt", "-n 2000", "");
 }
 
 static int run_body(struct bs_bench *b)
@@ -640,12 +652,12 @@ void bs_scenario_summary(const struct bs_bench *b)
 	       b->attach_reported[0] ? b->attach_reported : "?");
 	print_methods(b);
 	if (b->n_ovh) {
-		printf("\n%-22s %-5s %6s %12s %12s %12s %8s\n", "metric",
+		printf("\n%-34s %-5s %6s %12s %12s %12s %8s\n", "metric",
 		       "unit", "n", "baseline", "median", "p99", "ratio");
 		for (size_t i = 0; i < b->n_ovh; i++) {
 			const struct bs_ovh_row *o = &b->ovh[i];
 
-			printf("%-22s %-5s %6lu %12s %12s %12s %8s\n",
+			printf("%-34s %-5s %6lu %12s %12s %12s %8s\n",
 			       o->metric, o->unit, o->n,
 			       num_str(o->baseline, "%.1f", n1, sizeof(n1)),
 			       num_str(o->median, "%.1f", n2, sizeof(n2)),

@@ -91,13 +91,13 @@ struct bs_method_tally {
 };
 
 struct bs_ovh_row {
-	char metric[32];
+	char metric[64];
 	char unit[8];
 	unsigned long n;
 	double baseline, median, p99, ratio;
 };
 
-#define BS_MAX_OVH_ROWS 24
+#define BS_MAX_OVH_ROWS 48
 
 struct bs_bench {
 	struct bs_bench_cfg cfg;
