@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -890,6 +891,10 @@ int main(int argc, char **argv)
 {
 	const struct method *m;
 
+	/* One name for the accessor whatever exec path was used (the
+	 * inherited_fd child comes back through /proc/self/exe, "exe"), so
+	 * alerts can be matched to the attack by comm. */
+	prctl(PR_SET_NAME, "beesting-attack", 0, 0, 0);
 	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
 		list_methods();
 		return 0;
