@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -33,6 +34,10 @@ bool bs_det_lsm_enabled(void)
 	FILE *f = fopen("/sys/kernel/security/lsm", "re");
 	size_t n;
 
+	/* securityfs is not always mounted (containers, minimal hosts) */
+	if (!f && errno == ENOENT &&
+	    !mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL))
+		f = fopen("/sys/kernel/security/lsm", "re");
 	if (!f)
 		return false;
 	n = fread(buf, 1, sizeof(buf) - 1, f);

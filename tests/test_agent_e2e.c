@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/privs.h"
 #include "nri/runtime.h"
 
 #define TOKEN "/var/run/secrets/eks.amazonaws.com/access_key_token"
@@ -260,5 +261,42 @@ Test(agent_e2e, sigterm_writes_final_stats_and_exits_zero)
 	cr_expect(json_is_integer(json_object_get(j, "ringbuf_drops")));
 	cr_expect_eq(json_integer_value(json_object_get(j, "nri_requests")) > 0, 1);
 	json_decref(j);
+	fclose(ev);
+}
+
+static uint64_t cap_field(pid_t pid, const char *name)
+{
+	char path[64], line[256];
+	unsigned long long v = ~0ull;
+	size_t n = strlen(name);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, n) && line[n] == ':')
+			sscanf(line + n + 1, "%llx", &v);
+	fclose(f);
+	return v;
+}
+
+Test(agent_e2e, capabilities_are_dropped_after_start)
+{
+	FILE *ev;
+
+	start_agent("bind");
+	ev = open_events();
+	json_decref(wait_line(ev, "ready", 10000));
+	/* the drop follows the ready line: wait for NRI to be served */
+	cr_assert_eq(bs_nri_runtime_accept(rt, 10000, NULL, 0, NULL, 0), 0);
+	cr_expect_eq(cap_field(agent, "CapEff") & ~bs_privs_kept_mask(), 0,
+		     "effective caps %llx beyond the kept set",
+		     (unsigned long long)cap_field(agent, "CapEff"));
+	cr_expect_eq(cap_field(agent, "CapBnd") & ~bs_privs_kept_mask(), 0,
+		     "bounding set not reduced");
+	cr_expect_eq(cap_field(agent, "NoNewPrivs"), 1);
+	cr_expect_neq(cap_field(agent, "CapEff") & (1ull << 39), 0,
+		      "CAP_BPF kept for map updates");
 	fclose(ev);
 }
