@@ -102,22 +102,14 @@ void bs_core_on_event(const struct bs_event *ev, void *arg)
 /* ---- arming ---------------------------------------------------------- */
 
 struct id_list {
-	const char *container_id; /* NULL: every container */
 	uint32_t *ids;
 	size_t n, cap;
-	int want_armed;
 };
 
 static int collect(const struct bs_token *t, void *arg)
 {
 	struct id_list *l = arg;
 
-	if (l->container_id && strcmp(t->container_id, l->container_id))
-		return 0;
-	if (l->want_armed != t->armed)
-		return 0;
-	if (!l->want_armed && !t->have_inode)
-		return 0;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		uint32_t *v = realloc(l->ids, cap * sizeof(*v));
@@ -129,6 +121,32 @@ static int collect(const struct bs_token *t, void *arg)
 	}
 	l->ids[l->n++] = t->id;
 	return 0;
+}
+
+/* --token paths plus one annotation path */
+#define MAX_CTR_TOKENS (BS_MAX_TOKEN_PATHS + 1)
+
+/* Ids of one container's tokens (every NRI create/remove: an id scan, no
+ * record copies), or of every token (resync only). */
+static void token_ids(struct bs_core *c, const char *container_id,
+		      struct id_list *l)
+{
+	if (!container_id) {
+		if (bs_token_store_each(c->store, collect, l))
+			bs_err("token store walk: out of memory");
+		return;
+	}
+	l->ids = calloc(MAX_CTR_TOKENS, sizeof(*l->ids));
+	if (!l->ids)
+		return;
+	l->cap = MAX_CTR_TOKENS;
+	l->n = bs_token_store_list_container(c->store, container_id, l->ids,
+					     l->cap);
+	if (l->n > l->cap) {
+		bs_warn("container %s has %zu tokens; handling %zu",
+			container_id, l->n, l->cap);
+		l->n = l->cap;
+	}
 }
 
 /* CreateContainer -> armed: about 0 for bind (armed at create), the
@@ -149,13 +167,14 @@ static void note_arm_gap(struct bs_core *c, const struct bs_token *t)
  * (or all).  Failures are counted: an unarmed token is a lost alert. */
 static void set_armed(struct bs_core *c, const char *container_id, int arm)
 {
-	struct id_list l = { .container_id = container_id, .want_armed = !arm };
+	struct id_list l = { 0 };
 	struct bs_token t;
 
-	if (bs_token_store_each(c->store, collect, &l))
-		bs_err("token store walk: out of memory");
+	token_ids(c, container_id, &l);
 	for (size_t i = 0; i < l.n; i++) {
 		if (bs_token_store_get(c->store, l.ids[i], &t))
+			continue;
+		if (t.armed == arm || (arm && !t.have_inode))
 			continue;
 		int err = arm ? c->det->arm(&c->dctx, &t) :
 				c->det->disarm(&c->dctx, &t);
