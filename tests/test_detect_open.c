@@ -15,28 +15,8 @@
 #include "agent/log.h"
 #include "tests/support/detect_suite.h"
 
-static void need_root(void)
-{
-	if (geteuid() != 0)
-		cr_skip_test("BPF needs root");
-	bs_log_set_level(BS_LOG_WARN); /* one detector start per test */
-}
-
-static void check_case(const char *name)
-{
-	char why[256];
-	enum bs_dcase_result r;
-
-	need_root();
-	r = bs_detect_suite_case("open", BS_ATTACH_TRACEPOINT, name, why,
-				 sizeof(why));
-	if (r == BS_DCASE_BLIND)
-		cr_skip_test("blind spot: %s", why);
-	cr_assert_eq(r, BS_DCASE_PASS, "case %s: %s", name, why);
-}
-
 #define CASE(n) \
-	Test(detect_open_case, n) { check_case(#n); }
+	Test(detect_open_case, n) { bs_dcheck_case("open", #n); }
 
 BS_DCASE_NAMES(CASE)
 
@@ -64,7 +44,7 @@ Test(detect_open, auto_picks_tracepoint_and_says_why)
 	struct bs_dtest *d;
 	ssize_t n;
 
-	need_root();
+	bs_dcheck_need_root();
 	fd = mkstemp(path);
 	cr_assert_geq(fd, 0);
 	unlink(path);
@@ -91,7 +71,7 @@ Test(detect_open, explicit_backend_that_cannot_load_fails)
 {
 	struct bs_dtest *d = calloc(1, sizeof(*d));
 
-	need_root();
+	bs_dcheck_need_root();
 	cr_assert_not_null(d);
 	/* lsm is not enabled here: must fail, not fall back */
 	cr_expect_neq(bs_dtest_start(d, "open", BS_ATTACH_LSM, 0, 0), 0);
@@ -104,7 +84,7 @@ Test(detect_open, agent_tgid_is_filtered_in_kernel)
 	char buf[64];
 	int fd;
 
-	need_root();
+	bs_dcheck_need_root();
 	d = start(BS_ATTACH_TRACEPOINT, (uint32_t)getpid(), 0);
 	cr_assert_eq(bs_dtest_arm(d), 0);
 	fd = open(d->token_path, O_RDONLY);
@@ -133,7 +113,7 @@ Test(detect_open, aggregation_folds_a_burst)
 	int status;
 	pid_t pid;
 
-	need_root();
+	bs_dcheck_need_root();
 	d = start(BS_ATTACH_TRACEPOINT, 0, agg_ns);
 	cr_assert_eq(bs_dtest_arm(d), 0);
 	pid = fork();
@@ -171,7 +151,7 @@ Test(detect_open, arm_disarm_arm_same_inode)
 {
 	struct bs_dtest *d;
 
-	need_root();
+	bs_dcheck_need_root();
 	d = start(BS_ATTACH_TRACEPOINT, 0, 0);
 	cr_assert_eq(bs_dtest_arm(d), 0);
 	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
@@ -192,7 +172,7 @@ Test(detect_open, bad_tokens_are_refused)
 	struct bs_dtest *d;
 	struct bs_token t;
 
-	need_root();
+	bs_dcheck_need_root();
 	d = start(BS_ATTACH_TRACEPOINT, 0, 0);
 	t = d->tok;
 	t.have_inode = false;
@@ -210,7 +190,7 @@ Test(detect_open, full_map_is_reported, .timeout = 120)
 	struct bs_token *t = malloc(sizeof(*t));
 	int err = 0;
 
-	need_root();
+	bs_dcheck_need_root();
 	cr_assert_not_null(t);
 	d = start(BS_ATTACH_TRACEPOINT, 0, 0);
 	*t = d->tok;
@@ -239,7 +219,7 @@ Test(detect_open, broken_expectation_fails_the_run)
 			   "--case", "pread", "--break-case", "pread", NULL };
 	char *bad[] = { "x", "--attach", "nope", NULL };
 
-	need_root();
+	bs_dcheck_need_root();
 	cr_expect_eq(bs_detect_suite_main(7, ok), 0);
 	cr_expect_eq(bs_detect_suite_main(9, broken), 1);
 	cr_expect_eq(bs_detect_suite_main(3, bad), 2);

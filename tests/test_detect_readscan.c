@@ -15,28 +15,8 @@
 #include "tests/support/detect_suite.h"
 #include "bpf/detect_shared.h"
 
-static void need_root(void)
-{
-	if (geteuid() != 0)
-		cr_skip_test("BPF needs root");
-	bs_log_set_level(BS_LOG_WARN);
-}
-
-static void check_case(const char *name)
-{
-	char why[256];
-	enum bs_dcase_result r;
-
-	need_root();
-	r = bs_detect_suite_case("readscan", BS_ATTACH_TRACEPOINT, name, why,
-				 sizeof(why));
-	if (r == BS_DCASE_BLIND)
-		cr_skip_test("blind spot: %s", why);
-	cr_assert_eq(r, BS_DCASE_PASS, "case %s: %s", name, why);
-}
-
 #define CASE(n) \
-	Test(detect_readscan_case, n) { check_case(#n); }
+	Test(detect_readscan_case, n) { bs_dcheck_case("readscan", #n); }
 
 BS_DCASE_NAMES(CASE)
 
@@ -116,7 +96,7 @@ Test(detect_readscan, token_found_at_any_offset)
 	char path[192];
 	struct bs_dtest *d;
 
-	need_root();
+	bs_dcheck_need_root();
 	d = start_armed(path, sizeof(path));
 	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
 		write_carrier(d, path, 4096, offs[i]);
@@ -135,7 +115,7 @@ Test(detect_readscan, long_reads_are_flagged_partial)
 	char path[192];
 	struct bs_dtest *d;
 
-	need_root();
+	bs_dcheck_need_root();
 	d = start_armed(path, sizeof(path));
 	/* in the scanned first 4096 bytes of a 4096+ read: found, partial */
 	write_carrier(d, path, 4096 * 3, 10);
@@ -156,7 +136,7 @@ Test(detect_readscan, past_the_scan_limit_is_not_seen)
 	char path[192];
 	struct bs_dtest *d;
 
-	need_root();
+	bs_dcheck_need_root();
 	d = start_armed(path, sizeof(path));
 	write_carrier(d, path, 4096 * 3, 6000);
 	child_read_12k(path);
@@ -172,7 +152,7 @@ Test(detect_readscan, tokens_sharing_a_header_both_alert)
 	char path[192];
 	const char *hdr = "[default]\naws_access_key_id = AKIA";
 
-	need_root();
+	bs_dcheck_need_root();
 	d = start(0);
 	other = d->tok;
 	other.id = d->tok.id + 1;
@@ -200,7 +180,7 @@ Test(detect_readscan, agent_tgid_is_filtered_in_kernel)
 	char buf[256];
 	int fd;
 
-	need_root();
+	bs_dcheck_need_root();
 	d = start((uint32_t)getpid());
 	cr_assert_eq(bs_dtest_arm(d), 0);
 	fd = open(d->token_path, O_RDONLY);
@@ -217,7 +197,7 @@ Test(detect_readscan, arm_disarm_arm)
 {
 	struct bs_dtest *d;
 
-	need_root();
+	bs_dcheck_need_root();
 	d = start(0);
 	cr_assert_eq(bs_dtest_arm(d), 0);
 	cr_assert_eq(bs_dtest_arm(d), 0, "re-arming is idempotent");
@@ -235,7 +215,7 @@ Test(detect_readscan, short_content_is_refused)
 	struct bs_dtest *d;
 	struct bs_token t;
 
-	need_root();
+	bs_dcheck_need_root();
 	d = start(0);
 	t = d->tok;
 	t.content_len = BS_RS_WINDOW - 1;
@@ -250,7 +230,7 @@ Test(detect_readscan, full_map_is_reported, .timeout = 300)
 	struct bs_token *t = malloc(sizeof(*t));
 	int err = 0;
 
-	need_root();
+	bs_dcheck_need_root();
 	cr_assert_not_null(t);
 	d = start(0);
 	*t = d->tok;
@@ -280,7 +260,7 @@ Test(detect_readscan, bloom_rebuild_after_churn_keeps_live_tokens, .timeout = 60
 	struct bs_token *t = malloc(sizeof(*t));
 	char tail[17];
 
-	need_root();
+	bs_dcheck_need_root();
 	cr_assert_not_null(t);
 	d = start(0);
 	*t = d->tok;

@@ -80,4 +80,9 @@ void bs_dtest_stop(struct bs_dtest *d);
 /* Opens and reads path in a child process; returns its exit status. */
 int bs_dtest_child_read(const char *path);
 
+/* Criterion helpers (tests/support/detect_check.c): skip unless root; run
+ * one shared case on the tracepoint backend, a blind spot is a skip. */
+void bs_dcheck_need_root(void);
+void bs_dcheck_case(const char *detect, const char *name);
+
 #endif
