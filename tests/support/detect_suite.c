@@ -352,16 +352,16 @@ static int c_inherited_fd(const struct bs_dtest *d, int fd)
 
 static int c_mmap(const struct bs_dtest *d, int fd)
 {
-	volatile const char *m;
-	char sum = 0;
+	const char *m;
+	int same;
 
 	m = mmap(NULL, d->tok.content_len, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (m == MAP_FAILED)
 		return -1;
-	for (size_t i = 0; i < d->tok.content_len; i++)
-		sum = (char)(sum + m[i]);
+	/* touch every byte; a byte sum was 0 for 1 token in 256 */
+	same = !memcmp(m, d->tok.content, d->tok.content_len);
 	munmap((void *)m, d->tok.content_len);
-	return sum ? 0 : -1;
+	return same ? 0 : -1;
 }
 
 static int open_out(const struct bs_dtest *d)
