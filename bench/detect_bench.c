@@ -30,7 +30,7 @@
 #include "strategies/detect_common.h"
 #include "strategies/strategy.h"
 
-#define BLOCKS 20
+#define BLOCKS 200
 #define MAX_LATENCY_SAMPLES 2000
 
 struct bench {

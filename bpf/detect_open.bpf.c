@@ -25,6 +25,16 @@ struct {
 
 #define BS_O_PATH 010000000 /* uapi fcntl.h, not in vmlinux.h */
 
+__u64 bs_ino_bits[BS_INO_WORDS];
+
+static __always_inline bool ino_maybe_armed(__u64 ino)
+{
+	__u32 h = bs_ino_hash(ino);
+
+	return (bs_ino_bits[h >> 6] >> (h & 63)) & 1;
+}
+
+/* The full test, for files whose inode number passed the bitmap. */
 static __always_inline void check_file(struct file *file, __u32 method)
 {
 	struct bs_inode_key k;
@@ -47,45 +57,84 @@ static __always_inline void check_file(struct file *file, __u32 method)
 		bs_emit(ref->token_id, method, k.dev, k.ino, 0, 0);
 }
 
+/* lsm, fentry: file is a BTF pointer, the prefilter costs plain loads. */
+static __always_inline void check_btf_file(struct file *file, __u32 method)
+{
+	struct inode *inode = file->f_inode;
+
+	if (inode && ino_maybe_armed(inode->i_ino))
+		check_file(file, method);
+}
+
+/* kprobe, tracepoint: file is an untyped kernel pointer, two reads. */
+static __always_inline void check_raw_file(struct file *file, __u32 method)
+{
+	struct inode *inode = NULL;
+	__u64 ino = 0;
+
+	if (!file)
+		return;
+	BPF_CORE_READ_INTO(&inode, file, f_inode);
+	if (!inode)
+		return;
+	BPF_CORE_READ_INTO(&ino, inode, i_ino);
+	if (ino_maybe_armed(ino))
+		check_file(file, method);
+}
+
+/* fd -> struct file of the current task: the table walk is plain loads
+ * through the BTF task pointer, the slot itself one read. */
+static __always_inline struct file *fd_file_btf(long fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file *f = NULL;
+
+	if (fd < 0 || !fdt || fd >= fdt->max_fds)
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
+	return f;
+}
+
 SEC("lsm/file_open")
 int BPF_PROG(bs_lsm_file_open, struct file *file)
 {
-	check_file(file, BS_M_OPEN);
+	check_btf_file(file, BS_M_OPEN);
 	return 0;
 }
 
 SEC("lsm/mmap_file")
 int BPF_PROG(bs_lsm_mmap_file, struct file *file)
 {
-	check_file(file, BS_M_MMAP);
+	check_btf_file(file, BS_M_MMAP);
 	return 0;
 }
 
 SEC("fentry/security_file_open")
 int BPF_PROG(bs_fentry_file_open, struct file *file)
 {
-	check_file(file, BS_M_OPEN);
+	check_btf_file(file, BS_M_OPEN);
 	return 0;
 }
 
 SEC("fentry/security_mmap_file")
 int BPF_PROG(bs_fentry_mmap_file, struct file *file)
 {
-	check_file(file, BS_M_MMAP);
+	check_btf_file(file, BS_M_MMAP);
 	return 0;
 }
 
 SEC("kprobe/security_file_open")
 int BPF_KPROBE(bs_kprobe_file_open, struct file *file)
 {
-	check_file(file, BS_M_OPEN);
+	check_raw_file(file, BS_M_OPEN);
 	return 0;
 }
 
 SEC("kprobe/security_mmap_file")
 int BPF_KPROBE(bs_kprobe_mmap_file, struct file *file)
 {
-	check_file(file, BS_M_MMAP);
+	check_raw_file(file, BS_M_MMAP);
 	return 0;
 }
 
@@ -148,7 +197,7 @@ int BPF_PROG(bs_tp_sys_exit, struct pt_regs *regs, long ret)
 	}
 	if (regs->cs == BS_USER32_CS || bs_is_agent())
 		return 0;
-	check_file(bs_fd_file(fd), method);
+	check_raw_file(fd_file_btf(fd), method);
 	return 0;
 }
 
@@ -170,7 +219,7 @@ int BPF_PROG(bs_tp_io_uring, void *ring, struct io_kiocb *req)
 	res = BPF_CORE_READ(req, cqe.res);
 	if (res < 0 || bs_is_agent())
 		return 0;
-	check_file(bs_fd_file(res), BS_M_IO_URING);
+	check_raw_file(bs_fd_file(res), BS_M_IO_URING);
 	return 0;
 }
 

@@ -12,6 +12,18 @@ enum bs_counter {
 	BS_CNT_MAX = 4,
 };
 
+/* open: a bitmap over inode numbers, set by user space for every armed
+ * token before its (dev, ino) goes into the map.  A clear bit ends the
+ * check of an open with no further kernel reads (most opens). */
+#define BS_INO_BITS_LOG 20
+#define BS_INO_WORDS (1u << (BS_INO_BITS_LOG - 6))
+
+static inline unsigned int bs_ino_hash(unsigned long long ino)
+{
+	return (unsigned int)((ino * 0x9E3779B97F4A7C15ull) >>
+			      (64 - BS_INO_BITS_LOG));
+}
+
 /* readscan: bytes of one read looked at, and the index geometry: each
  * token registers a window of BS_RS_WINDOW content bytes (exact key: its
  * LAST BS_PATTERN_LEN bytes, where templated tokens keep their random part)

@@ -2,6 +2,8 @@
 /* "open" detection: armed (dev, ino) pairs in a BPF hash map, an event on
  * every open (or fd-based access) of one.  Kernel side: bpf/detect_open.bpf.c */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -14,6 +16,7 @@
 struct open_priv {
 	struct bs_det_base base;
 	struct detect_open_bpf *skel;
+	uint16_t *ino_refs; /* armed tokens per bit of bs_ino_bits */
 };
 
 static const struct bs_det_backend_desc backends[] = {
@@ -121,34 +124,65 @@ static int open_start(struct bs_detect_ctx *ctx)
 
 	if (!p)
 		return -ENOMEM;
+	p->ino_refs = calloc(1u << BS_INO_BITS_LOG, sizeof(*p->ino_refs));
+	if (!p->ino_refs) {
+		free(p);
+		return -ENOMEM;
+	}
 	bs_det_base_init(&p->base, ctx->cfg);
 	ctx->priv = p;
 	err = bs_det_start(ctx, "open", backends,
 			   sizeof(backends) / sizeof(backends[0]), open_try,
 			   open_undo);
 	if (err) {
+		free(p->ino_refs);
 		free(p);
 		ctx->priv = NULL;
 	}
 	return err;
 }
 
+/* The bit goes up before the map entry exists and down after it is gone,
+ * so the kernel never sees an armed inode behind a clear bit.  A count
+ * that saturates keeps its bit for good: only a wasted lookup. */
+static void ino_ref(struct open_priv *p, uint64_t ino, int delta)
+{
+	unsigned int h = bs_ino_hash(ino);
+	__u64 *word = &p->skel->bss->bs_ino_bits[h >> 6];
+	__u64 bit = 1ull << (h & 63);
+	uint16_t *r = &p->ino_refs[h];
+
+	if (*r == UINT16_MAX)
+		return;
+	if (delta > 0 && (*r)++ == 0)
+		__atomic_fetch_or(word, bit, __ATOMIC_SEQ_CST);
+	else if (delta < 0 && *r && --(*r) == 0)
+		__atomic_fetch_and(word, ~bit, __ATOMIC_SEQ_CST);
+}
+
 static int open_arm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 {
 	struct open_priv *p = ctx->priv;
 	struct bs_inode_key k = { .dev = t->dev, .ino = t->ino };
-	struct bs_token_ref ref = { .token_id = t->id };
-	int err;
+	struct bs_token_ref ref = { .token_id = t->id }, old;
+	bool fresh;
+	int fd, err;
 
 	if (!p || !p->skel)
 		return -EINVAL;
 	if (!t->have_inode || !t->id)
 		return -EINVAL;
 	pthread_mutex_lock(&p->base.lock);
-	err = bpf_map_update_elem(bpf_map__fd(p->skel->maps.bs_inodes), &k,
-				  &ref, BPF_ANY);
+	fd = bpf_map__fd(p->skel->maps.bs_inodes);
+	/* re-arming an armed inode swaps the token, the bit is counted once */
+	fresh = bpf_map_lookup_elem(fd, &k, &old) != 0;
+	if (fresh)
+		ino_ref(p, k.ino, +1);
+	err = bpf_map_update_elem(fd, &k, &ref, BPF_ANY);
 	if (err)
 		err = -errno;
+	if (err && fresh)
+		ino_ref(p, k.ino, -1);
 	if (err == -E2BIG || err == -ENOMEM) {
 		p->base.map_full++;
 		err = -ENOSPC;
@@ -173,6 +207,8 @@ static int open_disarm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 		err = -ENOENT;
 	else if (bpf_map_delete_elem(fd, &k))
 		err = -errno;
+	else
+		ino_ref(p, k.ino, -1);
 	pthread_mutex_unlock(&p->base.lock);
 	return err;
 }
@@ -211,6 +247,7 @@ static void open_stop(struct bs_detect_ctx *ctx)
 		return;
 	open_undo(ctx);
 	pthread_mutex_destroy(&p->base.lock);
+	free(p->ino_refs);
 	free(p);
 	ctx->priv = NULL;
 }
