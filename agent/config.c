@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/types.h>
 
 #include "agent/config.h"
+#include "bpf/events.h"
+#include "bpf/detect_shared.h"
 
 #define DEFAULT_TOKEN "/var/run/secrets/eks.amazonaws.com/access_key_token"
 
@@ -29,6 +32,8 @@ static const char usage[] =
 	"  --events FILE            alert JSON lines (default stdout)\n"
 	"  --node NAME              node name in alerts (default hostname)\n"
 	"  --aggregate-ms N         fold repeats per token+accessor (default 1000)\n"
+	"  --readscan-window N      bytes of a token one read must return for\n"
+	"                           readscan: 64, 128 or 256 (default 256)\n"
 	"  --stats-interval-ms N    periodic stats lines (default 0: at exit)\n"
 	"  --log-level error|warn|info|debug\n";
 
@@ -112,6 +117,7 @@ static void set_defaults(struct bs_agent_config *c)
 	if (gethostname(c->node, sizeof(c->node) - 1))
 		strcpy(c->node, "unknown");
 	c->aggregate_ms = 1000;
+	c->rs_window = BS_RS_WINDOW_DEFAULT;
 	c->log_level = BS_LOG_INFO;
 	strcpy(c->inject_cfg.state_dir, "/var/lib/beesting");
 	strcpy(c->inject_cfg.hook_dir, "/opt/beesting/bin");
@@ -190,10 +196,26 @@ static int add_token(struct bs_agent_config *c, const char *arg)
 	return 0;
 }
 
+static int parse_window(const char *s, uint32_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64(s, &v, "--readscan-window"))
+		return -EINVAL;
+	if (v > BS_RS_WINDOW_MAX || !bs_rs_window_valid((unsigned int)v)) {
+		fprintf(stderr, "beesting: --readscan-window takes 64, 128 or "
+			"256\n");
+		return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
 enum {
 	OPT_SOCKET = 256, OPT_IDX, OPT_INJECT, OPT_DETECT, OPT_ATTACH,
 	OPT_TOKEN, OPT_STATE, OPT_HOOK, OPT_FAILCLOSED, OPT_EXCLUDE,
-	OPT_EVENTS, OPT_NODE, OPT_AGG, OPT_STATS, OPT_LOG, OPT_HELP,
+	OPT_EVENTS, OPT_NODE, OPT_AGG, OPT_WINDOW, OPT_STATS, OPT_LOG,
+	OPT_HELP,
 };
 
 static const struct option opts[] = {
@@ -210,6 +232,7 @@ static const struct option opts[] = {
 	{ "events", required_argument, NULL, OPT_EVENTS },
 	{ "node", required_argument, NULL, OPT_NODE },
 	{ "aggregate-ms", required_argument, NULL, OPT_AGG },
+	{ "readscan-window", required_argument, NULL, OPT_WINDOW },
 	{ "stats-interval-ms", required_argument, NULL, OPT_STATS },
 	{ "log-level", required_argument, NULL, OPT_LOG },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -268,6 +291,8 @@ static int apply_opt(struct bs_agent_config *c, int o, const char *a,
 		return copy_str(c->node, sizeof(c->node), a, "--node");
 	case OPT_AGG:
 		return parse_u64(a, &c->aggregate_ms, "--aggregate-ms");
+	case OPT_WINDOW:
+		return parse_window(a, &c->rs_window);
 	case OPT_STATS:
 		return parse_u64(a, &c->stats_interval_ms, "--stats-interval-ms");
 	case OPT_LOG:

@@ -20,6 +20,7 @@ struct bs_agent_config {
 	char events_path[BS_PATH_LEN]; /* "" = stdout */
 	char node[BS_NAME_LEN];
 	uint64_t aggregate_ms;
+	uint32_t rs_window;        /* readscan window, bytes */
 	uint64_t stats_interval_ms;
 	enum bs_log_level log_level;
 	struct bs_inject_config inject_cfg;

@@ -195,7 +195,8 @@ int BPF_PROG(bs_tp_sys_exit, struct pt_regs *regs, long ret)
 	default:
 		return 0;
 	}
-	if (regs->cs == BS_USER32_CS || bs_is_agent())
+	/* the agent filter is in check_file(): only hits pay for it */
+	if (regs->cs == BS_USER32_CS)
 		return 0;
 	check_raw_file(fd_file_btf(fd), method);
 	return 0;
@@ -217,7 +218,7 @@ int BPF_PROG(bs_tp_io_uring, void *ring, struct io_kiocb *req)
 	if (op != IORING_OP_OPENAT_ && op != IORING_OP_OPENAT2_)
 		return 0;
 	res = BPF_CORE_READ(req, cqe.res);
-	if (res < 0 || bs_is_agent())
+	if (res < 0)
 		return 0;
 	check_raw_file(bs_fd_file(res), BS_M_IO_URING);
 	return 0;

@@ -24,32 +24,88 @@ static inline unsigned int bs_ino_hash(unsigned long long ino)
 			      (64 - BS_INO_BITS_LOG));
 }
 
-/* readscan: bytes of one read looked at, and the index geometry: each
- * token registers a window of BS_RS_WINDOW content bytes (exact key: its
- * LAST BS_PATTERN_LEN bytes, where templated tokens keep their random part)
- * and every 4-byte gram of it, so sampling the read every BS_GRAM_STRIDE
- * bytes always lands inside the window. */
+/* readscan: bytes of one read looked at, and the index geometry.  Each
+ * token registers one window of `window` content bytes (64, 128 or 256,
+ * chosen at start; the exact key is its LAST BS_PATTERN_LEN bytes, where
+ * templated tokens keep their random part).  A read is sampled every
+ * `stride` bytes, the largest multiple of 4 (aligned loads) that cannot
+ * step over a whole window: stride + BS_GRAM_LEN - 1 <= window.  So every
+ * copy of the window in a read covers the 4-byte gram at some sampled
+ * position, at a window offset below stride; those are the grams a token
+ * registers. */
 #define BS_SCAN_MAX 4096
-#define BS_RS_WINDOW 64
-#define BS_RS_KEY_OFF (BS_RS_WINDOW - BS_PATTERN_LEN) /* 48 */
 #define BS_GRAM_LEN 4
-#define BS_GRAM_STRIDE (BS_RS_WINDOW - BS_GRAM_LEN + 1) /* 61 */
+#define BS_RS_WINDOW_MIN 64
+#define BS_RS_WINDOW_MAX 256
+#define BS_RS_WINDOW_DEFAULT 256
 
-/* Two bloom filters in one 2^24-bit array: the low half answers "is this
- * gram in some window", the high half "is this gram at window offset k". */
-#define BS_BLOOM_HALF_LOG 23
-#define BS_BLOOM_WORDS (1u << (BS_BLOOM_HALF_LOG + 1 - 6))
-
-static inline unsigned int bs_bloom_gram(unsigned int gram)
+static inline unsigned int bs_rs_stride(unsigned int window)
 {
-	return (gram * 0x9E3779B1u) >> (32 - BS_BLOOM_HALF_LOG);
+	return (window - BS_GRAM_LEN + 1) & ~3u;
 }
 
-static inline unsigned int bs_bloom_gram_at(unsigned int gram, unsigned int k)
+/* Sampled positions in a full scan: 69, 34 or 17. */
+static inline unsigned int bs_rs_positions(unsigned int stride)
 {
-	return ((((gram ^ (k * 0x85EBCA6Bu)) * 0xC2B2AE35u) >> 7) ^
-		(gram >> 11)) % (1u << BS_BLOOM_HALF_LOG) +
-	       (1u << BS_BLOOM_HALF_LOG);
+	return (BS_SCAN_MAX - BS_GRAM_LEN) / stride + 1;
+}
+
+/* The hot loop takes them in equal blocks of at most BS_RS_BLOCK_MAX
+ * (more spills the BPF stack): 9 x 8, 5 x 7, 3 x 6.  The last block may
+ * read up to BS_RS_SLACK bytes past BS_SCAN_MAX (stale, never matched). */
+#define BS_RS_BLOCK_MAX 8
+#define BS_RS_SLACK 256
+
+static inline unsigned int bs_rs_blocks(unsigned int stride)
+{
+	return (bs_rs_positions(stride) + BS_RS_BLOCK_MAX - 1) /
+	       BS_RS_BLOCK_MAX;
+}
+
+static inline unsigned int bs_rs_block(unsigned int stride)
+{
+	return (bs_rs_positions(stride) + bs_rs_blocks(stride) - 1) /
+	       bs_rs_blocks(stride);
+}
+
+static inline int bs_rs_window_valid(unsigned int window)
+{
+	return window == 64 || window == 128 || window == 256;
+}
+
+/* The readscan index, two arrays the kernel reads and user space writes:
+ * - bloom A, "this gram is in some window": 2^log bits, blocked (both of
+ *   a gram's two bits in one 64-bit word: one load per sample), log
+ *   chosen from the grams registered (BS_BLOOM_LOG_MIN..MAX) so that its
+ *   cache footprint follows the tokens armed; the kernel reads the shift,
+ * - the offset table: per hash slot of a gram, a 256-bit mask of the
+ *   window offsets it sits at in some window.  A bloom A hit costs one
+ *   slot, and a key lookup per set bit, not one probe per offset. */
+#define BS_BLOOM_LOG_MIN 12
+#define BS_BLOOM_LOG_MAX 23
+#define BS_BLOOM_WORDS (1u << (BS_BLOOM_LOG_MAX - 6))
+#define BS_BLOOM_BITS_PER_GRAM 32 /* ~0.4 % false hits per sample */
+#define BS_OFF_SLOTS_LOG 15
+#define BS_OFF_WORDS_PER_SLOT (BS_RS_WINDOW_MAX / 64)
+#define BS_OFF_WORDS ((1u << BS_OFF_SLOTS_LOG) * BS_OFF_WORDS_PER_SLOT)
+
+/* Word of bloom A; shift = 32 - (log - 6). */
+static inline unsigned int bs_bloom_word(unsigned int gram, unsigned int shift)
+{
+	return (gram * 0x9E3779B1u) >> shift;
+}
+
+/* The gram's two bits inside its word. */
+static inline unsigned long long bs_bloom_bits(unsigned int gram)
+{
+	unsigned int h = gram * 0x85EBCA77u;
+
+	return (1ull << (h >> 26)) | (1ull << ((h >> 20) & 63));
+}
+
+static inline unsigned int bs_off_slot(unsigned int gram)
+{
+	return ((gram ^ (gram >> 15)) * 0x2C1B3C6Du) >> (32 - BS_OFF_SLOTS_LOG);
 }
 
 /* Aggregation: one entry per (token, accessor process).  The kernel folds
@@ -75,7 +131,7 @@ struct bs_pattern {
 /* The window rides along so user space can rebuild the blooms. */
 struct bs_pattern_val {
 	struct bs_token_ref ref;
-	unsigned char window[BS_RS_WINDOW];
+	unsigned char window[BS_RS_WINDOW_MAX];
 };
 
 #endif

@@ -1,31 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * "readscan" detection: alert when the bytes a read returns to user space
- * contain a registered window of a token's content (BS_RS_WINDOW bytes).
+ * contain a registered window of a token's content (see detect_shared.h
+ * for the geometry: window W of 64, 128 or 256 bytes, sampled every
+ * stride S = 60, 124 or 252 bytes).
  *
  * Cost: looking every byte offset up in a hash map would be ~4096 map
- * lookups per 4 KiB read, far too slow.  Instead every token registers one
- * window of W = BS_RS_WINDOW (64) content bytes: its last BS_PATTERN_LEN
- * bytes are the exact key, and all W-4+1 = 61 of its 4-byte grams go into
- * an index.  Any occurrence of the window in a read fully covers the gram at
- * some position p that is a multiple of S = 61, so the scan only samples
- * p = 0, 61, 122, ... (68 positions per 4 KiB):
- *   1. hot path, branch-free, 8 positions per bpf_loop step: one probe of
- *      bloom A ("this gram is in some window"; a global array, no helper),
- *   2. on a hit, for each window offset k: a probe of bloom B ("this gram
- *      is at offset k of some window"),
- *   3. only then the window's key at p-k+48 is looked up in the pattern
+ * lookups per 4 KiB read.  Instead the read is copied once (one helper
+ * call: on this kind of machine the call, not the bytes, is most of the
+ * copy's cost) and sampled at p = 0, S, 2S, ...:
+ *   1. hot path, branch-free, up to 8 positions per step: one probe of
+ *      bloom A ("this gram is in some window"); S is a constant there, so
+ *      every gram is one aligned load at a constant offset,
+ *   2. on a hit, for each window offset k < S: a probe of bloom B ("this
+ *      gram is at offset k of some window"),
+ *   3. only then the window's key at p-k+W-16 is looked up in the pattern
  *      map, which is exact.
- * No per-gram map: memory stays 4 MiB of blooms + the pattern map.
- * Measured on 4 KiB preads (bench/detect_bench.c, tracepoint backend):
- * sampling every 13 bytes (16-byte windows) cost ~2.8x; this ~1.2-1.5x
- * with 1 or 1000 tokens (noisy VM).  False bloom hits grow with tokens x 61 bits:
- * at 65536 tokens the blooms saturate and reads cost tens of times more
- * (see the benchmark); a per-node token count in the hundreds is the
- * intended regime.  Tokens must have at least W bytes of content.  At most
- * BS_SCAN_MAX bytes of a read are scanned; longer reads are flagged
- * BS_EVF_PARTIAL_SCAN and counted.  Reads shorter than a window (1-byte
- * reads) never match: a documented blind spot.
+ * A larger window means fewer samples per read (68, 34 or 17 per 4 KiB)
+ * but a token is only seen when W of its bytes come back from one read.
+ * False bloom hits grow with tokens x S bits: past a few thousand tokens
+ * the blooms saturate and reads cost many times more (the benchmark
+ * measures 65536); hundreds of tokens per node is the intended regime.
+ * At most BS_SCAN_MAX bytes of a read are scanned; longer reads are
+ * flagged BS_EVF_PARTIAL_SCAN and counted.
  *
  * Backends: fexit/vfs_read, kprobe+kretprobe/vfs_read, or tp_btf/sys_exit
  * for read, pread64, readv, preadv, preadv2 (first iovec only).
@@ -37,24 +34,38 @@
 
 #include "bpf/detect_common.bpf.h"
 
+/* Not preallocated: values carry a 256-byte window, memory follows the
+ * tokens armed rather than the capacity. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, BS_MAX_TOKENS);
 	__type(key, struct bs_pattern);
 	__type(value, struct bs_pattern_val);
 } bs_patterns SEC(".maps");
 
-/* Bits are set by user space before the pattern goes in; stale bits of
- * disarmed tokens only cost a lookup until user space rebuilds. */
-__u64 bs_bloom[BS_BLOOM_WORDS];
+/* Set by user space before load: the window length (64, 128, 256). */
+const volatile __u32 bs_rs_window = BS_RS_WINDOW_DEFAULT;
 
-static __always_inline bool bloom_test(__u32 h)
+/* Set by user space before a pattern goes in; stale bits of disarmed
+ * tokens only cost a lookup until user space rebuilds. */
+__u64 bs_bloom[BS_BLOOM_WORDS];
+__u64 bs_offsets[BS_OFF_WORDS];
+/* 32 - log2(bloom A words); user space changes it as tokens come and go */
+__u32 bs_bloom_shift = 32 - (BS_BLOOM_LOG_MIN - 6);
+
+/* 1 when both bits are set.  Branch-free on purpose: with a branch per
+ * sample the verifier walks 2^block paths. */
+static __always_inline __u32 bloom_test(__u32 gram, __u32 shift)
 {
-	return (bs_bloom[(h >> 6) & (BS_BLOOM_WORDS - 1)] >> (h & 63)) & 1;
+	__u64 w = bs_bloom[bs_bloom_word(gram, shift) & (BS_BLOOM_WORDS - 1)];
+	__u64 missing = bs_bloom_bits(gram) & ~w;
+
+	return (__u32)(((missing | -missing) >> 63) ^ 1);
 }
 
 struct bs_scratch {
-	unsigned char buf[BS_SCAN_MAX + BS_PATTERN_LEN];
+	unsigned char buf[BS_SCAN_MAX + BS_RS_SLACK];
 };
 
 struct {
@@ -72,30 +83,32 @@ struct {
 	__type(value, __u64);
 } bs_kbuf SEC(".maps");
 
-#define BLOCK 8 /* positions per bpf_loop step, checked branch-free */
-
 struct scan_ctx {
 	struct bs_scratch *s;
-	__u64 n;
+	__u64 n;      /* bytes of the read in s */
 	__u64 base;   /* first position of the block being confirmed */
 	__u64 p;      /* position being confirmed */
-	__u32 gram;   /* its gram */
-	__u32 hits;   /* bloom hits in the block, bit j: position j */
+	__u32 hits;   /* bloom A hits in that block, bit j: position j */
+	__u64 mask;   /* offsets still to try in word `word` of that slot */
+	__u32 word;
+	__u32 slot;   /* offset table slot of the gram at p */
+	__u32 shift;  /* of bloom A, read once per read */
+	__u32 stride;
+	__u32 key_off; /* of the key inside a window */
 	__u32 token_id;
-	__u32 pad;
 };
 
-/* One candidate: the gram at p is gram k of a window starting at p-k.  A
- * bpf_loop callback, so the verifier checks it once, not 61 times. */
-static int try_offset(__u32 k, struct scan_ctx *c)
+/* One candidate: the gram at p is gram k of a window starting at p-k;
+ * the window's key decides. */
+static __always_inline int try_start(struct scan_ctx *c, __u32 k)
 {
 	struct bs_pattern_val *val;
 	struct bs_pattern key;
 	__u64 start;
 
-	if (k > c->p || !bloom_test(bs_bloom_gram_at(c->gram, k)))
+	if (k > c->p)
 		return 0;
-	start = c->p - k + BS_RS_KEY_OFF; /* the window's key */
+	start = c->p - k + c->key_off;
 	if (start + BS_PATTERN_LEN > c->n ||
 	    start > BS_SCAN_MAX - BS_PATTERN_LEN)
 		return 0;
@@ -107,48 +120,118 @@ static int try_offset(__u32 k, struct scan_ctx *c)
 	return 1;
 }
 
-/* Rare path: position j of the block had a hit in the first bloom. */
-static int confirm_hit(__u32 j, struct scan_ctx *c)
+/* Index of the lowest set bit of m: the ones below it, counted without
+ * branches (the verifier walks every branch of every bit). */
+static __always_inline __u32 low_bit_index(__u64 m)
 {
-	__u64 p = c->base + (__u64)j * BS_GRAM_STRIDE;
-	const unsigned char *b;
+	__u64 x = (m & -m) - 1;
 
-	if (!(c->hits & (1u << (j & 31))) || p + BS_GRAM_LEN > c->n ||
-	    p > BS_SCAN_MAX - BS_GRAM_LEN)
-		return 0;
-	b = &c->s->buf[p];
-	c->p = p;
-	c->gram = b[0] | (__u32)b[1] << 8 | (__u32)b[2] << 16 |
-		  (__u32)b[3] << 24;
-	bpf_loop(BS_GRAM_STRIDE, try_offset, c, 0);
+	x = x - ((x >> 1) & 0x5555555555555555ull);
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (__u32)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* One set bit of the mask being walked: a candidate window offset. */
+static int try_bit(__u32 t, struct scan_ctx *c)
+{
+	__u64 m = c->mask;
+
+	if (!m)
+		return 1;
+	c->mask = m & (m - 1);
+	return try_start(c, c->word * 64 + low_bit_index(m));
+}
+
+/* Word w of the gram's offset mask. */
+static int try_word(__u32 w, struct scan_ctx *c)
+{
+	c->word = w;
+	c->mask = bs_offsets[(c->slot * BS_OFF_WORDS_PER_SLOT + w) &
+			     (BS_OFF_WORDS - 1)];
+	if (c->mask)
+		bpf_loop(64, try_bit, c, 0);
 	return c->token_id ? 1 : 0;
 }
 
-/* Hot path: BLOCK sampled positions, one bloom probe each, no branches.
- * Positions past n read stale scratch bytes (the buffer has slack); a
- * hit there is dropped by confirm_hit.  x86 loads the gram unaligned,
- * little-endian, like user space's gram_of(). */
-static int scan_block(__u32 i, struct scan_ctx *c)
+/* Rare path: position j of the block passed bloom A.  Positions past the
+ * read's end (the hot loop reads stale bytes there) are dropped here.  A
+ * bpf_loop callback keeps the verifier's work independent of the hits. */
+static int confirm(__u32 j, struct scan_ctx *c)
 {
-	__u64 base = (__u64)i * (BS_GRAM_STRIDE * BLOCK);
-	struct bs_scratch *s = c->s;
+	__u64 p = c->base + (__u64)j * c->stride;
+	const unsigned char *b;
+	__u32 gram;
+
+	if (!((c->hits >> (j & 31)) & 1) || p + BS_GRAM_LEN > c->n ||
+	    p > BS_SCAN_MAX - BS_GRAM_LEN)
+		return 0;
+	b = &c->s->buf[p];
+	gram = b[0] | (__u32)b[1] << 8 | (__u32)b[2] << 16 | (__u32)b[3] << 24;
+	c->p = p;
+	c->slot = bs_off_slot(gram);
+	bpf_loop((c->stride + 63) / 64, try_word, c, 0);
+	return c->token_id ? 1 : 0;
+}
+
+/* Hot path, block i for one stride (a constant once inlined): aligned
+ * gram loads at constant offsets and bloom probes, no branch inside.
+ * Returns 1 (stop) past the read or on a match.  x86 loads little-endian,
+ * like user space's gram_of(). */
+static __always_inline int scan_block(__u32 i, struct scan_ctx *c,
+				      const __u32 stride)
+{
+	const __u32 block = bs_rs_block(stride), span = stride * block;
+	__u64 base = (__u64)i * span;
+	const unsigned char *b;
 	__u32 hits = 0;
 
-	if (base >= c->n)
+	/* bound base itself: the verifier tracks the register, not i */
+	if (base > (bs_rs_blocks(stride) - 1) * span || base >= c->n)
 		return 1;
+	b = &c->s->buf[base];
 #pragma unroll
-	for (__u32 j = 0; j < BLOCK; j++) {
-		__u64 p = (base + j * BS_GRAM_STRIDE) & (BS_SCAN_MAX - 1);
-		__u32 gram = *(__u32 *)&s->buf[p];
+	for (__u32 j = 0; j < block; j++) {
+		__u32 gram = *(const __u32 *)&b[j * stride];
 
-		hits |= (__u32)bloom_test(bs_bloom_gram(gram)) << j;
+		hits |= bloom_test(gram, c->shift) << j;
 	}
 	if (!hits)
 		return 0;
 	c->base = base;
 	c->hits = hits;
-	bpf_loop(BLOCK, confirm_hit, c, 0);
+	bpf_loop(block, confirm, c, 0);
 	return c->token_id ? 1 : 0;
+}
+
+/* bpf_loop callbacks, one per window: each verified once. */
+static int scan_block_w64(__u32 i, struct scan_ctx *c)
+{
+	return scan_block(i, c, bs_rs_stride(64));
+}
+
+static int scan_block_w128(__u32 i, struct scan_ctx *c)
+{
+	return scan_block(i, c, bs_rs_stride(128));
+}
+
+static int scan_block_w256(__u32 i, struct scan_ctx *c)
+{
+	return scan_block(i, c, bs_rs_stride(256));
+}
+
+/* The window is read-only data: the verifier keeps one of the three. */
+static __always_inline int scan_any(struct scan_ctx *c)
+{
+	if (bs_rs_window == 64)
+		bpf_loop(bs_rs_blocks(bs_rs_stride(64)), scan_block_w64, c, 0);
+	else if (bs_rs_window == 128)
+		bpf_loop(bs_rs_blocks(bs_rs_stride(128)), scan_block_w128, c,
+			 0);
+	else
+		bpf_loop(bs_rs_blocks(bs_rs_stride(256)), scan_block_w256, c,
+			 0);
+	return c->token_id != 0;
 }
 
 /* avail: bytes readable at ubuf; total: bytes the syscall returned. */
@@ -160,7 +243,7 @@ static __always_inline void scan_user(const void *ubuf, __u64 avail,
 	__u32 zero = 0, flags = 0;
 	__u64 n;
 
-	if (avail < BS_RS_WINDOW)
+	if (avail < bs_rs_window)
 		return; /* cannot hold a whole window */
 	n = avail > BS_SCAN_MAX ? BS_SCAN_MAX : avail;
 	if (total > n) {
@@ -174,9 +257,11 @@ static __always_inline void scan_user(const void *ubuf, __u64 avail,
 		return;
 	c.s = s;
 	c.n = n;
-	bpf_loop((n + BS_GRAM_STRIDE * BLOCK - 1) / (BS_GRAM_STRIDE * BLOCK),
-		 scan_block, &c, 0);
-	if (c.token_id)
+	c.stride = bs_rs_stride(bs_rs_window);
+	c.key_off = bs_rs_window - BS_PATTERN_LEN;
+	c.shift = *(volatile __u32 *)&bs_bloom_shift;
+	/* the agent's own reads are filtered on a match: no cost per read */
+	if (scan_any(&c) && !bs_is_agent())
 		bs_emit(c.token_id, BS_M_READ, 0, 0, flags, n);
 }
 
@@ -184,7 +269,7 @@ SEC("fexit/vfs_read")
 int BPF_PROG(bs_fexit_vfs_read, struct file *file, char *buf, size_t count,
 	     loff_t *pos, ssize_t ret)
 {
-	if (ret >= BS_RS_WINDOW && !bs_is_agent())
+	if (ret >= BS_RS_WINDOW_MIN)
 		scan_user(buf, ret, ret);
 	return 0;
 }
@@ -207,7 +292,7 @@ int BPF_KRETPROBE(bs_kretprobe_vfs_read, long ret)
 	b = bpf_map_lookup_elem(&bs_kbuf, &id);
 	if (!b)
 		return 0;
-	if (ret >= BS_RS_WINDOW)
+	if (ret >= BS_RS_WINDOW_MIN)
 		scan_user((const void *)*b, ret, ret);
 	bpf_map_delete_elem(&bs_kbuf, &id);
 	return 0;
@@ -230,13 +315,13 @@ int BPF_PROG(bs_tp_sys_exit, struct pt_regs *regs, long ret)
 	struct bs_iovec iov;
 	long nr;
 
-	if (ret < BS_RS_WINDOW)
+	if (ret < BS_RS_WINDOW_MIN)
 		return 0;
 	nr = regs->orig_ax;
 	if (nr != NR_READ && nr != NR_PREAD64 && nr != NR_READV &&
 	    nr != NR_PREADV && nr != NR_PREADV2)
 		return 0;
-	if (regs->cs == BS_USER32_CS || bs_is_agent())
+	if (regs->cs == BS_USER32_CS)
 		return 0;
 	if (nr == NR_READ || nr == NR_PREAD64) {
 		scan_user((const void *)regs->si, ret, ret);

@@ -524,6 +524,17 @@ static void host_benchmarks(struct bs_bench *b)
 			 "--detect %s --attach %s --tokens 65536 --iters 50000",
 			 b->cfg.detect, b->cfg.attach);
 		pass_through(b, "detect-bench", args, "_65536tok");
+		/* readscan's window: fewer bytes per token, more samples */
+		for (int w = 64; !strcmp(b->cfg.detect, "readscan") && w < 256;
+		     w *= 2) {
+			char suffix[16];
+
+			snprintf(args, sizeof(args),
+				 "--detect readscan --attach %s --tokens 64 "
+				 "--iters 50000 --window %d", b->cfg.attach, w);
+			snprintf(suffix, sizeof(suffix), "_w%d", w);
+			pass_through(b, "detect-bench", args, suffix);
+		}
 	}
 	pass_through(b, "nri-rtt", "-n 2000", "");
 }

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * "readscan" detection: a token alerts when a BS_RS_WINDOW-byte window of
- * its content comes back from a read, whatever path or fd was used.  How the
- * kernel side keeps that cheap is explained in bpf/readscan.bpf.c.
+ * "readscan" detection: a token alerts when a window of its content (64,
+ * 128 or 256 bytes, --readscan-window) comes back from a read, whatever
+ * path or fd was used.  How the kernel side keeps that cheap is explained
+ * in bpf/readscan.bpf.c.
  *
  * Window choice: templated tokens share a header (and the header also
  * appears in real, non-token files), while the random material usually
- * sits at the end.  So arm() takes the LAST BS_RS_WINDOW-byte window of the
- * content (within BS_TOKEN_MAX) whose key no other armed token uses.
+ * sits at the end.  So arm() takes the LAST window of the content (within
+ * BS_TOKEN_MAX) whose key no other armed token uses.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -22,20 +24,23 @@
 struct rs_priv {
 	struct bs_det_base base; /* first: see bs_det_pause() */
 	struct readscan_bpf *skel;
+	unsigned int window; /* bytes */
+	unsigned int stride; /* grams registered per window */
+	unsigned int bloom_log; /* bloom A has 2^bloom_log bits */
 	size_t live;  /* armed windows */
-	size_t stale; /* disarmed windows whose bloom bits remain */
+	size_t stale; /* disarmed windows whose bits remain */
 };
 
 static const struct bs_det_backend_desc backends[] = {
 	{ BS_ATTACH_FENTRY, "mmap; sendfile/splice/copy_file_range (busybox cat "
-	  "uses sendfile); readv/preadv; io_uring reads; reads under 64 bytes "
-	  "or a token split across reads; bytes past 4096 of a read" },
+	  "uses sendfile); readv/preadv; io_uring reads; reads shorter than "
+	  "the window or a token split across reads; bytes past 4096 of a read" },
 	{ BS_ATTACH_KPROBE, "mmap; sendfile/splice/copy_file_range (busybox cat "
-	  "uses sendfile); readv/preadv; io_uring reads; reads under 64 bytes "
-	  "or a token split across reads; bytes past 4096 of a read" },
+	  "uses sendfile); readv/preadv; io_uring reads; reads shorter than "
+	  "the window or a token split across reads; bytes past 4096 of a read" },
 	{ BS_ATTACH_TRACEPOINT, "mmap; sendfile/splice/copy_file_range (busybox "
-	  "cat uses sendfile); io_uring reads; ia32 syscalls; reads under 64 "
-	  "bytes or a token split across reads/iovecs; bytes past 4096 of a "
+	  "cat uses sendfile); io_uring reads; ia32 syscalls; reads shorter "
+	  "than the window or a token split across reads/iovecs; bytes past 4096 of a "
 	  "read or past the first iovec" },
 };
 
@@ -74,6 +79,7 @@ static int rs_try(struct bs_detect_ctx *ctx, enum bs_attach b)
 	s->rodata->bs_agent_tgid = ctx->cfg->agent_tgid;
 	s->rodata->bs_aggregate_ns = ctx->cfg->aggregate_ns;
 	s->rodata->bs_backend = bs_det_bk(b);
+	s->rodata->bs_rs_window = p->window;
 	bpf_program__set_autoload(s->progs.bs_fexit_vfs_read,
 				  b == BS_ATTACH_FENTRY);
 	bpf_program__set_autoload(s->progs.bs_kprobe_vfs_read,
@@ -93,6 +99,15 @@ static int rs_try(struct bs_detect_ctx *ctx, enum bs_attach b)
 			      bpf_map__fd(s->maps.bs_agg));
 }
 
+/* Windows the index holds before bloom A, at its largest, stops keeping
+ * its false-hit rate: 1040, 2114 or 4369 tokens.  Past that every read
+ * would pay, so arming is refused (and counted) instead. */
+static size_t capacity(const struct rs_priv *p)
+{
+	return ((size_t)BS_BLOOM_WORDS * 64 / BS_BLOOM_BITS_PER_GRAM) /
+	       p->stride;
+}
+
 static int rs_start(struct bs_detect_ctx *ctx)
 {
 	struct rs_priv *p = calloc(1, sizeof(*p));
@@ -100,8 +115,19 @@ static int rs_start(struct bs_detect_ctx *ctx)
 
 	if (!p)
 		return -ENOMEM;
+	p->window = ctx->cfg->rs_window ? ctx->cfg->rs_window :
+					  BS_RS_WINDOW_DEFAULT;
+	if (!bs_rs_window_valid(p->window)) {
+		bs_err("readscan: window %u: must be 64, 128 or 256", p->window);
+		free(p);
+		return -EINVAL;
+	}
+	p->stride = bs_rs_stride(p->window);
+	p->bloom_log = BS_BLOOM_LOG_MIN;
 	bs_det_base_init(&p->base, ctx->cfg);
 	ctx->priv = p;
+	bs_info("readscan: %u-byte window, a read sampled every %u bytes, "
+		"room for %zu tokens", p->window, p->stride, capacity(p));
 	err = bs_det_start(ctx, "readscan", backends,
 			   sizeof(backends) / sizeof(backends[0]), rs_try,
 			   rs_undo);
@@ -123,40 +149,68 @@ static void bit_set(volatile __u64 *words, uint32_t h)
 	words[h >> 6] |= 1ull << (h & 63);
 }
 
-/* Both blooms' bits for every gram of a window. */
-static void bloom_add(volatile __u64 *words, const unsigned char *win)
+/* The index entries of one window: the grams a sample can land on. */
+static void index_add(volatile __u64 *bloom, volatile __u64 *offsets,
+		      const unsigned char *win, unsigned int stride,
+		      unsigned int log)
 {
-	for (uint32_t k = 0; k < BS_GRAM_STRIDE; k++) {
+	for (uint32_t k = 0; k < stride; k++) {
 		uint32_t g = gram_of(&win[k]);
 
-		bit_set(words, bs_bloom_gram(g));
-		bit_set(words, bs_bloom_gram_at(g, k));
+		bloom[bs_bloom_word(g, 32 - (log - 6))] |= bs_bloom_bits(g);
+		bit_set(offsets, bs_off_slot(g) * BS_OFF_WORDS_PER_SLOT * 64 + k);
 	}
 }
 
-/* Disarmed windows leave their bits behind; once they outnumber the live
- * ones, recompute the blooms from the pattern map.  Word by word the new
- * value is a subset of the old that keeps every live bit, so a concurrent
- * scan never misses a live token. */
-static void bloom_rebuild(struct rs_priv *p)
+/* Smallest bloom A with BS_BLOOM_BITS_PER_GRAM bits per gram. */
+static unsigned int bloom_log_for(size_t windows, unsigned int stride)
+{
+	size_t bits = windows * stride * BS_BLOOM_BITS_PER_GRAM;
+	unsigned int log = BS_BLOOM_LOG_MIN;
+
+	while (log < BS_BLOOM_LOG_MAX && ((size_t)1 << log) < bits)
+		log++;
+	return log;
+}
+
+/* Recompute the index from the pattern map, with bloom A at 2^log bits.
+ * A scan in flight may use either geometry, so: OR the new bits in, switch
+ * the shift, let programs that read the old one finish, then write the
+ * exact words.  Every word only loses bits no live window needs. */
+static void index_rebuild(struct rs_priv *p, unsigned int log)
 {
 	int fd = bpf_map__fd(p->skel->maps.bs_patterns);
-	__u64 *words = calloc(BS_BLOOM_WORDS, sizeof(*words));
+	__u64 *bloom = calloc(BS_BLOOM_WORDS, sizeof(*bloom));
+	__u64 *offs = calloc(BS_OFF_WORDS, sizeof(*offs));
+	volatile __u64 *kb = p->skel->bss->bs_bloom;
+	volatile __u64 *ko = p->skel->bss->bs_offsets;
 	struct bs_pattern key, next, *prev = NULL;
 	struct bs_pattern_val val;
 
-	if (!words)
-		return; /* stale bits only cost time: try again next disarm */
+	if (!bloom || !offs)
+		goto out; /* stale bits only cost time: try again later */
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		if (!bpf_map_lookup_elem(fd, &next, &val))
-			bloom_add(words, val.window);
+			index_add(bloom, offs, val.window, p->stride, log);
 		key = next;
 		prev = &key;
 	}
+	if (log != p->bloom_log) {
+		for (uint32_t i = 0; i < BS_BLOOM_WORDS; i++)
+			kb[i] |= bloom[i];
+		__atomic_store_n(&p->skel->data->bs_bloom_shift, 32 - (log - 6),
+				 __ATOMIC_SEQ_CST);
+		p->bloom_log = log;
+		usleep(20000); /* a scan takes microseconds */
+	}
 	for (uint32_t i = 0; i < BS_BLOOM_WORDS; i++)
-		p->skel->bss->bs_bloom[i] = words[i];
-	free(words);
+		kb[i] = bloom[i];
+	for (uint32_t i = 0; i < BS_OFF_WORDS; i++)
+		ko[i] = offs[i];
 	p->stale = 0;
+out:
+	free(bloom);
+	free(offs);
 }
 
 static size_t usable_len(const struct bs_token *t)
@@ -167,6 +221,15 @@ static size_t usable_len(const struct bs_token *t)
 	return n < sizeof(t->content) ? n : sizeof(t->content);
 }
 
+/* One more window: a bloom A that keeps its false-hit rate. */
+static void grow_index(struct rs_priv *p)
+{
+	unsigned int log = bloom_log_for(p->live + p->stale + 1, p->stride);
+
+	if (log > p->bloom_log)
+		index_rebuild(p, log);
+}
+
 static int rs_arm_locked(struct rs_priv *p, const struct bs_token *t)
 {
 	int fd = bpf_map__fd(p->skel->maps.bs_patterns);
@@ -174,18 +237,22 @@ static int rs_arm_locked(struct rs_priv *p, const struct bs_token *t)
 	size_t len = usable_len(t);
 	struct bs_pattern pat;
 
-	for (size_t off = len - BS_RS_WINDOW + 1; off-- > 0;) {
+	for (size_t off = len - p->window + 1; off-- > 0;) {
 		const unsigned char *win = &t->content[off];
 
-		memcpy(pat.b, win + BS_RS_KEY_OFF, sizeof(pat.b));
+		memcpy(pat.b, win + p->window - BS_PATTERN_LEN, sizeof(pat.b));
 		if (!bpf_map_lookup_elem(fd, &pat, &cur)) {
 			if (cur.ref.token_id == t->id)
 				return 1; /* already armed */
 			continue; /* key taken by another token */
 		}
-		memcpy(val.window, win, sizeof(val.window));
+		if (p->live >= capacity(p))
+			return -ENOSPC;
+		memcpy(val.window, win, p->window);
+		grow_index(p);
 		/* bits first: the scan checks them before the map */
-		bloom_add(p->skel->bss->bs_bloom, win);
+		index_add(p->skel->bss->bs_bloom, p->skel->bss->bs_offsets, win,
+			  p->stride, p->bloom_log);
 		if (bpf_map_update_elem(fd, &pat, &val, BPF_NOEXIST)) {
 			p->stale++;
 			return -errno;
@@ -202,7 +269,7 @@ static int rs_arm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 
 	if (!p || !p->skel || !t->id)
 		return -EINVAL;
-	if (usable_len(t) < BS_RS_WINDOW)
+	if (usable_len(t) < p->window)
 		return -EINVAL; /* too short to be recognised in a read */
 	pthread_mutex_lock(&p->base.lock);
 	err = rs_arm_locked(p, t);
@@ -210,7 +277,7 @@ static int rs_arm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 		p->live++;
 	if (err == 1)
 		err = 0;
-	if (err == -E2BIG || err == -ENOMEM) {
+	if (err == -E2BIG || err == -ENOMEM || err == -ENOSPC) {
 		p->base.map_full++;
 		err = -ENOSPC;
 	}
@@ -230,15 +297,16 @@ static int rs_disarm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 		return -EINVAL;
 	fd = bpf_map__fd(p->skel->maps.bs_patterns);
 	pthread_mutex_lock(&p->base.lock);
-	for (size_t off = 0; len >= BS_RS_WINDOW && off <= len - BS_RS_WINDOW;
+	for (size_t off = 0; len >= p->window && off <= len - p->window;
 	     off++) {
-		memcpy(pat.b, &t->content[off + BS_RS_KEY_OFF], sizeof(pat.b));
+		memcpy(pat.b, &t->content[off + p->window - BS_PATTERN_LEN],
+		       sizeof(pat.b));
 		if (bpf_map_lookup_elem(fd, &pat, &cur) ||
 		    cur.ref.token_id != t->id)
 			continue;
 		err = bpf_map_delete_elem(fd, &pat) ? -errno : 0;
 		if (!err && ++p->stale > 256 && p->stale > p->live / 2)
-			bloom_rebuild(p);
+			index_rebuild(p, bloom_log_for(p->live, p->stride));
 		if (!err)
 			p->live--;
 		break;

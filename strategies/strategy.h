@@ -84,6 +84,7 @@ struct bs_detect_config {
 	enum bs_attach attach;
 	uint32_t agent_tgid;       /* filtered in the kernel */
 	uint64_t aggregate_ns;     /* fold repeats within this interval */
+	uint32_t rs_window;        /* readscan window bytes, 0: default */
 	size_t max_tokens;
 	bs_event_fn on_event;
 	void *on_event_arg;

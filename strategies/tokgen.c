@@ -85,6 +85,9 @@ int bs_k8s_name_valid(const char *s)
 }
 
 /* n random characters from alphabet (unbiased: rejection sampling). */
+#define B64_CHARS \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
 static int random_chars(const char *alphabet, char *out, size_t n)
 {
 	size_t k = strlen(alphabet);
@@ -105,29 +108,37 @@ static int random_chars(const char *alphabet, char *out, size_t n)
 	return 0;
 }
 
+/* Temporary credentials, as `aws configure export-credentials` writes
+ * them: the session token makes the file long enough for every readscan
+ * window (and real ones are longer still). */
 static int gen_aws(uint8_t *out, size_t cap)
 {
-	char id[17], secret[41];
+	char id[17], secret[41], session[357];
 	int err, n;
 
-	/* Access key ids are AKIA + 16 of [A-Z2-7]; secrets 40 base64 chars. */
+	/* Access key ids are ASIA (temporary) + 16 of [A-Z2-7]; secrets 40
+	 * base64 chars; session tokens a few hundred. */
 	err = random_chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", id, 16);
 	if (!err)
-		err = random_chars("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-				   secret, 40);
+		err = random_chars(B64_CHARS, secret, 40);
+	if (!err)
+		err = random_chars(B64_CHARS, session, 356);
 	if (err)
 		return err;
 	n = snprintf((char *)out, cap,
-		     "[default]\naws_access_key_id = AKIA%s\n"
-		     "aws_secret_access_key = %s\nregion = us-east-1\n",
-		     id, secret);
+		     "[default]\naws_access_key_id = ASIA%s\n"
+		     "aws_secret_access_key = %s\n"
+		     "aws_session_token = IQoJb3JpZ2luX2Vj%s\n"
+		     "region = us-east-1\n",
+		     id, secret, session);
 	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
 
+/* One line of base64: 256 characters, any readscan window fits. */
 static int gen_generic(uint8_t *out, size_t cap)
 {
-	uint8_t raw[48];
-	char b64[65];
+	uint8_t raw[192];
+	char b64[257];
 	int err, n;
 
 	err = bs_random(raw, sizeof(raw));

@@ -20,15 +20,21 @@
 
 BS_DCASE_NAMES(CASE)
 
-static struct bs_dtest *start(uint32_t agent)
+static struct bs_dtest *start_window(uint32_t agent, uint32_t window)
 {
 	struct bs_dtest *d = calloc(1, sizeof(*d));
 	int err;
 
 	cr_assert_not_null(d);
+	d->rs_window = window;
 	err = bs_dtest_start(d, "readscan", BS_ATTACH_TRACEPOINT, agent, 0);
 	cr_assert_eq(err, 0, "start: %s", strerror(-err));
 	return d;
+}
+
+static struct bs_dtest *start(uint32_t agent)
+{
+	return start_window(agent, 0);
 }
 
 static void finish(struct bs_dtest *d)
@@ -89,23 +95,68 @@ static const struct bs_event *event_of(const struct bs_dtest *d)
 	return NULL;
 }
 
-Test(detect_readscan, token_found_at_any_offset)
+/* Offsets around every stride (60, 124, 252) and the end of the read. */
+static void found_at_any_offset(uint32_t window)
 {
-	static const size_t offs[] = { 0, 1, 3, 12, 13, 14, 25, 26, 27, 100,
-				       2047, 4000 };
+	static const size_t offs[] = { 0, 1, 3, 59, 60, 61, 123, 124, 125,
+				       251, 252, 253, 2047, 4096 - 320 };
 	char path[192];
 	struct bs_dtest *d;
 
 	bs_dcheck_need_root();
-	d = start_armed(path, sizeof(path));
+	d = start_window(0, window);
+	cr_assert_eq(bs_dtest_arm(d), 0);
+	snprintf(path, sizeof(path), "%s/other", d->dir);
 	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
 		write_carrier(d, path, 4096, offs[i]);
 		d->n_evs = 0;
 		cr_assert_eq(bs_dtest_child_read(path), 0);
 		cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1,
-			     "token at offset %zu not seen", offs[i]);
+			     "window %u: token at offset %zu not seen", window,
+			     offs[i]);
 	}
 	finish(d);
+}
+
+Test(detect_readscan, token_found_at_any_offset_w64)
+{
+	found_at_any_offset(64);
+}
+
+Test(detect_readscan, token_found_at_any_offset_w128)
+{
+	found_at_any_offset(128);
+}
+
+Test(detect_readscan, token_found_at_any_offset_w256)
+{
+	found_at_any_offset(256);
+}
+
+/* A read that returns the token's last 255 bytes (a 256-byte window does
+ * not fit) is seen with a 128-byte window only. */
+Test(detect_readscan, window_longer_than_the_read_is_not_seen)
+{
+	uint32_t windows[] = { 128, 256 };
+
+	bs_dcheck_need_root();
+	for (int i = 0; i < 2; i++) {
+		struct bs_dtest *d = start_window(0, windows[i]);
+		char path[192];
+		int fd;
+
+		cr_assert_eq(bs_dtest_arm(d), 0);
+		snprintf(path, sizeof(path), "%s/tail", d->dir);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(write(fd, d->tok.content + d->tok.content_len - 255,
+				   255), 255);
+		close(fd);
+		cr_assert_eq(bs_dtest_child_read(path), 0);
+		cr_expect_eq(bs_dtest_wait(d, windows[i] == 128 ? 1500 : 300, 0),
+			     windows[i] == 128 ? 1 : 0, "window %u", windows[i]);
+		finish(d);
+	}
 }
 
 Test(detect_readscan, long_reads_are_flagged_partial)
@@ -165,7 +216,7 @@ Test(detect_readscan, tokens_sharing_a_header_both_alert)
 	cr_assert_eq(bs_dtest_arm(d), 0);
 	cr_assert_eq(d->ops->arm(&d->ctx, &other), 0);
 	snprintf(path, sizeof(path), "%s/other", d->dir);
-	write_carrier(d, path, 200, 0);
+	write_carrier(d, path, 400, 0);
 	cr_assert_eq(bs_dtest_child_read(path), 0);
 	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "first token missed");
 	cr_expect_eq(d->ops->disarm(&d->ctx, &other), 0);
@@ -218,13 +269,17 @@ Test(detect_readscan, short_content_is_refused)
 	bs_dcheck_need_root();
 	d = start(0);
 	t = d->tok;
-	t.content_len = BS_RS_WINDOW - 1;
+	t.content_len = BS_RS_WINDOW_DEFAULT - 1;
 	cr_expect_eq(d->ops->arm(&d->ctx, &t), -EINVAL);
 	finish(d);
 }
 
-Test(detect_readscan, full_map_is_reported, .timeout = 300)
+/* Past its capacity readscan refuses (and counts) instead of letting
+ * every read pay for a saturated index; room comes back on disarm. */
+Test(detect_readscan, capacity_is_enforced_and_reported, .timeout = 300)
 {
+	const uint32_t cap = BS_BLOOM_WORDS * 64 / BS_BLOOM_BITS_PER_GRAM /
+			     bs_rs_stride(BS_RS_WINDOW_DEFAULT);
 	struct bs_detect_stats st;
 	struct bs_dtest *d;
 	struct bs_token *t = malloc(sizeof(*t));
@@ -234,15 +289,15 @@ Test(detect_readscan, full_map_is_reported, .timeout = 300)
 	cr_assert_not_null(t);
 	d = start(0);
 	*t = d->tok;
-	for (uint32_t i = 0; i <= BS_MAX_TOKENS && !err; i++) {
-		t->id = i + 100;
+	for (uint32_t i = 0; i <= cap && !err; i++) {
 		char tail[17];
 
+		t->id = i + 100;
 		/* unique last window per token */
 		snprintf(tail, sizeof(tail), "cap-%012u", i);
 		memcpy(t->content + t->content_len - 16, tail, 16);
 		err = d->ops->arm(&d->ctx, t);
-		if (i == BS_MAX_TOKENS)
+		if (i == cap)
 			cr_expect_eq(err, -ENOSPC, "token %u: %d", i, err);
 		else
 			cr_assert_eq(err, 0, "token %u: %s", i,
@@ -250,6 +305,13 @@ Test(detect_readscan, full_map_is_reported, .timeout = 300)
 	}
 	d->ops->stats(&d->ctx, &st);
 	cr_expect_eq(st.map_full, 1);
+	t->id = 100 + cap - 1;
+	snprintf((char *)t->content + t->content_len - 16, 17, "cap-%012u",
+		 cap - 1);
+	cr_expect_eq(d->ops->disarm(&d->ctx, t), 0);
+	cr_expect_eq(bs_dtest_arm(d), 0, "room after a disarm");
+	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
+	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "armed at capacity: missed");
 	free(t);
 	finish(d);
 }

@@ -73,8 +73,10 @@ Test(tokgen, aws_credentials_shape)
 	cr_assert_gt(gen("aws-access-key", NULL, NULL, a), 0);
 	cr_assert_gt(gen("aws-access-key", NULL, NULL, b), 0);
 	cr_assert_eq(regcomp(&re,
-			     "^\\[default\\]\naws_access_key_id = AKIA[A-Z2-7]{16}\n"
-			     "aws_secret_access_key = [A-Za-z0-9+/]{40}\n",
+			     "^\\[default\\]\naws_access_key_id = ASIA[A-Z2-7]{16}\n"
+			     "aws_secret_access_key = [A-Za-z0-9+/]{40}\n"
+			     "aws_session_token = [A-Za-z0-9+/]{372}\n"
+			     "region = us-east-1\n$",
 			     REG_EXTENDED), 0);
 	cr_assert_eq(regexec(&re, a, 0, NULL, 0), 0, "%s", a);
 	regfree(&re);

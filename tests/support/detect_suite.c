@@ -67,7 +67,7 @@ static int write_file(const char *path, const void *buf, size_t len)
 static int random_content(char *out, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char rnd[64];
+	unsigned char rnd[256];
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	size_t i;
 
@@ -97,7 +97,7 @@ static int make_token(struct bs_dtest *d)
 	snprintf(d->token_path, sizeof(d->token_path), "%s/token", d->dir);
 	memset(t, 0, sizeof(*t));
 	t->id = 7;
-	t->content_len = 96;
+	t->content_len = 320; /* longer than every readscan window */
 	err = random_content((char *)t->content, t->content_len);
 	if (!err)
 		err = write_file(d->token_path, t->content, t->content_len);
@@ -148,6 +148,7 @@ int bs_dtest_start(struct bs_dtest *d, const char *detect,
 	d->cfg.attach = attach;
 	d->cfg.agent_tgid = agent_tgid;
 	d->cfg.aggregate_ns = agg_ns;
+	d->cfg.rs_window = d->rs_window;
 	d->cfg.max_tokens = BS_MAX_TOKENS;
 	d->cfg.on_event = capture;
 	d->cfg.on_event_arg = d;

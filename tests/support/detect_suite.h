@@ -52,6 +52,7 @@ enum bs_dcase_result bs_detect_suite_case(const char *detect,
 /* A started detector plus a temp dir holding one token file. */
 struct bs_dtest {
 	const struct bs_detect_ops *ops;
+	uint32_t rs_window; /* readscan window; set before start, 0: default */
 	struct bs_detect_config cfg;
 	struct bs_detect_ctx ctx;
 	char dir[64];
