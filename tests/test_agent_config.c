@@ -25,6 +25,7 @@ Test(config, defaults)
 			 "aws-access-key");
 	cr_expect_str_eq(cfg.inject_cfg.exclude_ns[0], "kube-system");
 	cr_expect_null(cfg.inject_cfg.exclude_ns[1]);
+	cr_expect_eq(cfg.rs_window, 256);
 }
 
 Test(config, every_flag)
@@ -36,6 +37,7 @@ Test(config, every_flag)
 			   "--exclude-namespace", "x", "--exclude-namespace", "y",
 			   "--events", "/tmp/e", "--node", "n",
 			   "--aggregate-ms", "5", "--stats-interval-ms", "7",
+			   "--readscan-window", "128",
 			   "--log-level", "debug", "--state-dir", "/s",
 			   "--hook-dir", "/h");
 	int argc = 0;
@@ -54,6 +56,7 @@ Test(config, every_flag)
 	cr_expect_str_eq(cfg.inject_cfg.exclude_ns[1], "y");
 	cr_expect_null(cfg.inject_cfg.exclude_ns[2]);
 	cr_expect_eq(cfg.aggregate_ms, 5);
+	cr_expect_eq(cfg.rs_window, 128);
 	cr_expect_eq(cfg.log_level, BS_LOG_DEBUG);
 }
 
@@ -82,6 +85,9 @@ Test(config, bad_values_are_rejected)
 	expect_rejected(ARGV("--token", "/a=file:"));
 	expect_rejected(ARGV("--aggregate-ms", "-1"));
 	expect_rejected(ARGV("--aggregate-ms", "12x"));
+	expect_rejected(ARGV("--readscan-window", "100"));
+	expect_rejected(ARGV("--readscan-window", "0"));
+	expect_rejected(ARGV("--readscan-window", "4294967360"));
 	expect_rejected(ARGV("--log-level", "loud"));
 	expect_rejected(ARGV("--bogus"));
 	expect_rejected(ARGV("positional"));
