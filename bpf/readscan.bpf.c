@@ -12,15 +12,14 @@
  *   1. hot path, branch-free, up to 8 positions per step: one probe of
  *      bloom A ("this gram is in some window"); S is a constant there, so
  *      every gram is one aligned load at a constant offset,
- *   2. on a hit, for each window offset k < S: a probe of bloom B ("this
- *      gram is at offset k of some window"),
- *   3. only then the window's key at p-k+W-16 is looked up in the pattern
+ *   2. on a hit, the gram's slot in the offset table lists the window
+ *      offsets k it was registered at,
+ *   3. for each, the window's key at p-k+W-16 is looked up in the pattern
  *      map, which is exact.
- * A larger window means fewer samples per read (68, 34 or 17 per 4 KiB)
+ * A larger window means fewer samples per read (69, 34 or 17 per 4 KiB)
  * but a token is only seen when W of its bytes come back from one read.
- * False bloom hits grow with tokens x S bits: past a few thousand tokens
- * the blooms saturate and reads cost many times more (the benchmark
- * measures 65536); hundreds of tokens per node is the intended regime.
+ * Bloom A grows with the tokens armed (its cache footprint is the cost
+ * that grows); user space caps the tokens where it would saturate.
  * At most BS_SCAN_MAX bytes of a read are scanned; longer reads are
  * flagged BS_EVF_PARTIAL_SCAN and counted.
  *

@@ -11,6 +11,7 @@
  * BS_TOKEN_MAX) whose key no other armed token uses.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -174,10 +175,14 @@ static unsigned int bloom_log_for(size_t windows, unsigned int stride)
 }
 
 /* Recompute the index from the pattern map, with bloom A at 2^log bits.
- * A scan in flight may use either geometry, so: OR the new bits in, switch
- * the shift, let programs that read the old one finish, then write the
- * exact words.  Every word only loses bits no live window needs. */
-static void index_rebuild(struct rs_priv *p, unsigned int log)
+ * A scan in flight may use either geometry, so: OR the new bits in and
+ * switch the shift.  Growing (on the arm path, where a container waits)
+ * stops there: the old geometry's bits stay, at most doubling the false
+ * hits, until the next exact rebuild.  An exact rebuild
+ * (on disarm) then lets programs that read the old shift finish and
+ * writes the exact words; every word only loses bits no live window
+ * needs. */
+static void index_rebuild(struct rs_priv *p, unsigned int log, bool exact)
 {
 	int fd = bpf_map__fd(p->skel->maps.bs_patterns);
 	__u64 *bloom = calloc(BS_BLOOM_WORDS, sizeof(*bloom));
@@ -201,7 +206,9 @@ static void index_rebuild(struct rs_priv *p, unsigned int log)
 		__atomic_store_n(&p->skel->data->bs_bloom_shift, 32 - (log - 6),
 				 __ATOMIC_SEQ_CST);
 		p->bloom_log = log;
-		usleep(20000); /* a scan takes microseconds */
+		if (!exact)
+			goto out;
+		usleep(5000); /* a scan takes microseconds */
 	}
 	for (uint32_t i = 0; i < BS_BLOOM_WORDS; i++)
 		kb[i] = bloom[i];
@@ -227,7 +234,7 @@ static void grow_index(struct rs_priv *p)
 	unsigned int log = bloom_log_for(p->live + p->stale + 1, p->stride);
 
 	if (log > p->bloom_log)
-		index_rebuild(p, log);
+		index_rebuild(p, log, false);
 }
 
 static int rs_arm_locked(struct rs_priv *p, const struct bs_token *t)
@@ -306,7 +313,7 @@ static int rs_disarm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 			continue;
 		err = bpf_map_delete_elem(fd, &pat) ? -errno : 0;
 		if (!err && ++p->stale > 256 && p->stale > p->live / 2)
-			index_rebuild(p, bloom_log_for(p->live, p->stride));
+			index_rebuild(p, bloom_log_for(p->live, p->stride), true);
 		if (!err)
 			p->live--;
 		break;

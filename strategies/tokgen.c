@@ -108,9 +108,9 @@ static int random_chars(const char *alphabet, char *out, size_t n)
 	return 0;
 }
 
-/* Temporary credentials, as `aws configure export-credentials` writes
- * them: the session token makes the file long enough for every readscan
- * window (and real ones are longer still). */
+/* Temporary credentials in the shared-credentials file format: the
+ * session token makes the file long enough for every readscan window
+ * (real ones are longer still). */
 static int gen_aws(uint8_t *out, size_t cap)
 {
 	char id[17], secret[41], session[357];
