@@ -28,6 +28,8 @@ struct rs_priv {
 	unsigned int window; /* bytes */
 	unsigned int stride; /* grams registered per window */
 	unsigned int bloom_log; /* bloom A has 2^bloom_log bits */
+	unsigned int geometry;  /* bumped on every change of bloom_log */
+	bool untidy;            /* old-geometry bits still set */
 	size_t live;  /* armed windows */
 	size_t stale; /* disarmed windows whose bits remain */
 };
@@ -175,14 +177,11 @@ static unsigned int bloom_log_for(size_t windows, unsigned int stride)
 }
 
 /* Recompute the index from the pattern map, with bloom A at 2^log bits.
- * A scan in flight may use either geometry, so: OR the new bits in and
- * switch the shift.  Growing (on the arm path, where a container waits)
- * stops there: the old geometry's bits stay, at most doubling the false
- * hits, until the next exact rebuild.  An exact rebuild
- * (on disarm) then lets programs that read the old shift finish and
- * writes the exact words; every word only loses bits no live window
- * needs. */
-static void index_rebuild(struct rs_priv *p, unsigned int log, bool exact)
+ * Same geometry: write the exact words; each only loses bits no live
+ * window needs.  New geometry: a scan in flight may use either shift, so
+ * only OR the new bits in and switch; the old bits go in index_tidy(),
+ * once programs that read the old shift are done.  No caller waits. */
+static void index_rebuild(struct rs_priv *p, unsigned int log)
 {
 	int fd = bpf_map__fd(p->skel->maps.bs_patterns);
 	__u64 *bloom = calloc(BS_BLOOM_WORDS, sizeof(*bloom));
@@ -206,18 +205,40 @@ static void index_rebuild(struct rs_priv *p, unsigned int log, bool exact)
 		__atomic_store_n(&p->skel->data->bs_bloom_shift, 32 - (log - 6),
 				 __ATOMIC_SEQ_CST);
 		p->bloom_log = log;
-		if (!exact)
-			goto out;
-		usleep(5000); /* a scan takes microseconds */
+		p->geometry++;
+		p->untidy = true;
+		goto out;
 	}
 	for (uint32_t i = 0; i < BS_BLOOM_WORDS; i++)
 		kb[i] = bloom[i];
 	for (uint32_t i = 0; i < BS_OFF_WORDS; i++)
 		ko[i] = offs[i];
 	p->stale = 0;
+	p->untidy = false;
 out:
 	free(bloom);
 	free(offs);
+}
+
+/* From the poll path, never the NRI path: after a geometry change, wait
+ * out scans that may still use the old shift (they take microseconds),
+ * then drop the old bits, which would otherwise double the false hits. */
+static void index_tidy(struct rs_priv *p)
+{
+	unsigned int geometry;
+	bool untidy;
+
+	pthread_mutex_lock(&p->base.lock);
+	untidy = p->untidy;
+	geometry = p->geometry;
+	pthread_mutex_unlock(&p->base.lock);
+	if (!untidy)
+		return;
+	usleep(2000);
+	pthread_mutex_lock(&p->base.lock);
+	if (p->geometry == geometry)
+		index_rebuild(p, p->bloom_log);
+	pthread_mutex_unlock(&p->base.lock);
 }
 
 static size_t usable_len(const struct bs_token *t)
@@ -234,7 +255,7 @@ static void grow_index(struct rs_priv *p)
 	unsigned int log = bloom_log_for(p->live + p->stale + 1, p->stride);
 
 	if (log > p->bloom_log)
-		index_rebuild(p, log, false);
+		index_rebuild(p, log);
 }
 
 static int rs_arm_locked(struct rs_priv *p, const struct bs_token *t)
@@ -313,7 +334,7 @@ static int rs_disarm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 			continue;
 		err = bpf_map_delete_elem(fd, &pat) ? -errno : 0;
 		if (!err && ++p->stale > 256 && p->stale > p->live / 2)
-			index_rebuild(p, bloom_log_for(p->live, p->stride), true);
+			index_rebuild(p, bloom_log_for(p->live, p->stride));
 		if (!err)
 			p->live--;
 		break;
@@ -333,7 +354,10 @@ static int rs_poll(struct bs_detect_ctx *ctx, int timeout_ms)
 {
 	struct rs_priv *p = ctx->priv;
 
-	return p ? bs_det_poll(&p->base, timeout_ms) : -EINVAL;
+	if (!p)
+		return -EINVAL;
+	index_tidy(p);
+	return bs_det_poll(&p->base, timeout_ms);
 }
 
 static void rs_stats(struct bs_detect_ctx *ctx, struct bs_detect_stats *out)
