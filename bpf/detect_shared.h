@@ -87,7 +87,7 @@ static inline int bs_rs_window_valid(unsigned int window)
 #define BS_BLOOM_BITS_PER_GRAM 32 /* ~0.4 % false hits per sample */
 #define BS_OFF_SLOTS_LOG 15
 #define BS_OFF_WORDS_PER_SLOT (BS_RS_WINDOW_MAX / 64)
-#define BS_OFF_WORDS ((1u << BS_OFF_SLOTS_LOG) * BS_OFF_WORDS_PER_SLOT)
+#define BS_OFF_WORDS (BS_OFF_WORDS_PER_SLOT << BS_OFF_SLOTS_LOG)
 
 /* Word of bloom A; shift = 32 - (log - 6). */
 static inline unsigned int bs_bloom_word(unsigned int gram, unsigned int shift)
