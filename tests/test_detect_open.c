@@ -14,6 +14,7 @@
 
 #include "agent/log.h"
 #include "tests/support/detect_suite.h"
+#include "bpf/detect_shared.h"
 
 #define CASE(n) \
 	Test(detect_open_case, n) { bs_dcheck_case("open", #n); }
@@ -164,6 +165,35 @@ Test(detect_open, arm_disarm_arm_same_inode)
 	cr_assert_eq(bs_dtest_arm(d), 0);
 	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
 	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "re-armed: no alert");
+	finish(d);
+}
+
+/* Two armed inodes share a bit of the inode-number prefilter: taking one
+ * away must leave the bit, or the other would go unseen. */
+Test(detect_open, shared_prefilter_bit_survives_a_disarm)
+{
+	struct bs_dtest *d;
+	struct bs_token other;
+	uint64_t ino;
+
+	bs_dcheck_need_root();
+	d = start(BS_ATTACH_TRACEPOINT, 0, 0);
+	other = d->tok;
+	other.id = d->tok.id + 1;
+	other.dev = 1; /* no such device: never opened */
+	ino = d->tok.ino + 1;
+	while (bs_ino_hash(ino) != bs_ino_hash(d->tok.ino))
+		ino++;
+	other.ino = ino;
+	cr_assert_eq(bs_dtest_arm(d), 0);
+	cr_assert_eq(d->ops->arm(&d->ctx, &other), 0);
+	cr_assert_eq(d->ops->disarm(&d->ctx, &other), 0);
+	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
+	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "bit cleared under a live token");
+	cr_assert_eq(d->ops->disarm(&d->ctx, &d->tok), 0);
+	d->n_evs = 0;
+	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
+	cr_expect_eq(bs_dtest_wait(d, 300, 0), 0, "disarmed: alert");
 	finish(d);
 }
 
