@@ -131,20 +131,6 @@ static __always_inline void bs_emit(__u32 token_id, __u32 method, __u64 dev,
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* fd -> struct file of the current task, NULL when out of range. */
-static __always_inline struct file *bs_fd_file(long fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *f = NULL;
-
-	if (fd < 0 || !fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
-}
-
 /* x86-64 syscall registers: args are still intact at sys_exit because the
  * kernel never writes them back, so one sys_exit hook sees both the
  * arguments and the result (no enter/exit map needed). */

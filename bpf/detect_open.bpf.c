@@ -176,7 +176,7 @@ int BPF_PROG(bs_tp_sys_exit, struct pt_regs *regs, long ret)
 		fd = ret;
 		break;
 	case NR_MMAP:
-		/* anonymous mappings pass fd -1, rejected by bs_fd_file */
+		/* anonymous mappings pass fd -1, rejected by fd_file_btf */
 		method = BS_M_MMAP;
 		fd = (int)regs->r8;
 		break;
@@ -220,7 +220,7 @@ int BPF_PROG(bs_tp_io_uring, void *ring, struct io_kiocb *req)
 	res = BPF_CORE_READ(req, cqe.res);
 	if (res < 0)
 		return 0;
-	check_raw_file(bs_fd_file(res), BS_M_IO_URING);
+	check_raw_file(fd_file_btf(res), BS_M_IO_URING);
 	return 0;
 }
 

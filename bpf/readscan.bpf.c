@@ -87,8 +87,8 @@ struct scan_ctx {
 	__u64 n;      /* bytes of the read in s */
 	__u64 base;   /* first position of the block being confirmed */
 	__u64 p;      /* position being confirmed */
+	__u64 mask;   /* offsets still to try in word `word` of p's slot */
 	__u32 hits;   /* bloom A hits in that block, bit j: position j */
-	__u64 mask;   /* offsets still to try in word `word` of that slot */
 	__u32 word;
 	__u32 slot;   /* offset table slot of the gram at p */
 	__u32 shift;  /* of bloom A, read once per read */

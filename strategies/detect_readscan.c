@@ -333,10 +333,11 @@ static int rs_disarm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 		    cur.ref.token_id != t->id)
 			continue;
 		err = bpf_map_delete_elem(fd, &pat) ? -errno : 0;
-		if (!err && ++p->stale > 256 && p->stale > p->live / 2)
+		if (err)
+			break;
+		p->live--;
+		if (++p->stale > 256 && p->stale > p->live / 2)
 			index_rebuild(p, bloom_log_for(p->live, p->stride));
-		if (!err)
-			p->live--;
 		break;
 	}
 	pthread_mutex_unlock(&p->base.lock);
