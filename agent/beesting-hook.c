@@ -18,12 +18,18 @@
  *
  * Fail-open: every error is logged to stderr and the hook still exits 0, a
  * token must never keep a container from starting.
+ *
+ * runc runs the hook from the node's filesystem, so it is linked fully
+ * static and uses nothing but the kernel: no libc shared objects, no
+ * libjansson (agent/hook_json.c reads the two fields it needs), no NSS.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,12 +37,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "strategies/annotations.h"
-#include "strategies/inject_common.h"
+#include "agent/hook_json.h"
 #include "strategies/token.h"
 
 #define STATE_MAX ((size_t)64 * 1024)
 #define CONFIG_MAX ((size_t)4 * 1024 * 1024)
+#define HOOK_PATH_MAX 4096
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -50,11 +56,13 @@ static void say(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* Read all of fd, at most max bytes; NUL-terminated, NULL on error. */
+/* Read all of fd, at most max bytes; NUL-terminated, NULL with errno set
+ * on error (EFBIG when there is more than max). */
 static char *slurp(int fd, size_t max, size_t *len)
 {
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap + 1);
+	int e = ENOMEM;
 
 	while (buf) {
 		ssize_t r;
@@ -62,9 +70,11 @@ static char *slurp(int fd, size_t max, size_t *len)
 		if (n == cap) {
 			char *nb;
 
+			e = EFBIG;
 			if (cap >= max)
 				goto fail;
 			cap = cap * 2 > max ? max : cap * 2;
+			e = ENOMEM;
 			nb = realloc(buf, cap + 1);
 			if (!nb)
 				goto fail;
@@ -73,8 +83,10 @@ static char *slurp(int fd, size_t max, size_t *len)
 		r = read(fd, buf + n, cap - n);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
+		if (r < 0) {
+			e = errno;
 			goto fail;
+		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
@@ -87,45 +99,143 @@ static char *slurp(int fd, size_t max, size_t *len)
 	return buf;
 fail:
 	free(buf);
+	errno = e;
 	return NULL;
+}
+
+/* Same resolution as the agent's bs_open_in_root(): never through a
+ * symlink or magic link, never above rootfd. */
+static int open_in_root(int rootfd, const char *path, int flags, mode_t mode)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
+		.mode = (flags & O_CREAT) ? mode : 0,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+
+	do {
+		fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	} while (fd < 0 && errno == EAGAIN);
+	return fd < 0 ? -errno : (int)fd;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Absolute, every component non-empty and not "." or ".." (the agent's
+ * bs_path_normalized()). */
+static bool path_normalized(const char *p)
+{
+	if (p[0] != '/' || !p[1])
+		return false;
+	while (*p == '/') {
+		const char *c = p + 1;
+		size_t n = strcspn(c, "/");
+
+		if (n == 0 || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		p = c + n;
+	}
+	return *p == '\0';
+}
+
+/* The string at keys in the JSON document read from fd; what names the
+ * document and field in messages.  0 or -errno, the reason said. */
+static int json_field(int fd, size_t max, const char *what,
+		      const char *const *keys, size_t nkeys, const char *field,
+		      char *out, size_t outsz)
+{
+	struct bs_hj_error je;
+	size_t len = 0;
+	char *doc = slurp(fd, max, &len);
+	int err;
+
+	if (!doc) {
+		err = -errno;
+		say("%s: cannot read it: %s", what, strerror(-err));
+		return err;
+	}
+	err = bs_hj_get_string(doc, len, keys, nkeys, out, outsz, &je);
+	if (err == -EINVAL)
+		say("%s: not valid JSON: %s at byte %zu", what, je.why, je.off);
+	else if (err == -ENOENT)
+		say("%s: no string \"%s\" in it", what, field);
+	else if (err)
+		say("%s: \"%s\" is too long", what, field);
+	free(doc);
+	return err;
+}
+
+/* <bundle>/config.json's root.path, relative to the bundle unless
+ * absolute, opened as a directory; -errno with the reason said. */
+static int open_bundle_root(const char *bundle)
+{
+	static const char *const k_root[] = { "root", "path" };
+	char path[HOOK_PATH_MAX], rpath[HOOK_PATH_MAX];
+	int cfd, fd, n, err;
+
+	n = snprintf(path, sizeof(path), "%s/config.json", bundle);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		say("bundle path too long");
+		return -ENAMETOOLONG;
+	}
+	cfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (cfd < 0) {
+		err = -errno;
+		say("%s: %s", path, strerror(-err));
+		return err;
+	}
+	err = json_field(cfd, CONFIG_MAX, path, k_root, 2, "root.path", rpath,
+			 sizeof(rpath));
+	close(cfd);
+	if (err)
+		return err;
+	if (rpath[0] == '/')
+		n = snprintf(path, sizeof(path), "%s", rpath);
+	else
+		n = snprintf(path, sizeof(path), "%s/%s", bundle, rpath);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		say("root path too long");
+		return -ENAMETOOLONG;
+	}
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		say("%s: %s", path, strerror(-err));
+		return err;
+	}
+	return fd;
 }
 
 /* Root directory of the container as seen from the hook. */
 static int open_root(void)
 {
-	char *state = slurp(STDIN_FILENO, STATE_MAX, NULL);
-	const char *bundle = NULL, *rpath = NULL;
-	char path[4096], *cfg = NULL;
-	json_t *js = NULL, *jc = NULL;
-	int fd = -1, cfd;
+	static const char *const k_bundle[] = { "bundle" };
+	char bundle[HOOK_PATH_MAX];
+	int fd = -1;
 
-	js = state ? json_loads(state, 0, NULL) : NULL;
-	if (js && !json_unpack(js, "{s:s}", "bundle", &bundle) &&
-	    (size_t)snprintf(path, sizeof(path), "%s/config.json", bundle) <
-		    sizeof(path)) {
-		cfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (cfd >= 0) {
-			cfg = slurp(cfd, CONFIG_MAX, NULL);
-			close(cfd);
-		}
-		jc = cfg ? json_loads(cfg, 0, NULL) : NULL;
-		if (jc && !json_unpack(jc, "{s:{s:s}}", "root", "path", &rpath)) {
-			if (rpath[0] == '/')
-				snprintf(path, sizeof(path), "%s", rpath);
-			else
-				snprintf(path, sizeof(path), "%s/%s", bundle,
-					 rpath);
-			fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		}
-	}
+	if (!json_field(STDIN_FILENO, STATE_MAX, "state on stdin", k_bundle,
+			1, "bundle", bundle, sizeof(bundle)))
+		fd = open_bundle_root(bundle);
 	if (fd < 0) {
 		say("root not found from the state's bundle, using the cwd");
 		fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
-	json_decref(js);
-	json_decref(jc);
-	free(state);
-	free(cfg);
 	return fd;
 }
 
@@ -153,12 +263,12 @@ static int open_parent(int rootfd, const char *path, const char **leaf)
 		}
 		memcpy(comp, c, n);
 		comp[n] = '\0';
-		next = bs_open_in_root(cur, comp, O_PATH | O_DIRECTORY, 0);
+		next = open_in_root(cur, comp, O_PATH | O_DIRECTORY, 0);
 		if (next == -ENOENT) {
 			if (mkdirat(cur, comp, 0755) && errno != EEXIST) {
 				next = -errno;
 			} else {
-				next = bs_open_in_root(cur, comp,
+				next = open_in_root(cur, comp,
 						       O_PATH | O_DIRECTORY, 0);
 			}
 		}
@@ -201,7 +311,7 @@ static int plant(int rootfd, const char *path, const char *content_file)
 	size_t len = 0;
 	int cfd, dfd, fd, pfd, err;
 
-	if (!bs_path_normalized(path) || strlen(path) >= BS_PATH_LEN)
+	if (!path_normalized(path) || strlen(path) >= BS_PATH_LEN)
 		return -EINVAL;
 	cfd = open(content_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (cfd < 0)
@@ -215,12 +325,12 @@ static int plant(int rootfd, const char *path, const char *content_file)
 		free(content);
 		return dfd;
 	}
-	fd = bs_open_in_root(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL, 0444);
+	fd = open_in_root(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL, 0444);
 	if (fd < 0) {
 		err = fd;
 		goto out;
 	}
-	err = bs_write_all(fd, content, len);
+	err = write_all(fd, content, len);
 	/* no fsync: the container reads it through the page cache */
 	if (!err && fchmod(fd, 0444))
 		err = -errno;
@@ -231,7 +341,7 @@ static int plant(int rootfd, const char *path, const char *content_file)
 	}
 	/* Mount only onto the regular file we just wrote, never a link
 	 * swapped in meanwhile. */
-	pfd = bs_open_in_root(dfd, leaf, O_PATH, 0);
+	pfd = open_in_root(dfd, leaf, O_PATH, 0);
 	if (pfd >= 0 && (fstat(pfd, &st) || !S_ISREG(st.st_mode))) {
 		close(pfd);
 		pfd = -1;
@@ -260,8 +370,13 @@ int main(int argc, char **argv)
 		say("cannot open the container root: %s", strerror(errno));
 		return 0;
 	}
+	if (argc < 3)
+		say("no --path PATH --content-file FILE given: nothing to plant");
 	for (i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--path")) {
+			if (path)
+				say("%s: no --content-file for it, token not planted",
+				    path);
 			path = argv[i + 1];
 		} else if (!strcmp(argv[i], "--content-file") && path) {
 			int err = plant(rootfd, path, argv[i + 1]);
@@ -274,6 +389,10 @@ int main(int argc, char **argv)
 			say("ignoring argument %s", argv[i]);
 		}
 	}
+	if (i < argc)
+		say("ignoring argument %s", argv[i]);
+	if (path)
+		say("%s: no --content-file for it, token not planted", path);
 	close(rootfd);
 	return 0;
 }
