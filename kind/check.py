@@ -2,7 +2,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """Static checks of the kind backend files (no kind or Docker engine here).
 
-    check.py parse|cluster|daemonset|victims|dockerfile [REPO]
+    check.py parse|cluster|victims|dockerfile
+    check.py daemonset [FILE INJECT DETECT ATTACH IMAGE PRIVILEGED]
+    check.py victims [FILE AGENT_IMAGE VICTIM_IMAGE]
+    check.py schema NODE_MODULES_DIR FILE...
+    check.py image TAR [IMAGE_REF]
+
+(BS_REPO: the repository, default ".")
 
 Exit 0 when the check holds, 1 with the reasons on stdout, 77 when a
 needed Python module is missing.
@@ -17,7 +23,7 @@ except ImportError:
     print("python3-yaml is not installed")
     sys.exit(77)
 
-ROOT = sys.argv[2] if len(sys.argv) > 2 else "."
+ROOT = os.environ.get("BS_REPO", ".")
 YAMLS = ["kind/cluster.yaml", "kind/beesting.yaml", "kind/victims.yaml"]
 problems = []
 
@@ -69,8 +75,36 @@ def check_cluster():
     need(len(c.get("nodes") or []) >= 1, "no nodes")
 
 
-def check_daemonset():
-    objs = docs("kind/beesting.yaml")
+HOSTPATH_TYPES = {"Directory", "DirectoryOrCreate", "File", "FileOrCreate",
+                  "Socket", "CharDevice", "BlockDevice"}
+# The host paths the agent needs, each at the same path inside.
+AGENT_PATHS = ("/var/run/nri", "/var/lib/beesting", "/opt/beesting/bin")
+RESTRICTED_CAPS = {"BPF", "PERFMON", "SYS_ADMIN", "SYS_RESOURCE", "SETPCAP",
+                   "SYS_PTRACE", "DAC_READ_SEARCH", "DAC_OVERRIDE"}
+
+
+def check_security(ctr, spec_meta, privileged):
+    sc = ctr.get("securityContext") or {}
+    if privileged:
+        need(sc.get("privileged") is True, "agent is not privileged")
+        return
+    need(not sc.get("privileged"), "least-privilege agent is privileged")
+    caps = sc.get("capabilities") or {}
+    need(caps.get("drop") == ["ALL"], "capabilities not dropped (ALL)")
+    need(set(caps.get("add") or []) == RESTRICTED_CAPS,
+         "capabilities.add is %s, want %s"
+         % (sorted(caps.get("add") or []), sorted(RESTRICTED_CAPS)))
+    need((sc.get("seccompProfile") or {}).get("type") == "Unconfined",
+         "seccomp not Unconfined (bpf() is refused by RuntimeDefault)")
+    ann = (spec_meta or {}).get("annotations") or {}
+    need(ann.get("container.apparmor.security.beta.kubernetes.io/"
+                 + ctr["name"]) == "unconfined",
+         "AppArmor not unconfined (mount(securityfs) is denied)")
+
+
+def check_daemonset(name="kind/beesting.yaml", inject="bind", detect="open",
+                    attach="auto", image="beesting:dev", privileged="1"):
+    objs = docs(name)
     need(any(n["metadata"]["name"] == "beesting"
              for n in find(objs, "Namespace")), "no Namespace beesting")
     ds = find(objs, "DaemonSet")
@@ -79,45 +113,95 @@ def check_daemonset():
     ds = ds[0]
     need(ds["metadata"].get("namespace") == "beesting",
          "DaemonSet not in namespace beesting")
-    spec = ds["spec"]["template"]["spec"]
+    tmpl = ds["spec"]["template"]
+    spec = tmpl["spec"]
     need(spec.get("hostPID") is True, "hostPID is not true")
     need(any(t.get("key") == "node-role.kubernetes.io/control-plane"
              for t in spec.get("tolerations") or []),
          "no control-plane toleration")
     (ctr,) = spec["containers"]
-    need((ctr.get("securityContext") or {}).get("privileged") is True,
-         "agent is not privileged")
+    need(ctr.get("image") == image,
+         "image is %s, want %s" % (ctr.get("image"), image))
+    check_security(ctr, tmpl.get("metadata"), privileged == "1")
     need(bool((ctr.get("resources") or {}).get("requests")),
          "no resource requests")
-    args = (ctr.get("command") or []) + (ctr.get("args") or [])
-    for a in ("--inject=bind", "--detect=open", "--attach=auto",
-              "--node=$(NODE_NAME)"):
-        need(a in args, "agent args lack " + a)
+    args = ctr.get("args") or []
+    for flag, want in (("inject", inject), ("detect", detect),
+                       ("attach", attach)):
+        got = [a for a in args if a.startswith("--%s=" % flag)]
+        need(got == ["--%s=%s" % (flag, want)],
+             "agent args have %s, want --%s=%s" % (got, flag, want))
+    need("--node=$(NODE_NAME)" in args, "agent args lack --node=$(NODE_NAME)")
     env = {e["name"]: e for e in ctr.get("env") or []}
     ref = env.get("NODE_NAME", {}).get("valueFrom", {}).get("fieldRef", {})
     need(ref.get("fieldPath") == "spec.nodeName",
          "NODE_NAME not from spec.nodeName")
-    vols = {v["name"]: v.get("hostPath", {}).get("path")
-            for v in spec.get("volumes") or []}
-    mounts = {m["name"]: m["mountPath"] for m in ctr.get("volumeMounts") or []}
+    host = {v["name"]: v["hostPath"] for v in spec.get("volumes") or []
+            if "hostPath" in v}
+    for v, hp in host.items():
+        need(hp.get("type") in HOSTPATH_TYPES,
+             "hostPath %s has no type (or a bad one: %r)"
+             % (hp.get("path"), hp.get("type")))
+        # nothing is pinned: a bpffs volume only stops bare nodes
+        need(not hp.get("path", "").startswith("/sys/fs/bpf"),
+             "bpffs mounted but the agent pins nothing")
+    mounts = {m["name"]: m for m in ctr.get("volumeMounts") or []}
+    for m in mounts.values():
+        need(m.get("mountPropagation") in (None, "None", "HostToContainer"),
+             "%s: mountPropagation %s (needs a shared mount on the node)"
+             % (m["mountPath"], m.get("mountPropagation")))
     # Paths the agent hands to containerd/runc must match on the node.
-    for path in ("/var/run/nri", "/sys/fs/bpf", "/sys/kernel/tracing",
-                 "/var/lib/beesting", "/opt/beesting/bin"):
-        names = [n for n, p in vols.items() if p == path]
-        need(names and mounts.get(names[0]) == path,
+    for path in AGENT_PATHS:
+        names = [n for n, hp in host.items() if hp.get("path") == path]
+        need(names and mounts.get(names[0], {}).get("mountPath") == path,
              "hostPath %s not mounted at the same path" % path)
+    need(len(host) == len(AGENT_PATHS),
+         "host paths %s, the agent needs only %s"
+         % (sorted(hp.get("path") for hp in host.values()),
+            list(AGENT_PATHS)))
 
 
-def check_victims():
-    objs = docs("kind/victims.yaml")
+def check_schema(modules, *names):
+    """Every object of the files against the API's JSON schemas (node +
+    kubernetes-models); exit 77 through when it is not installed."""
+    import json
+    import subprocess
+    import tempfile
+
+    jsons = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, name in enumerate(names):
+            path = os.path.join(tmp, "%d.json" % i)
+            with open(path, "w") as f:
+                json.dump(docs(name), f)
+            jsons.append(path)
+        r = subprocess.run(["node", os.path.join(ROOT, "kind/validate.cjs"),
+                            modules] + jsons, capture_output=True, text=True)
+    if r.returncode == 77:
+        print(r.stdout.strip())
+        sys.exit(77)
+    for ln in (r.stdout + r.stderr).splitlines():
+        need(False, ln)
+    need(r.returncode == 0, "validate.cjs exit %d" % r.returncode)
+
+
+def check_victims(name="kind/victims.yaml", image=None, victim_image=None):
+    objs = docs(name)
     work = find(objs, "Deployment") + find(objs, "Pod")
     if not need(work, "no victim Deployment or Pod"):
         return
     w = work[0]
     spec = w["spec"]["template"]["spec"] if w["kind"] != "Pod" else w["spec"]
-    app = [c for c in spec["containers"] if "busybox" in c.get("image", "")]
-    if not need(app, "no busybox container"):
+    app = [c for c in spec["containers"] if c["name"] == "app"]
+    if not need(app, "no app container"):
         return
+    if victim_image:
+        need(app[0].get("image") == victim_image,
+             "victim image %s, want %s" % (app[0].get("image"), victim_image))
+    if image:
+        need(all(c.get("image") == image
+                 for c in spec.get("initContainers") or []),
+             "init containers do not run %s" % image)
     shared = {m["name"] for m in app[0].get("volumeMounts") or []}
     copiers = [c for c in spec.get("initContainers") or []
                if "beesting-attack" in " ".join(c.get("command") or [])
@@ -155,7 +239,70 @@ def check_dockerfile():
         need("/" + b + " " in copies + " ", "runtime stage lacks " + b)
 
 
+def check_image(tar, ref="beesting:dev"):
+    """The archive's OCI index, manifest, config and layer agree (digests,
+    sizes, diff_ids), name the image for containerd and docker, and the
+    layer holds the agent, the hook and the attack tool."""
+    import hashlib
+    import json
+    import tarfile
+
+    full = ref if "/" in ref.split(":")[0] else "docker.io/library/" + ref
+    with tarfile.open(tar) as t:
+        files = {m.name: t.extractfile(m).read() for m in t if m.isfile()}
+
+    def desc_ok(d, what):
+        data = files.get("blobs/sha256/" + d["digest"][7:])
+        if not need(data is not None, "%s blob %s missing" % (what,
+                                                          d["digest"])):
+            return None
+        need("sha256:" + hashlib.sha256(data).hexdigest() == d["digest"],
+             "%s digest does not match its blob" % what)
+        need(len(data) == d["size"], "%s size %d, blob has %d"
+             % (what, d["size"], len(data)))
+        return data
+
+    need(json.loads(files["oci-layout"]) == {"imageLayoutVersion": "1.0.0"},
+         "bad oci-layout")
+    (m,) = json.loads(files["index.json"])["manifests"]
+    ann = m.get("annotations") or {}
+    need(ann.get("io.containerd.image.name") == full,
+         "io.containerd.image.name is %r, want %s"
+         % (ann.get("io.containerd.image.name"), full))
+    need(ann.get("org.opencontainers.image.ref.name") == ref.rsplit(":")[-1],
+         "org.opencontainers.image.ref.name is not the tag")
+    man = json.loads(desc_ok(m, "manifest") or b"{}")
+    cfg_data = desc_ok(man["config"], "config")
+    layers = [desc_ok(ld, "layer") for ld in man["layers"]]
+    cfg = json.loads(cfg_data or b"{}")
+    need(cfg["rootfs"]["diff_ids"] == [ld["digest"] for ld in man["layers"]],
+         "config diff_ids are not the (uncompressed) layers")
+    (dock,) = json.loads(files["manifest.json"])
+    need(dock["Config"] == "blobs/sha256/" + man["config"]["digest"][7:],
+         "manifest.json Config is not the OCI config")
+    need(dock["Layers"] == ["blobs/sha256/" + ld["digest"][7:]
+                            for ld in man["layers"]],
+         "manifest.json Layers are not the OCI layers")
+    short = full[len("docker.io/library/"):] if full.startswith(
+        "docker.io/library/") else full
+    need(dock["RepoTags"] == [short], "RepoTags %s" % dock["RepoTags"])
+    names = set()
+    for data in layers:
+        if data:
+            import io
+            with tarfile.open(fileobj=io.BytesIO(data)) as lt:
+                names |= {x.name for x in lt if x.isfile() and
+                          x.mode & 0o111}
+    for b in ("beesting", "beesting-hook", "beesting-attack"):
+        need("usr/local/bin/" + b in names,
+             "layer lacks executable /usr/local/bin/" + b)
+    need(cfg["config"]["Entrypoint"] == ["/usr/local/bin/beesting"],
+         "entrypoint is not the agent")
+
+
 CHECKS = {
+    "schema": check_schema,
+    "image": check_image,
     "parse": check_parse,
     "cluster": check_cluster,
     "daemonset": check_daemonset,
@@ -167,7 +314,7 @@ if len(sys.argv) < 2 or sys.argv[1] not in CHECKS:
     print(__doc__)
     sys.exit(2)
 try:
-    CHECKS[sys.argv[1]]()
+    CHECKS[sys.argv[1]](*sys.argv[2:])
 except (KeyError, TypeError, ValueError, OSError, yaml.YAMLError) as e:
     need(False, "malformed: %r" % e)
 for p in problems:

@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""Render the Beesting Kubernetes manifests from the run's flags.
+
+    render.py agent  [options] > beesting.yaml   the Namespace + DaemonSet
+    render.py victims [options] > victims.yaml   the victim Deployment
+    render.py victim NAME [options]              one bare victim Pod
+
+options: --inject bind|ocihook|none  --detect open|readscan|none
+         --attach auto|lsm|fentry|kprobe|tracepoint  --image REF
+         --victim-image REF  --privileged 1|0  [--src REPO]
+
+The templates are kind/beesting.yaml and kind/victims.yaml; only the
+agent's args, the images and (with --privileged 0) the security context
+change, so what is deployed is what the flags say.  Exit 2 on a bad flag.
+"""
+import argparse
+import os
+import sys
+
+import yaml
+
+INJECTS = ("bind", "ocihook", "none")
+DETECTS = ("open", "readscan", "none")
+ATTACHES = ("auto", "lsm", "fentry", "kprobe", "tracepoint")
+
+# Least privilege: what agent/privs.c and the start-up path need, nothing
+# else.  At start: BPF+PERFMON load/attach tracing programs, SYS_ADMIN
+# mounts securityfs for the LSM list (and stands in for BPF/PERFMON before
+# 5.8), SYS_RESOURCE lets libbpf raise RLIMIT_MEMLOCK (before 5.11),
+# SETPCAP drops the bounding set.  Kept after start (privs.c): BPF,
+# SYS_PTRACE (/proc/<pid>/root), DAC_READ_SEARCH, DAC_OVERRIDE.
+CAPS = ["BPF", "PERFMON", "SYS_ADMIN", "SYS_RESOURCE", "SETPCAP",
+        "SYS_PTRACE", "DAC_READ_SEARCH", "DAC_OVERRIDE"]
+# bpf()/perf_event_open() and mount(securityfs) are refused by the default
+# seccomp and AppArmor profiles; the annotation works on every release
+# (securityContext.appArmorProfile only from 1.30).
+APPARMOR_KEY = "container.apparmor.security.beta.kubernetes.io/agent"
+
+
+def restricted_context():
+    return {
+        "privileged": False,
+        "runAsUser": 0,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"], "add": list(CAPS)},
+        "seccompProfile": {"type": "Unconfined"},
+    }
+
+
+def load(src, name):
+    with open(os.path.join(src, "kind", name)) as f:
+        return [d for d in yaml.safe_load_all(f) if d is not None]
+
+
+def set_flag(args, flag, value):
+    """Replace --flag=... in args (append when absent)."""
+    pre = "--%s=" % flag
+    out = [a for a in args if not a.startswith(pre)]
+    idx = next((i for i, a in enumerate(args) if a.startswith(pre)), len(out))
+    out.insert(idx, pre + value)
+    return out
+
+
+def agent(o):
+    objs = load(o.src, "beesting.yaml")
+    ds = next(x for x in objs if x.get("kind") == "DaemonSet")
+    tmpl = ds["spec"]["template"]
+    ctr = next(c for c in tmpl["spec"]["containers"] if c["name"] == "agent")
+    ctr["image"] = o.image
+    args = ctr.get("args") or []
+    for flag in ("inject", "detect", "attach"):
+        args = set_flag(args, flag, getattr(o, flag))
+    ctr["args"] = args
+    if not o.privileged:
+        ctr["securityContext"] = restricted_context()
+        meta = tmpl.setdefault("metadata", {})
+        meta.setdefault("annotations", {})[APPARMOR_KEY] = "unconfined"
+    ds["metadata"].setdefault("annotations", {})["beesting.io/rendered"] = (
+        "inject=%s detect=%s attach=%s image=%s privileged=%d"
+        % (o.inject, o.detect, o.attach, o.image, o.privileged))
+    return objs
+
+
+def images(spec, o):
+    for c in spec.get("initContainers") or []:
+        if c["image"].startswith("beesting"):
+            c["image"] = o.image
+    for c in spec.get("containers") or []:
+        if "busybox" in c["image"]:
+            c["image"] = o.victim_image
+
+
+def victims(o):
+    objs = load(o.src, "victims.yaml")
+    for d in objs:
+        if d.get("kind") == "Deployment":
+            images(d["spec"]["template"]["spec"], o)
+    return objs
+
+
+def victim(o):
+    """One bare Pod shaped like the Deployment's, for the harness."""
+    dep = next(d for d in victims(o) if d.get("kind") == "Deployment")
+    spec = dep["spec"]["template"]["spec"]
+    spec.pop("topologySpreadConstraints", None)
+    spec["restartPolicy"] = "Never"
+    spec["terminationGracePeriodSeconds"] = 1
+    return [{
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": o.name, "namespace": dep["metadata"]["namespace"],
+                     "labels": {"app": "victim", "beesting.io/run": "bench"}},
+        "spec": spec,
+    }]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("what", choices=("agent", "victims", "victim"))
+    p.add_argument("name", nargs="?")
+    p.add_argument("--inject", default="bind", choices=INJECTS)
+    p.add_argument("--detect", default="open", choices=DETECTS)
+    p.add_argument("--attach", default="auto", choices=ATTACHES)
+    p.add_argument("--image", default="beesting:dev")
+    p.add_argument("--victim-image", default="busybox:1.36")
+    p.add_argument("--privileged", type=int, default=1, choices=(0, 1))
+    p.add_argument("--src", default=os.path.join(os.path.dirname(
+        os.path.abspath(__file__)), ".."))
+    o = p.parse_args()
+    if (o.what == "victim") != bool(o.name):
+        p.error("a NAME is given with 'victim' and only there")
+    objs = {"agent": agent, "victims": victims, "victim": victim}[o.what](o)
+    sys.stdout.write("# Rendered by kind/render.py %s: do not edit.\n"
+                     % " ".join(sys.argv[1:]))
+    yaml.safe_dump_all(objs, sys.stdout, sort_keys=False,
+                       default_flow_style=False, width=1000)
+
+
+if __name__ == "__main__":
+    main()
