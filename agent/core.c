@@ -149,8 +149,9 @@ static void token_ids(struct bs_core *c, const char *container_id,
 	}
 }
 
-/* CreateContainer -> armed: about 0 for bind (armed at create), the
- * PostCreate round trip for ocihook.  Reported in the stats line. */
+/* CreateContainer -> armed: about 0 for bind (armed at create); for
+ * ocihook up to the first event with a pid (StartContainer on containerd).
+ * Reported in the stats line. */
 static void note_arm_gap(struct bs_core *c, const struct bs_token *t)
 {
 	uint64_t us;
@@ -231,6 +232,27 @@ static void remove_container(struct bs_core *c, const struct bs_pod *pod,
 	bs_containers_remove(c->ctrs, ctr->id);
 }
 
+/* Tokens whose inode only the container's process can show (ocihook) are
+ * located at the first event that carries a pid: PostCreate on CRI-O,
+ * StartContainer on containerd 1.7 -- both before the workload runs.  Only
+ * a runtime that names no pid before PostStart leaves a window; say so. */
+static void locate_and_arm(struct bs_core *c, enum bs_nri_event ev,
+			   const struct bs_pod *pod,
+			   const struct bs_container *ctr)
+{
+	size_t before = __atomic_load_n(&c->n_armed, __ATOMIC_RELAXED);
+
+	if (!ctr->pid)
+		return;
+	if (c->inj->locate)
+		c->inj->locate(&c->ictx, pod, ctr);
+	set_armed(c, ctr->id, 1);
+	if (ev == BS_EV_POST_START_CONTAINER &&
+	    __atomic_load_n(&c->n_armed, __ATOMIC_RELAXED) > before)
+		bs_warn("container %s: token armed only at PostStartContainer (the runtime sent no pid earlier): the workload ran unwatched for a moment",
+			ctr->id);
+}
+
 int bs_core_event(void *arg, enum bs_nri_event ev, const struct bs_pod *pod,
 		  const struct bs_container *ctr)
 {
@@ -240,14 +262,10 @@ int bs_core_event(void *arg, enum bs_nri_event ev, const struct bs_pod *pod,
 		return 0;
 	switch (ev) {
 	case BS_EV_POST_CREATE_CONTAINER:
-		bs_containers_put(c->ctrs, pod, ctr);
-		if (c->inj->post_create)
-			c->inj->post_create(&c->ictx, pod, ctr);
-		set_armed(c, ctr->id, 1);
-		break;
 	case BS_EV_START_CONTAINER:
 	case BS_EV_POST_START_CONTAINER:
 		bs_containers_put(c->ctrs, pod, ctr);
+		locate_and_arm(c, ev, pod, ctr);
 		break;
 	case BS_EV_REMOVE_CONTAINER:
 		remove_container(c, pod, ctr);

@@ -69,8 +69,8 @@ static int bind_create(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 }
 
 /* The inode is known since create. */
-static int bind_post_create(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
-			    const struct bs_container *ctr)
+static int bind_locate(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
+		       const struct bs_container *ctr)
 {
 	(void)ctx;
 	(void)pod;
@@ -127,7 +127,7 @@ const struct bs_inject_ops bs_inject_bind_ops = {
 	.name = "bind",
 	.init = bind_init,
 	.create = bind_create,
-	.post_create = bind_post_create,
+	.locate = bind_locate,
 	.remove = bind_remove,
 	.sync = bind_sync,
 	.fini = bind_fini,

@@ -5,14 +5,17 @@
  * mount table.
  *
  * The content is written to the state dir first (same safe rules as bind)
- * and the hook gets that host path.  The agent learns the file's inode in
- * PostCreateContainer by opening /proc/<pid>/root/<path> itself (option (a)
- * of the design): NRI delivers PostCreate after the runtime created the
- * container (hooks done, pid known) and before StartContainer, so the
- * workload has not run and the token is armed before anything can touch it.
- * That needs no socket between hook and agent, nothing the container could
- * race or spoof, and we verify the content digest so a file the image
- * planted at the same path is never armed as ours.
+ * and the hook gets that host path.  The agent learns the file's inode at
+ * the first NRI event that names the container's pid, by opening
+ * /proc/<pid>/root/<path> itself.  containerd 1.7 sends no pid at
+ * PostCreateContainer; its first pid comes with StartContainer, which it
+ * sends after `runc create` (hooks done, init process waiting on the exec
+ * fifo) and before `runc start`, so the workload has not run yet.  CRI-O
+ * names the pid at PostCreate already.  Either way the token is armed
+ * before the workload's first instruction, with no socket between hook and
+ * agent, nothing the container could race or spoof, and a content digest
+ * check so a file the image planted at the same path is never armed as
+ * ours.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -225,9 +228,8 @@ static int stat_in_container(uint32_t pid, struct bs_token *t)
 	return 0;
 }
 
-static int ocihook_post_create(struct bs_inject_ctx *ctx,
-			       const struct bs_pod *pod,
-			       const struct bs_container *ctr)
+static int ocihook_locate(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
+			  const struct bs_container *ctr)
 {
 	uint32_t ids[BS_MAX_PLAN];
 	struct bs_token *t;
@@ -237,6 +239,8 @@ static int ocihook_post_create(struct bs_inject_ctx *ctx,
 	(void)pod;
 	if (!ctr || !ctr->id)
 		return -EINVAL;
+	if (!ctr->pid)
+		return 0; /* not yet: a later event of this container has it */
 	n = bs_token_store_list_container(ctx->store, ctr->id, ids,
 					  BS_MAX_PLAN);
 	if (n == 0)
@@ -254,8 +258,8 @@ static int ocihook_post_create(struct bs_inject_ctx *ctx,
 			e = bs_token_store_update(ctx->store, t);
 		if (e) {
 			/* The container runs anyway; the token stays unarmed. */
-			bs_warn("ocihook: token %s in container %s not found after create: %s",
-				t->path, ctr->id, strerror(-e));
+			bs_warn("ocihook: token %s in container %s (pid %u) not found: %s",
+				t->path, ctr->id, ctr->pid, strerror(-e));
 			bs_token_store_remove(ctx->store, ids[i]);
 			err = e;
 		}
@@ -300,7 +304,7 @@ const struct bs_inject_ops bs_inject_ocihook_ops = {
 	.name = "ocihook",
 	.init = ocihook_init,
 	.create = ocihook_create,
-	.post_create = ocihook_post_create,
+	.locate = ocihook_locate,
 	.remove = ocihook_remove,
 	.sync = ocihook_sync,
 	.fini = ocihook_fini,

@@ -56,9 +56,12 @@ struct bs_inject_ops {
 	 * mounts/hooks to adj.  Fail-open is the caller's job. */
 	int (*create)(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 		      const struct bs_container *ctr, struct bs_adjust *adj);
-	/* Container exists (pid known): learn inodes not known at create. */
-	int (*post_create)(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
-			   const struct bs_container *ctr);
+	/* The container's process is known (ctr->pid > 0) and the workload
+	 * has not run yet: learn inodes not known at create.  Called at every
+	 * event that carries a pid (containerd 1.7 first sends one at
+	 * StartContainer, CRI-O at PostCreate); a no-op once all are known. */
+	int (*locate)(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
+		      const struct bs_container *ctr);
 	int (*remove)(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 		      const struct bs_container *ctr);
 	/* Agent (re)connected: rebuild records for these running containers and

@@ -304,7 +304,7 @@ Test(inject_none, plants_nothing)
 	ctx.store = bs_token_store_new(4);
 	cr_assert_eq(bs_inject_none_ops.init(&ctx), 0);
 	cr_assert_eq(bs_inject_none_ops.create(&ctx, NULL, &c, &a), 0);
-	cr_assert_eq(bs_inject_none_ops.post_create(&ctx, NULL, &c), 0);
+	cr_assert_eq(bs_inject_none_ops.locate(&ctx, NULL, &c), 0);
 	cr_assert(bs_adjust_is_empty(&a));
 	cr_assert_eq(bs_token_store_count(ctx.store), 0);
 	bs_inject_none_ops.fini(&ctx);

@@ -110,7 +110,7 @@ int bs_it_run(struct bs_itest *t, int *create_rc)
 	if (err)
 		return err;
 	t->ctr.pid = (uint32_t)t->run.pid;
-	t->ops->post_create(&t->ctx, &t->pod, &t->ctr);
+	t->ops->locate(&t->ctx, &t->pod, &t->ctr);
 	t->ctr.state = BS_CTR_RUNNING;
 	return bs_runc_start(&t->run);
 }
