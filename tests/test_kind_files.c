@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The kind backend files, checked statically: there is no kind or Docker
- * engine here.  The YAML/TOML/Dockerfile checks live in kind/check.py (exit
- * 77 = python3-yaml missing -> skip); the shell scripts go through bash -n
- * and shellcheck.  Run from the repository root.
+ * The Kubernetes files, checked statically: there is no cluster here.  The
+ * YAML/TOML/Dockerfile checks live in kind/check.py (exit 77 = python3-yaml
+ * or kubernetes-models missing -> skip); the manifests are rendered by
+ * kind/render.py for every flag combination and checked against the flags
+ * and the Kubernetes API's JSON schemas; the shell scripts go through
+ * bash -n and shellcheck.  Run from the repository root.
  */
 #include <criterion/criterion.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +65,32 @@ static void check(const char *what)
 	cr_expect_eq(st, 0, "kind/check.py %s:\n%s", what, out);
 }
 
+/* $(BUILD): this binary is $(BUILD)/tests/test_kind_files. */
+static void build_dir(char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	cr_assert_gt(n, 0, "readlink /proc/self/exe");
+	exe[n] = '\0';
+	snprintf(buf, len, "%s", dirname(dirname(exe)));
+}
+
+static const char *const injects[] = { "bind", "ocihook" };
+static const char *const detects[] = { "open", "readscan" };
+
+/* Render the DaemonSet for flags into file; exit status of render.py. */
+static int render(const char *file, const char *inject, const char *detect,
+		  const char *attach, const char *image, int privileged)
+{
+	char out[4096];
+
+	return run(out, sizeof(out),
+		   PY " kind/render.py agent --inject %s --detect %s "
+		      "--attach %s --image %s --privileged %d > %s 2>&1",
+		   inject, detect, attach, image, privileged, file);
+}
+
 Test(kind_files, yaml_parses, .init = in_repo)
 {
 	check("parse");
@@ -71,14 +101,118 @@ Test(kind_files, cluster_enables_nri, .init = in_repo)
 	check("cluster");
 }
 
-Test(kind_files, daemonset_privileged_with_mounts, .init = in_repo)
+Test(kind_files, daemonset_template_starts_on_bare_node, .init = in_repo)
 {
 	check("daemonset");
 }
 
+/* What is deployed is what the flags say, privileged or not. */
+Test(kind_files, manifest_rendered_from_flags, .init = in_repo)
+{
+	char file[] = "/tmp/bs-manifest-XXXXXX", what[512];
+	int fd = mkstemp(file);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	for (size_t i = 0; i < 2; i++)
+		for (size_t d = 0; d < 2; d++)
+			for (int priv = 0; priv < 2; priv++) {
+				cr_assert_eq(render(file, injects[i],
+						    detects[d], "tracepoint",
+						    "reg.example/bs:t1", priv),
+					     0);
+				snprintf(what, sizeof(what),
+					 "daemonset %s %s %s tracepoint "
+					 "reg.example/bs:t1 %d",
+					 file, injects[i], detects[d], priv);
+				check(what);
+			}
+	/* and the checker does notice a mismatch */
+	cr_assert_eq(render(file, "ocihook", "open", "auto", "beesting:dev", 1),
+		     0);
+	snprintf(what, sizeof(what),
+		 PY " kind/check.py daemonset %s bind open auto beesting:dev 1"
+		    " >/dev/null",
+		 file);
+	cr_expect_neq(system(what), 0, "ocihook manifest passed as bind");
+	unlink(file);
+}
+
+Test(kind_files, render_refuses_bad_flags, .init = in_repo)
+{
+	cr_expect_eq(render("/dev/null", "mount", "open", "auto", "x", 1), 2);
+	cr_expect_eq(render("/dev/null", "bind", "open", "ebpf", "x", 1), 2);
+	cr_expect_eq(render("/dev/null", "bind", "open", "auto", "x", 2), 2);
+}
+
+/* Offline validation against the Kubernetes API schemas (kubectl cannot
+ * validate without a server): kubernetes-models from make deps. */
+Test(kind_files, manifests_validate_against_api_schema, .init = in_repo)
+{
+	char dir[] = "/tmp/bs-schema-XXXXXX", build[1024], what[8192];
+	char out[1024], cwd[PATH_MAX];
+
+	if (system("command -v node >/dev/null 2>&1") != 0)
+		cr_skip_test("node not installed (make deps)");
+	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+	cr_assert_not_null(mkdtemp(dir));
+	build_dir(build, sizeof(build));
+	cr_assert_eq(run(out, sizeof(out),
+			 "cd %s && for p in 0 1; do " PY " %s/kind/render.py "
+			 "agent --inject ocihook --detect readscan "
+			 "--privileged $p > agent$p.yaml || exit 1; done && "
+			 PY " %s/kind/render.py victims > victims.yaml && "
+			 PY " %s/kind/render.py victim v0 > victim.yaml 2>&1",
+			 dir, cwd, cwd, cwd),
+		     0, "%s", out);
+	snprintf(what, sizeof(what),
+		 "schema %s/kind-npm/node_modules %s/agent0.yaml %s/agent1.yaml "
+		 "%s/victims.yaml %s/victim.yaml kind/beesting.yaml "
+		 "kind/victims.yaml",
+		 build, dir, dir, dir, dir);
+	check(what);
+	run(out, sizeof(out), "rm -rf %s", dir);
+}
+
+/* A schema violation is caught (the validator can fail). */
+Test(kind_files, schema_check_can_fail, .init = in_repo)
+{
+	char build[1024], out[2048];
+	int st;
+
+	if (system("command -v node >/dev/null 2>&1") != 0)
+		cr_skip_test("node not installed (make deps)");
+	build_dir(build, sizeof(build));
+	st = run(out, sizeof(out),
+		 "f=$(mktemp /tmp/bs-bad-XXXXXX.yaml) && sed "
+		 "'s/type: DirectoryOrCreate/type: Folder/' kind/beesting.yaml"
+		 " > $f && " PY " kind/check.py schema %s/kind-npm/node_modules"
+		 " $f 2>&1; st=$?; rm -f $f; exit $st",
+		 build);
+	if (st == 77)
+		cr_skip_test("%s", out);
+	cr_expect_eq(st, 1, "exit %d: %s", st, out);
+	cr_expect_not_null(strstr(out, "hostPath/type"), "%s", out);
+}
+
 Test(kind_files, victims_get_attack_tool, .init = in_repo)
 {
+	char file[] = "/tmp/bs-victims-XXXXXX", what[256], out[1024];
+	int fd = mkstemp(file);
+
 	check("victims");
+	/* offline runs: both images come from the flags */
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(run(out, sizeof(out),
+			 PY " kind/render.py victims --image local/bs:1 "
+			    "--victim-image local/busybox:2 > %s 2>&1",
+			 file),
+		     0, "%s", out);
+	snprintf(what, sizeof(what), "victims %s local/bs:1 local/busybox:2",
+		 file);
+	check(what);
+	unlink(file);
 }
 
 Test(kind_files, dockerfile_multistage_runs_make, .init = in_repo)
