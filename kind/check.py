@@ -247,7 +247,10 @@ def check_image(tar, ref="beesting:dev"):
     import json
     import tarfile
 
-    full = ref if "/" in ref.split(":")[0] else "docker.io/library/" + ref
+    sys.path.insert(0, os.path.join(ROOT, "kind"))
+    from image import normalize
+
+    full, tag = normalize(ref)
     with tarfile.open(tar) as t:
         files = {m.name: t.extractfile(m).read() for m in t if m.isfile()}
 
@@ -269,7 +272,7 @@ def check_image(tar, ref="beesting:dev"):
     need(ann.get("io.containerd.image.name") == full,
          "io.containerd.image.name is %r, want %s"
          % (ann.get("io.containerd.image.name"), full))
-    need(ann.get("org.opencontainers.image.ref.name") == ref.rsplit(":")[-1],
+    need(ann.get("org.opencontainers.image.ref.name") == tag,
          "org.opencontainers.image.ref.name is not the tag")
     man = json.loads(desc_ok(m, "manifest") or b"{}")
     cfg_data = desc_ok(man["config"], "config")
