@@ -1,236 +1,292 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * kind backend: a thin shell-out to harness/kind.sh, which owns every
- * cluster detail (up, deploy, victims, attack, logs, down).  The cluster
- * runs the configuration in kind/beesting.yaml; the victims are the pods of
- * kind/victims.yaml, reused round-robin.  Alerts are read from `kind.sh
- * logs` (the agents' JSON lines), refreshed into a local file and followed
+ * Kubernetes backends (harness/k8s.h): a thin shell-out to harness/kind.sh,
+ * which owns every cluster detail.  The agent runs the manifest rendered
+ * from --inject/--detect/--attach, and every agent's ready line is checked
+ * against them: a row describes what was measured or the run breaks.  One
+ * bare victim pod per run; alerts are matched by its container id.  The
+ * agents' JSON lines are followed into a local file (kind.sh up) and read
  * with the same tail reader as the local backend.
  */
 #include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agent/clock.h"
 #include "agent/log.h"
+#include "harness/k8s.h"
 #include "harness/scenario.h"
 
-#define KIND_READY_S   180
-#define LOG_REFRESH_MS 500
+#define K8S_READY_S    240
+#define ALIVE_EVERY_MS 2000
 
-struct kind {
+struct k8s {
 	char events[BS_PATH_LEN];
-	char snapshot[BS_PATH_LEN];
 	struct bs_evtail tail;
 	bool tail_open;
-	int64_t next_refresh;
 	bool up;
+	bool alive;
+	int64_t next_alive;
 };
 
-static struct kind kind_state;
+static struct k8s k8s_state;
 
-static int kind_sh(struct bs_bench *b, char *out, size_t len, const char *fmt,
-		   ...) __attribute__((format(printf, 4, 5)));
+static int k8s_sh(struct bs_bench *b, char *out, size_t len, const char *fmt,
+		  ...) __attribute__((format(printf, 4, 5)));
 
-static int kind_sh(struct bs_bench *b, char *out, size_t len, const char *fmt,
-		   ...)
+static int k8s_sh(struct bs_bench *b, char *out, size_t len, const char *fmt,
+		  ...)
 {
-	char args[1024], cmd[2048];
+	char args[1024], cmd[3 * BS_PATH_LEN + 1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(args, sizeof(args), fmt, ap);
 	va_end(ap);
-	if (bs_fmt(cmd, sizeof(cmd), "'%s/harness/kind.sh' %s", b->cfg.srcdir,
-		   args))
+	if (bs_fmt(cmd, sizeof(cmd),
+		   "BS_K8S_MODE=%s BS_BUILD='%s' '%s/harness/kind.sh' %s",
+		   b->ops->name, b->cfg.build, b->cfg.srcdir, args))
 		return -ENAMETOOLONG;
 	return bs_run_cmd(cmd, out, len);
 }
 
-/* kind.sh logs prints every line so far: append only the new JSON ones to
- * the events file (the snapshot's line count is the cursor). */
-static void refresh_events(struct bs_bench *b, struct kind *k)
+static const char *jstr(json_t *o, const char *key)
 {
-	char cmd[4 * BS_PATH_LEN];
+	const char *s = json_string_value(json_object_get(o, key));
 
-	if (bs_now_ns() < k->next_refresh)
-		return;
-	k->next_refresh = bs_now_ns() + LOG_REFRESH_MS * 1000000LL;
-	if (bs_fmt(cmd, sizeof(cmd),
-		   "'%s/harness/kind.sh' logs 2>/dev/null | grep '^{' > "
-		   "'%s.new';"
-		   " tail -n +$(( $(wc -l < '%s' 2>/dev/null || echo 0) + 1 ))"
-		   " '%s.new' >> '%s'; mv '%s.new' '%s'",
-		   b->cfg.srcdir, k->snapshot, k->snapshot, k->snapshot,
-		   k->events, k->snapshot, k->snapshot))
-		return;
-	bs_run_cmd(cmd, NULL, 0);
+	return s ? s : "";
+}
+
+int bs_k8s_ready_check(const char *line, const char *inject, const char *detect,
+		       const char *attach, char *why, size_t len)
+{
+	json_t *o = json_loads(line, 0, NULL);
+	int rc = 0;
+
+	if (!o)
+		return 0;
+	if (strcmp(jstr(o, "type"), "ready") != 0)
+		goto out;
+	rc = 1;
+	if (strcmp(jstr(o, "inject"), inject) ||
+	    strcmp(jstr(o, "detect"), detect))
+		rc = -EINVAL;
+	/* auto may land on any backend; an explicit one must be what runs */
+	if (strcmp(attach, "auto") && strcmp(jstr(o, "backend"), attach))
+		rc = -EINVAL;
+	if (rc < 0)
+		snprintf(why, len,
+			 "agent is ready with inject=%s detect=%s backend=%s, "
+			 "the run asked for inject=%s detect=%s attach=%s",
+			 jstr(o, "inject"), jstr(o, "detect"),
+			 jstr(o, "backend"), inject, detect, attach);
+out:
+	json_decref(o);
+	return rc;
+}
+
+static void note_ready(struct bs_bench *b, const char *line)
+{
+	json_t *o = json_loads(line, 0, NULL);
+
+	snprintf(b->attach_reported, sizeof(b->attach_reported), "%s",
+		 jstr(o, "backend"));
+	snprintf(b->blind_spots, sizeof(b->blind_spots), "%s",
+		 jstr(o, "blind_spots"));
+	json_decref(o);
+}
+
+/* Every agent's ready line, each checked; complete lines only. */
+static int wait_ready(struct bs_bench *b, struct k8s *k, long want)
+{
+	int64_t deadline = bs_now_ns() + K8S_READY_S * 1000000000LL;
+	char *line = NULL, why[512];
+	size_t cap = 0;
+	long seen = 0;
+	ssize_t n;
+	int rc = -ETIMEDOUT;
+	FILE *f = fopen(k->events, "re");
+
+	if (!f)
+		return bs_bench_break(b, -errno, "open %s", k->events);
+	while (seen < want && bs_now_ns() < deadline) {
+		long at = ftell(f);
+
+		n = getline(&line, &cap, f);
+		if (n <= 0 || line[n - 1] != '\n') {
+			clearerr(f);
+			fseek(f, at, SEEK_SET);
+			usleep(200000);
+			continue;
+		}
+		rc = bs_k8s_ready_check(line, b->cfg.inject, b->cfg.detect,
+					b->cfg.attach, why, sizeof(why));
+		if (rc < 0)
+			break;
+		if (rc == 1 && seen++ == 0)
+			note_ready(b, line);
+		rc = -ETIMEDOUT;
+	}
+	free(line);
+	fclose(f);
+	if (seen == want)
+		return 0;
+	if (rc == -EINVAL)
+		return bs_bench_break(b, rc, "%s", why);
+	return bs_bench_break(b, rc, "%ld of %ld agents sent a ready line",
+			      seen, want);
 }
 
 static int k_setup(struct bs_bench *b)
 {
-	struct kind *k = &kind_state;
-	struct bs_agent_event ev;
-	int64_t deadline;
-	FILE *f;
+	struct k8s *k = &k8s_state;
+	char out[64];
+	long want;
 	int rc;
 
 	memset(k, 0, sizeof(*k));
 	b->priv = k;
-	if (bs_fmt(k->events, sizeof(k->events), "/tmp/beesting-kind-%d.jsonl",
-		   getpid()) ||
-	    bs_fmt(k->snapshot, sizeof(k->snapshot), "%s.snap", k->events))
+	if (bs_fmt(k->events, sizeof(k->events), "/tmp/beesting-%s-%d.jsonl",
+		   b->ops->name, getpid()))
 		return -ENAMETOOLONG;
-	fprintf(stderr,
-		"kind: the cluster runs kind/beesting.yaml's "
-		"configuration; --inject/--detect label the rows only\n");
-	rc = kind_sh(b, NULL, 0, "up >&2");
 	k->up = true;
-	if (rc == 0)
-		rc = kind_sh(b, NULL, 0, "deploy >&2");
+	rc = k8s_sh(b, NULL, 0, "up %s %s %s '%s' >&2", b->cfg.inject,
+		    b->cfg.detect, b->cfg.attach, k->events);
+	if (rc == 3)
+		return bs_bench_break(b, -ENOENT,
+				      "%s backend: tools missing (above)",
+				      b->ops->name);
 	if (rc != 0)
-		return bs_bench_break(b, -EIO, "kind.sh up/deploy: exit %d",
-				      rc);
-	f = fopen(k->events, "w");
-	if (f)
-		fclose(f);
+		return bs_bench_break(b, -EIO, "kind.sh up: exit %d", rc);
+	if (k8s_sh(b, out, sizeof(out), "agents") != 0 ||
+	    (want = strtol(out, NULL, 10)) <= 0)
+		return bs_bench_break(b, -EIO, "no agent pods scheduled");
+	rc = wait_ready(b, k, want);
+	if (rc)
+		return rc;
 	if (bs_evtail_open(&k->tail, k->events))
 		return bs_bench_break(b, -ENOENT, "open %s", k->events);
 	k->tail_open = true;
-	deadline = bs_now_ns() + KIND_READY_S * 1000000000LL;
-	while (bs_now_ns() < deadline) {
-		refresh_events(b, k);
-		while (bs_evtail_next(&k->tail, &ev) == 1) {
-			if (ev.type != BS_EVT_READY)
-				continue;
-			snprintf(b->attach_reported, sizeof(b->attach_reported),
-				 "%s", ev.backend);
-			snprintf(b->blind_spots, sizeof(b->blind_spots), "%s",
-				 ev.blind_spots);
-			return 0;
-		}
-		usleep(200000);
-	}
-	return bs_bench_break(b, -ETIMEDOUT,
-			      "no ready line from the agent "
-			      "in the kind cluster");
+	k->alive = true;
+	return 0;
 }
 
 static int k_victim_up(struct bs_bench *b, struct bs_victim *v, int idx)
 {
-	char out[2048], *save = NULL, *name;
-	int rc = kind_sh(b, out, sizeof(out), "victims");
-	int n = 0;
+	char out[2 * BS_PATH_LEN], host[BS_PATH_LEN] = "";
+	char uid[BS_ID_LEN] = "", ctr[BS_ID_LEN] = "";
+	int rc;
 
+	snprintf(v->pod_name, sizeof(v->pod_name), "victim-%d-%d", getpid(),
+		 idx);
+	snprintf(v->ctr_name, sizeof(v->ctr_name), "%s", v->pod_name);
+	v->up = true; /* victim_down removes whatever half exists */
+	rc = k8s_sh(b, out, sizeof(out), "victim-up %s '%s'", v->pod_name,
+		    v->token_path);
 	if (rc != 0)
 		return -EIO;
-	/* victims are long-lived pods: use them round-robin */
-	for (name = strtok_r(out, "\n", &save); name;
-	     name = strtok_r(NULL, "\n", &save), n++)
-		if (n == idx)
-			break;
-	if (!name && n > 0) {
-		if (kind_sh(b, out, sizeof(out), "victims") != 0)
-			return -EIO;
-		save = NULL;
-		name = strtok_r(out, "\n", &save);
-		for (int i = 0; name && i < idx % n; i++)
-			name = strtok_r(NULL, "\n", &save);
-	}
-	if (!name)
-		return -ENOENT;
-	snprintf(v->pod_name, sizeof(v->pod_name), "%s", name);
-	snprintf(v->ctr_name, sizeof(v->ctr_name), "%s", name);
-	/* container ids are not known here: alerts match by attack tool */
-	v->ctr_id[0] = '\0';
-	v->up = true;
+	/* "POD_UID CONTAINER_ID [HOST_PATH]" */
+	if (sscanf(out, "%127s %127s %1023s", uid, ctr, host) < 2)
+		return -EPROTO;
+	snprintf(v->pod_id, sizeof(v->pod_id), "%s", uid);
+	snprintf(v->ctr_id, sizeof(v->ctr_id), "%s", ctr);
+	snprintf(v->token_host_path, sizeof(v->token_host_path), "%s", host);
 	return 0;
 }
 
 static int k_attack(struct bs_bench *b, struct bs_victim *v,
 		    const struct bs_method *m, int *rc)
 {
-	/* host_bind_source needs the host path, which only the alert shows */
-	if (!strcmp(m->name, "host_bind_source") && !v->token_host_path[0]) {
+	bool host = !strcmp(m->name, "host_bind_source");
+
+	/* no bind source (ocihook): the access cannot be made */
+	if (host && !v->token_host_path[0]) {
 		*rc = 2;
 		return 0;
 	}
-	*rc = kind_sh(b, NULL, 0, "attack '%s' %s '%s' >/dev/null 2>&1",
-		      v->pod_name, m->name,
-		      v->token_host_path[0] &&
-				      !strcmp(m->name, "host_bind_source")
-			      ? v->token_host_path
-			      : v->token_path);
+	*rc = k8s_sh(b, NULL, 0, "attack '%s' %s '%s' >/dev/null 2>&1",
+		     v->pod_name, m->name,
+		     host ? v->token_host_path : v->token_path);
 	return *rc >= 0 && *rc < 126 ? 0 : -EIO;
 }
 
 static int k_next_event(struct bs_bench *b, struct bs_agent_event *ev)
 {
-	struct kind *k = b->priv;
+	struct k8s *k = b->priv;
 
 	if (!k || !k->tail_open)
 		return 0;
-	refresh_events(b, k);
 	return bs_evtail_next(&k->tail, ev);
 }
 
 static int k_victim_down(struct bs_bench *b, struct bs_victim *v)
 {
-	(void)b;
-	v->up = false; /* the Deployment keeps its pods */
-	return 0;
+	int rc = k8s_sh(b, NULL, 0, "victim-down %s", v->pod_name);
+
+	v->up = false;
+	return rc ? -EIO : 0;
 }
 
 static int k_overhead(struct bs_bench *b)
 {
 	(void)b;
 	fprintf(stderr,
-		"kind backend: container_start_ms and agent "
-		"resource use are measured by the local backend only\n");
+		"%s backend: container_start_ms and agent resource "
+		"use are measured by the local backend only\n",
+		b->ops->name);
 	return 0;
 }
 
+/* Asked at most every ALIVE_EVERY_MS: the engine asks after every poll. */
 static bool k_alive(struct bs_bench *b)
 {
-	(void)b;
-	return true; /* the DaemonSet restarts it; a dead agent shows as misses */
+	struct k8s *k = b->priv;
+
+	if (!k)
+		return false;
+	if (bs_now_ns() >= k->next_alive) {
+		k->alive = k8s_sh(b, NULL, 0, "agent-alive") == 0;
+		k->next_alive = bs_now_ns() + ALIVE_EVERY_MS * 1000000LL;
+	}
+	return k->alive;
 }
 
 static int k_teardown(struct bs_bench *b)
 {
-	struct kind *k = &kind_state;
+	struct k8s *k = &k8s_state;
 	int rc = 0;
 
 	if (k->tail_open)
 		bs_evtail_close(&k->tail);
 	k->tail_open = false;
 	if (k->up)
-		rc = kind_sh(b, NULL, 0, "down >&2");
+		rc = k8s_sh(b, NULL, 0, "down >&2");
 	k->up = false;
 	unlink(k->events);
-	unlink(k->snapshot);
 	return rc ? -EIO : 0;
 }
 
 static int k_leftovers(struct bs_bench *b)
 {
-	(void)b;
-	return 0; /* the whole cluster is deleted */
+	char out[64];
+
+	if (k8s_sh(b, out, sizeof(out), "leftovers") != 0)
+		return 0; /* tools missing: nothing was made */
+	return atoi(out);
 }
 
-const struct bs_backend_ops bs_backend_kind = {
-	.name = "kind",
-	.setup = k_setup,
-	.victim_up = k_victim_up,
-	.attack = k_attack,
-	.next_event = k_next_event,
-	.victim_down = k_victim_down,
-	.overhead = k_overhead,
-	.agent_alive = k_alive,
-	.teardown = k_teardown,
-	.leftovers = k_leftovers,
-};
+#define K8S_OPS(n)                                                             \
+	{                                                                      \
+		.name = n, .setup = k_setup, .victim_up = k_victim_up,         \
+		.attack = k_attack, .next_event = k_next_event,                \
+		.victim_down = k_victim_down, .overhead = k_overhead,          \
+		.agent_alive = k_alive, .teardown = k_teardown,                \
+		.leftovers = k_leftovers,                                      \
+	}
+
+const struct bs_backend_ops bs_backend_k8s = K8S_OPS("k8s");
+const struct bs_backend_ops bs_backend_kind = K8S_OPS("kind");

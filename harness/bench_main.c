@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "agent/log.h"
+#include "harness/k8s.h"
 #include "harness/report.h"
 #include "harness/scenario.h"
 
@@ -25,7 +26,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: beesting-bench [--inject bind|ocihook] [--detect "
 		     "open|readscan|auditd|fatrace]\n"
-		     "         [--backend auto|local|kind] [--attach "
+		     "         [--backend auto|local|kind|k8s] [--attach "
 		     "auto|lsm|fentry|kprobe|tracepoint]\n"
 		     "         [--runs N] [--methods m1,m2] [--no-overhead] "
 		     "[--start-pairs N]\n"
@@ -123,7 +124,7 @@ static const struct option longopts[] = {
 static const char *const injects[] = { "bind", "ocihook", NULL };
 static const char *const detects[] = { "open", "readscan", "auditd", "fatrace",
 				       NULL };
-static const char *const backends[] = { "auto", "local", "kind", NULL };
+static const char *const backends[] = { "auto", "local", "kind", "k8s", NULL };
 static const char *const attaches[] = { "auto",	  "lsm",	"fentry",
 					"kprobe", "tracepoint", NULL };
 
@@ -233,8 +234,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	bs_bench_interrupted = &interrupted;
 	bs_backend_choose(c);
-	b.ops = !strcmp(c->backend, "kind") ? &bs_backend_kind
-					    : &bs_backend_local;
+	b.ops = !strcmp(c->backend, "kind")  ? &bs_backend_kind
+		: !strcmp(c->backend, "k8s") ? &bs_backend_k8s
+					     : &bs_backend_local;
 	err = bs_scenario_run(&b);
 	bs_scenario_summary(&b);
 	return err ? 1 : 0;

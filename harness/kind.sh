@@ -1,41 +1,52 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# kind backend of the Beesting harness: the same scenario steps as the local
-# backend, on a kind cluster.
+# Kubernetes backend of the Beesting harness (harness/backend_kind.c): the
+# same scenario steps as the local backend, on a cluster.  BS_K8S_MODE=k8s
+# drives any existing cluster (KUBECONFIG, BS_K8S_CONTEXT); kind (default)
+# first creates the kind cluster and loads the image archive into it.  The
+# agent is deployed through the manifest kind/render.py renders from the
+# flags, so what runs is what was asked for.
 #
-#   kind.sh up                       cluster + agent image loaded into it
-#   kind.sh deploy                   agent DaemonSet + victim pods, wait ready
-#   kind.sh victims                  victim pod names, one per line
+#   kind.sh up INJECT DETECT ATTACH EVENTS_FILE
+#                                    (kind: cluster + image) agent with these
+#                                    strategies; its JSON lines follow into
+#                                    the file
+#   kind.sh agents                   number of agent pods wanted
+#   kind.sh victim-up NAME TOKEN_PATH  one victim pod, prints
+#                                    "POD_UID CONTAINER_ID [HOST_PATH]"
+#   kind.sh victim-down NAME
+#   kind.sh agent-alive              exit 0 when every agent pod is ready
+#   kind.sh agent-restart            delete the agent pods, wait for new ones
+#   kind.sh agent-stop | agent-start  no agent pods / back on every node
 #   kind.sh attack <pod> <method> [path [host-path]]
 #                                    beesting-attack inside the victim pod;
 #                                    host_bind_source runs in the agent pod of
 #                                    the victim's node on the host path
 #   kind.sh logs                     agents' output (JSON lines are events)
-#   kind.sh down                     delete the cluster
-# Verbs of the harness engine (harness/backend_kind.c):
-#   kind.sh up INJECT DETECT ATTACH EVENTS_FILE
-#                                    cluster + agent with these strategies;
-#                                    agents' JSON lines follow into the file
-#   kind.sh victim-up NAME TOKEN_PATH  one victim pod, prints
-#                                    "POD_UID CONTAINER_ID [HOST_PATH]"
-#   kind.sh victim-down NAME
-#   kind.sh agent-alive              exit 0 when every agent pod is ready
-#   kind.sh leftovers                prints the number of node containers left
+#   kind.sh down                     delete what up made (kind: the cluster)
+#   kind.sh leftovers                prints the number of objects left
 #
-# Exit: the attack tool's status for attack; 3 when kind/kubectl/docker are
-# missing (reason on stderr); 1 on other failures, 2 on usage errors.
+# Environment: BS_BUILD (where make image/manifest write, default build),
+# IMAGE (beesting:dev), VICTIM_IMAGE (busybox:1.36), PRIVILEGED (1).
+# Exit: the attack tool's status for attack; 3 when the tools are missing
+# (reason on stderr); 1 on other failures, 2 on usage errors.
 set -euo pipefail
 
+MODE=${BS_K8S_MODE:-kind}
 CLUSTER=${BS_KIND_CLUSTER:-beesting}
-IMAGE=${BS_KIND_IMAGE:-beesting:dev}
+IMAGE=${IMAGE:-beesting:dev}
+VICTIM_IMAGE=${VICTIM_IMAGE:-busybox:1.36}
+PRIVILEGED=${PRIVILEGED:-1}
 TOKEN=${BS_TOKEN:-/root/.aws/credentials}
 AGENT_NS=beesting
 VICTIM_NS=beesting-victims
 TOOL=/attack/beesting-attack
 WAIT=${BS_KIND_WAIT:-180s}
-STATE=${BS_KIND_STATE:-/run/beesting-kind}
+STATE=${BS_K8S_STATE:-/run/beesting-$MODE}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD_DIR=${BS_BUILD:-build}
+PY=/usr/bin/python3
 
 usage() {
 	sed -n 's/^#   //p' "$0" >&2
@@ -44,111 +55,103 @@ usage() {
 
 # Say everything that is missing at once, then give up.
 check_tools() {
-	local missing=() c
-	for c in kind kubectl docker; do
+	local missing=() c tools=(kubectl)
+	[ "$MODE" = kind ] && tools=(kind kubectl docker)
+	for c in "${tools[@]}"; do
 		command -v "$c" >/dev/null 2>&1 || missing+=("$c")
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
 		echo "kind.sh: missing: ${missing[*]}" >&2
 		exit 3
 	fi
-	if ! docker info >/dev/null 2>&1; then
+	if [ "$MODE" = kind ] && ! docker info >/dev/null 2>&1; then
 		echo "kind.sh: docker is installed but no Docker engine answers" >&2
 		exit 3
 	fi
 }
 
 kc() {
-	kubectl --context "kind-$CLUSTER" "$@"
+	kubectl "${KC_ARGS[@]}" "$@"
 }
 
-cmd_up() {
+render() {
+	"$PY" "$SRC/kind/render.py" "$@" --image "$IMAGE" \
+		--victim-image "$VICTIM_IMAGE" --privileged "$PRIVILEGED"
+}
+
+# kind: the cluster, and the image from the archive (make image), no Docker
+# build.  k8s: the nodes pull IMAGE (or have it imported: ctr images import).
+cluster_up() {
+	[ "$MODE" = kind ] || return 0
 	if ! kind get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
 		kind create cluster --name "$CLUSTER" --config "$SRC/kind/cluster.yaml"
 	fi
-	docker build -f "$SRC/kind/Dockerfile" -t "$IMAGE" "$SRC"
-	kind load docker-image "$IMAGE" --name "$CLUSTER"
+	make -C "$SRC" --no-print-directory -s BUILD="$BUILD_DIR" IMAGE="$IMAGE" image
+	kind load image-archive "$BUILD_DIR/beesting-image.tar" --name "$CLUSTER"
 }
 
-# The DaemonSet with the strategies swapped in (defaults: bind/open/auto).
-deploy_agent() {
-	local inject=${1:-bind} detect=${2:-open} attach=${3:-auto}
-	sed -e "s/--inject=bind/--inject=$inject/" \
-		-e "s/--detect=open/--detect=$detect/" \
-		-e "s/--attach=auto/--attach=$attach/" \
-		"$SRC/kind/beesting.yaml" | kc apply -f -
-	kc -n "$AGENT_NS" rollout status daemonset/beesting --timeout="$WAIT"
-}
-
-cmd_deploy() {
-	deploy_agent
-	kc apply -f "$SRC/kind/victims.yaml"
-	kc -n "$VICTIM_NS" rollout status deployment/victim --timeout="$WAIT"
-}
-
-# Keep the agents' event lines flowing into a file until `down`.
+# Keep the agents' event lines flowing into a file (appended) until down.
+# setsid: one process group, so down stops kubectl and grep together.
 follow_events() {
 	local file=$1
-	mkdir -p "$STATE"
-	: >"$file"
-	kc -n "$AGENT_NS" logs -f -l app=beesting -c agent --tail=-1 \
-		--max-log-requests=16 2>/dev/null </dev/null |
-		grep --line-buffered '^{' >>"$file" &
+	stop_follow
+	setsid bash -c 'kubectl "$@" 2>/dev/null </dev/null |
+		grep --line-buffered "^{"' _ \
+		"${KC_ARGS[@]}" -n "$AGENT_NS" logs -f -l app=beesting -c agent \
+		--tail=-1 --max-log-requests=64 >>"$file" &
 	echo $! >"$STATE/follow.pid"
+	echo "$file" >"$STATE/events"
 }
 
 stop_follow() {
 	local pidf=$STATE/follow.pid
 	[ -f "$pidf" ] || return 0
-	# the pipeline's last process; kubectl dies of SIGPIPE after it
-	kill "$(cat "$pidf")" 2>/dev/null || true
+	kill -- "-$(cat "$pidf")" 2>/dev/null || true
 	rm -f "$pidf"
 }
 
-cmd_up_engine() {
-	cmd_up
-	deploy_agent "$1" "$2" "$3"
+cmd_up() {
+	mkdir -p "$STATE"
+	cluster_up
+	render agent --inject "$1" --detect "$2" --attach "$3" >"$STATE/beesting.yaml"
+	kc apply -f "$STATE/beesting.yaml" >&2
+	kc -n "$AGENT_NS" rollout status daemonset/beesting --timeout="$WAIT" >&2
 	kc get namespace "$VICTIM_NS" >/dev/null 2>&1 ||
-		kc create namespace "$VICTIM_NS"
+		kc create namespace "$VICTIM_NS" >&2
+	: >"$4"
 	follow_events "$4"
 }
 
-# One bare victim pod like the Deployment's, so the engine controls its life.
+cmd_agents() {
+	kc -n "$AGENT_NS" get daemonset beesting \
+		-o jsonpath='{.status.desiredNumberScheduled}'
+}
+
+# The agent pod running on the same node as a victim pod.
+agent_pod_for() {
+	local node
+	node=$(kc -n "$VICTIM_NS" get pod "$1" -o jsonpath='{.spec.nodeName}')
+	kc -n "$AGENT_NS" get pods -l app=beesting \
+		--field-selector "spec.nodeName=$node" \
+		-o jsonpath='{.items[0].metadata.name}'
+}
+
 cmd_victim_up() {
-	local name=$1 token=$2 uid ctr host agent
-	kc -n "$VICTIM_NS" apply -f - <<YAML
-apiVersion: v1
-kind: Pod
-metadata:
-  name: $name
-  labels:
-    app: victim
-spec:
-  initContainers:
-    - name: attack-tool
-      image: $IMAGE
-      imagePullPolicy: IfNotPresent
-      command: ["cp", "/usr/local/bin/beesting-attack", "/attack/"]
-      volumeMounts: [{name: attack, mountPath: /attack}]
-  containers:
-    - name: app
-      image: busybox:1.36
-      command: ["sleep", "86400"]
-      volumeMounts: [{name: attack, mountPath: /attack, readOnly: true}]
-  volumes: [{name: attack, emptyDir: {}}]
-YAML
+	# $2, the token path, is the agent's default (--token in the manifest)
+	local name=$1 uid ctr host agent
+	render victim "$name" | kc apply -f - >&2
 	kc -n "$VICTIM_NS" wait --for=condition=Ready "pod/$name" --timeout="$WAIT" >&2
 	uid=$(kc -n "$VICTIM_NS" get pod "$name" -o jsonpath='{.metadata.uid}')
 	ctr=$(kc -n "$VICTIM_NS" get pod "$name" \
 		-o jsonpath='{.status.containerStatuses[0].containerID}')
 	ctr=${ctr#*://}
-	# Best effort: the bind source is the agent's file named after the token.
+	# the bind source: the agent's file for that container (bind only)
 	host=""
 	agent=$(agent_pod_for "$name" || true)
 	if [ -n "$agent" ]; then
 		host=$(kc -n "$AGENT_NS" exec "$agent" -c agent -- \
-			find /var/lib/beesting -path "*$ctr*" -type f \
-			-name "$(basename "$token")" 2>/dev/null | head -1 || true)
+			find /var/lib/beesting -path "*$ctr*" -type f 2>/dev/null |
+			head -1 || true)
 	fi
 	echo "$uid $ctr $host"
 }
@@ -160,29 +163,36 @@ cmd_victim_down() {
 
 cmd_agent_alive() {
 	local want ready
-	want=$(kc -n "$AGENT_NS" get daemonset beesting \
-		-o jsonpath='{.status.desiredNumberScheduled}' 2>/dev/null || true)
+	want=$(cmd_agents 2>/dev/null || true)
 	ready=$(kc -n "$AGENT_NS" get daemonset beesting \
 		-o jsonpath='{.status.numberReady}' 2>/dev/null || true)
 	[ -n "$want" ] && [ "$want" -gt 0 ] && [ "$want" = "$ready" ]
 }
 
-cmd_leftovers() {
-	docker ps -aq --filter "label=io.x-k8s.kind.cluster=$CLUSTER" | wc -l
+# New pods are not followed by a running `logs -f -l`: follow again.
+refollow() {
+	[ -f "$STATE/events" ] && follow_events "$(cat "$STATE/events")"
+	return 0
 }
 
-cmd_victims() {
-	kc -n "$VICTIM_NS" get pods -l app=victim \
-		-o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}'
+cmd_agent_restart() {
+	kc -n "$AGENT_NS" delete pod -l app=beesting --wait=true >&2
+	kc -n "$AGENT_NS" rollout status daemonset/beesting --timeout="$WAIT" >&2
+	refollow
 }
 
-# The agent pod running on the same node as a victim pod.
-agent_pod_for() {
-	local node
-	node=$(kc -n "$VICTIM_NS" get pod "$1" -o jsonpath='{.spec.nodeName}')
-	kc -n "$AGENT_NS" get pods -l app=beesting \
-		--field-selector "spec.nodeName=$node" \
-		-o jsonpath='{.items[0].metadata.name}'
+# No agent anywhere (a node selector no node has), then back.
+cmd_agent_stop() {
+	kc -n "$AGENT_NS" patch daemonset beesting --type merge -p \
+		'{"spec":{"template":{"spec":{"nodeSelector":{"beesting.io/none":"x"}}}}}' >&2
+	kc -n "$AGENT_NS" wait --for=delete pod -l app=beesting --timeout="$WAIT" >&2
+}
+
+cmd_agent_start() {
+	kc -n "$AGENT_NS" patch daemonset beesting --type json -p \
+		'[{"op":"remove","path":"/spec/template/spec/nodeSelector"}]' >&2
+	kc -n "$AGENT_NS" rollout status daemonset/beesting --timeout="$WAIT" >&2
+	refollow
 }
 
 cmd_attack() {
@@ -207,25 +217,52 @@ cmd_attack() {
 # so readers keep the lines that start with '{'.
 cmd_logs() {
 	kc -n "$AGENT_NS" logs -l app=beesting -c agent --tail=-1 \
-		--max-log-requests=16
+		--max-log-requests=64
 }
 
+# Every step is tried whatever the one before did; the status says if all
+# worked.
 cmd_down() {
+	local rc=0
 	stop_follow
-	kind delete cluster --name "$CLUSTER"
+	if [ "$MODE" = kind ]; then
+		kind delete cluster --name "$CLUSTER" || rc=1
+	else
+		kc delete namespace "$VICTIM_NS" --ignore-not-found \
+			--wait=true >&2 || rc=1
+		if [ -f "$STATE/beesting.yaml" ]; then
+			kc delete -f "$STATE/beesting.yaml" --ignore-not-found \
+				--wait=true >&2 || rc=1
+		fi
+	fi
+	rm -rf "$STATE"
+	return $rc
+}
+
+# What down did not remove: kind node containers, or our namespaces.
+cmd_leftovers() {
+	if [ "$MODE" = kind ]; then
+		docker ps -aq --filter "label=io.x-k8s.kind.cluster=$CLUSTER" | wc -l
+		return
+	fi
+	kc get namespace "$AGENT_NS" "$VICTIM_NS" --ignore-not-found \
+		-o name 2>/dev/null | wc -l
 }
 
 [ $# -ge 1 ] || usage
 check_tools
+KC_ARGS=()
+if [ "$MODE" = kind ]; then
+	KC_ARGS=(--context "kind-$CLUSTER")
+elif [ -n "${BS_K8S_CONTEXT:-}" ]; then
+	KC_ARGS=(--context "$BS_K8S_CONTEXT")
+fi
 case $1 in
 up)
-	if [ $# -eq 5 ]; then
-		cmd_up_engine "$2" "$3" "$4" "$5"
-	else
-		[ $# -eq 1 ] || usage
-		cmd_up
-	fi
+	[ $# -eq 5 ] || usage
+	cmd_up "$2" "$3" "$4" "$5"
 	;;
+agents) cmd_agents ;;
 victim-up)
 	[ $# -eq 3 ] || usage
 	cmd_victim_up "$2" "$3"
@@ -235,9 +272,10 @@ victim-down)
 	cmd_victim_down "$2"
 	;;
 agent-alive) cmd_agent_alive ;;
+agent-restart) cmd_agent_restart ;;
+agent-stop) cmd_agent_stop ;;
+agent-start) cmd_agent_start ;;
 leftovers) cmd_leftovers ;;
-deploy) cmd_deploy ;;
-victims) cmd_victims ;;
 attack)
 	[ $# -ge 3 ] || usage
 	shift

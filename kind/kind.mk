@@ -10,6 +10,8 @@ PRIVILEGED ?= 1
 INJECT ?= bind
 DETECT ?= open
 ATTACH ?= auto
+# harness/kind.sh (make bench BACKEND=k8s|kind) reads these too
+export IMAGE VICTIM_IMAGE PRIVILEGED
 IMAGE_TAR := $(BUILD)/beesting-image.tar
 KIND_NPM := $(BUILD)/kind-npm
 RENDER = /usr/bin/python3 kind/render.py --inject $(INJECT) \

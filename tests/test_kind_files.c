@@ -22,7 +22,8 @@
 static void in_repo(void)
 {
 	if (access("kind/check.py", R_OK) || access("harness/kind.sh", R_OK))
-		cr_skip_test("kind/ or harness/kind.sh not found: run from the repo root");
+		cr_skip_test("kind/ or harness/kind.sh not found: run from the "
+			     "repo root");
 }
 
 /* Run a command, keep the first part of its output; returns exit status. */
@@ -160,16 +161,17 @@ Test(kind_files, manifests_validate_against_api_schema, .init = in_repo)
 	cr_assert_eq(run(out, sizeof(out),
 			 "cd %s && for p in 0 1; do " PY " %s/kind/render.py "
 			 "agent --inject ocihook --detect readscan "
-			 "--privileged $p > agent$p.yaml || exit 1; done && "
-			 PY " %s/kind/render.py victims > victims.yaml && "
-			 PY " %s/kind/render.py victim v0 > victim.yaml 2>&1",
+			 "--privileged $p > agent$p.yaml || exit 1; done && " PY
+			 " %s/kind/render.py victims > victims.yaml && " PY
+			 " %s/kind/render.py victim v0 > victim.yaml 2>&1",
 			 dir, cwd, cwd, cwd),
 		     0, "%s", out);
-	snprintf(what, sizeof(what),
-		 "schema %s/kind-npm/node_modules %s/agent0.yaml %s/agent1.yaml "
-		 "%s/victims.yaml %s/victim.yaml kind/beesting.yaml "
-		 "kind/victims.yaml",
-		 build, dir, dir, dir, dir);
+	snprintf(
+		what, sizeof(what),
+		"schema %s/kind-npm/node_modules %s/agent0.yaml %s/agent1.yaml "
+		"%s/victims.yaml %s/victim.yaml kind/beesting.yaml "
+		"kind/victims.yaml",
+		build, dir, dir, dir, dir);
 	check(what);
 	run(out, sizeof(out), "rm -rf %s", dir);
 }
@@ -259,6 +261,13 @@ Test(kind_files, kind_sh_reports_missing_tools, .init = in_repo)
 	cr_expect_eq(st, 3, "exit %d: %s", st, out);
 	cr_expect_not_null(strstr(out, "missing: kind kubectl docker"), "%s",
 			   out);
+	/* an existing cluster needs kubectl only */
+	st = run(out, sizeof(out),
+		 "BS_K8S_MODE=k8s PATH=%s \"$(command -v bash)\" "
+		 "harness/kind.sh logs 2>&1",
+		 dir);
+	cr_expect_eq(st, 3, "exit %d: %s", st, out);
+	cr_expect_not_null(strstr(out, "missing: kubectl\n"), "%s", out);
 	st = run(out, sizeof(out), "bash harness/kind.sh 2>&1");
 	cr_expect_eq(st, 2, "no arguments: exit %d", st);
 	run(out, sizeof(out), "rm -rf %s", dir);
