@@ -107,7 +107,6 @@ static int wait_ready(struct bs_bench *b, struct k8s *k, long want)
 	char *line = NULL, why[512];
 	size_t cap = 0;
 	long seen = 0;
-	ssize_t n;
 	int rc = -ETIMEDOUT;
 	FILE *f = fopen(k->events, "re");
 
@@ -115,8 +114,8 @@ static int wait_ready(struct bs_bench *b, struct k8s *k, long want)
 		return bs_bench_break(b, -errno, "open %s", k->events);
 	while (seen < want && bs_now_ns() < deadline) {
 		long at = ftell(f);
+		ssize_t n = getline(&line, &cap, f);
 
-		n = getline(&line, &cap, f);
 		if (n <= 0 || line[n - 1] != '\n') {
 			clearerr(f);
 			fseek(f, at, SEEK_SET);
@@ -189,8 +188,9 @@ static int k_victim_up(struct bs_bench *b, struct bs_victim *v, int idx)
 		    v->token_path);
 	if (rc != 0)
 		return -EIO;
-	/* "POD_UID CONTAINER_ID [HOST_PATH]" */
-	if (sscanf(out, "%127s %127s %1023s", uid, ctr, host) < 2)
+	/* "POD_UID CONTAINER_ID [HOST_PATH]"; widths: BS_ID_LEN, BS_PATH_LEN */
+	_Static_assert(BS_ID_LEN == 128 && BS_PATH_LEN == 512, "widths");
+	if (sscanf(out, "%127s %127s %511s", uid, ctr, host) < 2)
 		return -EPROTO;
 	snprintf(v->pod_id, sizeof(v->pod_id), "%s", uid);
 	snprintf(v->ctr_id, sizeof(v->ctr_id), "%s", ctr);
