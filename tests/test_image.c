@@ -74,8 +74,8 @@ static void setup(void)
 	strcpy(dir, "/tmp/bs-image-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(tar_path, sizeof(tar_path), "%s/a.tar", dir);
-	cr_assert_eq(sh(out, sizeof(out), PY " kind/image.py %s %s 2>&1",
-			build, tar_path),
+	cr_assert_eq(sh(out, sizeof(out), PY " kind/image.py %s %s 2>&1", build,
+			tar_path),
 		     0, "image.py: %s", out);
 }
 
@@ -111,8 +111,8 @@ Test(image, digests_sizes_and_binaries, .init = setup, .fini = teardown)
 	st = sh(out, sizeof(out),
 		"cd %s && mkdir x && cd x && tar xf ../a.tar && "
 		"for f in blobs/sha256/*; do [ $(stat -c %%s $f) -gt 100000 ] "
-		"&& echo >> $f; done; tar cf ../bad.tar * && cd .. && "
-		PY " %s/kind/check.py image bad.tar 2>&1",
+		"&& echo >> $f; done; tar cf ../bad.tar * && cd .. && " PY
+		" %s/kind/check.py image bad.tar 2>&1",
 		dir, getcwd((char[PATH_MAX]){ 0 }, PATH_MAX));
 	cr_expect_eq(st, 1, "tampered layer accepted: %s", out);
 	cr_expect_not_null(strstr(out, "layer digest"), "%s", out);
@@ -122,12 +122,13 @@ Test(image, ref_selects_the_name, .init = setup, .fini = teardown)
 {
 	char out[4096];
 
-	cr_assert_eq(sh(out, sizeof(out),
-			PY " kind/image.py %s %s/r.tar reg.example:5000/bs/agent:v2 "
-			   ">/dev/null 2>&1 && " PY " kind/check.py image %s/r.tar "
-			   "reg.example:5000/bs/agent:v2 2>&1",
-			build, dir, dir),
-		     0, "%s", out);
+	cr_assert_eq(
+		sh(out, sizeof(out),
+		   PY " kind/image.py %s %s/r.tar reg.example:5000/bs/agent:v2 "
+		      ">/dev/null 2>&1 && " PY " kind/check.py image %s/r.tar "
+		      "reg.example:5000/bs/agent:v2 2>&1",
+		   build, dir, dir),
+		0, "%s", out);
 }
 
 /* Unpack the layer into an empty rootfs and run argv there with runc. */
