@@ -4,10 +4,11 @@
  * makes them with NRI, on runc with busybox-static bundles.
  *
  *   RunPodSandbox -> CreateContainer (plugin adjusts) -> apply the
- *   adjustment to config.json -> runc create -> PostCreateContainer (pid)
- *   -> StartContainer -> runc start -> PostStartContainer ... and back:
- *   StopContainer -> runc kill/delete -> RemoveContainer -> Stop/Remove
- *   PodSandbox.
+ *   adjustment to config.json -> runc create -> PostCreateContainer (no
+ *   pid, as containerd 1.7) -> StartContainer (pid) -> runc start ->
+ *   PostStartContainer ... and back: StopContainer -> runc kill/delete ->
+ *   RemoveContainer -> Stop/Remove PodSandbox.  What each message carries
+ *   is nri/cri.c's, checked against containerd's captures.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include "harness/local.h"
 #include "harness/oci.h"
 #include "harness/runc.h"
+#include "nri/cri.h"
 #include "nri/runtime.h"
 
 #define NRI_TIMEOUT_MS 5000
@@ -35,6 +37,7 @@ struct lctr {
 	struct bs_runc rc;
 	struct bs_pod pod;
 	struct bs_container ctr;
+	struct bs_cri_ctr cri; /* what the runtime side reports */
 	char pod_id[BS_ID_LEN];
 	char pod_uid[BS_ID_LEN];
 	char cgroups_path[BS_ID_LEN];
@@ -142,7 +145,7 @@ static int stock_rootfs(struct bs_bench *b, struct lctr *c)
 	return write_file(dst, "not a token, just a file\n", 0644);
 }
 
-static void fill_models(struct lctr *c, const struct bs_victim *v)
+static int fill_models(struct lctr *c, const struct bs_victim *v)
 {
 	snprintf(c->pod_id, sizeof(c->pod_id), "pod-%s", c->rc.id);
 	snprintf(c->pod_uid, sizeof(c->pod_uid), "uid-%s", c->rc.id);
@@ -162,6 +165,7 @@ static void fill_models(struct lctr *c, const struct bs_victim *v)
 		.state = BS_CTR_UNKNOWN,
 		.cgroups_path = c->cgroups_path,
 	};
+	return bs_cri_ctr_init(&c->cri, &c->pod, &c->ctr);
 }
 
 /* Where the token's file is on the host: the bind source, or (a hook
@@ -179,15 +183,11 @@ static void token_host_path(struct lctr *c, const struct bs_adjust *adj,
 	       c->rc.rootfs, v->token_path);
 }
 
-static int notify(struct bs_bench *b, struct lnri *n, enum bs_nri_event ev,
-		  struct lctr *c, bool with_ctr)
+/* Notifications cannot fail a container: a plugin error is logged. */
+static int notified(struct bs_bench *b, int err, const char *what)
 {
-	int err = bs_nri_runtime_state_change(n->rt, ev, &c->pod,
-					      with_ctr ? &c->ctr : NULL);
-
-	/* notifications cannot fail a container: a plugin error is logged */
 	if (err && err != -EREMOTEIO)
-		return bs_bench_break(b, err, "NRI event %d: %s", ev,
+		return bs_bench_break(b, err, "NRI %s: %s", what,
 				      strerror(-err));
 	return 0;
 }
@@ -205,7 +205,7 @@ static int nri_create(struct bs_bench *b, struct bs_local *l, struct lctr *c,
 		return -ENOMEM;
 	bs_adjust_init(adj);
 	t0 = bs_now_ns();
-	err = bs_nri_runtime_create_container(n->rt, &c->pod, &c->ctr, adj);
+	err = bs_cri_create(n->rt, &c->cri, adj);
 	bs_samples_add(&l->nri_create_us, (double)(bs_now_ns() - t0) / 1000.0);
 	if (err) {
 		err = bs_bench_break(b, err,
@@ -242,7 +242,7 @@ static int bring_up(struct bs_bench *b, struct bs_local *l, struct lctr *c,
 	int err = 0;
 
 	if (c->via_nri) {
-		err = notify(b, n, BS_EV_RUN_POD_SANDBOX, c, false);
+		err = notified(b, bs_cri_run_pod(n->rt, &c->pod), "RunPodSandbox");
 		c->pod_running = !err;
 		if (!err)
 			err = nri_create(b, l, c, v);
@@ -253,20 +253,21 @@ static int bring_up(struct bs_bench *b, struct bs_local *l, struct lctr *c,
 	if (err)
 		return err;
 	c->created = true;
-	c->ctr.pid = (uint32_t)c->rc.pid;
-	c->ctr.state = BS_CTR_CREATED;
 	if (c->via_nri) {
-		err = notify(b, n, BS_EV_POST_CREATE_CONTAINER, c, true);
+		err = notified(b, bs_cri_post_create(n->rt, &c->cri),
+			       "PostCreateContainer");
 		if (!err)
-			err = notify(b, n, BS_EV_START_CONTAINER, c, true);
+			err = notified(b, bs_cri_start(n->rt, &c->cri,
+						       (uint32_t)c->rc.pid),
+				       "StartContainer");
 	}
 	if (!err)
 		err = runc_step(b, bs_runc_start(&c->rc), "start", c);
 	if (err)
 		return err;
-	c->ctr.state = BS_CTR_RUNNING;
 	if (c->via_nri)
-		err = notify(b, n, BS_EV_POST_START_CONTAINER, c, true);
+		err = notified(b, bs_cri_post_start(n->rt, &c->cri),
+			       "PostStartContainer");
 	return err;
 }
 
@@ -304,13 +305,14 @@ int bs_local_ctr_up(struct bs_bench *b, struct bs_local *l, struct bs_victim *v,
 	err = bs_runc_bundle(&c->rc, l->bundles, NULL);
 	if (!err)
 		err = stock_rootfs(b, c);
+	if (!err)
+		err = fill_models(c, v);
 	if (err) {
 		bs_runc_cleanup(&c->rc);
 		free(c);
 		return bs_bench_break(b, err, "make bundle under %s: %s",
 				      l->bundles, strerror(-err));
 	}
-	fill_models(c, v);
 	snprintf(v->ctr_id, sizeof(v->ctr_id), "%s", c->rc.id);
 	snprintf(v->pod_id, sizeof(v->pod_id), "%s", c->pod_id);
 	v->priv = c;
@@ -367,8 +369,7 @@ int bs_local_ctr_down(struct bs_bench *b, struct bs_local *l,
 
 	if (!c)
 		return 0;
-	if (c->via_nri && c->created && n->rt &&
-	    bs_nri_runtime_stop_container(n->rt, &c->pod, &c->ctr))
+	if (c->via_nri && c->created && n->rt && bs_cri_stop(n->rt, &c->cri))
 		bs_warn("StopContainer %s: the plugin returned an error",
 			c->rc.id);
 	if (c->created) {
@@ -376,17 +377,19 @@ int bs_local_ctr_down(struct bs_bench *b, struct bs_local *l,
 		err = bs_runc_delete(&c->rc);
 		if (err)
 			bs_warn("runc delete %s: %s", c->rc.id, strerror(-err));
-		c->ctr.state = BS_CTR_STOPPED;
-		c->ctr.pid = 0;
 	}
 	if (c->via_nri && n->rt) {
 		if (c->created)
-			notify(b, n, BS_EV_REMOVE_CONTAINER, c, true);
+			notified(b, bs_cri_remove(n->rt, &c->cri),
+				 "RemoveContainer");
 		if (c->pod_running) {
-			notify(b, n, BS_EV_STOP_POD_SANDBOX, c, false);
-			notify(b, n, BS_EV_REMOVE_POD_SANDBOX, c, false);
+			notified(b, bs_cri_stop_pod(n->rt, &c->pod),
+				 "StopPodSandbox");
+			notified(b, bs_cri_remove_pod(n->rt, &c->pod),
+				 "RemovePodSandbox");
 		}
 	}
+	bs_cri_ctr_fini(&c->cri);
 	bs_runc_cleanup(&c->rc);
 	track(n, c, false);
 	free(c);
@@ -407,6 +410,7 @@ int bs_local_ctr_leftovers(struct bs_local *l)
 			continue;
 		bs_warn("left behind: container %s", n->live[i]->rc.id);
 		bs_runc_cleanup(&n->live[i]->rc);
+		bs_cri_ctr_fini(&n->live[i]->cri);
 		free(n->live[i]);
 		n->live[i] = NULL;
 		count++;

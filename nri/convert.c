@@ -95,10 +95,47 @@ MAP_CONVERTERS(ctr_labels, PB(Container__LabelsEntry),
 MAP_CONVERTERS(ctr_annots, PB(Container__AnnotationsEntry),
 	       PB_INIT(CONTAINER__ANNOTATIONS_ENTRY))
 
+static int ns_from_pb(PB(LinuxNamespace) *const *v, size_t n,
+		      const struct bs_ns_view **out, size_t *n_out)
+{
+	struct bs_ns_view *ns;
+
+	*out = NULL;
+	*n_out = 0;
+	if (!n)
+		return 0;
+	ns = calloc(n, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		ns[i] = (struct bs_ns_view){ v[i]->type, v[i]->path };
+	*out = ns;
+	*n_out = n;
+	return 0;
+}
+
+static PB(LinuxNamespace) **ns_to_pb(struct bs_arena *a,
+				     const struct bs_ns_view *ns, size_t n)
+{
+	PB(LinuxNamespace) **v = arena_array(a, n, sizeof(void *));
+	PB(LinuxNamespace) *e = arena_array(a, n, sizeof(*e));
+
+	if (!v || !e)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		e[i] = (PB(LinuxNamespace))PB_INIT(LINUX_NAMESPACE);
+		e[i].type = str(ns[i].type);
+		e[i].path = str(ns[i].path);
+		v[i] = &e[i];
+	}
+	return v;
+}
+
 void bs_nri_pod_release(struct bs_pod *p)
 {
 	free((void *)p->labels);
 	free((void *)p->annotations);
+	free((void *)p->namespaces);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -113,7 +150,13 @@ int bs_nri_pod_from_pb(const PB(PodSandbox) *pb, struct bs_pod *out)
 	out->ns = pb->namespace_;
 	out->pid = pb->pid;
 	out->cgroup_parent = pb->linux ? pb->linux->cgroup_parent : "";
-	err = pod_labels_from_pb(pb->labels, pb->n_labels, &out->labels,
+	out->cgroups_path = pb->linux ? pb->linux->cgroups_path : "";
+	err = pb->linux ? ns_from_pb(pb->linux->namespaces,
+				     pb->linux->n_namespaces, &out->namespaces,
+				     &out->n_namespaces)
+			: 0;
+	if (!err)
+		err = pod_labels_from_pb(pb->labels, pb->n_labels, &out->labels,
 				 &out->n_labels);
 	if (!err)
 		err = pod_annots_from_pb(pb->annotations, pb->n_annotations,
@@ -128,6 +171,7 @@ void bs_nri_ctr_release(struct bs_container *c)
 	free((void *)c->labels);
 	free((void *)c->annotations);
 	free((void *)c->mounts);
+	free((void *)c->namespaces);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -141,9 +185,12 @@ static int mounts_from_pb(const PB(Container) *pb, struct bs_container *out)
 	if (!m)
 		return -ENOMEM;
 	for (size_t i = 0; i < pb->n_mounts; i++)
-		m[i] = (struct bs_mount_view){ pb->mounts[i]->destination,
-					       pb->mounts[i]->type,
-					       pb->mounts[i]->source };
+		m[i] = (struct bs_mount_view){
+			pb->mounts[i]->destination, pb->mounts[i]->type,
+			pb->mounts[i]->source,
+			(const char *const *)pb->mounts[i]->options,
+			pb->mounts[i]->n_options
+		};
 	out->mounts = m;
 	out->n_mounts = pb->n_mounts;
 	return 0;
@@ -166,7 +213,16 @@ int bs_nri_ctr_from_pb(const PB(Container) *pb, struct bs_container *out)
 	out->state = state_from_pb(pb->state);
 	out->pid = pb->pid;
 	out->cgroups_path = pb->linux ? pb->linux->cgroups_path : "";
-	err = ctr_labels_from_pb(pb->labels, pb->n_labels, &out->labels,
+	out->args = (const char *const *)pb->args;
+	out->n_args = pb->n_args;
+	out->env = (const char *const *)pb->env;
+	out->n_env = pb->n_env;
+	err = pb->linux ? ns_from_pb(pb->linux->namespaces,
+				     pb->linux->n_namespaces, &out->namespaces,
+				     &out->n_namespaces)
+			: 0;
+	if (!err)
+		err = ctr_labels_from_pb(pb->labels, pb->n_labels, &out->labels,
 				 &out->n_labels);
 	if (!err)
 		err = ctr_annots_from_pb(pb->annotations, pb->n_annotations,
@@ -193,6 +249,11 @@ PB(PodSandbox) *bs_nri_pod_to_pb(struct bs_arena *a, const struct bs_pod *p)
 	pb->namespace_ = str(p->ns);
 	pb->pid = p->pid;
 	lx->cgroup_parent = str(p->cgroup_parent);
+	lx->cgroups_path = str(p->cgroups_path);
+	lx->namespaces = ns_to_pb(a, p->namespaces, p->n_namespaces);
+	lx->n_namespaces = p->n_namespaces;
+	if (!lx->namespaces)
+		return NULL;
 	pb->linux = lx;
 	pb->labels = pod_labels_to_pb(a, p->labels, p->n_labels);
 	pb->n_labels = p->n_labels;
@@ -214,10 +275,16 @@ static PB(Mount) **mounts_to_pb(struct bs_arena *a,
 		e[i].destination = str(m[i].destination);
 		e[i].type = str(m[i].type);
 		e[i].source = str(m[i].source);
+		e[i].options = (char **)m[i].options;
+		e[i].n_options = m[i].options ? m[i].n_options : 0;
 		v[i] = &e[i];
 	}
 	return v;
 }
+
+/* Runtime side: the container's hooks as NRI's Hooks message. */
+static int ctr_hooks_to_pb(struct bs_arena *a, const struct bs_container *c,
+			   PB(Container) *pb);
 
 PB(Container) *bs_nri_ctr_to_pb(struct bs_arena *a,
 				 const struct bs_container *c)
@@ -235,6 +302,10 @@ PB(Container) *bs_nri_ctr_to_pb(struct bs_arena *a,
 	pb->state = (PB(ContainerState))c->state;
 	pb->pid = c->pid;
 	lx->cgroups_path = str(c->cgroups_path);
+	lx->namespaces = ns_to_pb(a, c->namespaces, c->n_namespaces);
+	lx->n_namespaces = c->n_namespaces;
+	if (!lx->namespaces)
+		return NULL;
 	pb->linux = lx;
 	pb->labels = ctr_labels_to_pb(a, c->labels, c->n_labels);
 	pb->n_labels = c->n_labels;
@@ -242,6 +313,12 @@ PB(Container) *bs_nri_ctr_to_pb(struct bs_arena *a,
 	pb->n_annotations = c->n_annotations;
 	pb->mounts = mounts_to_pb(a, c->mounts, c->n_mounts);
 	pb->n_mounts = c->n_mounts;
+	pb->args = (char **)c->args;
+	pb->n_args = c->args ? c->n_args : 0;
+	pb->env = (char **)c->env;
+	pb->n_env = c->env ? c->n_env : 0;
+	if (ctr_hooks_to_pb(a, c, pb))
+		return NULL;
 	return pb->labels && pb->annotations && pb->mounts ? pb : NULL;
 }
 
@@ -326,6 +403,46 @@ static PB(Hooks) *hooks_to_pb(struct bs_arena *a, const struct bs_adjust *adj)
 		(*lists[h->kind])[(*counts[h->kind])++] = ph;
 	}
 	return pb;
+}
+
+/* hooks present only when there are some, as containerd reports them */
+static int ctr_hooks_to_pb(struct bs_arena *a, const struct bs_container *c,
+			   PB(Container) *pb)
+{
+	struct bs_adj_hook h = { 0 };
+	PB(Hook) ***lists[BS_HOOK_KINDS];
+	size_t *counts[BS_HOOK_KINDS];
+	PB(Hooks) *hs;
+
+	if (!c->hooks || !c->n_hooks)
+		return 0;
+	hs = bs_arena_alloc(a, sizeof(*hs));
+	if (!hs)
+		return -ENOMEM;
+	*hs = (PB(Hooks))PB_INIT(HOOKS);
+	hook_lists(hs, lists, counts);
+	for (int k = 0; k < BS_HOOK_KINDS; k++) {
+		*lists[k] = arena_array(a, c->n_hooks, sizeof(PB(Hook) *));
+		if (!*lists[k])
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->n_hooks; i++) {
+		const struct bs_hook_view *v = &c->hooks[i];
+		PB(Hook) *ph;
+
+		if (v->kind < 0 || v->kind >= BS_HOOK_KINDS)
+			return -EINVAL;
+		h.path = (char *)v->path;
+		h.timeout_s = v->timeout_s;
+		ph = hook_to_pb(a, &h);
+		if (!ph)
+			return -ENOMEM;
+		ph->args = (char **)v->args; /* borrowed, like every string */
+		ph->n_args = v->args ? v->n_args : 0;
+		(*lists[v->kind])[(*counts[v->kind])++] = ph;
+	}
+	pb->hooks = hs;
+	return 0;
 }
 
 static int adj_kv_to_pb(struct bs_arena *a, const struct bs_adjust *adj,

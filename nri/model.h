@@ -17,6 +17,12 @@ struct bs_kv {
 	const char *value;
 };
 
+/* A Linux namespace the runtime names (path "" = a new one). */
+struct bs_ns_view {
+	const char *type;
+	const char *path;
+};
+
 struct bs_pod {
 	const char *id;
 	const char *name;
@@ -27,6 +33,9 @@ struct bs_pod {
 	const struct bs_kv *labels;
 	size_t n_labels;
 	const char *cgroup_parent;
+	const char *cgroups_path;
+	const struct bs_ns_view *namespaces;
+	size_t n_namespaces;
 	uint32_t pid;
 };
 
@@ -43,6 +52,17 @@ struct bs_mount_view {
 	const char *destination;
 	const char *type;
 	const char *source;
+	const char *const *options;
+	size_t n_options;
+};
+
+/* An OCI hook as the runtime reports it (kind: enum bs_hook_kind). */
+struct bs_hook_view {
+	int kind;
+	const char *path;
+	const char *const *args;
+	size_t n_args;
+	int timeout_s; /* 0 = none */
 };
 
 struct bs_container {
@@ -52,12 +72,22 @@ struct bs_container {
 	enum bs_ctr_state state;
 	uint32_t pid;
 	const char *cgroups_path;
+	const struct bs_ns_view *namespaces;
+	size_t n_namespaces;
 	const struct bs_kv *annotations;
 	size_t n_annotations;
 	const struct bs_kv *labels;
 	size_t n_labels;
 	const struct bs_mount_view *mounts;
 	size_t n_mounts;
+	const char *const *args;
+	size_t n_args;
+	const char *const *env; /* "KEY=VALUE" */
+	size_t n_env;
+	/* Hooks are sent by the runtime side only; the plugin side does not
+	 * decode them (no strategy needs them). */
+	const struct bs_hook_view *hooks;
+	size_t n_hooks;
 };
 
 /* NRI event numbers (api.proto enum Event). */

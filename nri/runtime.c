@@ -286,8 +286,7 @@ static int configure(struct bs_nri_runtime *rt, struct rt_plugin *pl)
 
 	req.runtime_name = rt->name;
 	req.runtime_version = rt->version;
-	req.registration_timeout = rt->reg_timeout_ns / 1000000;
-	req.request_timeout = rt->req_timeout_ns / 1000000;
+	/* containerd 1.7 (NRI v0.4) does not tell the plugin its timeouts */
 	err = call(rt, pl, "Configure", &req.base, &r);
 	if (err)
 		return err;

@@ -135,7 +135,9 @@ static void rm_dir(void)
 
 static const struct bs_kv pod_ann[] = { { "kubernetes.io/config.source", "api" } };
 static const struct bs_kv ctr_lbl[] = { { "io.kubernetes.container.name", "app" } };
-static const struct bs_mount_view ctr_mnt[] = { { "/etc/hosts", "bind", "/x/hosts" } };
+static const struct bs_mount_view ctr_mnt[] = {
+	{ .destination = "/etc/hosts", .type = "bind", .source = "/x/hosts" }
+};
 
 static struct bs_pod mkpod(const char *name)
 {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Pods and containers through NRI, the way containerd drives them. */
+/* Pods and containers through NRI, the way containerd drives them
+ * (nri/cri.c decides what each message carries). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 
 #include "agent/clock.h"
 #include "harness/oci.h"
+#include "nri/cri.h"
 #include "tests/support/rel_env.h"
 
 static void track(struct rel_env *e, struct rel_ctr *c, bool add)
@@ -26,7 +28,7 @@ static void track(struct rel_env *e, struct rel_ctr *c, bool add)
 	}
 }
 
-static void fill_models(struct rel_ctr *c)
+static int fill_models(struct rel_ctr *c)
 {
 	snprintf(c->pod_id, sizeof(c->pod_id), "pod-%s", c->id);
 	snprintf(c->pod_uid, sizeof(c->pod_uid), "uid-%s", c->id);
@@ -46,6 +48,7 @@ static void fill_models(struct rel_ctr *c)
 		.state = BS_CTR_UNKNOWN,
 		.cgroups_path = c->cgpath,
 	};
+	return bs_cri_ctr_init(&c->cri, &c->pod, &c->ctr);
 }
 
 int rel_ctr_new(struct rel_env *e, struct rel_ctr *c, int n, bool real)
@@ -65,17 +68,17 @@ int rel_ctr_new(struct rel_env *e, struct rel_ctr *c, int n, bool real)
 	} else {
 		snprintf(c->id, sizeof(c->id), "rel-%d-%d", (int)getpid(), n);
 	}
-	fill_models(c);
-	return 0;
+	err = fill_models(c);
+	if (err && real) {
+		bs_runc_cleanup(&c->rc);
+		track(e, c, false);
+	}
+	return err;
 }
 
-static int event(struct rel_env *e, enum bs_nri_event ev, struct rel_ctr *c,
-		 bool with_ctr)
+/* a plugin error on a notification is only logged by runtimes */
+static int notified(int err)
 {
-	int err = bs_nri_runtime_state_change(e->rt, ev, &c->pod,
-					      with_ctr ? &c->ctr : NULL);
-
-	/* a plugin error on a notification is only logged by runtimes */
 	return err == -EREMOTEIO ? 0 : err;
 }
 
@@ -98,7 +101,7 @@ static int create(struct rel_env *e, struct rel_ctr *c)
 		return -ENOMEM;
 	bs_adjust_init(adj);
 	t0 = bs_now_ns();
-	err = bs_nri_runtime_create_container(e->rt, &c->pod, &c->ctr, adj);
+	err = bs_cri_create(e->rt, &c->cri, adj);
 	c->create_us = (double)(bs_now_ns() - t0) / 1e3;
 	if (!err) {
 		note_token(c, adj);
@@ -112,24 +115,21 @@ static int create(struct rel_env *e, struct rel_ctr *c)
 
 int rel_ctr_up(struct rel_env *e, struct rel_ctr *c)
 {
-	int err = event(e, BS_EV_RUN_POD_SANDBOX, c, false);
+	int err = notified(bs_cri_run_pod(e->rt, &c->pod));
 
 	if (!err)
 		err = create(e, c);
-	if (!err && c->real) {
+	if (!err && c->real)
 		err = bs_runc_create(&c->rc);
-		c->ctr.pid = (uint32_t)c->rc.pid;
-	}
-	c->ctr.state = BS_CTR_CREATED;
 	if (!err)
-		err = event(e, BS_EV_POST_CREATE_CONTAINER, c, true);
+		err = notified(bs_cri_post_create(e->rt, &c->cri));
 	if (!err)
-		err = event(e, BS_EV_START_CONTAINER, c, true);
+		err = notified(bs_cri_start(e->rt, &c->cri,
+					    c->real ? (uint32_t)c->rc.pid : 0));
 	if (!err && c->real)
 		err = bs_runc_start(&c->rc);
-	c->ctr.state = BS_CTR_RUNNING;
 	if (!err)
-		err = event(e, BS_EV_POST_START_CONTAINER, c, true);
+		err = notified(bs_cri_post_start(e->rt, &c->cri));
 	c->up = !err;
 	return err;
 }
@@ -139,22 +139,20 @@ int rel_ctr_down(struct rel_env *e, struct rel_ctr *c, bool via_nri)
 	int err = 0, e2;
 
 	if (via_nri)
-		err = bs_nri_runtime_stop_container(e->rt, &c->pod, &c->ctr);
-	if (err == -EREMOTEIO)
-		err = 0;
-	c->ctr.state = BS_CTR_STOPPED;
+		err = notified(bs_cri_stop(e->rt, &c->cri));
 	if (c->real) {
 		bs_runc_cleanup(&c->rc);
 		track(e, c, false);
 	}
 	if (via_nri) {
-		e2 = event(e, BS_EV_REMOVE_CONTAINER, c, true);
+		e2 = notified(bs_cri_remove(e->rt, &c->cri));
 		err = err ? err : e2;
-		e2 = event(e, BS_EV_STOP_POD_SANDBOX, c, false);
+		e2 = notified(bs_cri_stop_pod(e->rt, &c->pod));
 		err = err ? err : e2;
-		e2 = event(e, BS_EV_REMOVE_POD_SANDBOX, c, false);
+		e2 = notified(bs_cri_remove_pod(e->rt, &c->pod));
 		err = err ? err : e2;
 	}
+	bs_cri_ctr_fini(&c->cri);
 	c->up = false;
 	return err;
 }

@@ -201,15 +201,23 @@ int rel_accept(struct rel_env *e, int timeout_ms, struct rel_ctr *ctrs,
 		free(cs);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < n; i++) {
+	struct bs_cri_view *views = calloc(n + 1, sizeof(*views));
+
+	err = views ? 0 : -ENOMEM;
+	for (size_t i = 0; i < n && !err; i++) {
 		if (!ctrs[i].up)
 			continue;
+		/* as the runtime reports a running container: adjusted view */
+		err = bs_cri_view_build(&ctrs[i].cri, &views[k]);
 		pods[k] = ctrs[i].pod;
-		cs[k] = ctrs[i].ctr;
-		cs[k].state = BS_CTR_RUNNING;
-		k++;
+		cs[k] = views[k].ctr;
+		k += !err;
 	}
-	err = bs_nri_runtime_accept(e->rt, timeout_ms, pods, k, cs, k);
+	if (!err)
+		err = bs_nri_runtime_accept(e->rt, timeout_ms, pods, k, cs, k);
+	for (size_t i = 0; views && i < k; i++)
+		bs_cri_view_free(&views[i]);
+	free(views);
 	free(pods);
 	free(cs);
 	return err;

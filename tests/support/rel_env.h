@@ -17,6 +17,7 @@
 
 #include "harness/agentproc.h"
 #include "harness/runc.h"
+#include "nri/cri.h"
 #include "nri/runtime.h"
 
 #define REL_TOKEN	   "/var/run/secrets/eks.amazonaws.com/access_key_token"
@@ -33,6 +34,7 @@ struct rel_ctr {
 	char pod_name[32];
 	struct bs_pod pod;
 	struct bs_container ctr;
+	struct bs_cri_ctr cri; /* what the runtime side reports */
 	struct bs_runc rc;
 	bool real;
 	bool up;
