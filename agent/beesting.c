@@ -134,6 +134,7 @@ int main(int argc, char **argv)
 	if (err)
 		return err > 0 ? 0 : 2;
 	bs_log_set_level(cfg.log_level);
+	bs_privs_report(bs_privs_uses(cfg.inject, cfg.detect), NULL);
 	install_signals();
 	out = open_events(cfg.events_path);
 	if (!out)

@@ -1,17 +1,58 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <linux/capability.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "agent/log.h"
 #include "agent/privs.h"
 
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
+
+/* Every capability the agent uses, and what goes without it. */
+static const struct cap_use {
+	int cap;
+	const char *name;
+	unsigned int uses;     /* enum bs_priv_use */
+	unsigned int before;   /* needed only before this kernel (maj<<8|min) */
+	const char *disables;
+} cap_uses[] = {
+	{ CAP_BPF, "CAP_BPF", BS_USE_DETECT, 0,
+	  "BPF detection loads only with CAP_SYS_ADMIN, and arming tokens "
+	  "fails once that is dropped after start" },
+	{ CAP_PERFMON, "CAP_PERFMON", BS_USE_DETECT, 0,
+	  "the tracing BPF programs of every --attach backend load only with "
+	  "CAP_SYS_ADMIN" },
+	{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN", BS_USE_DETECT, 0,
+	  "securityfs cannot be mounted to read the active LSMs (--attach "
+	  "auto may not find lsm); without CAP_BPF+CAP_PERFMON, or before "
+	  "kernel 5.8, no BPF detection at all" },
+	/* 5.11 charges BPF memory to the memcg instead of RLIMIT_MEMLOCK */
+	{ CAP_SYS_RESOURCE, "CAP_SYS_RESOURCE", BS_USE_DETECT, 5 << 8 | 11,
+	  "the memlock limit cannot be raised for BPF maps (kernels before "
+	  "5.11 need it)" },
+	{ CAP_SYS_PTRACE, "CAP_SYS_PTRACE", BS_USE_OCIHOOK, 0,
+	  "ocihook inode discovery and resync through /proc/<pid>/root will "
+	  "fail" },
+	{ CAP_DAC_READ_SEARCH, "CAP_DAC_READ_SEARCH", BS_USE_OCIHOOK, 0,
+	  "ocihook tokens under container directories the agent's uid cannot "
+	  "search will not be found" },
+	{ CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE", BS_USE_INJECT, 0,
+	  "state-dir and hook-dir entries not owned by the agent's uid "
+	  "cannot be replaced or removed" },
+	{ CAP_SETPCAP, "CAP_SETPCAP", BS_USE_DROP, 0,
+	  "the bounding set cannot be reduced after start (the other sets "
+	  "still are, and no_new_privs is set)" },
+};
 
 uint64_t bs_privs_kept_mask(void)
 {
@@ -67,11 +108,14 @@ static int set_caps(uint64_t keep)
 int bs_privs_drop_after_start(void)
 {
 	uint64_t keep = bs_privs_kept_mask();
-	int err;
+	int err, bnd;
 
 	/* Ambient caps would survive an exec; we never want that. */
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	err = drop_bounding(keep);
+	/* Without CAP_SETPCAP (EPERM) the other sets and no_new_privs still
+	 * keep an exec from regaining anything. */
+	bnd = drop_bounding(keep);
+	err = bnd == -EPERM ? 0 : bnd;
 	if (!err)
 		err = set_caps(keep);
 	if (!err && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
@@ -80,6 +124,78 @@ int bs_privs_drop_after_start(void)
 		bs_warn("could not drop capabilities: %s", strerror(-err));
 	else
 		bs_info("capabilities reduced to bpf, sys_ptrace, "
-			"dac_read_search, dac_override");
-	return err;
+			"dac_read_search, dac_override%s",
+			bnd ? " (bounding set unchanged: no CAP_SETPCAP)" : "");
+	return err ? err : bnd;
+}
+
+unsigned int bs_privs_uses(const char *inject, const char *detect)
+{
+	unsigned int u = BS_USE_DROP;
+
+	if (detect && strcmp(detect, "none"))
+		u |= BS_USE_DETECT;
+	if (inject && strcmp(inject, "none"))
+		u |= BS_USE_INJECT;
+	if (inject && !strcmp(inject, "ocihook"))
+		u |= BS_USE_OCIHOOK;
+	return u;
+}
+
+/* Running kernel as major<<8|minor (0 when unknown: every entry counts). */
+static unsigned int kernel_version(void)
+{
+	struct utsname u;
+	unsigned int maj, min;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &maj, &min) != 2)
+		return 0;
+	return maj << 8 | min;
+}
+
+static int effective_caps(uint64_t *eff)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	*eff = (uint64_t)data[1].effective << 32 | data[0].effective;
+	return 0;
+}
+
+int bs_privs_report(unsigned int uses, uint64_t *missing)
+{
+	unsigned int kver = kernel_version();
+	int last = last_cap(), n = 0, err;
+	uint64_t eff = 0, miss = 0;
+
+	if (missing)
+		*missing = 0;
+	err = effective_caps(&eff);
+	if (err) {
+		bs_warn("cannot read the capability sets: %s", strerror(-err));
+		return err;
+	}
+	for (size_t i = 0; i < sizeof(cap_uses) / sizeof(cap_uses[0]); i++) {
+		const struct cap_use *c = &cap_uses[i];
+
+		/* a capability the kernel does not have is not missing:
+		 * before 5.8 CAP_SYS_ADMIN covers CAP_BPF/CAP_PERFMON */
+		if (!(c->uses & uses) || c->cap > last ||
+		    (eff & (1ull << c->cap)) ||
+		    (c->before && kver >= c->before))
+			continue;
+		miss |= 1ull << c->cap;
+		bs_warn("missing %s: %s", c->name, c->disables);
+		n++;
+	}
+	if (!n)
+		bs_info("capabilities: every one the agent uses is present");
+	if (missing)
+		*missing = miss;
+	return 0;
 }
