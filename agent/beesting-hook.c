@@ -40,8 +40,8 @@
 #include "agent/hook_json.h"
 #include "strategies/token.h"
 
-#define STATE_MAX ((size_t)64 * 1024)
-#define CONFIG_MAX ((size_t)4 * 1024 * 1024)
+#define STATE_MAX     ((size_t)64 * 1024)
+#define CONFIG_MAX    ((size_t)4 * 1024 * 1024)
 #define HOOK_PATH_MAX 4096
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -229,8 +229,8 @@ static int open_root(void)
 	char bundle[HOOK_PATH_MAX];
 	int fd = -1;
 
-	if (!json_field(STDIN_FILENO, STATE_MAX, "state on stdin", k_bundle,
-			1, "bundle", bundle, sizeof(bundle)))
+	if (!json_field(STDIN_FILENO, STATE_MAX, "state on stdin", k_bundle, 1,
+			"bundle", bundle, sizeof(bundle)))
 		fd = open_bundle_root(bundle);
 	if (fd < 0) {
 		say("root not found from the state's bundle, using the cwd");
@@ -269,7 +269,7 @@ static int open_parent(int rootfd, const char *path, const char **leaf)
 				next = -errno;
 			} else {
 				next = open_in_root(cur, comp,
-						       O_PATH | O_DIRECTORY, 0);
+						    O_PATH | O_DIRECTORY, 0);
 			}
 		}
 		close(cur);
@@ -291,7 +291,8 @@ static int make_readonly(int fd)
 	int tree, err = 0;
 
 	tree = (int)syscall(SYS_open_tree, fd, "",
-			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+				    AT_EMPTY_PATH);
 	if (tree < 0)
 		return -errno;
 	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr,
@@ -350,7 +351,8 @@ static int plant(int rootfd, const char *path, const char *content_file)
 		int e = make_readonly(pfd);
 
 		if (e)
-			say("%s: read-only bind refused (%s), relying on mode 0444",
+			say("%s: read-only bind refused (%s), relying on mode "
+			    "0444",
 			    path, strerror(-e));
 		close(pfd);
 	}
@@ -371,11 +373,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 3)
-		say("no --path PATH --content-file FILE given: nothing to plant");
+		say("no --path PATH --content-file FILE given: nothing to "
+		    "plant");
 	for (i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--path")) {
 			if (path)
-				say("%s: no --content-file for it, token not planted",
+				say("%s: no --content-file for it, token not "
+				    "planted",
 				    path);
 			path = argv[i + 1];
 		} else if (!strcmp(argv[i], "--content-file") && path) {

@@ -78,9 +78,10 @@ static int hex4(struct hj *h, uint32_t *v)
 		return bad(h, "truncated \\u escape");
 	for (int i = 0; i < 4; i++) {
 		unsigned char c = h->p[i];
-		int d = c >= '0' && c <= '9' ? c - '0' :
-			c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		int d = c >= '0' && c <= '9'   ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
 
 		if (d < 0)
 			return bad(h, "bad hex digit in a \\u escape");
@@ -264,8 +265,8 @@ static int literal(struct hj *h, const char *word)
 	return 0;
 }
 
-static int value(struct hj *h, const char *const *keys, size_t nkeys,
-		 bool want, int depth);
+static int value(struct hj *h, const char *const *keys, size_t nkeys, bool want,
+		 int depth);
 
 /* want: this object lies on the key path, keys[0] is the next key. */
 static int object(struct hj *h, const char *const *keys, size_t nkeys,
@@ -339,8 +340,8 @@ static int array(struct hj *h, int depth)
 	}
 }
 
-static int value(struct hj *h, const char *const *keys, size_t nkeys,
-		 bool want, int depth)
+static int value(struct hj *h, const char *const *keys, size_t nkeys, bool want,
+		 int depth)
 {
 	bool target = want && nkeys == 0;
 
@@ -352,7 +353,8 @@ static int value(struct hj *h, const char *const *keys, size_t nkeys,
 	switch (*h->p) {
 	case '"':
 		if (target) {
-			struct sink s = { .buf = h->out, .cap = h->outsz,
+			struct sink s = { .buf = h->out,
+					  .cap = h->outsz,
 					  .over = !h->out || !h->outsz };
 			int err = string(h, &s);
 

@@ -12,11 +12,11 @@
 #include <stddef.h>
 
 #define BS_HJ_MAX_DEPTH 64
-#define BS_HJ_MAX_KEYS 8
+#define BS_HJ_MAX_KEYS	8
 
 struct bs_hj_error {
 	const char *why; /* static text, NULL when the document is valid */
-	size_t off;      /* byte offset where it went wrong */
+	size_t off;	 /* byte offset where it went wrong */
 };
 
 /*

@@ -22,8 +22,8 @@
 static const struct cap_use {
 	int cap;
 	const char *name;
-	unsigned int uses;     /* enum bs_priv_use */
-	unsigned int before;   /* needed only before this kernel (maj<<8|min) */
+	unsigned int uses;   /* enum bs_priv_use */
+	unsigned int before; /* needed only before this kernel (maj<<8|min) */
 	const char *disables;
 } cap_uses[] = {
 	{ CAP_BPF, "CAP_BPF", BS_USE_DETECT, 0,

@@ -22,10 +22,10 @@ int bs_privs_drop_after_start(void);
 
 /* What the agent was asked to do, for bs_privs_report(). */
 enum bs_priv_use {
-	BS_USE_DETECT = 1 << 0,  /* BPF detection (--detect other than none) */
-	BS_USE_INJECT = 1 << 1,  /* any injection (--inject other than none) */
+	BS_USE_DETECT = 1 << 0,	 /* BPF detection (--detect other than none) */
+	BS_USE_INJECT = 1 << 1,	 /* any injection (--inject other than none) */
 	BS_USE_OCIHOOK = 1 << 2, /* --inject ocihook */
-	BS_USE_DROP = 1 << 3,    /* bs_privs_drop_after_start() (always) */
+	BS_USE_DROP = 1 << 3,	 /* bs_privs_drop_after_start() (always) */
 };
 
 /* The uses for the --inject / --detect strategy names. */

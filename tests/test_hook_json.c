@@ -117,12 +117,31 @@ Test(hook_json, refuses_bad_strings)
 Test(hook_json, refuses_bad_grammar)
 {
 	static const char *const bad[] = {
-		"", "   ", "{", "}", "{\"root\"}", "{\"root\":}",
-		"{\"root\":{\"path\":\"a\"},}", "{\"root\":{\"path\":\"a\"}",
-		"[1,]", "[1 2]", "{root:1}", "{'root':1}", "{\"a\":01}",
-		"{\"a\":1.}", "{\"a\":.5}", "{\"a\":-}", "{\"a\":1e}",
-		"{\"a\":+1}", "{\"a\":tru}", "{\"a\":nul}", "{\"a\":True}",
-		"{\"a\":NaN}", "{} {}", "{}x", "\xef\xbb\xbf{}",
+		"",
+		"   ",
+		"{",
+		"}",
+		"{\"root\"}",
+		"{\"root\":}",
+		"{\"root\":{\"path\":\"a\"},}",
+		"{\"root\":{\"path\":\"a\"}",
+		"[1,]",
+		"[1 2]",
+		"{root:1}",
+		"{'root':1}",
+		"{\"a\":01}",
+		"{\"a\":1.}",
+		"{\"a\":.5}",
+		"{\"a\":-}",
+		"{\"a\":1e}",
+		"{\"a\":+1}",
+		"{\"a\":tru}",
+		"{\"a\":nul}",
+		"{\"a\":True}",
+		"{\"a\":NaN}",
+		"{} {}",
+		"{}x",
+		"\xef\xbb\xbf{}",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -193,14 +212,13 @@ Test(hook_json, output_bounded)
 {
 	char out[4];
 
-	cr_assert_eq(get("{\"bundle\":\"abc\"}", K_BUNDLE, 1, out, 4, NULL),
-		     0);
+	cr_assert_eq(get("{\"bundle\":\"abc\"}", K_BUNDLE, 1, out, 4, NULL), 0);
 	cr_assert_str_eq(out, "abc");
 	cr_assert_eq(get("{\"bundle\":\"abcd\"}", K_BUNDLE, 1, out, 4, NULL),
 		     -ENAMETOOLONG);
 	cr_assert_str_empty(out);
-	cr_assert_eq(get("{\"bundle\":\"\\u00e9\\u00e9\"}", K_BUNDLE, 1, out,
-			 4, NULL),
+	cr_assert_eq(get("{\"bundle\":\"\\u00e9\\u00e9\"}", K_BUNDLE, 1, out, 4,
+			 NULL),
 		     -ENAMETOOLONG);
 	cr_assert_eq(get("{\"bundle\":\"\"}", K_BUNDLE, 1, NULL, 0, NULL),
 		     -ENAMETOOLONG);
@@ -277,9 +295,11 @@ static const char *jansson_at(json_t *j, const char *const *keys, size_t nk)
 static void hexdump(const char *d, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
-		fprintf(stderr, (unsigned char)d[i] >= 0x20 &&
-					(unsigned char)d[i] < 0x7f ?
-				"%c" : "\\x%02x",
+		fprintf(stderr,
+			(unsigned char)d[i] >= 0x20 &&
+					(unsigned char)d[i] < 0x7f
+				? "%c"
+				: "\\x%02x",
 			(unsigned char)d[i]);
 	fputc('\n', stderr);
 }
@@ -315,8 +335,9 @@ static void compare(const char *d, size_t len, const char *const *keys,
 	else
 		ok = mine == -ENOENT;
 	if (!ok) {
-		fprintf(stderr, "disagree (mine %d %s @%zu, jansson %s): ",
-			mine, e.why ? e.why : "-", e.off,
+		fprintf(stderr,
+			"disagree (mine %d %s @%zu, jansson %s): ", mine,
+			e.why ? e.why : "-", e.off,
 			j ? (js ? js : "(absent)") : je.text);
 		hexdump(d, len);
 	}

@@ -21,17 +21,17 @@
 
 #include "tests/support/inject_support.h"
 
-#define TOKEN "/root/.aws/credentials"
+#define TOKEN	"/root/.aws/credentials"
 #define CONTENT "[default]\naws_access_key_id = ASIAEXAMPLE\n"
-#define STATE                                                             \
-	"{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"creating\"," \
-	"\"pid\":4242,\"bundle\":\"/bundle\",\"annotations\":"            \
+#define STATE                                                                  \
+	"{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"creating\","     \
+	"\"pid\":4242,\"bundle\":\"/bundle\",\"annotations\":"                 \
 	"{\"io.kubernetes.cri.container-type\":\"container\"}}"
-#define CONFIG                                                             \
-	"{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"],"        \
-	"\"env\":[\"PATH=/bin\"],\"cwd\":\"/\"},\"root\":{\"path\":"       \
-	"\"rootfs\",\"readonly\":false},\"hostname\":\"h\",\"mounts\":["   \
-	"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}]," \
+#define CONFIG                                                                 \
+	"{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"],"            \
+	"\"env\":[\"PATH=/bin\"],\"cwd\":\"/\"},\"root\":{\"path\":"           \
+	"\"rootfs\",\"readonly\":false},\"hostname\":\"h\",\"mounts\":["       \
+	"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}],"  \
 	"\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}}"
 
 static char root[] = "/tmp/bs-hookroot-XXXXXX";
@@ -110,7 +110,7 @@ static void teardown(void)
 struct run {
 	const char *state; /* on stdin */
 	const char *cwd;   /* in the chroot; runc gives hooks the rootfs */
-	bool ro_rootfs;    /* /bundle/rootfs read-only (bind, own ns) */
+	bool ro_rootfs;	   /* /bundle/rootfs read-only (bind, own ns) */
 };
 
 static void child(const struct run *r, int in, int errfd, char **argv)
@@ -264,8 +264,7 @@ Test(hook_static, no_interpreter_no_needed_libraries)
 
 /* ---- in an empty root ------------------------------------------------ */
 
-Test(hook_static, plants_token_in_empty_root, .init = setup,
-     .fini = teardown)
+Test(hook_static, plants_token_in_empty_root, .init = setup, .fini = teardown)
 {
 	const struct run r = { .state = STATE, .cwd = "/bundle/rootfs" };
 
@@ -305,8 +304,8 @@ Test(hook_static, absolute_root_path, .init = setup, .fini = teardown)
 Test(hook_static, garbage_state_falls_back_to_cwd, .init = setup,
      .fini = teardown)
 {
-	const struct run r = { .state = "{\"bundle\":\"/bundle\"", .cwd =
-				       "/bundle/rootfs" };
+	const struct run r = { .state = "{\"bundle\":\"/bundle\"",
+			       .cwd = "/bundle/rootfs" };
 
 	cr_assert_eq(run_hook(&r, plant_args), 0);
 	cr_assert(strstr(err_text, "state on stdin: not valid JSON"),
@@ -315,17 +314,17 @@ Test(hook_static, garbage_state_falls_back_to_cwd, .init = setup,
 	check_token("/bundle/rootfs");
 }
 
-Test(hook_static, empty_state_and_binary_stdin, .init = setup,
-     .fini = teardown)
+Test(hook_static, empty_state_and_binary_stdin, .init = setup, .fini = teardown)
 {
 	const struct run empty = { .state = "", .cwd = "/bundle/rootfs" };
-	const struct run bin = { .state = "\x7f" "ELF\x01\xff", .cwd = "/" };
+	const struct run bin = { .state = "\x7f"
+					  "ELF\x01\xff",
+				 .cwd = "/" };
 
 	cr_assert_eq(run_hook(&empty, NULL), 0);
 	cr_assert(strstr(err_text, "value expected at byte 0"), "stderr: %s",
 		  err_text);
-	cr_assert(strstr(err_text, "nothing to plant"), "stderr: %s",
-		  err_text);
+	cr_assert(strstr(err_text, "nothing to plant"), "stderr: %s", err_text);
 	cr_assert_eq(run_hook(&bin, plant_args), 0);
 	cr_assert(strstr(err_text, "not valid JSON"), "stderr: %s", err_text);
 }
@@ -361,8 +360,7 @@ Test(hook_static, missing_arguments, .init = setup, .fini = teardown)
 	const char *const dangling[] = { "--path", NULL };
 
 	cr_assert_eq(run_hook(&r, NULL), 0);
-	cr_assert(strstr(err_text, "nothing to plant"), "stderr: %s",
-		  err_text);
+	cr_assert(strstr(err_text, "nothing to plant"), "stderr: %s", err_text);
 	cr_assert_eq(run_hook(&r, no_content), 0);
 	cr_assert(strstr(err_text, TOKEN ": no --content-file"), "stderr: %s",
 		  err_text);
@@ -375,8 +373,8 @@ Test(hook_static, missing_arguments, .init = setup, .fini = teardown)
 Test(hook_static, content_file_missing, .init = setup, .fini = teardown)
 {
 	const struct run r = { .state = STATE };
-	const char *const args[] = { "--path", TOKEN, "--content-file",
-				     "/nope", NULL };
+	const char *const args[] = { "--path", TOKEN, "--content-file", "/nope",
+				     NULL };
 
 	cr_assert_eq(run_hook(&r, args), 0);
 	cr_assert(strstr(err_text, TOKEN ": token not planted: No such file"),
@@ -401,8 +399,9 @@ Test(hook_static, parent_is_a_file, .init = setup, .fini = teardown)
 
 	write_file("/bundle/rootfs/root", "x", 0644);
 	cr_assert_eq(run_hook(&r, plant_args), 0);
-	cr_assert(strstr(err_text, TOKEN ": token not planted: Not a directory"),
-		  "stderr: %s", err_text);
+	cr_assert(
+		strstr(err_text, TOKEN ": token not planted: Not a directory"),
+		"stderr: %s", err_text);
 }
 
 /* O_EXCL: an existing file (the image's) is never overwritten. */

@@ -24,9 +24,9 @@
 #include "agent/privs.h"
 
 #define CAP_PERFMON_ 38
-#define CAP_BPF_ 39
-#define PTRACE_LINE                                                     \
-	"warn missing CAP_SYS_PTRACE: ocihook inode discovery and resync " \
+#define CAP_BPF_     39
+#define PTRACE_LINE                                                            \
+	"warn missing CAP_SYS_PTRACE: ocihook inode discovery and resync "     \
 	"through /proc/<pid>/root will fail"
 
 static char dir[] = "/tmp/bs-privs-XXXXXX";
@@ -36,7 +36,8 @@ static pid_t agent = -1;
 static void setup(void)
 {
 	if (geteuid() != 0)
-		cr_skip_test("needs root: the report is about root's capabilities");
+		cr_skip_test(
+			"needs root: the report is about root's capabilities");
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(logp, sizeof(logp), "%s/stderr", dir);
 }
@@ -110,11 +111,13 @@ static uint64_t report_without(uint64_t caps, unsigned int uses)
 	if (pid == 0) {
 		int fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
-		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0 || drop_effective(caps))
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0 ||
+		    drop_effective(caps))
 			_exit(3);
 		if (bs_privs_report(uses, &miss))
 			_exit(4);
-		_exit(write(pfd[1], &miss, sizeof(miss)) == sizeof(miss) ? 0 : 5);
+		_exit(write(pfd[1], &miss, sizeof(miss)) == sizeof(miss) ? 0
+									 : 5);
 	}
 	close(pfd[1]);
 	cr_assert_eq(read(pfd[0], &miss, sizeof(miss)), (ssize_t)sizeof(miss),
@@ -127,8 +130,8 @@ static uint64_t report_without(uint64_t caps, unsigned int uses)
 	return miss;
 }
 
-static const unsigned int ALL = BS_USE_DETECT | BS_USE_INJECT |
-				BS_USE_OCIHOOK | BS_USE_DROP;
+static const unsigned int ALL =
+	BS_USE_DETECT | BS_USE_INJECT | BS_USE_OCIHOOK | BS_USE_DROP;
 
 /* What this machine already lacks (nothing here; a container might). */
 static uint64_t baseline(void)
@@ -166,14 +169,15 @@ Test(privs_report, full_set_says_so, .init = setup, .fini = teardown)
 Test(privs_report, only_for_what_is_used, .init = setup, .fini = teardown)
 {
 	unsigned int bind_open = bs_privs_uses("bind", "open");
-	uint64_t base = baseline() & ~(1ull << CAP_SYS_PTRACE | 1ull << CAP_BPF_);
+	uint64_t base =
+		baseline() & ~(1ull << CAP_SYS_PTRACE | 1ull << CAP_BPF_);
 
 	cr_assert_eq(bind_open, BS_USE_DETECT | BS_USE_INJECT | BS_USE_DROP);
 	cr_assert_eq(bs_privs_uses("ocihook", "none"),
 		     BS_USE_INJECT | BS_USE_OCIHOOK | BS_USE_DROP);
 	cr_assert_eq(bs_privs_uses("none", "none"), BS_USE_DROP);
-	cr_assert_eq(report_without(1ull << CAP_SYS_PTRACE, bind_open) &
-			     ~base, 0);
+	cr_assert_eq(report_without(1ull << CAP_SYS_PTRACE, bind_open) & ~base,
+		     0);
 	cr_assert_eq(count(text, "missing CAP_SYS_PTRACE"), 0, "log: %s", text);
 	/* but detection does use CAP_BPF */
 	cr_assert_eq(report_without(1ull << CAP_BPF_, bind_open) & ~base,
@@ -278,8 +282,8 @@ Test(privs_report, agent_reports_and_keeps_running, .init = setup,
 	cr_expect(strstr(text, PTRACE_LINE), "log: %s", text);
 	cr_expect(strstr(text, "missing CAP_SETPCAP: the bounding set"),
 		  "log: %s", text);
-	cr_expect_eq(count(text, "missing CAP_"), 2 + __builtin_popcountll(base),
-		     "log: %s", text);
+	cr_expect_eq(count(text, "missing CAP_"),
+		     2 + __builtin_popcountll(base), "log: %s", text);
 	cr_expect(strstr(text, "(bounding set unchanged: no CAP_SETPCAP)"),
 		  "log: %s", text);
 	cr_assert_eq(waitpid(agent, &status, WNOHANG), 0,
