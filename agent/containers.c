@@ -81,7 +81,9 @@ uint64_t bs_cgroup_id_of_pid(uint32_t pid)
 		if (strncmp(line, "0::", 3))
 			continue;
 		line[strcspn(line, "\n")] = 0;
-		if (!strcmp(line + 3, "/"))
+		/* "/": the root names no one; "/..": outside our cgroup
+		 * namespace, no path here leads there */
+		if (!strcmp(line + 3, "/") || !strncmp(line + 3, "/..", 3))
 			break;
 		snprintf(dir, sizeof(dir), "%s%s", root, line + 3);
 		if (stat(dir, &st) == 0)
@@ -90,6 +92,17 @@ uint64_t bs_cgroup_id_of_pid(uint32_t pid)
 	}
 	fclose(f);
 	return id;
+}
+
+uint32_t bs_mntns_of_pid(uint32_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	if (!pid)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%u/ns/mnt", pid);
+	return stat(path, &st) == 0 ? (uint32_t)st.st_ino : 0;
 }
 
 static struct bs_ctr_info *find(struct bs_containers *cs, const char *id)
@@ -119,6 +132,7 @@ int bs_containers_put(struct bs_containers *cs, const struct bs_pod *pod,
 		      const struct bs_container *ctr)
 {
 	uint64_t cg = bs_cgroup_id_of_pid(ctr->pid);
+	uint32_t mnt = bs_mntns_of_pid(ctr->pid);
 	struct bs_ctr_info *c;
 	int err = 0;
 
@@ -141,6 +155,8 @@ int bs_containers_put(struct bs_containers *cs, const struct bs_pod *pod,
 	}
 	if (cg)
 		c->cgroup_id = cg;
+	if (mnt)
+		c->mntns_ino = mnt;
 out:
 	pthread_mutex_unlock(&cs->lock);
 	return err;
@@ -183,20 +199,28 @@ void bs_containers_retain(struct bs_containers *cs, const char *const *ids,
 	pthread_mutex_unlock(&cs->lock);
 }
 
-int bs_containers_by_cgroup(struct bs_containers *cs, uint64_t cgroup_id,
-			    struct bs_ctr_info *out)
+int bs_containers_of_accessor(struct bs_containers *cs, uint64_t cgroup_id,
+			      uint32_t mntns_ino, struct bs_ctr_info *out)
 {
+	const struct bs_ctr_info *hit = NULL;
 	int err = -ENOENT;
 
-	if (!cgroup_id)
+	if (!cgroup_id && !mntns_ino)
 		return -ENOENT;
 	pthread_mutex_lock(&cs->lock);
-	for (size_t i = 0; i < cs->n; i++)
-		if (cs->v[i].cgroup_id == cgroup_id) {
-			*out = cs->v[i];
-			err = 0;
+	for (size_t i = 0; i < cs->n; i++) {
+		if (cgroup_id && cs->v[i].cgroup_id == cgroup_id) {
+			hit = &cs->v[i];
 			break;
 		}
+		/* a cgroup match later in the list still wins */
+		if (mntns_ino && cs->v[i].mntns_ino == mntns_ino && !hit)
+			hit = &cs->v[i];
+	}
+	if (hit) {
+		*out = *hit;
+		err = 0;
+	}
 	pthread_mutex_unlock(&cs->lock);
 	return err;
 }

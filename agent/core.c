@@ -87,7 +87,8 @@ void bs_core_on_event(const struct bs_event *ev, void *arg)
 	int have_tok, have_acc, n;
 
 	have_tok = bs_token_store_get(c->store, ev->token_id, &tok) == 0;
-	have_acc = bs_containers_by_cgroup(c->ctrs, ev->cgroup_id, &acc) == 0;
+	have_acc = bs_containers_of_accessor(c->ctrs, ev->cgroup_id,
+					     ev->mntns_ino, &acc) == 0;
 	n = bs_alert_format(line, sizeof(line), &c->meta, ev,
 			    have_tok ? &tok : NULL, have_acc ? &acc : NULL,
 			    bs_now_ns(), real_now_ns());

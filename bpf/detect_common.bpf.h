@@ -126,6 +126,9 @@ static __always_inline void bs_emit(__u32 token_id, __u32 method, __u64 dev,
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->count = count;
 	e->scanned = scanned;
+	/* names the container whatever cgroup namespace the agent is in */
+	e->mntns_ino = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	e->_pad = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bs_agg_remember(token_id, e);
 	bpf_ringbuf_submit(e, 0);

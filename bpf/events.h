@@ -66,6 +66,8 @@ struct bs_event {
 	__u32 uid;
 	__u32 count;      /* accesses folded into this event (>= 1) */
 	__u32 scanned;    /* readscan: bytes scanned of this read */
+	__u32 mntns_ino;  /* accessor's mount namespace (inode of ns/mnt) */
+	__u32 _pad;
 	char comm[BS_COMM_LEN];
 };
 

@@ -2,6 +2,7 @@
 /* The agent as a child process and its JSON event lines (agentproc.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +27,24 @@ static void push(const char **argv, int *n, const char *a, const char *b)
 		argv[(*n)++] = b;
 }
 
+/* Child side: into dir's cgroup, then a cgroup namespace rooted there. */
+static int private_cgroup_ns(const char *dir)
+{
+	char path[BS_PATH_LEN + 16];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "0", 1) != 1)
+		err = -errno;
+	close(fd);
+	if (!err && unshare(CLONE_NEWCGROUP))
+		err = -errno;
+	return err;
+}
+
 /* Child side: wire stdio and exec; never returns. */
 static void exec_agent(const struct bs_agent_opts *o, const char **argv)
 {
@@ -39,6 +58,15 @@ static void exec_agent(const struct bs_agent_opts *o, const char **argv)
 	}
 	if (log >= 0)
 		dup2(log, STDERR_FILENO);
+	if (o->cgroup_ns_dir) {
+		int err = private_cgroup_ns(o->cgroup_ns_dir);
+
+		if (err) {
+			fprintf(stderr, "cgroup namespace at %s: %s\n",
+				o->cgroup_ns_dir, strerror(-err));
+			_exit(126);
+		}
+	}
 	execv(o->bin, (char *const *)argv);
 	fprintf(stderr, "exec %s: %s\n", o->bin, strerror(errno));
 	_exit(127);

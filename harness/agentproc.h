@@ -25,6 +25,10 @@ struct bs_agent_opts {
 	const char *log_path; /* stderr of the agent */
 	int aggregate_ms;     /* < 0: agent default */
 	int stats_interval_ms;
+	/* Tests: join this cgroup v2 directory and take a private cgroup
+	 * namespace rooted there before exec (as an unprivileged pod's
+	 * agent is); NULL = the caller's. */
+	const char *cgroup_ns_dir;
 };
 
 struct bs_agent {

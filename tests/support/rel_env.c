@@ -147,7 +147,7 @@ int rel_agent_start(struct rel_env *e, const struct rel_agent_args *a)
 	struct bs_agent_opts o = {
 		.bin = e->bin,
 		.nri_socket = e->sock,
-		.inject = "bind",
+		.inject = a && a->inject ? a->inject : "bind",
 		.detect = "open",
 		.attach = "auto",
 		.token = REL_TOKEN,
@@ -157,6 +157,7 @@ int rel_agent_start(struct rel_env *e, const struct rel_agent_args *a)
 		.log_path = e->log,
 		.aggregate_ms = a && a->aggregate_ms ? a->aggregate_ms : 1000,
 		.stats_interval_ms = a && a->stats_ms ? a->stats_ms : 200,
+		.cgroup_ns_dir = a ? a->cgroup_ns_dir : NULL,
 	};
 	int err;
 

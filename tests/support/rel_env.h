@@ -83,6 +83,8 @@ struct rel_agent_args {
 	const char *state_dir; /* NULL: e->state */
 	int aggregate_ms;      /* 0: 1000 */
 	int stats_ms;	       /* 0: 200 */
+	const char *inject;    /* NULL: bind */
+	const char *cgroup_ns_dir; /* see struct bs_agent_opts */
 };
 
 /* Where our binaries are: the dir of /proc/self/exe, minus a "tests". */
