@@ -186,7 +186,7 @@ static int json_field(int fd, size_t max, const char *what,
 static int open_bundle_root(const char *bundle)
 {
 	static const char *const k_root[] = { "root", "path" };
-	char path[HOOK_PATH_MAX], rpath[HOOK_PATH_MAX];
+	char path[HOOK_PATH_MAX], rpath[HOOK_PATH_MAX] = "";
 	int cfd, fd, n, err;
 
 	n = snprintf(path, sizeof(path), "%s/config.json", bundle);
@@ -248,7 +248,10 @@ static int open_parent(int rootfd, const char *path, const char **leaf)
 	const char *p = path;
 	int cur = dup(rootfd);
 
-	while (cur >= 0) {
+	/* rootfd is ours and open: dup() fails only for lack of fds */
+	if (cur < 0)
+		return -EMFILE;
+	for (;;) {
 		const char *c = p + 1;
 		size_t n = strcspn(c, "/");
 		int next;
@@ -278,7 +281,6 @@ static int open_parent(int rootfd, const char *path, const char **leaf)
 		cur = next;
 		p = c + n;
 	}
-	return -errno;
 }
 
 /* Read-only bind of the file onto itself, private to this mount ns. */
