@@ -5,7 +5,8 @@
  * created through CRI with crictl, the token read inside the container
  * with `crictl exec`, and the alert line checked.  containerd runs on its
  * own root, state, sockets and cgroup parent in a private mount namespace
- * (tests/support/containerd_env.h).  Without one the suite is skipped.
+ * (harness/containerd.h, harness/cri_pods.h).  Without one the suite is
+ * skipped.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -20,7 +21,9 @@
 #include <unistd.h>
 
 #include "harness/agentproc.h"
-#include "tests/support/containerd_env.h"
+#include "harness/containerd.h"
+#include "harness/cri_pods.h"
+#include "tests/support/containerd_events.h"
 
 #define TOKEN	      "/var/run/secrets/eks.amazonaws.com/access_key_token"
 #define ALERT_MS      10000
@@ -85,7 +88,7 @@ static void containerd_up(void)
 	if (err)
 		fail_dump();
 	cr_assert_eq(err, 0, "containerd did not come up: %s", strerror(-err));
-	err = ctrd_import_images(&ctrd);
+	err = ctrd_import_images(&ctrd, NULL, 0);
 	if (err)
 		fail_dump();
 	cr_assert_eq(err, 0, "image import: %s", strerror(-err));

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* A private real containerd for the `containerd` suite (containerd_env.h). */
+/* A private real containerd (harness/containerd.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/support/containerd_env.h"
+#include "harness/containerd.h"
 
 #define CMD_TIMEOUT_MS 90000
 #define MAX_ARGV       48
@@ -394,7 +394,7 @@ int ctrd_adopt(const struct ctrd *c, pid_t pid)
 	return fclose(f) ? -errno : 0;
 }
 
-/* Processes outside the namespace the test asked us to outlive. */
+/* Processes outside the namespace our caller asked us to outlive. */
 static int kill_adopted(void)
 {
 	unsigned long long t;
@@ -608,7 +608,7 @@ static bool is_guard(pid_t pid)
 	return !strcmp(comm, "bs-ctrd-guard\n");
 }
 
-/* What a test process killed before its teardown left behind: dirs
+/* What a process killed before its teardown left behind: dirs
  * whose guard is gone (it already killed their processes), and their
  * empty cgroups.  A dir still being set up (no guard.pid yet, young) or
  * with a live guard belongs to a run going on now. */
@@ -839,65 +839,4 @@ void ctrd_teardown(struct ctrd *c)
 		nftw(c->dir, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 		c->dir[0] = '\0';
 	}
-}
-
-/* ---- events and logs -------------------------------------------------- */
-
-int ctrd_events_open(struct ctrd_events *e, const char *path)
-{
-	snprintf(e->path, sizeof(e->path), "%s", path);
-	e->f = NULL;
-	for (int i = 0; i < 500 && !e->f; i++) {
-		e->f = fopen(path, "re");
-		if (!e->f)
-			nap_ms(20);
-	}
-	return e->f ? 0 : -ENOENT;
-}
-
-void ctrd_events_close(struct ctrd_events *e)
-{
-	if (e->f)
-		fclose(e->f);
-	e->f = NULL;
-}
-
-json_t *ctrd_events_wait(struct ctrd_events *e, const char *type,
-			 bool (*match)(json_t *ev, const void *arg),
-			 const void *arg, int ms)
-{
-	int64_t deadline = now_ms() + ms;
-	static char line[65536];
-
-	if (!e->f)
-		return NULL;
-	do {
-		while (fgets(line, sizeof(line), e->f)) {
-			json_t *j = json_loads(line, 0, NULL);
-			const char *t =
-				json_string_value(json_object_get(j, "type"));
-
-			if (t && (!type || !strcmp(t, type)) &&
-			    (!match || match(j, arg)))
-				return j;
-			json_decref(j);
-		}
-		clearerr(e->f);
-		nap_ms(20);
-	} while (now_ms() < deadline);
-	return NULL;
-}
-
-int ctrd_count_in_file(const char *path, const char *needle)
-{
-	char line[4096];
-	FILE *f = fopen(path, "re");
-	int n = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, needle) != NULL;
-	fclose(f);
-	return n;
 }

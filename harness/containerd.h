@@ -1,22 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A real containerd >= 1.7 (with its runc shim, ctr and crictl) for the
- * `containerd` suite, found on PATH or in $BEESTING_CONTAINERD, and run
- * on its own root, state, sockets and cgroup parent under one temp dir.
+ * A real containerd >= 1.7 (with its runc shim, ctr and crictl), found on
+ * PATH or in $BEESTING_CONTAINERD, run on its own root, state, sockets and
+ * cgroup parent under one temp dir: the `containerd` test suite and the
+ * harness's containerd backend both use it.
  *
  * It runs in a private mount namespace held by a guardian process, with
  * a fresh tmpfs on /run: the shims put their sockets in /run/containerd
  * whatever the config says, and a runtime the machine already runs must
  * never see ours.  The guardian outlives containerd (so a restarted one
  * finds its shims) and kills everything in the namespace when told to,
- * or when the test process dies.
+ * or when the process that made it dies.
  */
-#ifndef BS_TESTS_CONTAINERD_ENV_H
-#define BS_TESTS_CONTAINERD_ENV_H
+#ifndef BS_HARNESS_CONTAINERD_H
+#define BS_HARNESS_CONTAINERD_H
 
-#include <jansson.h>
 #include <stdbool.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #define CTRD_PATH 256
@@ -44,15 +44,27 @@ int ctrd_find(struct ctrd *c, char *why, size_t len);
 /* Temp dir, guardian, config, crictl config. */
 int ctrd_setup(struct ctrd *c);
 /* A process outside the namespace (the agent) the guardian kills too
- * if the test process dies before its teardown. */
+ * if our process dies before its teardown. */
 int ctrd_adopt(const struct ctrd *c, pid_t pid);
 /* Start containerd and wait for its socket and CRI. */
 int ctrd_start(struct ctrd *c, int timeout_ms);
 /* SIGTERM containerd and wait; its shims and containers go on. */
 int ctrd_stop(struct ctrd *c, int timeout_ms);
-/* Build the busybox OCI archive and import it as the pause and victim
- * images (CTRD_IMAGE, CTRD_PAUSE) into the k8s.io namespace. */
-int ctrd_import_images(struct ctrd *c);
+/* A file put into the victim image: a copy of the host file src, or
+ * text when src is NULL; dst is absolute in the image, its parent dirs
+ * are made. */
+struct ctrd_file {
+	const char *src;
+	const char *text;
+	const char *dst;
+	unsigned mode;
+};
+
+/* Build the busybox OCI archive (harness/containerd_image.c: /bin with
+ * busybox applets, /tmp, plus the n extra files) and import it as the
+ * pause and victim images (CTRD_IMAGE, CTRD_PAUSE) into the k8s.io
+ * namespace. */
+int ctrd_import_images(struct ctrd *c, const struct ctrd_file *extra, size_t n);
 /* Pods away, containerd and every process of our namespace killed,
  * cgroups and the temp dir removed (kept, with the logs, when
  * BEESTING_CONTAINERD_KEEP is set).  Safe to call at any point. */
@@ -70,39 +82,5 @@ int ctrd_run(char *const argv[], char *out, size_t len, int timeout_ms);
  * (stdout, then stderr) in out. Returns the exit code, or -errno. */
 int ctrd_crictl(const struct ctrd *c, char *out, size_t len, ...);
 int ctrd_ctr(const struct ctrd *c, char *out, size_t len, ...);
-
-/* One pod with one container, host network, through CRI. */
-struct ctrd_pod {
-	const char *name;
-	const char *ns;
-	const char *container;
-	json_t *annotations; /* borrowed; NULL: none */
-	char pod_id[80];
-	char ctr_id[80];
-	char err[512];
-};
-
-int ctrd_run_pod(struct ctrd *c, struct ctrd_pod *p);
-/* "CONTAINER_RUNNING" etc. into state; 0 on success. */
-int ctrd_ctr_state(const struct ctrd *c, const char *id, char *state,
-		   size_t len);
-/* Pid of the container's init process as containerd reports it. */
-int ctrd_ctr_pid(const struct ctrd *c, const char *id);
-
-/* Events file of the agent, read line by line. */
-struct ctrd_events {
-	FILE *f;
-	char path[CTRD_PATH];
-};
-
-int ctrd_events_open(struct ctrd_events *e, const char *path);
-void ctrd_events_close(struct ctrd_events *e);
-/* Next line of that type (any when NULL) for which match (if set) says
- * yes, within ms; NULL on timeout.  Caller decrefs. */
-json_t *ctrd_events_wait(struct ctrd_events *e, const char *type,
-			 bool (*match)(json_t *ev, const void *arg),
-			 const void *arg, int ms);
-/* Count lines holding needle in a text file (agent log). */
-int ctrd_count_in_file(const char *path, const char *needle);
 
 #endif

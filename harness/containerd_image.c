@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Images and pods for the private containerd (containerd_env.h): a
- * one-layer OCI archive made here from busybox-static (no registry is
- * reachable), and pods created through CRI with crictl.
+ * Images for the private containerd (harness/containerd.h): a one-layer
+ * OCI archive made here from busybox-static (no registry is reachable),
+ * with whatever files the caller adds (the harness: its attack tool),
+ * imported with ctr.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +17,7 @@
 #include <unistd.h>
 
 #include "strategies/sha256.h"
-#include "tests/support/containerd_env.h"
+#include "harness/containerd.h"
 
 #define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_CONFIG   "application/vnd.oci.image.config.v1+json"
@@ -130,17 +132,70 @@ static int tar_dir(const char *dir, const char *archive, const char *m1,
 	return r ? -EIO : 0;
 }
 
-/* rootfs/bin/{busybox,sh,sleep,...} as one uncompressed layer. */
-static int make_layer(const char *img, const char *layout, struct blob *b)
+static int write_text(const char *path, const char *text, mode_t mode)
 {
-	char rootfs[CTRD_PATH + 8], bin[CTRD_PATH + 16],
-		tarball[CTRD_PATH + 16], link[CTRD_PATH + 160];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	size_t len = strlen(text);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len)
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+/* rootfs + dst into path (dst absolute, no ".."), its parents made. */
+static int image_path(const char *rootfs, const char *dst, char *path,
+		      size_t len)
+{
+	size_t base = strlen(rootfs);
+	int n;
+
+	if (dst[0] != '/' || strstr(dst, ".."))
+		return -EINVAL;
+	n = snprintf(path, len, "%s%s", rootfs, dst);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	for (char *p = path + base + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(path, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+static int add_file(const char *rootfs, const struct ctrd_file *f)
+{
+	char path[CTRD_PATH * 2];
+	int err = image_path(rootfs, f->dst, path, sizeof(path));
+
+	if (err)
+		return err;
+	err = f->src ? copy_file(f->src, path, (mode_t)f->mode)
+		     : write_text(path, f->text ? f->text : "",
+				  (mode_t)f->mode);
+	/* the mode asked for, not the one our umask left */
+	if (!err && chmod(path, (mode_t)f->mode))
+		err = -errno;
+	return err;
+}
+
+/* /bin/busybox and its applets, /tmp (the attack tool makes its links
+ * there) and the extra files. */
+static int fill_rootfs(const char *rootfs, const struct ctrd_file *extra,
+		       size_t n)
+{
+	char bin[CTRD_PATH + 16], tmp[CTRD_PATH + 16], link[CTRD_PATH + 160];
 	int err;
 
-	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", img);
 	snprintf(bin, sizeof(bin), "%s/bin", rootfs);
+	snprintf(tmp, sizeof(tmp), "%s/tmp", rootfs);
 	if ((mkdir(rootfs, 0755) && errno != EEXIST) ||
-	    (mkdir(bin, 0755) && errno != EEXIST))
+	    (mkdir(bin, 0755) && errno != EEXIST) ||
+	    (mkdir(tmp, 01777) && errno != EEXIST) || chmod(tmp, 01777))
 		return -errno;
 	snprintf(link, sizeof(link), "%s/busybox", bin);
 	/* busybox-static: the image has no libc to link against */
@@ -152,6 +207,29 @@ static int make_layer(const char *img, const char *layout, struct blob *b)
 		if (symlink("busybox", link) && errno != EEXIST)
 			return -errno;
 	}
+	for (size_t i = 0; i < n; i++) {
+		err = add_file(rootfs, &extra[i]);
+		if (err) {
+			fprintf(stderr, "image file %s: %s\n", extra[i].dst,
+				strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* The rootfs as one uncompressed layer. */
+static int make_layer(const char *img, const char *layout,
+		      const struct ctrd_file *extra, size_t n, struct blob *b)
+{
+	char rootfs[CTRD_PATH + 8], tarball[CTRD_PATH + 16],
+		blob[CTRD_PATH + 160];
+	int err;
+
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", img);
+	err = fill_rootfs(rootfs, extra, n);
+	if (err)
+		return err;
 	snprintf(tarball, sizeof(tarball), "%s/layer.tar", img);
 	err = tar_dir(rootfs, tarball, ".", NULL, NULL);
 	if (err)
@@ -159,9 +237,9 @@ static int make_layer(const char *img, const char *layout, struct blob *b)
 	err = hash_file(tarball, b);
 	if (err)
 		return err;
-	snprintf(link, sizeof(link), "%s/blobs/sha256/%s", layout,
+	snprintf(blob, sizeof(blob), "%s/blobs/sha256/%s", layout,
 		 b->digest + 7);
-	return rename(tarball, link) ? -errno : 0;
+	return rename(tarball, blob) ? -errno : 0;
 }
 
 static const char *oci_arch(void)
@@ -213,7 +291,8 @@ static json_t *image(const char *layout, const struct blob *layer,
 	return doc;
 }
 
-static int make_archive(const struct ctrd *c, char *archive, size_t len)
+static int make_archive(const struct ctrd *c, const struct ctrd_file *extra,
+			size_t n, char *archive, size_t len)
 {
 	char img[96], layout[128], blobs[160], path[192];
 	json_t *victim, *pause, *index;
@@ -228,7 +307,7 @@ static int make_archive(const struct ctrd *c, char *archive, size_t len)
 	strcat(blobs, "/sha256");
 	if (mkdir(blobs, 0755))
 		return -errno;
-	err = make_layer(img, layout, &layer);
+	err = make_layer(img, layout, extra, n, &layer);
 	if (err)
 		return err;
 	victim = image(layout, &layer, CTRD_IMAGE, json_pack("[]"),
@@ -256,12 +335,12 @@ static int make_archive(const struct ctrd *c, char *archive, size_t len)
 	return tar_dir(layout, archive, "oci-layout", "index.json", "blobs");
 }
 
-int ctrd_import_images(struct ctrd *c)
+int ctrd_import_images(struct ctrd *c, const struct ctrd_file *extra, size_t n)
 {
 	char archive[CTRD_PATH], out[8192];
 
 	_Static_assert(sizeof(c->dir) <= 64, "paths below are sized for it");
-	int err = make_archive(c, archive, sizeof(archive)), r;
+	int err = make_archive(c, extra, n, archive, sizeof(archive)), r;
 
 	if (err)
 		return err;
@@ -281,160 +360,4 @@ int ctrd_import_images(struct ctrd *c)
 	}
 	fprintf(stderr, "CRI does not see the imported images: %s\n", out);
 	return -ETIMEDOUT;
-}
-
-/* ---- pods through CRI ------------------------------------------------- */
-
-/* crictl prints the new id as a line of hex, maybe after warnings. */
-static int last_id(const char *out, char *id, size_t len)
-{
-	const char *p = out;
-
-	id[0] = '\0';
-	while (*p) {
-		size_t n = strspn(p, "0123456789abcdef");
-
-		if (n >= 12 && (p[n] == '\n' || !p[n]) && n < len)
-			snprintf(id, len, "%.*s", (int)n, p);
-		p = strchr(p, '\n');
-		if (!p)
-			break;
-		p++;
-	}
-	return id[0] ? 0 : -EPROTO;
-}
-
-static int dump_to(const char *path, json_t *doc)
-{
-	int err = json_dump_file(doc, path, JSON_INDENT(1)) ? -EIO : 0;
-
-	json_decref(doc);
-	return err;
-}
-
-static int write_pod_files(const struct ctrd *c, const struct ctrd_pod *p,
-			   char *pod_json, char *ctr_json, size_t len)
-{
-	static unsigned serial;
-	char uid[96], logdir[CTRD_PATH + 96], cgparent[80];
-	json_t *ann =
-		p->annotations ? json_deep_copy(p->annotations) : json_object();
-	json_t *pod, *ctr;
-
-	snprintf(uid, sizeof(uid), "%s-%d-%u", p->name, (int)getpid(),
-		 serial++);
-	snprintf(logdir, sizeof(logdir), "%s/logs/%s", c->dir, uid);
-	snprintf(cgparent, sizeof(cgparent), "/%s", c->cgparent);
-	snprintf(pod_json, len, "%s/%s-pod.json", c->dir, uid);
-	snprintf(ctr_json, len, "%s/%s-ctr.json", c->dir, uid);
-	/* network 2 = NODE: the host network, so no CNI is needed (and no
-	 * hostname: that needs a UTS namespace of its own) */
-	pod = json_pack("{s:{s:s,s:s,s:s,s:i},s:s,s:o,s:{s:s,s:{s:{s:i}}}}",
-			"metadata", "name", p->name, "namespace", p->ns, "uid",
-			uid, "attempt", 0, "log_directory", logdir,
-			"annotations", ann, "linux", "cgroup_parent", cgparent,
-			"security_context", "namespace_options", "network", 2);
-	ctr = json_pack("{s:{s:s},s:{s:s},s:[s,s],s:s,s:{}}", "metadata",
-			"name", p->container, "image", "image", CTRD_IMAGE,
-			"command", "sleep", "3600", "log_path", "app.log",
-			"linux");
-	if (!pod || !ctr) {
-		json_decref(pod);
-		json_decref(ctr);
-		return -ENOMEM;
-	}
-	if (dump_to(pod_json, pod)) {
-		json_decref(ctr);
-		return -EIO;
-	}
-	return dump_to(ctr_json, ctr);
-}
-
-static int crictl_id(struct ctrd *c, struct ctrd_pod *p, char *id, size_t len,
-		     const char *what, const char *a1, const char *a2,
-		     const char *a3)
-{
-	char out[8192];
-	int r = ctrd_crictl(c, out, sizeof(out), what, a1, a2, a3, NULL);
-
-	if (r || (id && last_id(out, id, len))) {
-		snprintf(p->err, sizeof(p->err), "crictl %s: exit %d: %.400s",
-			 what, r, out);
-		return r < 0 ? r : -EIO;
-	}
-	return 0;
-}
-
-int ctrd_run_pod(struct ctrd *c, struct ctrd_pod *p)
-{
-	char pod_json[CTRD_PATH + 128], ctr_json[CTRD_PATH + 128], st[64];
-	int err;
-
-	p->pod_id[0] = p->ctr_id[0] = p->err[0] = '\0';
-	err = write_pod_files(c, p, pod_json, ctr_json, sizeof(pod_json));
-	if (err) {
-		snprintf(p->err, sizeof(p->err), "pod files: %s",
-			 strerror(-err));
-		return err;
-	}
-	err = crictl_id(c, p, p->pod_id, sizeof(p->pod_id), "runp", pod_json,
-			NULL, NULL);
-	if (!err)
-		err = crictl_id(c, p, p->ctr_id, sizeof(p->ctr_id), "create",
-				p->pod_id, ctr_json, pod_json);
-	if (!err)
-		err = crictl_id(c, p, NULL, 0, "start", p->ctr_id, NULL, NULL);
-	if (err)
-		return err;
-	for (int i = 0; i < 100; i++) {
-		if (!ctrd_ctr_state(c, p->ctr_id, st, sizeof(st)) &&
-		    !strcmp(st, "CONTAINER_RUNNING"))
-			return 0;
-		nap_ms(100);
-	}
-	snprintf(p->err, sizeof(p->err), "container %.12s is %s, not running",
-		 p->ctr_id, st);
-	return -ETIMEDOUT;
-}
-
-static json_t *inspect(const struct ctrd *c, const char *id)
-{
-	static char out[1 << 17];
-	char *brace;
-
-	if (ctrd_crictl(c, out, sizeof(out), "inspect", "-o", "json", id, NULL))
-		return NULL;
-	/* warnings may come first: the document starts at the first '{' */
-	brace = strchr(out, '{');
-	return brace ? json_loads(brace, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
-}
-
-int ctrd_ctr_state(const struct ctrd *c, const char *id, char *state,
-		   size_t len)
-{
-	json_t *j = inspect(c, id);
-	const char *s;
-
-	snprintf(state, len, "unknown");
-	if (!j)
-		return -EIO;
-	s = json_string_value(
-		json_object_get(json_object_get(j, "status"), "state"));
-	if (s)
-		snprintf(state, len, "%s", s);
-	json_decref(j);
-	return s ? 0 : -EPROTO;
-}
-
-int ctrd_ctr_pid(const struct ctrd *c, const char *id)
-{
-	json_t *j = inspect(c, id);
-	json_int_t pid;
-
-	if (!j)
-		return -EIO;
-	pid = json_integer_value(
-		json_object_get(json_object_get(j, "info"), "pid"));
-	json_decref(j);
-	return pid > 0 ? (int)pid : -EPROTO;
 }
