@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "agent/log.h"
+#include "harness/containerd.h"
+#include "harness/containerd_backend.h"
 #include "harness/k8s.h"
 #include "harness/report.h"
 #include "harness/scenario.h"
@@ -26,8 +28,8 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: beesting-bench [--inject bind|ocihook] [--detect "
 		     "open|readscan|auditd|fatrace]\n"
-		     "         [--backend auto|local|kind|k8s] [--attach "
-		     "auto|lsm|fentry|kprobe|tracepoint]\n"
+		     "         [--backend auto|local|kind|k8s|containerd]\n"
+		     "         [--attach auto|lsm|fentry|kprobe|tracepoint]\n"
 		     "         [--runs N] [--methods m1,m2] [--no-overhead] "
 		     "[--start-pairs N]\n"
 		     "         [--alert-wait-ms N] [--quiet-ms N] [--build "
@@ -124,7 +126,8 @@ static const struct option longopts[] = {
 static const char *const injects[] = { "bind", "ocihook", NULL };
 static const char *const detects[] = { "open", "readscan", "auditd", "fatrace",
 				       NULL };
-static const char *const backends[] = { "auto", "local", "kind", "k8s", NULL };
+static const char *const backends[] = { "auto", "local",      "kind",
+					"k8s",	"containerd", NULL };
 static const char *const attaches[] = { "auto",	  "lsm",	"fentry",
 					"kprobe", "tracepoint", NULL };
 
@@ -133,6 +136,30 @@ static int bad(const char *opt, const char *v)
 	fprintf(stderr, "beesting-bench: bad value for --%s: '%s'\n", opt, v);
 	usage(stderr);
 	return 2;
+}
+
+/* containerd is never picked by auto: it is asked for, and then it must
+ * be there (PATH or $BEESTING_CONTAINERD), or nothing runs. */
+static int containerd_present(void)
+{
+	struct ctrd c;
+	char why[512];
+
+	if (ctrd_find(&c, why, sizeof(why)) == 0)
+		return 0;
+	fprintf(stderr, "beesting-bench: --backend containerd: %s\n", why);
+	return -ENOENT;
+}
+
+static const struct bs_backend_ops *backend_ops(const char *name)
+{
+	if (!strcmp(name, "kind"))
+		return &bs_backend_kind;
+	if (!strcmp(name, "k8s"))
+		return &bs_backend_k8s;
+	if (!strcmp(name, "containerd"))
+		return &bs_backend_containerd;
+	return &bs_backend_local;
 }
 
 static volatile sig_atomic_t interrupted;
@@ -234,9 +261,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	bs_bench_interrupted = &interrupted;
 	bs_backend_choose(c);
-	b.ops = !strcmp(c->backend, "kind")  ? &bs_backend_kind
-		: !strcmp(c->backend, "k8s") ? &bs_backend_k8s
-					     : &bs_backend_local;
+	if (!strcmp(c->backend, "containerd") && containerd_present())
+		return 1;
+	b.ops = backend_ops(c->backend);
 	err = bs_scenario_run(&b);
 	bs_scenario_summary(&b);
 	return err ? 1 : 0;
