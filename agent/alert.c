@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "agent/alert.h"
+#include "strategies/strategy.h"
 
 const char *bs_method_name(uint32_t method)
 {
@@ -25,15 +26,6 @@ const char *bs_method_name(uint32_t method)
 	};
 
 	return method < BS_M_MAX && names[method] ? names[method] : "unknown";
-}
-
-const char *bs_backend_name(uint32_t backend)
-{
-	static const char *const names[] = { "none", "lsm", "fentry", "kprobe",
-					     "tracepoint" };
-
-	return backend < sizeof(names) / sizeof(names[0]) ? names[backend] :
-							     "unknown";
 }
 
 static void put(char *buf, size_t n, size_t *off, const char *fmt, ...)
@@ -168,7 +160,7 @@ int bs_alert_format(char *buf, size_t n, const struct bs_alert_meta *m,
 	put(buf, n, &off, ",");
 	put_field(buf, n, &off, "detect", m->detect);
 	put(buf, n, &off, ",\"backend\":\"%s\",\"method\":\"%s\",\"count\":%u,",
-	    bs_backend_name(ev->backend), bs_method_name(ev->method),
+	    bs_attach_name((enum bs_attach)ev->backend), bs_method_name(ev->method),
 	    ev->count ? ev->count : 1);
 	put_flags(buf, n, &off, ev->flags);
 	if (ev->flags & BS_EVF_PARTIAL_SCAN)

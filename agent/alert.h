@@ -23,7 +23,6 @@ struct bs_alert_meta {
 };
 
 const char *bs_method_name(uint32_t method);
-const char *bs_backend_name(uint32_t backend);
 
 /* Append s as a JSON string literal (with quotes) to buf at *off. */
 void bs_json_str(char *buf, size_t n, size_t *off, const char *s);

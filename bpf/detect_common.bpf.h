@@ -14,7 +14,7 @@
 /* Set by user space before load. */
 const volatile __u32 bs_agent_tgid = 0;
 const volatile __u64 bs_aggregate_ns = 0;
-const volatile __u32 bs_backend = BS_BK_NONE;
+const volatile __u32 bs_backend = BS_ATTACH_AUTO; /* set at load */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -39,13 +39,17 @@ enum bs_method {
 	BS_M_MAX,
 };
 
-/* Which attach point produced the event. Stable: the alert JSON names these. */
-enum bs_backend {
-	BS_BK_NONE = 0,
-	BS_BK_LSM = 1,
-	BS_BK_FENTRY = 2,
-	BS_BK_KPROBE = 3,
-	BS_BK_TRACEPOINT = 4,
+/* The attach backends: what --attach asks for, what the ready line and
+ * every event report.  The one encoding for BPF and user space; names in
+ * strategies/registry.c.  Stable: the alert JSON names these.  AUTO is only
+ * ever asked for (pick the best); no program reports it. */
+enum bs_attach {
+	BS_ATTACH_AUTO = 0,
+	BS_ATTACH_LSM = 1,
+	BS_ATTACH_FENTRY = 2,
+	BS_ATTACH_KPROBE = 3,
+	BS_ATTACH_TRACEPOINT = 4,
+	BS_ATTACH_MAX,
 };
 
 #define BS_EVF_PARTIAL_SCAN (1u << 0) /* readscan looked at part of the read */
@@ -58,7 +62,7 @@ struct bs_event {
 	__u64 ino;
 	__u32 token_id;
 	__u32 method;     /* enum bs_method */
-	__u32 backend;    /* enum bs_backend */
+	__u32 backend;    /* enum bs_attach */
 	__u32 flags;      /* BS_EVF_* */
 	__u32 pid;        /* thread id */
 	__u32 tgid;       /* process id */

@@ -12,22 +12,6 @@
 #include "agent/log.h"
 #include "strategies/detect_common.h"
 
-uint32_t bs_det_bk(enum bs_attach a)
-{
-	switch (a) {
-	case BS_ATTACH_LSM:
-		return BS_BK_LSM;
-	case BS_ATTACH_FENTRY:
-		return BS_BK_FENTRY;
-	case BS_ATTACH_KPROBE:
-		return BS_BK_KPROBE;
-	case BS_ATTACH_TRACEPOINT:
-		return BS_BK_TRACEPOINT;
-	default:
-		return BS_BK_NONE;
-	}
-}
-
 bool bs_det_lsm_enabled(void)
 {
 	char buf[512], *tok, *save = NULL;

@@ -52,8 +52,6 @@ int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
 		 const struct bs_det_backend_desc *descs, size_t n,
 		 bs_det_try_fn try_fn, bs_det_undo_fn undo_fn);
 
-/* enum bs_attach -> enum bs_backend (as written into events) */
-uint32_t bs_det_bk(enum bs_attach a);
 /* "bpf" listed in /sys/kernel/security/lsm */
 bool bs_det_lsm_enabled(void);
 

@@ -104,7 +104,7 @@ static int open_try(struct bs_detect_ctx *ctx, enum bs_attach b)
 		return -errno;
 	p->skel->rodata->bs_agent_tgid = ctx->cfg->agent_tgid;
 	p->skel->rodata->bs_aggregate_ns = ctx->cfg->aggregate_ns;
-	p->skel->rodata->bs_backend = bs_det_bk(b);
+	p->skel->rodata->bs_backend = (__u32)b;
 	set_autoload(p->skel, b);
 	err = detect_open_bpf__load(p->skel);
 	if (err)

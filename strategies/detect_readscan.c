@@ -81,7 +81,7 @@ static int rs_try(struct bs_detect_ctx *ctx, enum bs_attach b)
 		return -errno;
 	s->rodata->bs_agent_tgid = ctx->cfg->agent_tgid;
 	s->rodata->bs_aggregate_ns = ctx->cfg->aggregate_ns;
-	s->rodata->bs_backend = bs_det_bk(b);
+	s->rodata->bs_backend = (__u32)b;
 	s->rodata->bs_rs_window = p->window;
 	bpf_program__set_autoload(s->progs.bs_fexit_vfs_read,
 				  b == BS_ATTACH_FENTRY);

@@ -14,6 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/types.h>
+
+#include "bpf/events.h"
 #include "nri/adjust.h"
 #include "nri/model.h"
 #include "strategies/token.h"
@@ -70,14 +73,6 @@ struct bs_inject_ops {
 		    size_t n_pods, const struct bs_container *ctrs,
 		    size_t n_ctrs);
 	void (*fini)(struct bs_inject_ctx *ctx);
-};
-
-enum bs_attach {
-	BS_ATTACH_AUTO = 0,
-	BS_ATTACH_LSM,
-	BS_ATTACH_FENTRY,
-	BS_ATTACH_KPROBE,
-	BS_ATTACH_TRACEPOINT,
 };
 
 struct bs_event;

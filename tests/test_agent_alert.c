@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent/alert.h"
+#include "strategies/strategy.h"
 
 static const struct bs_alert_meta meta = { "node-1", "bind", "open" };
 
@@ -17,7 +18,7 @@ static struct bs_event sample_event(void)
 		.cgroup_id = 77,
 		.token_id = 5,
 		.method = BS_M_OPEN,
-		.backend = BS_BK_TRACEPOINT,
+		.backend = BS_ATTACH_TRACEPOINT,
 		.pid = 10, .tgid = 11, .ppid = 1, .uid = 0, .count = 1,
 	};
 
@@ -143,6 +144,6 @@ Test(alert, method_and_backend_names_are_stable)
 {
 	cr_expect_str_eq(bs_method_name(BS_M_COPY_FILE_RANGE), "copy_file_range");
 	cr_expect_str_eq(bs_method_name(9999), "unknown");
-	cr_expect_str_eq(bs_backend_name(BS_BK_LSM), "lsm");
-	cr_expect_str_eq(bs_backend_name(77), "unknown");
+	cr_expect_str_eq(bs_attach_name(BS_ATTACH_LSM), "lsm");
+	cr_expect_str_eq(bs_attach_name((enum bs_attach)77), "unknown");
 }

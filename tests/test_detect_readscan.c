@@ -176,7 +176,7 @@ Test(detect_readscan, long_reads_are_flagged_partial)
 	cr_expect(ev->flags & BS_EVF_PARTIAL_SCAN);
 	cr_expect_eq(ev->scanned, 4096);
 	cr_expect_eq(ev->method, BS_M_READ);
-	cr_expect_eq(ev->backend, BS_BK_TRACEPOINT);
+	cr_expect_eq(ev->backend, BS_ATTACH_TRACEPOINT);
 	d->ops->stats(&d->ctx, &st);
 	cr_expect_gt(st.partial_scans, 0);
 	finish(d);
