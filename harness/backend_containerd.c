@@ -9,16 +9,21 @@
  * through CRI with crictl, attacks are `crictl exec` of the tool, alerts
  * come from the agent's events file (bs_evtail, as for local).
  *
- * Overhead: containerd makes the CreateContainer call itself, so its
- * round trip cannot be timed from outside; what can be is
+ * containerd makes the NRI calls itself; to time them the agent dials a
+ * relay (harness/containerd_nri_tap.h) that passes every byte on to
+ * containerd's NRI socket and times each request to its response.
+ * Overhead rows:
  *   container_start_ms  crictl create + start in a pod the agent injects
  *                       into, against one opted out with the annotation
  *                       beesting.io/inject: "false" (ABBA pairs).  The
  *                       agent stays connected for both, so the baseline
- *                       still pays the NRI hop, not the token work;
+ *                       still pays the NRI round trip, not the token work;
+ *   nri_create_us       CreateContainer request -> response at the relay
+ *                       for the victims and the injected start pairs
+ *                       (baseline: the opted-out ones);
  *   token_armed_us      the agent's arm_gap_us_last, once per container;
- *   nri_max_handler_us  the agent's slowest NRI handler over the run
- *                       (stats line; n = NRI requests served);
+ *   nri_max_handler_us  the agent's slowest NRI handler of any kind over
+ *                       the run (stats line; n = NRI requests served);
  *   agent_rss_kib, agent_cpu_pct as the local backend.
  */
 #include <errno.h>
@@ -34,6 +39,7 @@
 #include "agent/log.h"
 #include "harness/containerd.h"
 #include "harness/containerd_backend.h"
+#include "harness/containerd_nri_tap.h"
 #include "harness/cri_pods.h"
 #include "harness/k8s.h"
 
@@ -55,10 +61,14 @@ struct cb {
 	char hooks[CTRD_PATH + 16];
 	char events[CTRD_PATH + 16];
 	char log[CTRD_PATH + 16];
+	char tap_sock[CTRD_PATH + 16];
+	struct ctrd_nri_tap *tap;
 	struct bs_evtail tail;
 	bool tail_open;
 	struct bs_samples rss_kib;
 	struct bs_samples token_armed_us;
+	struct bs_samples nri_create_us;	/* injected containers */
+	struct bs_samples nri_create_optout_us; /* opted-out pod */
 	int leaks; /* counted at teardown, reported by leftovers */
 };
 
@@ -74,6 +84,7 @@ static int dirs(struct cb *k)
 	snprintf(k->hooks, sizeof(k->hooks), "%s/agent-hooks", d);
 	snprintf(k->events, sizeof(k->events), "%s/events.jsonl", d);
 	snprintf(k->log, sizeof(k->log), "%s/agent.log", d);
+	snprintf(k->tap_sock, sizeof(k->tap_sock), "%s/nri-tap.sock", d);
 	if (mkdir(k->state, 0755) || mkdir(k->hooks, 0755))
 		return -errno;
 	return 0;
@@ -118,7 +129,7 @@ static int start_agent(struct bs_bench *b, struct cb *k)
 	char bin[BS_PATH_LEN + 16], token[BS_PATH_LEN + 40];
 	struct bs_agent_opts o = {
 		.bin = bin,
-		.nri_socket = k->c.nri_sock,
+		.nri_socket = k->tap_sock,
 		.inject = b->cfg.inject,
 		.detect = b->cfg.detect,
 		.attach = b->cfg.attach,
@@ -135,6 +146,10 @@ static int start_agent(struct bs_bench *b, struct cb *k)
 	snprintf(bin, sizeof(bin), "%s/beesting", b->cfg.build);
 	snprintf(token, sizeof(token), "%s=%s", BS_BENCH_TOKEN,
 		 BS_BENCH_TEMPLATE);
+	k->tap = ctrd_nri_tap_start(k->tap_sock, k->c.nri_sock);
+	if (!k->tap)
+		return bs_bench_break(b, -errno, "NRI relay on %s: %s",
+				      k->tap_sock, strerror(errno));
 	err = bs_agent_spawn(&k->agent, &o);
 	if (err)
 		return bs_bench_break(b, err, "start agent %s: %s", bin,
@@ -337,6 +352,7 @@ static int c_victim_up(struct bs_bench *b, struct bs_victim *v, int idx)
 	}
 	snprintf(v->pod_id, sizeof(v->pod_id), "%s", p->pod_id);
 	snprintf(v->ctr_id, sizeof(v->ctr_id), "%s", p->ctr_id);
+	ctrd_nri_tap_take(k->tap, "CreateContainer", &k->nri_create_us);
 	wait_armed(b, k);
 	token_host_path(k, v);
 	sample_rss(k);
@@ -426,9 +442,12 @@ static int start_one(struct bs_bench *b, struct cb *k, struct ctrd_pod *p,
 	int err, rm;
 
 	drain_tail(b, k);
+	ctrd_nri_tap_take(k->tap, "CreateContainer", NULL);
 	err = ctrd_ctr_up(&k->c, p, ms);
 	if (err)
 		bs_err("start pair container in %s: %s", p->name, p->err);
+	ctrd_nri_tap_take(k->tap, "CreateContainer",
+			  with ? &k->nri_create_us : &k->nri_create_optout_us);
 	if (!err && with)
 		wait_armed(b, k);
 	if (!p->ctr_id[0])
@@ -519,6 +538,8 @@ static int c_overhead(struct bs_bench *b)
 	err = start_pairs(b, k);
 	if (err)
 		return err;
+	bs_bench_overhead_samples(b, "nri_create_us", "us",
+				  &k->nri_create_optout_us, &k->nri_create_us);
 	bs_bench_overhead_samples(b, "token_armed_us", "us", NULL,
 				  &k->token_armed_us);
 	/* the slowest handler of the run, in the median column (n = the
@@ -578,6 +599,15 @@ static int c_teardown(struct bs_bench *b)
 	if (k->tail_open)
 		bs_evtail_close(&k->tail);
 	k->tail_open = false;
+	if (k->tap) {
+		unsigned long req, lost;
+
+		ctrd_nri_tap_counts(k->tap, &req, &lost);
+		fprintf(stderr, "NRI relay: %lu requests, %lu unanswered\n",
+			req, lost);
+		ctrd_nri_tap_stop(k->tap);
+		k->tap = NULL;
+	}
 	memcpy(cgparent, k->c.cgparent, sizeof(cgparent));
 	if (k->ctrd_up)
 		ctrd_teardown(&k->c);
@@ -596,6 +626,8 @@ static int c_leftovers(struct bs_bench *b)
 	(void)b;
 	bs_samples_free(&k->rss_kib);
 	bs_samples_free(&k->token_armed_us);
+	bs_samples_free(&k->nri_create_us);
+	bs_samples_free(&k->nri_create_optout_us);
 	return k->leaks;
 }
 
