@@ -466,3 +466,73 @@ Test(containerd, agent_kill9_rearms_every_container)
 			     "token files of %s: %d", pods[i].name,
 			     token_files(pods[i].ctr_id));
 }
+
+/* ---- the harness on this containerd ------------------------------------- */
+
+/* The coverage rows of csv: how many say backend=containerd, and which
+ * methods expected to alert did not.  hardlink and rename_read are not
+ * accesses here (a read-only token refuses them: the bench says n/a). */
+static void check_coverage(const char *csv, int *rows, char *missed, size_t len)
+{
+	char line[1024];
+	FILE *f = fopen(csv, "re");
+
+	*rows = 0;
+	missed[0] = '\0';
+	cr_assert_not_null(f, "no %s", csv);
+	while (fgets(line, sizeof(line), f)) {
+		char *fld[12], *save = NULL;
+		int n = 0;
+
+		for (char *t = strtok_r(line, ",\n", &save); t && n < 12;
+		     t = strtok_r(NULL, ",\n", &save))
+			fld[n++] = t;
+		/* run_id,commit,inject,detect,backend,attach,kernel,method,
+		 * expect,detected,alerts,latency_us */
+		if (n < 10 || strcmp(fld[4], "containerd"))
+			continue;
+		(*rows)++;
+		if (!strcmp(fld[8], "alert") && strcmp(fld[9], "1") &&
+		    strcmp(fld[7], "hardlink") && strcmp(fld[7], "rename_read"))
+			snprintf(missed + strlen(missed), len - strlen(missed),
+				 " %s", fld[7]);
+		if (!strcmp(fld[8], "none"))
+			cr_expect_str_eq(fld[9], "0", "false alert for %s",
+					 fld[7]);
+	}
+	fclose(f);
+}
+
+Test(containerd, bench_backend_covers_every_method, .timeout = 600)
+{
+	char bin[PATH_MAX], bench[PATH_MAX + 16],
+		res[] = "/tmp/bs-ctrd-res-XXXXXX";
+	char csv[sizeof(res) + 16], missed[512];
+	char *argv[] = { bench,		  "--backend", "containerd",
+			 "--inject",	  "ocihook",   "--detect",
+			 "open",	  "--runs",    "1",
+			 "--no-overhead", "--results", res,
+			 "--srcdir",	  ".",	       NULL };
+	static char out[1 << 16];
+	int rc, rows;
+
+	if (!have_ctrd)
+		cr_skip_test("%s", why);
+	agent_bin(bin, sizeof(bin));
+	snprintf(bench, sizeof(bench), "%s-bench", bin);
+	if (access(bench, X_OK))
+		cr_skip_test("%s not built", bench);
+	cr_assert_not_null(mkdtemp(res));
+	rc = ctrd_run(argv, out, sizeof(out), 540000);
+	cr_log_info("%s", out);
+	cr_assert_eq(rc, 0, "beesting-bench --backend containerd: exit %d", rc);
+	snprintf(csv, sizeof(csv), "%s/coverage.csv", res);
+	check_coverage(csv, &rows, missed, sizeof(missed));
+	cr_expect_geq(rows, 20, "coverage rows with backend=containerd: %d",
+		      rows);
+	cr_expect_eq(missed[0], '\0', "not detected:%s", missed);
+	cr_expect(strstr(out, "left behind after teardown: 0") != NULL,
+		  "the run left something behind");
+	snprintf(out, sizeof(out), "rm -rf '%s'", res);
+	cr_expect_eq(system(out), 0);
+}
