@@ -131,6 +131,8 @@ int main(int argc, char **argv)
 	int err;
 
 	err = bs_agent_config_parse(&cfg, argc, argv);
+	if (err > 0)
+		bs_agent_config_help(&cfg, stdout);
 	if (err)
 		return err > 0 ? 0 : 2;
 	bs_log_set_level(cfg.log_level);

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
+/*
+ * The agent's command line on argp: one option table is the parser, the
+ * --help/--usage text and (through "(default X)" in each doc string) what
+ * README's flag table is checked against.  Every default is written once,
+ * below, and used both to fill the config and, string-ized, in the doc.
+ */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,37 +18,137 @@
 #include "bpf/events.h"
 #include "bpf/detect_shared.h"
 
-#define DEFAULT_TOKEN "/var/run/secrets/eks.amazonaws.com/access_key_token"
+/* ---- defaults: the only place each is written ------------------------- */
+#define DEF_NRI_SOCKET "/var/run/nri/nri.sock"
+#define DEF_PLUGIN_IDX "10"
+#define DEF_INJECT     "bind"
+#define DEF_DETECT     "open"
+#define DEF_ATTACH     "auto"
+#define DEF_TEMPLATE   "aws-access-key"
+#define DEF_TOKEN                                                              \
+	"/var/run/secrets/eks.amazonaws.com/access_key_token=" DEF_TEMPLATE
+#define DEF_STATE_DIR  "/var/lib/beesting"
+#define DEF_HOOK_DIR   "/opt/beesting/bin"
+#define DEF_EXCLUDE_NS "kube-system"
+#define DEF_AGG_MS     1000
+#define DEF_RS_WINDOW  BS_RS_WINDOW_DEFAULT
+#define DEF_STATS_MS   0
+#define DEF_LOG_LEVEL  "info"
 
-static const char usage[] =
-	"usage: beesting [options]\n"
-	"  --nri-socket PATH        NRI socket (default /var/run/nri/nri.sock;\n"
-	"                           NRI_PLUGIN_SOCKET=fd wins when set)\n"
-	"  --plugin-idx NN          NRI plugin index, two digits (default 10)\n"
-	"  --inject bind|ocihook|none   injection strategy (default bind)\n"
-	"  --detect open|readscan|none  detection strategy (default open)\n"
-	"  --attach auto|lsm|fentry|kprobe|tracepoint  BPF backend (default auto)\n"
-	"  --token PATH[=TEMPLATE]  token path, repeatable; TEMPLATE is\n"
-	"                           aws-access-key (default), k8s-sa-token,\n"
-	"                           generic or file:CONTENT_FILE\n"
-	"  --state-dir DIR          token files (default /var/lib/beesting)\n"
-	"  --hook-dir DIR           hook binary dir, must be exec (default /opt/beesting/bin)\n"
-	"  --fail-closed            injection failure fails the container\n"
-	"  --exclude-namespace NS   skip pods of NS, repeatable (default kube-system)\n"
-	"  --events FILE            alert JSON lines (default stdout)\n"
-	"  --node NAME              node name in alerts (default hostname)\n"
-	"  --aggregate-ms N         fold repeats per token+accessor (default 1000)\n"
-	"  --readscan-window N      bytes of a token one read must return for\n"
-	"                           readscan: 64, 128 or 256 (default 256)\n"
-	"  --stats-interval-ms N    periodic stats lines (default 0: at exit)\n"
-	"  --log-level error|warn|info|debug\n";
+#define STR_(x) #x
+#define STR(x)	STR_(x)
 
-static int copy_str(char *dst, size_t n, const char *src, const char *what)
+enum {
+	OPT_HELP = '?', /* argp's own key for it, so -? works as usual */
+	OPT_SOCKET = 256,
+	OPT_IDX,
+	OPT_INJECT,
+	OPT_DETECT,
+	OPT_ATTACH,
+	OPT_TOKEN,
+	OPT_STATE,
+	OPT_HOOK,
+	OPT_FAILCLOSED,
+	OPT_EXCLUDE,
+	OPT_EVENTS,
+	OPT_NODE,
+	OPT_AGG,
+	OPT_WINDOW,
+	OPT_STATS,
+	OPT_LOG,
+	OPT_USAGE,
+};
+
+enum { G_NRI = 1, G_INJECT, G_DETECT, G_OUTPUT, G_HELP = -1 };
+
+static const struct argp_option options[] = {
+	{ NULL, 0, NULL, 0, "Runtime (NRI):", G_NRI },
+	{ "nri-socket", OPT_SOCKET, "PATH", 0,
+	  "NRI socket; NRI_PLUGIN_SOCKET=fd (a plugin the runtime launched) "
+	  "wins when set (default " DEF_NRI_SOCKET ")",
+	  G_NRI },
+	{ "plugin-idx", OPT_IDX, "NN", 0,
+	  "NRI plugin index, two digits (default " DEF_PLUGIN_IDX ")", G_NRI },
+
+	{ NULL, 0, NULL, 0, "Injection:", G_INJECT },
+	{ "inject", OPT_INJECT, "bind|ocihook|none", 0,
+	  "how the token gets into the container (default " DEF_INJECT ")",
+	  G_INJECT },
+	{ "token", OPT_TOKEN, "PATH[=TEMPLATE]", 0,
+	  "token path, repeatable; TEMPLATE is aws-access-key, k8s-sa-token, "
+	  "generic or file:CONTENT_FILE (default " DEF_TOKEN ")",
+	  G_INJECT },
+	{ "state-dir", OPT_STATE, "DIR", 0,
+	  "token files (default " DEF_STATE_DIR ")", G_INJECT },
+	{ "hook-dir", OPT_HOOK, "DIR", 0,
+	  "OCI hook binary dir, must not be noexec (default " DEF_HOOK_DIR ")",
+	  G_INJECT },
+	{ "fail-closed", OPT_FAILCLOSED, NULL, 0,
+	  "an injection failure fails the container (default off)", G_INJECT },
+	{ "exclude-namespace", OPT_EXCLUDE, "NS", 0,
+	  "skip pods of NS, repeatable; giving it replaces the default "
+	  "(default " DEF_EXCLUDE_NS ")",
+	  G_INJECT },
+
+	{ NULL, 0, NULL, 0, "Detection:", G_DETECT },
+	{ "detect", OPT_DETECT, "open|readscan|none", 0,
+	  "how an access is noticed (default " DEF_DETECT ")", G_DETECT },
+	{ "attach", OPT_ATTACH, "auto|lsm|fentry|kprobe|tracepoint", 0,
+	  "BPF backend; auto tries lsm, fentry, kprobe, tracepoint "
+	  "(default " DEF_ATTACH ")",
+	  G_DETECT },
+	{ "readscan-window", OPT_WINDOW, "64|128|256", 0,
+	  "bytes of a token one read must return for readscan "
+	  "(default " STR(DEF_RS_WINDOW) ")",
+	  G_DETECT },
+	{ "aggregate-ms", OPT_AGG, "N", 0,
+	  "fold repeats per token and accessor over N ms "
+	  "(default " STR(DEF_AGG_MS) ")",
+	  G_DETECT },
+
+	{ NULL, 0, NULL, 0, "Output:", G_OUTPUT },
+	{ "events", OPT_EVENTS, "FILE", 0, "alert JSON lines (default stdout)",
+	  G_OUTPUT },
+	{ "node", OPT_NODE, "NAME", 0, "node name in alerts (default hostname)",
+	  G_OUTPUT },
+	{ "stats-interval-ms", OPT_STATS, "N", 0,
+	  "periodic stats lines, 0: only the one at exit "
+	  "(default " STR(DEF_STATS_MS) ")",
+	  G_OUTPUT },
+	{ "log-level", OPT_LOG, "error|warn|info|debug", 0,
+	  "what goes to stderr (default " DEF_LOG_LEVEL ")", G_OUTPUT },
+
+	/* argp's own two, in its wording; ARGP_NO_HELP keeps it from
+	 * printing (and exiting) inside the parse */
+	{ "help", OPT_HELP, NULL, 0, "give this help list", G_HELP },
+	{ "usage", OPT_USAGE, NULL, 0, "give a short usage message", G_HELP },
+	{ 0 },
+};
+
+struct parse_ctx {
+	struct bs_agent_config *c;
+	size_t n_excl;
+};
+
+/* argp_error() (message plus "Try --help"), as EINVAL for argp_parse. */
+static int __attribute__((format(printf, 2, 3)))
+bad(struct argp_state *st, const char *fmt, ...)
 {
-	if (strlen(src) >= n) {
-		fprintf(stderr, "beesting: %s too long\n", what);
-		return -EINVAL;
-	}
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	argp_error(st, "%s", msg);
+	return EINVAL;
+}
+
+static int copy_str(struct argp_state *st, char *dst, size_t n, const char *src,
+		    const char *what)
+{
+	if (strlen(src) >= n)
+		return bad(st, "%s too long", what);
 	strcpy(dst, src);
 	return 0;
 }
@@ -64,7 +170,7 @@ int bs_token_spec_parse(struct bs_token_spec *spec, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	size_t plen = eq ? (size_t)(eq - arg) : strlen(arg);
-	const char *tmpl = eq ? eq + 1 : "aws-access-key";
+	const char *tmpl = eq ? eq + 1 : DEF_TEMPLATE;
 
 	memset(spec, 0, sizeof(*spec));
 	if (plen == 0 || plen >= sizeof(spec->path))
@@ -106,41 +212,7 @@ static void hook_src_default(char *buf, size_t n)
 	strcat(buf, "/beesting-hook");
 }
 
-static void set_defaults(struct bs_agent_config *c)
-{
-	memset(c, 0, sizeof(*c));
-	strcpy(c->nri_socket, "/var/run/nri/nri.sock");
-	strcpy(c->plugin_idx, "10");
-	strcpy(c->inject, "bind");
-	strcpy(c->detect, "open");
-	c->attach = BS_ATTACH_AUTO;
-	if (gethostname(c->node, sizeof(c->node) - 1))
-		strcpy(c->node, "unknown");
-	c->aggregate_ms = 1000;
-	c->rs_window = BS_RS_WINDOW_DEFAULT;
-	c->log_level = BS_LOG_INFO;
-	strcpy(c->inject_cfg.state_dir, "/var/lib/beesting");
-	strcpy(c->inject_cfg.hook_dir, "/opt/beesting/bin");
-	strcpy(c->exclude_ns[0], "kube-system");
-	hook_src_default(c->inject_cfg.hook_src, sizeof(c->inject_cfg.hook_src));
-}
-
-static int parse_u64(const char *s, uint64_t *out, const char *what)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || end == s || s[0] == '-') {
-		fprintf(stderr, "beesting: bad %s '%s'\n", what, s);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_level(const char *s, enum bs_log_level *out)
+static int level_from_name(const char *s, enum bs_log_level *out)
 {
 	static const char *const names[] = { "error", "warn", "info", "debug" };
 
@@ -149,190 +221,250 @@ static int parse_level(const char *s, enum bs_log_level *out)
 			*out = (enum bs_log_level)i;
 			return 0;
 		}
-	fprintf(stderr, "beesting: bad --log-level '%s'\n", s);
 	return -EINVAL;
 }
 
-static int one_of(const char *s, const char *const *set, const char *what)
+static void set_defaults(struct bs_agent_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	strcpy(c->nri_socket, DEF_NRI_SOCKET);
+	strcpy(c->plugin_idx, DEF_PLUGIN_IDX);
+	strcpy(c->inject, DEF_INJECT);
+	strcpy(c->detect, DEF_DETECT);
+	bs_attach_parse(DEF_ATTACH, &c->attach);
+	if (gethostname(c->node, sizeof(c->node) - 1))
+		strcpy(c->node, "unknown");
+	c->aggregate_ms = DEF_AGG_MS;
+	c->rs_window = DEF_RS_WINDOW;
+	c->stats_interval_ms = DEF_STATS_MS;
+	level_from_name(DEF_LOG_LEVEL, &c->log_level);
+	strcpy(c->inject_cfg.state_dir, DEF_STATE_DIR);
+	strcpy(c->inject_cfg.hook_dir, DEF_HOOK_DIR);
+	strcpy(c->exclude_ns[0], DEF_EXCLUDE_NS);
+	hook_src_default(c->inject_cfg.hook_src,
+			 sizeof(c->inject_cfg.hook_src));
+}
+
+static int parse_u64(struct argp_state *st, const char *s, uint64_t *out,
+		     const char *what)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || end == s || s[0] == '-')
+		return bad(st, "bad %s '%s'", what, s);
+	*out = v;
+	return 0;
+}
+
+static int one_of(struct argp_state *st, const char *s, const char *const *set,
+		  const char *what)
 {
 	for (; *set; set++)
 		if (!strcmp(s, *set))
 			return 0;
-	fprintf(stderr, "beesting: bad %s '%s'\n", what, s);
-	return -EINVAL;
+	return bad(st, "bad %s '%s'", what, s);
 }
 
-static int add_exclude(struct bs_agent_config *c, const char *ns, size_t *n)
+static int add_exclude(struct argp_state *st, struct parse_ctx *p,
+		       const char *ns)
 {
+	struct bs_agent_config *c = p->c;
+
 	if (!c->exclude_set) {
 		c->exclude_set = true;
-		*n = 0;
+		p->n_excl = 0;
 	}
-	if (*n == BS_MAX_EXCLUDE_NS) {
-		fprintf(stderr, "beesting: too many --exclude-namespace\n");
-		return -EINVAL;
-	}
-	return copy_str(c->exclude_ns[(*n)++], BS_NAME_LEN, ns,
+	if (p->n_excl == BS_MAX_EXCLUDE_NS)
+		return bad(st, "too many --exclude-namespace");
+	return copy_str(st, c->exclude_ns[p->n_excl++], BS_NAME_LEN, ns,
 			"--exclude-namespace");
 }
 
-static int add_token(struct bs_agent_config *c, const char *arg)
+static int add_token(struct argp_state *st, struct bs_agent_config *c,
+		     const char *arg)
 {
 	struct bs_inject_config *ic = &c->inject_cfg;
 
-	if (ic->n_tokens == BS_MAX_TOKEN_PATHS) {
-		fprintf(stderr, "beesting: at most %d --token\n",
-			BS_MAX_TOKEN_PATHS);
-		return -EINVAL;
-	}
-	if (bs_token_spec_parse(&ic->tokens[ic->n_tokens], arg)) {
-		fprintf(stderr,
-			"beesting: bad --token '%s' (absolute normalized path, "
-			"template aws-access-key|k8s-sa-token|generic|file:F)\n",
+	if (ic->n_tokens == BS_MAX_TOKEN_PATHS)
+		return bad(st, "at most %d --token", BS_MAX_TOKEN_PATHS);
+	if (bs_token_spec_parse(&ic->tokens[ic->n_tokens], arg))
+		return bad(
+			st,
+			"bad --token '%.64s' (absolute normalized path, "
+			"template aws-access-key|k8s-sa-token|generic|file:F)",
 			arg);
-		return -EINVAL;
-	}
 	ic->n_tokens++;
 	return 0;
 }
 
-static int parse_window(const char *s, uint32_t *out)
+static int parse_window(struct argp_state *st, const char *s, uint32_t *out)
 {
 	uint64_t v;
 
-	if (parse_u64(s, &v, "--readscan-window"))
-		return -EINVAL;
-	if (v > BS_RS_WINDOW_MAX || !bs_rs_window_valid((unsigned int)v)) {
-		fprintf(stderr, "beesting: --readscan-window takes 64, 128 or "
-			"256\n");
-		return -EINVAL;
-	}
+	if (parse_u64(st, s, &v, "--readscan-window"))
+		return EINVAL;
+	if (v > BS_RS_WINDOW_MAX || !bs_rs_window_valid((unsigned int)v))
+		return bad(st, "--readscan-window takes 64, 128 or 256");
 	*out = (uint32_t)v;
 	return 0;
 }
 
-enum {
-	OPT_SOCKET = 256, OPT_IDX, OPT_INJECT, OPT_DETECT, OPT_ATTACH,
-	OPT_TOKEN, OPT_STATE, OPT_HOOK, OPT_FAILCLOSED, OPT_EXCLUDE,
-	OPT_EVENTS, OPT_NODE, OPT_AGG, OPT_WINDOW, OPT_STATS, OPT_LOG,
-	OPT_HELP,
-};
-
-static const struct option opts[] = {
-	{ "nri-socket", required_argument, NULL, OPT_SOCKET },
-	{ "plugin-idx", required_argument, NULL, OPT_IDX },
-	{ "inject", required_argument, NULL, OPT_INJECT },
-	{ "detect", required_argument, NULL, OPT_DETECT },
-	{ "attach", required_argument, NULL, OPT_ATTACH },
-	{ "token", required_argument, NULL, OPT_TOKEN },
-	{ "state-dir", required_argument, NULL, OPT_STATE },
-	{ "hook-dir", required_argument, NULL, OPT_HOOK },
-	{ "fail-closed", no_argument, NULL, OPT_FAILCLOSED },
-	{ "exclude-namespace", required_argument, NULL, OPT_EXCLUDE },
-	{ "events", required_argument, NULL, OPT_EVENTS },
-	{ "node", required_argument, NULL, OPT_NODE },
-	{ "aggregate-ms", required_argument, NULL, OPT_AGG },
-	{ "readscan-window", required_argument, NULL, OPT_WINDOW },
-	{ "stats-interval-ms", required_argument, NULL, OPT_STATS },
-	{ "log-level", required_argument, NULL, OPT_LOG },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ 0 },
-};
-
-static int apply_opt(struct bs_agent_config *c, int o, const char *a,
-		     size_t *n_excl)
+static int parse_idx(struct argp_state *st, char *dst, const char *a)
 {
-	static const char *const injects[] = { "bind", "ocihook", "none", NULL };
-	static const char *const detects[] = { "open", "readscan", "none", NULL };
+	if (strlen(a) != 2 || a[0] < '0' || a[0] > '9' || a[1] < '0' ||
+	    a[1] > '9')
+		return bad(st, "--plugin-idx takes 00-99");
+	strcpy(dst, a);
+	return 0;
+}
 
-	switch (o) {
+static int parse_choice(struct argp_state *st, char *dst, size_t n,
+			const char *a, const char *const *set, const char *what)
+{
+	if (one_of(st, a, set, what))
+		return EINVAL;
+	return copy_str(st, dst, n, a, what);
+}
+
+/* --help/--usage: note it and stop; the program prints it. */
+static int want_help(struct argp_state *st, struct bs_agent_config *c,
+		     unsigned int flags)
+{
+	c->help = flags;
+	st->next = st->argc;
+	return 0;
+}
+
+static int apply_value(struct argp_state *st, struct parse_ctx *p, int key,
+		       const char *a)
+{
+	static const char *const injects[] = { "bind", "ocihook", "none",
+					       NULL };
+	static const char *const detects[] = { "open", "readscan", "none",
+					       NULL };
+	struct bs_agent_config *c = p->c;
+	struct bs_inject_config *ic = &c->inject_cfg;
+
+	switch (key) {
 	case OPT_SOCKET:
-		return copy_str(c->nri_socket, sizeof(c->nri_socket), a,
+		return copy_str(st, c->nri_socket, sizeof(c->nri_socket), a,
 				"--nri-socket");
 	case OPT_IDX:
-		if (strlen(a) != 2 || a[0] < '0' || a[0] > '9' || a[1] < '0' ||
-		    a[1] > '9') {
-			fprintf(stderr, "beesting: --plugin-idx takes 00-99\n");
-			return -EINVAL;
-		}
-		strcpy(c->plugin_idx, a);
-		return 0;
+		return parse_idx(st, c->plugin_idx, a);
 	case OPT_INJECT:
-		if (one_of(a, injects, "--inject"))
-			return -EINVAL;
-		return copy_str(c->inject, sizeof(c->inject), a, "--inject");
+		return parse_choice(st, c->inject, sizeof(c->inject), a,
+				    injects, "--inject");
 	case OPT_DETECT:
-		if (one_of(a, detects, "--detect"))
-			return -EINVAL;
-		return copy_str(c->detect, sizeof(c->detect), a, "--detect");
+		return parse_choice(st, c->detect, sizeof(c->detect), a,
+				    detects, "--detect");
 	case OPT_ATTACH:
-		if (bs_attach_parse(a, &c->attach)) {
-			fprintf(stderr, "beesting: bad --attach '%s'\n", a);
-			return -EINVAL;
-		}
+		if (bs_attach_parse(a, &c->attach))
+			return bad(st, "bad --attach '%s'", a);
 		return 0;
 	case OPT_TOKEN:
-		return add_token(c, a);
+		return add_token(st, c, a);
 	case OPT_STATE:
-		return copy_str(c->inject_cfg.state_dir,
-				sizeof(c->inject_cfg.state_dir), a, "--state-dir");
+		return copy_str(st, ic->state_dir, sizeof(ic->state_dir), a,
+				"--state-dir");
 	case OPT_HOOK:
-		return copy_str(c->inject_cfg.hook_dir,
-				sizeof(c->inject_cfg.hook_dir), a, "--hook-dir");
-	case OPT_FAILCLOSED:
-		c->inject_cfg.fail_closed = true;
-		return 0;
+		return copy_str(st, ic->hook_dir, sizeof(ic->hook_dir), a,
+				"--hook-dir");
 	case OPT_EXCLUDE:
-		return add_exclude(c, a, n_excl);
+		return add_exclude(st, p, a);
 	case OPT_EVENTS:
-		return copy_str(c->events_path, sizeof(c->events_path), a,
+		return copy_str(st, c->events_path, sizeof(c->events_path), a,
 				"--events");
 	case OPT_NODE:
-		return copy_str(c->node, sizeof(c->node), a, "--node");
+		return copy_str(st, c->node, sizeof(c->node), a, "--node");
 	case OPT_AGG:
-		return parse_u64(a, &c->aggregate_ms, "--aggregate-ms");
+		return parse_u64(st, a, &c->aggregate_ms, "--aggregate-ms");
 	case OPT_WINDOW:
-		return parse_window(a, &c->rs_window);
+		return parse_window(st, a, &c->rs_window);
 	case OPT_STATS:
-		return parse_u64(a, &c->stats_interval_ms, "--stats-interval-ms");
+		return parse_u64(st, a, &c->stats_interval_ms,
+				 "--stats-interval-ms");
 	case OPT_LOG:
-		return parse_level(a, &c->log_level);
+		if (level_from_name(a, &c->log_level))
+			return bad(st, "bad --log-level '%s'", a);
+		return 0;
 	default:
-		return -EINVAL;
+		return ARGP_ERR_UNKNOWN;
 	}
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *st)
+{
+	struct parse_ctx *p = st->input;
+
+	switch (key) {
+	case OPT_HELP:
+		return want_help(st, p->c, ARGP_HELP_STD_HELP);
+	case OPT_USAGE:
+		return want_help(st, p->c, ARGP_HELP_USAGE);
+	case OPT_FAILCLOSED:
+		p->c->inject_cfg.fail_closed = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		return bad(st, "unexpected argument '%s'", arg);
+	default:
+		if (key >= OPT_SOCKET && key < OPT_USAGE)
+			return apply_value(st, p, key, arg);
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+static const struct argp agent_argp = {
+	.options = options,
+	.parser = parse_opt,
+	.doc = "Beesting node agent: plants honeytoken files into containers "
+	       "through NRI and reports every access to them, caught with "
+	       "eBPF, as JSON lines.",
+};
+
+const struct argp *bs_agent_argp(void)
+{
+	return &agent_argp;
+}
+
+/* Defaults the user did not replace, and the NULL-terminated list view. */
+static void finish(struct parse_ctx *p)
+{
+	struct bs_agent_config *c = p->c;
+	struct bs_inject_config *ic = &c->inject_cfg;
+
+	if (ic->n_tokens == 0)
+		bs_token_spec_parse(&ic->tokens[ic->n_tokens++], DEF_TOKEN);
+	for (size_t i = 0; i < p->n_excl; i++)
+		c->exclude_ptrs[i] = c->exclude_ns[i];
+	c->exclude_ptrs[p->n_excl] = NULL;
+	ic->exclude_ns = c->exclude_ptrs;
 }
 
 int bs_agent_config_parse(struct bs_agent_config *c, int argc, char **argv)
 {
-	size_t n_excl = 1;
-	int o, err;
+	struct parse_ctx p = { .c = c, .n_excl = 1 };
 
 	set_defaults(c);
-	optind = 1;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (o == OPT_HELP) {
-			fputs(usage, stdout);
-			return 1;
-		}
-		if (o == '?') {
-			fputs(usage, stderr);
-			return -EINVAL;
-		}
-		err = apply_opt(c, o, optarg, &n_excl);
-		if (err)
-			return err;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "beesting: unexpected argument '%s'\n",
-			argv[optind]);
+	/* NO_EXIT: errors come back as a return code; NO_HELP: --help and
+	 * --usage are ours, printed by the program, not in here */
+	if (argp_parse(&agent_argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_HELP,
+		       NULL, &p))
 		return -EINVAL;
-	}
-	if (c->inject_cfg.n_tokens == 0)
-		bs_token_spec_parse(&c->inject_cfg.tokens[c->inject_cfg.n_tokens++],
-				    DEFAULT_TOKEN);
-	for (size_t i = 0; i < n_excl; i++)
-		c->exclude_ptrs[i] = c->exclude_ns[i];
-	c->exclude_ptrs[n_excl] = NULL;
-	c->inject_cfg.exclude_ns = c->exclude_ptrs;
+	if (c->help)
+		return 1;
+	finish(&p);
 	return 0;
+}
+
+void bs_agent_config_help(const struct bs_agent_config *c, FILE *f)
+{
+	unsigned int flags = c->help ? c->help : ARGP_HELP_STD_HELP;
+
+	/* argp_help() itself never exits; the EXIT bits are for
+	 * argp_state_help() but keep them off all the same */
+	flags &= ~(unsigned int)(ARGP_HELP_EXIT_ERR | ARGP_HELP_EXIT_OK);
+	argp_help(&agent_argp, f, flags, (char *)"beesting");
 }

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The agent's command line. */
+/* The agent's command line: one argp option table (agent/config.c) gives
+ * the parsing, the defaults and the --help/--usage text. */
 #ifndef BS_AGENT_CONFIG_H
 #define BS_AGENT_CONFIG_H
 
+#include <argp.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "agent/log.h"
 #include "strategies/strategy.h"
@@ -20,19 +23,28 @@ struct bs_agent_config {
 	char events_path[BS_PATH_LEN]; /* "" = stdout */
 	char node[BS_NAME_LEN];
 	uint64_t aggregate_ms;
-	uint32_t rs_window;        /* readscan window, bytes */
+	uint32_t rs_window; /* readscan window, bytes */
 	uint64_t stats_interval_ms;
 	enum bs_log_level log_level;
 	struct bs_inject_config inject_cfg;
 	/* storage behind inject_cfg.exclude_ns (NULL-terminated) */
 	char exclude_ns[BS_MAX_EXCLUDE_NS][BS_NAME_LEN];
 	const char *exclude_ptrs[BS_MAX_EXCLUDE_NS + 1];
-	bool exclude_set; /* user gave --exclude-namespace: drop the default */
+	bool exclude_set;  /* user gave --exclude-namespace: drop the default */
+	unsigned int help; /* ARGP_HELP_* flags --help/--usage asked for */
 };
 
-/* Fill defaults, then apply argv.  Returns 0, 1 when --help was printed, or
- * -EINVAL after printing what is wrong to stderr. */
+/* Fill defaults, then apply argv.  Returns 0, 1 when --help or --usage was
+ * asked for (print it with bs_agent_config_help()), or -EINVAL after
+ * printing what is wrong to stderr.  Never exits. */
 int bs_agent_config_parse(struct bs_agent_config *c, int argc, char **argv);
+
+/* Print what --help/--usage asked for (c->help) to f. */
+void bs_agent_config_help(const struct bs_agent_config *c, FILE *f);
+
+/* The option table behind both, for tests that hold README to it.  Each
+ * option's doc ends its default as "(default X)". */
+const struct argp *bs_agent_argp(void);
 
 /* Parse one --token PATH[=TEMPLATE] value into spec. -EINVAL when bad. */
 int bs_token_spec_parse(struct bs_token_spec *spec, const char *arg);
