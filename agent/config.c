@@ -302,7 +302,7 @@ static int add_token(struct argp_state *st, struct bs_agent_config *c,
 
 static int parse_window(struct argp_state *st, const char *s, uint32_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 
 	if (parse_u64(st, s, &v, "--readscan-window"))
 		return EINVAL;

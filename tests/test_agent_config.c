@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
+#include <errno.h>
 #include <string.h>
 
 #include "agent/config.h"
 
 #define ARGV(...) ((char *[]){ "beesting", __VA_ARGS__, NULL })
-#define ARGC(v) ((int)(sizeof(v) / sizeof((v)[0])) - 1)
+#define ARGC(v)	  ((int)(sizeof(v) / sizeof((v)[0])) - 1)
 
 static struct bs_agent_config cfg;
 
@@ -30,16 +32,15 @@ Test(config, defaults)
 
 Test(config, every_flag)
 {
-	char **argv = ARGV("--nri-socket", "/tmp/n.sock", "--plugin-idx", "05",
-			   "--inject", "ocihook", "--detect", "readscan",
-			   "--attach", "tracepoint", "--token", "/a/b=generic",
-			   "--token", "/c/d=file:/etc/hostname", "--fail-closed",
-			   "--exclude-namespace", "x", "--exclude-namespace", "y",
-			   "--events", "/tmp/e", "--node", "n",
-			   "--aggregate-ms", "5", "--stats-interval-ms", "7",
-			   "--readscan-window", "128",
-			   "--log-level", "debug", "--state-dir", "/s",
-			   "--hook-dir", "/h");
+	char **argv = ARGV(
+		"--nri-socket", "/tmp/n.sock", "--plugin-idx", "05", "--inject",
+		"ocihook", "--detect", "readscan", "--attach", "tracepoint",
+		"--token", "/a/b=generic", "--token", "/c/d=file:/etc/hostname",
+		"--fail-closed", "--exclude-namespace", "x",
+		"--exclude-namespace", "y", "--events", "/tmp/e", "--node", "n",
+		"--aggregate-ms", "5", "--stats-interval-ms", "7",
+		"--readscan-window", "128", "--log-level", "debug",
+		"--state-dir", "/s", "--hook-dir", "/h");
 	int argc = 0;
 
 	while (argv[argc])
@@ -50,7 +51,8 @@ Test(config, every_flag)
 	cr_expect_eq(cfg.attach, BS_ATTACH_TRACEPOINT);
 	cr_expect_eq(cfg.inject_cfg.n_tokens, 2);
 	cr_expect_str_eq(cfg.inject_cfg.tokens[1].template_name, "file");
-	cr_expect_str_eq(cfg.inject_cfg.tokens[1].content_file, "/etc/hostname");
+	cr_expect_str_eq(cfg.inject_cfg.tokens[1].content_file,
+			 "/etc/hostname");
 	cr_expect(cfg.inject_cfg.fail_closed);
 	cr_expect_str_eq(cfg.inject_cfg.exclude_ns[0], "x");
 	cr_expect_str_eq(cfg.inject_cfg.exclude_ns[1], "y");
@@ -66,8 +68,8 @@ static void expect_rejected(char **argv)
 
 	while (argv[argc])
 		argc++;
-	cr_expect_lt(bs_agent_config_parse(&cfg, argc, argv), 0, "accepted %s %s",
-		     argv[1], argv[2] ? argv[2] : "");
+	cr_expect_lt(bs_agent_config_parse(&cfg, argc, argv), 0,
+		     "accepted %s %s", argv[1], argv[2] ? argv[2] : "");
 }
 
 Test(config, bad_values_are_rejected)
@@ -102,4 +104,53 @@ Test(config, overlong_values_are_rejected)
 	expect_rejected(ARGV("--token", big));
 	expect_rejected(ARGV("--node", big));
 	expect_rejected(ARGV("--nri-socket", big));
+}
+
+static int parse(char **argv)
+{
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	return bs_agent_config_parse(&cfg, argc, argv);
+}
+
+Test(config, equals_form_and_separate_argument_agree)
+{
+	cr_assert_eq(parse(ARGV("--inject=ocihook", "--aggregate-ms=0",
+				"--token=/a/b=k8s-sa-token",
+				"--exclude-namespace=x")),
+		     0);
+	cr_expect_str_eq(cfg.inject, "ocihook");
+	cr_expect_eq(cfg.aggregate_ms, 0);
+	cr_expect_str_eq(cfg.inject_cfg.tokens[0].path, "/a/b");
+	cr_expect_str_eq(cfg.inject_cfg.tokens[0].template_name,
+			 "k8s-sa-token");
+	cr_expect_str_eq(cfg.inject_cfg.exclude_ns[0], "x");
+	cr_expect_null(cfg.inject_cfg.exclude_ns[1]);
+}
+
+/* The parse only notes --help/--usage; printing is the program's. */
+Test(config, help_and_usage_are_asked_not_printed, .init = cr_redirect_stdout)
+{
+	cr_expect_eq(parse(ARGV("--help")), 1);
+	cr_expect_eq(cfg.help, ARGP_HELP_STD_HELP);
+	cr_expect_eq(parse(ARGV("-?")), 1);
+	cr_expect_eq(parse(ARGV("--usage")), 1);
+	cr_expect_eq(cfg.help, ARGP_HELP_USAGE);
+	/* as before: --help ends the parse, what follows is not looked at */
+	cr_expect_eq(parse(ARGV("--help", "--bogus")), 1);
+	cr_expect_eq(parse(ARGV("--inject", "bind")), 0);
+	cr_expect_eq(cfg.help, 0);
+	fflush(stdout);
+	cr_expect_stdout_eq_str("");
+}
+
+Test(config, bad_value_says_which_and_why, .init = cr_redirect_stderr)
+{
+	cr_expect_eq(parse(ARGV("--inject", "magic")), -EINVAL);
+	fflush(stderr);
+	cr_expect_stderr_eq_str("beesting: bad --inject 'magic'\n"
+				"Try `beesting --help' or `beesting --usage' "
+				"for more information.\n");
 }
