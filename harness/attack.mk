@@ -2,7 +2,7 @@
 # copied into busybox containers that have nothing but the kernel.
 BINS += beesting-attack
 
-$(BUILD)/beesting-attack: $(BUILD)/obj/harness/attack.o
+$(BUILD)/beesting-attack: $(BUILD)/obj/harness/access.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -static -o $@ $<
 
