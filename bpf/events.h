@@ -23,8 +23,10 @@ struct bs_token_ref {
 	__u32 flags;
 };
 
-/* How the token was reached. Stable: the alert JSON names these. */
-enum bs_method {
+/* How the token was reached, as the event reports it (agent/alert.c names
+ * them).  Stable: the alert JSON names these.  Not the harness's access
+ * methods (strategies/methods.h): "ev" keeps the two apart. */
+enum bs_ev_method {
 	BS_M_UNKNOWN = 0,
 	BS_M_OPEN = 1,        /* open/openat/creat/file_open hook */
 	BS_M_OPENAT2 = 2,
@@ -61,7 +63,7 @@ struct bs_event {
 	__u64 dev;        /* file reached (s_dev encoding), 0 for readscan hits */
 	__u64 ino;
 	__u32 token_id;
-	__u32 method;     /* enum bs_method */
+	__u32 method;     /* enum bs_ev_method */
 	__u32 backend;    /* enum bs_attach */
 	__u32 flags;      /* BS_EVF_* */
 	__u32 pid;        /* thread id */

@@ -1,10 +1,13 @@
 # beesting-attack: one access method per subcommand.  Static, because it is
-# copied into busybox containers that have nothing but the kernel.
+# copied into busybox containers that have nothing but the kernel; it links
+# only the method table and the accesses (libc only), nothing from $(LIB).
 BINS += beesting-attack
+ATTACK_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,harness/attack.c \
+	harness/access.c strategies/methods.c)
 
-$(BUILD)/beesting-attack: $(BUILD)/obj/harness/access.o
+$(BUILD)/beesting-attack: $(ATTACK_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -static -o $@ $<
+	$(Q)$(CC) $(LDFLAGS) -static -o $@ $(ATTACK_OBJS)
 
 # kind files are checked by tests/test_kind_files.c (yaml via python3);
 # the peers (harness/peers.sh) drive auditd and fatrace.

@@ -1,6 +1,6 @@
 # The research harness: scenario engine + backends (library part) and
 # beesting-bench; make bench / bench-matrix / plots.
-HARNESS_MAINS := harness/bench_main.c harness/access.c
+HARNESS_MAINS := harness/bench_main.c harness/attack.c
 LIB_SRCS += $(filter-out $(HARNESS_MAINS),$(wildcard harness/*.c))
 BINS += beesting-bench
 EXTRA_DEB_PACKAGES += gnuplot-nox busybox-static runc

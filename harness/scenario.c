@@ -13,6 +13,8 @@
 #include "agent/clock.h"
 #include "agent/log.h"
 #include "harness/scenario.h"
+#include "strategies/methods.h"
+#include "strategies/strategy.h"
 
 #define DRAIN_AFTER_MATCH_MS 150 /* late lines of the same access */
 #define PEER_SETTLE_MS	     300 /* auditd/fatrace write asynchronously */
@@ -130,9 +132,13 @@ static bool wanted(const char *list, const char *name)
 	return false;
 }
 
-int bs_methods_load(struct bs_bench *b)
+/* The tool the attacks run must be the one the table describes: a stale
+ * build would make every expectation wrong.  0 when its --list lines are
+ * the table's attack methods, by name and expectation, in order. */
+static int attack_tool_matches(struct bs_bench *b)
 {
 	char cmd[BS_PATH_LEN + 32], out[8192], *save = NULL;
+	size_t i = 0;
 	int rc;
 
 	snprintf(cmd, sizeof(cmd), "'%s/beesting-attack' --list", b->cfg.build);
@@ -142,19 +148,42 @@ int bs_methods_load(struct bs_bench *b)
 				      "%s/beesting-attack --list "
 				      "failed (exit %d)",
 				      b->cfg.build, rc);
-	b->n_methods = 0;
 	for (char *l = strtok_r(out, "\n", &save); l;
-	     l = strtok_r(NULL, "\n", &save)) {
-		struct bs_method *m = &b->methods[b->n_methods];
+	     l = strtok_r(NULL, "\n", &save), i++) {
 		char name[32], expect[16];
 
-		if (sscanf(l, "%31s %15s", name, expect) != 2 ||
-		    !wanted(b->cfg.methods, name))
+		while (i < BS_ACC_MAX &&
+		       !(bs_access_methods[i].tools & BS_ACC_ATTACK))
+			i++;
+		if (i == BS_ACC_MAX || sscanf(l, "%31s %15s", name, expect) != 2 ||
+		    strcmp(name, bs_access_methods[i].name) ||
+		    strcmp(expect, bs_access_expect_name(&bs_access_methods[i])))
+			return bs_bench_break(b, -EINVAL,
+					      "beesting-attack --list line "
+					      "'%s' is not in the method "
+					      "table (stale build?)",
+					      l);
+	}
+	return 0;
+}
+
+int bs_methods_load(struct bs_bench *b)
+{
+	int err = attack_tool_matches(b);
+
+	if (err)
+		return err;
+	b->n_methods = 0;
+	for (size_t i = 0; i < BS_ACC_MAX; i++) {
+		const struct bs_access *a = &bs_access_methods[i];
+		struct bs_method *m = &b->methods[b->n_methods];
+
+		if (!(a->tools & BS_ACC_ATTACK) || !wanted(b->cfg.methods, a->name))
 			continue;
 		if (b->n_methods == BS_MAX_METHODS)
 			break;
-		snprintf(m->name, sizeof(m->name), "%s", name);
-		m->expect_alert = !strcmp(expect, "alert");
+		snprintf(m->name, sizeof(m->name), "%s", a->name);
+		m->expect_alert = a->expect_alert;
 		b->n_methods++;
 	}
 	if (b->n_methods == 0)
@@ -621,7 +650,18 @@ static const char *num_str(double v, const char *fmt, char *buf, size_t len)
 	return buf;
 }
 
-static const char *verdict(const struct bs_method *m,
+/* The table's reason the run's strategy and backend cannot see m. */
+static const char *known_blind(const struct bs_bench *b,
+			       const struct bs_method *m)
+{
+	enum bs_attach a;
+
+	if (b->peer || bs_attach_parse(b->attach_reported, &a))
+		return NULL;
+	return bs_access_blind(b->cfg.detect, a, m->name, false);
+}
+
+static const char *verdict(const struct bs_bench *b, const struct bs_method *m,
 			   const struct bs_method_tally *t)
 {
 	if (!t->tried)
@@ -632,6 +672,8 @@ static const char *verdict(const struct bs_method *m,
 		return "ok";
 	if (!t->detected && t->attack_failed == t->tried)
 		return "n/a (the access itself failed)";
+	if (!t->detected && known_blind(b, m))
+		return "MISSED (known blind spot)";
 	return t->detected ? "PARTIAL" : "MISSED";
 }
 
@@ -650,7 +692,7 @@ static void print_methods(const struct bs_bench *b)
 
 		printf("%-18s %-6s %4u/%-4u %s\n", b->methods[i].name,
 		       b->methods[i].expect_alert ? "alert" : "none",
-		       t->detected, t->tried, verdict(&b->methods[i], t));
+		       t->detected, t->tried, verdict(b, &b->methods[i], t));
 	}
 }
 

@@ -38,7 +38,7 @@ struct bs_bench_cfg {
 	bool overhead;		 /* run the overhead part at all */
 	int alert_wait_ms;	 /* how long an expected alert may take */
 	int quiet_ms;		 /* how long a negative case is watched */
-	char methods[256];	 /* comma list; "" = all from --list */
+	char methods[256];	 /* comma list; "" = every attack method */
 	char build[BS_PATH_LEN]; /* where beesting, beesting-attack, ... are */
 	char results[BS_PATH_LEN];
 	char srcdir[BS_PATH_LEN]; /* repo root: harness/peers.sh, kind.sh */
@@ -128,7 +128,9 @@ extern volatile sig_atomic_t *bs_bench_interrupted;
 /* Pick the backend: "auto" -> kind when kind, kubectl and a Docker engine
  * are present, else local. Writes the choice into cfg->backend. */
 const char *bs_backend_choose(struct bs_bench_cfg *cfg);
-/* Read `beesting-attack --list`, keeping cfg->methods if given. */
+/* The attack methods of the table (strategies/methods.h), keeping
+ * cfg->methods if given; breaks the run when `beesting-attack --list`
+ * disagrees with the table (a stale tool). */
 int bs_methods_load(struct bs_bench *b);
 /* The whole run.  0 = the run worked (misses are results), -errno when
  * the run itself broke (b->broken says why). */

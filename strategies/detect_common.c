@@ -11,6 +11,7 @@
 
 #include "agent/log.h"
 #include "strategies/detect_common.h"
+#include "strategies/methods.h"
 
 bool bs_det_lsm_enabled(void)
 {
@@ -89,11 +90,12 @@ int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
 		if (!err) {
 			libbpf_set_print(old);
 			ctx->backend = order[i];
-			ctx->blind_spots = d->blind_spots;
+			ctx->blind_spots =
+				bs_access_blind_spots(strategy, order[i]);
 			bs_info("detect %s: backend %s%s%s%s; blind spots: %s",
 				strategy, bs_attach_name(order[i]),
 				why[0] ? " (not available: " : "", why,
-				why[0] ? ")" : "", d->blind_spots);
+				why[0] ? ")" : "", ctx->blind_spots);
 			return 0;
 		}
 		undo_fn(ctx);

@@ -40,14 +40,16 @@ typedef int (*bs_det_try_fn)(struct bs_detect_ctx *ctx, enum bs_attach b);
 /* Undoes a failed or finished try. */
 typedef void (*bs_det_undo_fn)(struct bs_detect_ctx *ctx);
 
+/* A backend the strategy offers.  What it cannot see there comes from the
+ * access-method table (strategies/methods.h), not from here. */
 struct bs_det_backend_desc {
 	enum bs_attach attach;
-	const char *blind_spots; /* NULL: backend unsupported by strategy */
 };
 
 /* Walks the backends cfg->attach allows (auto: lsm, fentry, kprobe,
  * tracepoint) and keeps the first that loads and attaches.  Sets
- * ctx->backend and ctx->blind_spots and logs the choice once. */
+ * ctx->backend and ctx->blind_spots (the table's text for the strategy on
+ * that backend) and logs the choice once. */
 int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
 		 const struct bs_det_backend_desc *descs, size_t n,
 		 bs_det_try_fn try_fn, bs_det_undo_fn undo_fn);

@@ -1,30 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The detection cases.  Each case gets a fresh detector and a fresh temp
- * token file, does one kind of access in a child process (so the accessor
- * is never the runner), and waits a bounded time for an event of the token.
+ * The detection cases: the suite's methods of the table (strategies/methods.h),
+ * done by the accesses the attack tool uses (harness/access.c).  Each case
+ * gets a fresh detector and a fresh temp token file, does its access in a
+ * child process (so the accessor is never the runner), and waits a bounded
+ * time for an event of the token.  What a strategy cannot see comes from
+ * the table's blind spots.
  *
- * Cases named "*_fd" style (inherited_fd, mmap, sendfile, splice,
- * copy_file_range) open the token BEFORE it is armed, in the runner: that
- * open is never reported, so only the later fd-based access can alert.
- * This models an fd inherited from a parent or kept from before arming.
+ * Methods marked pre_open (inherited_fd, mmap, sendfile, splice,
+ * copy_file_range) get the token opened BEFORE it is armed, by the runner:
+ * that open is never reported, so only the later fd-based access can
+ * alert.  This models an fd inherited from a parent or kept from before
+ * arming.
  *
  * Needs only /bin/busybox and this process: it also runs, linked
  * statically, inside the QEMU kernel matrix.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/io_uring.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,6 +31,8 @@
 
 #include "agent/log.h"
 #include "bench/csv.h"
+#include "harness/access.h"
+#include "strategies/methods.h"
 #include "tests/support/detect_suite.h"
 
 #define BUSYBOX "/bin/busybox"
@@ -113,18 +114,23 @@ static int make_token(struct bs_dtest *d)
 	return 0;
 }
 
+/* The temp dir and whatever a case left in it (links, moved names, the
+ * decoy, copies). */
 static void remove_tree(const char *dir)
 {
-	static const char *const names[] = { "token", "other", "link", "out",
-					     "sub" };
-	char p[192];
+	char p[320];
+	struct dirent *de;
+	DIR *dh = opendir(dir);
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+	while (dh && (de = readdir(dh))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
 		if (unlink(p) && errno == EISDIR)
 			rmdir(p);
-		rmdir(p);
 	}
+	if (dh)
+		closedir(dh);
 	rmdir(dir);
 }
 
@@ -214,22 +220,6 @@ void bs_dtest_stop(struct bs_dtest *d)
 
 /* ---- child helpers ------------------------------------------------------- */
 
-/* Runs fn(arg) in a child; returns its exit status (0 = did its access). */
-static int in_child(int (*fn)(const struct bs_dtest *, int), const struct bs_dtest *d,
-		    int fd)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -errno;
-	if (pid == 0)
-		_exit(fn(d, fd) ? 1 : 0);
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
 static int read_all(int fd)
 {
 	char buf[4096];
@@ -265,403 +255,65 @@ int bs_dtest_child_read(const char *path)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-static int run_busybox(const char *const *args)
-{
-	int null = open("/dev/null", O_WRONLY);
+/* ---- the cases: the suite's methods of the table (strategies/methods.h) ----- */
 
-	if (null < 0)
-		return -1;
-	dup2(null, STDOUT_FILENO);
-	execv(BUSYBOX, (char *const *)args);
-	return -1;
+/* The decoy of "other": a file beside the token that is not the token. */
+static int make_other(const struct bs_dtest *d, char *p, size_t len)
+{
+	char content[96];
+
+	snprintf(p, len, "%s/other", d->dir);
+	if (random_content(content, sizeof(content)))
+		return -EIO;
+	return write_file(p, content, sizeof(content));
 }
 
-/* ---- the cases ---------------------------------------------------------- */
-
-static int c_cat(const struct bs_dtest *d, int fd)
+/* Child: m's access of the token (fd: opened before arming, or -1). */
+static int do_access(const struct bs_access *m, const struct bs_dtest *d,
+		     int fd)
 {
-	const char *args[] = { "cat", d->token_path, NULL };
-
-	(void)fd;
-	return run_busybox(args);
-}
-
-static int c_cat_pipe(const struct bs_dtest *d, int fd)
-{
-	char cmd[256];
-	const char *args[] = { "sh", "-c", cmd, NULL };
-
-	(void)fd;
-	snprintf(cmd, sizeof(cmd), BUSYBOX " cat '%s' | " BUSYBOX " wc -c",
-		 d->token_path);
-	return run_busybox(args);
-}
-
-static int c_symlink(const struct bs_dtest *d, int fd)
-{
-	char link[192];
-
-	(void)fd;
-	snprintf(link, sizeof(link), "%s/link", d->dir);
-	if (symlink(d->token_path, link) && errno != EEXIST)
-		return -1;
-	return open_read(link);
-}
-
-static int c_proc_root(const struct bs_dtest *d, int fd)
-{
-	char p[256];
-
-	(void)fd;
-	snprintf(p, sizeof(p), "/proc/self/root%s", d->token_path);
-	return open_read(p);
-}
-
-static int c_openat2(const struct bs_dtest *d, int fd)
-{
-	struct open_how how = { .flags = O_RDONLY };
+	struct bs_access_ctx ctx;
+	char other[192];
 	int err;
 
-	(void)fd;
-	fd = (int)syscall(SYS_openat2, AT_FDCWD, d->token_path, &how,
-			  sizeof(how));
-	if (fd < 0)
-		return -1;
-	err = read_all(fd);
-	close(fd);
+	bs_access_ctx_init(&ctx, d->token_path);
+	ctx.tmpdir = d->dir;
+	ctx.busybox = BUSYBOX;
+	ctx.fd = fd;
+	if (m->id == BS_ACC_OTHER) {
+		if (make_other(d, other, sizeof(other)))
+			return -EIO;
+		ctx.other = other;
+	}
+	err = bs_access_run(m, &ctx);
+	if (err && ctx.err[0])
+		fprintf(stderr, "detect-suite: %s: %s\n", m->name, ctx.err);
 	return err;
 }
 
-static int c_dotdot(const struct bs_dtest *d, int fd)
+/* Runs m's access in a child; returns its exit status (0 = did it). */
+static int in_child(const struct bs_access *m, const struct bs_dtest *d,
+		    int fd)
 {
-	char sub[192];
+	int status;
+	pid_t pid;
 
-	(void)fd;
-	snprintf(sub, sizeof(sub), "%s/sub", d->dir);
-	if ((mkdir(sub, 0755) && errno != EEXIST) || chdir(sub))
-		return -1;
-	return open_read("../token");
-}
-
-static int c_inherited_fd(const struct bs_dtest *d, int fd)
-{
-	char buf[4096];
-
-	(void)d;
-	return pread(fd, buf, sizeof(buf), 0) > 0 ? 0 : -1;
-}
-
-static int c_mmap(const struct bs_dtest *d, int fd)
-{
-	const char *m;
-	int same;
-
-	m = mmap(NULL, d->tok.content_len, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (m == MAP_FAILED)
-		return -1;
-	/* touch every byte; a byte sum was 0 for 1 token in 256 */
-	same = !memcmp(m, d->tok.content, d->tok.content_len);
-	munmap((void *)m, d->tok.content_len);
-	return same ? 0 : -1;
-}
-
-static int open_out(const struct bs_dtest *d)
-{
-	char p[192];
-
-	snprintf(p, sizeof(p), "%s/out", d->dir);
-	return open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-}
-
-static int c_sendfile(const struct bs_dtest *d, int fd)
-{
-	int out = open_out(d);
-	off_t off = 0;
-	ssize_t n;
-
-	if (out < 0)
-		return -1;
-	n = sendfile(out, fd, &off, 4096);
-	close(out);
-	return n > 0 ? 0 : -1;
-}
-
-static int c_splice(const struct bs_dtest *d, int fd)
-{
-	int p[2], null = open("/dev/null", O_WRONLY);
-	loff_t off = 0;
-	ssize_t n = -1;
-
-	(void)d;
-	if (null < 0 || pipe(p))
-		return -1;
-	if (splice(fd, &off, p[1], NULL, 4096, 0) > 0)
-		n = splice(p[0], NULL, null, NULL, 4096, 0);
-	close(p[0]);
-	close(p[1]);
-	close(null);
-	return n > 0 ? 0 : -1;
-}
-
-static int c_copy_file_range(const struct bs_dtest *d, int fd)
-{
-	int out = open_out(d);
-	loff_t off = 0;
-	ssize_t n;
-
-	if (out < 0)
-		return -1;
-	n = copy_file_range(fd, &off, out, NULL, 4096, 0);
-	close(out);
-	return n > 0 ? 0 : -1;
-}
-
-/* io_uring with raw syscalls (no liburing: the VM binary stays simple). */
-struct uring {
-	int fd;
-	unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
-	struct io_uring_sqe *sqes;
-	struct io_uring_cqe *cqes;
-};
-
-static int uring_init(struct uring *u)
-{
-	struct io_uring_params p = { 0 };
-	size_t sq_sz, cq_sz;
-	char *sq, *cq;
-
-	u->fd = (int)syscall(__NR_io_uring_setup, 4, &p);
-	if (u->fd < 0)
-		return -1;
-	sq_sz = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-	cq_sz = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-	sq = mmap(NULL, sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, u->fd,
-		  IORING_OFF_SQ_RING);
-	cq = mmap(NULL, cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED, u->fd,
-		  IORING_OFF_CQ_RING);
-	u->sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe),
-		       PROT_READ | PROT_WRITE, MAP_SHARED, u->fd,
-		       IORING_OFF_SQES);
-	if (sq == MAP_FAILED || cq == MAP_FAILED || u->sqes == MAP_FAILED)
-		return -1;
-	u->sq_tail = (unsigned *)(sq + p.sq_off.tail);
-	u->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
-	u->sq_array = (unsigned *)(sq + p.sq_off.array);
-	u->cq_head = (unsigned *)(cq + p.cq_off.head);
-	u->cq_tail = (unsigned *)(cq + p.cq_off.tail);
-	u->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
-	u->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
-	return 0;
-}
-
-/* Submits one sqe and waits for its completion; returns cqe->res. */
-static int uring_run(struct uring *u, const struct io_uring_sqe *sqe)
-{
-	unsigned tail = *u->sq_tail, idx = tail & *u->sq_mask, head;
-	int res;
-
-	u->sqes[idx] = *sqe;
-	u->sq_array[idx] = idx;
-	__atomic_store_n(u->sq_tail, tail + 1, __ATOMIC_RELEASE);
-	if (syscall(__NR_io_uring_enter, u->fd, 1, 1, IORING_ENTER_GETEVENTS,
-		    NULL, 0) < 0)
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
 		return -errno;
-	head = *u->cq_head;
-	if (head == __atomic_load_n(u->cq_tail, __ATOMIC_ACQUIRE))
-		return -EAGAIN;
-	res = u->cqes[head & *u->cq_mask].res;
-	__atomic_store_n(u->cq_head, head + 1, __ATOMIC_RELEASE);
-	return res;
-}
-
-static int c_io_uring(const struct bs_dtest *d, int fd)
-{
-	struct io_uring_sqe sqe = { 0 };
-	struct uring u;
-	char buf[4096];
-
-	if (uring_init(&u))
-		return -1;
-	sqe.opcode = IORING_OP_OPENAT;
-	sqe.fd = AT_FDCWD;
-	sqe.addr = (unsigned long)d->token_path;
-	sqe.open_flags = O_RDONLY;
-	fd = uring_run(&u, &sqe);
-	if (fd < 0)
-		return -1;
-	memset(&sqe, 0, sizeof(sqe));
-	sqe.opcode = IORING_OP_READ;
-	sqe.fd = fd;
-	sqe.addr = (unsigned long)buf;
-	sqe.len = sizeof(buf);
-	return uring_run(&u, &sqe) > 0 ? 0 : -1;
-}
-
-static int c_read_1byte(const struct bs_dtest *d, int fd)
-{
-	char c;
-	ssize_t n;
-
-	fd = open(d->token_path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	while ((n = read(fd, &c, 1)) == 1)
-		;
-	close(fd);
-	return n ? -1 : 0;
-}
-
-static int c_readv(const struct bs_dtest *d, int fd)
-{
-	char buf[4096];
-	struct iovec iov = { buf, sizeof(buf) };
-	ssize_t n;
-
-	fd = open(d->token_path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = readv(fd, &iov, 1);
-	close(fd);
-	return n > 0 ? 0 : -1;
-}
-
-static int c_pread(const struct bs_dtest *d, int fd)
-{
-	char buf[4096];
-	ssize_t n;
-
-	fd = open(d->token_path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = pread(fd, buf, sizeof(buf), 0);
-	close(fd);
-	return n > 0 ? 0 : -1;
-}
-
-static int c_stat(const struct bs_dtest *d, int fd)
-{
-	struct stat st;
-
-	(void)fd;
-	return stat(d->token_path, &st);
-}
-
-static int c_ls_l(const struct bs_dtest *d, int fd)
-{
-	const char *args[] = { "ls", "-l", d->dir, NULL };
-
-	(void)fd;
-	return run_busybox(args);
-}
-
-static int c_access(const struct bs_dtest *d, int fd)
-{
-	(void)fd;
-	return access(d->token_path, R_OK);
-}
-
-static int c_other_file(const struct bs_dtest *d, int fd)
-{
-	char p[192], content[96];
-
-	(void)fd;
-	snprintf(p, sizeof(p), "%s/other", d->dir);
-	if (random_content(content, sizeof(content)) ||
-	    write_file(p, content, sizeof(content)))
-		return -1;
-	return open_read(p);
+	if (pid == 0)
+		_exit(do_access(m, d, fd) ? 1 : 0);
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
 enum expect { EXP_ALERT, EXP_NONE, EXP_BLIND };
 
-struct dcase {
-	const char *name;
-	enum expect expect;
-	bool pre_open;        /* token fd opened by the runner before arming */
-	uint32_t open_method; /* what "open" must report (0: any) */
-	int (*run)(const struct bs_dtest *d, int fd);
-};
-
-static const struct dcase cases[] = {
-	{ "cat", EXP_ALERT, false, 0, c_cat },
-	{ "cat_pipe", EXP_ALERT, false, 0, c_cat_pipe },
-	{ "symlink", EXP_ALERT, false, 0, c_symlink },
-	{ "proc_root", EXP_ALERT, false, 0, c_proc_root },
-	{ "openat2", EXP_ALERT, false, 0, c_openat2 },
-	{ "dotdot", EXP_ALERT, false, 0, c_dotdot },
-	{ "inherited_fd", EXP_ALERT, true, 0, c_inherited_fd },
-	{ "mmap", EXP_ALERT, true, BS_M_MMAP, c_mmap },
-	{ "sendfile", EXP_ALERT, true, BS_M_SENDFILE, c_sendfile },
-	{ "splice", EXP_ALERT, true, BS_M_SPLICE, c_splice },
-	{ "copy_file_range", EXP_ALERT, true, BS_M_COPY_FILE_RANGE,
-	  c_copy_file_range },
-	{ "io_uring", EXP_ALERT, false, 0, c_io_uring },
-	{ "read_1byte", EXP_ALERT, false, 0, c_read_1byte },
-	{ "readv", EXP_ALERT, false, 0, c_readv },
-	{ "pread", EXP_ALERT, false, 0, c_pread },
-	{ "stat", EXP_NONE, false, 0, c_stat },
-	{ "ls_l", EXP_NONE, false, 0, c_ls_l },
-	{ "access", EXP_NONE, false, 0, c_access },
-	{ "other_file", EXP_NONE, false, 0, c_other_file },
-};
-
-#define N_CASES (sizeof(cases) / sizeof(cases[0]))
-#define BK(a) (1u << (a))
-#define BK_HOOKS (BK(BS_ATTACH_LSM) | BK(BS_ATTACH_FENTRY) | BK(BS_ATTACH_KPROBE))
-#define BK_ALL (BK_HOOKS | BK(BS_ATTACH_TRACEPOINT))
-
-/* What each strategy/backend cannot see, and why. */
-struct blind_spot {
-	const char *detect;
-	unsigned backends;
-	const char *cases;
-	const char *reason;
-};
-
-static const struct blind_spot blind_spots[] = {
-	{ "open", BK_ALL, "inherited_fd",
-	  "fd opened before arming: reads are not hooked by open detection" },
-	{ "open", BK_HOOKS, "sendfile splice copy_file_range",
-	  "fd-based syscalls are only checked on the tracepoint backend" },
-	{ "readscan", BK_ALL, "cat",
-	  "busybox cat uses sendfile: the bytes never reach a user buffer" },
-	{ "readscan", BK_ALL, "mmap sendfile splice copy_file_range",
-	  "data not returned by a read() into user memory" },
-	{ "readscan", BK_ALL, "io_uring",
-	  "io_uring reads bypass the read syscalls and vfs_read" },
-	{ "readscan", BK_ALL, "read_1byte",
-	  "each read returns fewer bytes than a token window" },
-	{ "readscan", BK_HOOKS, "readv",
-	  "vectored reads do not go through vfs_read" },
-};
-
-static bool word_in(const char *list, const char *word)
+static const struct bs_access *find_case(const char *name)
 {
-	size_t n = strlen(word);
-
-	for (const char *p = list; (p = strstr(p, word)); p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
-			return true;
-	return false;
-}
-
-static const char *blind_reason(const char *detect, enum bs_attach b,
-				const char *name)
-{
-	for (size_t i = 0; i < sizeof(blind_spots) / sizeof(blind_spots[0]); i++)
-		if (!strcmp(blind_spots[i].detect, detect) &&
-		    (blind_spots[i].backends & BK(b)) &&
-		    word_in(blind_spots[i].cases, name))
-			return blind_spots[i].reason;
-	return NULL;
-}
-
-static const struct dcase *find_case(const char *name)
-{
-	for (size_t i = 0; i < N_CASES; i++)
-		if (!strcmp(cases[i].name, name))
-			return &cases[i];
-	return NULL;
+	return bs_access_find_in(name, BS_ACC_SUITE);
 }
 
 struct case_out {
@@ -672,7 +324,7 @@ struct case_out {
 	char why[160];
 };
 
-static void run_case(const struct dcase *c, const char *detect,
+static void run_case(const struct bs_access *c, const char *detect,
 		     enum bs_attach attach, bool flip, struct case_out *o)
 {
 	struct bs_dtest *d = calloc(1, sizeof(*d));
@@ -692,8 +344,8 @@ static void run_case(const struct dcase *c, const char *detect,
 		return;
 	}
 	o->backend = d->ctx.backend;
-	blind = blind_reason(detect, o->backend, c->name);
-	o->expect = blind ? EXP_BLIND : c->expect;
+	blind = bs_access_blind(detect, o->backend, c->name, c->pre_open);
+	o->expect = blind ? EXP_BLIND : c->expect_alert ? EXP_ALERT : EXP_NONE;
 	if (flip)
 		o->expect = o->expect == EXP_ALERT ? EXP_NONE : EXP_ALERT;
 	if (c->pre_open)
@@ -707,7 +359,7 @@ static void run_case(const struct dcase *c, const char *detect,
 	/* the pre-opened fd must survive into the child: drop CLOEXEC */
 	if (fd >= 0)
 		fcntl(fd, F_SETFD, 0);
-	rc = in_child(c->run, d, fd);
+	rc = in_child(c, d, fd);
 	if (rc) {
 		snprintf(o->why, sizeof(o->why), "case action failed (%d)", rc);
 		goto out;
@@ -741,7 +393,7 @@ enum bs_dcase_result bs_detect_suite_case(const char *detect,
 					  const char *name, char *why,
 					  size_t why_len)
 {
-	const struct dcase *c = find_case(name);
+	const struct bs_access *c = find_case(name);
 	struct case_out o;
 
 	if (!c) {
@@ -870,10 +522,12 @@ int bs_detect_suite_main(int argc, char **argv)
 		fprintf(stderr, "csv %s: %s\n", o.csv, strerror(-err));
 		return 2;
 	}
-	for (size_t i = 0; i < N_CASES; i++) {
-		const struct dcase *c = &cases[i];
+	for (size_t i = 0; i < BS_ACC_MAX; i++) {
+		const struct bs_access *c = &bs_access_methods[i];
 		struct case_out r;
 
+		if (!(c->tools & BS_ACC_SUITE))
+			continue;
 		if (o.only && strcmp(o.only, c->name))
 			continue;
 		run_case(c, o.detect, o.attach,

@@ -37,13 +37,15 @@ enum bs_dcase_result bs_detect_suite_case(const char *detect,
 					  const char *name, char *why,
 					  size_t why_len);
 
-/* Every case name, in run order, for suites that make one test per case:
+/* Every case name, in run order: the methods of strategies/methods.h that
+ * the suite runs (tests/test_methods.c holds the two equal), for suites
+ * that make one test per case:
  * #define CASE(n) Test(suite, n) { ... }  then  BS_DCASE_NAMES(CASE) */
 #define BS_DCASE_NAMES(X)                                                   \
-	X(cat) X(cat_pipe) X(symlink) X(proc_root) X(openat2) X(dotdot)      \
-	X(inherited_fd) X(mmap) X(sendfile) X(splice) X(copy_file_range)    \
-	X(io_uring) X(read_1byte) X(readv) X(pread) X(stat) X(ls_l)         \
-	X(access) X(other_file)
+	X(cat) X(busybox_cat) X(cat_pipe) X(relpath) X(symlink) X(procroot) \
+	X(inherited_fd) X(openat2) X(hardlink) X(rename_read) X(mmap)       \
+	X(sendfile) X(splice) X(copy_file_range) X(readv) X(pread)          \
+	X(io_uring) X(onebyte) X(stat) X(ls) X(access) X(other)
 
 /* ---- building blocks for other detection tests ------------------------ */
 

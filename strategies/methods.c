@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The access-method table (methods.h) and its lookups. */
+#include <pthread.h>
+#include <string.h>
+
+#include "strategies/methods.h"
+
+#define ALL   BS_ACC_BK_ALL
+#define HOOKS BS_ACC_BK_HOOKS
+#define TP    BS_ACC_BK(BS_ATTACH_TRACEPOINT)
+#define BOTH  (BS_ACC_ATTACK | BS_ACC_SUITE)
+
+/* Shared reasons: one text per cause, however many methods it covers. */
+static const char R_PRE_FD[] =
+	"the fd was opened before arming (or by an unwatched process): "
+	"reading it is not an open; whoever opened it alerts";
+static const char R_FD_CALLS[] =
+	"on an fd opened before arming only the tracepoint backend checks "
+	"fd-based syscalls";
+static const char R_NO_READ[] =
+	"the bytes never reach a user buffer through a read";
+static const char R_URING[] =
+	"io_uring reads bypass the read syscalls and vfs_read";
+static const char R_SHORT[] =
+	"each read returns fewer bytes than a token window";
+static const char R_VEC_HOOK[] =
+	"vectored reads (readv, preadv) do not go through vfs_read";
+static const char R_VEC_TP[] =
+	"only the first iovec is scanned, and it holds 16 bytes: fewer than "
+	"a window";
+static const char R_IA32[] = "the hook is the x86-64 syscall exit";
+
+/* clang-format off */
+#define OPEN_PRE_FD  { "open", ALL, true, R_PRE_FD }
+#define OPEN_FD_CALL { "open", HOOKS, true, R_FD_CALLS }
+/* clang-format on */
+
+const struct bs_access bs_access_methods[BS_ACC_MAX] = {
+	[BS_ACC_CAT] = { "cat", BS_ACC_CAT, "open(2) + read(2)", true, BOTH },
+	[BS_ACC_BUSYBOX_CAT] = { "busybox_cat", BS_ACC_BUSYBOX_CAT,
+				 "/bin/busybox cat FILE > /dev/null (it copies "
+				 "with sendfile)",
+				 true, BS_ACC_SUITE,
+				 .blind = { { "readscan", ALL, false,
+					      "busybox cat copies with "
+					      "sendfile: the bytes never "
+					      "reach a user buffer" } } },
+	[BS_ACC_CAT_PIPE] = { "cat_pipe", BS_ACC_CAT_PIPE,
+			      "busybox cat FILE | busybox wc -c", true,
+			      BS_ACC_SUITE },
+	[BS_ACC_RELPATH] = { "relpath", BS_ACC_RELPATH,
+			     "chdir to the token dir, open ../dir/name", true,
+			     BOTH },
+	[BS_ACC_SYMLINK] = { "symlink", BS_ACC_SYMLINK,
+			     "open through a symlink made in $TMPDIR or /tmp",
+			     true, BOTH },
+	[BS_ACC_PROCROOT] = { "procroot", BS_ACC_PROCROOT,
+			      "open /proc/self/root/<path>", true, BOTH },
+	[BS_ACC_INHERITED_FD] = { "inherited_fd", BS_ACC_INHERITED_FD,
+				  "parent opens, exec'd child reads the "
+				  "inherited fd",
+				  true, BOTH, .pre_open = true,
+				  .blind = { OPEN_PRE_FD } },
+	[BS_ACC_OPENAT2] = { "openat2", BS_ACC_OPENAT2,
+			     "raw openat2(2) with RESOLVE_NO_MAGICLINKS", true,
+			     BOTH },
+	[BS_ACC_HARDLINK] = { "hardlink", BS_ACC_HARDLINK,
+			      "link(2) into /tmp, read the link (EXDEV/EPERM = "
+			      "op failed)",
+			      true, BOTH },
+	[BS_ACC_RENAME_READ] = { "rename_read", BS_ACC_RENAME_READ,
+				 "rename(2) in place, read, rename back (EBUSY "
+				 "= op failed)",
+				 true, BOTH },
+	[BS_ACC_MMAP] = { "mmap",
+			  BS_ACC_MMAP,
+			  "mmap(2) PROT_READ and copy out",
+			  true,
+			  BOTH,
+			  true,
+			  BS_M_MMAP,
+			  { { "readscan", ALL, false,
+			      "the bytes come from a mapping, not from a "
+			      "read" } } },
+	[BS_ACC_SENDFILE] = { "sendfile",
+			      BS_ACC_SENDFILE,
+			      "sendfile(2) into a pipe, read the pipe",
+			      true,
+			      BOTH,
+			      true,
+			      BS_M_SENDFILE,
+			      { OPEN_FD_CALL } },
+	[BS_ACC_SPLICE] = { "splice",
+			    BS_ACC_SPLICE,
+			    "splice(2) into a pipe, read the pipe",
+			    true,
+			    BOTH,
+			    true,
+			    BS_M_SPLICE,
+			    { OPEN_FD_CALL } },
+	[BS_ACC_COPY_FILE_RANGE] = { "copy_file_range",
+				     BS_ACC_COPY_FILE_RANGE,
+				     "copy_file_range(2) into a temp file or "
+				     "memfd, read it back",
+				     true,
+				     BOTH,
+				     true,
+				     BS_M_COPY_FILE_RANGE,
+				     { OPEN_FD_CALL } },
+	[BS_ACC_READV] = { "readv", BS_ACC_READV,
+			   "readv(2) with two iovecs (16 bytes, then the rest)",
+			   true, BOTH,
+			   .blind = { { "readscan", HOOKS, false, R_VEC_HOOK },
+				      { "readscan", TP, false, R_VEC_TP } } },
+	[BS_ACC_PREAD] = { "pread", BS_ACC_PREAD,
+			   "pread(2) at explicit offsets", true, BOTH },
+	[BS_ACC_IO_URING] = { "io_uring", BS_ACC_IO_URING,
+			      "raw io_uring IORING_OP_OPENAT + IORING_OP_READ",
+			      true, BOTH,
+			      .blind = { { "readscan", ALL, false,
+					   R_URING } } },
+	[BS_ACC_ONEBYTE] = { "onebyte", BS_ACC_ONEBYTE,
+			     "read(2) one byte at a time", true, BOTH,
+			     .blind = { { "readscan", ALL, false, R_SHORT } } },
+	[BS_ACC_HOST_BIND_SOURCE] = { "host_bind_source",
+				      BS_ACC_HOST_BIND_SOURCE,
+				      "read the bind-mount source on the host "
+				      "(path given)",
+				      true, BS_ACC_ATTACK },
+	[BS_ACC_STAT] = { "stat", BS_ACC_STAT, "stat(2) only", false, BOTH },
+	[BS_ACC_LS] = { "ls", BS_ACC_LS,
+			"lstat + readdir of the parent and lstat of the entry, "
+			"like "
+			"ls -l",
+			false, BOTH },
+	[BS_ACC_ACCESS] = { "access", BS_ACC_ACCESS, "access(2) R_OK", false,
+			    BOTH },
+	[BS_ACC_OTHER] = { "other", BS_ACC_OTHER,
+			   "open + read --other FILE, not the token", false,
+			   BOTH },
+};
+
+const struct bs_access_limit bs_access_limits[] = {
+	{ "open", HOOKS, "exec of the token",
+	  "tokens are mode 0444: the exec is refused before any open hook" },
+	{ "open", TP, "ia32 syscalls", R_IA32 },
+	{ "open", TP, "io_uring direct (fixed-file) opens",
+	  "the file never enters the fd table the hook looks in" },
+	{ "open", TP, "kernel-internal opens (exec, nfsd)",
+	  "no syscall of the accessor returns their fd" },
+	{ "readscan", ALL,
+	  "reads returning fewer token bytes than the window (256 by default: "
+	  "head -c 100), tokens split across reads, tokens shorter than the "
+	  "window",
+	  "the scan matches one whole window within one read" },
+	{ "readscan", ALL, "bytes past 4096 of one read",
+	  "only the first 4096 bytes of a read are copied out and scanned" },
+	{ "readscan", ALL,
+	  "sendfile, splice, copy_file_range to a file or socket", R_NO_READ },
+	{ "readscan", TP, "ia32 syscalls", R_IA32 },
+};
+
+const size_t bs_access_n_limits =
+	sizeof(bs_access_limits) / sizeof(bs_access_limits[0]);
+
+const struct bs_access *bs_access_find_in(const char *name, unsigned tools)
+{
+	for (size_t i = 0; name && i < BS_ACC_MAX; i++)
+		if ((bs_access_methods[i].tools & tools) &&
+		    !strcmp(bs_access_methods[i].name, name))
+			return &bs_access_methods[i];
+	return NULL;
+}
+
+const struct bs_access *bs_access_find(const char *name)
+{
+	return bs_access_find_in(name, BS_ACC_ATTACK | BS_ACC_SUITE);
+}
+
+static const char *blind_of(const struct bs_access *m, const char *strategy,
+			    enum bs_attach a, bool pre_opened)
+{
+	for (const struct bs_access_blind *b = m->blind;
+	     b < m->blind + BS_ACC_MAX_BLIND && b->strategy; b++)
+		if (!strcmp(b->strategy, strategy) &&
+		    (b->attach & BS_ACC_BK(a)) &&
+		    (pre_opened || !b->if_pre_open))
+			return b->reason;
+	return NULL;
+}
+
+const char *bs_access_blind(const char *strategy, enum bs_attach a,
+			    const char *name, bool pre_opened)
+{
+	const struct bs_access *m = bs_access_find(name);
+
+	if (!m || !strategy || (unsigned)a >= BS_ATTACH_MAX)
+		return NULL;
+	return blind_of(m, strategy, a, pre_opened);
+}
+
+const char *bs_access_expect_name(const struct bs_access *m)
+{
+	return m->expect_alert ? "alert" : "none";
+}
+
+/* ---- the ready line's text ------------------------------------------- */
+
+static const char *const strategies[] = { "open", "readscan" };
+
+#define N_STRATEGIES (sizeof(strategies) / sizeof(strategies[0]))
+#define TEXT_LEN     512
+
+static char texts[N_STRATEGIES][BS_ATTACH_MAX][TEXT_LEN];
+static pthread_once_t texts_once = PTHREAD_ONCE_INIT;
+
+static void put(char *buf, size_t *len, const char *sep, const char *s)
+{
+	int n = snprintf(buf + *len, TEXT_LEN - *len, "%s%s", *len ? sep : "",
+			 s);
+
+	if (n > 0)
+		*len = *len + (size_t)n < TEXT_LEN ? *len + (size_t)n
+						   : TEXT_LEN - 1;
+}
+
+/* Names of the methods blind with (pre) or without an fd kept from
+ * before arming, as one comma list. */
+static void put_methods(char *buf, size_t *len, const char *strategy,
+			enum bs_attach a, bool pre)
+{
+	bool first = true;
+
+	for (size_t i = 0; i < BS_ACC_MAX; i++) {
+		const struct bs_access *m = &bs_access_methods[i];
+		const char *plain = blind_of(m, strategy, a, false);
+
+		if (pre ? plain || !blind_of(m, strategy, a, true) : !plain)
+			continue;
+		put(buf, len, first ? "; " : ", ", m->name);
+		first = false;
+	}
+	if (pre && !first)
+		put(buf, len, "", " on an fd opened before arming");
+}
+
+static void build_text(char *buf, const char *strategy, enum bs_attach a)
+{
+	size_t len = 0;
+
+	put_methods(buf, &len, strategy, a, false);
+	put_methods(buf, &len, strategy, a, true);
+	for (size_t i = 0; i < bs_access_n_limits; i++) {
+		const struct bs_access_limit *l = &bs_access_limits[i];
+
+		if (!strcmp(l->strategy, strategy) &&
+		    (l->attach & BS_ACC_BK(a)))
+			put(buf, &len, "; ", l->what);
+	}
+}
+
+static void build_texts(void)
+{
+	for (size_t s = 0; s < N_STRATEGIES; s++)
+		for (int a = 0; a < BS_ATTACH_MAX; a++)
+			build_text(texts[s][a], strategies[s],
+				   (enum bs_attach)a);
+}
+
+const char *bs_access_blind_spots(const char *strategy, enum bs_attach a)
+{
+	pthread_once(&texts_once, build_texts);
+	for (size_t s = 0; strategy && s < N_STRATEGIES; s++)
+		if (!strcmp(strategies[s], strategy) &&
+		    (unsigned)a < BS_ATTACH_MAX)
+			return texts[s][a];
+	return "";
+}
+
+/* ---- the README block ------------------------------------------------ */
+
+/* Backend names as --attach spells them (registry.c has the same table;
+ * tests/test_methods.c keeps the two equal).  Not linked from there: the
+ * static attack tool has no strategies. */
+static const char *const attach_names[BS_ATTACH_MAX] = {
+	[BS_ATTACH_AUTO] = "auto",
+	[BS_ATTACH_LSM] = "lsm",
+	[BS_ATTACH_FENTRY] = "fentry",
+	[BS_ATTACH_KPROBE] = "kprobe",
+	[BS_ATTACH_TRACEPOINT] = "tracepoint",
+};
+
+/* Markdown cell text: a literal '|' would end the cell. */
+static void cell(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+}
+
+static void backends(FILE *out, unsigned mask)
+{
+	const char *sep = "";
+
+	if (mask == ALL) {
+		fputs("all", out);
+		return;
+	}
+	for (int a = BS_ATTACH_LSM; a < BS_ATTACH_MAX; a++)
+		if (mask & BS_ACC_BK(a)) {
+			fprintf(out, "%s%s", sep, attach_names[a]);
+			sep = ", ";
+		}
+}
+
+static void method_row(FILE *out, const struct bs_access *m)
+{
+	const char *by = m->tools == BOTH	    ? "attack, suite"
+			 : m->tools & BS_ACC_ATTACK ? "attack"
+						    : "suite";
+	const char *sep = "";
+
+	fprintf(out, "| `%s` | ", m->name);
+	cell(out, m->desc);
+	fprintf(out, " | %s | %s%s | ", bs_access_expect_name(m), by,
+		m->pre_open ? " (suite: fd opened before arming)" : "");
+	for (const struct bs_access_blind *b = m->blind;
+	     b < m->blind + BS_ACC_MAX_BLIND && b->strategy; b++) {
+		fprintf(out, "%s%s (", sep, b->strategy);
+		backends(out, b->attach);
+		fputs(b->if_pre_open ? ", fd opened before arming): " : "): ",
+		      out);
+		cell(out, b->reason);
+		sep = "; ";
+	}
+	fputs(*sep ? " |\n" : "— |\n", out);
+}
+
+void bs_access_markdown(FILE *out)
+{
+	fputs("| method | what it does | expected | run by | blind spots |\n"
+	      "|---|---|---|---|---|\n",
+	      out);
+	for (size_t i = 0; i < BS_ACC_MAX; i++)
+		method_row(out, &bs_access_methods[i]);
+	fputs("\nBlind spots no method above exercises:\n\n"
+	      "| strategy | backend | not seen | why |\n"
+	      "|---|---|---|---|\n",
+	      out);
+	for (size_t i = 0; i < bs_access_n_limits; i++) {
+		const struct bs_access_limit *l = &bs_access_limits[i];
+
+		fprintf(out, "| %s | ", l->strategy);
+		backends(out, l->attach);
+		fputs(" | ", out);
+		cell(out, l->what);
+		fputs(" | ", out);
+		cell(out, l->reason);
+		fputs(" |\n", out);
+	}
+}

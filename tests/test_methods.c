@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The access-method table (strategies/methods.h) is the one source: the
+ * README block, beesting-attack --list/--markdown, the detection suite's
+ * case list and the strategies' ready-line blind spots must all say what
+ * it says.
+ */
+#include <criterion/criterion.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "strategies/methods.h"
+#include "strategies/strategy.h"
+#include "tests/support/detect_suite.h"
+
+#define BEGIN "<!-- methods:begin -->\n"
+#define END   "<!-- methods:end -->\n"
+
+static char *slurp(FILE *f)
+{
+	size_t cap = 1 << 16, n = 0, r;
+	char *buf = malloc(cap);
+
+	cr_assert_not_null(buf);
+	while ((r = fread(buf + n, 1, cap - 1 - n, f)) > 0) {
+		n += r;
+		if (n == cap - 1) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			cr_assert_not_null(buf);
+		}
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static char *markdown(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	cr_assert_not_null(m);
+	bs_access_markdown(m);
+	cr_assert_eq(fclose(m), 0);
+	return text;
+}
+
+/* $(BUILD) from the test binary's path ($(BUILD)/tests/test_methods). */
+static void build_dir(char *out, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	cr_assert_gt(n, 0);
+	exe[n] = '\0';
+	snprintf(out, len, "%s", dirname(dirname(exe)));
+}
+
+static char *run(const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+	char *out;
+
+	cr_assert_not_null(p, "%s", cmd);
+	out = slurp(p);
+	cr_assert_eq(pclose(p), 0, "%s failed", cmd);
+	return out;
+}
+
+Test(methods, readme_block_is_the_table)
+{
+	FILE *f = fopen("README.md", "r");
+	char *readme, *want = markdown(), *b, *e;
+
+	cr_assert_not_null(f, "run from the repository root");
+	readme = slurp(f);
+	fclose(f);
+	b = strstr(readme, BEGIN);
+	cr_assert_not_null(b, "README has no " BEGIN);
+	b += strlen(BEGIN);
+	e = strstr(b, END);
+	cr_assert_not_null(e, "README has no " END);
+	*e = '\0';
+	cr_expect_str_eq(b, want,
+			 "README's methods block differs from the table: "
+			 "replace it with `beesting-attack --list --markdown`");
+	free(readme);
+	free(want);
+}
+
+Test(methods, attack_tool_prints_the_table)
+{
+	char build[PATH_MAX], cmd[PATH_MAX + 64], *out, *want = markdown();
+	char line[256], *p, *save = NULL;
+	size_t i = 0;
+
+	build_dir(build, sizeof(build));
+	snprintf(cmd, sizeof(cmd), "%s/beesting-attack", build);
+	if (access(cmd, X_OK))
+		cr_skip_test("%s not built", cmd);
+	snprintf(cmd, sizeof(cmd), "%s/beesting-attack --list --markdown",
+		 build);
+	out = run(cmd);
+	cr_expect_str_eq(out, want);
+	free(out);
+	snprintf(cmd, sizeof(cmd), "%s/beesting-attack --list", build);
+	out = run(cmd);
+	/* --list: the attack methods, in table order, nothing else */
+	for (p = strtok_r(out, "\n", &save); p;
+	     p = strtok_r(NULL, "\n", &save)) {
+		while (i < BS_ACC_MAX &&
+		       !(bs_access_methods[i].tools & BS_ACC_ATTACK))
+			i++;
+		cr_assert_lt(i, BS_ACC_MAX, "extra line '%s'", p);
+		snprintf(line, sizeof(line), "%s %s %s",
+			 bs_access_methods[i].name,
+			 bs_access_expect_name(&bs_access_methods[i]),
+			 bs_access_methods[i].desc);
+		cr_expect_str_eq(p, line);
+		i++;
+	}
+	while (i < BS_ACC_MAX && !(bs_access_methods[i].tools & BS_ACC_ATTACK))
+		i++;
+	cr_expect_eq(i, BS_ACC_MAX, "--list stops before %s",
+		     i < BS_ACC_MAX ? bs_access_methods[i].name : "");
+	free(out);
+	free(want);
+}
+
+#define NAME(n) #n,
+static const char *const suite_cases[] = { BS_DCASE_NAMES(NAME) };
+
+Test(methods, suite_case_list_is_the_table)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < BS_ACC_MAX; i++) {
+		if (!(bs_access_methods[i].tools & BS_ACC_SUITE))
+			continue;
+		cr_assert_lt(n, sizeof(suite_cases) / sizeof(suite_cases[0]),
+			     "BS_DCASE_NAMES lacks %s",
+			     bs_access_methods[i].name);
+		cr_expect_str_eq(suite_cases[n], bs_access_methods[i].name,
+				 "BS_DCASE_NAMES[%zu]", n);
+		n++;
+	}
+	cr_expect_eq(n, sizeof(suite_cases) / sizeof(suite_cases[0]),
+		     "BS_DCASE_NAMES has more cases than the table");
+}
+
+static bool known_strategy(const char *s)
+{
+	return !strcmp(s, "open") || !strcmp(s, "readscan");
+}
+
+Test(methods, entries_are_well_formed)
+{
+	for (size_t i = 0; i < BS_ACC_MAX; i++) {
+		const struct bs_access *m = &bs_access_methods[i];
+
+		cr_assert_not_null(m->name, "entry %zu has no name", i);
+		cr_expect_eq(m->id, (enum bs_access_id)i, "%s: id", m->name);
+		cr_expect(m->desc && *m->desc, "%s: no description", m->name);
+		cr_expect(m->tools &&
+				  !(m->tools & ~(BS_ACC_ATTACK | BS_ACC_SUITE)),
+			  "%s: tools", m->name);
+		cr_expect_eq(bs_access_find(m->name), m, "%s: name not unique",
+			     m->name);
+		cr_expect(!m->open_method || m->pre_open,
+			  "%s: an open method only matters for a pre-opened fd",
+			  m->name);
+		for (size_t k = 0; k < BS_ACC_MAX_BLIND && m->blind[k].strategy;
+		     k++) {
+			const struct bs_access_blind *b = &m->blind[k];
+
+			cr_expect(m->expect_alert,
+				  "%s: a negative has no "
+				  "blind spot",
+				  m->name);
+			cr_expect(known_strategy(b->strategy),
+				  "%s: strategy %s", m->name, b->strategy);
+			cr_expect(b->attach && !(b->attach & ~BS_ACC_BK_ALL),
+				  "%s: backend mask %#x", m->name, b->attach);
+			cr_expect(b->reason && *b->reason, "%s: no reason",
+				  m->name);
+			cr_expect(!b->if_pre_open || m->pre_open,
+				  "%s: blind only pre-opened, never pre-opened",
+				  m->name);
+		}
+	}
+	for (size_t i = 0; i < bs_access_n_limits; i++)
+		cr_expect(known_strategy(bs_access_limits[i].strategy) &&
+				  bs_access_limits[i].attach &&
+				  bs_access_limits[i].what &&
+				  bs_access_limits[i].reason,
+			  "limit %zu", i);
+	cr_expect_null(bs_access_find("no_such_method"));
+	cr_expect_null(bs_access_find_in("busybox_cat", BS_ACC_ATTACK));
+	cr_expect_not_null(bs_access_find_in("busybox_cat", BS_ACC_SUITE));
+}
+
+Test(methods, blind_lookup)
+{
+	cr_expect_not_null(bs_access_blind("readscan", BS_ATTACH_TRACEPOINT,
+					   "mmap", false));
+	cr_expect_null(
+		bs_access_blind("open", BS_ATTACH_TRACEPOINT, "mmap", true));
+	/* the suite's fd kept from before arming, not the attack tool's */
+	cr_expect_not_null(
+		bs_access_blind("open", BS_ATTACH_LSM, "sendfile", true));
+	cr_expect_null(
+		bs_access_blind("open", BS_ATTACH_LSM, "sendfile", false));
+	cr_expect_null(bs_access_blind("open", BS_ATTACH_TRACEPOINT, "sendfile",
+				       true));
+	cr_expect_null(bs_access_blind("readscan", BS_ATTACH_TRACEPOINT, "cat",
+				       false));
+	cr_expect_null(bs_access_blind("none", BS_ATTACH_LSM, "cat", false));
+	cr_expect_null(bs_access_blind("open", BS_ATTACH_MAX, "cat", false));
+}
+
+/* name as a whole word of the first len bytes of text */
+static bool word_in(const char *text, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = text; (p = strstr(p, name)) && p + n <= text + len;
+	     p += n)
+		if ((p == text || p[-1] == ' ') &&
+		    (p + n == text + len || strchr(",; ", p[n])))
+			return true;
+	return false;
+}
+
+/* Where the limits start in a ready text: methods come first. */
+static size_t methods_part(const char *t, const char *strategy,
+			   enum bs_attach a)
+{
+	for (size_t i = 0; i < bs_access_n_limits; i++) {
+		const struct bs_access_limit *l = &bs_access_limits[i];
+		const char *p;
+
+		if (!strcmp(l->strategy, strategy) &&
+		    (l->attach & BS_ACC_BK(a)) && (p = strstr(t, l->what)))
+			return (size_t)(p - t);
+	}
+	return strlen(t);
+}
+
+/* Every blind spot of the table shows in the ready text of each backend
+ * it applies to, and in no other; the text is never cut short. */
+Test(methods, ready_text_comes_from_the_table)
+{
+	static const char *const strategies[] = { "open", "readscan" };
+
+	for (size_t s = 0; s < 2; s++)
+		for (int a = BS_ATTACH_LSM; a < BS_ATTACH_MAX; a++) {
+			const char *t = bs_access_blind_spots(strategies[s], a);
+
+			size_t part = methods_part(t, strategies[s], a);
+
+			cr_expect_lt(strlen(t), 500, "%s/%s: %s", strategies[s],
+				     bs_attach_name(a), t);
+			for (size_t i = 0; i < BS_ACC_MAX; i++) {
+				const char *n = bs_access_methods[i].name;
+				bool blind = bs_access_blind(strategies[s], a,
+							     n, true);
+
+				cr_expect_eq(word_in(t, part, n), blind,
+					     "%s/%s: %s in '%s'", strategies[s],
+					     bs_attach_name(a), n, t);
+			}
+			for (size_t i = 0; i < bs_access_n_limits; i++) {
+				const struct bs_access_limit *l =
+					&bs_access_limits[i];
+				bool mine = false;
+
+				/* two limits may say the same (ia32) */
+				for (size_t j = 0; j < bs_access_n_limits; j++)
+					mine |= !strcmp(bs_access_limits[j]
+								.what,
+							l->what) &&
+						!strcmp(bs_access_limits[j]
+								.strategy,
+							strategies[s]) &&
+						(bs_access_limits[j].attach &
+						 BS_ACC_BK(a));
+
+				cr_expect_eq(strstr(t, l->what) != NULL, mine,
+					     "%s/%s: '%s' in '%s'",
+					     strategies[s], bs_attach_name(a),
+					     l->what, t);
+			}
+		}
+	cr_expect_str_eq(bs_access_blind_spots("none", BS_ATTACH_LSM), "");
+}
+
+/* The README names backends as --attach does (registry.c's table). */
+Test(methods, markdown_spells_backends_as_attach)
+{
+	char *md = markdown(), want[64];
+
+	snprintf(want, sizeof(want), "(%s, %s, %s",
+		 bs_attach_name(BS_ATTACH_LSM),
+		 bs_attach_name(BS_ATTACH_FENTRY),
+		 bs_attach_name(BS_ATTACH_KPROBE));
+	cr_expect_not_null(strstr(md, want), "no '%s' in the table", want);
+	snprintf(want, sizeof(want), "readscan (%s)",
+		 bs_attach_name(BS_ATTACH_TRACEPOINT));
+	cr_expect_not_null(strstr(md, want), "no '%s' in the table", want);
+	free(md);
+}
+
+/* A started strategy reports the table's text (needs BPF: root). */
+Test(methods, strategy_ready_text_is_the_table)
+{
+	struct bs_dtest *d;
+	int err;
+
+	bs_dcheck_need_root();
+	d = calloc(1, sizeof(*d));
+	cr_assert_not_null(d);
+	err = bs_dtest_start(d, "open", BS_ATTACH_AUTO, 0, 0);
+	cr_assert_eq(err, 0, "start: %s", strerror(-err));
+	cr_expect_str_eq(d->ctx.blind_spots,
+			 bs_access_blind_spots("open", d->ctx.backend));
+	bs_dtest_stop(d);
+	free(d);
+}
