@@ -202,7 +202,7 @@ Test(k8s, bench_end_to_end, .init = cluster, .timeout = 900)
 	cr_assert_not_null(mkdtemp(dir));
 	st = sh(out, sizeof(out),
 		"%s/beesting-bench --backend k8s --runs 1 --no-overhead "
-		"--methods cat,symlink,stat,other_file --results %s --srcdir .",
+		"--methods cat,symlink,stat,other --results %s --srcdir .",
 		build, dir);
 	cr_expect_eq(st, 0, "beesting-bench:\n%s", out);
 	cr_expect_not_null(strstr(out, "left behind after teardown: 0"), "%s",
