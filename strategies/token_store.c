@@ -6,6 +6,9 @@
  * one array index plus an id compare.  Each slot has a generation that moves
  * on when the slot is freed, so an id is only reused after the generation of
  * that slot wraps (about 4G / capacity reuses of the same slot).
+ *
+ * A chained hash on the container id indexes the slots, so the per-container
+ * calls every NRI event makes cost the container's tokens, not the capacity.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,7 +28,61 @@ struct bs_token_store {
 	uint32_t *gen;
 	uint32_t *free_slots; /* stack of free slot indices */
 	size_t n_free;
+	uint32_t *bucket;     /* container hash -> first slot + 1, 0 = none */
+	uint32_t *next;       /* slot -> next slot + 1 in its bucket */
+	size_t n_bucket;      /* power of two */
 };
+
+static size_t bucket_of(const struct bs_token_store *s, const char *ctr_id)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)ctr_id; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h & (s->n_bucket - 1);
+}
+
+/* Caller holds the write lock; slot i holds a record.  Appended, so a
+ * container's tokens list in the order they were added. */
+static void link_slot(struct bs_token_store *s, size_t i)
+{
+	uint32_t *p = &s->bucket[bucket_of(s, s->slot[i]->container_id)];
+
+	while (*p)
+		p = &s->next[*p - 1];
+	*p = (uint32_t)(i + 1);
+	s->next[i] = 0;
+}
+
+static void unlink_slot(struct bs_token_store *s, size_t i)
+{
+	uint32_t *p = &s->bucket[bucket_of(s, s->slot[i]->container_id)];
+
+	while (*p && *p != i + 1)
+		p = &s->next[*p - 1];
+	if (*p)
+		*p = s->next[i];
+	s->next[i] = 0;
+}
+
+/* First slot (+1) after cur (+1, 0 = start) holding container_id. */
+static uint32_t next_of(const struct bs_token_store *s, const char *ctr_id,
+			uint32_t cur)
+{
+	cur = cur ? s->next[cur - 1] : s->bucket[bucket_of(s, ctr_id)];
+	while (cur && strcmp(s->slot[cur - 1]->container_id, ctr_id))
+		cur = s->next[cur - 1];
+	return cur;
+}
+
+static size_t buckets_for(size_t capacity)
+{
+	size_t n = 16;
+
+	while (n < capacity / 2)
+		n <<= 1;
+	return n;
+}
 
 struct bs_token_store *bs_token_store_new(size_t capacity)
 {
@@ -41,11 +98,16 @@ struct bs_token_store *bs_token_store_new(size_t capacity)
 	s->slot = calloc(capacity, sizeof(struct bs_token *));
 	s->gen = calloc(capacity, sizeof(*s->gen));
 	s->free_slots = calloc(capacity, sizeof(*s->free_slots));
-	if (!s->slot || !s->gen || !s->free_slots ||
+	s->n_bucket = buckets_for(capacity);
+	s->bucket = calloc(s->n_bucket, sizeof(*s->bucket));
+	s->next = calloc(capacity, sizeof(*s->next));
+	if (!s->slot || !s->gen || !s->free_slots || !s->bucket || !s->next ||
 	    pthread_rwlock_init(&s->lock, NULL)) {
 		free(s->slot);
 		free(s->gen);
 		free(s->free_slots);
+		free(s->bucket);
+		free(s->next);
 		free(s);
 		return NULL;
 	}
@@ -66,6 +128,8 @@ void bs_token_store_free(struct bs_token_store *s)
 	free(s->slot);
 	free(s->gen);
 	free(s->free_slots);
+	free(s->bucket);
+	free(s->next);
 	free(s);
 }
 
@@ -109,9 +173,9 @@ int bs_token_store_add(struct bs_token_store *s, struct bs_token *t)
 		err = -ENOSPC;
 		goto out;
 	}
-	/* Linear, but only on add: NRI creates are rare next to lookups. */
-	for (size_t k = 0; k < s->cap; k++) {
-		if (s->slot[k] && same_target(s->slot[k], t)) {
+	for (uint32_t k = next_of(s, t->container_id, 0); k;
+	     k = next_of(s, t->container_id, k)) {
+		if (same_target(s->slot[k - 1], t)) {
 			err = -EEXIST;
 			goto out;
 		}
@@ -120,6 +184,7 @@ int bs_token_store_add(struct bs_token_store *s, struct bs_token *t)
 	t->id = make_id(s, i);
 	memcpy(copy, t, sizeof(*copy));
 	s->slot[i] = copy;
+	link_slot(s, i);
 	s->count++;
 	copy = NULL;
 out:
@@ -155,10 +220,15 @@ int bs_token_store_update(struct bs_token_store *s, const struct bs_token *t)
 		return -EINVAL;
 	pthread_rwlock_wrlock(&s->lock);
 	i = find(s, t->id);
-	if (i < 0)
+	if (i < 0) {
 		err = -ENOENT;
-	else
+	} else if (!strcmp(s->slot[i]->container_id, t->container_id)) {
 		memcpy(s->slot[i], t, sizeof(*t));
+	} else {
+		unlink_slot(s, (size_t)i);
+		memcpy(s->slot[i], t, sizeof(*t));
+		link_slot(s, (size_t)i);
+	}
 	pthread_rwlock_unlock(&s->lock);
 	return err;
 }
@@ -166,6 +236,7 @@ int bs_token_store_update(struct bs_token_store *s, const struct bs_token *t)
 /* Caller holds the write lock. */
 static void drop_slot(struct bs_token_store *s, size_t i)
 {
+	unlink_slot(s, i);
 	free(s->slot[i]);
 	s->slot[i] = NULL;
 	s->gen[i] = (s->gen[i] + 1) % s->max_gen;
@@ -234,13 +305,8 @@ size_t bs_token_store_remove_container(struct bs_token_store *s,
 	if (!s || !container_id)
 		return 0;
 	pthread_rwlock_wrlock(&s->lock);
-	for (size_t i = 0; i < s->cap; i++) {
-		if (s->slot[i] &&
-		    !strcmp(s->slot[i]->container_id, container_id)) {
-			drop_slot(s, i);
-			n++;
-		}
-	}
+	for (uint32_t k; (k = next_of(s, container_id, 0)); n++)
+		drop_slot(s, k - 1);
 	pthread_rwlock_unlock(&s->lock);
 	return n;
 }
@@ -254,13 +320,11 @@ size_t bs_token_store_list_container(struct bs_token_store *s,
 	if (!s || !container_id)
 		return 0;
 	pthread_rwlock_rdlock(&s->lock);
-	for (size_t i = 0; i < s->cap; i++) {
-		if (s->slot[i] &&
-		    !strcmp(s->slot[i]->container_id, container_id)) {
-			if (ids && n < max)
-				ids[n] = s->slot[i]->id;
-			n++;
-		}
+	for (uint32_t k = next_of(s, container_id, 0); k;
+	     k = next_of(s, container_id, k)) {
+		if (ids && n < max)
+			ids[n] = s->slot[k - 1]->id;
+		n++;
 	}
 	pthread_rwlock_unlock(&s->lock);
 	return n;

@@ -235,6 +235,59 @@ Test(token_store, add_get_update_remove)
 	cr_assert_null(bs_token_store_new(0));
 }
 
+/* The container index against a scan: many containers sharing buckets,
+ * removals in the middle of chains, an update that moves a token. */
+Test(token_store, container_index_matches_scan)
+{
+	enum { CAP = 512, CTRS = 97 };
+	struct bs_token_store *s = bs_token_store_new(CAP);
+	uint32_t ids[8], first[CTRS];
+	char ctr[16];
+
+	cr_assert(s);
+	for (int i = 0; i < CAP; i++) {
+		struct bs_token *t;
+
+		snprintf(ctr, sizeof(ctr), "c%d", i % CTRS);
+		t = tok(ctr, i < CTRS ? "/a" : "/b");
+		if (i >= 2 * CTRS)
+			snprintf(t->path, sizeof(t->path), "/p%d", i);
+		cr_assert_eq(bs_token_store_add(s, t), 0, "add %d", i);
+		if (i < CTRS)
+			first[i] = t->id;
+	}
+	cr_assert_eq(bs_token_store_add(s, tok("c0", "/a")), -ENOSPC);
+	cr_assert_eq(bs_token_store_remove(s, first[5]), 0);
+	cr_assert_eq(bs_token_store_remove_container(s, "c7"),
+		     (size_t)(CAP / CTRS + (7 < CAP % CTRS)));
+	cr_assert_eq(bs_token_store_add(s, tok("c5", "/a")), 0);
+	for (int c = 0; c < CTRS; c++) {
+		size_t want = c == 7 ? 0 : (size_t)(CAP / CTRS + (c < CAP % CTRS));
+
+		snprintf(ctr, sizeof(ctr), "c%d", c);
+		cr_assert_eq(bs_token_store_list_container(s, ctr, ids, 8),
+			     want, "container %s", ctr);
+		if (want && c != 5)
+			cr_assert_eq(ids[0], first[c], "add order kept in %s",
+				     ctr);
+	}
+	{
+		struct bs_token out;
+
+		cr_assert_eq(bs_token_store_get(s, first[3], &out), 0);
+		snprintf(out.container_id, sizeof(out.container_id), "moved");
+		cr_assert_eq(bs_token_store_update(s, &out), 0);
+		cr_assert_eq(bs_token_store_list_container(s, "moved", ids, 8),
+			     1);
+		cr_assert_eq(ids[0], first[3]);
+		cr_assert_eq(bs_token_store_list_container(s, "c3", NULL, 0),
+			     (size_t)(CAP / CTRS));
+		cr_assert_eq(bs_token_store_add(s, tok("moved", "/a")),
+			     -EEXIST);
+	}
+	bs_token_store_free(s);
+}
+
 Test(token_store, ids_not_reused_soon)
 {
 	struct bs_token_store *s = bs_token_store_new(2);
