@@ -17,6 +17,7 @@
 #include "agent/config.h"
 #include "bpf/events.h"
 #include "bpf/detect_shared.h"
+#include "strategies/inject_common.h"
 
 /* ---- defaults: the only place each is written ------------------------- */
 #define DEF_NRI_SOCKET "/var/run/nri/nri.sock"
@@ -27,8 +28,8 @@
 #define DEF_TEMPLATE   "aws-access-key"
 #define DEF_TOKEN                                                              \
 	"/var/run/secrets/eks.amazonaws.com/access_key_token=" DEF_TEMPLATE
-#define DEF_STATE_DIR  "/var/lib/beesting"
-#define DEF_HOOK_DIR   "/opt/beesting/bin"
+#define DEF_STATE_DIR  BS_DEFAULT_STATE_DIR
+#define DEF_HOOK_DIR   BS_DEFAULT_HOOK_DIR
 #define DEF_EXCLUDE_NS "kube-system"
 #define DEF_AGG_MS     1000
 #define DEF_RS_WINDOW  BS_RS_WINDOW_DEFAULT

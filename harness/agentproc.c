@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -417,4 +418,19 @@ int bs_evtail_next(struct bs_evtail *t, struct bs_agent_event *ev)
 		t->len += (size_t)n;
 		t->off += (uint64_t)n;
 	}
+}
+
+int bs_agent_state_tmpfs(const char *dir)
+{
+	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "size=64m,mode=0755"))
+		return -errno;
+	return 0;
+}
+
+int bs_agent_state_tmpfs_off(const char *dir)
+{
+	if (umount2(dir, MNT_DETACH) && errno != EINVAL)
+		return -errno;
+	return 0;
 }

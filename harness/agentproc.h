@@ -56,6 +56,13 @@ int bs_agent_cpu_end(struct bs_agent *a, double *cpu_pct);
 /* Print the last lines of the agent's stderr (for a broken run). */
 void bs_agent_dump_log(const struct bs_agent *a, int lines);
 
+/* Mount a small tmpfs on the (empty) state dir, as the agent's default
+ * /run/beesting is on a node: token work costs what it costs there, not
+ * what a journalling disk costs.  0 or -errno (the dir stays as it was). */
+int bs_agent_state_tmpfs(const char *dir);
+/* Undo it; 0 when nothing was mounted there. */
+int bs_agent_state_tmpfs_off(const char *dir);
+
 enum bs_ev_type { BS_EVT_OTHER, BS_EVT_READY, BS_EVT_ALERT, BS_EVT_STATS };
 
 struct bs_agent_event {

@@ -80,14 +80,45 @@ static int dirs(struct cb *k)
 {
 	const char *d = k->c.dir;
 
-	snprintf(k->state, sizeof(k->state), "%s/agent-state", d);
 	snprintf(k->hooks, sizeof(k->hooks), "%s/agent-hooks", d);
 	snprintf(k->events, sizeof(k->events), "%s/events.jsonl", d);
 	snprintf(k->log, sizeof(k->log), "%s/agent.log", d);
 	snprintf(k->tap_sock, sizeof(k->tap_sock), "%s/nri-tap.sock", d);
-	if (mkdir(k->state, 0755) || mkdir(k->hooks, 0755))
+	if (mkdir(k->hooks, 0755))
 		return -errno;
 	return 0;
+}
+
+/* The agent's state dir on a tmpfs (as /run/beesting is on a node), made
+ * before containerd's mount namespace copies the host's: a mount made
+ * later would not reach runc there. */
+static int state_dir(struct cb *k)
+{
+	int err;
+
+	snprintf(k->state, sizeof(k->state), "/var/tmp/bs-ctrd-state.XXXXXX");
+	if (!mkdtemp(k->state)) {
+		k->state[0] = '\0';
+		return -errno;
+	}
+	chmod(k->state, 0755);
+	err = bs_agent_state_tmpfs(k->state);
+	if (err)
+		bs_warn("state dir %s stays on disk: tmpfs: %s", k->state,
+			strerror(-err));
+	return 0;
+}
+
+static void state_dir_remove(struct cb *k)
+{
+	char cmd[sizeof(k->state) + 16];
+
+	if (!k->state[0])
+		return;
+	bs_agent_state_tmpfs_off(k->state);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", k->state);
+	bs_run_cmd(cmd, NULL, 0);
+	k->state[0] = '\0';
 }
 
 /* containerd up, with the victim image holding the attack tool. */
@@ -107,12 +138,19 @@ static int containerd_up(struct bs_bench *b, struct cb *k)
 	fprintf(stderr, "containerd backend: containerd %s from %s\n",
 		k->c.version, k->c.bindir);
 	snprintf(tool, sizeof(tool), "%s/beesting-attack", b->cfg.build);
+	err = state_dir(k);
+	if (err)
+		return bs_bench_break(b, err, "agent state dir: %s",
+				      strerror(-err));
 	err = ctrd_setup(&k->c);
 	k->ctrd_up = true; /* teardown removes whatever half exists */
 	if (err)
 		return bs_bench_break(b, err, "containerd fixture: %s",
 				      strerror(-err));
 	fprintf(stderr, "containerd backend: run dir %s\n", k->c.dir);
+	err = dirs(k);
+	if (err)
+		return bs_bench_break(b, err, "agent dirs: %s", strerror(-err));
 	err = ctrd_start(&k->c, CONTAINERD_MS);
 	if (!err)
 		err = ctrd_import_images(&k->c, files,
@@ -121,7 +159,7 @@ static int containerd_up(struct bs_bench *b, struct cb *k)
 		ctrd_dump_log(&k->c, 20);
 		return bs_bench_break(b, err, "containerd: %s", strerror(-err));
 	}
-	return dirs(k);
+	return 0;
 }
 
 static int start_agent(struct bs_bench *b, struct cb *k)
@@ -612,6 +650,7 @@ static int c_teardown(struct bs_bench *b)
 	if (k->ctrd_up)
 		ctrd_teardown(&k->c);
 	k->ctrd_up = false;
+	state_dir_remove(k);
 	if (cgparent[0])
 		k->leaks += count_cmd("find /sys/fs/cgroup -type d -name '%s' "
 				      "2>/dev/null | wc -l",

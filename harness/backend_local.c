@@ -44,6 +44,7 @@ static int make_dirs(struct bs_bench *b, struct bs_local *l)
 {
 	const char *sub[] = { "state", "hooks", "bundles" };
 	char *dst[] = { l->state, l->hooks, l->bundles };
+	int err;
 
 	if (bs_fmt(l->dir, sizeof(l->dir), "%s/beesting-bench.XXXXXX",
 		   exec_base(b->cfg.build)))
@@ -56,6 +57,10 @@ static int make_dirs(struct bs_bench *b, struct bs_local *l)
 		if (mkdir(dst[i], 0755) != 0)
 			return -errno;
 	}
+	err = bs_agent_state_tmpfs(l->state);
+	if (err)
+		bs_warn("state dir %s stays on disk: tmpfs: %s", l->state,
+			strerror(-err));
 	/* a unix socket path must fit sun_path (108) */
 	if (bs_fmt(l->sock, 108, "%s/nri.sock", l->dir) ||
 	    bs_fmt(l->events, sizeof(l->events), "%s/events.jsonl", l->dir) ||
@@ -375,9 +380,10 @@ static int l_leftovers(struct bs_bench *b)
 	ctrs = bs_local_ctr_leftovers(l);
 	procs = count_procs(l->id_prefix);
 	cgroups = count_cgroups(l->id_prefix);
-	mounts = count_mounts(l->dir, true);
 	/* tokens the agent planted and did not remove */
 	files = count_files(l->state);
+	bs_agent_state_tmpfs_off(l->state);
+	mounts = count_mounts(l->dir, true);
 	fprintf(stderr,
 		"leftovers: %d containers, %d processes, %d cgroups, "
 		"%d mounts, %d token/state files\n",

@@ -150,7 +150,7 @@ cmd_victim_up() {
 	agent=$(agent_pod_for "$name" || true)
 	if [ -n "$agent" ]; then
 		host=$(kc -n "$AGENT_NS" exec "$agent" -c agent -- \
-			find /var/lib/beesting -path "*$ctr*" -type f 2>/dev/null |
+			find /run/beesting -path "*$ctr*" -type f 2>/dev/null |
 			head -1 || true)
 	fi
 	echo "$uid $ctr $host"

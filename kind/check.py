@@ -78,7 +78,7 @@ def check_cluster():
 HOSTPATH_TYPES = {"Directory", "DirectoryOrCreate", "File", "FileOrCreate",
                   "Socket", "CharDevice", "BlockDevice"}
 # The host paths the agent needs, each at the same path inside.
-AGENT_PATHS = ("/var/run/nri", "/var/lib/beesting", "/opt/beesting/bin")
+AGENT_PATHS = ("/var/run/nri", "/run/beesting", "/opt/beesting/bin")
 RESTRICTED_CAPS = {"BPF", "PERFMON", "SYS_ADMIN", "SYS_RESOURCE", "SETPCAP",
                    "SYS_PTRACE", "DAC_READ_SEARCH", "DAC_OVERRIDE"}
 

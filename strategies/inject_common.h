@@ -17,7 +17,9 @@
 
 #include "strategies/strategy.h"
 
-#define BS_DEFAULT_STATE_DIR "/var/lib/beesting"
+/* tmpfs on nodes: tokens never reach a disk, outlive an agent restart (resync
+ * finds them) and go with a reboot, as the containers they sit in do */
+#define BS_DEFAULT_STATE_DIR "/run/beesting"
 #define BS_DEFAULT_HOOK_DIR "/opt/beesting/bin"
 #define BS_HOOK_NAME "beesting-hook"
 #define BS_MAX_PLAN (BS_MAX_TOKEN_PATHS + 1) /* config + one annotation */

@@ -33,7 +33,7 @@ struct bs_token_spec {
 struct bs_inject_config {
 	struct bs_token_spec tokens[BS_MAX_TOKEN_PATHS];
 	size_t n_tokens;
-	char state_dir[BS_PATH_LEN]; /* default /var/lib/beesting */
+	char state_dir[BS_PATH_LEN]; /* default /run/beesting */
 	char hook_dir[BS_PATH_LEN];  /* default /opt/beesting/bin */
 	char hook_src[BS_PATH_LEN];  /* hook binary to install (ocihook) */
 	char report_sock[BS_PATH_LEN]; /* ocihook report socket, "" = off */
