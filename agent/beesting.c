@@ -54,8 +54,11 @@ static void nri_stats_json(struct agent *a, char *buf, size_t n)
 	bs_nri_plugin_stats(a->nri, &s);
 	snprintf(buf, n,
 		 "\"nri_requests\":%" PRIu64 ",\"nri_errors\":%" PRIu64
-		 ",\"nri_reconnects\":%" PRIu64 ",\"nri_max_handler_us\":%" PRIu64,
-		 s.requests, s.errors, s.reconnects, s.max_handler_us);
+		 ",\"nri_reconnects\":%" PRIu64 ",\"nri_max_handler_us\":%" PRIu64
+		 ",\"nri_creates\":%" PRIu64 ",\"nri_create_p50_us\":%" PRIu64
+		 ",\"nri_create_p99_us\":%" PRIu64,
+		 s.requests, s.errors, s.reconnects, s.max_handler_us,
+		 s.creates, s.create_p50_us, s.create_p99_us);
 }
 
 /* Alert thread: drains the detection ring buffer, emits periodic stats. */

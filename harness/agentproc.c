@@ -434,3 +434,32 @@ int bs_agent_state_tmpfs_off(const char *dir)
 		return -errno;
 	return 0;
 }
+
+void *bs_agent_last_stats(const char *events_path)
+{
+	json_t *last = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(events_path, "re");
+
+	if (!f)
+		return NULL;
+	while (getline(&line, &cap, f) > 0) {
+		json_t *o;
+		const char *t;
+
+		if (!strstr(line, "\"stats\""))
+			continue;
+		o = json_loads(line, 0, NULL);
+		t = json_string_value(json_object_get(o, "type"));
+		if (t && !strcmp(t, "stats")) {
+			json_decref(last);
+			last = o;
+		} else {
+			json_decref(o);
+		}
+	}
+	free(line);
+	fclose(f);
+	return last;
+}

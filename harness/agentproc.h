@@ -56,6 +56,10 @@ int bs_agent_cpu_end(struct bs_agent *a, double *cpu_pct);
 /* Print the last lines of the agent's stderr (for a broken run). */
 void bs_agent_dump_log(const struct bs_agent *a, int lines);
 
+/* The last {"type":"stats"} line of an --events file, parsed (json_t *,
+ * json_decref it), or NULL. */
+void *bs_agent_last_stats(const char *events_path);
+
 /* Mount a small tmpfs on the (empty) state dir, as the agent's default
  * /run/beesting is on a node: token work costs what it costs there, not
  * what a journalling disk costs.  0 or -errno (the dir stays as it was). */

@@ -22,6 +22,8 @@
  *                       for the victims and the injected start pairs
  *                       (baseline: the opted-out ones);
  *   token_armed_us      the agent's arm_gap_us_last, once per container;
+ *   nri_create_agent_us the agent's own CreateContainer time (its stats
+ *                       line: p50/p99 over the run's requests);
  *   nri_max_handler_us  the agent's slowest NRI handler of any kind over
  *                       the run (stats line; n = NRI requests served);
  *   agent_rss_kib, agent_cpu_pct as the local backend.
@@ -535,39 +537,10 @@ static int start_pairs(struct bs_bench *b, struct cb *k)
 	return err;
 }
 
-/* nri_max_handler_us and nri_requests of the agent's latest stats line. */
-static int nri_handler_max(struct cb *k, double *max_us, unsigned long *n)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	int found = -ENOENT;
-	FILE *f = fopen(k->events, "re");
-
-	if (!f)
-		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		json_t *o = json_loads(line, 0, NULL);
-		json_t *mx = json_object_get(o, "nri_max_handler_us");
-		const char *t = json_string_value(json_object_get(o, "type"));
-
-		if (t && !strcmp(t, "stats") && json_is_integer(mx)) {
-			*max_us = (double)json_integer_value(mx);
-			*n = (unsigned long)json_integer_value(
-				json_object_get(o, "nri_requests"));
-			found = 0;
-		}
-		json_decref(o);
-	}
-	free(line);
-	fclose(f);
-	return found;
-}
-
 static int c_overhead(struct bs_bench *b)
 {
 	struct cb *k = b->priv;
-	unsigned long n = 0;
-	double cpu, mx = NAN;
+	double cpu;
 	int err;
 
 	b->step++;
@@ -580,11 +553,7 @@ static int c_overhead(struct bs_bench *b)
 				  &k->nri_create_optout_us, &k->nri_create_us);
 	bs_bench_overhead_samples(b, "token_armed_us", "us", NULL,
 				  &k->token_armed_us);
-	/* the slowest handler of the run, in the median column (n = the
-	 * requests it is the maximum of) */
-	if (!nri_handler_max(k, &mx, &n))
-		bs_bench_overhead(b, "nri_max_handler_us", "us", n, NAN, mx,
-				  NAN);
+	bs_bench_agent_nri_rows(b, k->events);
 	sample_rss(k);
 	bs_bench_overhead_samples(b, "agent_rss_kib", "KiB", NULL, &k->rss_kib);
 	if (bs_agent_cpu_end(&k->agent, &cpu) == 0)

@@ -264,6 +264,7 @@ static int l_overhead(struct bs_bench *b)
 				  &l->nri_create_us);
 	bs_bench_overhead_samples(b, "token_armed_us", "us", NULL,
 				  &l->token_armed_us);
+	bs_bench_agent_nri_rows(b, l->events);
 	sample_rss(l);
 	bs_bench_overhead_samples(b, "agent_rss_kib", "KiB", NULL, &l->rss_kib);
 	if (bs_agent_cpu_end(&l->agent, &cpu) == 0)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The scenario engine (scenario.h): flow, alert matching, results. */
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "agent/clock.h"
 #include "agent/log.h"
+#include "harness/agentproc.h"
 #include "harness/scenario.h"
 #include "strategies/methods.h"
 #include "strategies/strategy.h"
@@ -219,6 +221,39 @@ int bs_bench_overhead(struct bs_bench *b, const char *metric, const char *unit,
 		r->ratio = ratio;
 	}
 	return err;
+}
+
+static double jnum(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+int bs_bench_agent_nri_rows(struct bs_bench *b, const char *events_path)
+{
+	json_t *st;
+	double n;
+
+	usleep(300 * 1000); /* one more stats line (every 250 ms) */
+	st = bs_agent_last_stats(events_path);
+	if (!st)
+		return -ENOENT;
+	n = jnum(st, "nri_creates");
+	if (n > 0)
+		bs_bench_overhead(b, "nri_create_agent_us", "us",
+				  (unsigned long)n, NAN,
+				  jnum(st, "nri_create_p50_us"),
+				  jnum(st, "nri_create_p99_us"));
+	/* the slowest handler of the run, in the median column (n = the
+	 * requests it is the maximum of) */
+	n = jnum(st, "nri_requests");
+	if (n > 0)
+		bs_bench_overhead(b, "nri_max_handler_us", "us",
+				  (unsigned long)n, NAN,
+				  jnum(st, "nri_max_handler_us"), NAN);
+	json_decref(st);
+	return 0;
 }
 
 int bs_bench_overhead_samples(struct bs_bench *b, const char *metric,

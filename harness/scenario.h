@@ -142,6 +142,11 @@ int bs_bench_break(struct bs_bench *b, int err, const char *fmt, ...)
 int bs_bench_overhead(struct bs_bench *b, const char *metric, const char *unit,
 		      unsigned long n, double baseline, double median,
 		      double p99);
+/* The agent's own CreateContainer time (nri_create_agent_us: n, p50, p99
+ * of its stats line nri_creates / nri_create_p50_us / nri_create_p99_us)
+ * and its slowest handler (nri_max_handler_us, n = requests) from the last
+ * stats line of events_path; 0 or -ENOENT when there is none. */
+int bs_bench_agent_nri_rows(struct bs_bench *b, const char *events_path);
 /* Same from samples: n, medians, p99 of the treatment, ratio. */
 int bs_bench_overhead_samples(struct bs_bench *b, const char *metric,
 			      const char *unit, const struct bs_samples *base,

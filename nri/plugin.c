@@ -35,6 +35,8 @@ struct bs_nri_plugin {
 	size_t n_chunks;
 	pthread_mutex_t stats_lock;
 	struct bs_nri_stats st;
+	uint32_t create_us[BS_NRI_CREATE_WINDOW]; /* ring */
+	uint64_t n_create;
 };
 
 static int valid_name(const char *s)
@@ -151,10 +153,44 @@ void bs_nri_plugin_free(struct bs_nri_plugin *p)
 	free(p);
 }
 
+static void create_add(struct bs_nri_plugin *p, int64_t ns)
+{
+	uint64_t us = ns > 0 ? (uint64_t)ns / 1000 : 0;
+
+	pthread_mutex_lock(&p->stats_lock);
+	p->create_us[p->n_create++ % BS_NRI_CREATE_WINDOW] =
+		us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+	pthread_mutex_unlock(&p->stats_lock);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentiles of the window (sorted copy: stats are rare). */
+static void create_pcts(const struct bs_nri_plugin *p, struct bs_nri_stats *out)
+{
+	uint32_t v[BS_NRI_CREATE_WINDOW]; /* 4 KiB */
+	size_t n = p->n_create < BS_NRI_CREATE_WINDOW ? (size_t)p->n_create
+						       : BS_NRI_CREATE_WINDOW;
+
+	out->creates = n;
+	if (!n)
+		return;
+	memcpy(v, p->create_us, n * sizeof(v[0]));
+	qsort(v, n, sizeof(v[0]), cmp_u32);
+	out->create_p50_us = v[(n - 1) / 2];
+	out->create_p99_us = v[(n * 99 + 99) / 100 - 1];
+}
+
 void bs_nri_plugin_stats(struct bs_nri_plugin *p, struct bs_nri_stats *out)
 {
 	pthread_mutex_lock(&p->stats_lock);
 	*out = p->st;
+	create_pcts(p, out);
 	pthread_mutex_unlock(&p->stats_lock);
 }
 
@@ -314,6 +350,16 @@ static int create_call(struct bs_nri_plugin *p, const PB(CreateContainerRequest)
 	return err;
 }
 
+/* Timed before the send: a runtime that has the reply sees the sample. */
+static int reply_create(struct bs_nri_plugin *p, struct bs_nri_conn *c,
+			uint32_t sid, PB(CreateContainerResponse) *resp,
+			int64_t t0)
+{
+	create_add(p, bs_now_ns() - t0);
+	return bs_nri_conn_reply(c, BS_MUX_PLUGIN_CONN, sid, BS_RPC_OK, NULL,
+				 &resp->base);
+}
+
 static int do_create(struct bs_nri_plugin *p, struct bs_nri_conn *c,
 		     uint32_t sid, const ProtobufCBinaryData *pl)
 {
@@ -322,6 +368,7 @@ static int do_create(struct bs_nri_plugin *p, struct bs_nri_conn *c,
 	PB(CreateContainerResponse) resp = PB_INIT(CREATE_CONTAINER_RESPONSE);
 	struct bs_arena arena = { 0 };
 	struct bs_adjust *adj;
+	int64_t t0 = bs_now_ns();
 	char text[96];
 	int err;
 
@@ -343,6 +390,7 @@ static int do_create(struct bs_nri_plugin *p, struct bs_nri_conn *c,
 			 strerror(err < 0 ? -err : err));
 		bs_warn("nri: %s (container %s)", text, req->container->id);
 		stat_add(p, 0, 1, -1);
+		create_add(p, bs_now_ns() - t0);
 		err = bs_nri_conn_reply(c, BS_MUX_PLUGIN_CONN, sid, BS_RPC_UNKNOWN,
 					text, NULL);
 	} else {
@@ -351,8 +399,7 @@ static int do_create(struct bs_nri_plugin *p, struct bs_nri_conn *c,
 		if (!bs_adjust_is_empty(adj) && !resp.adjust)
 			err = -ENOMEM;
 		else
-			err = bs_nri_conn_reply(c, BS_MUX_PLUGIN_CONN, sid,
-						BS_RPC_OK, NULL, &resp.base);
+			err = reply_create(p, c, sid, &resp, t0);
 	}
 	bs_arena_free(&arena);
 	bs_adjust_free(adj);

@@ -55,7 +55,14 @@ struct bs_nri_stats {
 	uint64_t reconnects;	  /* successful connects after the first */
 	uint64_t last_handler_us; /* latest handler call */
 	uint64_t max_handler_us;
+	/* CreateContainer as the runtime waits on it (decode, handler,
+	 * encode; not the send), over the last BS_NRI_CREATE_WINDOW requests */
+	uint64_t creates;	  /* requests in the window */
+	uint64_t create_p50_us;
+	uint64_t create_p99_us;
 };
+
+#define BS_NRI_CREATE_WINDOW 1024
 
 struct bs_nri_plugin;
 

@@ -221,6 +221,11 @@ Test(nri_e2e, lifecycle_and_reconnect)
 	bs_nri_plugin_stats(r.p, &st);
 	cr_expect_geq(st.reconnects, 1);
 	cr_expect_eq(st.requests, 8, "5 + configure, sync, create");
+	cr_expect_eq(st.creates, 2, "both CreateContainer timed (%lu)", (unsigned long)st.creates);
+	cr_expect_gt(st.create_p99_us + st.create_p50_us, 0);
+	cr_expect_leq(st.create_p50_us, st.create_p99_us);
+	cr_expect_leq(st.create_p99_us, st.max_handler_us + 100000,
+		      "the window holds this run's times");
 
 	stop(&r);
 	bs_nri_runtime_free(rt);
