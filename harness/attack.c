@@ -4,6 +4,8 @@
  *
  *   beesting-attack --list [--markdown]
  *   beesting-attack <method> <token-path> [--other FILE] [--print] [--fd N]
+ *   beesting-attack recon <token-path>...
+ *   beesting-attack --tells [--markdown]
  *
  * The methods are the attack entries of the table (strategies/methods.h), the
  * accesses those of harness/access.c.  Runs inside busybox containers, so
@@ -12,7 +14,11 @@
  * bytes read go to stdout unchanged (tests compare them); otherwise one
  * summary line "ok <method> <bytes>" is printed.  --list prints
  * "<name> <alert|none> <description>" per method; --list --markdown the
- * README's table of methods and blind spots.
+ * README's table of methods and blind spots.  recon checks the tells of
+ * harness/tells.h over the paths, as an unprivileged attacker in the
+ * container can, and prints "<tell>,<0|1|unknown>,<evidence>" per tell
+ * (exit 0); --tells lists "<tell> <what it checks>", --markdown the
+ * README's table.
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,6 +29,7 @@
 #include <unistd.h>
 
 #include "harness/access.h"
+#include "harness/tells.h"
 #include "strategies/methods.h"
 
 #define EXIT_OPFAIL 1
@@ -105,6 +112,8 @@ static int usage(const char *why)
 	fprintf(stderr, "usage: beesting-attack --list [--markdown]\n"
 			"       beesting-attack <method> <token-path> [--other "
 			"FILE] [--print] [--fd N]\n"
+			"       beesting-attack recon <token-path>...\n"
+			"       beesting-attack --tells [--markdown]\n"
 			"methods:");
 	for (size_t i = 0; i < BS_ACC_MAX; i++)
 		if (bs_access_methods[i].tools & BS_ACC_ATTACK)
@@ -178,6 +187,32 @@ static int run(const struct bs_access *m)
 	return 0;
 }
 
+/* The attacker's view: every tell over the paths, one CSV line each. */
+static int recon(int argc, char **argv)
+{
+	struct bs_tell_result r[BS_TELL_MAX];
+
+	if (argc < 1)
+		return usage("recon needs at least one token path");
+	bs_recon((const char *const *)argv, (size_t)argc, r);
+	for (size_t i = 0; i < BS_TELL_MAX; i++)
+		printf("%s,%s,%s\n", bs_tells[i].name,
+		       bs_tell_visible_name(r[i].visible), r[i].evidence);
+	return fflush(stdout) ? EXIT_OPFAIL : 0;
+}
+
+static int list_tells(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[2], "--markdown") == 0)
+		bs_tells_markdown(stdout);
+	else if (argc != 2)
+		return usage("--tells takes only --markdown");
+	else
+		for (size_t i = 0; i < BS_TELL_MAX; i++)
+			printf("%s %s\n", bs_tells[i].name, bs_tells[i].checks);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct bs_access *m;
@@ -195,6 +230,10 @@ int main(int argc, char **argv)
 			return usage("--list takes only --markdown");
 		return 0;
 	}
+	if (argc >= 2 && strcmp(argv[1], "--tells") == 0)
+		return list_tells(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "recon") == 0)
+		return recon(argc - 2, argv + 2);
 	if (parse_args(argc, argv))
 		return EXIT_USAGE;
 	if (!g.method || !g.path || !*g.path)

@@ -1,9 +1,11 @@
 # beesting-attack: one access method per subcommand.  Static, because it is
 # copied into busybox containers that have nothing but the kernel; it links
-# only the method table and the accesses (libc only), nothing from $(LIB).
+# only the method table, the accesses and the recon's tells (libc only),
+# nothing from $(LIB).
 BINS += beesting-attack
 ATTACK_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,harness/attack.c \
-	harness/access.c strategies/methods.c)
+	harness/access.c strategies/methods.c harness/tells.c \
+	harness/token_shape.c)
 
 $(BUILD)/beesting-attack: $(ATTACK_OBJS)
 	$(call msg,LD,$@)

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The recon (beesting-attack recon) in real runc containers: on a volume
+ * built as the kubelet builds one it must see no tell; on a token the bind
+ * strategy planted from a disk state dir it must see the identity,
+ * single-file, disk and layout tells; bad content (expired or garbage JWT,
+ * a JWT for another pod, canary and zero-account AWS keys) must show as
+ * content tells on an otherwise kubelet-like volume.  Plus the content
+ * shapes themselves and the README's tell table.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/kubelet_volume.h"
+#include "harness/runc.h"
+#include "harness/tells.h"
+#include "harness/token_shape.h"
+#include "tests/support/inject_support.h"
+
+#define OUT_CAP	    8192
+#define TOOL_IN_CTR "/beesting-attack"
+#define POD	    "web-7f9c"
+#define BEGIN	    "<!-- tells:begin -->\n"
+#define END	    "<!-- tells:end -->"
+#define CANARY_KEY  "AKIASP2TPHJSQH3FJRUX" /* TruffleHog's canary fixture */
+#define ZERO_KEY    "AKIAQAAAAAAAAAAAAAAA" /* encodes account 0 */
+#define GOOD_SECRET "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEYab"
+
+static char tool[PATH_MAX];
+
+static void find_tool(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct stat st;
+
+	cr_assert_gt(n, 0);
+	exe[n] = '\0';
+	/* <build>/tests/test_recon -> <build>/beesting-attack */
+	snprintf(tool, sizeof(tool), "%.4000s/beesting-attack",
+		 dirname(dirname(exe)));
+	if (stat(tool, &st) || !(st.st_mode & S_IXUSR))
+		cr_skip_test("%s not built", tool);
+}
+
+static void need_root_runc(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root (tmpfs, runc)");
+	if (!bs_runc_available())
+		cr_skip_test("runc or busybox-static missing");
+	find_tool();
+}
+
+static void copy_tool(const char *rootfs)
+{
+	char cmd[3 * PATH_MAX];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s%s'", tool, rootfs, TOOL_IN_CTR);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+/* One tell's "visible" in the recon's output ("" when missing). */
+static const char *visible(const char *out, const char *tell, char *ev,
+			   size_t cap)
+{
+	static char v[16];
+	char key[64];
+	const char *p;
+
+	snprintf(key, sizeof(key), "%s,", tell);
+	v[0] = '\0';
+	ev[0] = '\0';
+	for (p = out; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, key, strlen(key)))
+			continue;
+		p += strlen(key);
+		sscanf(p, "%15[^,],%*s", v);
+		snprintf(ev, cap, "%.*s", (int)strcspn(p, "\n"), p);
+		break;
+	}
+	return v;
+}
+
+static void expect_tell(const char *out, const char *tell, const char *want)
+{
+	char ev[256];
+	const char *got = visible(out, tell, ev, sizeof(ev));
+
+	cr_expect_str_eq(got, want, "tell %s: %s, want %s (%s)\nrecon:\n%s",
+			 tell, got, want, ev, out);
+}
+
+/* ---- pure parts ------------------------------------------------------ */
+
+Test(recon_shape, aws_key_accounts)
+{
+	uint64_t a = 1;
+
+	cr_assert_eq(bs_aws_key_account(CANARY_KEY, &a), 0);
+	cr_expect_eq(a, 171436882533ull, "decoded %llu", (unsigned long long)a);
+	cr_expect_str_eq(bs_aws_account_flag(a), "canarytokens.org");
+	cr_assert_eq(bs_aws_key_account(ZERO_KEY, &a), 0);
+	cr_expect_eq(a, 0);
+	cr_expect_eq(bs_aws_key_account("AKIAIOSFODNN7EXAMPLE", &a), -ENODATA);
+	cr_expect_eq(bs_aws_key_account("AKIA0000000000000000", &a), -EINVAL);
+	cr_expect_eq(bs_aws_key_account("AKIASP2TPHJSQH3FJRU", &a), -EINVAL);
+	cr_expect_null(bs_aws_account_flag(171436882534ull));
+}
+
+Test(recon_shape, base64url_and_json)
+{
+	const char *path[] = { "kubernetes.io", "pod", "name" }, *v;
+	const char json[] =
+		"{\"a\":[1,{\"b\":2}],\"kubernetes.io\":{\"pod\":"
+		"{\"uid\":\"u\",\"name\":\"p\\\"x\"}},\"n\":-1.5e3}";
+	unsigned char back[16];
+	char enc[32];
+	size_t vl;
+
+	cr_assert_eq(bs_b64url_encode("\xfb\xff\x01", 3, enc, sizeof(enc)), 4);
+	cr_expect_str_eq(enc, "-_8B");
+	cr_assert_eq(bs_b64url_decode(enc, 4, back, sizeof(back)), 3);
+	cr_expect_eq(memcmp(back, "\xfb\xff\x01", 3), 0);
+	cr_expect_eq(bs_b64url_decode("ab+c", 4, back, sizeof(back)), -EINVAL);
+	cr_assert_eq(bs_json_get(json, strlen(json), path, 3, &v, &vl), 0);
+	cr_expect_eq(vl, 4);
+	cr_expect_eq(strncmp(v, "p\\\"x", 4), 0);
+	cr_expect_eq(bs_json_get(json, strlen(json), path, 2, &v, &vl), 0);
+	cr_expect_eq(bs_json_get("{\"a\":1,}", 8, path, 1, &v, &vl), -EINVAL);
+	cr_expect_eq(bs_json_get("{\"a\":1}", 7, path, 1, &v, &vl), -ENOENT);
+}
+
+Test(recon_shape, jwt_checks)
+{
+	struct bs_kvol_pod pod = { "default", POD, "", "default", "n1" };
+	struct bs_pod_facts me = { "default", POD, NULL };
+	time_t now = time(NULL);
+	char tok[4096], why[128];
+	int n;
+
+	n = bs_kvol_sa_token(&pod, now, 3600, tok, sizeof(tok));
+	cr_assert_gt(n, 0);
+	cr_expect_eq(bs_jwt_check(tok, (size_t)n, &me, now, why, sizeof(why)),
+		     0, "%s", why);
+	/* expired */
+	cr_expect_eq(
+		bs_jwt_check(tok, (size_t)n, &me, now + 3601, why, sizeof(why)),
+		1);
+	cr_expect_not_null(strstr(why, "exp"), "%s", why);
+	/* issued for another pod */
+	me.pod_name = "other";
+	cr_expect_eq(bs_jwt_check(tok, (size_t)n, &me, now, why, sizeof(why)),
+		     1);
+	cr_expect_not_null(strstr(why, "pod.name"), "%s", why);
+	me.ns = "kube-system";
+	me.pod_name = POD;
+	cr_expect_eq(bs_jwt_check(tok, (size_t)n, &me, now, why, sizeof(why)),
+		     1);
+	/* a broken signature part */
+	tok[n - 3] = '*';
+	me.ns = "default";
+	cr_expect_eq(bs_jwt_check(tok, (size_t)n, &me, now, why, sizeof(why)),
+		     1);
+	cr_expect_eq(bs_jwt_check("eyJhbGciOi", 10, &me, now, why, sizeof(why)),
+		     -EINVAL);
+}
+
+static char *slurp(FILE *f)
+{
+	size_t cap = 1 << 16, n = 0, r;
+	char *buf = malloc(cap);
+
+	cr_assert_not_null(buf);
+	while ((r = fread(buf + n, 1, cap - 1 - n, f)) > 0) {
+		n += r;
+		if (n == cap - 1) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			cr_assert_not_null(buf);
+		}
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static char *markdown(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	cr_assert_not_null(m);
+	bs_tells_markdown(m);
+	cr_assert_eq(fclose(m), 0);
+	return text;
+}
+
+Test(recon_table, readme_block_is_the_table)
+{
+	FILE *f = fopen("README.md", "r");
+	char *readme, *want = markdown(), *b, *e;
+
+	cr_assert_not_null(f, "run from the repository root");
+	readme = slurp(f);
+	fclose(f);
+	b = strstr(readme, BEGIN);
+	cr_assert_not_null(b, "README has no " BEGIN);
+	b += strlen(BEGIN);
+	e = strstr(b, END);
+	cr_assert_not_null(e, "README has no " END);
+	*e = '\0';
+	cr_expect_str_eq(
+		b, want,
+		"README's tells block differs from the table: "
+		"replace it with `beesting-attack --tells --markdown`");
+	free(readme);
+	free(want);
+}
+
+Test(recon_table, attack_tool_prints_the_table)
+{
+	char cmd[PATH_MAX + 32], *out, *want = markdown();
+	FILE *p;
+
+	find_tool();
+	snprintf(cmd, sizeof(cmd), "'%s' --tells --markdown", tool);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	out = slurp(p);
+	cr_assert_eq(pclose(p), 0);
+	cr_expect_str_eq(out, want);
+	free(out);
+	free(want);
+}
+
+/* ---- in containers ---------------------------------------------------- */
+
+/* A container mounting kubelet-built volumes: the service-account one,
+ * and one per extra volume below /vols/<name>. */
+struct refctr {
+	char dir[64];
+	struct bs_runc rc;
+	char vols[4][PATH_MAX];
+	int n_vols;
+};
+
+static struct refctr R;
+
+static void ref_teardown(void)
+{
+	bs_runc_cleanup(&R.rc);
+	for (int i = 0; i < R.n_vols; i++) {
+		bs_kvol_remove(R.vols[i]);
+		rmdir(R.vols[i]);
+	}
+	if (R.dir[0])
+		bs_rm_rf(R.dir);
+	memset(&R, 0, sizeof(R));
+}
+
+static const char *new_vol(void)
+{
+	char *v = R.vols[R.n_vols], dir[sizeof(R.dir)];
+
+	cr_assert_lt(R.n_vols, 4);
+	memcpy(dir, R.dir, sizeof(dir));
+	snprintf(v, PATH_MAX, "%s/vol%d", dir, R.n_vols);
+	cr_assert_eq(mkdir(v, 0755), 0);
+	R.n_vols++;
+	return v;
+}
+
+static void ref_bundle(void)
+{
+	struct bs_kvol_pod pod = { "default", POD,
+				   "3c5fd1e2-8a7b-4c1d-9e2f-0a1b2c3d4e5f",
+				   "default", "node-1" };
+	const char *vol;
+
+	need_root_runc();
+	/* no "beesting" in any path the container can see */
+	snprintf(R.dir, sizeof(R.dir), "/tmp/bs-recon-XXXXXX");
+	cr_assert_not_null(mkdtemp(R.dir));
+	cr_assert_eq(bs_runc_bundle(&R.rc, R.dir, NULL), 0);
+	copy_tool(R.rc.rootfs);
+	vol = new_vol();
+	cr_assert_eq(bs_kvol_make(vol, &pod), 0);
+	cr_assert_eq(bs_kvol_oci_mount(R.rc.config, vol, BS_KVOL_SA_DIR, POD),
+		     0);
+}
+
+static void ref_extra(const char *dest, const struct bs_kvol_file *f, size_t n)
+{
+	const char *vol = new_vol();
+
+	cr_assert_eq(bs_kvol_make_files(vol, f, n), 0);
+	cr_assert_eq(bs_kvol_oci_mount(R.rc.config, vol, dest, NULL), 0);
+}
+
+static void ref_start(void)
+{
+	cr_assert_eq(bs_runc_create(&R.rc), 0);
+	cr_assert_eq(bs_runc_start(&R.rc), 0);
+}
+
+static char *recon_in(struct bs_runc *rc, const char *path)
+{
+	static char out[OUT_CAP];
+	const char *argv[] = { TOOL_IN_CTR, "recon", path, NULL };
+	int st = -1;
+
+	cr_assert_eq(bs_runc_exec(rc, argv, out, sizeof(out), &st), 0);
+	cr_assert_eq(st, 0, "recon exit %d: %s", st, out);
+	return out;
+}
+
+TestSuite(recon_ctr, .fini = ref_teardown, .timeout = 60);
+
+Test(recon_ctr, reference_volume_shows_no_tell)
+{
+	char *out;
+
+	ref_bundle();
+	ref_start();
+	out = recon_in(&R.rc, BS_KVOL_SA_DIR "/token");
+	for (size_t i = 0; i < BS_TELL_MAX; i++)
+		expect_tell(out, bs_tells[i].name, "0");
+	/* the other files of the volume are clean as well */
+	out = recon_in(&R.rc, BS_KVOL_SA_DIR "/namespace");
+	expect_tell(out, "layout", "0");
+	expect_tell(out, "meta", "0");
+}
+
+Test(recon_ctr, bad_content_on_a_kubelet_volume)
+{
+	struct bs_kvol_pod other = { "default", "another-pod", "", "default",
+				     "node-1" };
+	static char expired[4096], foreign[4096];
+	const char *garbage = "eyJhbGciOiJSUzI1NiJ9.not-json-at-all.c2ln";
+	const char canary[] = "[default]\naws_access_key_id = " CANARY_KEY
+			      "\naws_secret_access_key = " GOOD_SECRET "\n";
+	const char zero[] = "[default]\naws_access_key_id = " ZERO_KEY
+			    "\naws_secret_access_key = " GOOD_SECRET "\n";
+	int ne, nf;
+	char *out;
+
+	ref_bundle();
+	ne = bs_kvol_sa_token(&other, time(NULL) - 7200, 3600, expired,
+			      sizeof(expired));
+	nf = bs_kvol_sa_token(&other, time(NULL), 3600, foreign,
+			      sizeof(foreign));
+	cr_assert(ne > 0 && nf > 0);
+	{
+		struct bs_kvol_file jwts[] = {
+			{ "expired", expired, (size_t)ne },
+			{ "foreign", foreign, (size_t)nf },
+			{ "token", garbage, strlen(garbage) },
+		};
+		struct bs_kvol_file keys[] = {
+			{ "canary", canary, sizeof(canary) - 1 },
+			{ "zero", zero, sizeof(zero) - 1 },
+		};
+
+		ref_extra("/vols/jwt", jwts, 3);
+		ref_extra("/vols/aws", keys, 2);
+	}
+	ref_start();
+	/* each file alone: only its content tell, the volume is kubelet's */
+	out = recon_in(&R.rc, "/vols/jwt/expired");
+	expect_tell(out, "jwt", "1");
+	expect_tell(out, "layout", "0");
+	expect_tell(out, "single_file_mount", "0");
+	expect_tell(out, "disk_fs", "0");
+	expect_tell(out, "meta", "0");
+	cr_expect_not_null(strstr(out, "in the past"), "%s", out);
+	out = recon_in(&R.rc, "/vols/jwt/foreign");
+	expect_tell(out, "jwt", "1");
+	cr_expect_not_null(strstr(out, "pod.name another-pod"), "%s", out);
+	out = recon_in(&R.rc, "/vols/jwt/token");
+	expect_tell(out, "jwt", "1");
+	out = recon_in(&R.rc, "/vols/aws/canary");
+	expect_tell(out, "aws_key", "1");
+	expect_tell(out, "jwt", "0");
+	cr_expect_not_null(strstr(out, "canarytokens.org"), "%s", out);
+	out = recon_in(&R.rc, "/vols/aws/zero");
+	expect_tell(out, "aws_key", "1");
+	cr_expect_not_null(strstr(out, "000000000000"), "%s", out);
+	/* the kubelet's own token next to them stays clean */
+	out = recon_in(&R.rc, BS_KVOL_SA_DIR "/token");
+	expect_tell(out, "jwt", "0");
+	expect_tell(out, "aws_key", "0");
+}
+
+/* The bind strategy as the agent runs it, its state dir on disk where the
+ * agent's old default was (/var/lib/beesting). */
+static struct bs_itest T;
+
+static void bind_teardown(void)
+{
+	bs_it_teardown(&T);
+}
+
+TestSuite(recon_bind, .fini = bind_teardown, .timeout = 60);
+
+Test(recon_bind, bind_token_from_a_disk_state_dir)
+{
+	char cmd[PATH_MAX];
+	struct stat st;
+	int create_rc = -1;
+	char *out;
+
+	need_root_runc();
+	cr_assert_eq(bs_it_setup(&T, &bs_inject_bind_ops), 0);
+	snprintf(T.cfg.state_dir, sizeof(T.cfg.state_dir),
+		 "%s/var/lib/beesting", T.dir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", T.cfg.state_dir);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(stat(T.cfg.state_dir, &st), 0);
+	cr_assert_eq(bs_it_init(&T), 0);
+	cr_assert_eq(bs_it_bundle(&T, "default"), 0);
+	copy_tool(T.run.rootfs);
+	cr_assert_eq(bs_it_run(&T, &create_rc), 0);
+	cr_assert_eq(create_rc, 0);
+	out = recon_in(&T.run, "/root/.aws/credentials");
+	expect_tell(out, "agent_name", "1");
+	expect_tell(out, "single_file_mount", "1");
+	expect_tell(out, "disk_fs", "1");
+	expect_tell(out, "layout", "1");
+	expect_tell(out, "env", "0");
+	cr_expect_not_null(strstr(out, "/var/lib/beesting"), "%s", out);
+	/* the agent's own SA-token decoy, the same way */
+	out = recon_in(&T.run, BS_KVOL_SA_DIR "/token");
+	expect_tell(out, "single_file_mount", "1");
+	expect_tell(out, "layout", "1");
+}
