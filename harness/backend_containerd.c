@@ -426,7 +426,7 @@ static int c_attack(struct bs_bench *b, struct bs_victim *v,
 	} else {
 		*rc = ctrd_crictl(&k->c, out, sizeof(out), "exec", "-s",
 				  v->ctr_id, ATTACK_IN_CTR, m->name,
-				  v->token_path, "--other", OTHER_FILE, NULL);
+				  v->token_path, "--other", OTHER_FILE, (char *)NULL);
 		err = *rc < 0 ? *rc : 0;
 		/* crictl's own failure is no result of the attack: the tool
 		 * says "ok ..." or "beesting-attack: ..." whatever happens */
@@ -439,6 +439,23 @@ static int c_attack(struct bs_bench *b, struct bs_victim *v,
 	if (*rc == 2)
 		bs_warn("attack %s: usage error: %.300s", m->name, out);
 	return err;
+}
+
+static int c_recon(struct bs_bench *b, struct bs_victim *v, char *out,
+		   size_t len, int *rc)
+{
+	struct cb *k = b->priv;
+
+	*rc = ctrd_crictl(&k->c, out, len, "exec", "-s", v->ctr_id,
+			  ATTACK_IN_CTR, "recon", v->token_path, (char *)NULL);
+	if (*rc < 0)
+		return *rc;
+	if (*rc && !strstr(out, "beesting-attack")) {
+		bs_err("crictl exec recon in %.12s: exit %d: %.300s", v->ctr_id,
+		       *rc, out);
+		return -EIO;
+	}
+	return 0;
 }
 
 static int c_next_event(struct bs_bench *b, struct bs_agent_event *ev)
@@ -644,6 +661,7 @@ const struct bs_backend_ops bs_backend_containerd = {
 	.setup = c_setup,
 	.victim_up = c_victim_up,
 	.attack = c_attack,
+	.recon = c_recon,
 	.next_event = c_next_event,
 	.victim_down = c_victim_down,
 	.overhead = c_overhead,

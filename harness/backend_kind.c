@@ -214,6 +214,14 @@ static int k_attack(struct bs_bench *b, struct bs_victim *v,
 	return *rc >= 0 && *rc < 126 ? 0 : -EIO;
 }
 
+static int k_recon(struct bs_bench *b, struct bs_victim *v, char *out,
+		   size_t len, int *rc)
+{
+	*rc = k8s_sh(b, out, len, "recon '%s' '%s' 2>/dev/null", v->pod_name,
+		     v->token_path);
+	return *rc >= 0 && *rc < 126 ? 0 : -EIO;
+}
+
 static int k_next_event(struct bs_bench *b, struct bs_agent_event *ev)
 {
 	struct k8s *k = b->priv;
@@ -282,7 +290,8 @@ static int k_leftovers(struct bs_bench *b)
 #define K8S_OPS(n)                                                             \
 	{                                                                      \
 		.name = n, .setup = k_setup, .victim_up = k_victim_up,         \
-		.attack = k_attack, .next_event = k_next_event,                \
+		.attack = k_attack, .recon = k_recon,                          \
+		.next_event = k_next_event,                                    \
 		.victim_down = k_victim_down, .overhead = k_overhead,          \
 		.agent_alive = k_alive, .teardown = k_teardown,                \
 		.leftovers = k_leftovers,                                      \

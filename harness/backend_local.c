@@ -40,13 +40,18 @@ static const char *exec_base(const char *build)
 	return build;
 }
 
+/* The run dir is laid out as a node is: the state dir a plain dir in a
+ * tmpfs at run/ (as /run/beesting sits in /run), the hooks in
+ * opt/beesting, so what a container can see of them (the token mount's
+ * root, stealth.csv) is what it sees on a node; the run dir's own name
+ * and the bundles' (the containers' rootfs paths) do not name the agent. */
 static int make_dirs(struct bs_bench *b, struct bs_local *l)
 {
-	const char *sub[] = { "state", "hooks", "bundles" };
-	char *dst[] = { l->state, l->hooks, l->bundles };
+	const char *sub[] = { "run", "opt", "bundles" };
+	char *dst[] = { l->run, l->opt, l->bundles };
 	int err;
 
-	if (bs_fmt(l->dir, sizeof(l->dir), "%s/beesting-bench.XXXXXX",
+	if (bs_fmt(l->dir, sizeof(l->dir), "%s/bsbench.XXXXXX",
 		   exec_base(b->cfg.build)))
 		return -ENAMETOOLONG;
 	if (!mkdtemp(l->dir))
@@ -57,10 +62,14 @@ static int make_dirs(struct bs_bench *b, struct bs_local *l)
 		if (mkdir(dst[i], 0755) != 0)
 			return -errno;
 	}
-	err = bs_agent_state_tmpfs(l->state);
+	err = bs_agent_state_tmpfs(l->run);
 	if (err)
-		bs_warn("state dir %s stays on disk: tmpfs: %s", l->state,
-			strerror(-err));
+		bs_warn("%s stays on disk: tmpfs: %s", l->run, strerror(-err));
+	if (bs_fmt(l->state, sizeof(l->state), "%s/beesting", l->run) ||
+	    bs_fmt(l->hooks, sizeof(l->hooks), "%s/beesting", l->opt))
+		return -ENAMETOOLONG;
+	if (mkdir(l->state, 0755) || mkdir(l->hooks, 0755))
+		return -errno;
 	/* a unix socket path must fit sun_path (108) */
 	if (bs_fmt(l->sock, 108, "%s/nri.sock", l->dir) ||
 	    bs_fmt(l->events, sizeof(l->events), "%s/events.jsonl", l->dir) ||
@@ -188,6 +197,17 @@ static int l_attack(struct bs_bench *b, struct bs_victim *v,
 		    const struct bs_method *m, int *rc)
 {
 	return bs_local_ctr_attack(b, b->priv, v, m, rc);
+}
+
+static int l_recon(struct bs_bench *b, struct bs_victim *v, char *out,
+		   size_t len, int *rc)
+{
+	return bs_local_ctr_recon(b, b->priv, v, out, len, rc);
+}
+
+static int l_reference(struct bs_bench *b, char *out, size_t len, int *rc)
+{
+	return bs_local_ctr_reference(b, b->priv, out, len, rc);
 }
 
 static int l_next_event(struct bs_bench *b, struct bs_agent_event *ev)
@@ -383,7 +403,7 @@ static int l_leftovers(struct bs_bench *b)
 	cgroups = count_cgroups(l->id_prefix);
 	/* tokens the agent planted and did not remove */
 	files = count_files(l->state);
-	bs_agent_state_tmpfs_off(l->state);
+	bs_agent_state_tmpfs_off(l->run);
 	mounts = count_mounts(l->dir, true);
 	fprintf(stderr,
 		"leftovers: %d containers, %d processes, %d cgroups, "
@@ -406,6 +426,8 @@ const struct bs_backend_ops bs_backend_local = {
 	.setup = l_setup,
 	.victim_up = l_victim_up,
 	.attack = l_attack,
+	.recon = l_recon,
+	.reference = l_reference,
 	.next_event = l_next_event,
 	.victim_down = l_victim_down,
 	.overhead = l_overhead,

@@ -53,7 +53,7 @@ bench-matrix: deps
 plots: $(BUILD)/beesting-bench
 	$(Q)$(BUILD)/beesting-bench --results $(RESULTS) --report \
 		--plot-dir $(BUILD)/plots >/dev/null
-	$(Q)for p in coverage overhead; do \
+	$(Q)for p in coverage overhead stealth; do \
 		[ ! -f $(BUILD)/plots/$$p.gp ] || gnuplot $(BUILD)/plots/$$p.gp || exit 1; \
 	done
 	$(Q)ls -l $(RESULTS)/*.svg

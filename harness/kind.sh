@@ -23,6 +23,7 @@
 #                                    beesting-attack inside the victim pod;
 #                                    host_bind_source runs in the agent pod of
 #                                    the victim's node on the host path
+#   kind.sh recon <pod> [path]       beesting-attack recon in the victim pod
 #   kind.sh logs                     agents' output (JSON lines are events)
 #   kind.sh down                     delete what up made (kind: the cluster)
 #   kind.sh leftovers                prints the number of objects left
@@ -213,6 +214,12 @@ cmd_attack() {
 		"$TOOL" "$method" "$path" --other /etc/hostname
 }
 
+# The attacker's view (harness/tells.h): one "tell,visible,evidence" line
+# per tell on stdout.
+cmd_recon() {
+	kc -n "$VICTIM_NS" exec "$1" -c app -- "$TOOL" recon "${2:-$TOKEN}"
+}
+
 # Agent stdout carries the JSON events, stderr its log; kubectl merges them,
 # so readers keep the lines that start with '{'.
 cmd_logs() {
@@ -280,6 +287,10 @@ attack)
 	[ $# -ge 3 ] || usage
 	shift
 	cmd_attack "$@"
+	;;
+recon)
+	[ $# -ge 2 ] || usage
+	cmd_recon "$2" "${3:-}"
 	;;
 logs) cmd_logs ;;
 down) cmd_down ;;

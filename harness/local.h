@@ -17,8 +17,10 @@
 struct bs_local {
 	char dir[BS_PATH_LEN];	/* everything of this run lives below */
 	char sock[BS_PATH_LEN]; /* NRI socket the agent dials */
-	char state[BS_PATH_LEN];
-	char hooks[BS_PATH_LEN];
+	char run[BS_PATH_LEN]; /* a tmpfs, as /run on a node */
+	char opt[BS_PATH_LEN];
+	char state[BS_PATH_LEN]; /* run/beesting */
+	char hooks[BS_PATH_LEN]; /* opt/beesting */
 	char events[BS_PATH_LEN];
 	char log[BS_PATH_LEN];
 	char bundles[BS_PATH_LEN];
@@ -49,6 +51,13 @@ int bs_local_ctr_up(struct bs_bench *b, struct bs_local *l, struct bs_victim *v,
 int bs_local_ctr_attack(struct bs_bench *b, struct bs_local *l,
 			struct bs_victim *v, const struct bs_method *m,
 			int *rc);
+/* beesting-attack recon <token> in v. */
+int bs_local_ctr_recon(struct bs_bench *b, struct bs_local *l,
+		       struct bs_victim *v, char *out, size_t len, int *rc);
+/* The recon in a container made without the agent that mounts a
+ * kubelet-built service-account volume (kubelet_volume.h). */
+int bs_local_ctr_reference(struct bs_bench *b, struct bs_local *l, char *out,
+			   size_t len, int *rc);
 int bs_local_ctr_down(struct bs_bench *b, struct bs_local *l,
 		      struct bs_victim *v);
 /* Remove runc containers of this run that are still there; their count. */

@@ -16,10 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/clock.h"
 #include "agent/log.h"
+#include "harness/kubelet_volume.h"
 #include "harness/local.h"
 #include "harness/oci.h"
 #include "harness/runc.h"
@@ -31,6 +33,7 @@
 #define MAX_LIVE       8
 #define OTHER_FILE     "/etc/other.txt"
 #define ATTACK_IN_CTR  "/beesting-attack"
+#define REF_POD	       "reference-0"
 
 /* One pod with one container. */
 struct lctr {
@@ -361,6 +364,83 @@ int bs_local_ctr_attack(struct bs_bench *b, struct bs_local *l,
 	}
 	if (*rc == 2)
 		bs_warn("attack %s: usage error: %s", m->name, out);
+	return err;
+}
+
+static int exec_tool(struct lctr *c, const char *const *argv, char *out,
+		     size_t len, int *rc)
+{
+	int err = bs_runc_exec(&c->rc, argv, out, len, rc);
+
+	/* 126+: runc could not run the tool at all */
+	if (!err && *rc >= 126) {
+		bs_err("runc exec %s in %s: status %d: %.300s", argv[1],
+		       c->rc.id, *rc, out);
+		err = -EIO;
+	}
+	return err;
+}
+
+int bs_local_ctr_recon(struct bs_bench *b, struct bs_local *l,
+		       struct bs_victim *v, char *out, size_t len, int *rc)
+{
+	const char *argv[] = { ATTACK_IN_CTR, "recon", v->token_path, NULL };
+
+	(void)b;
+	(void)l;
+	return exec_tool(v->priv, argv, out, len, rc);
+}
+
+static void pod_uid(char out[40])
+{
+	int fd = open("/proc/sys/kernel/random/uuid", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, out, 36) : -1;
+
+	out[n == 36 ? 36 : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
+int bs_local_ctr_reference(struct bs_bench *b, struct bs_local *l, char *out,
+			   size_t len, int *rc)
+{
+	const char *argv[] = { ATTACK_IN_CTR, "recon",
+			       BS_KVOL_SA_DIR "/token", NULL };
+	char vol[BS_PATH_LEN + 16], uid[40];
+	struct bs_kvol_pod pod = { "default", REF_POD, uid, "default",
+				   "bench-node" };
+	struct lctr c;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	pod_uid(uid);
+	if (bs_fmt(vol, sizeof(vol), "%s/refvol", l->dir))
+		return -ENAMETOOLONG;
+	if (mkdir(vol, 0755) && errno != EEXIST)
+		return -errno;
+	err = bs_kvol_make(vol, &pod);
+	if (err) {
+		rmdir(vol);
+		return err;
+	}
+	/* /tmp, not the run dir: no container rootfs path names the agent */
+	err = bs_runc_bundle(&c.rc, NULL, NULL);
+	if (!err)
+		err = stock_rootfs(b, &c);
+	if (!err)
+		err = bs_kvol_oci_mount(c.rc.config, vol, BS_KVOL_SA_DIR,
+					REF_POD);
+	if (!err)
+		err = bs_runc_create(&c.rc);
+	if (!err)
+		err = bs_runc_start(&c.rc);
+	if (!err)
+		err = exec_tool(&c, argv, out, len, rc);
+	bs_runc_cleanup(&c.rc);
+	bs_kvol_remove(vol);
+	rmdir(vol);
+	if (err)
+		bs_warn("reference volume recon: %s", strerror(-err));
 	return err;
 }
 

@@ -11,6 +11,7 @@
 #include "bench/csv.h"
 #include "harness/report.h"
 #include "harness/results.h"
+#include "harness/tells.h"
 
 #define MAX_CONFIGS 16
 #define MAX_ROWS    64 /* methods or metrics */
@@ -327,8 +328,140 @@ fail:
 	return close_pair(d, g, -EIO);
 }
 
+/* ---- stealth.csv: tells per inject/backend, latest run each --------- */
+
+enum { S_RUN, S_COMMIT, S_INJECT, S_BACKEND, S_KERNEL, S_TELL, S_VISIBLE };
+
+struct stealth {
+	char configs[MAX_CONFIGS][48];
+	char latest[MAX_CONFIGS][64];
+	size_t n_configs;
+	char cells[BS_TELL_MAX][MAX_CONFIGS][8]; /* 0, 1, unknown; "" none */
+};
+
+static int stealth_config(struct stealth *t, char **f, bool add)
+{
+	char key[48];
+
+	snprintf(key, sizeof(key), "%s/%s", f[S_INJECT], f[S_BACKEND]);
+	for (size_t i = 0; i < t->n_configs; i++)
+		if (!strcmp(t->configs[i], key))
+			return (int)i;
+	if (!add || t->n_configs == MAX_CONFIGS)
+		return -1;
+	snprintf(t->configs[t->n_configs], sizeof(t->configs[0]), "%s", key);
+	return (int)t->n_configs++;
+}
+
+static int scan_stealth(const char *path, struct stealth *t)
+{
+	char line[BS_CSV_MAX_LINE], *f[BS_CSV_MAX_COLS];
+	FILE *in = fopen(path, "r");
+
+	if (!in)
+		return -errno;
+	for (int pass = 0; pass < 2; pass++) {
+		rewind(in);
+		if (!fgets(line, sizeof(line), in))
+			break;
+		while (fgets(line, sizeof(line), in)) {
+			const struct bs_tell *tell;
+			int c;
+
+			line[strcspn(line, "\r\n")] = '\0';
+			if (bs_csv_split(line, f, BS_CSV_MAX_COLS) !=
+				    BS_STEALTH_COLS ||
+			    (c = stealth_config(t, f, pass == 0)) < 0)
+				continue;
+			if (pass == 0) {
+				if (strcmp(f[S_RUN], t->latest[c]) > 0)
+					snprintf(t->latest[c],
+						 sizeof(t->latest[0]), "%s",
+						 f[S_RUN]);
+			} else if (!strcmp(f[S_RUN], t->latest[c]) &&
+				   (tell = bs_tell_find(f[S_TELL]))) {
+				snprintf(t->cells[tell->id][c],
+					 sizeof(t->cells[0][0]), "%s",
+					 f[S_VISIBLE]);
+			}
+		}
+	}
+	fclose(in);
+	return 0;
+}
+
+static unsigned stealth_count(const struct stealth *t, size_t c,
+			      const char *what)
+{
+	unsigned n = 0;
+
+	for (size_t r = 0; r < BS_TELL_MAX; r++)
+		n += !strcmp(t->cells[r][c], what);
+	return n;
+}
+
+static void print_stealth(const struct stealth *t)
+{
+	printf("\nStealth, latest run of each configuration (1 = the tell "
+	       "gives the token away; reference = kubelet-built volume):\n");
+	printf("%-18s", "tell");
+	for (size_t c = 0; c < t->n_configs; c++)
+		printf(" %18.18s", t->configs[c]);
+	printf("\n");
+	for (size_t r = 0; r < BS_TELL_MAX; r++) {
+		printf("%-18s", bs_tells[r].name);
+		for (size_t c = 0; c < t->n_configs; c++)
+			printf(" %18s",
+			       t->cells[r][c][0] ? t->cells[r][c] : "-");
+		printf("\n");
+	}
+	printf("%-18s", "visible");
+	for (size_t c = 0; c < t->n_configs; c++) {
+		char s[32];
+
+		snprintf(s, sizeof(s), "%u/%d", stealth_count(t, c, "1"),
+			 BS_TELL_MAX);
+		printf(" %18s", s);
+	}
+	printf("\n");
+}
+
+/* Bars: tells visible per configuration, unknown stacked on top. */
+static int plot_stealth(const struct stealth *t, const char *dir,
+			const char *results)
+{
+	FILE *d = open_in(dir, "stealth.dat"), *g = open_in(dir, "stealth.gp");
+
+	if (!d || !g)
+		return close_pair(d, g, -EIO);
+	fprintf(d, "config visible unknown\n");
+	for (size_t c = 0; c < t->n_configs; c++)
+		fprintf(d, "\"%s\" %u %u\n", t->configs[c],
+			stealth_count(t, c, "1"), stealth_count(t, c, "unknown"));
+	fprintf(g, "set terminal svg noenhanced size %zu,500 dynamic "
+		   "background rgb 'white'\n",
+		320 + 110 * t->n_configs);
+	fprintf(g, "set output '%s/stealth.svg'\n", results);
+	fprintf(g, "set title 'Stealth: tells an attacker in the container "
+		   "sees (of %d; latest run per inject/backend; reference = "
+		   "kubelet-built volume, must be 0)'\n",
+		BS_TELL_MAX);
+	fprintf(g, "set style data histograms\nset style histogram "
+		   "rowstacked\nset style fill solid 0.8 border -1\n");
+	fprintf(g, "set boxwidth 0.6\nset ylabel 'tells'\nset yrange "
+		   "[0:%d]\nset ytics 1\nset grid ytics\nset key outside "
+		   "right\n",
+		BS_TELL_MAX);
+	fprintf(g, "plot '%s/stealth.dat' using 2:xtic(1) title 'visible' lc "
+		   "rgb '#d73027', '' using 3 title 'unknown' lc rgb "
+		   "'grey70'\n",
+		dir);
+	return close_pair(d, g, 0);
+}
+
 int bs_report(const char *results_dir, const char *plot_dir)
 {
+	static struct stealth st;
 	static struct table cov, ovh;
 	char path[1024];
 	int err;
@@ -349,6 +482,12 @@ int bs_report(const char *results_dir, const char *plot_dir)
 	print_coverage(&cov);
 	if (ovh.n_rows)
 		print_overhead(&ovh);
+	memset(&st, 0, sizeof(st));
+	snprintf(path, sizeof(path), "%s/%s", results_dir, BS_STEALTH_CSV);
+	if (scan_stealth(path, &st))
+		bs_warn("no stealth results in %s", results_dir);
+	if (st.n_configs)
+		print_stealth(&st);
 	if (!plot_dir)
 		return 0;
 	if (mkdir(plot_dir, 0755) && errno != EEXIST)
@@ -357,5 +496,7 @@ int bs_report(const char *results_dir, const char *plot_dir)
 		err = plot_coverage(&cov, plot_dir, results_dir);
 	if (!err && ovh.n_rows && ovh.n_configs)
 		err = plot_overhead(&ovh, plot_dir, results_dir);
+	if (!err && st.n_configs)
+		err = plot_stealth(&st, plot_dir, results_dir);
 	return err;
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Cross-configuration report: the latest run_id of every configuration in
- * results/coverage.csv and results/overhead.csv, as a terminal table and as
- * gnuplot inputs (data + scripts) that draw results/coverage.svg and
- * results/overhead.svg.
+ * results/coverage.csv, results/overhead.csv and results/stealth.csv, as a
+ * terminal table and as gnuplot inputs (data + scripts) that draw
+ * results/coverage.svg, results/overhead.svg and results/stealth.svg.
  */
 #ifndef BS_HARNESS_REPORT_H
 #define BS_HARNESS_REPORT_H

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Rows of results/coverage.csv and results/overhead.csv (results.h). */
+/* Rows of results/coverage.csv, overhead.csv and stealth.csv (results.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -23,6 +23,11 @@ const char *const bs_overhead_header[BS_OVERHEAD_COLS] = {
 	"run_id",	   "commit", "inject", "detect", "backend",
 	"attach",	   "kernel", "metric", "unit",	 "n",
 	"baseline_median", "median", "p99",    "ratio",
+};
+
+const char *const bs_stealth_header[BS_STEALTH_COLS] = {
+	"run_id", "commit", "inject",  "backend",
+	"kernel", "tell",   "visible", "evidence",
 };
 
 void bs_make_run_id(char *buf, size_t len)
@@ -101,6 +106,9 @@ int bs_results_open(struct bs_results *r, const char *dir, const char *srcdir,
 	if (!err)
 		err = open_one(&r->ovh, dir, BS_OVERHEAD_CSV,
 			       bs_overhead_header, BS_OVERHEAD_COLS);
+	if (!err)
+		err = open_one(&r->st, dir, BS_STEALTH_CSV, bs_stealth_header,
+			       BS_STEALTH_COLS);
 	if (err)
 		bs_results_close(r);
 	return err;
@@ -110,6 +118,7 @@ void bs_results_close(struct bs_results *r)
 {
 	bs_csv_close(&r->cov);
 	bs_csv_close(&r->ovh);
+	bs_csv_close(&r->st);
 }
 
 static void fmt_num(char *buf, size_t len, double v)
@@ -164,4 +173,17 @@ int bs_results_overhead(struct bs_results *r, const char *metric,
 	fmt_num(sp, sizeof(sp), p99);
 	fmt_num(sr, sizeof(sr), ratio);
 	return bs_csv_write(&r->ovh, row, BS_OVERHEAD_COLS);
+}
+
+int bs_results_stealth(struct bs_results *r, const char *inject,
+		       const char *tell, const char *visible,
+		       const char *evidence)
+{
+	const char *row[BS_STEALTH_COLS] = {
+		r->run_id, r->commit, inject ? inject : r->inject,
+		r->backend, r->kernel, tell,
+		visible,   evidence,
+	};
+
+	return bs_csv_write(&r->st, row, BS_STEALTH_COLS);
 }

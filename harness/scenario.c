@@ -20,6 +20,8 @@
 
 #define DRAIN_AFTER_MATCH_MS 150 /* late lines of the same access */
 #define PEER_SETTLE_MS	     300 /* auditd/fatrace write asynchronously */
+#define RECON_SETTLE_MS	     300 /* alerts on the recon's reads */
+#define RECON_OUT	     8192
 
 volatile sig_atomic_t *bs_bench_interrupted;
 
@@ -450,6 +452,141 @@ static int one_attack(struct bs_bench *b, struct bs_victim *v, size_t mi)
 	return 0;
 }
 
+/* ---- stealth: the recon's view ----------------------------------------- */
+
+static void stealth_unknown(struct bs_stealth *st, const char *why)
+{
+	st->have = true;
+	for (size_t i = 0; i < BS_TELL_MAX; i++) {
+		st->tells[i].visible = BS_TELL_UNKNOWN;
+		snprintf(st->tells[i].evidence, sizeof(st->tells[i].evidence),
+			 "%s", why);
+		bs_tell_clean(st->tells[i].evidence);
+	}
+}
+
+/* "tell,visible,evidence" lines; a tell the tool did not report stays
+ * unknown (a stale tool), lines that are no tell are ignored. */
+static void parse_recon(char *out, struct bs_stealth *st)
+{
+	char *save = NULL, *f[4];
+
+	stealth_unknown(st, "not reported by the recon");
+	for (char *l = strtok_r(out, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		const struct bs_tell *t;
+		struct bs_tell_result *r;
+
+		if (bs_csv_split(l, f, 4) != 3 || !(t = bs_tell_find(f[0])))
+			continue;
+		r = &st->tells[t->id];
+		r->visible = !strcmp(f[1], "1")	  ? 1
+			     : !strcmp(f[1], "0") ? 0
+						  : BS_TELL_UNKNOWN;
+		snprintf(r->evidence, sizeof(r->evidence), "%s", f[2]);
+		bs_tell_clean(r->evidence);
+	}
+}
+
+static unsigned tells_visible(const struct bs_stealth *st)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < BS_TELL_MAX; i++)
+		n += st->tells[i].visible == 1;
+	return n;
+}
+
+static void write_stealth(struct bs_bench *b, const char *inject,
+			  const struct bs_stealth *st)
+{
+	for (size_t i = 0; i < BS_TELL_MAX; i++) {
+		int err = bs_results_stealth(
+			&b->res, inject, bs_tells[i].name,
+			bs_tell_visible_name(st->tells[i].visible),
+			st->tells[i].evidence);
+
+		if (err) {
+			bs_err("write stealth.csv: %s", strerror(-err));
+			return;
+		}
+	}
+}
+
+/* The recon reads the token: its alerts are the recon's, not strays. */
+static void recon_alerts(struct bs_bench *b, const struct bs_victim *v)
+{
+	struct bs_agent_event ev;
+
+	if (b->peer)
+		return;
+	nap_ms(RECON_SETTLE_MS);
+	while (b->ops->next_event(b, &ev) == 1) {
+		note_stats(b, &ev);
+		if (alert_matches(v, &ev))
+			b->recon_alerts++;
+		else if (ev.type == BS_EVT_ALERT)
+			b->stray_alerts++;
+	}
+}
+
+static void recon_result(struct bs_stealth *st, int err, int rc, char *out)
+{
+	char why[96];
+
+	if (err || rc) {
+		if (err)
+			snprintf(why, sizeof(why), "recon could not run: %s",
+				 strerror(-err));
+		else
+			snprintf(why, sizeof(why), "recon exit %d: %.60s", rc,
+				 out);
+		stealth_unknown(st, why);
+	} else {
+		parse_recon(out, st);
+	}
+}
+
+/* The attacker's view of the first victim: one stealth.csv row per tell.
+ * A recon that cannot run gives unknown rows, not a broken run. */
+static void victim_recon(struct bs_bench *b, struct bs_victim *v)
+{
+	struct bs_stealth *st = &b->stealth[BS_STEALTH_RUN];
+	static char out[RECON_OUT];
+	int rc = 0, err;
+
+	if (!b->ops->recon)
+		return;
+	b->step++;
+	if (!b->peer)
+		drain_events(b);
+	out[0] = '\0';
+	err = b->ops->recon(b, v, out, sizeof(out), &rc);
+	recon_result(st, err, rc, out);
+	recon_alerts(b, v);
+	write_stealth(b, NULL, st);
+	bs_progress(b, "%s recon: %u of %d tells visible", v->ctr_name,
+		    tells_visible(st), BS_TELL_MAX);
+}
+
+/* The same recon on the kubelet-built reference volume: must be clean. */
+static void reference_recon(struct bs_bench *b)
+{
+	struct bs_stealth *st = &b->stealth[BS_STEALTH_REFERENCE];
+	static char out[RECON_OUT];
+	int rc = 0, err;
+
+	if (!b->ops->reference)
+		return;
+	b->step++;
+	out[0] = '\0';
+	err = b->ops->reference(b, out, sizeof(out), &rc);
+	recon_result(st, err, rc, out);
+	write_stealth(b, "reference", st);
+	bs_progress(b, "reference volume recon: %u of %d tells visible",
+		    tells_visible(st), BS_TELL_MAX);
+}
+
 static int peer_start(struct bs_bench *b, const struct bs_victim *v)
 {
 	char cmd[4 * BS_PATH_LEN], out[512], file[BS_PATH_LEN + 64];
@@ -507,6 +644,8 @@ static int one_victim(struct bs_bench *b, int idx)
 		if (!err && bs_bench_interrupted && *bs_bench_interrupted)
 			err = bs_bench_break(b, -EINTR, "interrupted");
 	}
+	if (!err && idx == 0)
+		victim_recon(b, &v);
 	if (b->peer)
 		peer_stop(b, &v);
 	down = b->ops->victim_down(b, &v);
@@ -620,6 +759,7 @@ static int run_body(struct bs_bench *b)
 		if (err)
 			return err;
 	}
+	reference_recon(b);
 	if (!b->cfg.overhead)
 		return 0;
 	if (!b->peer && b->latency_us.n)
@@ -656,8 +796,9 @@ int bs_scenario_run(struct bs_bench *b)
 		"runs=%d methods=%zu\n",
 		b->res.run_id, b->cfg.inject, b->cfg.detect, b->cfg.backend,
 		b->cfg.attach, b->cfg.runs, b->n_methods);
-	b->n_steps =
-		b->cfg.runs * (int)b->n_methods + (b->cfg.overhead ? 3 : 0);
+	b->n_steps = b->cfg.runs * (int)b->n_methods +
+		     (b->cfg.overhead ? 3 : 0) + (b->ops->recon ? 1 : 0) +
+		     (b->ops->reference ? 1 : 0);
 	err = run_body(b);
 	if (err == -EOPNOTSUPP) {
 		/* a peer tool that cannot run here is a result, not a break */
@@ -731,6 +872,34 @@ static void print_methods(const struct bs_bench *b)
 	}
 }
 
+/* The tells side by side: the run's inject and the reference volume. */
+static void print_stealth(const struct bs_bench *b)
+{
+	const struct bs_stealth *run = &b->stealth[BS_STEALTH_RUN],
+				*ref = &b->stealth[BS_STEALTH_REFERENCE];
+
+	if (!run->have && !ref->have)
+		return;
+	printf("\n%-18s %-9s %-9s %s\n", "tell", b->cfg.inject, "reference",
+	       "evidence");
+	for (size_t i = 0; i < BS_TELL_MAX; i++) {
+		const struct bs_tell_result *r = &run->tells[i],
+					    *f = &ref->tells[i];
+
+		printf("%-18s %-9s %-9s %s\n", bs_tells[i].name,
+		       run->have ? bs_tell_visible_name(r->visible) : "-",
+		       ref->have ? bs_tell_visible_name(f->visible) : "-",
+		       run->have ? r->evidence : f->evidence);
+	}
+	printf("tells visible: %s %u of %d%s\n", b->cfg.inject,
+	       tells_visible(run), BS_TELL_MAX,
+	       ref->have && tells_visible(ref)
+		       ? " -- REFERENCE NOT CLEAN: the probe is wrong"
+		       : "");
+	if (b->recon_alerts)
+		printf("alerts on the recon's own reads: %u\n", b->recon_alerts);
+}
+
 void bs_scenario_summary(const struct bs_bench *b)
 {
 	char n1[16], n2[16], n3[16], n4[16];
@@ -739,6 +908,7 @@ void bs_scenario_summary(const struct bs_bench *b)
 	       b->res.run_id, b->cfg.inject, b->cfg.detect, b->cfg.backend,
 	       b->attach_reported[0] ? b->attach_reported : "?");
 	print_methods(b);
+	print_stealth(b);
 	if (b->n_ovh) {
 		printf("\n%-34s %-5s %6s %12s %12s %12s %8s\n", "metric",
 		       "unit", "n", "baseline", "median", "p99", "ratio");

@@ -17,6 +17,7 @@
 #include "bench/stats.h"
 #include "harness/agentproc.h"
 #include "harness/results.h"
+#include "harness/tells.h"
 #include "strategies/token.h"
 
 #define BS_MAX_METHODS	  48
@@ -67,6 +68,14 @@ struct bs_backend_ops {
 	/* Run one attack; *rc is the attack tool's exit status. */
 	int (*attack)(struct bs_bench *b, struct bs_victim *v,
 		      const struct bs_method *m, int *rc);
+	/* Run `beesting-attack recon <token>` in v; out gets its output,
+	 * *rc its exit status. */
+	int (*recon)(struct bs_bench *b, struct bs_victim *v, char *out,
+		     size_t len, int *rc);
+	/* The same in a container without the agent that mounts a volume
+	 * built as the kubelet builds one (kubelet_volume.h); NULL when the
+	 * backend cannot make one. */
+	int (*reference)(struct bs_bench *b, char *out, size_t len, int *rc);
 	/* Next alert/ready/stats line from the agent: 1, 0 = none yet. */
 	int (*next_event)(struct bs_bench *b, struct bs_agent_event *ev);
 	int (*victim_down)(struct bs_bench *b, struct bs_victim *v);
@@ -99,6 +108,14 @@ struct bs_ovh_row {
 
 #define BS_MAX_OVH_ROWS 48
 
+/* The recon's view of one configuration (the run's inject, reference). */
+enum { BS_STEALTH_RUN, BS_STEALTH_REFERENCE, BS_STEALTH_N };
+
+struct bs_stealth {
+	bool have;
+	struct bs_tell_result tells[BS_TELL_MAX];
+};
+
 struct bs_bench {
 	struct bs_bench_cfg cfg;
 	const struct bs_backend_ops *ops;
@@ -115,6 +132,8 @@ struct bs_bench {
 	size_t n_ovh;
 	unsigned leaks;
 	unsigned stray_alerts;		  /* alerts matching no attack */
+	unsigned recon_alerts;		  /* alerts on the recon's reads */
+	struct bs_stealth stealth[BS_STEALTH_N];
 	struct bs_agent_event last_stats; /* the agent's latest stats line */
 	bool have_stats;
 	char broken[256];      /* why the run broke, "" if not */
