@@ -434,18 +434,19 @@ static int plot_stealth(const struct stealth *t, const char *dir,
 
 	if (!d || !g)
 		return close_pair(d, g, -EIO);
-	fprintf(d, "config visible unknown\n");
+	fprintf(d, "# config visible unknown\n");
 	for (size_t c = 0; c < t->n_configs; c++)
 		fprintf(d, "\"%s\" %u %u\n", t->configs[c],
 			stealth_count(t, c, "1"), stealth_count(t, c, "unknown"));
 	fprintf(g, "set terminal svg noenhanced size %zu,500 dynamic "
 		   "background rgb 'white'\n",
-		320 + 110 * t->n_configs);
+		480 + 140 * t->n_configs);
 	fprintf(g, "set output '%s/stealth.svg'\n", results);
-	fprintf(g, "set title 'Stealth: tells an attacker in the container "
-		   "sees (of %d; latest run per inject/backend; reference = "
-		   "kubelet-built volume, must be 0)'\n",
+	fprintf(g, "set title \"Stealth: tells an attacker in the container "
+		   "sees (of %d), latest run per inject/backend\\nreference "
+		   "= a kubelet-built volume: must be 0\"\n",
 		BS_TELL_MAX);
+	fprintf(g, "set bmargin 6\nset xtics rotate by -30\n");
 	fprintf(g, "set style data histograms\nset style histogram "
 		   "rowstacked\nset style fill solid 0.8 border -1\n");
 	fprintf(g, "set boxwidth 0.6\nset ylabel 'tells'\nset yrange "

@@ -149,6 +149,47 @@ Test(harness_report, latest_run_per_configuration)
 	(void)!system(cmd);
 }
 
+/* stealth.csv: tells per inject/backend of the latest run, the
+ * reference volume's rows their own configuration. */
+Test(harness_report, stealth_latest_run_and_plot)
+{
+	char dir[] = "/tmp/bs-report-XXXXXX", plots[64], path[96], cmd[128];
+	struct bs_results r;
+	char *dat;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(plots, sizeof(plots), "%s/plots", dir);
+	cr_assert_eq(bs_results_open(&r, dir, ".", "bind", "open", "local"), 0);
+	snprintf(r.run_id, sizeof(r.run_id), "20260101T000000Z-aaaaaa");
+	cr_assert_eq(bs_results_stealth(&r, NULL, "layout", "1", "old"), 0);
+	cr_assert_eq(bs_results_stealth(&r, NULL, "meta", "1", "old"), 0);
+	snprintf(r.run_id, sizeof(r.run_id), "20260102T000000Z-bbbbbb");
+	cr_assert_eq(bs_results_stealth(&r, NULL, "layout", "1", "a, b"), 0);
+	cr_assert_eq(bs_results_stealth(&r, NULL, "meta", "0", "ok"), 0);
+	cr_assert_eq(bs_results_stealth(&r, NULL, "env", "unknown", "?"), 0);
+	cr_assert_eq(bs_results_stealth(&r, "reference", "layout", "0", "ok"),
+		     0);
+	cr_assert_eq(bs_results_coverage(&r, "cat", true, true, 1, 1), 0);
+	bs_results_close(&r);
+	snprintf(path, sizeof(path), "%s/stealth.csv", dir);
+	dat = slurp(path);
+	cr_expect_eq(strncmp(dat, "run_id,commit,inject,backend,kernel,tell,"
+				  "visible,evidence\n",
+			     56),
+		     0, "%s", dat);
+	cr_expect_not_null(strstr(dat, ",layout,1,\"a, b\"\n"), "%s", dat);
+	cr_assert_eq(bs_report(dir, plots), 0);
+	snprintf(path, sizeof(path), "%s/stealth.dat", plots);
+	dat = slurp(path);
+	cr_expect_not_null(strstr(dat, "\"bind/local\" 1 1\n"), "%s", dat);
+	cr_expect_not_null(strstr(dat, "\"reference/local\" 0 0\n"), "%s",
+			   dat);
+	snprintf(path, sizeof(path), "%s/stealth.gp", plots);
+	cr_expect_not_null(strstr(slurp(path), "stealth.svg"));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	(void)!system(cmd);
+}
+
 Test(harness_report, no_results_is_an_error)
 {
 	cr_expect_lt(bs_report("/nonexistent-bs-results", NULL), 0);
