@@ -101,7 +101,8 @@ const struct bs_tell bs_tells[BS_TELL_MAX] = {
 	},
 	[BS_TELL_ENV] = {
 		BS_TELL_ENV, "env",
-		"a web-identity token path (EKS, Azure) without "
+		"a web-identity token (a path asked about, or one in the "
+		"usual EKS or Azure place) without "
 		"AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (Azure: "
 		"AZURE_CLIENT_ID + AZURE_FEDERATED_TOKEN_FILE) naming it in "
 		"/proc/1/environ",
@@ -856,13 +857,17 @@ static int tell_jwt(struct target *t, const struct pod_view *pv, time_t now,
 		return set(r, 0, "no JWT");
 }
 
-/* Web-identity token paths and the variables their webhooks set. */
+/* Web-identity token paths (part, and where the webhooks put them) and
+ * the variables the webhooks set with them. */
 static const struct {
-	const char *path_part, *file_var, *id_var;
+	const char *path_part, *usual, *file_var, *id_var;
 } wi[] = {
-	{ "/eks.amazonaws.com/serviceaccount/", "AWS_WEB_IDENTITY_TOKEN_FILE",
-	  "AWS_ROLE_ARN" },
-	{ "/azure/tokens/", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID" },
+	{ "/eks.amazonaws.com/serviceaccount/",
+	  "/var/run/secrets/eks.amazonaws.com/serviceaccount/token",
+	  "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN" },
+	{ "/azure/tokens/",
+	  "/var/run/secrets/azure/tokens/azure-identity-token",
+	  "AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID" },
 };
 
 static const char *env_get(const char *env, long n, const char *var)
@@ -936,6 +941,16 @@ void bs_recon(const char *const *paths, size_t n,
 		tell_meta(&t, &l, &out[BS_TELL_META]);
 		tell_aws_key(&t, &out[BS_TELL_AWS_KEY]);
 		tell_jwt(&t, &pv, now, &out[BS_TELL_JWT]);
+		tell_env(&t, &out[BS_TELL_ENV]);
+	}
+	/* one in its usual place counts too, asked about or not */
+	for (size_t i = 0; i < sizeof(wi) / sizeof(wi[0]); i++) {
+		if (access(wi[i].usual, F_OK) != 0)
+			continue;
+		memset(&t, 0, sizeof(t));
+		t.path = wi[i].usual;
+		if (!realpath(t.path, t.real))
+			t.real[0] = '\0';
 		tell_env(&t, &out[BS_TELL_ENV]);
 	}
 }

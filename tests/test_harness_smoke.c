@@ -2,7 +2,9 @@
 /*
  * Local-backend smoke test: beesting-bench with one container, bind + open,
  * attacks cat (must alert) and stat (must not), then checks the rows it
- * appended to coverage.csv and that the run left nothing behind.
+ * appended to coverage.csv and stealth.csv (the recon on the bind token,
+ * and on the kubelet-built reference volume: no tell) and that the run
+ * left nothing behind.
  */
 #include <criterion/criterion.h>
 #include <libgen.h>
@@ -66,6 +68,42 @@ static int detected_for(const char *csv, const char *method, int *n_rows)
 	return found;
 }
 
+/* stealth.csv: every tell once for bind and once for the reference; the
+ * reference shows none, the bind token its single-file mount and layout. */
+static void check_stealth(const char *csv)
+{
+	char line[BS_CSV_MAX_LINE], *f[BS_CSV_MAX_COLS];
+	int bind = 0, ref = 0, ref_visible = 0, bind_file = 0;
+	FILE *in = fopen(csv, "r");
+
+	cr_assert_not_null(in, "no %s", csv);
+	cr_assert_not_null(fgets(line, sizeof(line), in));
+	cr_expect_str_eq(line, "run_id,commit,inject,backend,kernel,tell,"
+			       "visible,evidence\n");
+	while (fgets(line, sizeof(line), in)) {
+		line[strcspn(line, "\n")] = '\0';
+		cr_assert_eq(bs_csv_split(line, f, BS_CSV_MAX_COLS), 8,
+			     "bad row: %s", line);
+		if (!strcmp(f[2], "reference")) {
+			ref++;
+			ref_visible += strcmp(f[6], "0") != 0;
+			cr_expect_str_eq(f[6], "0", "reference shows %s: %s",
+					 f[5], f[7]);
+		} else {
+			cr_expect_str_eq(f[2], "bind");
+			bind++;
+			bind_file += (!strcmp(f[5], "single_file_mount") ||
+				      !strcmp(f[5], "layout")) &&
+				     !strcmp(f[6], "1");
+		}
+	}
+	fclose(in);
+	cr_expect_gt(bind, 0, "no recon rows for bind");
+	cr_expect_eq(bind, ref, "%d bind rows, %d reference rows", bind, ref);
+	cr_expect_eq(ref_visible, 0);
+	cr_expect_eq(bind_file, 2, "bind token: single-file and layout not seen");
+}
+
 Test(harness_smoke, bind_open_cat_alerts_stat_does_not, .timeout = 90)
 {
 	char dir[] = "/tmp/bs-smoke-XXXXXX", cmd[3 * PATH_MAX], csv[PATH_MAX];
@@ -99,6 +137,8 @@ Test(harness_smoke, bind_open_cat_alerts_stat_does_not, .timeout = 90)
 	cr_expect_eq(detected_for(csv, "cat", &rows), 1, "cat not detected");
 	cr_expect_eq(detected_for(csv, "stat", &rows), 0, "stat alerted");
 	cr_expect_eq(rows, 2);
+	snprintf(csv, sizeof(csv), "%s/stealth.csv", dir);
+	check_stealth(csv);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	(void)!system(cmd);
 }

@@ -370,8 +370,15 @@ Test(recon_ctr, bad_content_on_a_kubelet_volume)
 			{ "zero", zero, sizeof(zero) - 1 },
 		};
 
+		struct bs_kvol_file eks[] = {
+			{ "token", foreign, (size_t)nf },
+		};
+
 		ref_extra("/vols/jwt", jwts, 3);
 		ref_extra("/vols/aws", keys, 2);
+		/* no AWS_ROLE_ARN / AWS_WEB_IDENTITY_TOKEN_FILE in pid 1 */
+		ref_extra("/var/run/secrets/eks.amazonaws.com/serviceaccount",
+			  eks, 1);
 	}
 	ref_start();
 	/* each file alone: only its content tell, the volume is kubelet's */
@@ -398,6 +405,10 @@ Test(recon_ctr, bad_content_on_a_kubelet_volume)
 	out = recon_in(&R.rc, BS_KVOL_SA_DIR "/token");
 	expect_tell(out, "jwt", "0");
 	expect_tell(out, "aws_key", "0");
+	/* ... but the web-identity token lacks its environment */
+	expect_tell(out, "env", "1");
+	cr_expect_not_null(strstr(out, "AWS_WEB_IDENTITY_TOKEN_FILE unset"),
+			   "%s", out);
 }
 
 /* The bind strategy as the agent runs it, its state dir on disk where the
