@@ -609,6 +609,8 @@ static bool check_layout(struct target *t, struct layout *l)
 	struct stat st;
 
 	memset(l, 0, sizeof(*l));
+	if (lstat(t->path, &st))
+		return why(l, "%s: %s", t->path, strerror(errno));
 	snprintf(want, sizeof(want), "..data/%s", t->base);
 	if (!link_is(t->path, want, got, sizeof(got)))
 		return why(l, "%s is %s%s not a link to %s", t->base,
@@ -914,6 +916,14 @@ static void load_target(struct target *t, const char *path)
 	t->content_len = slurp(path, t->content, sizeof(t->content));
 }
 
+/* A path that is not there: nothing about it can be checked. */
+static void path_unknown(const char *path, int err,
+			 struct bs_tell_result out[BS_TELL_MAX])
+{
+	for (int i = BS_TELL_SINGLE_FILE; i <= BS_TELL_JWT; i++)
+		set(&out[i], BS_TELL_UNKNOWN, "%s: %s", path, strerror(err));
+}
+
 void bs_recon(const char *const *paths, size_t n,
 	      struct bs_tell_result out[BS_TELL_MAX])
 {
@@ -932,7 +942,15 @@ void bs_recon(const char *const *paths, size_t n,
 	tell_agent_name(&out[BS_TELL_AGENT_NAME]);
 	tell_agent_hook(&out[BS_TELL_AGENT_HOOK]);
 	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+
 		memset(&t, 0, sizeof(t));
+		if (lstat(paths[i], &st)) {
+			path_unknown(paths[i], errno, out);
+			t.path = paths[i];
+			tell_env(&t, &out[BS_TELL_ENV]);
+			continue;
+		}
 		load_target(&t, paths[i]);
 		tell_single_file(&t, &out[BS_TELL_SINGLE_FILE]);
 		tell_disk_fs(&t, &out[BS_TELL_DISK_FS]);
