@@ -10,6 +10,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -249,7 +250,7 @@ Test(recon_table, attack_tool_prints_the_table)
 struct refctr {
 	char dir[64];
 	struct bs_runc rc;
-	char vols[4][PATH_MAX];
+	char vols[6][PATH_MAX];
 	int n_vols;
 };
 
@@ -271,7 +272,7 @@ static const char *new_vol(void)
 {
 	char *v = R.vols[R.n_vols], dir[sizeof(R.dir)];
 
-	cr_assert_lt(R.n_vols, 4);
+	cr_assert_lt(R.n_vols, 6);
 	memcpy(dir, R.dir, sizeof(dir));
 	snprintf(v, PATH_MAX, "%s/vol%d", dir, R.n_vols);
 	cr_assert_eq(mkdir(v, 0755), 0);
@@ -304,6 +305,12 @@ static void ref_extra(const char *dest, const struct bs_kvol_file *f, size_t n)
 
 	cr_assert_eq(bs_kvol_make_files(vol, f, n), 0);
 	cr_assert_eq(bs_kvol_oci_mount(R.rc.config, vol, dest, NULL), 0);
+}
+
+/* The host side of the last extra volume's file name (for touching). */
+static void last_vol_file(const char *name, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/..data/%s", R.vols[R.n_vols - 1], name);
 }
 
 static void ref_start(void)
@@ -377,8 +384,27 @@ Test(recon_ctr, bad_content_on_a_kubelet_volume)
 		ref_extra("/vols/jwt", jwts, 3);
 		ref_extra("/vols/aws", keys, 2);
 		/* no AWS_ROLE_ARN / AWS_WEB_IDENTITY_TOKEN_FILE in pid 1 */
+		struct bs_kvol_file meta[] = {
+			{ "old", "a", 1 },
+			{ "plain", "c", 1 },
+		};
+		struct bs_kvol_file modes[] = {
+			{ "odd", "b", 1 },
+			{ "plain", "c", 1 },
+		};
+		struct timespec back[2] = { { time(NULL) - 86400, 0 },
+					    { time(NULL) - 86400, 0 } };
+		char host[PATH_MAX + 32];
+
 		ref_extra("/var/run/secrets/eks.amazonaws.com/serviceaccount",
 			  eks, 1);
+		/* written by the kubelet, then touched: a day back, 0600 */
+		ref_extra("/vols/meta", meta, 2);
+		last_vol_file("old", host, sizeof(host));
+		cr_assert_eq(utimensat(AT_FDCWD, host, back, 0), 0);
+		ref_extra("/vols/mode", modes, 2);
+		last_vol_file("odd", host, sizeof(host));
+		cr_assert_eq(chmod(host, 0600), 0);
 	}
 	ref_start();
 	/* each file alone: only its content tell, the volume is kubelet's */
@@ -401,6 +427,12 @@ Test(recon_ctr, bad_content_on_a_kubelet_volume)
 	out = recon_in(&R.rc, "/vols/aws/zero");
 	expect_tell(out, "aws_key", "1");
 	cr_expect_not_null(strstr(out, "000000000000"), "%s", out);
+	out = recon_in(&R.rc, "/vols/meta/old");
+	expect_tell(out, "meta", "1");
+	cr_expect_not_null(strstr(out, "backdated"), "%s", out);
+	out = recon_in(&R.rc, "/vols/mode/plain");
+	expect_tell(out, "meta", "1");
+	cr_expect_not_null(strstr(out, "odd 0600"), "%s", out);
 	/* the kubelet's own token next to them stays clean */
 	out = recon_in(&R.rc, BS_KVOL_SA_DIR "/token");
 	expect_tell(out, "jwt", "0");
