@@ -92,7 +92,7 @@ static const struct argp_option options[] = {
 	  G_INJECT },
 
 	{ NULL, 0, NULL, 0, "Detection:", G_DETECT },
-	{ "detect", OPT_DETECT, "open|readscan|none", 0,
+	{ "detect", OPT_DETECT, "open|readscan|fanotify|none", 0,
 	  "how an access is noticed (default " DEF_DETECT ")", G_DETECT },
 	{ "attach", OPT_ATTACH, "auto|lsm|fentry|kprobe|tracepoint", 0,
 	  "BPF backend; auto tries lsm, fentry, kprobe, tracepoint "
@@ -344,8 +344,8 @@ static int apply_value(struct argp_state *st, struct parse_ctx *p, int key,
 {
 	static const char *const injects[] = { "bind", "ocihook", "none",
 					       NULL };
-	static const char *const detects[] = { "open", "readscan", "none",
-					       NULL };
+	static const char *const detects[] = { "open", "readscan", "fanotify",
+					       "none", NULL };
 	struct bs_agent_config *c = p->c;
 	struct bs_inject_config *ic = &c->inject_cfg;
 

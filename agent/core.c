@@ -358,7 +358,8 @@ int bs_core_init(struct bs_core *c, const struct bs_agent_config *cfg,
 		.on_event_arg = c,
 	};
 	c->dctx.cfg = &c->dcfg;
-	if (strcmp(c->det->name, "none")) {
+	/* fanotify loads no BPF */
+	if (strcmp(c->det->name, "none") && strcmp(c->det->name, "fanotify")) {
 		err = check_btf();
 		if (err)
 			return err;

@@ -51,6 +51,7 @@ enum bs_attach {
 	BS_ATTACH_FENTRY = 2,
 	BS_ATTACH_KPROBE = 3,
 	BS_ATTACH_TRACEPOINT = 4,
+	BS_ATTACH_FANOTIFY = 5, /* no BPF: fanotify permission events */
 	BS_ATTACH_MAX,
 };
 

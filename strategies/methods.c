@@ -8,6 +8,7 @@
 #define ALL   BS_ACC_BK_ALL
 #define HOOKS BS_ACC_BK_HOOKS
 #define TP    BS_ACC_BK(BS_ATTACH_TRACEPOINT)
+#define FAN   BS_ACC_BK_FAN
 #define BOTH  (BS_ACC_ATTACK | BS_ACC_SUITE)
 
 /* Shared reasons: one text per cause, however many methods it covers. */
@@ -29,10 +30,14 @@ static const char R_VEC_TP[] =
 	"only the first iovec is scanned, and it holds 16 bytes: fewer than "
 	"a window";
 static const char R_IA32[] = "the hook is the x86-64 syscall exit";
+static const char R_FAN_PRE_FD[] =
+	"the kernel decides at open whether a file raises permission events "
+	"(Linux >= 6.14): an fd opened before the mark never does";
 
 /* clang-format off */
 #define OPEN_PRE_FD  { "open", ALL, true, R_PRE_FD }
 #define OPEN_FD_CALL { "open", HOOKS, true, R_FD_CALLS }
+#define FAN_PRE_FD   { "fanotify", FAN, true, R_FAN_PRE_FD }
 /* clang-format on */
 
 const struct bs_access bs_access_methods[BS_ACC_MAX] = {
@@ -60,7 +65,7 @@ const struct bs_access bs_access_methods[BS_ACC_MAX] = {
 				  "parent opens, exec'd child reads the "
 				  "inherited fd",
 				  true, BOTH, .pre_open = true,
-				  .blind = { OPEN_PRE_FD } },
+				  .blind = { OPEN_PRE_FD, FAN_PRE_FD } },
 	[BS_ACC_OPENAT2] = { "openat2", BS_ACC_OPENAT2,
 			     "raw openat2(2) with RESOLVE_NO_MAGICLINKS", true,
 			     BOTH },
@@ -81,7 +86,8 @@ const struct bs_access bs_access_methods[BS_ACC_MAX] = {
 			  BS_M_MMAP,
 			  { { "readscan", ALL, false,
 			      "the bytes come from a mapping, not from a "
-			      "read" } } },
+			      "read" },
+			    FAN_PRE_FD } },
 	[BS_ACC_SENDFILE] = { "sendfile",
 			      BS_ACC_SENDFILE,
 			      "sendfile(2) into a pipe, read the pipe",
@@ -89,7 +95,7 @@ const struct bs_access bs_access_methods[BS_ACC_MAX] = {
 			      BOTH,
 			      true,
 			      BS_M_SENDFILE,
-			      { OPEN_FD_CALL } },
+			      { OPEN_FD_CALL, FAN_PRE_FD } },
 	[BS_ACC_SPLICE] = { "splice",
 			    BS_ACC_SPLICE,
 			    "splice(2) into a pipe, read the pipe",
@@ -97,7 +103,7 @@ const struct bs_access bs_access_methods[BS_ACC_MAX] = {
 			    BOTH,
 			    true,
 			    BS_M_SPLICE,
-			    { OPEN_FD_CALL } },
+			    { OPEN_FD_CALL, FAN_PRE_FD } },
 	[BS_ACC_COPY_FILE_RANGE] = { "copy_file_range",
 				     BS_ACC_COPY_FILE_RANGE,
 				     "copy_file_range(2) into a temp file or "
@@ -106,7 +112,7 @@ const struct bs_access bs_access_methods[BS_ACC_MAX] = {
 				     BOTH,
 				     true,
 				     BS_M_COPY_FILE_RANGE,
-				     { OPEN_FD_CALL } },
+				     { OPEN_FD_CALL, FAN_PRE_FD } },
 	[BS_ACC_READV] = { "readv", BS_ACC_READV,
 			   "readv(2) with two iovecs (16 bytes, then the rest)",
 			   true, BOTH,
@@ -158,6 +164,11 @@ const struct bs_access_limit bs_access_limits[] = {
 	{ "readscan", ALL,
 	  "sendfile, splice, copy_file_range to a file or socket", R_NO_READ },
 	{ "readscan", TP, "ia32 syscalls", R_IA32 },
+	{ "fanotify", FAN, "accesses while the agent is down",
+	  "with no listener the kernel allows every access unseen: it fails "
+	  "open" },
+	{ "fanotify", FAN, "page-ins of a mapping",
+	  "faults raise no permission event; the open before the mmap does" },
 };
 
 const size_t bs_access_n_limits =
@@ -206,7 +217,7 @@ const char *bs_access_expect_name(const struct bs_access *m)
 
 /* ---- the ready line's text ------------------------------------------- */
 
-static const char *const strategies[] = { "open", "readscan" };
+static const char *const strategies[] = { "open", "readscan", "fanotify" };
 
 #define N_STRATEGIES (sizeof(strategies) / sizeof(strategies[0]))
 #define TEXT_LEN     512
@@ -288,6 +299,7 @@ static const char *const attach_names[BS_ATTACH_MAX] = {
 	[BS_ATTACH_FENTRY] = "fentry",
 	[BS_ATTACH_KPROBE] = "kprobe",
 	[BS_ATTACH_TRACEPOINT] = "tracepoint",
+	[BS_ATTACH_FANOTIFY] = "fanotify",
 };
 
 /* Markdown cell text: a literal '|' would end the cell. */

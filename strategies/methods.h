@@ -55,6 +55,8 @@ enum bs_access_id {
 	(BS_ACC_BK(BS_ATTACH_LSM) | BS_ACC_BK(BS_ATTACH_FENTRY) |              \
 	 BS_ACC_BK(BS_ATTACH_KPROBE))
 #define BS_ACC_BK_ALL (BS_ACC_BK_HOOKS | BS_ACC_BK(BS_ATTACH_TRACEPOINT))
+/* fanotify's one backend (no BPF) */
+#define BS_ACC_BK_FAN BS_ACC_BK(BS_ATTACH_FANOTIFY)
 
 /* Which programs run a method. */
 #define BS_ACC_ATTACK (1u << 0) /* beesting-attack (harness, coverage.csv) */
@@ -64,7 +66,7 @@ enum bs_access_id {
 
 /* What a strategy cannot see on some backends, and why. */
 struct bs_access_blind {
-	const char *strategy; /* "open" | "readscan"; NULL ends the list */
+	const char *strategy; /* "open" | "readscan" | "fanotify"; NULL: end */
 	unsigned attach;      /* BS_ACC_BK() mask */
 	bool if_pre_open;     /* only when the fd was opened before arming */
 	const char *reason;

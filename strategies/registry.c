@@ -8,7 +8,7 @@
 extern const struct bs_inject_ops bs_inject_bind_ops, bs_inject_ocihook_ops,
 	bs_inject_none_ops;
 extern const struct bs_detect_ops bs_detect_open_ops, bs_detect_readscan_ops,
-	bs_detect_none_ops;
+	bs_detect_fanotify_ops, bs_detect_none_ops;
 
 static const struct bs_inject_ops *const injects[] = {
 	&bs_inject_bind_ops,
@@ -19,6 +19,7 @@ static const struct bs_inject_ops *const injects[] = {
 static const struct bs_detect_ops *const detects[] = {
 	&bs_detect_open_ops,
 	&bs_detect_readscan_ops,
+	&bs_detect_fanotify_ops,
 	&bs_detect_none_ops,
 };
 
@@ -44,6 +45,7 @@ static const char *const attach_names[] = {
 	[BS_ATTACH_AUTO] = "auto",	   [BS_ATTACH_LSM] = "lsm",
 	[BS_ATTACH_FENTRY] = "fentry",	   [BS_ATTACH_KPROBE] = "kprobe",
 	[BS_ATTACH_TRACEPOINT] = "tracepoint",
+	[BS_ATTACH_FANOTIFY] = "fanotify",
 };
 
 const char *bs_attach_name(enum bs_attach a)

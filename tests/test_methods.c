@@ -155,7 +155,8 @@ Test(methods, suite_case_list_is_the_table)
 
 static bool known_strategy(const char *s)
 {
-	return !strcmp(s, "open") || !strcmp(s, "readscan");
+	return !strcmp(s, "open") || !strcmp(s, "readscan") ||
+	       !strcmp(s, "fanotify");
 }
 
 Test(methods, entries_are_well_formed)
@@ -184,7 +185,9 @@ Test(methods, entries_are_well_formed)
 				  m->name);
 			cr_expect(known_strategy(b->strategy),
 				  "%s: strategy %s", m->name, b->strategy);
-			cr_expect(b->attach && !(b->attach & ~BS_ACC_BK_ALL),
+			cr_expect(b->attach &&
+					  !(b->attach &
+					    ~(BS_ACC_BK_ALL | BS_ACC_BK_FAN)),
 				  "%s: backend mask %#x", m->name, b->attach);
 			cr_expect(b->reason && *b->reason, "%s: no reason",
 				  m->name);
@@ -255,9 +258,10 @@ static size_t methods_part(const char *t, const char *strategy,
  * it applies to, and in no other; the text is never cut short. */
 Test(methods, ready_text_comes_from_the_table)
 {
-	static const char *const strategies[] = { "open", "readscan" };
+	static const char *const strategies[] = { "open", "readscan",
+						  "fanotify" };
 
-	for (size_t s = 0; s < 2; s++)
+	for (size_t s = 0; s < 3; s++)
 		for (int a = BS_ATTACH_LSM; a < BS_ATTACH_MAX; a++) {
 			const char *t = bs_access_blind_spots(strategies[s], a);
 
