@@ -2,6 +2,7 @@
 /* Criterion side of the shared detection cases (kept apart from
  * detect_suite.c, which the static VM runner links without Criterion). */
 #include <criterion/criterion.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "agent/log.h"
@@ -20,8 +21,12 @@ void bs_dcheck_case(const char *detect, const char *name)
 	enum bs_dcase_result r;
 
 	bs_dcheck_need_root();
-	r = bs_detect_suite_case(detect, BS_ATTACH_TRACEPOINT, name, why,
-				 sizeof(why));
+	/* fanotify has one backend of its own */
+	r = bs_detect_suite_case(detect,
+				 strcmp(detect, "fanotify") ?
+					 BS_ATTACH_TRACEPOINT :
+					 BS_ATTACH_FANOTIFY,
+				 name, why, sizeof(why));
 	if (r == BS_DCASE_BLIND)
 		cr_skip_test("blind spot: %s", why);
 	cr_assert_eq(r, BS_DCASE_PASS, "case %s: %s", name, why);

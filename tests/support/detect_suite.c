@@ -456,7 +456,8 @@ static int parse_opts(int argc, char **argv, struct suite_opts *o)
 		}
 	}
 	if (!bs_detect_find(o->detect) || !strcmp(o->detect, "none")) {
-		fprintf(stderr, "bad --detect %s (open|readscan)\n", o->detect);
+		fprintf(stderr, "bad --detect %s (open|readscan|fanotify)\n",
+			o->detect);
 		return -EINVAL;
 	}
 	if (o->only && !find_case(o->only)) {

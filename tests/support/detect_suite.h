@@ -12,7 +12,8 @@
 #include "bpf/events.h"
 #include "strategies/strategy.h"
 
-/* argv: --detect open|readscan  --attach auto|lsm|fentry|kprobe|tracepoint
+/* argv: --detect open|readscan|fanotify
+ *       --attach auto|lsm|fentry|kprobe|tracepoint|fanotify
  *       [--csv FILE] [--kernel NAME] [--break-case NAME] [--case NAME]
  * Runs every case against a freshly started detector and a temp token file;
  * prints one line per case
