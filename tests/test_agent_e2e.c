@@ -46,7 +46,7 @@ static const char *build_dir(void)
 	return b && *b ? b : "build";
 }
 
-static void start_agent(const char *inject)
+static void start_agent_detect(const char *inject, const char *detect)
 {
 	char bin[256];
 
@@ -61,10 +61,15 @@ static void start_agent(const char *inject)
 		dup2(null, 2);
 		execl(bin, bin, "--nri-socket", sock, "--state-dir", state,
 		      "--hook-dir", hookdir, "--events", events, "--inject",
-		      inject, "--detect", "open", "--attach", "auto",
+		      inject, "--detect", detect, "--attach", "auto",
 		      "--aggregate-ms", "0", "--node", "e2e-node", NULL);
 		_exit(127);
 	}
+}
+
+static void start_agent(const char *inject)
+{
+	start_agent_detect(inject, "open");
 }
 
 static void setup(void)
@@ -298,5 +303,54 @@ Test(agent_e2e, capabilities_are_dropped_after_start)
 	cr_expect_eq(cap_field(agent, "NoNewPrivs"), 1);
 	cr_expect_neq(cap_field(agent, "CapEff") & (1ull << 39), 0,
 		      "CAP_BPF kept for map updates");
+	fclose(ev);
+}
+
+/* fanotify: no BPF; the token is marked at CreateContainer, after the
+ * capabilities were dropped (inode marks need no CAP_SYS_ADMIN). */
+Test(agent_e2e, bind_fanotify_alert_names_pod_and_accessor)
+{
+	struct bs_adjust adj;
+	const char *src;
+	json_t *j, *acc;
+	FILE *ev;
+
+	start_agent_detect("bind", "fanotify");
+	ev = open_events();
+	j = wait_line(ev, "ready", 10000);
+	cr_assert_not_null(j, "agent never became ready");
+	cr_expect_str_eq(json_string_value(json_object_get(j, "backend")),
+			 "fanotify");
+	cr_expect_str_eq(json_string_value(json_object_get(j, "detect")),
+			 "fanotify");
+	json_decref(j);
+	cr_assert_eq(bs_nri_runtime_accept(rt, 10000, NULL, 0, NULL, 0), 0);
+	bs_adjust_init(&adj);
+	cr_assert_eq(bs_nri_runtime_create_container(rt, &pod, &ctr, &adj), 0);
+	src = token_source(&adj);
+	cr_assert_not_null(src, "no bind mount at %s", TOKEN);
+	cr_assert_eq(access(src, R_OK), 0);
+	read_as("bs-fan-reader", src);
+	j = wait_line(ev, "alert", 5000);
+	cr_assert_not_null(j, "no alert for an open of the token");
+	acc = json_object_get(j, "accessor");
+	cr_expect_str_eq(json_string_value(json_object_get(j, "backend")),
+			 "fanotify");
+	cr_expect_str_eq(json_string_value(json_object_get(j, "method")),
+			 "open");
+	cr_expect_str_eq(json_string_value(json_object_get(acc, "comm")),
+			 "bs-fan-reader");
+	cr_expect_eq(json_integer_value(json_object_get(acc, "ppid")),
+		     getpid());
+	cr_expect_str_eq(
+		json_string_value(json_object_get(
+			json_object_get(j, "token"), "pod")),
+		"victim");
+	json_decref(j);
+	cr_assert_eq(bs_nri_runtime_state_change(rt, BS_EV_REMOVE_CONTAINER,
+						 &pod, &ctr),
+		     0);
+	cr_expect_neq(access(src, F_OK), 0, "token file left behind");
+	bs_adjust_free(&adj);
 	fclose(ev);
 }
