@@ -122,6 +122,30 @@ Test(agent_runtime, ocihook_armed_without_a_pid_at_post_create)
 		    (unsigned long long)gap);
 }
 
+/* fanotify on real runc containers: the accessor, read from /proc while
+ * it waits, is named by its container (cgroup id / mount namespace). */
+Test(agent_runtime, fanotify_bind_names_the_container)
+{
+	const struct rel_agent_args a = { .detect = "fanotify",
+					  .aggregate_ms = 1 };
+
+	agent_up(&a);
+	cat_alerts_with_attribution();
+}
+
+/* ocihook tokens are located through /proc/<pid>/root and marked there. */
+Test(agent_runtime, fanotify_ocihook_names_the_container)
+{
+	const struct rel_agent_args a = { .inject = "ocihook",
+					  .detect = "fanotify",
+					  .aggregate_ms = 1 };
+
+	agent_up(&a);
+	cat_alerts_with_attribution();
+	cr_expect_eq(rel_log_count(&env, "arm token"), 0,
+		     "a token could not be marked (log %s)", env.log);
+}
+
 /* Where cgroup v2 is mounted (hybrid hosts: /sys/fs/cgroup/unified). */
 static const char *cgroup2_root(void)
 {

@@ -148,7 +148,7 @@ int rel_agent_start(struct rel_env *e, const struct rel_agent_args *a)
 		.bin = e->bin,
 		.nri_socket = e->sock,
 		.inject = a && a->inject ? a->inject : "bind",
-		.detect = "open",
+		.detect = a && a->detect ? a->detect : "open",
 		.attach = "auto",
 		.token = REL_TOKEN,
 		.state_dir = a && a->state_dir ? a->state_dir : e->state,

@@ -84,6 +84,7 @@ struct rel_agent_args {
 	int aggregate_ms;      /* 0: 1000 */
 	int stats_ms;	       /* 0: 200 */
 	const char *inject;    /* NULL: bind */
+	const char *detect;    /* NULL: open */
 	const char *cgroup_ns_dir; /* see struct bs_agent_opts */
 };
 
