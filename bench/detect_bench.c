@@ -2,15 +2,25 @@
 /*
  * detect-bench: what a detection strategy costs the rest of the machine.
  *
- *   detect-bench --detect open|readscan|none --attach auto|...|tracepoint
- *                [--tokens N] [--iters N] [--window 64|128|256]
+ *   detect-bench --detect open|readscan|fanotify|none
+ *                --attach auto|...|tracepoint [--tokens N] [--iters N]
+ *                [--window 64|128|256] [--token-fs shared|tmpfs]
+ *                [--aggregate-ms N]
  *
  * One process, one set of files, alternating blocks with the programs
  * attached and detached (maps stay loaded and armed), so drift of the
  * machine hits both sides alike.  Measures open+close and 4 KiB pread of a
  * NON-token file (cycling through 256 pages of printable random data), and the time from just before open() of the token to the
- * ring-buffer callback.  Prints "# attach=<backend used>" and CSV rows
- * without header: metric,unit,n,baseline_median,median,p99,ratio
+ * ring-buffer callback.  The token's own open+read, detector off and on
+ * (token_open_read_ns; fanotify blocks the accessor until it answered),
+ * is measured the same way.  Tokens sit beside the non-token file
+ * (--token-fs shared) or on a tmpfs of their own (tmpfs): a fanotify
+ * permission mark turns the notify hooks on for its whole filesystem.
+ * fanotify's extra tokens are real files (it marks inodes by path).
+ * --aggregate-ms folds repeats as the agent does (its default is 1000):
+ * no alert latency then, most accesses are folded.
+ * Prints "# attach=<backend used>" and CSV rows without header:
+ * metric,unit,n,baseline_median,median,p99,ratio
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +39,7 @@
 #include "bpf/events.h"
 #include "bpf/hookfloor.skel.h"
 #include "strategies/detect_common.h"
+#include "strategies/detect_fanotify.h"
 #include "strategies/strategy.h"
 
 #define BLOCKS 200
@@ -37,7 +49,9 @@ struct bench {
 	const struct bs_detect_ops *ops;
 	struct bs_detect_config cfg;
 	struct bs_detect_ctx ctx;
-	char dir[64], plain[96], token[96];
+	char dir[64], plain[96], token[128], tokdir[96];
+	bool tok_tmpfs;	 /* tokens on a tmpfs of their own */
+	long tok_files;	 /* extra token files made (fanotify) */
 	struct bs_token tok;
 	int64_t t_open;     /* set just before opening the token */
 	int64_t t_event;    /* set by the callback */
@@ -86,7 +100,13 @@ static int make_files(struct bench *b)
 	if (!mkdtemp(b->dir))
 		return -errno;
 	snprintf(b->plain, sizeof(b->plain), "%s/plain", b->dir);
-	snprintf(b->token, sizeof(b->token), "%s/token", b->dir);
+	snprintf(b->tokdir, sizeof(b->tokdir), "%s/tok", b->dir);
+	if (mkdir(b->tokdir, 0700))
+		return -errno;
+	if (b->tok_tmpfs && mount("tmpfs", b->tokdir, "tmpfs",
+				  MS_NOSUID | MS_NODEV, "mode=0700"))
+		return -errno;
+	snprintf(b->token, sizeof(b->token), "%s/token", b->tokdir);
 	fill(buf, sizeof(buf), 1);
 	err = write_file(b->plain, buf, sizeof(buf));
 	memset(&b->tok, 0, sizeof(b->tok));
@@ -102,14 +122,60 @@ static int make_files(struct bench *b)
 	b->tok.dev = bs_dev_to_kernel(st.st_dev);
 	b->tok.ino = st.st_ino;
 	b->tok.have_inode = true;
+	snprintf(b->tok.host_path, sizeof(b->tok.host_path), "%s", b->token);
 	return 0;
+}
+
+static void extra_path(const struct bench *b, long i, char *p, size_t n)
+{
+	snprintf(p, n, "%s/t%ld", b->tokdir, i);
 }
 
 static void remove_files(struct bench *b)
 {
+	char p[128];
+
+	for (long i = 1; i <= b->tok_files; i++) {
+		extra_path(b, i, p, sizeof(p));
+		unlink(p);
+	}
 	unlink(b->plain);
 	unlink(b->token);
+	if (b->tok_tmpfs)
+		umount2(b->tokdir, MNT_DETACH);
+	rmdir(b->tokdir);
 	rmdir(b->dir);
+}
+
+/* fanotify marks inodes through a path: extra token i is a real file. */
+static int extra_file(struct bench *b, long i, struct bs_token *t)
+{
+	struct stat st;
+	int err;
+
+	extra_path(b, i, t->host_path, sizeof(t->host_path));
+	err = write_file(t->host_path, t->content, t->content_len);
+	if (err)
+		return err;
+	b->tok_files = i;
+	if (stat(t->host_path, &st))
+		return -errno;
+	t->dev = bs_dev_to_kernel(st.st_dev);
+	t->ino = st.st_ino;
+	return 0;
+}
+
+static bool is_fanotify(const struct bench *b)
+{
+	return !strcmp(b->ops->name, "fanotify");
+}
+
+/* Detach (paused) or re-attach the detector, its tokens kept armed. */
+static int pause_detector(struct bench *b, bool paused)
+{
+	if (is_fanotify(b))
+		return bs_fan_pause(&b->ctx, paused);
+	return bs_det_pause(&b->ctx, paused);
 }
 
 /* The real token plus up to n-1 that never match anything here.  A
@@ -129,7 +195,9 @@ static int arm_tokens(struct bench *b, long n)
 		t->id = (uint32_t)i + 1;
 		t->ino = 1000000 + (uint64_t)i;
 		fill(t->content, t->content_len, (uint32_t)i * 7919u + 17);
-		err = b->ops->arm(&b->ctx, t);
+		err = is_fanotify(b) ? extra_file(b, i, t) : 0;
+		if (!err)
+			err = b->ops->arm(&b->ctx, t);
 	}
 	free(t);
 	if (err == -ENOSPC && i > 1) {
@@ -191,6 +259,24 @@ static int sample_alert(struct bench *b, struct bs_samples *s)
 	return bs_samples_add(s, (double)(b->t_event - b->t_open) / 1000.0);
 }
 
+/* open + read + close of the token: what an accessor of it pays. */
+static int sample_token(struct bs_samples *s, const char *path)
+{
+	char buf[BS_RS_WINDOW_MAX];
+	int64_t t0 = bs_now_ns(), t1;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	if (read(fd, buf, sizeof(buf)) < 0) {
+		close(fd);
+		return -errno;
+	}
+	close(fd);
+	t1 = bs_now_ns();
+	return bs_samples_add(s, (double)(t1 - t0));
+}
+
 static void row(const char *metric, const char *unit,
 		const struct bs_samples *base, const struct bs_samples *on)
 {
@@ -224,7 +310,7 @@ static struct hookfloor_bpf *floor_open(struct bench *b)
 
 static int set_mode(struct bench *b, struct hookfloor_bpf *f, int mode)
 {
-	int err = bs_det_pause(&b->ctx, mode != M_ON);
+	int err = pause_detector(b, mode != M_ON);
 
 	if (err || !f)
 		return err;
@@ -232,6 +318,34 @@ static int set_mode(struct bench *b, struct hookfloor_bpf *f, int mode)
 		return hookfloor_bpf__attach(f);
 	hookfloor_bpf__detach(f);
 	return 0;
+}
+
+/* The token's accessor, detector off and on, blocks interleaved. */
+static int measure_token(struct bench *b, long iters)
+{
+	struct bs_samples s[2] = { 0 };
+	long per_block = iters / BLOCKS;
+	int err = 0;
+
+	if (per_block < 1)
+		per_block = 1;
+	for (int blk = 0; blk < BLOCKS && !err; blk++) {
+		int on = blk % 2;
+
+		err = pause_detector(b, !on);
+		for (long i = 0; i < per_block && !err; i++)
+			err = sample_token(&s[on], b->token);
+		b->ops->poll(&b->ctx, 0); /* nothing piles up */
+	}
+	if (!err)
+		err = pause_detector(b, false);
+	if (!err) {
+		row("token_open_read_ns", "ns", &s[0], &s[1]);
+		row("token_open_read_off_ns", "ns", NULL, &s[0]);
+	}
+	bs_samples_free(&s[0]);
+	bs_samples_free(&s[1]);
+	return err;
 }
 
 static int measure(struct bench *b, long iters)
@@ -270,8 +384,11 @@ static int measure(struct bench *b, long iters)
 		row("hook_floor_open_close_ns", "ns", &oc[M_OFF], &oc[M_FLOOR]);
 		row("hook_floor_pread_4k_ns", "ns", &pr[M_OFF], &pr[M_FLOOR]);
 	}
+	if (!err && strcmp(b->ops->name, "none"))
+		err = measure_token(b, iters / 5);
 	for (long i = 0; !err && strcmp(b->ops->name, "none") &&
-	     i < iters / 10 && i < MAX_LATENCY_SAMPLES; i++)
+	     !b->cfg.aggregate_ns && i < iters / 10 &&
+	     i < MAX_LATENCY_SAMPLES; i++)
 		err = sample_alert(b, &lat);
 	close(fd);
 	if (lat.n)
@@ -286,9 +403,11 @@ static int measure(struct bench *b, long iters)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: detect-bench --detect open|readscan|none "
+	fprintf(stderr, "usage: detect-bench --detect "
+		"open|readscan|fanotify|none "
 		"[--attach auto|lsm|fentry|kprobe|tracepoint] [--tokens N] "
-		"[--iters N] [--window 64|128|256]\n");
+		"[--iters N] [--window 64|128|256] "
+		"[--token-fs shared|tmpfs] [--aggregate-ms N]\n");
 }
 
 static int parse(int argc, char **argv, struct bench *b, long *tokens,
@@ -300,6 +419,8 @@ static int parse(int argc, char **argv, struct bench *b, long *tokens,
 		{ "tokens", required_argument, NULL, 't' },
 		{ "iters", required_argument, NULL, 'i' },
 		{ "window", required_argument, NULL, 'w' },
+		{ "token-fs", required_argument, NULL, 'f' },
+		{ "aggregate-ms", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -320,6 +441,17 @@ static int parse(int argc, char **argv, struct bench *b, long *tokens,
 			b->cfg.rs_window = (uint32_t)strtoul(optarg, &end, 10);
 			if (*end || !bs_rs_window_valid(b->cfg.rs_window))
 				return -EINVAL;
+			break;
+		case 'g':
+			b->cfg.aggregate_ns =
+				strtoull(optarg, &end, 10) * 1000000ull;
+			if (*end || optarg[0] == '-')
+				return -EINVAL;
+			break;
+		case 'f':
+			if (strcmp(optarg, "shared") && strcmp(optarg, "tmpfs"))
+				return -EINVAL;
+			b->tok_tmpfs = !strcmp(optarg, "tmpfs");
 			break;
 		case 't':
 		case 'i':
@@ -354,6 +486,7 @@ int main(int argc, char **argv)
 	err = make_files(&b);
 	if (err) {
 		bs_err("detect-bench: temp files: %s", strerror(-err));
+		remove_files(&b);
 		return 1;
 	}
 	err = b.ops->start(&b.ctx);
@@ -361,8 +494,10 @@ int main(int argc, char **argv)
 		remove_files(&b);
 		return 1;
 	}
-	printf("# attach=%s\n", strcmp(b.ops->name, "none") ?
-					bs_attach_name(b.ctx.backend) : "none");
+	printf("# attach=%s\n# token_fs=%s\n",
+	       strcmp(b.ops->name, "none") ? bs_attach_name(b.ctx.backend) :
+					     "none",
+	       b.tok_tmpfs ? "tmpfs" : "shared");
 	err = arm_tokens(&b, tokens);
 	if (err)
 		bs_err("detect-bench: arming %ld tokens: %s", tokens,
