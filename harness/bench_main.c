@@ -27,7 +27,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: beesting-bench [--inject bind|ocihook] [--detect "
-		     "open|readscan|auditd|fatrace]\n"
+		     "open|readscan|fanotify|auditd|fatrace]\n"
 		     "         [--backend auto|local|kind|k8s|containerd]\n"
 		     "         [--attach auto|lsm|fentry|kprobe|tracepoint]\n"
 		     "         [--runs N] [--methods m1,m2] [--no-overhead] "
@@ -124,8 +124,8 @@ static const struct option longopts[] = {
 };
 
 static const char *const injects[] = { "bind", "ocihook", NULL };
-static const char *const detects[] = { "open", "readscan", "auditd", "fatrace",
-				       NULL };
+static const char *const detects[] = { "open",	  "readscan", "fanotify",
+				       "auditd", "fatrace",  NULL };
 static const char *const backends[] = { "auto", "local",      "kind",
 					"k8s",	"containerd", NULL };
 static const char *const attaches[] = { "auto",	  "lsm",	"fentry",

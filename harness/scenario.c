@@ -727,6 +727,20 @@ static void host_benchmarks(struct bs_bench *b)
 			 "--detect %s --attach %s --tokens 65536 --iters 50000",
 			 b->cfg.detect, b->cfg.attach);
 		pass_through(b, "detect-bench", args, "_65536tok");
+		/* fanotify: a permission mark turns the notify hooks on for
+		 * the token's whole filesystem; on a tmpfs of its own the
+		 * benchmark file's filesystem is left alone.  And the
+		 * accessor's delay with the agent's default folding. */
+		if (!strcmp(b->cfg.detect, "fanotify")) {
+			pass_through(b, "detect-bench",
+				     "--detect fanotify --tokens 64 --iters "
+				     "50000 --token-fs tmpfs",
+				     "_tmpfs");
+			pass_through(b, "detect-bench",
+				     "--detect fanotify --tokens 1 --iters "
+				     "50000 --aggregate-ms 1000",
+				     "_agg1000");
+		}
 		/* readscan's window: fewer bytes per token, more samples */
 		for (int w = 64; !strcmp(b->cfg.detect, "readscan") && w < 256;
 		     w *= 2) {

@@ -31,7 +31,7 @@ struct bs_method {
 
 struct bs_bench_cfg {
 	char inject[16];	 /* bind | ocihook */
-	char detect[16];	 /* open | readscan | auditd | fatrace */
+	char detect[16];	 /* open | readscan | fanotify | auditd | fatrace */
 	char backend[16];	 /* local | kind */
 	char attach[16];	 /* what to ask the agent for */
 	int runs;		 /* victim containers, one after another */

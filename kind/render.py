@@ -6,7 +6,7 @@
     render.py victims [options] > victims.yaml   the victim Deployment
     render.py victim NAME [options]              one bare victim Pod
 
-options: --inject bind|ocihook|none  --detect open|readscan|none
+options: --inject bind|ocihook|none  --detect open|readscan|fanotify|none
          --attach auto|lsm|fentry|kprobe|tracepoint  --image REF
          --victim-image REF  --privileged 1|0  [--src REPO]
 
@@ -21,7 +21,7 @@ import sys
 import yaml
 
 INJECTS = ("bind", "ocihook", "none")
-DETECTS = ("open", "readscan", "none")
+DETECTS = ("open", "readscan", "fanotify", "none")
 ATTACHES = ("auto", "lsm", "fentry", "kprobe", "tracepoint")
 
 # Least privilege: what agent/privs.c and the start-up path need, nothing
