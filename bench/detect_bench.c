@@ -5,7 +5,7 @@
  *   detect-bench --detect open|readscan|fanotify|none
  *                --attach auto|...|tracepoint [--tokens N] [--iters N]
  *                [--window 64|128|256] [--token-fs shared|tmpfs]
- *                [--aggregate-ms N]
+ *                [--aggregate-ms N] [--flood N] [--failopen N]
  *
  * One process, one set of files, alternating blocks with the programs
  * attached and detached (maps stay loaded and armed), so drift of the
@@ -19,6 +19,10 @@
  * fanotify's extra tokens are real files (it marks inodes by path).
  * --aggregate-ms folds repeats as the agent does (its default is 1000):
  * no alert latency then, most accesses are folded.
+ * --flood N: N opens of the token in a row, off vs on, and whether the
+ * alerts' counts add up to N.  --failopen N (fanotify): N times, a
+ * stopped listener process holds an accessor of the token blocked and is
+ * killed -9; how long until the accessor goes on.
  * Prints "# attach=<backend used>" and CSV rows without header:
  * metric,unit,n,baseline_median,median,p99,ratio
  */
@@ -30,7 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "agent/clock.h"
@@ -55,14 +61,21 @@ struct bench {
 	struct bs_token tok;
 	int64_t t_open;     /* set just before opening the token */
 	int64_t t_event;    /* set by the callback */
+	uint64_t count_sum; /* accesses the token's events stand for */
+	uint64_t n_events;  /* events of the token */
+	long flood, failopen;
 };
 
 static void on_event(const struct bs_event *ev, void *arg)
 {
 	struct bench *b = arg;
 
-	if (ev->token_id == b->tok.id && !b->t_event)
+	if (ev->token_id != b->tok.id)
+		return;
+	if (!b->t_event)
 		b->t_event = bs_now_ns();
+	b->count_sum += ev->count;
+	b->n_events++;
 }
 
 static int write_file(const char *path, const void *buf, size_t len)
@@ -348,6 +361,142 @@ static int measure_token(struct bench *b, long iters)
 	return err;
 }
 
+static int flood_run(struct bench *b, struct bs_samples *s, long n)
+{
+	int err = 0;
+
+	for (long i = 0; i < n && !err; i++) {
+		err = sample_open_close(s, b->token);
+		if (!(i & 1023))
+			b->ops->poll(&b->ctx, 0); /* the hand-over queue */
+	}
+	return err;
+}
+
+/* n opens of the token in a row: their cost, and every one counted. */
+static int measure_flood(struct bench *b, long n)
+{
+	struct bs_samples s[2] = { 0 };
+	int64_t end;
+	int err = pause_detector(b, true);
+
+	if (!err)
+		err = flood_run(b, &s[0], n);
+	if (!err)
+		err = pause_detector(b, false);
+	/* windows of earlier phases end and are reported before counting */
+	end = bs_now_ns() + 2 * (int64_t)b->cfg.aggregate_ns + 50000000;
+	while (bs_now_ns() < end)
+		b->ops->poll(&b->ctx, 20);
+	b->count_sum = b->n_events = 0;
+	if (!err)
+		err = flood_run(b, &s[1], n);
+	/* folded windows are reported once they end */
+	end = bs_now_ns() + 3 * (int64_t)b->cfg.aggregate_ns + 1000000000;
+	while (!err && b->count_sum < (uint64_t)n && bs_now_ns() < end)
+		b->ops->poll(&b->ctx, 20);
+	if (!err) {
+		struct bs_detect_stats st;
+
+		b->ops->stats(&b->ctx, &st);
+		row("flood_open_close_ns", "ns", &s[0], &s[1]);
+		printf("flood_counted,count,%ld,,%llu,%llu,\n", n,
+		       (unsigned long long)b->count_sum,
+		       (unsigned long long)b->count_sum);
+		printf("flood_alerts,count,%ld,,%llu,%llu,\n", n,
+		       (unsigned long long)b->n_events,
+		       (unsigned long long)b->n_events);
+		printf("flood_dropped,count,%ld,,%llu,%llu,\n", n,
+		       (unsigned long long)st.ringbuf_drops,
+		       (unsigned long long)st.ringbuf_drops);
+	}
+	bs_samples_free(&s[0]);
+	bs_samples_free(&s[1]);
+	return err;
+}
+
+/* Child: a fanotify detector of its own armed on the token; says so on
+ * fd and waits to be killed. */
+static void listener(struct bench *b, int fd)
+{
+	struct bs_detect_config cfg = b->cfg;
+	struct bs_detect_ctx ctx = { .cfg = &cfg };
+
+	cfg.on_event = NULL;
+	if (b->ops->start(&ctx) || b->ops->arm(&ctx, &b->tok) ||
+	    write(fd, "r", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+static pid_t reader(const char *path)
+{
+	pid_t pid = fork();
+	char buf[64];
+	int fd;
+
+	if (pid)
+		return pid;
+	fd = open(path, O_RDONLY);
+	_exit(fd < 0 || read(fd, buf, sizeof(buf)) < 0);
+}
+
+static int reap(pid_t pid, int *status)
+{
+	return waitpid(pid, status, 0) == pid ? 0 : -errno;
+}
+
+/* One kill -9 of a stopped listener holding an accessor blocked. */
+static int failopen_one(struct bench *b, struct bs_samples *s)
+{
+	int p[2], status = 0, err = 0;
+	pid_t lis, acc;
+	int64_t t0;
+	char c;
+
+	if (pipe(p))
+		return -errno;
+	fflush(NULL);
+	lis = fork();
+	if (lis == 0)
+		listener(b, p[1]);
+	close(p[1]);
+	if (lis < 0 || read(p[0], &c, 1) != 1) {
+		close(p[0]);
+		if (lis > 0)
+			kill(lis, SIGKILL), reap(lis, &status);
+		return -ECHILD;
+	}
+	close(p[0]);
+	kill(lis, SIGSTOP);
+	acc = reader(b->token);
+	usleep(20000);
+	if (acc < 0 || waitpid(acc, &status, WNOHANG) != 0)
+		err = -EAGAIN; /* not blocked: nothing to measure */
+	t0 = bs_now_ns();
+	kill(lis, SIGKILL);
+	if (!err && !(err = reap(acc, &status)))
+		err = bs_samples_add(s, (double)(bs_now_ns() - t0) / 1000.0);
+	reap(lis, &status);
+	return err;
+}
+
+static int measure_failopen(struct bench *b, long n)
+{
+	struct bs_samples s = { 0 };
+	int err = pause_detector(b, true); /* only the listener's marks */
+
+	for (long i = 0; i < n && !err; i++)
+		err = failopen_one(b, &s);
+	if (!err)
+		err = pause_detector(b, false);
+	if (!err)
+		row("failopen_us", "us", NULL, &s);
+	bs_samples_free(&s);
+	return err;
+}
+
 static int measure(struct bench *b, long iters)
 {
 	struct bs_samples oc[M_MODES] = { 0 }, pr[M_MODES] = { 0 }, lat = { 0 };
@@ -393,6 +542,10 @@ static int measure(struct bench *b, long iters)
 	close(fd);
 	if (lat.n)
 		row("alert_latency_us", "us", NULL, &lat);
+	if (!err && b->flood && strcmp(b->ops->name, "none"))
+		err = measure_flood(b, b->flood);
+	if (!err && b->failopen && is_fanotify(b))
+		err = measure_failopen(b, b->failopen);
 	for (int i = 0; i < M_MODES; i++) {
 		bs_samples_free(&oc[i]);
 		bs_samples_free(&pr[i]);
@@ -407,7 +560,8 @@ static void usage(void)
 		"open|readscan|fanotify|none "
 		"[--attach auto|lsm|fentry|kprobe|tracepoint] [--tokens N] "
 		"[--iters N] [--window 64|128|256] "
-		"[--token-fs shared|tmpfs] [--aggregate-ms N]\n");
+		"[--token-fs shared|tmpfs] [--aggregate-ms N] [--flood N] "
+		"[--failopen N]\n");
 }
 
 static int parse(int argc, char **argv, struct bench *b, long *tokens,
@@ -421,6 +575,8 @@ static int parse(int argc, char **argv, struct bench *b, long *tokens,
 		{ "window", required_argument, NULL, 'w' },
 		{ "token-fs", required_argument, NULL, 'f' },
 		{ "aggregate-ms", required_argument, NULL, 'g' },
+		{ "flood", required_argument, NULL, 'F' },
+		{ "failopen", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -452,6 +608,15 @@ static int parse(int argc, char **argv, struct bench *b, long *tokens,
 			if (strcmp(optarg, "shared") && strcmp(optarg, "tmpfs"))
 				return -EINVAL;
 			b->tok_tmpfs = !strcmp(optarg, "tmpfs");
+			break;
+		case 'F':
+		case 'K':
+			errno = 0;
+			*(ch == 'F' ? &b->flood : &b->failopen) =
+				strtol(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-' ||
+			    b->flood > BS_SAMPLES_MAX)
+				return -EINVAL;
 			break;
 		case 't':
 		case 'i':

@@ -730,7 +730,8 @@ static void host_benchmarks(struct bs_bench *b)
 		/* fanotify: a permission mark turns the notify hooks on for
 		 * the token's whole filesystem; on a tmpfs of its own the
 		 * benchmark file's filesystem is left alone.  And the
-		 * accessor's delay with the agent's default folding. */
+		 * accessor's delay with the agent's default folding, a flood
+		 * of one token, kill -9 of a listener holding an accessor. */
 		if (!strcmp(b->cfg.detect, "fanotify")) {
 			pass_through(b, "detect-bench",
 				     "--detect fanotify --tokens 64 --iters "
@@ -738,7 +739,8 @@ static void host_benchmarks(struct bs_bench *b)
 				     "_tmpfs");
 			pass_through(b, "detect-bench",
 				     "--detect fanotify --tokens 1 --iters "
-				     "50000 --aggregate-ms 1000",
+				     "50000 --aggregate-ms 1000 --flood "
+				     "1000000 --failopen 20",
 				     "_agg1000");
 		}
 		/* readscan's window: fewer bytes per token, more samples */
