@@ -126,10 +126,34 @@ static void tok_free(struct fan_tok *t)
 
 /* ---- marks ------------------------------------------------------------ */
 
+static int mark_link(struct fan_priv *p, unsigned int flags, uint64_t mask,
+		     const char *link)
+{
+	return fanotify_mark(p->fan_fd, flags, mask, AT_FDCWD, link) ? -errno
+								     : 0;
+}
+
+/* EINVAL on add: a kernel without FAN_OPEN_EXEC_PERM (< 5.0), when the
+ * mark takes without it (go on without; exec is then an open), or a
+ * filesystem that refuses permission marks (procfs and the like). */
+static int mark_add(struct fan_priv *p, const char *link)
+{
+	int err = mark_link(p, FAN_MARK_ADD, p->mask, link);
+
+	if (err != -EINVAL || !(p->mask & FAN_OPEN_EXEC_PERM))
+		return err == -EINVAL ? -EOPNOTSUPP : err;
+	if (mark_link(p, FAN_MARK_ADD, FAN_MASK_BASE, link))
+		return -EOPNOTSUPP;
+	p->mask = FAN_MASK_BASE;
+	bs_warn("detect fanotify: no FAN_OPEN_EXEC_PERM here: an exec of a "
+		"token is reported as an open");
+	return 0;
+}
+
 /* Marks by an O_PATH fd of the file, through its /proc/self/fd link: the
  * (dev, ino) checked is the one marked.  Refuses a path that now names
  * another file than the token record. */
-static int mark_path(struct fan_priv *p, unsigned int flags, const char *path,
+static int mark_path(struct fan_priv *p, bool add, const char *path,
 		     uint64_t dev, uint64_t ino)
 {
 	char link[40];
@@ -146,18 +170,9 @@ static int mark_path(struct fan_priv *p, unsigned int flags, const char *path,
 	else if (bs_dev_to_kernel(st.st_dev) != dev || st.st_ino != ino)
 		err = -ESTALE;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	if (!err && fanotify_mark(p->fan_fd, flags, p->mask, AT_FDCWD, link))
-		err = -errno;
-	/* kernels without FAN_OPEN_EXEC_PERM (< 5.0): go on without it */
-	if (err == -EINVAL && (flags & FAN_MARK_ADD) &&
-	    (p->mask & FAN_OPEN_EXEC_PERM)) {
-		p->mask = FAN_MASK_BASE;
-		bs_warn("detect fanotify: no FAN_OPEN_EXEC_PERM here: exec is "
-			"reported as an open");
-		err = fanotify_mark(p->fan_fd, flags, p->mask, AT_FDCWD, link)
-			      ? -errno
-			      : 0;
-	}
+	if (!err)
+		err = add ? mark_add(p, link)
+			  : mark_link(p, FAN_MARK_REMOVE, p->mask, link);
 	close(fd);
 	return err;
 }
@@ -537,7 +552,7 @@ static int fan_arm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 	/* in the table before the mark: the first event finds its token */
 	err = tok_insert(p, t, &fresh);
 	if (!err && fresh && !p->paused)
-		err = mark_path(p, FAN_MARK_ADD, t->host_path, t->dev, t->ino);
+		err = mark_path(p, true, t->host_path, t->dev, t->ino);
 	if (err && fresh && err != -ENOSPC)
 		tok_unlink(p, tok_slot(p, t->dev, t->ino));
 	pthread_mutex_unlock(&p->lock);
@@ -562,8 +577,7 @@ static int fan_disarm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 	} else {
 		/* a file already gone took its mark with it */
 		if (!p->paused)
-			mark_path(p, FAN_MARK_REMOVE, (*s)->path, t->dev,
-				  t->ino);
+			mark_path(p, false, (*s)->path, t->dev, t->ino);
 		tok_unlink(p, s);
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -580,9 +594,7 @@ int bs_fan_pause(struct bs_detect_ctx *ctx, bool paused)
 	pthread_mutex_lock(&p->lock);
 	for (size_t i = 0; p->paused != paused && i < FAN_BUCKETS && !err; i++)
 		for (struct fan_tok *t = p->tokens[i]; t && !err; t = t->next)
-			err = mark_path(p,
-					paused ? FAN_MARK_REMOVE : FAN_MARK_ADD,
-					t->path, t->dev, t->ino);
+			err = mark_path(p, !paused, t->path, t->dev, t->ino);
 	if (!err)
 		p->paused = paused;
 	pthread_mutex_unlock(&p->lock);

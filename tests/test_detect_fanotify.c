@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -251,6 +253,75 @@ Test(detect_fanotify, bad_tokens_are_refused)
 	snprintf(t.host_path, sizeof(t.host_path), "%s/nope", d->dir);
 	cr_expect_eq(d->ops->arm(&d->ctx, &t), -ENOENT);
 	finish(d);
+}
+
+/* procfs refuses permission marks: the arm says so, nothing hangs. */
+Test(detect_fanotify, filesystem_refusing_marks_fails_the_arm)
+{
+	struct bs_dtest *d;
+	struct bs_token t;
+	struct stat st;
+
+	bs_dcheck_need_root();
+	d = start(0, 0);
+	t = d->tok;
+	snprintf(t.host_path, sizeof(t.host_path), "/proc/self/stat");
+	cr_assert_eq(stat(t.host_path, &st), 0);
+	t.dev = bs_dev_to_kernel(st.st_dev);
+	t.ino = st.st_ino;
+	cr_expect_eq(d->ops->arm(&d->ctx, &t), -EOPNOTSUPP);
+	/* and the next good token still arms, exec events and all */
+	cr_expect_eq(bs_dtest_arm(d), 0);
+	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
+	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1);
+	finish(d);
+}
+
+static int drop_effective(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[cap / 32].effective &= ~(1u << (cap % 32));
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
+/* Without CAP_SYS_ADMIN: EPERM, and the log names the capability. */
+Test(detect_fanotify, start_without_cap_sys_admin_says_why)
+{
+	char log[4096] = "", path[] = "/tmp/bs-fan-log-XXXXXX";
+	int fd, status;
+	ssize_t n;
+	pid_t pid;
+
+	bs_dcheck_need_root();
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	unlink(path);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct bs_detect_config cfg = { .max_tokens = 1 };
+		struct bs_detect_ctx ctx = { .cfg = &cfg };
+		const struct bs_detect_ops *ops = bs_detect_find("fanotify");
+
+		dup2(fd, STDERR_FILENO);
+		if (drop_effective(CAP_SYS_ADMIN))
+			_exit(3);
+		_exit(ops && ops->start(&ctx) == -EPERM ? 0 : 1);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	n = pread(fd, log, sizeof(log) - 1, 0);
+	close(fd);
+	log[n > 0 ? n : 0] = '\0';
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "start without CAP_SYS_ADMIN: status %d, log %s", status,
+		  log);
+	cr_expect_not_null(strstr(log, "CAP_SYS_ADMIN"), "log: %s", log);
 }
 
 /* ---- fail-open ---------------------------------------------------------- */
