@@ -64,3 +64,18 @@ Test(reliability_restart, runtime_socket_goes_and_comes_back)
 	cr_log_info("runtime restart: plugin back %.0f ms after listen",
 		    r.reconnect_ms);
 }
+
+/* fanotify: the reconnect's Synchronize reads the armed token files back
+ * (resync digests) in the agent's NRI thread; the agent's responder
+ * answers them, so nothing waits on itself and alerts go on. */
+Test(reliability_restart, runtime_comes_back_fanotify_resync_reads_armed_tokens)
+{
+	struct rel_rt_restart r = { .down_ms = 500, .detect = "fanotify" };
+	struct rel_why w = { "" };
+	int err = rel_run_rt_restart(&env, &r, &w);
+
+	cr_assert_eq(err, 0, "%s", w.text);
+	cr_expect_eq(r.pid_after, r.pid_before, "agent restarted");
+	cr_expect(r.new_ctr_alert, "no alert for the new container's token");
+	cr_expect(r.old_ctr_alert, "older container stopped alerting");
+}

@@ -239,9 +239,11 @@ int rel_run_rt_restart(struct rel_env *e, struct rel_rt_restart *r,
 	struct rel_ctr *c = calloc(2, sizeof(*c));
 	int err;
 
+	const struct rel_agent_args a = { .detect = r->detect };
+
 	if (!c)
 		return rel_fail(w, -ENOMEM, "out of memory");
-	err = bring_up(e, NULL, NULL, 0, w);
+	err = bring_up(e, &a, NULL, 0, w);
 	if (!err)
 		err = rt_restart_body(e, r, c, w);
 	all_down(e, c, 2);
