@@ -92,8 +92,10 @@ static const struct argp_option options[] = {
 	  G_INJECT },
 
 	{ NULL, 0, NULL, 0, "Detection:", G_DETECT },
-	{ "detect", OPT_DETECT, "open|readscan|fanotify|none", 0,
-	  "how an access is noticed (default " DEF_DETECT ")", G_DETECT },
+	{ "detect", OPT_DETECT, "open|readscan|fanotify|auto|none", 0,
+	  "how an access is noticed; auto: fanotify, else open "
+	  "(default " DEF_DETECT ")",
+	  G_DETECT },
 	{ "attach", OPT_ATTACH, "auto|lsm|fentry|kprobe|tracepoint", 0,
 	  "BPF backend; auto tries lsm, fentry, kprobe, tracepoint "
 	  "(default " DEF_ATTACH ")",
@@ -345,7 +347,7 @@ static int apply_value(struct argp_state *st, struct parse_ctx *p, int key,
 	static const char *const injects[] = { "bind", "ocihook", "none",
 					       NULL };
 	static const char *const detects[] = { "open", "readscan", "fanotify",
-					       "none", NULL };
+					       "auto", "none", NULL };
 	struct bs_agent_config *c = p->c;
 	struct bs_inject_config *ic = &c->inject_cfg;
 

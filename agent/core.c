@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,6 +330,50 @@ static int check_btf(void)
 	return -ENOENT;
 }
 
+static int start_one(struct bs_core *c, const struct bs_agent_config *cfg)
+{
+	int err = 0;
+
+	/* fanotify loads no BPF */
+	if (strcmp(c->det->name, "none") && strcmp(c->det->name, "fanotify"))
+		err = check_btf();
+	if (!err)
+		err = c->det->start(&c->dctx);
+	if (err)
+		bs_err("detect %s: cannot start with --attach=%s: %s",
+		       c->det->name, bs_attach_name(cfg->attach), strerror(-err));
+	return err;
+}
+
+/* --detect=auto: fanotify (no per-syscall cost; needs
+ * CONFIG_FANOTIFY_ACCESS_PERMISSIONS and CAP_SYS_ADMIN) unless --attach
+ * names a BPF backend, else open on the best BPF backend; says why. */
+static int start_detect(struct bs_core *c, const struct bs_agent_config *cfg)
+{
+	bool want_bpf = cfg->attach != BS_ATTACH_AUTO &&
+			cfg->attach != BS_ATTACH_FANOTIFY;
+	int err;
+
+	if (strcmp(cfg->detect, "auto"))
+		return start_one(c, cfg);
+	if (!want_bpf) {
+		err = c->det->start(&c->dctx);
+		if (!err) {
+			bs_info("detect auto: fanotify");
+			return 0;
+		}
+		bs_warn("detect auto: fanotify cannot start (%s): falling back "
+			"to open",
+			strerror(-err));
+	}
+	c->det = bs_detect_find("open");
+	err = start_one(c, cfg);
+	if (!err)
+		bs_info("detect auto: open%s", want_bpf ? " (--attach names a "
+							  "BPF backend)" : "");
+	return err;
+}
+
 int bs_core_init(struct bs_core *c, const struct bs_agent_config *cfg,
 		 FILE *out)
 {
@@ -338,9 +383,9 @@ int bs_core_init(struct bs_core *c, const struct bs_agent_config *cfg,
 	c->cfg = cfg;
 	c->out = out;
 	pthread_mutex_init(&c->out_lock, NULL);
-	c->meta = (struct bs_alert_meta){ cfg->node, cfg->inject, cfg->detect };
 	c->inj = bs_inject_find(cfg->inject);
-	c->det = bs_detect_find(cfg->detect);
+	c->det = bs_detect_find(strcmp(cfg->detect, "auto") ? cfg->detect :
+							      "fanotify");
 	if (!c->inj || !c->det)
 		return -EINVAL;
 	c->store = bs_token_store_new(BS_MAX_TOKENS);
@@ -358,19 +403,13 @@ int bs_core_init(struct bs_core *c, const struct bs_agent_config *cfg,
 		.on_event_arg = c,
 	};
 	c->dctx.cfg = &c->dcfg;
-	/* fanotify loads no BPF */
-	if (strcmp(c->det->name, "none") && strcmp(c->det->name, "fanotify")) {
-		err = check_btf();
-		if (err)
-			return err;
-	}
-	err = c->det->start(&c->dctx);
-	if (err) {
-		bs_err("detect %s: cannot start with --attach=%s: %s",
-		       c->det->name, bs_attach_name(cfg->attach), strerror(-err));
+	err = start_detect(c, cfg);
+	if (err)
 		return err;
-	}
 	c->detect_started = 1;
+	/* alerts name the strategy that runs, also under --detect=auto */
+	c->meta = (struct bs_alert_meta){ cfg->node, cfg->inject,
+					  c->det->name };
 
 	c->ictx.cfg = &cfg->inject_cfg;
 	c->ictx.store = c->store;

@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <linux/capability.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +48,8 @@ static const char *build_dir(void)
 	return b && *b ? b : "build";
 }
 
-static void start_agent_detect(const char *inject, const char *detect)
+static void start_agent_caps(const char *inject, const char *detect,
+			     bool no_sys_admin)
 {
 	char bin[256];
 
@@ -59,12 +62,20 @@ static void start_agent_detect(const char *inject, const char *detect)
 		int null = open("/dev/null", O_WRONLY);
 
 		dup2(null, 2);
+		/* root's exec gets the bounding set: take it out there */
+		if (no_sys_admin && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0))
+			_exit(126);
 		execl(bin, bin, "--nri-socket", sock, "--state-dir", state,
 		      "--hook-dir", hookdir, "--events", events, "--inject",
 		      inject, "--detect", detect, "--attach", "auto",
 		      "--aggregate-ms", "0", "--node", "e2e-node", NULL);
 		_exit(127);
 	}
+}
+
+static void start_agent_detect(const char *inject, const char *detect)
+{
+	start_agent_caps(inject, detect, false);
 }
 
 static void start_agent(const char *inject)
@@ -353,4 +364,33 @@ Test(agent_e2e, bind_fanotify_alert_names_pod_and_accessor)
 	cr_expect_neq(access(src, F_OK), 0, "token file left behind");
 	bs_adjust_free(&adj);
 	fclose(ev);
+}
+
+static void expect_ready(const char *detect, const char *backend)
+{
+	FILE *ev = open_events();
+	json_t *j = wait_line(ev, "ready", 10000);
+
+	cr_assert_not_null(j, "agent never became ready");
+	cr_expect_str_eq(json_string_value(json_object_get(j, "detect")),
+			 detect);
+	cr_expect_str_eq(json_string_value(json_object_get(j, "backend")),
+			 backend);
+	json_decref(j);
+	fclose(ev);
+}
+
+/* --detect=auto takes fanotify where it can start... */
+Test(agent_e2e, detect_auto_picks_fanotify)
+{
+	start_agent_detect("bind", "auto");
+	expect_ready("fanotify", "fanotify");
+}
+
+/* ...and open on the best BPF backend where it cannot (no
+ * CAP_SYS_ADMIN: fanotify_init says EPERM). */
+Test(agent_e2e, detect_auto_falls_back_to_open_without_cap_sys_admin)
+{
+	start_agent_caps("bind", "auto", true);
+	expect_ready("open", "tracepoint");
 }
