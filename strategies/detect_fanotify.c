@@ -662,6 +662,10 @@ static void fan_stop(struct bs_detect_ctx *ctx)
 				strerror(errno));
 		pthread_join(p->thread, NULL);
 	}
+	/* open windows and what was queued last are still reported */
+	if (p->thread_started)
+		fold_flush(p, UINT64_MAX);
+	fan_poll(ctx, 0);
 	fan_free(p);
 	ctx->priv = NULL;
 }
