@@ -7,6 +7,7 @@
 #ifndef BS_STRATEGIES_FANOTIFY_PROC_H
 #define BS_STRATEGIES_FANOTIFY_PROC_H
 
+#include <linux/types.h>
 #include <stdint.h>
 
 #include "bpf/events.h"
