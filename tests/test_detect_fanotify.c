@@ -478,3 +478,28 @@ Test(detect_fanotify, stop_reports_open_windows)
 	cr_expect_eq(sum, 5, "after stop: %llu", (unsigned long long)sum);
 	finish(d);
 }
+
+/* Nobody polls: the hand-over queue fills; what does not fit is counted,
+ * and the accessor is answered all the same. */
+Test(detect_fanotify, full_queue_is_counted_not_silent, .timeout = 60)
+{
+	struct bs_detect_stats st;
+	struct bs_dtest *d;
+	int status;
+	pid_t a;
+
+	bs_dcheck_need_root();
+	d = start(0, 0);
+	cr_assert_eq(bs_dtest_arm(d), 0);
+	a = opener(d->token_path, 10000);
+	cr_assert_eq(waitpid(a, &status, 0), a);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	bs_dtest_drain(d, 200);
+	d->ops->stats(&d->ctx, &st);
+	cr_expect_gt(st.ringbuf_drops, 0, "10,000 events fit the queue?");
+	cr_expect_eq(d->count_sum + st.ringbuf_drops, 10000,
+		     "delivered %llu + dropped %llu",
+		     (unsigned long long)d->count_sum,
+		     (unsigned long long)st.ringbuf_drops);
+	finish(d);
+}
