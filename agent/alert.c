@@ -141,18 +141,62 @@ static void put_accessor(char *buf, size_t n, size_t *off,
 	put(buf, n, off, "},");
 }
 
+/* The access's wall time: now minus the event's age. */
+static int64_t event_real_ns(const struct bs_event *ev, int64_t now_mono_ns,
+			     int64_t now_real_ns, int64_t *age_out)
+{
+	int64_t age = now_mono_ns - (int64_t)ev->ts_ns;
+
+	if (age < 0)
+		age = 0;
+	if (age_out)
+		*age_out = age;
+	return now_real_ns - age;
+}
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+void bs_alert_describe(struct bs_alert *a, const char *json, size_t len,
+		       const struct bs_alert_meta *m, const struct bs_event *ev,
+		       const struct bs_token *t, const struct bs_ctr_info *acc,
+		       int64_t now_mono_ns, int64_t now_real_ns)
+{
+	memset(a, 0, sizeof(*a));
+	a->json = json;
+	a->len = len;
+	a->real_ns = event_real_ns(ev, now_mono_ns, now_real_ns, NULL);
+	bs_format_time(a->time, sizeof(a->time), a->real_ns);
+	memcpy(a->comm, ev->comm, BS_COMM_LEN);
+	a->node = or_empty(m->node);
+	a->method = bs_method_name(ev->method);
+	a->token_id = ev->token_id;
+	a->count = ev->count ? ev->count : 1;
+	a->pid = ev->tgid;
+	a->uid = ev->uid;
+	a->path = t ? t->path : "";
+	a->container_id = t ? t->container_id : "";
+	a->pod = t ? t->pod : "";
+	a->ns = t ? t->ns : "";
+	a->container = t ? t->container : "";
+	a->acc_pod = acc ? or_empty(acc->pod) : "";
+	a->acc_ns = acc ? or_empty(acc->ns) : "";
+	a->acc_container = acc ? or_empty(acc->name) : "";
+}
+
 int bs_alert_format(char *buf, size_t n, const struct bs_alert_meta *m,
 		    const struct bs_event *ev, const struct bs_token *token,
 		    const struct bs_ctr_info *acc, int64_t now_mono_ns,
 		    int64_t now_real_ns)
 {
-	int64_t age = now_mono_ns - (int64_t)ev->ts_ns;
 	char when[48];
 	size_t off = 0;
+	int64_t age;
 
-	if (age < 0)
-		age = 0;
-	bs_format_time(when, sizeof(when), now_real_ns - age);
+	bs_format_time(when, sizeof(when),
+		       event_real_ns(ev, now_mono_ns, now_real_ns, &age));
 	put(buf, n, &off, "{\"type\":\"alert\",\"time\":\"%s\",", when);
 	put_field(buf, n, &off, "node", m->node);
 	put(buf, n, &off, ",");

@@ -36,6 +36,31 @@ int bs_alert_format(char *buf, size_t n, const struct bs_alert_meta *m,
 		    const struct bs_ctr_info *acc, int64_t now_mono_ns,
 		    int64_t now_real_ns);
 
+/* One alert as the sinks see it: the JSON line (formatted once, the public
+ * interface) and the fields other output formats and metrics are made of.
+ * Strings are never NULL ("" when unknown); they point into the caller's
+ * data (bs_alert_dup() makes an owned copy). */
+struct bs_alert {
+	const char *json; /* the line, ending in '\n' */
+	size_t len;
+	int64_t real_ns;  /* when the access happened (CLOCK_REALTIME) */
+	char time[48];    /* the same, RFC 3339 */
+	char comm[BS_COMM_LEN + 1];
+	const char *node, *method;
+	uint32_t token_id, count, pid, uid;
+	/* the token's container: the pod that was compromised */
+	const char *path, *container_id, *pod, *ns, *container;
+	/* the accessor's container, "" for the host */
+	const char *acc_pod, *acc_ns, *acc_container;
+};
+
+/* Fill a for json (from bs_alert_format() with the same arguments). */
+void bs_alert_describe(struct bs_alert *a, const char *json, size_t len,
+		       const struct bs_alert_meta *m, const struct bs_event *ev,
+		       const struct bs_token *token,
+		       const struct bs_ctr_info *acc, int64_t now_mono_ns,
+		       int64_t now_real_ns);
+
 /* RFC 3339 UTC time with nanoseconds. */
 void bs_format_time(char *buf, size_t n, int64_t real_ns);
 

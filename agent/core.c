@@ -16,10 +16,7 @@
 
 void bs_core_emit(struct bs_core *c, const char *line)
 {
-	pthread_mutex_lock(&c->out_lock);
-	if (fputs(line, c->out) < 0 || fflush(c->out))
-		c->st.alert_write_errors++;
-	pthread_mutex_unlock(&c->out_lock);
+	bs_stream_write(&c->stream, line);
 }
 
 static int64_t real_now_ns(void)
@@ -51,11 +48,13 @@ void bs_core_emit_ready(struct bs_core *c)
 void bs_core_emit_stats(struct bs_core *c, const char *extra)
 {
 	struct bs_detect_stats ds = { 0 };
-	char line[1024], when[48];
+	struct bs_sink_stats ss;
+	char line[1280], when[48];
 	size_t armed = __atomic_load_n(&c->n_armed, __ATOMIC_RELAXED);
 
 	if (c->detect_started)
 		c->det->stats(&c->dctx, &ds);
+	bs_sinks_total(c->sinks, &ss);
 	bs_format_time(when, sizeof(when), real_now_ns());
 	snprintf(line, sizeof(line),
 		 "{\"type\":\"stats\",\"time\":\"%s\",\"events\":%" PRIu64
@@ -65,7 +64,8 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 ",\"tokens\":%zu,\"armed\":%zu,\"containers\":%zu,\"inject_failed\":%" PRIu64
 		 ",\"inject_skipped\":%" PRIu64 ",\"alert_write_errors\":%" PRIu64
 		 ",\"arm_gap_us_last\":%" PRIu64 ",\"arm_gap_us_max\":%" PRIu64
-		 "%s%s}\n",
+		 "%s%s,\"sink_delivered\":%" PRIu64 ",\"sink_dropped\":%" PRIu64
+		 ",\"sink_failed\":%" PRIu64 ",\"sink_retries\":%" PRIu64 "}\n",
 		 when, ds.events, c->st.alerts, ds.ringbuf_drops, ds.aggregated,
 		 ds.partial_scans, ds.map_full, c->st.arm_failed,
 		 bs_token_store_count(c->store), armed,
@@ -73,7 +73,8 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 c->ictx.n_failed + c->st.inject_failed, c->ictx.n_skipped,
 		 c->st.alert_write_errors, c->st.arm_gap_us_last,
 		 c->st.arm_gap_us_max, extra && *extra ? "," : "",
-		 extra ? extra : "");
+		 extra ? extra : "", ss.delivered, ss.dropped, ss.failed,
+		 ss.retries);
 	bs_core_emit(c, line);
 }
 
@@ -84,20 +85,26 @@ void bs_core_on_event(const struct bs_event *ev, void *arg)
 	struct bs_core *c = arg;
 	struct bs_token tok;
 	struct bs_ctr_info acc;
+	struct bs_alert a;
 	char line[4096];
 	int have_tok, have_acc, n;
 
 	have_tok = bs_token_store_get(c->store, ev->token_id, &tok) == 0;
 	have_acc = bs_containers_of_accessor(c->ctrs, ev->cgroup_id,
 					     ev->mntns_ino, &acc) == 0;
+	int64_t mono = bs_now_ns(), real = real_now_ns();
+
 	n = bs_alert_format(line, sizeof(line), &c->meta, ev,
 			    have_tok ? &tok : NULL, have_acc ? &acc : NULL,
-			    bs_now_ns(), real_now_ns());
+			    mono, real);
 	if (n < 0) {
 		c->st.alert_write_errors++;
 		return;
 	}
-	bs_core_emit(c, line);
+	bs_alert_describe(&a, line, (size_t)n, &c->meta, ev,
+			  have_tok ? &tok : NULL, have_acc ? &acc : NULL, mono,
+			  real);
+	bs_sinks_emit(c->sinks, &a);
 	c->st.alerts++;
 }
 
@@ -383,6 +390,15 @@ int bs_core_init(struct bs_core *c, const struct bs_agent_config *cfg,
 	c->cfg = cfg;
 	c->out = out;
 	pthread_mutex_init(&c->out_lock, NULL);
+	c->stream = (struct bs_stream){ out, &c->out_lock,
+					&c->st.alert_write_errors };
+	c->sinks = bs_sinks_new();
+	if (!c->sinks)
+		return -ENOMEM;
+	err = bs_sinks_add(c->sinks, "stream", &bs_sink_stream_ops, &c->stream,
+			   0);
+	if (err)
+		return err;
 	c->inj = bs_inject_find(cfg->inject);
 	c->det = bs_detect_find(strcmp(cfg->detect, "auto") ? cfg->detect :
 							      "fanotify");
@@ -429,6 +445,9 @@ void bs_core_fini(struct bs_core *c)
 	if (c->detect_started)
 		c->det->stop(&c->dctx);
 	c->detect_started = 0;
+	/* queued alerts get a moment to reach their receivers */
+	bs_sinks_free(c->sinks, BS_SINK_DRAIN_MS);
+	c->sinks = NULL;
 	bs_token_store_free(c->store);
 	bs_containers_free(c->ctrs);
 	c->store = NULL;

@@ -15,6 +15,8 @@
 #include "agent/alert.h"
 #include "agent/config.h"
 #include "agent/containers.h"
+#include "agent/sink.h"
+#include "agent/sink_stream.h"
 #include "strategies/strategy.h"
 
 /* NRI events the core wants. */
@@ -45,13 +47,15 @@ struct bs_core {
 	struct bs_alert_meta meta;
 	FILE *out;
 	pthread_mutex_t out_lock;
+	struct bs_stream stream; /* the out sink: out under out_lock */
+	struct bs_sinks *sinks;	 /* every alert goes to each */
 	struct bs_core_stats st;
 	size_t n_armed; /* tokens in the detection maps */
 	int detect_started;
 };
 
 /* Sets up store, injection and detection (load + attach).  out receives
- * the JSON lines.  Returns 0 or -errno (already logged). */
+ * the JSON lines; more sinks may be added to c->sinks after.  Returns 0 or -errno (already logged). */
 int bs_core_init(struct bs_core *c, const struct bs_agent_config *cfg,
 		 FILE *out);
 void bs_core_fini(struct bs_core *c);
