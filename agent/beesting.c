@@ -17,6 +17,7 @@
 #include "agent/clock.h"
 #include "agent/core.h"
 #include "agent/log.h"
+#include "agent/outputs.h"
 #include "agent/privs.h"
 #include "nri/plugin.h"
 
@@ -41,6 +42,7 @@ static void install_signals(void)
 struct agent {
 	struct bs_core core;
 	struct bs_nri_plugin *nri;
+	struct bs_metrics_src msrc; /* what a metrics scrape reads */
 	uint64_t stats_interval_ns;
 };
 
@@ -121,6 +123,7 @@ static int serve_nri(struct agent *a, const struct bs_agent_config *cfg)
 		bs_err("nri: cannot create plugin");
 		return -ENOMEM;
 	}
+	__atomic_store_n(&a->msrc.nri, a->nri, __ATOMIC_RELEASE);
 	return bs_nri_plugin_run(a->nri, &stop_flag);
 }
 
@@ -147,6 +150,9 @@ int main(int argc, char **argv)
 	a.stats_interval_ns = cfg.stats_interval_ms * 1000000ull;
 
 	err = bs_core_init(&a.core, &cfg, out);
+	a.msrc.core = &a.core;
+	if (!err)
+		err = bs_outputs_start(&a.msrc, &cfg);
 	if (err) {
 		bs_core_fini(&a.core);
 		return 1;
@@ -167,8 +173,9 @@ int main(int argc, char **argv)
 	pthread_join(alerts, NULL);
 	nri_stats_json(&a, extra, sizeof(extra));
 	bs_core_emit_stats(&a.core, extra);
+	__atomic_store_n(&a.msrc.nri, NULL, __ATOMIC_RELEASE);
+	bs_core_fini(&a.core); /* stops the metrics server first */
 	bs_nri_plugin_free(a.nri);
-	bs_core_fini(&a.core);
 	bs_info("stopped");
 	return err && err != -EINTR ? 1 : 0;
 }

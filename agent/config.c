@@ -35,6 +35,9 @@
 #define DEF_RS_WINDOW  BS_RS_WINDOW_DEFAULT
 #define DEF_STATS_MS   0
 #define DEF_LOG_LEVEL  "info"
+#define DEF_WH_TIMEOUT 2000
+#define DEF_WH_RETRIES 3
+#define DEF_SINK_QUEUE 1024
 
 #define STR_(x) #x
 #define STR(x)	STR_(x)
@@ -57,10 +60,17 @@ enum {
 	OPT_WINDOW,
 	OPT_STATS,
 	OPT_LOG,
+	OPT_METRICS,
+	OPT_WEBHOOK,
+	OPT_WH_TOKEN,
+	OPT_WH_CA,
+	OPT_WH_TIMEOUT,
+	OPT_WH_RETRIES,
+	OPT_SINK_QUEUE,
 	OPT_USAGE,
 };
 
-enum { G_NRI = 1, G_INJECT, G_DETECT, G_OUTPUT, G_HELP = -1 };
+enum { G_NRI = 1, G_INJECT, G_DETECT, G_OUTPUT, G_SINKS, G_HELP = -1 };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Runtime (NRI):", G_NRI },
@@ -120,6 +130,33 @@ static const struct argp_option options[] = {
 	  G_OUTPUT },
 	{ "log-level", OPT_LOG, "error|warn|info|debug", 0,
 	  "what goes to stderr (default " DEF_LOG_LEVEL ")", G_OUTPUT },
+
+	{ NULL, 0, NULL, 0, "Alert sinks and metrics:", G_SINKS },
+	{ "metrics-addr", OPT_METRICS, "HOST:PORT", 0,
+	  "serve Prometheus metrics at http://HOST:PORT/metrics "
+	  "(default off)",
+	  G_SINKS },
+	{ "webhook", OPT_WEBHOOK, "[FORMAT=]URL", 0,
+	  "POST each alert to URL, repeatable; FORMAT is beesting, falco or "
+	  "alertmanager (default none)",
+	  G_SINKS },
+	{ "webhook-token-file", OPT_WH_TOKEN, "FILE", 0,
+	  "send the token in FILE as Authorization: Bearer (default none)",
+	  G_SINKS },
+	{ "webhook-ca", OPT_WH_CA, "FILE", 0,
+	  "CA bundle for https webhooks (default system CA store)", G_SINKS },
+	{ "webhook-timeout-ms", OPT_WH_TIMEOUT, "N", 0,
+	  "per-attempt timeout of a webhook POST "
+	  "(default " STR(DEF_WH_TIMEOUT) ")",
+	  G_SINKS },
+	{ "webhook-retries", OPT_WH_RETRIES, "N", 0,
+	  "retries of a failed POST, with doubling back-off "
+	  "(default " STR(DEF_WH_RETRIES) ")",
+	  G_SINKS },
+	{ "sink-queue", OPT_SINK_QUEUE, "N", 0,
+	  "alerts each webhook or metrics sink queues before it drops "
+	  "(default " STR(DEF_SINK_QUEUE) ")",
+	  G_SINKS },
 
 	/* argp's own two, in its wording; ARGP_NO_HELP keeps it from
 	 * printing (and exiting) inside the parse */
@@ -195,6 +232,43 @@ int bs_token_spec_parse(struct bs_token_spec *spec, const char *arg)
 	return 0;
 }
 
+static const char *const wh_formats[] = {
+	[BS_WH_BEESTING] = "beesting",
+	[BS_WH_FALCO] = "falco",
+	[BS_WH_ALERTMANAGER] = "alertmanager",
+};
+
+const char *bs_webhook_format_name(enum bs_webhook_format f)
+{
+	return (size_t)f < sizeof(wh_formats) / sizeof(wh_formats[0]) ?
+		       wh_formats[f] :
+		       "?";
+}
+
+int bs_webhook_parse(struct bs_webhook_config *w, const char *arg)
+{
+	const char *url = arg;
+
+	memset(w, 0, sizeof(*w));
+	/* a URL's own '=' (in its query) is after its "://" */
+	for (size_t i = 0; i < sizeof(wh_formats) / sizeof(wh_formats[0]);
+	     i++) {
+		size_t n = strlen(wh_formats[i]);
+
+		if (!strncmp(arg, wh_formats[i], n) && arg[n] == '=') {
+			w->format = (enum bs_webhook_format)i;
+			url = arg + n + 1;
+			break;
+		}
+	}
+	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+		return -EINVAL;
+	if (strlen(url) >= sizeof(w->url) || strpbrk(url, " \t\r\n"))
+		return -EINVAL;
+	strcpy(w->url, url);
+	return 0;
+}
+
 /* The hook binary ships next to the agent binary. */
 static void hook_src_default(char *buf, size_t n)
 {
@@ -240,6 +314,9 @@ static void set_defaults(struct bs_agent_config *c)
 	c->aggregate_ms = DEF_AGG_MS;
 	c->rs_window = DEF_RS_WINDOW;
 	c->stats_interval_ms = DEF_STATS_MS;
+	c->webhook_timeout_ms = DEF_WH_TIMEOUT;
+	c->webhook_retries = DEF_WH_RETRIES;
+	c->sink_queue = DEF_SINK_QUEUE;
 	level_from_name(DEF_LOG_LEVEL, &c->log_level);
 	strcpy(c->inject_cfg.state_dir, DEF_STATE_DIR);
 	strcpy(c->inject_cfg.hook_dir, DEF_HOOK_DIR);
@@ -303,6 +380,36 @@ static int add_token(struct argp_state *st, struct bs_agent_config *c,
 	return 0;
 }
 
+static int add_webhook(struct argp_state *st, struct bs_agent_config *c,
+		       const char *arg)
+{
+	if (c->n_webhooks == BS_MAX_WEBHOOKS)
+		return bad(st, "at most %d --webhook", BS_MAX_WEBHOOKS);
+	if (bs_webhook_parse(&c->webhooks[c->n_webhooks], arg))
+		return bad(st,
+			   "bad --webhook '%.64s' ([beesting|falco|"
+			   "alertmanager=]http(s)://...)",
+			   arg);
+	c->n_webhooks++;
+	return 0;
+}
+
+/* HOST:PORT with a port; HOST may be empty (any) or [v6]. */
+static int parse_hostport(struct argp_state *st, char *dst, size_t n,
+			  const char *a)
+{
+	const char *colon = strrchr(a, ':');
+	uint64_t port = 0;
+
+	if (!colon || !colon[1] ||
+	    parse_u64(st, colon + 1, &port, "--metrics-addr port"))
+		return colon ? EINVAL : bad(st, "--metrics-addr takes HOST:PORT");
+	if (port > 65535)
+		return bad(st, "--metrics-addr port %llu out of range",
+			   (unsigned long long)port);
+	return copy_str(st, dst, n, a, "--metrics-addr");
+}
+
 static int parse_window(struct argp_state *st, const char *s, uint32_t *out)
 {
 	uint64_t v = 0;
@@ -339,6 +446,39 @@ static int want_help(struct argp_state *st, struct bs_agent_config *c,
 	c->help = flags;
 	st->next = st->argc;
 	return 0;
+}
+
+static int apply_sink_value(struct argp_state *st, struct bs_agent_config *c,
+			    int key, const char *a)
+{
+	switch (key) {
+	case OPT_METRICS:
+		return parse_hostport(st, c->metrics_addr,
+				      sizeof(c->metrics_addr), a);
+	case OPT_WEBHOOK:
+		return add_webhook(st, c, a);
+	case OPT_WH_TOKEN:
+		return copy_str(st, c->webhook_token_file,
+				sizeof(c->webhook_token_file), a,
+				"--webhook-token-file");
+	case OPT_WH_CA:
+		return copy_str(st, c->webhook_ca, sizeof(c->webhook_ca), a,
+				"--webhook-ca");
+	case OPT_WH_TIMEOUT:
+		return parse_u64(st, a, &c->webhook_timeout_ms,
+				 "--webhook-timeout-ms");
+	case OPT_WH_RETRIES:
+		return parse_u64(st, a, &c->webhook_retries,
+				 "--webhook-retries");
+	case OPT_SINK_QUEUE:
+		if (parse_u64(st, a, &c->sink_queue, "--sink-queue"))
+			return EINVAL;
+		if (!c->sink_queue || c->sink_queue > 1000000)
+			return bad(st, "--sink-queue takes 1-1000000");
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
 }
 
 static int apply_value(struct argp_state *st, struct parse_ctx *p, int key,
@@ -394,7 +534,7 @@ static int apply_value(struct argp_state *st, struct parse_ctx *p, int key,
 			return bad(st, "bad --log-level '%s'", a);
 		return 0;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return apply_sink_value(st, c, key, a);
 	}
 }
 

@@ -13,6 +13,18 @@
 #include "strategies/strategy.h"
 
 #define BS_MAX_EXCLUDE_NS 32
+#define BS_MAX_WEBHOOKS	  8
+
+enum bs_webhook_format {
+	BS_WH_BEESTING, /* our alert JSON, as on --events */
+	BS_WH_FALCO,	/* Falco's program output JSON */
+	BS_WH_ALERTMANAGER, /* Alertmanager /api/v2/alerts body */
+};
+
+struct bs_webhook_config {
+	enum bs_webhook_format format;
+	char url[BS_PATH_LEN];
+};
 
 struct bs_agent_config {
 	char nri_socket[BS_PATH_LEN];
@@ -26,6 +38,14 @@ struct bs_agent_config {
 	uint32_t rs_window; /* readscan window, bytes */
 	uint64_t stats_interval_ms;
 	enum bs_log_level log_level;
+	char metrics_addr[128]; /* "" = no metrics endpoint */
+	struct bs_webhook_config webhooks[BS_MAX_WEBHOOKS];
+	size_t n_webhooks;
+	char webhook_token_file[BS_PATH_LEN]; /* bearer token; "" = none */
+	char webhook_ca[BS_PATH_LEN];	      /* "" = system CA store */
+	uint64_t webhook_timeout_ms;
+	uint64_t webhook_retries;
+	uint64_t sink_queue; /* alerts each queued sink holds */
 	struct bs_inject_config inject_cfg;
 	/* storage behind inject_cfg.exclude_ns (NULL-terminated) */
 	char exclude_ns[BS_MAX_EXCLUDE_NS][BS_NAME_LEN];
@@ -45,6 +65,10 @@ void bs_agent_config_help(const struct bs_agent_config *c, FILE *f);
 /* The option table behind both, for tests that hold README to it.  Each
  * option's doc ends its default as "(default X)". */
 const struct argp *bs_agent_argp(void);
+
+/* Parse one --webhook [FORMAT=]URL value. -EINVAL when bad. */
+int bs_webhook_parse(struct bs_webhook_config *w, const char *arg);
+const char *bs_webhook_format_name(enum bs_webhook_format f);
 
 /* Parse one --token PATH[=TEMPLATE] value into spec. -EINVAL when bad. */
 int bs_token_spec_parse(struct bs_token_spec *spec, const char *arg);

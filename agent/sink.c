@@ -169,6 +169,8 @@ static void enqueue(struct sink *k, const struct bs_alert *a)
 
 void bs_sinks_emit(struct bs_sinks *s, const struct bs_alert *a)
 {
+	if (!s)
+		return;
 	for (size_t i = 0; i < s->n; i++) {
 		if (s->s[i].q)
 			enqueue(&s->s[i], a);
@@ -249,6 +251,9 @@ void bs_sinks_free(struct bs_sinks *s, int drain_ms)
 {
 	if (!s)
 		return;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->s[i].ops->stop)
+			s->s[i].ops->stop(s->s[i].impl);
 	for (size_t i = 0; i < s->n; i++) {
 		struct sink *k = &s->s[i];
 

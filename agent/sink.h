@@ -23,6 +23,9 @@ struct bs_sink_ops {
 	int (*deliver)(void *impl, const struct bs_alert *a);
 	/* Optional: retries the sink made so far. */
 	uint64_t (*retries)(void *impl);
+	/* Optional: stop serving others (e.g. an HTTP server) before any
+	 * sink of the set is freed. */
+	void (*stop)(void *impl);
 	void (*free)(void *impl);
 };
 

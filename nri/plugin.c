@@ -153,11 +153,29 @@ void bs_nri_plugin_free(struct bs_nri_plugin *p)
 	free(p);
 }
 
+/* 50 us to the runtime's 2 s plugin timeout */
+const uint32_t bs_nri_create_bounds_us[BS_NRI_CREATE_BUCKETS] = {
+	50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000, 250000, 1000000,
+	2000000,
+};
+
+static void hist_add(struct bs_nri_stats *st, uint64_t us)
+{
+	st->create_count++;
+	st->create_sum_us += us;
+	for (size_t i = 0; i < BS_NRI_CREATE_BUCKETS; i++)
+		if (us <= bs_nri_create_bounds_us[i]) {
+			st->create_hist[i]++;
+			return;
+		}
+}
+
 static void create_add(struct bs_nri_plugin *p, int64_t ns)
 {
 	uint64_t us = ns > 0 ? (uint64_t)ns / 1000 : 0;
 
 	pthread_mutex_lock(&p->stats_lock);
+	hist_add(&p->st, us);
 	p->create_us[p->n_create++ % BS_NRI_CREATE_WINDOW] =
 		us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 	pthread_mutex_unlock(&p->stats_lock);

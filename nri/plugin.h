@@ -49,6 +49,9 @@ struct bs_nri_plugin_config {
 	int backoff_max_ms;	 /* reconnect back-off cap; <= 0: 5000 */
 };
 
+#define BS_NRI_CREATE_WINDOW  1024
+#define BS_NRI_CREATE_BUCKETS 12
+
 struct bs_nri_stats {
 	uint64_t requests;	  /* runtime requests served */
 	uint64_t errors;	  /* error replies + connection errors */
@@ -60,9 +63,15 @@ struct bs_nri_stats {
 	uint64_t creates;	  /* requests in the window */
 	uint64_t create_p50_us;
 	uint64_t create_p99_us;
+	/* every CreateContainer since start, as a histogram: create_hist[i]
+	 * counts requests <= bs_nri_create_bounds_us[i] and above the bound
+	 * before (not cumulative); create_count - their sum is above all */
+	uint64_t create_count;
+	uint64_t create_sum_us;
+	uint64_t create_hist[BS_NRI_CREATE_BUCKETS];
 };
 
-#define BS_NRI_CREATE_WINDOW 1024
+extern const uint32_t bs_nri_create_bounds_us[BS_NRI_CREATE_BUCKETS];
 
 struct bs_nri_plugin;
 
