@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * --webhook with the real agent and real receivers: a libmicrohttpd
+ * receiver in this process (one that answers, one that hangs, one that
+ * answers 500, a port nobody listens on) and Debian's Alertmanager.  An
+ * alert reaches --events promptly whatever the receivers do, each answering
+ * receiver gets it in its format, and the stats line counts what failed.
+ */
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/support/sink_env.h"
+
+static struct sink_env env;
+static struct recv_srv ok, falco, hang, fail;
+static pid_t am = -1;
+
+static void setup(void)
+{
+	sink_env_setup(&env);
+}
+
+static void teardown(void)
+{
+	/* the agent first: it may hold a connection to a hanging receiver */
+	sink_env_teardown(&env);
+	sink_daemon_stop(am);
+	am = -1;
+}
+
+TestSuite(webhook, .init = setup, .fini = teardown, .timeout = 120);
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void url(char *buf, size_t n, const char *fmt, int port)
+{
+	snprintf(buf, n, "%shttp://127.0.0.1:%d/hook", fmt, port);
+}
+
+/* The stats line once sink_* settled to at least want failed. */
+static json_t *stats_with_failed(uint64_t want, int ms)
+{
+	json_t *last = NULL;
+
+	for (int64_t t0 = now_ms(); now_ms() - t0 < ms;) {
+		json_t *j = sink_env_wait_line(&env, "stats", 1000);
+
+		if (!j)
+			continue;
+		json_decref(last);
+		last = j;
+		if (json_integer_value(json_object_get(j, "sink_failed")) >=
+		    (json_int_t)want)
+			break;
+	}
+	return last;
+}
+
+Test(webhook, slow_dead_and_failing_receivers_cost_stdout_nothing)
+{
+	char u_ok[128], u_falco[128], u_hang[128], u_fail[128], u_down[128];
+	char tokfile[192];
+	const char *extra[32];
+	size_t n = 0;
+	json_t *alert, *st, *body;
+	int64_t t0;
+	FILE *f;
+
+	cr_assert_eq(recv_start(&ok, RECV_OK), 0);
+	cr_assert_eq(recv_start(&falco, RECV_OK), 0);
+	cr_assert_eq(recv_start(&hang, RECV_HANG), 0);
+	cr_assert_eq(recv_start(&fail, RECV_500), 0);
+	url(u_ok, sizeof(u_ok), "", ok.port);
+	url(u_falco, sizeof(u_falco), "falco=", falco.port);
+	url(u_hang, sizeof(u_hang), "beesting=", hang.port);
+	url(u_fail, sizeof(u_fail), "", fail.port);
+	url(u_down, sizeof(u_down), "", sink_free_port());
+	snprintf(tokfile, sizeof(tokfile), "%s/token", env.dir);
+	f = fopen(tokfile, "w");
+	cr_assert_not_null(f);
+	fputs("s3cret\n", f);
+	fclose(f);
+	extra[n++] = "--webhook";
+	extra[n++] = u_ok;
+	extra[n++] = "--webhook";
+	extra[n++] = u_falco;
+	extra[n++] = "--webhook";
+	extra[n++] = u_hang;
+	extra[n++] = "--webhook";
+	extra[n++] = u_fail;
+	extra[n++] = "--webhook";
+	extra[n++] = u_down;
+	extra[n++] = "--webhook-token-file";
+	extra[n++] = tokfile;
+	/* long enough that a blocking sink would hold the line back */
+	extra[n++] = "--webhook-timeout-ms";
+	extra[n++] = "30000";
+	extra[n++] = "--webhook-retries";
+	extra[n++] = "2";
+	extra[n] = NULL;
+	sink_env_start_agent(&env, extra);
+	sink_env_create(&env);
+
+	t0 = now_ms();
+	sink_env_read_token(&env, "bs-wh-reader");
+	alert = sink_env_wait_line(&env, "alert", 5000);
+	cr_assert_not_null(alert, "no alert line: a receiver held it back?");
+	cr_expect_lt(now_ms() - t0, 5000);
+	cr_expect_lt(json_integer_value(json_object_get(alert, "latency_us")),
+		     5000000, "the line waited on a receiver");
+
+	/* ours: the very line, as JSON, with the bearer token */
+	cr_assert_eq(recv_wait(&ok, 1, 10000), 1, "receiver got nothing");
+	body = json_loads(ok.bodies[0], 0, NULL);
+	cr_assert_not_null(body, "not JSON: %s", ok.bodies[0]);
+	cr_expect(json_equal(body, alert), "body differs from the line: %s",
+		  ok.bodies[0]);
+	cr_expect_str_eq(ok.auth[0], "Bearer s3cret");
+	cr_expect_str_eq(ok.ctype[0], "application/json");
+	json_decref(body);
+
+	/* Falco's schema */
+	cr_assert_eq(recv_wait(&falco, 1, 10000), 1);
+	body = json_loads(falco.bodies[0], 0, NULL);
+	cr_assert_not_null(body, "not JSON: %s", falco.bodies[0]);
+	cr_expect_str_eq(json_string_value(json_object_get(body, "rule")),
+			 "Honeytoken accessed");
+	cr_expect_str_eq(json_string_value(json_object_get(body, "priority")),
+			 "Critical");
+	cr_expect_str_eq(json_string_value(json_object_get(body, "source")),
+			 "beesting");
+	cr_expect_str_eq(json_string_value(json_object_get(body, "hostname")),
+			 "sink-node");
+	cr_expect_str_eq(json_string_value(json_object_get(body, "time")),
+			 json_string_value(json_object_get(alert, "time")));
+	cr_expect(json_is_array(json_object_get(body, "tags")));
+	cr_expect_not_null(
+		strstr(json_string_value(json_object_get(body, "output")),
+		       "default/victim"));
+	{
+		json_t *of = json_object_get(body, "output_fields");
+
+		cr_expect_str_eq(
+			json_string_value(json_object_get(of, "k8s.pod.name")),
+			"victim");
+		cr_expect_str_eq(
+			json_string_value(json_object_get(of, "k8s.ns.name")),
+			"default");
+		cr_expect_str_eq(
+			json_string_value(json_object_get(of, "proc.name")),
+			"bs-wh-reader");
+	}
+	json_decref(body);
+
+	/* 500s: 1 + 2 retries; down: the same; hang: still in flight */
+	cr_expect_eq(recv_wait(&fail, 3, 10000), 3, "500 receiver not retried");
+	st = stats_with_failed(2, 15000);
+	cr_assert_not_null(st, "no stats line");
+	cr_expect_eq(json_integer_value(json_object_get(st, "sink_failed")), 2,
+		     "the 500 and the down receiver count as failed");
+	cr_expect_eq(json_integer_value(json_object_get(st, "sink_delivered")),
+		     2);
+	cr_expect_geq(json_integer_value(json_object_get(st, "sink_retries")),
+		      4);
+	cr_expect_eq(recv_wait(&hang, 1, 1000), 1);
+	json_decref(st);
+	json_decref(alert);
+
+	sink_env_teardown(&env);
+	memset(&env, 0, sizeof(env));
+	env.agent = -1;
+	recv_stop(&ok);
+	recv_stop(&falco);
+	recv_stop(&hang);
+	recv_stop(&fail);
+}
+
+/* The alerts Alertmanager holds, as JSON (or NULL). */
+static json_t *am_alerts(int port)
+{
+	char u[128], *body = NULL;
+	json_t *j = NULL;
+
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d/api/v2/alerts", port);
+	if (sink_http_get(u, &body) == 200)
+		j = json_loads(body, 0, NULL);
+	free(body);
+	return j;
+}
+
+static json_t *find_alert(json_t *alerts, const char *pod)
+{
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(alerts, i, a)
+	{
+		json_t *l = json_object_get(a, "labels");
+		const char *name =
+			json_string_value(json_object_get(l, "alertname"));
+		const char *p = json_string_value(json_object_get(l, "pod"));
+
+		if (name && p && !strcmp(name, "HoneytokenAccessed") &&
+		    !strcmp(p, pod))
+			return a;
+	}
+	return NULL;
+}
+
+Test(webhook, alertmanager_holds_the_alert)
+{
+	const char *bin = sink_which("prometheus-alertmanager");
+	char cfg[192], cfgarg[256], data[256], listen[64], cl[64], log[192];
+	char u_am[128];
+	const char *extra[] = { "--webhook", u_am, NULL };
+	json_t *alerts = NULL, *a = NULL, *line;
+	int port;
+	FILE *f;
+
+	if (!bin)
+		cr_skip_test("prometheus-alertmanager not installed "
+			     "(make deps installs it)");
+	port = sink_free_port();
+	snprintf(cfg, sizeof(cfg), "%s/am.yml", env.dir);
+	f = fopen(cfg, "w");
+	cr_assert_not_null(f);
+	fputs("route:\n  receiver: none\nreceivers:\n  - name: none\n", f);
+	fclose(f);
+	snprintf(cfgarg, sizeof(cfgarg), "--config.file=%s", cfg);
+	snprintf(data, sizeof(data), "--storage.path=%s/am", env.dir);
+	snprintf(listen, sizeof(listen), "--web.listen-address=127.0.0.1:%d",
+		 port);
+	snprintf(cl, sizeof(cl), "--cluster.listen-address=");
+	snprintf(log, sizeof(log), "%s/am.log", env.dir);
+	{
+		char *const argv[] = { (char *)bin, cfgarg, data,
+				       listen,	    cl,	    NULL };
+
+		am = sink_daemon_start(log, argv);
+	}
+	for (int i = 0; i < 100 && !alerts; i++) {
+		alerts = am_alerts(port);
+		if (!alerts)
+			usleep(200000);
+	}
+	cr_assert_not_null(alerts, "alertmanager did not come up (log %s)",
+			   log);
+	cr_expect_null(find_alert(alerts, "victim"), "alert before any access");
+	json_decref(alerts);
+
+	snprintf(u_am, sizeof(u_am),
+		 "alertmanager=http://127.0.0.1:%d/api/v2/alerts", port);
+	sink_env_start_agent(&env, extra);
+	sink_env_create(&env);
+	sink_env_read_token(&env, "bs-am-reader");
+	line = sink_env_wait_line(&env, "alert", 5000);
+	cr_assert_not_null(line);
+	json_decref(line);
+	for (int i = 0; i < 50 && !a; i++) {
+		alerts = am_alerts(port);
+		a = find_alert(alerts, "victim");
+		if (a)
+			json_incref(a);
+		json_decref(alerts);
+		if (!a)
+			usleep(200000);
+	}
+	cr_assert_not_null(a, "alertmanager never got the alert (log %s)", log);
+	{
+		json_t *l = json_object_get(a, "labels");
+
+		cr_expect_str_eq(
+			json_string_value(json_object_get(l, "namespace")),
+			"default");
+		cr_expect_str_eq(
+			json_string_value(json_object_get(l, "severity")),
+			"critical");
+		cr_expect_str_eq(
+			json_string_value(json_object_get(l, "method")),
+			"open");
+		cr_expect_str_eq(json_string_value(json_object_get(l, "node")),
+				 "sink-node");
+	}
+	json_decref(a);
+}
