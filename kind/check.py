@@ -3,7 +3,8 @@
 """Static checks of the kind backend files (no kind or Docker engine here).
 
     check.py parse|cluster|victims|dockerfile
-    check.py daemonset [FILE INJECT DETECT ATTACH IMAGE PRIVILEGED]
+    check.py daemonset [FILE INJECT DETECT ATTACH IMAGE PRIVILEGED
+                        [METRICS_PORT]]
     check.py victims [FILE AGENT_IMAGE VICTIM_IMAGE]
     check.py schema NODE_MODULES_DIR FILE...
     check.py image TAR [IMAGE_REF]
@@ -102,8 +103,29 @@ def check_security(ctr, spec_meta, privileged):
          "AppArmor not unconfined (mount(securityfs) is denied)")
 
 
+def check_metrics(tmpl, ctr, port):
+    """--metrics-addr, the container port and the prometheus.io/*
+    annotations name the same port (or, for 0, none is there)."""
+    args = [a for a in ctr.get("args") or [] if a.startswith("--metrics-addr=")]
+    ports = [p for p in ctr.get("ports") or [] if p.get("name") == "metrics"]
+    ann = (tmpl.get("metadata") or {}).get("annotations") or {}
+    if port == "0":
+        need(not args and not ports
+             and not any(k.startswith("prometheus.io/") for k in ann),
+             "metrics off but %s %s %s" % (args, ports, ann))
+        return
+    need(args == ["--metrics-addr=:%s" % port],
+         "agent args have %s, want --metrics-addr=:%s" % (args, port))
+    need(len(ports) == 1 and str(ports[0].get("containerPort")) == port,
+         "metrics containerPort %s, want %s" % (ports, port))
+    need(ann.get("prometheus.io/scrape") == "true"
+         and ann.get("prometheus.io/port") == port,
+         "prometheus.io annotations %s, want port %s" % (ann, port))
+
+
 def check_daemonset(name="kind/beesting.yaml", inject="bind", detect="open",
-                    attach="auto", image="beesting:dev", privileged="1"):
+                    attach="auto", image="beesting:dev", privileged="1",
+                    metrics_port="9477"):
     objs = docs(name)
     need(any(n["metadata"]["name"] == "beesting"
              for n in find(objs, "Namespace")), "no Namespace beesting")
@@ -123,6 +145,7 @@ def check_daemonset(name="kind/beesting.yaml", inject="bind", detect="open",
     need(ctr.get("image") == image,
          "image is %s, want %s" % (ctr.get("image"), image))
     check_security(ctr, tmpl.get("metadata"), privileged == "1")
+    check_metrics(tmpl, ctr, metrics_port)
     need(bool((ctr.get("resources") or {}).get("requests")),
          "no resource requests")
     args = ctr.get("args") or []

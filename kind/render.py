@@ -8,11 +8,14 @@
 
 options: --inject bind|ocihook|none  --detect open|readscan|fanotify|none
          --attach auto|lsm|fentry|kprobe|tracepoint  --image REF
-         --victim-image REF  --privileged 1|0  [--src REPO]
+         --victim-image REF  --privileged 1|0  --metrics-port N|0
+         [--src REPO]
 
 The templates are kind/beesting.yaml and kind/victims.yaml; only the
 agent's args, the images and (with --privileged 0) the security context
-change, so what is deployed is what the flags say.  Exit 2 on a bad flag.
+change (and the metrics port: the agent's --metrics-addr, the container
+port and the prometheus.io/* annotations; 0 leaves all three out), so
+what is deployed is what the flags say.  Exit 2 on a bad flag.
 """
 import argparse
 import os
@@ -62,6 +65,40 @@ def set_flag(args, flag, value):
     return out
 
 
+PROM_KEYS = ("prometheus.io/scrape", "prometheus.io/port", "prometheus.io/path")
+
+
+def metrics(tmpl, ctr, port):
+    """The metrics port in the agent's args, ports and annotations."""
+    args = [a for a in ctr.get("args") or []
+            if not a.startswith("--metrics-addr=")]
+    ports = [p for p in ctr.get("ports") or [] if p.get("name") != "metrics"]
+    ann = tmpl.setdefault("metadata", {}).setdefault("annotations", {})
+    for k in PROM_KEYS:
+        ann.pop(k, None)
+    if port:
+        args.append("--metrics-addr=:%d" % port)
+        ports.append({"name": "metrics", "containerPort": port,
+                      "protocol": "TCP"})
+        ann.update({"prometheus.io/scrape": "true",
+                    "prometheus.io/port": str(port),
+                    "prometheus.io/path": "/metrics"})
+    ctr["args"] = args
+    if ports:
+        ctr["ports"] = ports
+    else:
+        ctr.pop("ports", None)
+    if not ann:
+        tmpl["metadata"].pop("annotations")
+
+
+def port_arg(s):
+    v = int(s)
+    if not 0 <= v <= 65535:
+        raise argparse.ArgumentTypeError("port 0-65535")
+    return v
+
+
 def agent(o):
     objs = load(o.src, "beesting.yaml")
     ds = next(x for x in objs if x.get("kind") == "DaemonSet")
@@ -72,13 +109,15 @@ def agent(o):
     for flag in ("inject", "detect", "attach"):
         args = set_flag(args, flag, getattr(o, flag))
     ctr["args"] = args
+    metrics(tmpl, ctr, o.metrics_port)
     if not o.privileged:
         ctr["securityContext"] = restricted_context()
         meta = tmpl.setdefault("metadata", {})
         meta.setdefault("annotations", {})[APPARMOR_KEY] = "unconfined"
     ds["metadata"].setdefault("annotations", {})["beesting.io/rendered"] = (
-        "inject=%s detect=%s attach=%s image=%s privileged=%d"
-        % (o.inject, o.detect, o.attach, o.image, o.privileged))
+        "inject=%s detect=%s attach=%s image=%s privileged=%d metrics=%d"
+        % (o.inject, o.detect, o.attach, o.image, o.privileged,
+           o.metrics_port))
     return objs
 
 
@@ -125,6 +164,7 @@ def main():
     p.add_argument("--image", default="beesting:dev")
     p.add_argument("--victim-image", default="busybox:1.36")
     p.add_argument("--privileged", type=int, default=1, choices=(0, 1))
+    p.add_argument("--metrics-port", type=port_arg, default=9477)
     p.add_argument("--src", default=os.path.join(os.path.dirname(
         os.path.abspath(__file__)), ".."))
     o = p.parse_args()

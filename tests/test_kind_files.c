@@ -139,6 +139,49 @@ Test(kind_files, manifest_rendered_from_flags, .init = in_repo)
 	unlink(file);
 }
 
+/* --metrics-port: the agent's flag, the container port and the
+ * prometheus.io annotations agree, or are all gone for 0. */
+Test(kind_files, metrics_port_rendered_with_scrape_annotations, .init = in_repo)
+{
+	char file[] = "/tmp/bs-manifest-XXXXXX", out[4096];
+	int fd = mkstemp(file);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	check("daemonset kind/beesting.yaml bind open auto beesting:dev 1 9477");
+	for (int priv = 0; priv < 2; priv++) {
+		cr_assert_eq(run(out, sizeof(out),
+				 PY " kind/render.py agent --privileged %d "
+				    "--metrics-port 9100 > %s 2>&1",
+				 priv, file),
+			     0);
+		snprintf(out, sizeof(out),
+			 "daemonset %s bind open auto beesting:dev %d 9100",
+			 file, priv);
+		check(out);
+		cr_assert_eq(run(out, sizeof(out),
+				 PY " kind/render.py agent --privileged %d "
+				    "--metrics-port 0 > %s 2>&1",
+				 priv, file),
+			     0);
+		snprintf(out, sizeof(out),
+			 "daemonset %s bind open auto beesting:dev %d 0", file,
+			 priv);
+		check(out);
+	}
+	/* the checker notices a port that does not match */
+	snprintf(out, sizeof(out),
+		 PY " kind/check.py daemonset %s bind open auto beesting:dev 1 "
+		    "9477 >/dev/null",
+		 file);
+	cr_expect_neq(system(out), 0, "metrics-off manifest passed as on");
+	cr_expect_eq(run(out, sizeof(out),
+			 PY " kind/render.py agent --metrics-port 70000 "
+			    ">/dev/null 2>&1"),
+		     2);
+	unlink(file);
+}
+
 Test(kind_files, render_refuses_bad_flags, .init = in_repo)
 {
 	cr_expect_eq(render("/dev/null", "mount", "open", "auto", "x", 1), 2);
