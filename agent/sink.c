@@ -135,7 +135,7 @@ int bs_sinks_add(struct bs_sinks *s, const char *name,
 	pthread_mutex_init(&k->lock, NULL);
 	pthread_cond_init(&k->cond, NULL);
 	if (qcap) {
-		k->q = calloc(qcap, sizeof(*k->q));
+		k->q = calloc(qcap, sizeof(struct bs_alert *));
 		k->qcap = qcap;
 		if (!k->q || pthread_create(&k->thread, NULL, sink_thread, k)) {
 			free(k->q);

@@ -159,10 +159,10 @@ Test(metrics, endpoint_text_has_every_family_and_counts_by_label)
 		"beesting_nri_errors_total 0",
 		"beesting_nri_reconnects_total 0",
 		"beesting_containers ",
-		"beesting_sink_dropped_total{sink=\"metrics\",kind=\"metrics\"}"
-		" 0",
-		"beesting_info{node=\"sink-node\",inject=\"bind\",detect="
-		"\"open\"} 1",
+		/* clang-format off */
+		"beesting_sink_dropped_total{sink=\"metrics\",kind=\"metrics\"} 0",
+		"beesting_info{node=\"sink-node\",inject=\"bind\",detect=\"open\"} 1",
+		/* clang-format on */
 	};
 	json_t *j;
 
