@@ -295,3 +295,90 @@ Test(webhook, alertmanager_holds_the_alert)
 	}
 	json_decref(a);
 }
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t n = 0;
+
+	if (f && getdelim(&buf, &n, '\0', f) < 0) {
+		free(buf);
+		buf = NULL;
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/* A CA and a server certificate for 127.0.0.1 signed by it, in env.dir. */
+static void make_certs(char **key, char **cert)
+{
+	char cmd[2048], path[192];
+
+	if (!sink_which("openssl"))
+		cr_skip_test("openssl not installed: no test certificate");
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && printf 'subjectAltName=IP:127.0.0.1\\n' > ext && "
+		 "openssl req -x509 -newkey ec -pkeyopt "
+		 "ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out "
+		 "ca.pem "
+		 "-days 1 -subj /CN=bs-test-ca && "
+		 "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+		 "-nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 && "
+		 "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key "
+		 "-CAcreateserial -out srv.pem -days 1 -extfile ext >/dev/null "
+		 "2>&1",
+		 env.dir);
+	cr_assert_eq(system(cmd), 0, "openssl failed");
+	snprintf(path, sizeof(path), "%s/srv.key", env.dir);
+	*key = slurp(path);
+	snprintf(path, sizeof(path), "%s/srv.pem", env.dir);
+	*cert = slurp(path);
+	cr_assert(*key && *cert);
+}
+
+/* https: verified against --webhook-ca; the same receiver, checked against
+ * the system store (which does not hold our CA), is refused. */
+Test(webhook, tls_verified_against_the_given_ca)
+{
+	static struct recv_srv tls_ok, tls_untrusted;
+	char u_ok[128], u_bad[128], ca[192], *key = NULL, *cert = NULL;
+	const char *extra1[] = { "--webhook", u_ok, "--webhook-ca", ca, NULL };
+	const char *extra2[] = { "--webhook", u_bad, "--webhook-retries", "0",
+				 NULL };
+	json_t *st;
+
+	make_certs(&key, &cert);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", env.dir);
+	cr_assert_eq(recv_start_tls(&tls_ok, RECV_OK, key, cert), 0,
+		     "libmicrohttpd without TLS?");
+	cr_assert_eq(recv_start_tls(&tls_untrusted, RECV_OK, key, cert), 0);
+	snprintf(u_ok, sizeof(u_ok), "https://127.0.0.1:%d/hook", tls_ok.port);
+	snprintf(u_bad, sizeof(u_bad), "https://127.0.0.1:%d/hook",
+		 tls_untrusted.port);
+
+	sink_env_start_agent(&env, extra1);
+	sink_env_create(&env);
+	sink_env_read_token(&env, "bs-tls-reader");
+	json_decref(sink_env_wait_line(&env, "alert", 5000));
+	cr_expect_eq(recv_wait(&tls_ok, 1, 10000), 1,
+		     "nothing over TLS with --webhook-ca");
+	sink_env_teardown(&env);
+
+	sink_env_setup(&env);
+	sink_env_start_agent(&env, extra2);
+	sink_env_create(&env);
+	sink_env_read_token(&env, "bs-tls-reader");
+	json_decref(sink_env_wait_line(&env, "alert", 5000));
+	st = stats_with_failed(1, 10000);
+	cr_assert_not_null(st);
+	cr_expect_eq(json_integer_value(json_object_get(st, "sink_failed")), 1,
+		     "an untrusted certificate was accepted");
+	cr_expect_eq(recv_wait(&tls_untrusted, 1, 200), 0);
+	json_decref(st);
+	recv_stop(&tls_ok);
+	recv_stop(&tls_untrusted);
+	free(key);
+	free(cert);
+}

@@ -366,13 +366,32 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-int recv_start(struct recv_srv *r, enum recv_mode mode)
+static void recv_init(struct recv_srv *r, enum recv_mode mode)
 {
 	memset(r, 0, sizeof(*r));
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
 	r->mode = mode;
 	r->port = sink_free_port();
+}
+
+int recv_start_tls(struct recv_srv *r, enum recv_mode mode, const char *key,
+		   const char *cert)
+{
+	recv_init(r, mode);
+	r->daemon = MHD_start_daemon(
+		MHD_USE_THREAD_PER_CONNECTION |
+			MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS,
+		(uint16_t)r->port, NULL, NULL, on_req, r,
+		MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+		MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_MEM_CERT, cert,
+		MHD_OPTION_END);
+	return r->daemon ? 0 : -EINVAL;
+}
+
+int recv_start(struct recv_srv *r, enum recv_mode mode)
+{
+	recv_init(r, mode);
 	/* a thread per connection: a hanging answer holds only its own */
 	r->daemon = MHD_start_daemon(
 		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,

@@ -69,6 +69,9 @@ struct recv_srv {
 };
 
 int recv_start(struct recv_srv *r, enum recv_mode mode);
+/* The same over TLS with the PEM key and certificate (kept by the caller). */
+int recv_start_tls(struct recv_srv *r, enum recv_mode mode, const char *key,
+		   const char *cert);
 /* Wait until n requests arrived (up to ms); the count. */
 int recv_wait(struct recv_srv *r, int n, int ms);
 void recv_stop(struct recv_srv *r);
