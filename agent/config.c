@@ -38,6 +38,9 @@
 #define DEF_WH_TIMEOUT 2000
 #define DEF_WH_RETRIES 3
 #define DEF_SINK_QUEUE 1024
+#define DEF_KUBE_SA    "/var/run/secrets/kubernetes.io/serviceaccount"
+#define DEF_KUBE_TOKEN DEF_KUBE_SA "/token"
+#define DEF_KUBE_CA    DEF_KUBE_SA "/ca.crt"
 
 #define STR_(x) #x
 #define STR(x)	STR_(x)
@@ -67,6 +70,9 @@ enum {
 	OPT_WH_TIMEOUT,
 	OPT_WH_RETRIES,
 	OPT_SINK_QUEUE,
+	OPT_KUBE_API,
+	OPT_KUBE_TOKEN,
+	OPT_KUBE_CA,
 	OPT_USAGE,
 };
 
@@ -157,6 +163,14 @@ static const struct argp_option options[] = {
 	  "alerts each webhook or metrics sink queues before it drops "
 	  "(default " STR(DEF_SINK_QUEUE) ")",
 	  G_SINKS },
+	{ "kube-api", OPT_KUBE_API, "URL|in-cluster", 0,
+	  "post an Event and annotate the pod whose token was read "
+	  "(default off)",
+	  G_SINKS },
+	{ "kube-token-file", OPT_KUBE_TOKEN, "FILE", 0,
+	  "bearer token for --kube-api (default " DEF_KUBE_TOKEN ")", G_SINKS },
+	{ "kube-ca", OPT_KUBE_CA, "FILE", 0,
+	  "CA of the API server (default " DEF_KUBE_CA ")", G_SINKS },
 
 	/* argp's own two, in its wording; ARGP_NO_HELP keeps it from
 	 * printing (and exiting) inside the parse */
@@ -317,6 +331,8 @@ static void set_defaults(struct bs_agent_config *c)
 	c->webhook_timeout_ms = DEF_WH_TIMEOUT;
 	c->webhook_retries = DEF_WH_RETRIES;
 	c->sink_queue = DEF_SINK_QUEUE;
+	strcpy(c->kube_token_file, DEF_KUBE_TOKEN);
+	strcpy(c->kube_ca, DEF_KUBE_CA);
 	level_from_name(DEF_LOG_LEVEL, &c->log_level);
 	strcpy(c->inject_cfg.state_dir, DEF_STATE_DIR);
 	strcpy(c->inject_cfg.hook_dir, DEF_HOOK_DIR);
@@ -476,6 +492,20 @@ static int apply_sink_value(struct argp_state *st, struct bs_agent_config *c,
 		if (!c->sink_queue || c->sink_queue > 1000000)
 			return bad(st, "--sink-queue takes 1-1000000");
 		return 0;
+	case OPT_KUBE_API:
+		if (strcmp(a, "in-cluster") && strncmp(a, "http://", 7) &&
+		    strncmp(a, "https://", 8))
+			return bad(st, "--kube-api takes http(s)://... or "
+				       "in-cluster");
+		return copy_str(st, c->kube_api, sizeof(c->kube_api), a,
+				"--kube-api");
+	case OPT_KUBE_TOKEN:
+		return copy_str(st, c->kube_token_file,
+				sizeof(c->kube_token_file), a,
+				"--kube-token-file");
+	case OPT_KUBE_CA:
+		return copy_str(st, c->kube_ca, sizeof(c->kube_ca), a,
+				"--kube-ca");
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}

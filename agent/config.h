@@ -46,6 +46,9 @@ struct bs_agent_config {
 	uint64_t webhook_timeout_ms;
 	uint64_t webhook_retries;
 	uint64_t sink_queue; /* alerts each queued sink holds */
+	char kube_api[BS_PATH_LEN]; /* "" = off; URL or "in-cluster" */
+	char kube_token_file[BS_PATH_LEN];
+	char kube_ca[BS_PATH_LEN];
 	struct bs_inject_config inject_cfg;
 	/* storage behind inject_cfg.exclude_ns (NULL-terminated) */
 	char exclude_ns[BS_MAX_EXCLUDE_NS][BS_NAME_LEN];

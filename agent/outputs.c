@@ -6,6 +6,7 @@
 #include "agent/log.h"
 #include "agent/metrics.h"
 #include "agent/outputs.h"
+#include "agent/sink_kube.h"
 #include "agent/sink_webhook.h"
 
 static int start_metrics(struct bs_metrics_src *src,
@@ -48,6 +49,28 @@ static int start_webhook(struct bs_core *c, const struct bs_agent_config *cfg,
 			    cfg->sink_queue);
 }
 
+static int start_kube(struct bs_core *c, const struct bs_agent_config *cfg)
+{
+	const struct bs_kube_opts o = {
+		.api = cfg->kube_api,
+		.token_file = cfg->kube_token_file,
+		.ca_file = cfg->kube_ca,
+		.timeout_ms = (long)cfg->webhook_timeout_ms,
+		.retries = (unsigned int)cfg->webhook_retries,
+		.node = cfg->node,
+	};
+	struct bs_kube *k = NULL;
+	int err;
+
+	err = bs_kube_new(&o, &k);
+	if (err)
+		return err;
+	bs_info("kube: Events and %s annotations via %s", BS_KUBE_ANNOTATION,
+		cfg->kube_api);
+	return bs_sinks_add(c->sinks, "kube", &bs_sink_kube_ops, k,
+			    cfg->sink_queue);
+}
+
 int bs_outputs_start(struct bs_metrics_src *src,
 		     const struct bs_agent_config *cfg)
 {
@@ -55,6 +78,11 @@ int bs_outputs_start(struct bs_metrics_src *src,
 
 	for (size_t i = 0; i < cfg->n_webhooks; i++) {
 		err = start_webhook(src->core, cfg, i);
+		if (err)
+			return err;
+	}
+	if (*cfg->kube_api) {
+		err = start_kube(src->core, cfg);
 		if (err)
 			return err;
 	}

@@ -285,13 +285,17 @@ void sink_daemon_stop(pid_t pid)
 
 /* ---- the receiver --------------------------------------------------- */
 
+#define STAND_IN                                                               \
+	"{\"kind\":\"Status\",\"status\":\"Success\",\"message\":"             \
+	"\"beesting test stand-in: not a real receiver or kube-apiserver\"}"
+
 struct upload {
 	char *p;
 	size_t n;
 };
 
 static void note(struct recv_srv *r, struct MHD_Connection *conn,
-		 struct upload *u)
+		 const char *method, const char *url, struct upload *u)
 {
 	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						       "Authorization");
@@ -305,6 +309,8 @@ static void note(struct recv_srv *r, struct MHD_Connection *conn,
 			 auth ? auth : "");
 		snprintf(r->ctype[r->n], sizeof(r->ctype[0]), "%s",
 			 ct ? ct : "");
+		snprintf(r->method[r->n], sizeof(r->method[0]), "%s", method);
+		snprintf(r->url[r->n], sizeof(r->url[0]), "%s", url);
 		u->p = NULL;
 	}
 	r->n++;
@@ -325,8 +331,6 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *conn,
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	(void)url;
-	(void)method;
 	(void)version;
 	if (!u) {
 		*con_cls = calloc(1, sizeof(*u));
@@ -344,9 +348,9 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *conn,
 		*size = 0;
 		return MHD_YES;
 	}
-	note(r, conn, u);
-	resp = MHD_create_response_from_buffer(0, (void *)"",
-					       MHD_RESPMEM_PERSISTENT);
+	note(r, conn, method, url, u);
+	resp = MHD_create_response_from_buffer(
+		sizeof(STAND_IN) - 1, (void *)STAND_IN, MHD_RESPMEM_PERSISTENT);
 	ret = MHD_queue_response(conn, r->mode == RECV_500 ? 500 : 200, resp);
 	MHD_destroy_response(resp);
 	return ret;

@@ -50,7 +50,8 @@ const char *sink_which(const char *prog);
 pid_t sink_daemon_start(const char *log, char *const argv[]);
 void sink_daemon_stop(pid_t pid);
 
-/* The test's HTTP receiver. */
+/* The test's HTTP receiver.  Every answer's body says it is a test
+ * stand-in (for a webhook receiver or the Kubernetes API server). */
 enum recv_mode { RECV_OK, RECV_500, RECV_HANG };
 
 #define RECV_MAX 64
@@ -66,6 +67,8 @@ struct recv_srv {
 	char *bodies[RECV_MAX];
 	char auth[RECV_MAX][256];
 	char ctype[RECV_MAX][64];
+	char method[RECV_MAX][16];
+	char url[RECV_MAX][256];
 };
 
 int recv_start(struct recv_srv *r, enum recv_mode mode);
