@@ -4,7 +4,7 @@
 
     check.py parse|cluster|victims|dockerfile
     check.py daemonset [FILE INJECT DETECT ATTACH IMAGE PRIVILEGED
-                        [METRICS_PORT]]
+                        [METRICS_PORT [KUBE_EVENTS]]]
     check.py victims [FILE AGENT_IMAGE VICTIM_IMAGE]
     check.py schema NODE_MODULES_DIR FILE...
     check.py image TAR [IMAGE_REF]
@@ -123,9 +123,46 @@ def check_metrics(tmpl, ctr, port):
          "prometheus.io annotations %s, want port %s" % (ann, port))
 
 
+def grants(role, resource, verb):
+    return any(resource in (r.get("resources") or [])
+               and verb in (r.get("verbs") or [])
+               and "" in (r.get("apiGroups") or [])
+               for r in role.get("rules") or [])
+
+
+def check_kube_events(objs, spec, ctr, on):
+    """--kube-api=in-cluster with a service account allowed to create
+    Events and patch pods, and nothing more; or (off) no API access."""
+    args = [a for a in ctr.get("args") or [] if a.startswith("--kube-api=")]
+    roles = find(objs, "ClusterRole")
+    if on != "1":
+        need(not args and not roles
+             and spec.get("automountServiceAccountToken") is False,
+             "kube events off but %s, %d roles" % (args, len(roles)))
+        return
+    need(args == ["--kube-api=in-cluster"],
+         "agent args have %s, want --kube-api=in-cluster" % args)
+    sa = spec.get("serviceAccountName")
+    need(any(x["metadata"]["name"] == sa
+             and x["metadata"].get("namespace") == "beesting"
+             for x in find(objs, "ServiceAccount")),
+         "serviceAccountName %r is no ServiceAccount here" % sa)
+    bound = [b["roleRef"]["name"] for b in find(objs, "ClusterRoleBinding")
+             if any(s.get("kind") == "ServiceAccount" and s.get("name") == sa
+                    and s.get("namespace") == "beesting"
+                    for s in b.get("subjects") or [])]
+    mine = [r for r in roles if r["metadata"]["name"] in bound]
+    need(mine and all(grants(r, "events", "create")
+                      and grants(r, "pods", "patch") for r in mine),
+         "the agent's role cannot create events and patch pods")
+    need(all(v in ("create", "patch") for r in mine
+             for rule in r.get("rules") or [] for v in rule.get("verbs")),
+         "the agent's role grants more than create/patch")
+
+
 def check_daemonset(name="kind/beesting.yaml", inject="bind", detect="open",
                     attach="auto", image="beesting:dev", privileged="1",
-                    metrics_port="9477"):
+                    metrics_port="9477", kube_events="1"):
     objs = docs(name)
     need(any(n["metadata"]["name"] == "beesting"
              for n in find(objs, "Namespace")), "no Namespace beesting")
@@ -146,6 +183,7 @@ def check_daemonset(name="kind/beesting.yaml", inject="bind", detect="open",
          "image is %s, want %s" % (ctr.get("image"), image))
     check_security(ctr, tmpl.get("metadata"), privileged == "1")
     check_metrics(tmpl, ctr, metrics_port)
+    check_kube_events(objs, spec, ctr, kube_events)
     need(bool((ctr.get("resources") or {}).get("requests")),
          "no resource requests")
     args = ctr.get("args") or []

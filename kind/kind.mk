@@ -2,7 +2,7 @@
 # as an OCI archive (no Docker needed), the offline schema validator.
 #
 #   make manifest [INJECT=] [DETECT=] [ATTACH=] [IMAGE=] [PRIVILEGED=0|1]
-#                 [VICTIM_IMAGE=] [METRICS_PORT=N|0]
+#                 [VICTIM_IMAGE=] [METRICS_PORT=N|0] [KUBE_EVENTS=1|0]
 #                                  -> $(BUILD)/beesting.yaml, victims.yaml
 #   make image [IMAGE=ref]         -> $(BUILD)/beesting-image.tar
 IMAGE ?= beesting:dev
@@ -12,6 +12,7 @@ INJECT ?= bind
 DETECT ?= open
 ATTACH ?= auto
 METRICS_PORT ?= 9477
+KUBE_EVENTS ?= 1
 # harness/kind.sh (make bench BACKEND=k8s|kind) reads these too
 export IMAGE VICTIM_IMAGE PRIVILEGED
 IMAGE_TAR := $(BUILD)/beesting-image.tar
@@ -19,7 +20,7 @@ KIND_NPM := $(BUILD)/kind-npm
 RENDER = /usr/bin/python3 kind/render.py --inject $(INJECT) \
 	--detect $(DETECT) --attach $(ATTACH) --image '$(IMAGE)' \
 	--victim-image '$(VICTIM_IMAGE)' --privileged $(PRIVILEGED) \
-	--metrics-port $(METRICS_PORT)
+	--metrics-port $(METRICS_PORT) --kube-events $(KUBE_EVENTS)
 
 # Rendered every time: the flags, not file dates, decide the contents.
 manifest:

@@ -9,12 +9,13 @@
 options: --inject bind|ocihook|none  --detect open|readscan|fanotify|none
          --attach auto|lsm|fentry|kprobe|tracepoint  --image REF
          --victim-image REF  --privileged 1|0  --metrics-port N|0
-         [--src REPO]
+         --kube-events 1|0  [--src REPO]
 
 The templates are kind/beesting.yaml and kind/victims.yaml; only the
 agent's args, the images and (with --privileged 0) the security context
 change (and the metrics port: the agent's --metrics-addr, the container
-port and the prometheus.io/* annotations; 0 leaves all three out), so
+port and the prometheus.io/* annotations; 0 leaves all three out; and
+with --kube-events 0 no --kube-api, service account or RBAC), so
 what is deployed is what the flags say.  Exit 2 on a bad flag.
 """
 import argparse
@@ -99,6 +100,17 @@ def port_arg(s):
     return v
 
 
+RBAC_KINDS = ("ServiceAccount", "ClusterRole", "ClusterRoleBinding")
+
+
+def no_kube_events(objs, tmpl, ctr):
+    """Without Events and annotations the agent needs no API access."""
+    ctr["args"] = [a for a in ctr["args"] if not a.startswith("--kube-api=")]
+    tmpl["spec"].pop("serviceAccountName", None)
+    tmpl["spec"]["automountServiceAccountToken"] = False
+    return [x for x in objs if x.get("kind") not in RBAC_KINDS]
+
+
 def agent(o):
     objs = load(o.src, "beesting.yaml")
     ds = next(x for x in objs if x.get("kind") == "DaemonSet")
@@ -110,14 +122,17 @@ def agent(o):
         args = set_flag(args, flag, getattr(o, flag))
     ctr["args"] = args
     metrics(tmpl, ctr, o.metrics_port)
+    if not o.kube_events:
+        objs = no_kube_events(objs, tmpl, ctr)
     if not o.privileged:
         ctr["securityContext"] = restricted_context()
         meta = tmpl.setdefault("metadata", {})
         meta.setdefault("annotations", {})[APPARMOR_KEY] = "unconfined"
     ds["metadata"].setdefault("annotations", {})["beesting.io/rendered"] = (
-        "inject=%s detect=%s attach=%s image=%s privileged=%d metrics=%d"
+        "inject=%s detect=%s attach=%s image=%s privileged=%d metrics=%d "
+        "kube-events=%d"
         % (o.inject, o.detect, o.attach, o.image, o.privileged,
-           o.metrics_port))
+           o.metrics_port, o.kube_events))
     return objs
 
 
@@ -165,6 +180,7 @@ def main():
     p.add_argument("--victim-image", default="busybox:1.36")
     p.add_argument("--privileged", type=int, default=1, choices=(0, 1))
     p.add_argument("--metrics-port", type=port_arg, default=9477)
+    p.add_argument("--kube-events", type=int, default=1, choices=(0, 1))
     p.add_argument("--src", default=os.path.join(os.path.dirname(
         os.path.abspath(__file__)), ".."))
     o = p.parse_args()

@@ -182,6 +182,39 @@ Test(kind_files, metrics_port_rendered_with_scrape_annotations, .init = in_repo)
 	unlink(file);
 }
 
+/* --kube-events: the agent posts Events with a service account that may
+ * create events and patch pods and nothing else; 0: no API access. */
+Test(kind_files, kube_events_rbac_rendered_and_checked, .init = in_repo)
+{
+	char file[] = "/tmp/bs-manifest-XXXXXX", out[4096];
+	int fd = mkstemp(file);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	check("daemonset kind/beesting.yaml bind open auto beesting:dev 1 9477 "
+	      "1");
+	cr_assert_eq(run(out, sizeof(out),
+			 PY " kind/render.py agent --kube-events 0 > %s 2>&1",
+			 file),
+		     0);
+	snprintf(out, sizeof(out),
+		 "daemonset %s bind open auto beesting:dev 1 9477 0", file);
+	check(out);
+	snprintf(out, sizeof(out),
+		 PY " kind/check.py daemonset %s bind open auto beesting:dev 1 "
+		    "9477 1 >/dev/null",
+		 file);
+	cr_expect_neq(system(out), 0, "a manifest without RBAC passed");
+	/* a role that grants more is refused */
+	snprintf(out, sizeof(out),
+		 "sed 's/verbs: \\[\"create\"\\]/verbs: [\"create\", "
+		 "\"delete\"]/' kind/beesting.yaml > %s && " PY
+		 " kind/check.py daemonset %s >/dev/null",
+		 file, file);
+	cr_expect_neq(system(out), 0, "an over-broad role passed");
+	unlink(file);
+}
+
 Test(kind_files, render_refuses_bad_flags, .init = in_repo)
 {
 	cr_expect_eq(render("/dev/null", "mount", "open", "auto", "x", 1), 2);
