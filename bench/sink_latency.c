@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * sink-bench: how long after an access of a token the alert reaches a
+ * webhook receiver and the Prometheus counter.  The real agent (bind +
+ * open) runs as a child with --webhook to a libmicrohttpd receiver here
+ * and --metrics-addr; each of N opens of the token is timed to the POST's
+ * arrival (taken in the receiver) and to the first /metrics scrape that
+ * shows the counter moved (polled back to back: a scraper's interval adds
+ * to this).  Appends p50/p99 rows to RESULTS/sinks.csv.
+ *
+ *   sink-bench [-n N] [-r RESULTS] [-c COMMIT] [-b BUILD]
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent/clock.h"
+#include "bench/csv.h"
+#include "bench/stats.h"
+#include "nri/runtime.h"
+
+#define TOKEN "/var/run/secrets/eks.amazonaws.com/access_key_token"
+
+struct recv {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int n;
+	int64_t last_ns;
+};
+
+static struct recv rx = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			  0, 0 };
+
+static enum MHD_Result on_req(void *cls, struct MHD_Connection *conn,
+			      const char *url, const char *method,
+			      const char *version, const char *data,
+			      size_t *size, void **con_cls)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	(void)cls, (void)url, (void)method, (void)version, (void)data;
+	if (!*con_cls) {
+		*con_cls = (void *)1;
+		return MHD_YES;
+	}
+	if (*size) {
+		*size = 0;
+		return MHD_YES;
+	}
+	pthread_mutex_lock(&rx.lock);
+	rx.n++;
+	rx.last_ns = bs_now_ns();
+	pthread_cond_broadcast(&rx.cond);
+	pthread_mutex_unlock(&rx.lock);
+	r = MHD_create_response_from_buffer(0, (void *)"",
+					    MHD_RESPMEM_PERSISTENT);
+	ret = MHD_queue_response(conn, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && !bind(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+	    !getsockname(fd, (struct sockaddr *)&sa, &len))
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+struct buf {
+	char *p;
+	size_t n;
+};
+
+static size_t keep(char *p, size_t sz, size_t n, void *arg)
+{
+	struct buf *b = arg;
+	char *q = realloc(b->p, b->n + sz * n + 1);
+
+	if (!q)
+		return 0;
+	memcpy(q + b->n, p, sz * n);
+	b->n += sz * n;
+	q[b->n] = 0;
+	b->p = q;
+	return sz * n;
+}
+
+/* The victim's alert counter in one scrape; -1 when unreachable. */
+static long scrape(CURL *c, const char *url)
+{
+	static const char series[] =
+		"beesting_alerts_total{namespace=\"default\",pod=\"victim\","
+		"container=\"app\",method=\"open\"} ";
+	struct buf b = { 0 };
+	long v = -1;
+	char *s;
+
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 2000L);
+	if (curl_easy_perform(c) == CURLE_OK && b.p) {
+		s = strstr(b.p, series);
+		v = s ? strtol(s + sizeof(series) - 1, NULL, 10) : 0;
+	}
+	free(b.p);
+	return v;
+}
+
+struct ctx {
+	char dir[64], sock[128], events[128], state[128], hook[128];
+	char hook_url[64], maddr[32], metrics_url[64];
+	pid_t agent;
+	struct bs_nri_runtime *rt;
+	struct MHD_Daemon *d;
+};
+
+static int start_agent(struct ctx *x, const char *bin)
+{
+	x->agent = fork();
+	if (x->agent < 0)
+		return -errno;
+	if (x->agent == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execl(bin, bin, "--nri-socket", x->sock, "--state-dir",
+		      x->state, "--hook-dir", x->hook, "--events", x->events,
+		      "--inject", "bind", "--detect", "open", "--aggregate-ms",
+		      "0", "--node", "bench", "--webhook", x->hook_url,
+		      "--metrics-addr", x->maddr, NULL);
+		_exit(127);
+	}
+	return bs_nri_runtime_accept(x->rt, 10000, NULL, 0, NULL, 0);
+}
+
+static int make_token(struct ctx *x, char *src, size_t n)
+{
+	static const struct bs_pod pod = {
+		.id = "p1", .name = "victim", .uid = "u1", .ns = "default"
+	};
+	static const struct bs_container ctr = {
+		.id = "0123456789abcdef0123456789abcdef",
+		.pod_id = "p1",
+		.name = "app",
+		.state = BS_CTR_CREATED,
+	};
+	struct bs_adjust adj;
+	int err;
+
+	bs_adjust_init(&adj);
+	err = bs_nri_runtime_create_container(x->rt, &pod, &ctr, &adj);
+	*src = 0;
+	for (size_t i = 0; !err && i < adj.n_mounts; i++)
+		if (!strcmp(adj.mounts[i].destination, TOKEN))
+			snprintf(src, n, "%s", adj.mounts[i].source);
+	bs_adjust_free(&adj);
+	return err ? err : (*src ? 0 : -ENOENT);
+}
+
+static int wait_webhook(int want, int64_t *at)
+{
+	int64_t deadline = bs_now_ns() + 5000000000LL;
+	int ok;
+
+	pthread_mutex_lock(&rx.lock);
+	while (rx.n < want && bs_now_ns() < deadline) {
+		pthread_mutex_unlock(&rx.lock);
+		usleep(50);
+		pthread_mutex_lock(&rx.lock);
+	}
+	ok = rx.n >= want;
+	*at = rx.last_ns;
+	pthread_mutex_unlock(&rx.lock);
+	return ok ? 0 : -ETIMEDOUT;
+}
+
+static int measure(struct ctx *x, const char *src, int n, struct bs_samples *wh,
+		   struct bs_samples *met)
+{
+	CURL *c = curl_easy_init();
+	int err = 0;
+
+	if (!c)
+		return -ENOMEM;
+	/* the agent is up once /metrics answers */
+	for (int i = 0; i < 200 && scrape(c, x->metrics_url) < 0; i++)
+		usleep(20000);
+	for (int i = 1; i <= n && !err; i++) {
+		char b[64];
+		int64_t t0, t_wh = 0, t_met = 0;
+		int fd;
+
+		usleep(2000); /* one access at a time */
+		t0 = bs_now_ns();
+		fd = open(src, O_RDONLY);
+		if (fd < 0 || read(fd, b, sizeof(b)) < 0)
+			err = -errno;
+		if (fd >= 0)
+			close(fd);
+		while (!err && !t_met) {
+			long v = scrape(c, x->metrics_url);
+
+			if (v >= i)
+				t_met = bs_now_ns();
+			else if (bs_now_ns() - t0 > 5000000000LL)
+				err = -ETIMEDOUT;
+		}
+		if (!err)
+			err = wait_webhook(i, &t_wh);
+		if (!err) {
+			bs_samples_add(met, (double)(t_met - t0) / 1000.0);
+			bs_samples_add(wh, (double)(t_wh - t0) / 1000.0);
+		}
+	}
+	curl_easy_cleanup(c);
+	return err;
+}
+
+static int write_rows(const char *results, const char *commit, int n,
+		      struct bs_samples *wh, struct bs_samples *met)
+{
+	static const char *const header[] = { "commit", "metric", "unit",
+					      "n",	"p50",	  "p99" };
+	struct bs_samples *s[] = { wh, met };
+	const char *names[] = { "access_to_webhook_received",
+				"access_to_metric_incremented" };
+	struct bs_csv csv = { 0 };
+	char path[512];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/sinks.csv", results);
+	err = bs_csv_open(&csv, path, header, 6);
+	for (int i = 0; !err && i < 2; i++) {
+		char nn[16], p50[32], p99[32];
+		const char *row[6] = { commit, names[i], "us", nn, p50, p99 };
+
+		snprintf(nn, sizeof(nn), "%d", n);
+		snprintf(p50, sizeof(p50), "%.1f",
+			 bs_samples_quantile(s[i], 0.5));
+		snprintf(p99, sizeof(p99), "%.1f",
+			 bs_samples_quantile(s[i], 0.99));
+		printf("%s,%s,%s,%s,%s,%s\n", row[0], row[1], row[2], row[3],
+		       row[4], row[5]);
+		err = bs_csv_write(&csv, row, 6);
+	}
+	bs_csv_close(&csv);
+	return err;
+}
+
+static void cleanup(struct ctx *x)
+{
+	char cmd[128];
+
+	if (x->agent > 0) {
+		kill(x->agent, SIGTERM);
+		waitpid(x->agent, NULL, 0);
+	}
+	if (x->rt)
+		bs_nri_runtime_free(x->rt);
+	if (x->d)
+		MHD_stop_daemon(x->d);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", x->dir);
+	if (*x->dir && system(cmd))
+		fprintf(stderr, "cleanup of %s failed\n", x->dir);
+}
+
+static int setup(struct ctx *x)
+{
+	struct bs_nri_runtime_config rc = { .socket_path = x->sock };
+	int hp = free_port(), mp = free_port();
+
+	strcpy(x->dir, "/run/bs-sinkbench-XXXXXX");
+	if (!mkdtemp(x->dir))
+		return -errno;
+	snprintf(x->sock, sizeof(x->sock), "%s/nri.sock", x->dir);
+	snprintf(x->events, sizeof(x->events), "%s/events", x->dir);
+	snprintf(x->state, sizeof(x->state), "%s/state", x->dir);
+	snprintf(x->hook, sizeof(x->hook), "%s/hook", x->dir);
+	snprintf(x->hook_url, sizeof(x->hook_url), "http://127.0.0.1:%d/", hp);
+	snprintf(x->maddr, sizeof(x->maddr), "127.0.0.1:%d", mp);
+	snprintf(x->metrics_url, sizeof(x->metrics_url),
+		 "http://127.0.0.1:%d/metrics", mp);
+	x->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)hp,
+				NULL, NULL, on_req, NULL, MHD_OPTION_END);
+	x->rt = bs_nri_runtime_new(&rc);
+	return x->d && x->rt ? 0 : -ENOMEM;
+}
+
+int main(int argc, char **argv)
+{
+	const char *results = "results", *commit = "unknown", *build = "build";
+	struct bs_samples wh = { 0 }, met = { 0 };
+	struct ctx x = { .agent = -1 };
+	char bin[256], src[512];
+	int n = 200, opt, err;
+
+	while ((opt = getopt(argc, argv, "n:r:c:b:")) != -1) {
+		if (opt == 'n')
+			n = atoi(optarg);
+		else if (opt == 'r')
+			results = optarg;
+		else if (opt == 'c')
+			commit = optarg;
+		else if (opt == 'b')
+			build = optarg;
+		else
+			return 2;
+	}
+	if (n <= 0)
+		return 2;
+	snprintf(bin, sizeof(bin), "%s/beesting", build);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	err = setup(&x);
+	if (!err)
+		err = start_agent(&x, bin);
+	if (!err)
+		err = make_token(&x, src, sizeof(src));
+	if (!err)
+		err = measure(&x, src, n, &wh, &met);
+	if (!err)
+		err = write_rows(results, commit, n, &wh, &met);
+	cleanup(&x);
+	bs_samples_free(&wh);
+	bs_samples_free(&met);
+	if (err)
+		fprintf(stderr, "sink-bench: %s\n", strerror(-err));
+	return err ? 1 : 0;
+}
