@@ -440,6 +440,8 @@ int bs_core_init(struct bs_core *c, const struct bs_agent_config *cfg,
 
 void bs_core_fini(struct bs_core *c)
 {
+	/* no scrape may read detection or the store while they go away */
+	bs_sinks_stop(c->sinks);
 	if (c->inj && c->ictx.cfg && c->inj->fini)
 		c->inj->fini(&c->ictx);
 	if (c->detect_started)

@@ -20,6 +20,7 @@ struct bs_http {
 	CURL *curl;
 	uint64_t retries;
 	int stopping;
+	int cancelled;
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -36,6 +37,19 @@ static size_t discard(char *p, size_t sz, size_t n, void *arg)
 	(void)p;
 	(void)arg;
 	return sz * n;
+}
+
+/* libcurl calls it often while a transfer runs: non-zero aborts it. */
+static int progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+		    curl_off_t un)
+{
+	const struct bs_http *h = arg;
+
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return __atomic_load_n(&h->cancelled, __ATOMIC_RELAXED);
 }
 
 static char *dup_or_null(const char *s)
@@ -126,6 +140,9 @@ static int once(struct bs_http *h, const char *method, const char *url,
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "beesting");
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
 	if (h->ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
 	*code = 0;
@@ -192,4 +209,10 @@ uint64_t bs_http_retries(struct bs_http *h)
 void bs_http_stop(struct bs_http *h)
 {
 	__atomic_store_n(&h->stopping, 1, __ATOMIC_RELAXED);
+}
+
+void bs_http_cancel(struct bs_http *h)
+{
+	bs_http_stop(h);
+	__atomic_store_n(&h->cancelled, 1, __ATOMIC_RELAXED);
 }

@@ -34,5 +34,7 @@ int bs_http_send(struct bs_http *h, const char *method, const char *url,
 /* Retries made so far; after bs_http_stop() no more retries or sleeps. */
 uint64_t bs_http_retries(struct bs_http *h);
 void bs_http_stop(struct bs_http *h);
+/* Abort a request in flight (and every later one). */
+void bs_http_cancel(struct bs_http *h);
 
 #endif

@@ -26,6 +26,7 @@ struct sink {
 	pthread_cond_t cond;
 	pthread_t thread;
 	int running, stop;
+	int busy; /* a deliver() in flight */
 	uint64_t delivered, dropped, failed;
 };
 
@@ -103,10 +104,12 @@ static void *sink_thread(void *arg)
 		a = k->q[k->head];
 		k->head = (k->head + 1) % k->qcap;
 		k->n--;
+		k->busy = 1;
 		pthread_mutex_unlock(&k->lock);
 		deliver(k, a);
 		free(a);
 		pthread_mutex_lock(&k->lock);
+		k->busy = 0;
 		pthread_cond_broadcast(&k->cond); /* bs_sinks_free waits */
 	}
 	pthread_mutex_unlock(&k->lock);
@@ -233,7 +236,8 @@ static void wait_drained(struct sink *k, int drain_ms)
 		ts.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&k->lock);
-	while (k->n && !pthread_cond_timedwait(&k->cond, &k->lock, &ts))
+	while ((k->n || k->busy) &&
+	       !pthread_cond_timedwait(&k->cond, &k->lock, &ts))
 		;
 	/* what the receiver did not take in time is dropped, counted */
 	while (k->n) {
@@ -247,19 +251,27 @@ static void wait_drained(struct sink *k, int drain_ms)
 	pthread_mutex_unlock(&k->lock);
 }
 
+void bs_sinks_stop(struct bs_sinks *s)
+{
+	for (size_t i = 0; s && i < s->n; i++)
+		if (s->s[i].ops->stop)
+			s->s[i].ops->stop(s->s[i].impl);
+}
+
 void bs_sinks_free(struct bs_sinks *s, int drain_ms)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n; i++)
-		if (s->s[i].ops->stop)
-			s->s[i].ops->stop(s->s[i].impl);
+	bs_sinks_stop(s);
 	for (size_t i = 0; i < s->n; i++) {
 		struct sink *k = &s->s[i];
 
 		if (k->running) {
 			wait_drained(k, drain_ms);
-			/* a deliver() in flight ends by its own timeout */
+			/* a deliver() in flight is cut short, or ends by its
+			 * own timeout */
+			if (k->ops->cancel)
+				k->ops->cancel(k->impl);
 			pthread_join(k->thread, NULL);
 			if (k->dropped || k->failed)
 				bs_warn("sink %s: %llu dropped, %llu failed",

@@ -26,6 +26,8 @@ struct bs_sink_ops {
 	/* Optional: stop serving others (e.g. an HTTP server) before any
 	 * sink of the set is freed. */
 	void (*stop)(void *impl);
+	/* Optional: end a deliver() in flight now (the drain time is up). */
+	void (*cancel)(void *impl);
 	void (*free)(void *impl);
 };
 
@@ -43,6 +45,10 @@ struct bs_sinks;
 #define BS_SINK_DRAIN_MS 2000
 
 struct bs_sinks *bs_sinks_new(void);
+/* Stops what sinks serve to others (the metrics endpoint) and their
+ * retries; alerts are still taken.  Idempotent; bs_sinks_free() does it
+ * too. */
+void bs_sinks_stop(struct bs_sinks *s);
 /* Stops every queued sink's thread (giving each up to drain_ms to empty
  * its queue; what is left is counted as dropped) and frees the impls. */
 void bs_sinks_free(struct bs_sinks *s, int drain_ms);

@@ -215,10 +215,16 @@ static void kube_stop(void *impl)
 	bs_http_stop(((struct bs_kube *)impl)->http);
 }
 
+static void kube_cancel(void *impl)
+{
+	bs_http_cancel(((struct bs_kube *)impl)->http);
+}
+
 const struct bs_sink_ops bs_sink_kube_ops = {
 	.kind = "kube",
 	.deliver = kube_deliver,
 	.retries = kube_retries,
 	.stop = kube_stop,
+	.cancel = kube_cancel,
 	.free = kube_free,
 };

@@ -96,10 +96,16 @@ static void webhook_stop(void *impl)
 	bs_http_stop(((struct bs_webhook *)impl)->http);
 }
 
+static void webhook_cancel(void *impl)
+{
+	bs_http_cancel(((struct bs_webhook *)impl)->http);
+}
+
 const struct bs_sink_ops bs_sink_webhook_ops = {
 	.kind = "webhook",
 	.deliver = webhook_deliver,
 	.retries = webhook_retries,
 	.stop = webhook_stop,
+	.cancel = webhook_cancel,
 	.free = webhook_free,
 };

@@ -9,10 +9,12 @@
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/support/sink_env.h"
@@ -381,4 +383,37 @@ Test(webhook, tls_verified_against_the_given_ca)
 	recv_stop(&tls_untrusted);
 	free(key);
 	free(cert);
+}
+
+/* SIGTERM with a POST hanging (30 s timeout): the queue gets its 2 s to
+ * drain, then the transfer is cut and the agent exits cleanly. */
+Test(webhook, exit_is_not_held_by_a_hanging_receiver)
+{
+	static struct recv_srv stuck;
+	char u[128];
+	const char *extra[] = { "--webhook", u, "--webhook-timeout-ms", "30000",
+				NULL };
+	int64_t t0;
+	int st = 0;
+
+	cr_assert_eq(recv_start(&stuck, RECV_HANG), 0);
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d/hook", stuck.port);
+	sink_env_start_agent(&env, extra);
+	sink_env_create(&env);
+	sink_env_read_token(&env, "bs-wh-reader");
+	json_decref(sink_env_wait_line(&env, "alert", 5000));
+	cr_assert_eq(recv_wait(&stuck, 1, 5000), 1);
+	t0 = now_ms();
+	kill(env.agent, SIGTERM);
+	for (int i = 0; i < 200; i++) {
+		if (waitpid(env.agent, &st, WNOHANG) == env.agent) {
+			env.agent = -1;
+			break;
+		}
+		usleep(50000);
+	}
+	cr_assert_eq(env.agent, -1, "agent still running 10 s after SIGTERM");
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit status %d", st);
+	cr_expect_lt(now_ms() - t0, 10000);
+	recv_stop(&stuck);
 }
