@@ -12,9 +12,10 @@
  * root is found from the bundle: <bundle>/config.json root.path, falling
  * back to the cwd runc gives hooks (the rootfs).  Every component is opened
  * with openat2(RESOLVE_NO_SYMLINKS) so links planted by the image are never
- * followed.  The file is then made read-only for the workload by a
- * read-only bind mount onto itself (mode 0444 as well, in case the mount is
- * refused).
+ * followed.  The file is a plain file of the container's root (mode
+ * 0444): no mount of its own, so the container's mount table shows
+ * nothing a pod without a token would not have.  A root workload can
+ * therefore rename, overwrite or delete it (README: ocihook).
  *
  * Fail-open: every error is logged to stderr and the hook still exits 0, a
  * token must never keep a container from starting.
@@ -25,7 +26,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -283,36 +283,12 @@ static int open_parent(int rootfd, const char *path, const char **leaf)
 	}
 }
 
-/* Read-only bind of the file onto itself, private to this mount ns. */
-static int make_readonly(int fd)
-{
-	struct mount_attr attr = {
-		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-			    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-	};
-	int tree, err = 0;
-
-	tree = (int)syscall(SYS_open_tree, fd, "",
-			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-				    AT_EMPTY_PATH);
-	if (tree < 0)
-		return -errno;
-	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr,
-		    sizeof(attr)) ||
-	    syscall(SYS_move_mount, tree, "", fd, "",
-		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH))
-		err = -errno;
-	close(tree);
-	return err;
-}
-
 static int plant(int rootfd, const char *path, const char *content_file)
 {
 	const char *leaf = NULL;
-	struct stat st;
 	char *content;
 	size_t len = 0;
-	int cfd, dfd, fd, pfd, err;
+	int cfd, dfd, fd, err;
 
 	if (!path_normalized(path) || strlen(path) >= BS_PATH_LEN)
 		return -EINVAL;
@@ -338,26 +314,8 @@ static int plant(int rootfd, const char *path, const char *content_file)
 	if (!err && fchmod(fd, 0444))
 		err = -errno;
 	close(fd);
-	if (err) {
+	if (err)
 		unlinkat(dfd, leaf, 0);
-		goto out;
-	}
-	/* Mount only onto the regular file we just wrote, never a link
-	 * swapped in meanwhile. */
-	pfd = open_in_root(dfd, leaf, O_PATH, 0);
-	if (pfd >= 0 && (fstat(pfd, &st) || !S_ISREG(st.st_mode))) {
-		close(pfd);
-		pfd = -1;
-	}
-	if (pfd >= 0) {
-		int e = make_readonly(pfd);
-
-		if (e)
-			say("%s: read-only bind refused (%s), relying on mode "
-			    "0444",
-			    path, strerror(-e));
-		close(pfd);
-	}
 out:
 	close(dfd);
 	free(content);

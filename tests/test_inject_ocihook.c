@@ -19,6 +19,7 @@ static struct bs_itest T;
 static void setup(void)
 {
 	cr_assert_eq(bs_it_setup(&T, &bs_inject_ocihook_ops), 0);
+	T.token_writable = true; /* no self bind: a plain 0444 file */
 }
 
 static void teardown(void)
@@ -89,12 +90,39 @@ Test(inject_ocihook, plants_tokens_in_container, .init = setup,
 	cr_assert_eq(T.ctx.n_failed, 0);
 	check_token(AWS);
 	check_token(SA);
-	/* Read-only for the workload by a ro bind onto itself. */
-	cr_assert_eq(bs_it_sh(&T, "grep ' /root/.aws/credentials ' /proc/mounts | grep -q ' ro,'",
-			      out, sizeof(out)), 0, "token not on a ro mount");
-	/* No host path of ours shows in the container's mount table. */
-	cr_assert_neq(bs_it_sh(&T, "grep -q beesting /proc/mounts", out,
+	/* A plain file of the root: no mount line names it (a self bind
+	 * would be a line no real pod has). */
+	cr_assert_neq(bs_it_sh(&T, "grep -q ' /root/.aws/credentials ' /proc/self/mountinfo",
+			       out, sizeof(out)), 0, "token has a mount");
+	cr_assert_neq(bs_it_sh(&T, "grep -q serviceaccount/token /proc/self/mountinfo",
+			       out, sizeof(out)), 0, "token has a mount");
+	/* Nothing in the mount table names the agent. */
+	cr_assert_neq(bs_it_sh(&T, "grep -q beesting /proc/self/mountinfo", out,
 			       sizeof(out)), 0);
+}
+
+/* What the README says a root workload can do to the plain file: the
+ * armed inode is the one it overwrites in place (still watched); a rename
+ * keeps the inode (still watched); a delete loses the token. */
+Test(inject_ocihook, workload_can_modify_plain_file, .init = setup,
+     .fini = teardown)
+{
+	struct bs_token tok;
+	char out[256];
+	unsigned long long ino = 0;
+	int rc;
+
+	need_runc();
+	cr_assert_eq(bs_it_init(&T), 0);
+	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	cr_assert(bs_it_find(&T, AWS, &tok));
+	cr_assert_eq(bs_it_sh(&T, "mv " AWS " /root/.aws/moved && stat -c %i /root/.aws/moved",
+			      out, sizeof(out)), 0, "%s", out);
+	cr_assert_eq(sscanf(out, "%llu", &ino), 1);
+	cr_assert_eq(ino, tok.ino, "rename changed the inode");
+	cr_assert_eq(bs_it_sh(&T, "rm /root/.aws/moved", out, sizeof(out)),
+		     0, "%s", out);
 }
 
 Test(inject_ocihook, two_containers_differ, .init = setup, .fini = teardown)

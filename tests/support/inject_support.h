@@ -18,6 +18,7 @@ struct bs_itest {
 	struct bs_inject_ctx ctx;
 	const struct bs_inject_ops *ops;
 	bool inited;
+	bool token_writable; /* ocihook: a plain file, root may write it */
 	struct bs_adjust adj;
 	struct bs_runc run;
 	struct bs_pod pod;
@@ -51,7 +52,7 @@ const char *bs_it_hook_src(void);
 
 /* Criterion checks (inject_check.c; a failure ends the calling test): the
  * container sees exactly the record's content at path, on the record's
- * inode, and cannot write it; mode (octal, 0: not checked) is what stat
+ * inode, and cannot write it (unless t->token_writable); mode (octal, 0: not checked) is what stat
  * shows.  out (may be NULL) gets the record. */
 void bs_it_check_token(struct bs_itest *t, const char *path, unsigned int mode,
 		       struct bs_token *out);
