@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "strategies/sha256.h"
 #include "strategies/token.h"
 #include "strategies/tokgen.h"
 
@@ -108,17 +110,142 @@ static int random_chars(const char *alphabet, char *out, size_t n)
 	return 0;
 }
 
+#define B32_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+/* ---- the AWS identity this agent's tokens share ----------------------- */
+
+static const char *const regions[] = {
+	"us-east-1",	  "us-east-2",	    "us-west-2",      "eu-west-1",
+	"eu-central-1",	  "ap-southeast-1", "ap-northeast-1", "ap-south-1",
+};
+
+static struct bs_aws_cluster cluster;
+static uint8_t cluster_salt[16];
+static pthread_once_t cluster_once = PTHREAD_ONCE_INIT;
+
+/* Ids AWS documents as examples or that a probe would flag as made up. */
+static int account_plausible(const char *a)
+{
+	static const char *const bad[] = { "123456789012", "210987654321",
+					   "012345678901", "000000000000" };
+	int same = 1;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!strcmp(a, bad[i]))
+			return 0;
+	for (size_t i = 1; a[i]; i++)
+		same &= a[i] == a[0];
+	return !same;
+}
+
+static void cluster_init(void)
+{
+	uint8_t r[8 + 1 + 16];
+	uint64_t acc;
+
+	do {
+		if (bs_random(r, sizeof(r)) ||
+		    bs_random(cluster_salt, sizeof(cluster_salt)))
+			memset(r, 0x5a, sizeof(r)); /* getrandom never fails here */
+		acc = 0;
+		for (int i = 0; i < 8; i++)
+			acc = acc << 8 | r[i];
+		/* 12 digits, no leading zero: 10^11 .. 10^12-1 */
+		acc = 100000000000ull + acc % 900000000000ull;
+		snprintf(cluster.account, sizeof(cluster.account), "%llu",
+			 (unsigned long long)acc);
+	} while (!account_plausible(cluster.account));
+	snprintf(cluster.region, sizeof(cluster.region), "%s",
+		 regions[r[8] % (sizeof(regions) / sizeof(regions[0]))]);
+	for (int i = 0; i < 16; i++)
+		snprintf(cluster.oidc_id + 2 * i, 3, "%02X", r[9 + i]);
+}
+
+const struct bs_aws_cluster *bs_aws_cluster(void)
+{
+	pthread_once(&cluster_once, cluster_init);
+	return &cluster;
+}
+
+static void base32(const uint8_t *in, size_t len, char *out)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		acc = acc << 8 | in[i];
+		bits += 8;
+		while (bits >= 5) {
+			bits -= 5;
+			out[o++] = B32_CHARS[(acc >> bits) & 31];
+		}
+	}
+	if (bits)
+		out[o++] = B32_CHARS[(acc << (5 - bits)) & 31];
+	out[o] = '\0';
+}
+
+int bs_aws_key_id(const char *prefix, const char *account, char *out,
+		  size_t cap)
+{
+	uint8_t raw[10];
+	uint64_t acc = 0, z;
+	char *end;
+	int err;
+
+	if (!prefix || strlen(prefix) != 4 || !account ||
+	    strlen(account) != 12 || cap < 21)
+		return -EINVAL;
+	errno = 0;
+	acc = strtoull(account, &end, 10);
+	if (errno || *end || acc >= 1ull << 40)
+		return -EINVAL;
+	err = bs_random(raw, sizeof(raw));
+	if (err)
+		return err;
+	/* bit 47 marks the new format, 46..7 the account, 6..0 random */
+	z = 1ull << 47 | acc << 7 | (raw[5] & 0x7f);
+	for (int i = 0; i < 6; i++)
+		raw[i] = (uint8_t)(z >> (40 - 8 * i));
+	memcpy(out, prefix, 4);
+	base32(raw, sizeof(raw), out + 4);
+	return 0;
+}
+
+long long bs_aws_key_account(const char *id)
+{
+	uint64_t z = 0;
+
+	if (!id || strlen(id) != 20)
+		return -EINVAL;
+	/* the first 48 bits are the first 48 / 5 chars' worth: take 10
+	 * chars (50 bits) and drop the 2 low ones */
+	for (int i = 4; i < 14; i++) {
+		const char *p = memchr(B32_CHARS, id[i], 32);
+
+		if (!p || !id[i])
+			return -EINVAL;
+		z = z << 5 | (uint64_t)(p - B32_CHARS);
+	}
+	z >>= 2;
+	if (!(z >> 47 & 1))
+		return -EINVAL;
+	return (long long)((z & 0x7fffffffff80ull) >> 7);
+}
+
 /* Temporary credentials in the shared-credentials file format: the
  * session token makes the file long enough for every readscan window
  * (real ones are longer still). */
 static int gen_aws(uint8_t *out, size_t cap)
 {
-	char id[17], secret[41], session[357];
+	const struct bs_aws_cluster *c = bs_aws_cluster();
+	char id[24], secret[41], session[357];
 	int err, n;
 
-	/* Access key ids are ASIA (temporary) + 16 of [A-Z2-7]; secrets 40
-	 * base64 chars; session tokens a few hundred. */
-	err = random_chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", id, 16);
+	/* Access key ids are ASIA (temporary) + 16 of [A-Z2-7] encoding the
+	 * account; secrets 40 base64 chars; session tokens a few hundred. */
+	err = bs_aws_key_id("ASIA", c->account, id, sizeof(id));
 	if (!err)
 		err = random_chars(B64_CHARS, secret, 40);
 	if (!err)
@@ -126,11 +253,11 @@ static int gen_aws(uint8_t *out, size_t cap)
 	if (err)
 		return err;
 	n = snprintf((char *)out, cap,
-		     "[default]\naws_access_key_id = ASIA%s\n"
+		     "[default]\naws_access_key_id = %s\n"
 		     "aws_secret_access_key = %s\n"
 		     "aws_session_token = IQoJb3JpZ2luX2Vj%s\n"
-		     "region = us-east-1\n",
-		     id, secret, session);
+		     "region = %s\n",
+		     id, secret, session, c->region);
 	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
 
@@ -151,10 +278,12 @@ static int gen_generic(uint8_t *out, size_t cap)
 	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
 
-/* base64url of a compact JSON object into out; returns length or -errno. */
+/* base64url of a compact JSON object into out; returns length or -errno.
+ * Keys sorted: the API server's encoder writes claims in key order. */
 static int b64_json(json_t *obj, char *out, size_t cap)
 {
-	char *s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+	char *s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII |
+					  JSON_SORT_KEYS);
 	int n;
 
 	if (!s)
@@ -164,74 +293,207 @@ static int b64_json(json_t *obj, char *out, size_t cap)
 	return n;
 }
 
-static json_t *sa_claims(const char *ns, const char *sa)
+static void uuid_fmt(uint8_t u[16], char out[37])
 {
-	uint8_t u[16];
-	char uid[37], secret[6], sub[600], sname[300];
-	time_t now = time(NULL);
-
-	if (bs_random(u, sizeof(u)) ||
-	    random_chars("bcdfghjklmnpqrstvwxz2456789", secret, 5))
-		return NULL;
 	u[6] = (u[6] & 0x0f) | 0x40; /* RFC 4122 version 4 */
 	u[8] = (u[8] & 0x3f) | 0x80;
-	snprintf(uid, sizeof(uid),
+	snprintf(out, 37,
 		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
 		 u[10], u[11], u[12], u[13], u[14], u[15]);
-	snprintf(sub, sizeof(sub), "system:serviceaccount:%s:%s", ns, sa);
-	snprintf(sname, sizeof(sname), "%.240s-token-%s", sa, secret);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}",
-			 "iss", "kubernetes/serviceaccount",
-			 "kubernetes.io/serviceaccount/namespace", ns,
-			 "kubernetes.io/serviceaccount/secret.name", sname,
-			 "kubernetes.io/serviceaccount/service-account.name", sa,
-			 "kubernetes.io/serviceaccount/service-account.uid", uid,
-			 "sub", sub,
-			 "iat", (json_int_t)now,
-			 "exp", (json_int_t)now + (json_int_t)365 * 24 * 3600);
 }
 
-static int gen_k8s(const struct bs_tokgen_who *who, uint8_t *out, size_t cap)
+static int uuid_random(char out[37])
 {
-	const char *ns = who && bs_k8s_name_valid(who->ns) ? who->ns : "default";
-	const char *sa = who && bs_k8s_name_valid(who->service_account) ?
-			 who->service_account : "default";
-	uint8_t kid_raw[32], sig_raw[256];
-	char kid[48], sig[348];
-	char *p = (char *)out;
-	json_t *hdr = NULL, *claims = NULL;
-	int n, m, err = -ENOMEM;
+	uint8_t u[16];
+	int err = bs_random(u, sizeof(u));
 
-	if (bs_random(kid_raw, sizeof(kid_raw)) ||
-	    bs_random(sig_raw, sizeof(sig_raw)))
-		return -EIO;
-	bs_base64(kid_raw, sizeof(kid_raw), 1, kid, sizeof(kid));
-	/* RS256 signatures are 256 bytes; ours is random, nobody can verify. */
+	if (!err)
+		uuid_fmt(u, out);
+	return err;
+}
+
+/* A service account's uid: the same for every pod of one (ns, sa) in
+ * this agent's life, as the API server's object is. */
+static void uuid_of_sa(const char *ns, const char *sa, char out[37])
+{
+	struct bs_sha256 c;
+	uint8_t d[BS_SHA256_LEN];
+
+	bs_aws_cluster(); /* the salt */
+	bs_sha256_init(&c);
+	bs_sha256_update(&c, cluster_salt, sizeof(cluster_salt));
+	bs_sha256_update(&c, ns, strlen(ns) + 1);
+	bs_sha256_update(&c, sa, strlen(sa) + 1);
+	bs_sha256_final(&c, d);
+	uuid_fmt(d, out);
+}
+
+static int uuid_valid(const char *s)
+{
+	if (!s || strlen(s) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+		char c = s[i];
+
+		if (dash ? c != '-' :
+			   !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return 0;
+	}
+	return 1;
+}
+
+/* Who the claims name, every field checked. */
+struct jwt_who {
+	const char *ns, *sa;
+	char pod[254];
+	char pod_uid[37], sa_uid[37];
+};
+
+static int jwt_who(const struct bs_tokgen_who *who, struct jwt_who *w)
+{
+	char sfx[6];
+	int err = 0;
+
+	w->ns = who && bs_k8s_name_valid(who->ns) ? who->ns : "default";
+	w->sa = who && bs_k8s_name_valid(who->service_account) ?
+			who->service_account : "default";
+	if (who && bs_k8s_name_valid(who->pod)) {
+		snprintf(w->pod, sizeof(w->pod), "%s", who->pod);
+	} else {
+		err = random_chars("bcdfghjklmnpqrstvwxz2456789", sfx, 5);
+		snprintf(w->pod, sizeof(w->pod), "app-%s", sfx);
+	}
+	if (who && uuid_valid(who->pod_uid))
+		snprintf(w->pod_uid, sizeof(w->pod_uid), "%s", who->pod_uid);
+	else if (!err)
+		err = uuid_random(w->pod_uid);
+	uuid_of_sa(w->ns, w->sa, w->sa_uid);
+	return err;
+}
+
+/* header.claims.signature; the signature is random bytes of an RS256
+ * (RSA-2048) signature's length: nobody can verify it, as nobody can
+ * verify a real one without the issuer's keys. */
+static int jwt_sign(const char *kid, json_t *claims, uint8_t *out, size_t cap)
+{
+	uint8_t sig_raw[256];
+	char sig[348];
+	char *p = (char *)out;
+	json_t *hdr;
+	int n, m;
+
+	if (!claims || bs_random(sig_raw, sizeof(sig_raw)))
+		return claims ? -EIO : -ENOMEM;
 	bs_base64(sig_raw, sizeof(sig_raw), 1, sig, sizeof(sig));
 	hdr = json_pack("{s:s, s:s}", "alg", "RS256", "kid", kid);
-	claims = sa_claims(ns, sa);
-	if (!hdr || !claims)
-		goto out;
+	if (!hdr)
+		return -ENOMEM;
 	n = b64_json(hdr, p, cap);
+	json_decref(hdr);
 	if (n < 0 || (size_t)n + 2 > cap)
-		goto nospc;
+		return -ENOSPC;
 	p[n++] = '.';
 	m = b64_json(claims, p + n, cap - (size_t)n);
 	if (m < 0)
-		goto nospc;
+		return -ENOSPC;
 	n += m;
 	m = snprintf(p + n, cap - (size_t)n, ".%s", sig);
 	if (m < 0 || (size_t)m >= cap - (size_t)n)
-		goto nospc;
-	err = n + m;
-	goto out;
-nospc:
-	err = -ENOSPC;
-out:
-	json_decref(hdr);
+		return -ENOSPC;
+	return n + m;
+}
+
+#define K8S_ISS "https://kubernetes.default.svc.cluster.local"
+#define K8S_WARN_S 3607		       /* what kubelet asks for */
+#define K8S_EXP_S (365 * 24 * 3600)    /* what the API server extends to */
+#define IRSA_EXP_S 86400
+
+/* A bound service-account token as kubelet projects it (1.24+): audience
+ * the API server, one year (extended) with warnafter at kubelet's 3607 s. */
+static int gen_k8s(const struct bs_tokgen_who *who, uint8_t *out, size_t cap)
+{
+	uint8_t kid_raw[32];
+	char kid[48], jti[37], sub[600];
+	struct jwt_who w;
+	json_int_t now = (json_int_t)time(NULL);
+	json_t *claims;
+	int err;
+
+	err = jwt_who(who, &w);
+	if (!err)
+		err = uuid_random(jti);
+	if (!err)
+		err = bs_random(kid_raw, sizeof(kid_raw));
+	if (err)
+		return err;
+	/* kid: base64url of the SHA-256 of the signing key */
+	bs_base64(kid_raw, sizeof(kid_raw), 1, kid, sizeof(kid));
+	snprintf(sub, sizeof(sub), "system:serviceaccount:%s:%s", w.ns, w.sa);
+	claims = json_pack(
+		"{s:[s], s:I, s:I, s:s, s:s, s:{s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:I}, s:I, s:s}",
+		"aud", K8S_ISS, "exp", now + K8S_EXP_S, "iat", now, "iss",
+		K8S_ISS, "jti", jti, "kubernetes.io", "namespace", w.ns, "pod",
+		"name", w.pod, "uid", w.pod_uid, "serviceaccount", "name", w.sa,
+		"uid", w.sa_uid, "warnafter", now + K8S_WARN_S, "nbf", now,
+		"sub", sub);
+	err = jwt_sign(kid, claims, out, cap);
 	json_decref(claims);
 	return err;
+}
+
+/* An EKS IAM-roles-for-service-accounts web-identity token: the pod
+ * identity webhook's projected volume (audience sts, one day). */
+static int gen_irsa(const struct bs_tokgen_who *who, uint8_t *out, size_t cap)
+{
+	const struct bs_aws_cluster *c = bs_aws_cluster();
+	uint8_t kid_raw[20];
+	char kid[41], iss[192], sub[600];
+	struct jwt_who w;
+	json_int_t now = (json_int_t)time(NULL);
+	json_t *claims;
+	int err;
+
+	err = jwt_who(who, &w);
+	if (!err)
+		err = bs_random(kid_raw, sizeof(kid_raw));
+	if (err)
+		return err;
+	/* EKS kids are 40 hex digits (a SHA-1 of the key) */
+	for (int i = 0; i < 20; i++)
+		snprintf(kid + 2 * i, 3, "%02x", kid_raw[i]);
+	snprintf(iss, sizeof(iss), "https://oidc.eks.%.23s.amazonaws.com/id/%.32s",
+		 c->region, c->oidc_id);
+	snprintf(sub, sizeof(sub), "system:serviceaccount:%s:%s", w.ns, w.sa);
+	claims = json_pack(
+		"{s:[s], s:I, s:I, s:s, s:{s:s, s:{s:s, s:s}, s:{s:s, s:s}}, s:I, s:s}",
+		"aud", "sts.amazonaws.com", "exp", now + IRSA_EXP_S, "iat", now,
+		"iss", iss, "kubernetes.io", "namespace", w.ns, "pod", "name",
+		w.pod, "uid", w.pod_uid, "serviceaccount", "name", w.sa, "uid",
+		w.sa_uid, "nbf", now, "sub", sub);
+	err = jwt_sign(kid, claims, out, cap);
+	json_decref(claims);
+	return err;
+}
+
+int bs_tokgen_irsa_env(const struct bs_tokgen_who *who,
+		       struct bs_irsa_env *out)
+{
+	const struct bs_aws_cluster *c = bs_aws_cluster();
+	const char *ns = who && bs_k8s_name_valid(who->ns) ? who->ns : "default";
+	const char *sa = who && bs_k8s_name_valid(who->service_account) ?
+				 who->service_account : "default";
+	char role[65];
+
+	if (!out)
+		return -EINVAL;
+	/* IAM role names: at most 64 of [A-Za-z0-9+=,.@_-] */
+	snprintf(role, sizeof(role), "%.28s-%.28s-role", ns, sa);
+	snprintf(out->role_arn, sizeof(out->role_arn), "arn:aws:iam::%s:role/%s",
+		 c->account, role);
+	snprintf(out->region, sizeof(out->region), "%.23s", c->region);
+	return 0;
 }
 
 static int gen_file(const char *path, uint8_t *out, size_t cap)
@@ -288,7 +550,8 @@ out:
 int bs_tokgen_known(const char *t)
 {
 	return t && (!strcmp(t, "aws-access-key") || !strcmp(t, "k8s-sa-token") ||
-		     !strcmp(t, "generic") || !strcmp(t, "file"));
+		     !strcmp(t, "eks-irsa") || !strcmp(t, "generic") ||
+		     !strcmp(t, "file"));
 }
 
 int bs_tokgen(const char *t, const struct bs_tokgen_who *who,
@@ -302,6 +565,8 @@ int bs_tokgen(const char *t, const struct bs_tokgen_who *who,
 		return gen_aws(out, cap);
 	if (!strcmp(t, "k8s-sa-token"))
 		return gen_k8s(who, out, cap);
+	if (!strcmp(t, "eks-irsa"))
+		return gen_irsa(who, out, cap);
 	if (!strcmp(t, "generic"))
 		return gen_generic(out, cap);
 	if (!strcmp(t, "file"))

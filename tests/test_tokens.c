@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "strategies/annotations.h"
@@ -68,6 +69,8 @@ static int gen(const char *tmpl, const struct bs_tokgen_who *who,
 Test(tokgen, aws_credentials_shape)
 {
 	static char a[BS_CONTENT_MAX + 1], b[BS_CONTENT_MAX + 1];
+	const struct bs_aws_cluster *c = bs_aws_cluster();
+	char id[21], want[40];
 	regex_t re;
 
 	cr_assert_gt(gen("aws-access-key", NULL, NULL, a), 0);
@@ -76,11 +79,48 @@ Test(tokgen, aws_credentials_shape)
 			     "^\\[default\\]\naws_access_key_id = ASIA[A-Z2-7]{16}\n"
 			     "aws_secret_access_key = [A-Za-z0-9+/]{40}\n"
 			     "aws_session_token = [A-Za-z0-9+/]{372}\n"
-			     "region = us-east-1\n$",
+			     "region = [a-z]{2}-[a-z]+-[0-9]\n$",
 			     REG_EXTENDED), 0);
 	cr_assert_eq(regexec(&re, a, 0, NULL, 0), 0, "%s", a);
 	regfree(&re);
 	cr_assert_str_neq(a, b);
+	/* The key id names the agent's (plausible) account and region. */
+	memcpy(id, strstr(a, "ASIA"), 20);
+	id[20] = '\0';
+	cr_assert_eq(bs_aws_key_account(id), strtoll(c->account, NULL, 10),
+		     "%s does not encode %s", id, c->account);
+	snprintf(want, sizeof(want), "region = %s\n", c->region);
+	cr_assert(strstr(a, want), "%s", a);
+}
+
+/* The decoding of a published key id (A. Steele, "AWS Access Key ID
+ * formats"), and our ids decode to what they were made from. */
+Test(tokgen, aws_key_id_encodes_account)
+{
+	const struct bs_aws_cluster *c = bs_aws_cluster();
+	char id[24];
+	long long acc;
+
+	cr_assert_eq(bs_aws_key_account("ASIAY34FZKBOKMUTVV7A"), 609629065308LL);
+	/* old format (bit 47 clear) and bad input */
+	cr_assert_lt(bs_aws_key_account("AKIAIOSFODNN7EXAMPLE"), 0);
+	cr_assert_lt(bs_aws_key_account("AKIA0000"), 0);
+	cr_assert_lt(bs_aws_key_account("AKIA1111111111111111"), 0);
+	for (int i = 0; i < 100; i++) {
+		cr_assert_eq(bs_aws_key_id("AKIA", "052310077262", id, sizeof(id)), 0);
+		cr_assert_eq(strlen(id), 20);
+		cr_assert_eq(strspn(id + 4, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), 16, "%s", id);
+		cr_assert_eq(bs_aws_key_account(id), 52310077262LL, "%s", id);
+	}
+	cr_assert_lt(bs_aws_key_id("AKIA", "12345", id, sizeof(id)), 0);
+	cr_assert_lt(bs_aws_key_id("AKIA", "99999999999x", id, sizeof(id)), 0);
+	cr_assert_eq(strlen(c->account), 12);
+	cr_assert_neq(c->account[0], '0');
+	cr_assert_str_neq(c->account, "123456789012");
+	acc = strtoll(c->account, NULL, 10);
+	cr_assert_geq(acc, 100000000000LL);
+	cr_assert_eq(strlen(c->oidc_id), 32);
+	cr_assert_eq(strspn(c->oidc_id, "0123456789ABCDEF"), 32, "%s", c->oidc_id);
 }
 
 /* Decode one base64url part into a NUL-terminated string. */
@@ -107,50 +147,87 @@ static char *b64url_decode(const char *s, size_t n)
 	return out;
 }
 
-Test(tokgen, k8s_jwt_shape)
+/* Split a JWT, check the header and return the claims (caller frees). */
+static json_t *jwt_claims(const char *tok, const char *kid_chars,
+			  size_t kid_len)
 {
-	static char tok[BS_CONTENT_MAX + 1];
-	struct bs_tokgen_who who = { "payments", "billing-sa" };
-	const char *dot1, *dot2, *iss, *sub, *ns;
-	json_int_t iat, exp;
-	char *hdr, *claims;
-	json_t *j;
+	const char *dot1, *dot2, *kid;
+	char *hdr, *claims, *sig;
+	json_t *j, *c;
 
-	cr_assert_gt(gen("k8s-sa-token", &who, NULL, tok), 0);
 	dot1 = strchr(tok, '.');
 	cr_assert(dot1);
 	dot2 = strchr(dot1 + 1, '.');
 	cr_assert(dot2);
 	cr_assert_null(strchr(dot2 + 1, '.'));
-	cr_assert_gt(strlen(dot2 + 1), 300);
+	/* RSA-2048 signature: 256 bytes = 342 base64url chars */
+	cr_assert_eq(strlen(dot2 + 1), 342);
 	hdr = b64url_decode(tok, (size_t)(dot1 - tok));
 	claims = b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1));
-	free(b64url_decode(dot2 + 1, strlen(dot2 + 1)));
+	sig = b64url_decode(dot2 + 1, strlen(dot2 + 1));
+	free(sig);
 	j = json_loads(hdr, 0, NULL);
 	cr_assert(j, "header: %s", hdr);
 	cr_assert_str_eq(json_string_value(json_object_get(j, "alg")), "RS256");
+	kid = json_string_value(json_object_get(j, "kid"));
+	cr_assert(kid);
+	cr_assert_eq(strlen(kid), kid_len, "kid %s", kid);
+	cr_assert_eq(strspn(kid, kid_chars), kid_len, "kid %s", kid);
 	json_decref(j);
-	j = json_loads(claims, 0, NULL);
-	cr_assert(j, "claims: %s", claims);
-	cr_assert_eq(json_unpack(j, "{s:s, s:s, s:s, s:I, s:I}", "iss", &iss,
-				 "sub", &sub,
-				 "kubernetes.io/serviceaccount/namespace", &ns,
-				 "iat", &iat, "exp", &exp), 0);
-	cr_assert_str_eq(iss, "kubernetes/serviceaccount");
-	cr_assert_str_eq(sub, "system:serviceaccount:payments:billing-sa");
-	cr_assert_str_eq(ns, "payments");
-	cr_assert_gt(exp, iat);
-	json_decref(j);
+	c = json_loads(claims, 0, NULL);
+	cr_assert(c, "claims: %s", claims);
+	/* keys in order, as the API server writes them */
+	cr_assert_eq(strncmp(claims, "{\"aud\":[", 8), 0, "%s", claims);
 	free(hdr);
 	free(claims);
+	return c;
+}
+
+#define B64URL "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+#define POD_UID "6f1c2e0a-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
+
+Test(tokgen, k8s_jwt_shape)
+{
+	static char tok[BS_CONTENT_MAX + 1];
+	struct bs_tokgen_who who = { "payments", "billing-sa", "web-7f9c",
+				     POD_UID };
+	const char *iss, *sub, *ns, *pod, *puid, *sa, *said, *aud, *jti;
+	json_int_t iat, exp, nbf, warn;
+	json_t *j;
+
+	cr_assert_gt(gen("k8s-sa-token", &who, NULL, tok), 256);
+	j = jwt_claims(tok, B64URL, 43);
+	cr_assert_eq(json_unpack(j,
+				 "{s:[s], s:I, s:I, s:s, s:s, s:{s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:I}, s:I, s:s}",
+				 "aud", &aud, "exp", &exp, "iat", &iat, "iss",
+				 &iss, "jti", &jti, "kubernetes.io", "namespace",
+				 &ns, "pod", "name", &pod, "uid", &puid,
+				 "serviceaccount", "name", &sa, "uid", &said,
+				 "warnafter", &warn, "nbf", &nbf, "sub", &sub),
+		     0);
+	cr_assert_str_eq(iss, "https://kubernetes.default.svc.cluster.local");
+	cr_assert_str_eq(aud, iss);
+	cr_assert_str_eq(sub, "system:serviceaccount:payments:billing-sa");
+	cr_assert_str_eq(ns, "payments");
+	cr_assert_str_eq(sa, "billing-sa");
+	cr_assert_str_eq(pod, "web-7f9c");
+	cr_assert_str_eq(puid, POD_UID);
+	cr_assert_eq(strlen(said), 36);
+	cr_assert_eq(strlen(jti), 36);
+	cr_assert_geq(iat, (json_int_t)time(NULL) - 5);
+	cr_assert_eq(nbf, iat);
+	cr_assert_eq(warn, iat + 3607);
+	cr_assert_eq(exp, iat + 365 * 24 * 3600);
+	json_decref(j);
 }
 
 Test(tokgen, k8s_bad_names_default)
 {
 	static char tok[BS_CONTENT_MAX + 1];
-	struct bs_tokgen_who who = { "Evil\"}NS", "../x" };
-	const char *dot1, *dot2;
+	struct bs_tokgen_who who = { "Evil\"}NS", "../x", "a/b", "not-a-uid" };
+	const char *dot1, *dot2, *pod, *uid;
 	char *claims;
+	json_t *j;
 
 	cr_assert_gt(gen("k8s-sa-token", &who, NULL, tok), 0);
 	dot1 = strchr(tok, '.');
@@ -158,7 +235,85 @@ Test(tokgen, k8s_bad_names_default)
 	claims = b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1));
 	cr_assert(strstr(claims, "system:serviceaccount:default:default"),
 		  "%s", claims);
+	j = json_loads(claims, 0, NULL);
+	cr_assert_eq(json_unpack(j, "{s:{s:{s:s, s:s}}}", "kubernetes.io",
+				 "pod", "name", &pod, "uid", &uid), 0);
+	cr_assert(bs_k8s_name_valid(pod), "%s", pod);
+	cr_assert_str_neq(uid, "not-a-uid");
+	cr_assert_eq(strlen(uid), 36);
+	json_decref(j);
 	free(claims);
+}
+
+/* Same service account, same uid; pods differ. */
+Test(tokgen, sa_uid_stable_per_account)
+{
+	static char a[BS_CONTENT_MAX + 1], b[BS_CONTENT_MAX + 1];
+	struct bs_tokgen_who w1 = { "prod", "api", "p1", NULL };
+	struct bs_tokgen_who w2 = { "prod", "api", "p2", NULL };
+	const char *u1, *u2;
+	json_t *j1, *j2;
+
+	cr_assert_gt(gen("eks-irsa", &w1, NULL, a), 0);
+	cr_assert_gt(gen("eks-irsa", &w2, NULL, b), 0);
+	j1 = jwt_claims(a, "0123456789abcdef", 40);
+	j2 = jwt_claims(b, "0123456789abcdef", 40);
+	cr_assert_eq(json_unpack(j1, "{s:{s:{s:s}}}", "kubernetes.io",
+				 "serviceaccount", "uid", &u1), 0);
+	cr_assert_eq(json_unpack(j2, "{s:{s:{s:s}}}", "kubernetes.io",
+				 "serviceaccount", "uid", &u2), 0);
+	cr_assert_str_eq(u1, u2);
+	json_decref(j1);
+	json_decref(j2);
+}
+
+Test(tokgen, eks_irsa_shape)
+{
+	static char tok[BS_CONTENT_MAX + 1];
+	const struct bs_aws_cluster *c = bs_aws_cluster();
+	struct bs_tokgen_who who = { "payments", "billing-sa", "web-7f9c",
+				     POD_UID };
+	const char *iss, *sub, *ns, *pod, *puid, *sa, *said, *aud;
+	char want[160];
+	json_int_t iat, exp, nbf;
+	struct bs_irsa_env env;
+	regex_t re;
+	json_t *j;
+
+	cr_assert_gt(gen("eks-irsa", &who, NULL, tok), 256);
+	j = jwt_claims(tok, "0123456789abcdef", 40);
+	cr_assert_eq(json_unpack(j,
+				 "{s:[s!], s:I, s:I, s:s, s:{s:s, s:{s:s, s:s}, s:{s:s, s:s}}, s:I, s:s !}",
+				 "aud", &aud, "exp", &exp, "iat", &iat, "iss",
+				 &iss, "kubernetes.io", "namespace", &ns, "pod",
+				 "name", &pod, "uid", &puid, "serviceaccount",
+				 "name", &sa, "uid", &said, "nbf", &nbf, "sub",
+				 &sub),
+		     0);
+	cr_assert_str_eq(aud, "sts.amazonaws.com");
+	cr_assert_eq(regcomp(&re,
+			     "^https://oidc\\.eks\\.[a-z]{2}-[a-z]+-[0-9]\\.amazonaws\\.com/id/[0-9A-F]{32}$",
+			     REG_EXTENDED), 0);
+	cr_assert_eq(regexec(&re, iss, 0, NULL, 0), 0, "%s", iss);
+	regfree(&re);
+	snprintf(want, sizeof(want), "https://oidc.eks.%s.amazonaws.com/id/%s",
+		 c->region, c->oidc_id);
+	cr_assert_str_eq(iss, want);
+	cr_assert_str_eq(sub, "system:serviceaccount:payments:billing-sa");
+	cr_assert_str_eq(ns, "payments");
+	cr_assert_str_eq(pod, "web-7f9c");
+	cr_assert_str_eq(puid, POD_UID);
+	cr_assert_str_eq(sa, "billing-sa");
+	cr_assert_eq(exp, iat + 86400);
+	cr_assert_eq(nbf, iat);
+	cr_assert_gt(exp, (json_int_t)time(NULL));
+	json_decref(j);
+	cr_assert_eq(bs_tokgen_irsa_env(&who, &env), 0);
+	snprintf(want, sizeof(want), "arn:aws:iam::%s:role/payments-billing-sa-role",
+		 c->account);
+	cr_assert_str_eq(env.role_arn, want);
+	cr_assert_str_eq(env.region, c->region);
+	cr_assert(bs_tokgen_known("eks-irsa"));
 }
 
 Test(tokgen, generic_and_file)
