@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 		a.core.det->name, bs_attach_name(a.core.dctx.backend),
 		a.core.inj->name, cfg.node);
 	bs_core_emit_ready(&a.core);
-	bs_privs_drop_after_start();
+	bs_privs_drop_after_start_for(bs_privs_uses(cfg.inject, cfg.detect));
 
 	if (pthread_create(&alerts, NULL, alert_loop, &a)) {
 		bs_err("cannot start alert thread");

@@ -88,7 +88,7 @@ static const struct argp_option options[] = {
 	  "NRI plugin index, two digits (default " DEF_PLUGIN_IDX ")", G_NRI },
 
 	{ NULL, 0, NULL, 0, "Injection:", G_INJECT },
-	{ "inject", OPT_INJECT, "bind|ocihook|none", 0,
+	{ "inject", OPT_INJECT, "bind|ocihook|projected|none", 0,
 	  "how the token gets into the container (default " DEF_INJECT ")",
 	  G_INJECT },
 	{ "token", OPT_TOKEN, "PATH[=TEMPLATE]", 0,
@@ -514,8 +514,8 @@ static int apply_sink_value(struct argp_state *st, struct bs_agent_config *c,
 static int apply_value(struct argp_state *st, struct parse_ctx *p, int key,
 		       const char *a)
 {
-	static const char *const injects[] = { "bind", "ocihook", "none",
-					       NULL };
+	static const char *const injects[] = { "bind", "ocihook", "projected",
+					       "none", NULL };
 	static const char *const detects[] = { "open", "readscan", "fanotify",
 					       "auto", "none", NULL };
 	struct bs_agent_config *c = p->c;

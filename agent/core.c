@@ -64,6 +64,7 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 ",\"tokens\":%zu,\"armed\":%zu,\"containers\":%zu,\"inject_failed\":%" PRIu64
 		 ",\"inject_skipped\":%" PRIu64 ",\"alert_write_errors\":%" PRIu64
 		 ",\"arm_gap_us_last\":%" PRIu64 ",\"arm_gap_us_max\":%" PRIu64
+		 ",\"projected_fallback\":%" PRIu64 ",\"irsa_skipped\":%" PRIu64
 		 "%s%s,\"sink_delivered\":%" PRIu64 ",\"sink_dropped\":%" PRIu64
 		 ",\"sink_failed\":%" PRIu64 ",\"sink_retries\":%" PRIu64 "}\n",
 		 when, ds.events, c->st.alerts, ds.ringbuf_drops, ds.aggregated,
@@ -72,7 +73,8 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 bs_containers_count(c->ctrs),
 		 c->ictx.n_failed + c->st.inject_failed, c->ictx.n_skipped,
 		 c->st.alert_write_errors, c->st.arm_gap_us_last,
-		 c->st.arm_gap_us_max, extra && *extra ? "," : "",
+		 c->st.arm_gap_us_max, c->ictx.n_fallback, c->ictx.n_irsa_skipped,
+		 extra && *extra ? "," : "",
 		 extra ? extra : "", ss.delivered, ss.dropped, ss.failed,
 		 ss.retries);
 	bs_core_emit(c, line);

@@ -32,10 +32,11 @@ static const struct cap_use {
 	{ CAP_PERFMON, "CAP_PERFMON", BS_USE_DETECT, 0,
 	  "the tracing BPF programs of every --attach backend load only with "
 	  "CAP_SYS_ADMIN" },
-	{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN", BS_USE_DETECT, 0,
+	{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN", BS_USE_DETECT | BS_USE_PROJECTED, 0,
 	  "securityfs cannot be mounted to read the active LSMs (--attach "
 	  "auto may not find lsm); without CAP_BPF+CAP_PERFMON, or before "
-	  "kernel 5.8, no BPF detection at all" },
+	  "kernel 5.8, no BPF detection at all; projected cannot mount its "
+	  "tmpfs (file bind mounts instead)" },
 	/* 5.11 charges BPF memory to the memcg instead of RLIMIT_MEMLOCK */
 	{ CAP_SYS_RESOURCE, "CAP_SYS_RESOURCE", BS_USE_DETECT, 5 << 8 | 11,
 	  "the memlock limit cannot be raised for BPF maps (kernels before "
@@ -46,6 +47,9 @@ static const struct cap_use {
 	{ CAP_DAC_READ_SEARCH, "CAP_DAC_READ_SEARCH", BS_USE_OCIHOOK, 0,
 	  "ocihook tokens under container directories the agent's uid cannot "
 	  "search will not be found" },
+	{ CAP_SYS_CHROOT, "CAP_SYS_CHROOT", BS_USE_PROJECTED, 0,
+	  "projected cannot enter the node's mount namespace: every token "
+	  "gets a file bind mount" },
 	{ CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE", BS_USE_INJECT, 0,
 	  "state-dir and hook-dir entries not owned by the agent's uid "
 	  "cannot be replaced or removed" },
@@ -58,6 +62,17 @@ uint64_t bs_privs_kept_mask(void)
 {
 	return (1ull << CAP_BPF) | (1ull << CAP_SYS_PTRACE) |
 	       (1ull << CAP_DAC_READ_SEARCH) | (1ull << CAP_DAC_OVERRIDE);
+}
+
+uint64_t bs_privs_kept_mask_for(unsigned int uses)
+{
+	uint64_t keep = bs_privs_kept_mask();
+
+	/* projected mounts (fsopen, setns into the node's mount ns) at
+	 * every CreateContainer and RemoveContainer */
+	if (uses & BS_USE_PROJECTED)
+		keep |= 1ull << CAP_SYS_ADMIN | 1ull << CAP_SYS_CHROOT;
+	return keep;
 }
 
 static int last_cap(void)
@@ -107,7 +122,12 @@ static int set_caps(uint64_t keep)
 
 int bs_privs_drop_after_start(void)
 {
-	uint64_t keep = bs_privs_kept_mask();
+	return bs_privs_drop_after_start_for(0);
+}
+
+int bs_privs_drop_after_start_for(unsigned int uses)
+{
+	uint64_t keep = bs_privs_kept_mask_for(uses);
 	int err, bnd;
 
 	/* Ambient caps would survive an exec; we never want that. */
@@ -124,7 +144,8 @@ int bs_privs_drop_after_start(void)
 		bs_warn("could not drop capabilities: %s", strerror(-err));
 	else
 		bs_info("capabilities reduced to bpf, sys_ptrace, "
-			"dac_read_search, dac_override%s",
+			"dac_read_search, dac_override%s%s",
+			uses & BS_USE_PROJECTED ? ", sys_admin, sys_chroot" : "",
 			bnd ? " (bounding set unchanged: no CAP_SETPCAP)" : "");
 	return err ? err : bnd;
 }
@@ -139,6 +160,8 @@ unsigned int bs_privs_uses(const char *inject, const char *detect)
 		u |= BS_USE_INJECT;
 	if (inject && !strcmp(inject, "ocihook"))
 		u |= BS_USE_OCIHOOK;
+	if (inject && !strcmp(inject, "projected"))
+		u |= BS_USE_PROJECTED;
 	return u;
 }
 

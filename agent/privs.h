@@ -19,6 +19,9 @@
  * not fatal.
  */
 int bs_privs_drop_after_start(void);
+/* The same, also keeping what uses needs after start (BS_USE_PROJECTED:
+ * CAP_SYS_ADMIN and CAP_SYS_CHROOT, to mount at every create/remove). */
+int bs_privs_drop_after_start_for(unsigned int uses);
 
 /* What the agent was asked to do, for bs_privs_report(). */
 enum bs_priv_use {
@@ -26,6 +29,7 @@ enum bs_priv_use {
 	BS_USE_INJECT = 1 << 1,	 /* any injection (--inject other than none) */
 	BS_USE_OCIHOOK = 1 << 2, /* --inject ocihook */
 	BS_USE_DROP = 1 << 3,	 /* bs_privs_drop_after_start() (always) */
+	BS_USE_PROJECTED = 1 << 4, /* --inject projected */
 };
 
 /* The uses for the --inject / --detect strategy names. */
@@ -44,5 +48,6 @@ int bs_privs_report(unsigned int uses, uint64_t *missing);
 
 /* The capability mask kept (bit n = capability n). */
 uint64_t bs_privs_kept_mask(void);
+uint64_t bs_privs_kept_mask_for(unsigned int uses);
 
 #endif

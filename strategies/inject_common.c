@@ -103,6 +103,8 @@ static const char *template_for_path(const char *path)
 {
 	if (strstr(path, "/.aws/"))
 		return "aws-access-key";
+	if (strstr(path, "/eks.amazonaws.com/"))
+		return "eks-irsa";
 	if (strstr(path, "serviceaccount") ||
 	    !strcmp(path + strlen(path) - 6, "/token"))
 		return "k8s-sa-token";
@@ -118,6 +120,36 @@ static bool on_existing_mount(const struct bs_container *ctr, const char *path)
 	return false;
 }
 
+/* The env a pod identity webhook gives an IRSA pod. */
+static const char *const irsa_env[] = {
+	"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_REGION",
+	"AWS_DEFAULT_REGION", "AWS_STS_REGIONAL_ENDPOINTS",
+};
+#define N_IRSA_ENV (sizeof(irsa_env) / sizeof(irsa_env[0]))
+
+/* ctr sets one of the first n_keys of irsa_env. */
+static bool ctr_has_env(const struct bs_container *ctr, size_t n_keys)
+{
+	for (size_t i = 0; ctr->env && i < ctr->n_env; i++) {
+		const char *e = ctr->env[i];
+
+		for (size_t k = 0; e && k < n_keys; k++) {
+			size_t n = strlen(irsa_env[k]);
+
+			if (!strncmp(e, irsa_env[k], n) && e[n] == '=')
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A real IRSA pod (role and token file of its own): its token and env
+ * are the workload's, never covered by bait. */
+static bool ctr_is_irsa(const struct bs_container *ctr)
+{
+	return ctr_has_env(ctr, 2);
+}
+
 static int plan_add(struct bs_inject_plan *plan, const struct bs_container *ctr,
 		    const char *path, const char *tmpl, const char *file)
 {
@@ -131,6 +163,10 @@ static int plan_add(struct bs_inject_plan *plan, const struct bs_container *ctr,
 	if (on_existing_mount(ctr, path)) {
 		bs_warn("token path %s is a mount of container %s, skipped",
 			path, ctr->id);
+		return 0;
+	}
+	if (!strcmp(tmpl, "eks-irsa") && ctr_is_irsa(ctr)) {
+		plan->irsa_skipped = true;
 		return 0;
 	}
 	for (size_t i = 0; i < plan->n; i++)
@@ -155,6 +191,7 @@ int bs_inject_plan(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 	int err;
 
 	plan->n = 0;
+	plan->irsa_skipped = false;
 	if (!ctr || !bs_container_id_valid(ctr->id))
 		return -EINVAL;
 	if (!bs_ann_inject_enabled(pod, ctr) ||
@@ -179,8 +216,46 @@ int bs_inject_plan(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 	}
 	ann = bs_ann_token_path(pod, ctr, cfg->allowed_prefixes);
 	if (ann)
-		return plan_add(plan, ctr, ann, template_for_path(ann), NULL);
-	return 0;
+		err = plan_add(plan, ctr, ann, template_for_path(ann), NULL);
+	if (plan->irsa_skipped) {
+		ctx->n_irsa_skipped++;
+		bs_info("container %s has IRSA env of its own: no eks-irsa token",
+			ctr->id);
+	}
+	return ann ? err : 0;
+}
+
+int bs_inject_irsa_env(const struct bs_pod *pod, const struct bs_container *ctr,
+		       const struct bs_inject_plan *plan, struct bs_adjust *adj)
+{
+	struct bs_tokgen_who who = {
+		.ns = pod ? pod->ns : NULL,
+		.service_account = bs_ann_service_account(pod, ctr),
+	};
+	const struct bs_token_spec *irsa = NULL;
+	struct bs_irsa_env env;
+	int err;
+
+	for (size_t i = 0; i < plan->n && !irsa; i++)
+		if (!strcmp(plan->items[i].template_name, "eks-irsa"))
+			irsa = &plan->items[i];
+	/* Any of them set: the workload's own AWS config wins. */
+	if (!irsa || ctr_has_env(ctr, N_IRSA_ENV))
+		return 0;
+	err = bs_tokgen_irsa_env(&who, &env);
+	if (!err)
+		err = bs_adjust_add_env(adj, "AWS_ROLE_ARN", env.role_arn);
+	if (!err)
+		err = bs_adjust_add_env(adj, "AWS_WEB_IDENTITY_TOKEN_FILE",
+					irsa->path);
+	if (!err)
+		err = bs_adjust_add_env(adj, "AWS_REGION", env.region);
+	if (!err)
+		err = bs_adjust_add_env(adj, "AWS_DEFAULT_REGION", env.region);
+	if (!err)
+		err = bs_adjust_add_env(adj, "AWS_STS_REGIONAL_ENDPOINTS",
+					"regional");
+	return err;
 }
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -195,6 +270,8 @@ int bs_token_prepare(struct bs_token *t, const struct bs_pod *pod,
 	struct bs_tokgen_who who = {
 		.ns = pod ? pod->ns : NULL,
 		.service_account = bs_ann_service_account(pod, ctr),
+		.pod = pod ? pod->name : NULL,
+		.pod_uid = pod ? pod->uid : NULL,
 	};
 	int n;
 
@@ -542,6 +619,8 @@ int bs_inject_create(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 	}
 	if (!err)
 		err = plant(ctx, pod, ctr, adj, dfd, plan, t);
+	if (!err)
+		err = bs_inject_irsa_env(pod, ctr, plan, adj);
 	if (dfd >= 0)
 		close(dfd);
 	free(t);

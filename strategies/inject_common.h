@@ -26,11 +26,13 @@
 
 extern const struct bs_inject_ops bs_inject_bind_ops;
 extern const struct bs_inject_ops bs_inject_ocihook_ops;
+extern const struct bs_inject_ops bs_inject_projected_ops;
 extern const struct bs_inject_ops bs_inject_none_ops;
 
 struct bs_inject_plan {
 	struct bs_token_spec items[BS_MAX_PLAN];
 	size_t n;
+	bool irsa_skipped; /* an eks-irsa token left out: the pod has IRSA */
 };
 
 const char *bs_inject_state_dir(const struct bs_inject_config *cfg);
@@ -46,6 +48,13 @@ void bs_inject_init_state(const struct bs_inject_config *cfg);
  * 0 with plan filled, -errno on bad input. */
 int bs_inject_plan(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 		   const struct bs_container *ctr, struct bs_inject_plan *plan);
+
+/* eks-irsa: the env a pod identity webhook adds (AWS_ROLE_ARN,
+ * AWS_WEB_IDENTITY_TOKEN_FILE naming the first eks-irsa token of plan,
+ * AWS_REGION, AWS_DEFAULT_REGION, AWS_STS_REGIONAL_ENDPOINTS), added to
+ * adj only when plan has such a token and ctr sets none of them. */
+int bs_inject_irsa_env(const struct bs_pod *pod, const struct bs_container *ctr,
+		       const struct bs_inject_plan *plan, struct bs_adjust *adj);
 
 /* Fill t's identity fields from pod/ctr/spec, generate content and digest
  * and set created_ns.  No inode yet. */

@@ -26,7 +26,7 @@
 /* One --token PATH[=TEMPLATE] entry. */
 struct bs_token_spec {
 	char path[BS_PATH_LEN];
-	char template_name[32];     /* aws-access-key, k8s-sa-token, generic, file */
+	char template_name[32];     /* aws-access-key, k8s-sa-token, eks-irsa, generic, file */
 	char content_file[BS_PATH_LEN]; /* template "file": user content */
 };
 
@@ -38,6 +38,9 @@ struct bs_inject_config {
 	char hook_src[BS_PATH_LEN];  /* hook binary to install (ocihook) */
 	char report_sock[BS_PATH_LEN]; /* ocihook report socket, "" = off */
 	bool fail_closed;
+	/* projected: a process in the mount namespace runc runs in; 0: the
+	 * node's pid 1, else (not reachable) the agent's own namespace */
+	int node_pid;
 	const char *const *exclude_ns; /* NULL-terminated */
 	const char *const *allowed_prefixes; /* for annotation paths */
 };
@@ -50,10 +53,16 @@ struct bs_inject_ctx {
 	uint64_t n_injected;
 	uint64_t n_failed;
 	uint64_t n_skipped;
+	/* projected: token dirs that got bind's file mount instead (a spec
+	 * mount at, under or above the dir, a dir outside the secrets trees,
+	 * no host mount namespace) */
+	uint64_t n_fallback;
+	/* eks-irsa: containers with IRSA env of their own, left alone */
+	uint64_t n_irsa_skipped;
 };
 
 struct bs_inject_ops {
-	const char *name; /* "bind", "ocihook", "none" */
+	const char *name; /* "bind", "ocihook", "projected", "none" */
 	int (*init)(struct bs_inject_ctx *ctx);
 	/* Plan tokens for a new container: add records to ctx->store and the
 	 * mounts/hooks to adj.  Fail-open is the caller's job. */

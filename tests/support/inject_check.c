@@ -19,7 +19,8 @@ void bs_it_check_token(struct bs_itest *t, const char *path, unsigned int mode,
 	cr_assert_eq(bs_it_sh(t, cmd, out_sh, sizeof(out_sh)), 0, "%s", out_sh);
 	cr_assert_eq(strlen(out_sh), tok.content_len);
 	cr_assert_eq(memcmp(out_sh, tok.content, tok.content_len), 0);
-	snprintf(cmd, sizeof(cmd), "stat -c '%%d %%i %%a' %s", path);
+	/* -L: a projected token is a link to the real file */
+	snprintf(cmd, sizeof(cmd), "stat -L -c '%%d %%i %%a' %s", path);
 	cr_assert_eq(bs_it_sh(t, cmd, out_sh, sizeof(out_sh)), 0, "%s", out_sh);
 	cr_assert_eq(sscanf(out_sh, "%llu %llu", &udev, &ino), 2);
 	cr_assert_eq(bs_dev_to_kernel(udev), tok.dev);

@@ -54,6 +54,8 @@ int bs_it_setup(struct bs_itest *t, const struct bs_inject_ops *ops)
 	snprintf(t->cfg.tokens[1].template_name,
 		 sizeof(t->cfg.tokens[1].template_name), "k8s-sa-token");
 	t->cfg.n_tokens = 2;
+	/* projected: runc runs in the test's mount namespace */
+	t->cfg.node_pid = getpid();
 	t->ctx.cfg = &t->cfg;
 	t->ctx.store = bs_token_store_new(1024);
 	bs_adjust_init(&t->adj);

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: Apache-2.0
+/* "projected" strategy: kubelet-shaped tmpfs token dirs, real runc. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness/oci.h"
+#include "strategies/atomic_dir.h"
+#include "strategies/tokgen.h"
+#include "tests/support/inject_support.h"
+
+#define AWS    "/root/.aws/credentials"
+#define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
+#define SA     SA_DIR "/token"
+#define IRSA   "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
+
+static struct bs_itest T;
+
+static void setup(void)
+{
+	cr_assert_eq(bs_it_setup(&T, &bs_inject_projected_ops), 0);
+}
+
+static void teardown(void)
+{
+	bs_it_teardown(&T);
+}
+
+static void need_root(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to mount");
+}
+
+static void need_runc(void)
+{
+	if (geteuid() != 0 || !bs_runc_available())
+		cr_skip_test("needs root, runc and busybox-static");
+}
+
+/* tmpfs mounts in this (the node's) namespace below the test's dir. */
+static int host_mounts(void)
+{
+	char line[4096], mp[2048], fstype[64];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int n = 0;
+
+	cr_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %2047s", mp) != 1 ||
+		    sscanf(sep, " - %63s", fstype) != 1)
+			continue;
+		if (!strncmp(mp, T.dir, strlen(T.dir)) &&
+		    !strcmp(fstype, "tmpfs") && !strstr(mp, "/state/tokens"))
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static const struct bs_adj_mount *adj_mount(const char *dest)
+{
+	for (size_t i = 0; i < T.adj.n_mounts; i++)
+		if (!strcmp(T.adj.mounts[i].destination, dest))
+			return &T.adj.mounts[i];
+	return NULL;
+}
+
+/* The container's mountinfo line for mount point mp, fields split. */
+static void ctr_mountinfo(const char *mp, char *root, char *opts, char *fstype,
+			  char *source, char *super)
+{
+	char cmd[300], out[4096], m[512];
+	const char *sep;
+
+	snprintf(cmd, sizeof(cmd), "grep ' %s ' /proc/self/mountinfo", mp);
+	cr_assert_eq(bs_it_sh(&T, cmd, out, sizeof(out)), 0, "no mount at %s",
+		     mp);
+	cr_assert_eq(
+		sscanf(out, "%*s %*s %*s %511s %511s %511s", root, m, opts), 3,
+		"%s", out);
+	sep = strstr(out, " - ");
+	cr_assert(sep, "%s", out);
+	cr_assert_eq(sscanf(sep, " - %63s %63s %511s", fstype, source, super),
+		     3, "%s", out);
+}
+
+Test(inject_projected, kubelet_layout_in_container, .init = setup,
+     .fini = teardown)
+{
+	char root[512], opts[512], fstype[64], source[64], super[512];
+	char out[4096];
+	const struct bs_adj_mount *m;
+	struct bs_token tok;
+	int rc;
+
+	need_runc();
+	cr_assert_eq(bs_it_init(&T), 0);
+	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(T.ctx.n_injected, 1);
+	cr_assert_eq(T.ctx.n_failed, 0);
+	/* /root/.aws is no secrets dir: covering it could hide the image's
+	 * files, so that token gets bind's file mount */
+	cr_assert_eq(T.ctx.n_fallback, 1);
+	cr_assert(adj_mount(AWS), "no file mount for %s", AWS);
+	m = adj_mount(SA_DIR);
+	cr_assert(m, "no directory mount at %s", SA_DIR);
+	cr_assert_null(adj_mount(SA));
+	cr_assert_str_eq(m->type, "bind");
+	cr_assert_eq(m->n_options, 2);
+	cr_assert_str_eq(m->options[0], "rbind");
+	cr_assert_str_eq(m->options[1], "ro");
+	cr_assert_eq(host_mounts(), 1);
+
+	bs_it_check_token(&T, SA, 0644, &tok);
+	bs_it_check_token(&T, AWS, 0, NULL);
+	/* token -> ..data/token, ..data -> ..<UTC ts>.<n>, dir 0755 */
+	cr_assert_eq(bs_it_sh(&T, "readlink " SA, out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "..data/token\n");
+	cr_assert_eq(
+		bs_it_sh(&T, "readlink " SA_DIR "/..data", out, sizeof(out)),
+		0);
+	out[strcspn(out, "\n")] = '\0';
+	cr_assert(bs_atomic_ts_valid(out), "..data -> %s", out);
+	cr_assert(strstr(tok.host_path, out), "armed %s, not in %s",
+		  tok.host_path, out);
+	{
+		char cmd[300];
+		unsigned long long ino = 0;
+
+		snprintf(cmd, sizeof(cmd),
+			 "stat -c '%%a %%i' " SA_DIR
+			 "/%.40s; stat -c %%a " SA_DIR "/%.40s/token",
+			 out, out);
+		cr_assert_eq(bs_it_sh(&T, cmd, out, sizeof(out)), 0, "%s", out);
+		cr_assert_eq(sscanf(out, "755 %llu\n644\n", &ino), 1, "%s",
+			     out);
+	}
+	/* the mountinfo line a kubelet projected volume has */
+	ctr_mountinfo(SA_DIR, root, opts, fstype, source, super);
+	cr_assert_str_eq(root, "/");
+	cr_assert_str_eq(fstype, "tmpfs");
+	cr_assert_str_eq(source, "tmpfs");
+	cr_assert_eq(strncmp(opts, "ro,", 3), 0, "%s", opts);
+	cr_assert_null(strstr(opts, "noexec"), "%s", opts);
+	cr_assert_eq(strncmp(super, "rw,size=", 8), 0, "%s", super);
+	cr_assert_null(strstr(super, "nr_inodes"), "%s", super);
+	/* nothing in the projected line names the agent or its state dir */
+	cr_assert_neq(bs_it_sh(&T,
+			       "grep ' " SA_DIR
+			       " ' /proc/self/mountinfo | grep -q -e beesting "
+			       "-e state -e projected",
+			       out, sizeof(out)),
+		      0);
+	cr_assert_neq(bs_it_sh(&T, "echo x > " SA_DIR "/new", out, sizeof(out)),
+		      0, "token dir writable");
+}
+
+/* A spec mount at the token's directory (a real projected volume), below
+ * it or above it: no directory mount, bind's file mount, counted. */
+Test(inject_projected, spec_mount_collision_falls_back, .init = setup,
+     .fini = teardown)
+{
+	static const char *const tmpfs_opts[] = { "nosuid", "nodev", NULL };
+	struct bs_mount_view mv = { .destination = SA_DIR,
+				    .type = "tmpfs",
+				    .source = "tmpfs" };
+	struct bs_adjust spec;
+	const struct bs_adj_mount *m;
+	int rc;
+
+	need_runc();
+	cr_assert_eq(bs_it_init(&T), 0);
+	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	/* the container's spec has it too, as a kubelet volume would */
+	bs_adjust_init(&spec);
+	cr_assert_eq(bs_adjust_add_mount(&spec, SA_DIR, "tmpfs", "tmpfs",
+					 tmpfs_opts),
+		     0);
+	cr_assert_eq(bs_oci_apply_file(T.run.config, &spec), 0);
+	bs_adjust_free(&spec);
+	T.ctr.mounts = &mv;
+	T.ctr.n_mounts = 1;
+	cr_assert_eq(bs_it_run(&T, &rc), 0, "container did not start");
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(T.ctx.n_fallback, 2);
+	cr_assert_null(adj_mount(SA_DIR));
+	m = adj_mount(SA);
+	cr_assert(m, "no file mount for %s", SA);
+	cr_assert_eq(host_mounts(), 0);
+	bs_it_check_token(&T, SA, 0, NULL);
+}
+
+/* Create only (no container): which paths get a directory mount. */
+static size_t dir_mounts_for(const char *mount_dest, const char *ann)
+{
+	struct bs_mount_view mv = { .destination = mount_dest };
+	struct bs_inject_ops ops = bs_inject_projected_ops;
+	size_t n = 0;
+
+	T.ctr.id = "plan-only-0123";
+	T.ctr.pod_id = "pod-1";
+	T.ctr.mounts = mount_dest ? &mv : NULL;
+	T.ctr.n_mounts = mount_dest ? 1 : 0;
+	T.n_ann = 0;
+	if (ann)
+		bs_it_annotate(&T, "beesting.io/token-path", ann);
+	bs_adjust_reset(&T.adj);
+	cr_assert_eq(ops.create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+	for (size_t i = 0; i < T.adj.n_mounts; i++)
+		n += strstr(T.adj.mounts[i].source, "/projected/") != NULL;
+	cr_assert_eq(ops.remove(&T.ctx, &T.pod, &T.ctr), 0);
+	T.ctr.mounts = NULL;
+	T.ctr.n_mounts = 0;
+	return n;
+}
+
+Test(inject_projected, which_dirs_are_covered, .init = setup, .fini = teardown)
+{
+	need_root();
+	cr_assert_eq(bs_it_init(&T), 0);
+	T.pod.ns = "prod";
+	cr_assert_eq(dir_mounts_for(NULL, NULL), 1);
+	cr_assert_eq(dir_mounts_for(SA_DIR, NULL), 0, "at the dir");
+	cr_assert_eq(dir_mounts_for(SA_DIR "/sub", NULL), 0, "below the dir");
+	cr_assert_eq(dir_mounts_for("/var/run/secrets", NULL), 0, "above");
+	cr_assert_eq(
+		dir_mounts_for("/var/run/secrets/kubernetes.io/serviceaccountx",
+			       NULL),
+		1, "a sibling is no collision");
+	/* annotation paths: a reserved name, a dir that is a secrets root */
+	cr_assert_eq(dir_mounts_for(NULL, "/run/secrets/db/..data"), 1);
+	cr_assert_eq(dir_mounts_for(NULL, "/run/secrets/password"), 1);
+	/* a hostile annotation path is refused before any of this */
+	cr_assert_eq(dir_mounts_for(NULL, "/run/secrets/../../etc/x"), 1);
+	cr_assert_eq(dir_mounts_for(NULL, "/run/secrets/db/password"), 2);
+	cr_assert_eq(host_mounts(), 0, "remove left a mount");
+}
+
+/* The image has a file or a link at the token path: the directory mount
+ * covers it; the token is ours, the host's file untouched. */
+Test(inject_projected, image_file_or_link_covered, .init = setup,
+     .fini = teardown)
+{
+	char p[700], out[256];
+	struct stat before, after;
+	int rc;
+
+	need_runc();
+	cr_assert_eq(bs_it_init(&T), 0);
+	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	snprintf(p, sizeof(p), "%s" SA_DIR, T.run.rootfs);
+	cr_assert_eq(bs_mkdir_p(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s" SA, T.run.rootfs);
+	cr_assert_eq(symlink("/etc/passwd", p), 0);
+	cr_assert_eq(stat("/etc/passwd", &before), 0);
+	cr_assert_eq(bs_it_run(&T, &rc), 0, "container did not start");
+	bs_it_check_token(&T, SA, 0644, NULL);
+	cr_assert_eq(stat("/etc/passwd", &after), 0);
+	cr_assert_eq(before.st_mtime, after.st_mtime);
+	cr_assert_eq(before.st_size, after.st_size);
+	cr_assert_eq(bs_it_sh(&T, "true", out, sizeof(out)), 0);
+}
+
+Test(inject_projected, remove_unmounts, .init = setup, .fini = teardown)
+{
+	char p[700], id[128];
+	struct stat st;
+	int rc;
+
+	need_runc();
+	cr_assert_eq(bs_it_init(&T), 0);
+	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	cr_assert_eq(host_mounts(), 1);
+	snprintf(id, sizeof(id), "%s", T.ctr.id);
+	bs_it_stop(&T); /* clears T.run, which T.ctr.id points into */
+	T.ctr.id = id;
+	cr_assert_eq(T.ops->remove(&T.ctx, &T.pod, &T.ctr), 0);
+	cr_assert_eq(host_mounts(), 0, "tmpfs left after remove");
+	snprintf(p, sizeof(p), "%s/projected/%s", T.cfg.state_dir, T.ctr.id);
+	cr_assert_neq(stat(p, &st), 0, "%s left", p);
+	cr_assert_eq(bs_token_store_count(T.ctx.store), 0);
+}
+
+/* 200 create/remove cycles (NRI only; the mounts are the same): no mount,
+ * directory or record left. */
+Test(inject_projected, churn_leaves_nothing, .init = setup, .fini = teardown)
+{
+	char id[64], p[700];
+	struct dirent *de;
+	DIR *d;
+	int left = 0;
+
+	need_root();
+	cr_assert_eq(bs_it_init(&T), 0);
+	T.pod.ns = "prod";
+	T.pod.id = "pod-1";
+	for (int i = 0; i < 200; i++) {
+		snprintf(id, sizeof(id), "churn-%04d", i);
+		T.ctr.id = id;
+		T.ctr.pod_id = "pod-1";
+		bs_adjust_reset(&T.adj);
+		cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+		if (i % 50 == 0)
+			cr_assert_eq(host_mounts(), 1, "cycle %d", i);
+		cr_assert_eq(T.ops->remove(&T.ctx, &T.pod, &T.ctr), 0);
+	}
+	cr_assert_eq(T.ctx.n_injected, 200);
+	cr_assert_eq(host_mounts(), 0);
+	cr_assert_eq(bs_token_store_count(T.ctx.store), 0);
+	snprintf(p, sizeof(p), "%s/projected", T.cfg.state_dir);
+	d = opendir(p);
+	cr_assert(d);
+	while ((de = readdir(d)))
+		left += de->d_name[0] != '.';
+	closedir(d);
+	cr_assert_eq(left, 0);
+}
+
+/* Agent restart: the running container's tokens are adopted (same inode,
+ * in its tmpfs), the tmpfs of a container that is gone is removed. */
+Test(inject_projected, sync_adopts_and_prunes, .init = setup, .fini = teardown)
+{
+	struct bs_token before, after;
+	struct bs_container c, gone;
+	int rc;
+
+	need_runc();
+	cr_assert_eq(bs_it_init(&T), 0);
+	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	cr_assert(bs_it_find(&T, SA, &before));
+	c = T.ctr;
+	gone = T.ctr;
+	gone.id = "gone-container-1";
+	bs_adjust_reset(&T.adj);
+	cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &gone, &T.adj), 0);
+	cr_assert_eq(host_mounts(), 2);
+	/* restart: records lost, mounts and state stay */
+	bs_token_store_free(T.ctx.store);
+	T.ctx.store = bs_token_store_new(64);
+	T.ops->fini(&T.ctx);
+	cr_assert_eq(T.ops->init(&T.ctx), 0);
+	cr_assert_eq(T.ops->sync(&T.ctx, &T.pod, 1, &c, 1), 0);
+	cr_assert_eq(host_mounts(), 1, "the gone container's tmpfs stayed");
+	cr_assert_eq(bs_token_store_count(T.ctx.store), 2);
+	cr_assert(bs_it_find(&T, SA, &after));
+	cr_assert(after.have_inode);
+	cr_assert_eq(after.ino, before.ino);
+	cr_assert_eq(after.dev, before.dev);
+	cr_assert_str_eq(after.host_path, before.host_path);
+	bs_it_check_token(&T, SA, 0644, NULL);
+	bs_it_check_token(&T, AWS, 0, NULL);
+}
+
+static bool adj_env(const char *key, char *val, size_t cap)
+{
+	for (size_t i = 0; i < T.adj.n_env; i++)
+		if (!strcmp(T.adj.env[i].key, key)) {
+			snprintf(val, cap, "%s", T.adj.env[i].value);
+			return true;
+		}
+	return false;
+}
+
+static void irsa_config(void)
+{
+	snprintf(T.cfg.tokens[0].path, sizeof(T.cfg.tokens[0].path), IRSA);
+	snprintf(T.cfg.tokens[0].template_name,
+		 sizeof(T.cfg.tokens[0].template_name), "eks-irsa");
+	T.cfg.n_tokens = 1;
+}
+
+/* eks-irsa: the token plus the env a pod identity webhook adds. */
+Test(inject_projected, irsa_token_and_env, .init = setup, .fini = teardown)
+{
+	const struct bs_aws_cluster *cl = bs_aws_cluster();
+	char out[4096], want[200];
+	int rc;
+
+	need_runc();
+	irsa_config();
+	cr_assert_eq(bs_it_init(&T), 0);
+	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	cr_assert_eq(T.adj.n_env, 5);
+	cr_assert(adj_env("AWS_WEB_IDENTITY_TOKEN_FILE", out, sizeof(out)));
+	cr_assert_str_eq(out, IRSA);
+	cr_assert(
+		adj_mount("/var/run/secrets/eks.amazonaws.com/serviceaccount"));
+	bs_it_check_token(&T, IRSA, 0644, NULL);
+	cr_assert_eq(bs_it_sh(&T,
+			      "echo $AWS_ROLE_ARN $AWS_WEB_IDENTITY_TOKEN_FILE "
+			      "$AWS_REGION $AWS_DEFAULT_REGION "
+			      "$AWS_STS_REGIONAL_ENDPOINTS",
+			      out, sizeof(out)),
+		     0);
+	snprintf(want, sizeof(want),
+		 "arn:aws:iam::%s:role/prod-default-role " IRSA
+		 " %s %s regional\n",
+		 cl->account, cl->region, cl->region);
+	cr_assert_str_eq(out, want);
+	cr_assert_eq(T.ctx.n_irsa_skipped, 0);
+}
+
+/* A real IRSA pod: its own token and env stay; counted. */
+Test(inject_projected, real_irsa_pod_left_alone, .init = setup,
+     .fini = teardown)
+{
+	static const char *const env[] = {
+		"PATH=/bin", "AWS_ROLE_ARN=arn:aws:iam::111122223333:role/x"
+	};
+	char v[64];
+
+	need_root();
+	irsa_config();
+	cr_assert_eq(bs_it_init(&T), 0);
+	T.pod.ns = "prod";
+	T.ctr.id = "irsa-real-1";
+	T.ctr.pod_id = "pod-1";
+	T.ctr.env = env;
+	T.ctr.n_env = 2;
+	cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+	cr_assert_eq(T.ctx.n_irsa_skipped, 1);
+	cr_assert_eq(T.adj.n_env, 0);
+	cr_assert_eq(T.adj.n_mounts, 0);
+	cr_assert_eq(bs_token_store_count(T.ctx.store), 0);
+	/* only a region of its own: token planted, no env over it */
+	{
+		static const char *const env2[] = { "AWS_REGION=eu-west-3" };
+
+		T.ctr.id = "region-only-1";
+		T.ctr.env = env2;
+		T.ctr.n_env = 1;
+		bs_adjust_reset(&T.adj);
+		cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+		cr_assert_eq(T.ctx.n_irsa_skipped, 1);
+		cr_assert_not(adj_env("AWS_ROLE_ARN", v, sizeof(v)));
+		cr_assert_eq(bs_token_store_count(T.ctx.store), 1);
+		cr_assert_eq(T.ops->remove(&T.ctx, &T.pod, &T.ctr), 0);
+	}
+}
