@@ -184,7 +184,7 @@ static int start_agent(struct bs_bench *b, struct cb *k)
 	int err;
 
 	snprintf(bin, sizeof(bin), "%s/beesting", b->cfg.build);
-	snprintf(token, sizeof(token), "%s=%s", BS_BENCH_TOKEN,
+	snprintf(token, sizeof(token), "%s=%s", bs_bench_token(b->cfg.inject),
 		 BS_BENCH_TEMPLATE);
 	k->tap = ctrd_nri_tap_start(k->tap_sock, k->c.nri_sock);
 	if (!k->tap)

@@ -102,7 +102,7 @@ static int start_agent(struct bs_bench *b, struct bs_local *l)
 	int err;
 
 	snprintf(bin, sizeof(bin), "%s/beesting", b->cfg.build);
-	snprintf(token, sizeof(token), "%s=%s", BS_BENCH_TOKEN,
+	snprintf(token, sizeof(token), "%s=%s", bs_bench_token(b->cfg.inject),
 		 BS_BENCH_TEMPLATE);
 	err = bs_agent_spawn(&l->agent, &o);
 	if (err)
@@ -246,7 +246,7 @@ static int start_pairs(struct bs_bench *b, struct bs_local *l)
 
 		memset(&v, 0, sizeof(v));
 		snprintf(v.token_path, sizeof(v.token_path), "%s",
-			 BS_BENCH_TOKEN);
+			 bs_bench_token(b->cfg.inject));
 		snprintf(v.pod_name, sizeof(v.pod_name), "start-%d", i);
 		snprintf(v.ctr_name, sizeof(v.ctr_name), "start-%d", i);
 		err = bs_local_ctr_up(b, l, &v, with, &ms);

@@ -26,7 +26,7 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: beesting-bench [--inject bind|ocihook] [--detect "
+	fprintf(out, "usage: beesting-bench [--inject bind|ocihook|projected] [--detect "
 		     "open|readscan|fanotify|auditd|fatrace]\n"
 		     "         [--backend auto|local|kind|k8s|containerd]\n"
 		     "         [--attach auto|lsm|fentry|kprobe|tracepoint]\n"
@@ -123,7 +123,7 @@ static const struct option longopts[] = {
 	{ 0 },
 };
 
-static const char *const injects[] = { "bind", "ocihook", NULL };
+static const char *const injects[] = { "bind", "ocihook", "projected", NULL };
 static const char *const detects[] = { "open",	  "readscan", "fanotify",
 				       "auditd", "fatrace",  NULL };
 static const char *const backends[] = { "auto", "local",      "kind",

@@ -11,7 +11,7 @@ $(BUILD)/beesting-bench: $(BUILD)/obj/harness/bench_main.o $(BUILD)/libbeesting.
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # ---- make bench ------------------------------------------------------------
-# make bench INJECT=bind|ocihook DETECT=open|readscan|fanotify|auditd|fatrace
+# make bench INJECT=bind|ocihook|projected DETECT=open|readscan|fanotify|auditd|fatrace
 #            [BACKEND=auto|kind|local] [ATTACH=auto|...] [RUNS=N]
 INJECT ?= bind
 DETECT ?= open
@@ -22,10 +22,10 @@ RESULTS ?= results
 BENCH_FLAGS ?=
 BENCH = $(BUILD)/beesting-bench --results $(RESULTS) --srcdir . \
 	--backend $(BACKEND) --attach $(ATTACH) --runs $(RUNS) $(BENCH_FLAGS)
-# bind/ocihook x open/readscan, fanotify with bind, then the peers with
-# bind injection
+# bind/ocihook/projected x open/readscan, fanotify with bind, then the
+# peers with bind injection
 MATRIX := bind:open bind:readscan ocihook:open ocihook:readscan \
-	bind:fanotify bind:auditd bind:fatrace
+	projected:open projected:readscan bind:fanotify bind:auditd bind:fatrace
 
 # What a run needs, and the host micro-benchmarks it runs when they build
 # (a teammate's half-done benchmark must not stop the main job).

@@ -171,17 +171,30 @@ static int fill_models(struct lctr *c, const struct bs_victim *v)
 	return bs_cri_ctr_init(&c->cri, &c->pod, &c->ctr);
 }
 
-/* Where the token's file is on the host: the bind source, or (a hook
- * writes it in the container) the same path in the rootfs. */
+/* Where the token's file is on the host: the bind source, the file in a
+ * bind-mounted directory (projected), or (a hook writes it in the
+ * container) the same path in the rootfs. */
 static void token_host_path(struct lctr *c, const struct bs_adjust *adj,
 			    struct bs_victim *v)
 {
-	for (size_t i = 0; i < adj->n_mounts; i++)
-		if (!strcmp(adj->mounts[i].destination, v->token_path)) {
+	const char *leaf = strrchr(v->token_path, '/');
+	size_t dlen = leaf ? (size_t)(leaf - v->token_path) : 0;
+
+	for (size_t i = 0; i < adj->n_mounts; i++) {
+		const char *d = adj->mounts[i].destination;
+
+		if (!strcmp(d, v->token_path)) {
 			snprintf(v->token_host_path, sizeof(v->token_host_path),
 				 "%s", adj->mounts[i].source);
 			return;
 		}
+		if (leaf && strlen(d) == dlen &&
+		    !strncmp(d, v->token_path, dlen)) {
+			bs_fmt(v->token_host_path, sizeof(v->token_host_path),
+			       "%s%s", adj->mounts[i].source, leaf);
+			return;
+		}
+	}
 	bs_fmt(v->token_host_path, sizeof(v->token_host_path), "%s%s",
 	       c->rc.rootfs, v->token_path);
 }

@@ -621,13 +621,20 @@ static void peer_stop(struct bs_bench *b, const struct bs_victim *v)
 	unlink(file);
 }
 
+const char *bs_bench_token(const char *inject)
+{
+	return inject && !strcmp(inject, "projected") ? BS_BENCH_TOKEN_SECRETS :
+							BS_BENCH_TOKEN;
+}
+
 static int one_victim(struct bs_bench *b, int idx)
 {
 	struct bs_victim v;
 	int err, down;
 
 	memset(&v, 0, sizeof(v));
-	snprintf(v.token_path, sizeof(v.token_path), "%s", BS_BENCH_TOKEN);
+	snprintf(v.token_path, sizeof(v.token_path), "%s",
+		 bs_bench_token(b->cfg.inject));
 	err = b->ops->victim_up(b, &v, idx);
 	if (err) {
 		if (v.up)

@@ -23,6 +23,12 @@
 #define BS_MAX_METHODS	  48
 #define BS_BENCH_TOKEN	  "/root/.aws/credentials"
 #define BS_BENCH_TEMPLATE "aws-access-key"
+/* projected covers only dirs below the secrets trees: elsewhere it falls
+ * back to bind, and a run would measure bind */
+#define BS_BENCH_TOKEN_SECRETS "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
+
+/* The token path a run of inject plants. */
+const char *bs_bench_token(const char *inject);
 
 struct bs_method {
 	char name[32];

@@ -82,9 +82,11 @@ HOSTPATH_TYPES = {"Directory", "DirectoryOrCreate", "File", "FileOrCreate",
 AGENT_PATHS = ("/var/run/nri", "/run/beesting", "/opt/beesting/bin")
 RESTRICTED_CAPS = {"BPF", "PERFMON", "SYS_ADMIN", "SYS_RESOURCE", "SETPCAP",
                    "SYS_PTRACE", "DAC_READ_SEARCH", "DAC_OVERRIDE"}
+# projected setns()es into the node's mount namespace
+PROJECTED_CAPS = {"SYS_CHROOT"}
 
 
-def check_security(ctr, spec_meta, privileged):
+def check_security(ctr, spec_meta, privileged, inject="bind"):
     sc = ctr.get("securityContext") or {}
     if privileged:
         need(sc.get("privileged") is True, "agent is not privileged")
@@ -92,9 +94,11 @@ def check_security(ctr, spec_meta, privileged):
     need(not sc.get("privileged"), "least-privilege agent is privileged")
     caps = sc.get("capabilities") or {}
     need(caps.get("drop") == ["ALL"], "capabilities not dropped (ALL)")
-    need(set(caps.get("add") or []) == RESTRICTED_CAPS,
+    want = RESTRICTED_CAPS | (PROJECTED_CAPS if inject == "projected"
+                              else set())
+    need(set(caps.get("add") or []) == want,
          "capabilities.add is %s, want %s"
-         % (sorted(caps.get("add") or []), sorted(RESTRICTED_CAPS)))
+         % (sorted(caps.get("add") or []), sorted(want)))
     need((sc.get("seccompProfile") or {}).get("type") == "Unconfined",
          "seccomp not Unconfined (bpf() is refused by RuntimeDefault)")
     ann = (spec_meta or {}).get("annotations") or {}
@@ -181,7 +185,7 @@ def check_daemonset(name="kind/beesting.yaml", inject="bind", detect="open",
     (ctr,) = spec["containers"]
     need(ctr.get("image") == image,
          "image is %s, want %s" % (ctr.get("image"), image))
-    check_security(ctr, tmpl.get("metadata"), privileged == "1")
+    check_security(ctr, tmpl.get("metadata"), privileged == "1", inject)
     check_metrics(tmpl, ctr, metrics_port)
     check_kube_events(objs, spec, ctr, kube_events)
     need(bool((ctr.get("resources") or {}).get("requests")),

@@ -6,7 +6,7 @@
     render.py victims [options] > victims.yaml   the victim Deployment
     render.py victim NAME [options]              one bare victim Pod
 
-options: --inject bind|ocihook|none  --detect open|readscan|fanotify|none
+options: --inject bind|ocihook|projected|none  --detect open|readscan|fanotify|none
          --attach auto|lsm|fentry|kprobe|tracepoint  --image REF
          --victim-image REF  --privileged 1|0  --metrics-port N|0
          --kube-events 1|0  [--src REPO]
@@ -24,7 +24,7 @@ import sys
 
 import yaml
 
-INJECTS = ("bind", "ocihook", "none")
+INJECTS = ("bind", "ocihook", "projected", "none")
 DETECTS = ("open", "readscan", "fanotify", "none")
 ATTACHES = ("auto", "lsm", "fentry", "kprobe", "tracepoint")
 
@@ -36,18 +36,22 @@ ATTACHES = ("auto", "lsm", "fentry", "kprobe", "tracepoint")
 # SYS_PTRACE (/proc/<pid>/root), DAC_READ_SEARCH, DAC_OVERRIDE.
 CAPS = ["BPF", "PERFMON", "SYS_ADMIN", "SYS_RESOURCE", "SETPCAP",
         "SYS_PTRACE", "DAC_READ_SEARCH", "DAC_OVERRIDE"]
+# projected also enters the node's mount namespace (setns: SYS_CHROOT with
+# SYS_ADMIN) to mount each container's tmpfs where runc sees it.
+PROJECTED_CAPS = ["SYS_CHROOT"]
 # bpf()/perf_event_open() and mount(securityfs) are refused by the default
 # seccomp and AppArmor profiles; the annotation works on every release
 # (securityContext.appArmorProfile only from 1.30).
 APPARMOR_KEY = "container.apparmor.security.beta.kubernetes.io/agent"
 
 
-def restricted_context():
+def restricted_context(inject):
+    caps = CAPS + (PROJECTED_CAPS if inject == "projected" else [])
     return {
         "privileged": False,
         "runAsUser": 0,
         "readOnlyRootFilesystem": True,
-        "capabilities": {"drop": ["ALL"], "add": list(CAPS)},
+        "capabilities": {"drop": ["ALL"], "add": caps},
         "seccompProfile": {"type": "Unconfined"},
     }
 
@@ -125,7 +129,7 @@ def agent(o):
     if not o.kube_events:
         objs = no_kube_events(objs, tmpl, ctr)
     if not o.privileged:
-        ctr["securityContext"] = restricted_context()
+        ctr["securityContext"] = restricted_context(o.inject)
         meta = tmpl.setdefault("metadata", {})
         meta.setdefault("annotations", {})[APPARMOR_KEY] = "unconfined"
     ds["metadata"].setdefault("annotations", {})["beesting.io/rendered"] = (

@@ -77,7 +77,7 @@ static void build_dir(char *buf, size_t len)
 	snprintf(buf, len, "%s", dirname(dirname(exe)));
 }
 
-static const char *const injects[] = { "bind", "ocihook" };
+static const char *const injects[] = { "bind", "ocihook", "projected" };
 static const char *const detects[] = { "open", "readscan" };
 
 /* Render the DaemonSet for flags into file; exit status of render.py. */
@@ -115,7 +115,7 @@ Test(kind_files, manifest_rendered_from_flags, .init = in_repo)
 
 	cr_assert_geq(fd, 0);
 	close(fd);
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < 3; i++)
 		for (size_t d = 0; d < 2; d++)
 			for (int priv = 0; priv < 2; priv++) {
 				cr_assert_eq(render(file, injects[i],
