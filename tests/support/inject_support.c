@@ -133,6 +133,24 @@ void bs_it_stop(struct bs_itest *t)
 	memset(&t->run, 0, sizeof(t->run));
 }
 
+/* Lazily unmount what a test left mounted below dir (projected's tmpfs
+ * of containers it did not remove), deepest first. */
+static void unmount_below(const char *dir)
+{
+	char line[4096], mp[64][512];
+	size_t n = 0, len = strlen(dir);
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	while (f && n < 64 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %*s %*s %*s %511s", mp[n]) == 1 &&
+		    !strncmp(mp[n], dir, len) && mp[n][len] == '/')
+			n++;
+	if (f)
+		fclose(f);
+	while (n--)
+		umount2(mp[n], MNT_DETACH);
+}
+
 void bs_it_teardown(struct bs_itest *t)
 {
 	bs_it_stop(t);
@@ -144,6 +162,8 @@ void bs_it_teardown(struct bs_itest *t)
 	t->ctx.store = NULL;
 	if (t->mnt[0])
 		umount2(t->mnt, MNT_DETACH);
+	if (t->dir[0] && geteuid() == 0)
+		unmount_below(t->dir);
 	if (t->dir[0])
 		bs_rm_rf(t->dir);
 	t->dir[0] = '\0';
