@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -47,25 +48,40 @@ int bs_tmpfs_make(const char *size)
 
 enum ns_op { NS_ATTACH, NS_DETACH };
 
-/* Run op in the mount namespace nsfd in a vfork()ed child: only
- * syscalls, then _exit with errno (0: done). */
+struct ns_job {
+	int nsfd;
+	enum ns_op op;
+	int mfd;
+	const char *path;
+};
+
+/* The child: only syscalls, then its errno as the exit status. */
+static int ns_child(void *arg)
+{
+	const struct ns_job *j = arg;
+	long r = syscall(SYS_setns, j->nsfd, CLONE_NEWNS);
+
+	if (!r && j->op == NS_ATTACH)
+		r = syscall(SYS_move_mount, j->mfd, "", AT_FDCWD, j->path,
+			    MOVE_MOUNT_F_EMPTY_PATH);
+	else if (!r)
+		r = syscall(SYS_umount2, j->path, MNT_DETACH | UMOUNT_NOFOLLOW);
+	return r ? (errno > 0 && errno < 256 ? errno : EIO) : 0;
+}
+
+/* Run op in the mount namespace nsfd in a child sharing our memory on a
+ * stack of its own while we wait (CLONE_VM | CLONE_VFORK: what
+ * posix_spawn does; no copy of the agent's page tables).  setns() of a
+ * mount namespace needs an fs_struct of its own, which it has. */
 static int in_ns(int nsfd, enum ns_op op, int mfd, const char *path)
 {
+	_Alignas(16) char stack[16384];
+	struct ns_job j = { nsfd, op, mfd, path };
 	int st = 0;
 	pid_t pid;
 
-	pid = vfork();
-	if (pid == 0) {
-		long r = syscall(SYS_setns, nsfd, CLONE_NEWNS);
-
-		if (!r && op == NS_ATTACH)
-			r = syscall(SYS_move_mount, mfd, "", AT_FDCWD, path,
-				    MOVE_MOUNT_F_EMPTY_PATH);
-		else if (!r)
-			r = syscall(SYS_umount2, path,
-				    MNT_DETACH | UMOUNT_NOFOLLOW);
-		_exit(r ? (errno > 0 && errno < 256 ? errno : EIO) : 0);
-	}
+	pid = clone(ns_child, stack + sizeof(stack),
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, &j);
 	if (pid < 0)
 		return -errno;
 	while (waitpid(pid, &st, __WALL) < 0)

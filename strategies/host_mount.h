@@ -7,8 +7,10 @@
  * child setns()es into the node's mount namespace (that of pid 1) and
  * attaches it there with move_mount.  Unmounting goes the same way.
  *
- * The child is vfork()ed (no copy of the agent's page tables; only raw
- * syscalls run in it) and reports errno as its exit status.
+ * The child shares the agent's memory on a stack of its own while the
+ * caller waits (clone CLONE_VM | CLONE_VFORK, as posix_spawn does: no copy
+ * of the agent's page tables), runs only raw syscalls and reports errno as
+ * its exit status.
  */
 #ifndef BS_STRATEGIES_HOST_MOUNT_H
 #define BS_STRATEGIES_HOST_MOUNT_H

@@ -158,7 +158,7 @@ static void cluster_init(void)
 	snprintf(cluster.region, sizeof(cluster.region), "%s",
 		 regions[r[8] % (sizeof(regions) / sizeof(regions[0]))]);
 	for (int i = 0; i < 16; i++)
-		snprintf(cluster.oidc_id + 2 * i, 3, "%02X", r[9 + i]);
+		snprintf(cluster.oidc_id + (size_t)i * 2, 3, "%02X", r[9 + i]);
 }
 
 const struct bs_aws_cluster *bs_aws_cluster(void)
@@ -208,7 +208,7 @@ int bs_aws_key_id(const char *prefix, const char *account, char *out,
 	z = 1ull << 47 | acc << 7 | (raw[5] & 0x7f);
 	for (int i = 0; i < 6; i++)
 		raw[i] = (uint8_t)(z >> (40 - 8 * i));
-	memcpy(out, prefix, 4);
+	snprintf(out, cap, "%.4s", prefix);
 	base32(raw, sizeof(raw), out + 4);
 	return 0;
 }
@@ -222,9 +222,9 @@ long long bs_aws_key_account(const char *id)
 	/* the first 48 bits are the first 48 / 5 chars' worth: take 10
 	 * chars (50 bits) and drop the 2 low ones */
 	for (int i = 4; i < 14; i++) {
-		const char *p = memchr(B32_CHARS, id[i], 32);
+		const char *p = id[i] ? strchr(B32_CHARS, id[i]) : NULL;
 
-		if (!p || !id[i])
+		if (!p)
 			return -EINVAL;
 		z = z << 5 | (uint64_t)(p - B32_CHARS);
 	}
@@ -407,7 +407,7 @@ static int jwt_sign(const char *kid, json_t *claims, uint8_t *out, size_t cap)
 
 #define K8S_ISS "https://kubernetes.default.svc.cluster.local"
 #define K8S_WARN_S 3607		       /* what kubelet asks for */
-#define K8S_EXP_S (365 * 24 * 3600)    /* what the API server extends to */
+#define K8S_EXP_S ((json_int_t)365 * 24 * 3600)    /* what the API server extends to */
 #define IRSA_EXP_S 86400
 
 /* A bound service-account token as kubelet projects it (1.24+): audience
@@ -462,7 +462,7 @@ static int gen_irsa(const struct bs_tokgen_who *who, uint8_t *out, size_t cap)
 		return err;
 	/* EKS kids are 40 hex digits (a SHA-1 of the key) */
 	for (int i = 0; i < 20; i++)
-		snprintf(kid + 2 * i, 3, "%02x", kid_raw[i]);
+		snprintf(kid + (size_t)i * 2, 3, "%02x", kid_raw[i]);
 	snprintf(iss, sizeof(iss), "https://oidc.eks.%.23s.amazonaws.com/id/%.32s",
 		 c->region, c->oidc_id);
 	snprintf(sub, sizeof(sub), "system:serviceaccount:%s:%s", w.ns, w.sa);
