@@ -13,6 +13,7 @@
 #include "harness/oci.h"
 #include "strategies/atomic_dir.h"
 #include "strategies/tokgen.h"
+#include "tests/support/detect_suite.h"
 #include "tests/support/inject_support.h"
 
 #define AWS    "/root/.aws/credentials"
@@ -450,4 +451,50 @@ Test(inject_projected, real_irsa_pod_left_alone, .init = setup,
 		cr_assert_eq(bs_token_store_count(T.ctx.store), 1);
 		cr_assert_eq(T.ops->remove(&T.ctx, &T.pod, &T.ctr), 0);
 	}
+}
+
+/* Detection follows the layout: the armed inode is the file in the
+ * timestamped dir, reached through token -> ..data/token. */
+static void detect_through_links(const char *detect, const char *reader)
+{
+	static struct bs_dtest d;
+	struct bs_token tok;
+	char cmd[300], out[4096];
+	const char *paths[] = { SA, SA_DIR "/..data/token" };
+	int rc, err;
+
+	need_runc();
+	cr_assert_eq(bs_it_init(&T), 0);
+	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	cr_assert(bs_it_find(&T, SA, &tok));
+	memset(&d, 0, sizeof(d));
+	err = bs_dtest_start(&d, detect, BS_ATTACH_AUTO, (uint32_t)getpid(), 0);
+	if (err)
+		cr_skip_test("%s detection does not start here: %s", detect,
+			     strerror(-err));
+	d.tok = tok;
+	cr_assert_eq(bs_dtest_arm(&d), 0);
+	for (size_t i = 0; i < 2; i++) {
+		d.n_evs = 0;
+		snprintf(cmd, sizeof(cmd), reader, paths[i]);
+		cr_assert_eq(bs_it_sh(&T, cmd, out, sizeof(out)), 0, "%s", out);
+		cr_expect(bs_dtest_wait(&d, 3000, 0), "%s: no alert for %s",
+			  detect, paths[i]);
+	}
+	bs_dtest_stop(&d);
+}
+
+Test(inject_projected, open_alerts_through_links, .init = setup,
+     .fini = teardown)
+{
+	detect_through_links("open", "cat %s >/dev/null");
+}
+
+/* dd: busybox cat copies with sendfile, which readscan cannot see */
+Test(inject_projected, readscan_alerts_through_links, .init = setup,
+     .fini = teardown)
+{
+	detect_through_links("readscan",
+			     "dd if=%s of=/dev/null bs=4096 2>/dev/null");
 }
