@@ -312,7 +312,8 @@ static int plant_group(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 		       const struct group *gr, int g, struct bs_token *toks,
 		       bool *fell_back)
 {
-	static const char *const opts[] = { "rbind", "ro", NULL };
+	/* what containerd's CRI gives a read-only, non-propagating volume */
+	static const char *const opts[] = { "rbind", "rprivate", "ro", NULL };
 	char host[BS_PATH_LEN];
 	int err = 0;
 

@@ -118,9 +118,10 @@ Test(inject_projected, kubelet_layout_in_container, .init = setup,
 	cr_assert(m, "no directory mount at %s", SA_DIR);
 	cr_assert_null(adj_mount(SA));
 	cr_assert_str_eq(m->type, "bind");
-	cr_assert_eq(m->n_options, 2);
+	cr_assert_eq(m->n_options, 3);
 	cr_assert_str_eq(m->options[0], "rbind");
-	cr_assert_str_eq(m->options[1], "ro");
+	cr_assert_str_eq(m->options[1], "rprivate");
+	cr_assert_str_eq(m->options[2], "ro");
 	cr_assert_eq(host_mounts(), 1);
 
 	bs_it_check_token(&T, SA, 0644, &tok);
@@ -149,6 +150,12 @@ Test(inject_projected, kubelet_layout_in_container, .init = setup,
 	}
 	/* the mountinfo line a kubelet projected volume has */
 	ctr_mountinfo(SA_DIR, root, opts, fstype, source, super);
+	/* private, as containerd makes a volume: no peer group to show */
+	cr_assert_neq(bs_it_sh(&T,
+			       "grep ' " SA_DIR " ' /proc/self/mountinfo | "
+						"grep -q -e shared: -e master:",
+			       out, sizeof(out)),
+		      0, "propagation tag on the token dir");
 	cr_assert_str_eq(root, "/");
 	cr_assert_str_eq(fstype, "tmpfs");
 	cr_assert_str_eq(source, "tmpfs");
