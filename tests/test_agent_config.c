@@ -142,6 +142,8 @@ Test(config, help_and_usage_are_asked_not_printed, .init = cr_redirect_stdout)
 	cr_expect_eq(parse(ARGV("--help", "--bogus")), 1);
 	cr_expect_eq(parse(ARGV("--inject", "bind")), 0);
 	cr_expect_eq(cfg.help, 0);
+	cr_expect_eq(parse(ARGV("--inject=projected")), 0);
+	cr_expect_str_eq(cfg.inject, "projected");
 	fflush(stdout);
 	cr_expect_stdout_eq_str("");
 }

@@ -186,6 +186,29 @@ Test(privs_report, only_for_what_is_used, .init = setup, .fini = teardown)
 		  "log: %s", text);
 }
 
+/* projected mounts at every create/remove: it keeps what that needs,
+ * and says what goes without CAP_SYS_CHROOT. */
+Test(privs_report, projected_keeps_mount_caps, .init = setup,
+     .fini = teardown)
+{
+	unsigned int u = bs_privs_uses("projected", "open");
+	uint64_t keep = bs_privs_kept_mask_for(u);
+
+	cr_assert_eq(u, BS_USE_DETECT | BS_USE_INJECT | BS_USE_PROJECTED |
+				BS_USE_DROP);
+	cr_assert(keep & 1ull << CAP_SYS_ADMIN);
+	cr_assert(keep & 1ull << CAP_SYS_CHROOT);
+	cr_assert_eq(keep & ~(1ull << CAP_SYS_ADMIN | 1ull << CAP_SYS_CHROOT),
+		     bs_privs_kept_mask());
+	cr_assert_eq(bs_privs_kept_mask_for(bs_privs_uses("bind", "open")),
+		     bs_privs_kept_mask());
+	report_without(1ull << CAP_SYS_CHROOT, u);
+	cr_assert(strstr(text, "missing CAP_SYS_CHROOT: projected"), "log: %s",
+		  text);
+	report_without(1ull << CAP_SYS_CHROOT, bs_privs_uses("bind", "open"));
+	cr_assert_eq(count(text, "CAP_SYS_CHROOT"), 0, "log: %s", text);
+}
+
 Test(privs_report, several_missing_one_line_each, .init = setup,
      .fini = teardown)
 {
