@@ -428,9 +428,17 @@ static int projected_create(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 			    const struct bs_container *ctr,
 			    struct bs_adjust *adj)
 {
+	uint64_t failed = ctx->n_failed;
+	int err;
+
 	if (!ctx->priv)
 		return bs_inject_finish(ctx, ctr, adj, -ENOTCONN);
-	return bs_inject_create(ctx, pod, ctr, adj, plant);
+	err = bs_inject_create(ctx, pod, ctr, adj, plant);
+	/* a failure after plant (the env, the annotation) dropped records,
+	 * state and adj: the mounts go with them */
+	if (ctx->n_failed != failed && ctr)
+		detach_all(ctx, ctr->id);
+	return err;
 }
 
 /* The inode is known since create. */

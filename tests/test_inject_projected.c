@@ -153,7 +153,7 @@ Test(inject_projected, kubelet_layout_in_container, .init = setup,
 	/* private, as containerd makes a volume: no peer group to show */
 	cr_assert_neq(bs_it_sh(&T,
 			       "grep ' " SA_DIR " ' /proc/self/mountinfo | "
-						"grep -q -e shared: -e master:",
+			       "grep -q -e shared: -e master:",
 			       out, sizeof(out)),
 		      0, "propagation tag on the token dir");
 	cr_assert_str_eq(root, "/");
@@ -504,4 +504,27 @@ Test(inject_projected, readscan_alerts_through_links, .init = setup,
 {
 	detect_through_links("readscan",
 			     "dd if=%s of=/dev/null bs=4096 2>/dev/null");
+}
+
+/* A failure after the tmpfs is attached (here: no room for the IRSA env)
+ * fails open and takes the mounts with the records. */
+Test(inject_projected, late_failure_unmounts, .init = setup, .fini = teardown)
+{
+	char k[16];
+
+	need_root();
+	irsa_config();
+	cr_assert_eq(bs_it_init(&T), 0);
+	T.pod.ns = "prod";
+	T.ctr.id = "late-fail-1";
+	T.ctr.pod_id = "pod-1";
+	for (int i = 0; i < BS_ADJ_MAX_ITEMS - 2; i++) {
+		snprintf(k, sizeof(k), "K%d", i);
+		cr_assert_eq(bs_adjust_add_env(&T.adj, k, "v"), 0);
+	}
+	cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+	cr_assert_eq(T.ctx.n_failed, 1);
+	cr_assert(bs_adjust_is_empty(&T.adj));
+	cr_assert_eq(bs_token_store_count(T.ctx.store), 0);
+	cr_assert_eq(host_mounts(), 0, "tmpfs left after a failed create");
 }
