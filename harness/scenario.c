@@ -277,7 +277,11 @@ static void nap_ms(int ms)
 }
 
 /* An alert belongs to this attack: the victim's token, touched by the
- * attack tool (the agent's own reads and the ocihook are not attacks). */
+ * attack tool (the agent's own reads and the ocihook are not attacks) or
+ * by one of its io_uring workers: an io_uring open the submitter cannot
+ * finish without blocking (a path through symlinks, as projected's
+ * token -> ..data/token) completes in an io-wq thread of the tool,
+ * "iou-wrk-<pid>". */
 static bool alert_matches(const struct bs_victim *v,
 			  const struct bs_agent_event *ev)
 {
@@ -290,7 +294,8 @@ static bool alert_matches(const struct bs_victim *v,
 	if (!v->ctr_id[0] && ev->token_pod[0] &&
 	    strcmp(ev->token_pod, v->pod_name) != 0)
 		return false;
-	return strncmp(ev->comm, "beesting-att", 12) == 0;
+	return strncmp(ev->comm, "beesting-att", 12) == 0 ||
+	       strncmp(ev->comm, "iou-wrk-", 8) == 0;
 }
 
 /* Throw away lines that arrived before the attack started. */
