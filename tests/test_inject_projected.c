@@ -528,3 +528,29 @@ Test(inject_projected, late_failure_unmounts, .init = setup, .fini = teardown)
 	cr_assert_eq(bs_token_store_count(T.ctx.store), 0);
 	cr_assert_eq(host_mounts(), 0, "tmpfs left after a failed create");
 }
+
+/* The image links a directory of the token path to an absolute host-ish
+ * path: runc resolves the mount point inside the rootfs, the container
+ * starts, the token is reachable, the host's directory is untouched. */
+Test(inject_projected, image_dir_link_stays_in_rootfs, .init = setup,
+     .fini = teardown)
+{
+	char p[700], out[256];
+	struct stat st;
+	int rc;
+
+	need_runc();
+	cr_assert_eq(bs_it_init(&T), 0);
+	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	snprintf(p, sizeof(p), "%s/var/run/secrets", T.run.rootfs);
+	cr_assert_eq(bs_mkdir_p(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/var/run/secrets/kubernetes.io",
+		 T.run.rootfs);
+	cr_assert_eq(symlink("/etc/bs-projected-victim", p), 0);
+	cr_assert_eq(bs_it_run(&T, &rc), 0, "container did not start");
+	cr_assert_eq(rc, 0);
+	bs_it_check_token(&T, SA, 0644, NULL);
+	cr_assert_neq(stat("/etc/bs-projected-victim", &st), 0,
+		      "mount point made on the host");
+	cr_assert_eq(bs_it_sh(&T, "true", out, sizeof(out)), 0);
+}
