@@ -186,7 +186,7 @@ static void base32(const uint8_t *in, size_t len, char *out)
 	out[o] = '\0';
 }
 
-int bs_aws_key_id(const char *prefix, const char *account, char *out,
+int bs_tokgen_aws_key_id(const char *prefix, const char *account, char *out,
 		  size_t cap)
 {
 	uint8_t raw[10];
@@ -213,7 +213,7 @@ int bs_aws_key_id(const char *prefix, const char *account, char *out,
 	return 0;
 }
 
-long long bs_aws_key_account(const char *id)
+long long bs_tokgen_aws_account(const char *id)
 {
 	uint64_t z = 0;
 
@@ -245,7 +245,7 @@ static int gen_aws(uint8_t *out, size_t cap)
 
 	/* Access key ids are ASIA (temporary) + 16 of [A-Z2-7] encoding the
 	 * account; secrets 40 base64 chars; session tokens a few hundred. */
-	err = bs_aws_key_id("ASIA", c->account, id, sizeof(id));
+	err = bs_tokgen_aws_key_id("ASIA", c->account, id, sizeof(id));
 	if (!err)
 		err = random_chars(B64_CHARS, secret, 40);
 	if (!err)

@@ -34,10 +34,10 @@ const struct bs_aws_cluster *bs_aws_cluster(void);
  * chars 5..16 decode to account (12 digits) as AWS's do: base32 of 10
  * bytes whose first 48 bits are 1, account (40 bits), 7 random bits.
  * out: at least 21 bytes.  0 or -errno. */
-int bs_aws_key_id(const char *prefix, const char *account, char *out,
+int bs_tokgen_aws_key_id(const char *prefix, const char *account, char *out,
 		  size_t cap);
 /* The account a key id encodes, or -EINVAL (old-format or bad id). */
-long long bs_aws_key_account(const char *key_id);
+long long bs_tokgen_aws_account(const char *key_id);
 
 /* IRSA env values of an eks-irsa token for who: the role ARN
  * arn:aws:iam::<account>:role/<name> and the region.  0 or -errno. */
