@@ -93,7 +93,7 @@ static const struct argp_option options[] = {
 	  G_INJECT },
 	{ "token", OPT_TOKEN, "PATH[=TEMPLATE]", 0,
 	  "token path, repeatable; TEMPLATE is aws-access-key, k8s-sa-token, "
-	  "generic or file:CONTENT_FILE (default " DEF_TOKEN ")",
+	  "eks-irsa, generic or file:CONTENT_FILE (default " DEF_TOKEN ")",
 	  G_INJECT },
 	{ "state-dir", OPT_STATE, "DIR", 0,
 	  "token files (default " DEF_STATE_DIR ")", G_INJECT },
@@ -240,7 +240,7 @@ int bs_token_spec_parse(struct bs_token_spec *spec, const char *arg)
 		return 0;
 	}
 	if (strcmp(tmpl, "aws-access-key") && strcmp(tmpl, "k8s-sa-token") &&
-	    strcmp(tmpl, "generic"))
+	    strcmp(tmpl, "eks-irsa") && strcmp(tmpl, "generic"))
 		return -EINVAL;
 	strcpy(spec->template_name, tmpl);
 	return 0;
@@ -390,7 +390,8 @@ static int add_token(struct argp_state *st, struct bs_agent_config *c,
 		return bad(
 			st,
 			"bad --token '%.64s' (absolute normalized path, "
-			"template aws-access-key|k8s-sa-token|generic|file:F)",
+			"template aws-access-key|k8s-sa-token|eks-irsa|generic|"
+			"file:F)",
 			arg);
 	ic->n_tokens++;
 	return 0;

@@ -185,7 +185,7 @@ static int start_agent(struct bs_bench *b, struct cb *k)
 
 	snprintf(bin, sizeof(bin), "%s/beesting", b->cfg.build);
 	snprintf(token, sizeof(token), "%s=%s", bs_bench_token(b->cfg.inject),
-		 BS_BENCH_TEMPLATE);
+		 bs_bench_template(b->cfg.inject));
 	k->tap = ctrd_nri_tap_start(k->tap_sock, k->c.nri_sock);
 	if (!k->tap)
 		return bs_bench_break(b, -errno, "NRI relay on %s: %s",

@@ -103,7 +103,7 @@ static int start_agent(struct bs_bench *b, struct bs_local *l)
 
 	snprintf(bin, sizeof(bin), "%s/beesting", b->cfg.build);
 	snprintf(token, sizeof(token), "%s=%s", bs_bench_token(b->cfg.inject),
-		 BS_BENCH_TEMPLATE);
+		 bs_bench_template(b->cfg.inject));
 	err = bs_agent_spawn(&l->agent, &o);
 	if (err)
 		return bs_bench_break(b, err, "start agent %s: %s", bin,

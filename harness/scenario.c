@@ -632,6 +632,12 @@ const char *bs_bench_token(const char *inject)
 							BS_BENCH_TOKEN;
 }
 
+const char *bs_bench_template(const char *inject)
+{
+	return inject && !strcmp(inject, "projected") ? "eks-irsa" :
+							BS_BENCH_TEMPLATE;
+}
+
 static int one_victim(struct bs_bench *b, int idx)
 {
 	struct bs_victim v;

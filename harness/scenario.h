@@ -27,8 +27,10 @@
  * back to bind, and a run would measure bind */
 #define BS_BENCH_TOKEN_SECRETS "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
 
-/* The token path a run of inject plants. */
+/* The token path and template a run of inject plants: projected's is the
+ * EKS web-identity token (eks-irsa), the bait that belongs there. */
 const char *bs_bench_token(const char *inject);
+const char *bs_bench_template(const char *inject);
 
 struct bs_method {
 	char name[32];
