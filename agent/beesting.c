@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/clock.h"
 #include "agent/core.h"
-#include "agent/log.h"
 #include "agent/outputs.h"
 #include "agent/privs.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 #include "nri/plugin.h"
 
 static volatile int stop_flag;

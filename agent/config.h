@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "agent/log.h"
+#include "lib/log.h"
 #include "strategies/strategy.h"
 
 #define BS_MAX_EXCLUDE_NS 32

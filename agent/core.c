@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
 #include "agent/core.h"
-#include "agent/log.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 
 /* ---- output ---------------------------------------------------------- */
 

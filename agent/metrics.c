@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "agent/log.h"
 #include "agent/metrics.h"
+#include "lib/log.h"
 
 struct series {
 	char *ns, *pod, *container, *method; /* one allocation, ns first */

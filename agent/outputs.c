@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/log.h"
 #include "agent/metrics.h"
 #include "agent/outputs.h"
 #include "agent/sink_kube.h"
 #include "agent/sink_webhook.h"
+#include "lib/log.h"
 
 static int start_metrics(struct bs_metrics_src *src,
 			 const struct bs_agent_config *cfg)

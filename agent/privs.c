@@ -8,8 +8,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "agent/log.h"
 #include "agent/privs.h"
+#include "lib/log.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38

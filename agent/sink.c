@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/log.h"
 #include "agent/sink.h"
+#include "lib/log.h"
 
 #define BS_MAX_SINKS 16
 

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "agent/http_client.h"
-#include "agent/log.h"
 #include "agent/sink_kube.h"
+#include "lib/log.h"
 
 struct bs_kube {
 	char api[512];

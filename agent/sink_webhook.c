@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include "agent/http_client.h"
-#include "agent/log.h"
 #include "agent/sink_webhook.h"
 #include "agent/webhook_format.h"
+#include "lib/log.h"
 
 struct bs_webhook {
 	enum bs_webhook_format format;

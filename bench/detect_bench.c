@@ -39,11 +39,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
-#include "agent/log.h"
-#include "bench/stats.h"
 #include "bpf/events.h"
 #include "bpf/hookfloor.skel.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/stats.h"
 #include "strategies/detect_common.h"
 #include "strategies/detect_fanotify.h"
 #include "strategies/strategy.h"

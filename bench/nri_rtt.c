@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
-#include "agent/log.h"
-#include "bench/stats.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/stats.h"
 #include "nri/plugin.h"
 #include "nri/runtime.h"
 

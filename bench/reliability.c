@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench/csv.h"
+#include "lib/csv.h"
 #include "tests/support/rel_scen.h"
 
 struct opts {

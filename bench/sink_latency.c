@@ -25,9 +25,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
-#include "bench/csv.h"
-#include "bench/stats.h"
+#include "lib/clock.h"
+#include "lib/csv.h"
+#include "lib/stats.h"
 #include "nri/runtime.h"
 
 #define TOKEN "/var/run/secrets/eks.amazonaws.com/access_key_token"

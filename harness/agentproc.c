@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
-#include "agent/log.h"
 #include "harness/agentproc.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 
 #define MAX_ARGS 40
 

@@ -37,13 +37,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
-#include "agent/log.h"
 #include "harness/containerd.h"
 #include "harness/containerd_backend.h"
 #include "harness/containerd_nri_tap.h"
 #include "harness/cri_pods.h"
 #include "harness/k8s.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 
 #define CONTAINERD_MS	  60000
 #define READY_MS	  30000

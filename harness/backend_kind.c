@@ -16,10 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
-#include "agent/log.h"
 #include "harness/k8s.h"
 #include "harness/scenario.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 
 #define K8S_READY_S    240
 #define ALIVE_EVERY_MS 2000

@@ -17,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
-#include "agent/log.h"
 #include "harness/local.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 
 #define READY_TIMEOUT_MS  30000
 #define ACCEPT_TIMEOUT_MS 20000

@@ -17,12 +17,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/log.h"
 #include "harness/containerd.h"
 #include "harness/containerd_backend.h"
 #include "harness/k8s.h"
 #include "harness/report.h"
 #include "harness/scenario.h"
+#include "lib/log.h"
 
 static void usage(FILE *out)
 {

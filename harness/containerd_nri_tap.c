@@ -12,8 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
 #include "harness/containerd_nri_tap.h"
+#include "lib/clock.h"
 #include "nri/mux.h"
 #include "nri/ttrpc.h"
 

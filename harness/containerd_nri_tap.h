@@ -11,7 +11,7 @@
 #ifndef BS_HARNESS_CONTAINERD_NRI_TAP_H
 #define BS_HARNESS_CONTAINERD_NRI_TAP_H
 
-#include "bench/stats.h"
+#include "lib/stats.h"
 
 struct ctrd_nri_tap;
 

@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bench/stats.h"
 #include "harness/agentproc.h"
 #include "harness/scenario.h"
+#include "lib/stats.h"
 
 struct bs_local {
 	char dir[BS_PATH_LEN];	/* everything of this run lives below */

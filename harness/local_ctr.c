@@ -19,12 +19,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
-#include "agent/log.h"
 #include "harness/kubelet_volume.h"
 #include "harness/local.h"
 #include "harness/oci.h"
 #include "harness/runc.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 #include "nri/cri.h"
 #include "nri/runtime.h"
 

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "agent/log.h"
-#include "bench/csv.h"
 #include "harness/report.h"
 #include "harness/results.h"
 #include "harness/tells.h"
+#include "lib/csv.h"
+#include "lib/log.h"
 
 #define MAX_CONFIGS 16
 #define MAX_ROWS    64 /* methods or metrics */

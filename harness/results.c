@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/log.h"
 #include "harness/results.h"
+#include "lib/log.h"
 
 const char *const bs_coverage_header[BS_COVERAGE_COLS] = {
 	"run_id", "commit", "inject", "detect",	  "backend", "attach",

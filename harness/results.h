@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "bench/csv.h"
+#include "lib/csv.h"
 
 #define BS_COVERAGE_CSV	 "coverage.csv"
 #define BS_OVERHEAD_CSV	 "overhead.csv"

@@ -11,10 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
-#include "agent/log.h"
 #include "harness/agentproc.h"
 #include "harness/scenario.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 #include "strategies/methods.h"
 #include "strategies/strategy.h"
 

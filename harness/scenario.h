@@ -14,10 +14,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bench/stats.h"
 #include "harness/agentproc.h"
 #include "harness/results.h"
 #include "harness/tells.h"
+#include "lib/stats.h"
 #include "strategies/token.h"
 
 #define BS_MAX_METHODS	  48

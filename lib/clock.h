@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#ifndef BS_AGENT_CLOCK_H
-#define BS_AGENT_CLOCK_H
+#ifndef BS_LIB_CLOCK_H
+#define BS_LIB_CLOCK_H
 
 #include <stdint.h>
 #include <time.h>

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/csv.h"
+#include "lib/csv.h"
 
 static bool needs_quotes(const char *s)
 {

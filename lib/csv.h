@@ -8,8 +8,8 @@
  * refused rather than mixed).  Every row is flushed and fsync'ed: a run that
  * dies half way keeps the rows it measured.
  */
-#ifndef BS_BENCH_CSV_H
-#define BS_BENCH_CSV_H
+#ifndef BS_LIB_CSV_H
+#define BS_LIB_CSV_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "agent/log.h"
+#include "lib/log.h"
 
 static enum bs_log_level max_level = BS_LOG_INFO;
 

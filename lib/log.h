@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* One log line per event to stderr: "<ISO time> <level> <message>".
  * Errors are logged once, at the boundary where they are handled. */
-#ifndef BS_AGENT_LOG_H
-#define BS_AGENT_LOG_H
+#ifndef BS_LIB_LOG_H
+#define BS_LIB_LOG_H
 
 enum bs_log_level { BS_LOG_ERR, BS_LOG_WARN, BS_LOG_INFO, BS_LOG_DEBUG };
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/stats.h"
+#include "lib/stats.h"
 
 int bs_samples_add(struct bs_samples *s, double x)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Order statistics for benchmark samples. */
-#ifndef BS_BENCH_STATS_H
-#define BS_BENCH_STATS_H
+#ifndef BS_LIB_STATS_H
+#define BS_LIB_STATS_H
 
 #include <stddef.h>
 

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
-#include "agent/log.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 #include "nri/conn.h"
 
 #define READ_CHUNK 65536

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent/log.h"
+#include "lib/log.h"
 #include "nri/plugin.h"
 
 static int h_sync(void *arg, const struct bs_pod *pods, size_t np,

@@ -16,7 +16,7 @@ NRI_FUZZ_CORPUS := $(BUILD)/fuzz/nri-corpus
 NRI_GOLDEN ?= $(abspath $(CURDIR)/../shared/nri-golden)
 CFLAGS += -DNRI_T_GOLDEN='"$(NRI_GOLDEN)"'
 NRI_FUZZ_SRCS := nri/decode_fuzz.c $(filter-out %_fuzz.c %/runtime.c,$(wildcard nri/*.c)) \
-	agent/log.c
+	lib/log.c
 NRI_FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. -I$(BUILD) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 

@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
-#include "agent/log.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 #include "nri/conn.h"
 #include "nri/convert.h"
 #include "nri/plugin.h"

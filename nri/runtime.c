@@ -12,8 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
-#include "agent/log.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 #include "nri/conn.h"
 #include "nri/convert.h"
 #include "nri/runtime.h"

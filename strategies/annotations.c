@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "agent/log.h"
+#include "lib/log.h"
 #include "strategies/annotations.h"
 
 const char *const bs_default_allowed_prefixes[] = {

@@ -9,7 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "agent/log.h"
+#include "lib/log.h"
 #include "strategies/detect_common.h"
 #include "strategies/methods.h"
 

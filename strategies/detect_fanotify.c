@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/log.h"
+#include "lib/log.h"
 #include "strategies/detect_fanotify.h"
 #include "strategies/fanotify_proc.h"
 #include "strategies/methods.h"

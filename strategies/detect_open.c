@@ -9,8 +9,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "agent/log.h"
 #include "bpf/detect_open.skel.h"
+#include "lib/log.h"
 #include "strategies/detect_common.h"
 
 struct open_priv {

@@ -18,8 +18,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "agent/log.h"
 #include "bpf/readscan.skel.h"
+#include "lib/log.h"
 #include "strategies/detect_common.h"
 
 struct rs_priv {

@@ -26,8 +26,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
-#include "agent/log.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 #include "strategies/inject_common.h"
 #include "strategies/sha256.h"
 

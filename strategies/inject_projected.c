@@ -33,7 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/log.h"
+#include "lib/log.h"
 #include "strategies/atomic_dir.h"
 #include "strategies/host_mount.h"
 #include "strategies/inject_common.h"

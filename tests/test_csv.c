@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/csv.h"
-#include "bench/stats.h"
+#include "lib/csv.h"
+#include "lib/stats.h"
 
 static const char *const hdr[] = { "run_id", "method", "note" };
 

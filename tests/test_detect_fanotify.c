@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/log.h"
+#include "lib/log.h"
 #include "strategies/detect_fanotify.h"
 #include "tests/support/detect_suite.h"
 

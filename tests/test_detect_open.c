@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/log.h"
+#include "lib/log.h"
 #include "tests/support/detect_suite.h"
 #include "bpf/detect_shared.h"
 

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent/log.h"
+#include "lib/log.h"
 #include "tests/support/detect_suite.h"
 #include "bpf/detect_shared.h"
 

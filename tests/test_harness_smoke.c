@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bench/csv.h"
 #include "harness/runc.h"
+#include "lib/csv.h"
 
 static char build[PATH_MAX];
 

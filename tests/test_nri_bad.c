@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
+#include "lib/clock.h"
 #include "nri/conn.h"
 #include "nri/pb.h"
 #include "nri/plugin.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/log.h"
+#include "lib/log.h"
 #include "tests/support/detect_suite.h"
 
 void bs_dcheck_need_root(void)

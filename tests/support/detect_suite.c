@@ -29,9 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/log.h"
-#include "bench/csv.h"
 #include "harness/access.h"
+#include "lib/csv.h"
+#include "lib/log.h"
 #include "strategies/methods.h"
 #include "tests/support/detect_suite.h"
 

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
 #include "harness/oci.h"
+#include "lib/clock.h"
 #include "nri/cri.h"
 #include "tests/support/rel_env.h"
 

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
+#include "lib/clock.h"
 #include "tests/support/rel_env.h"
 
 double rel_ms_since(int64_t t0_ns)

@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
+#include "lib/clock.h"
 #include "nri/mux.h"
 #include "tests/support/nri_util.h"
 #include "tests/support/rel_scen.h"

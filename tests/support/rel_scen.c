@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent/clock.h"
-#include "bench/stats.h"
+#include "lib/clock.h"
+#include "lib/stats.h"
 #include "tests/support/rel_scen.h"
 
 #define READY_MS  15000
