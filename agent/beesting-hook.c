@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 #include "agent/hook_json.h"
-#include "strategies/token.h"
+#include "lib/limits.h"
 
 #define STATE_MAX     ((size_t)64 * 1024)
 #define CONFIG_MAX    ((size_t)4 * 1024 * 1024)

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "strategies/token.h"
+#include "lib/limits.h"
 
 struct bs_agent_opts {
 	const char *bin;

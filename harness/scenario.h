@@ -17,8 +17,8 @@
 #include "harness/agentproc.h"
 #include "harness/results.h"
 #include "harness/tells.h"
+#include "lib/limits.h"
 #include "lib/stats.h"
-#include "strategies/token.h"
 
 #define BS_MAX_METHODS	  48
 #define BS_BENCH_TOKEN	  "/root/.aws/credentials"

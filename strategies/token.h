@@ -14,10 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BS_ID_LEN 128   /* container/pod ids (64 hex in practice) */
-#define BS_NAME_LEN 254 /* k8s names: 253 + NUL */
-#define BS_PATH_LEN 512 /* token paths; longer ones are refused */
-#define BS_CONTENT_MAX 4096
+#include "lib/limits.h"
 
 struct bs_token {
 	uint32_t id; /* never 0; key used by BPF maps and alerts */
