@@ -43,6 +43,8 @@
 #include "harness/cri_pods.h"
 #include "harness/k8s.h"
 #include "lib/clock.h"
+#include "lib/cmd.h"
+#include "lib/fmt.h"
 #include "lib/log.h"
 
 #define CONTAINERD_MS	  60000

@@ -19,6 +19,8 @@
 #include "harness/k8s.h"
 #include "harness/scenario.h"
 #include "lib/clock.h"
+#include "lib/cmd.h"
+#include "lib/fmt.h"
 #include "lib/log.h"
 
 #define K8S_READY_S    240

@@ -19,6 +19,8 @@
 
 #include "harness/local.h"
 #include "lib/clock.h"
+#include "lib/cmd.h"
+#include "lib/fmt.h"
 #include "lib/log.h"
 
 #define READY_TIMEOUT_MS  30000

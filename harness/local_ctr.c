@@ -24,6 +24,8 @@
 #include "harness/oci.h"
 #include "harness/runc.h"
 #include "lib/clock.h"
+#include "lib/cmd.h"
+#include "lib/fmt.h"
 #include "lib/log.h"
 #include "nri/cri.h"
 #include "nri/runtime.h"

@@ -2,23 +2,21 @@
 /* runc + busybox-static containers (see runc.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "harness/runc.h"
+#include "lib/cmd.h"
+#include "lib/fs.h"
 
 #define BUSYBOX "/bin/busybox"
 #define RUNC "runc"
@@ -37,96 +35,6 @@ bool bs_runc_available(void)
 	if (access(BUSYBOX, X_OK))
 		return false;
 	return !bs_cmd_run(argv, 5000, NULL, 0, &st) && st == 0;
-}
-
-static int wait_timeout(pid_t pid, int timeout_ms, int *status)
-{
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	int ws = 0, err = 0;
-
-	if (pfd >= 0) {
-		struct pollfd p = { .fd = pfd, .events = POLLIN };
-		int r;
-
-		do {
-			r = poll(&p, 1, timeout_ms);
-		} while (r < 0 && errno == EINTR);
-		if (r == 0) {
-			kill(pid, SIGKILL);
-			err = -ETIMEDOUT;
-		}
-		close(pfd);
-	}
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
-	if (status)
-		*status = WIFEXITED(ws) ? WEXITSTATUS(ws) :
-			  WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : -1;
-	return err;
-}
-
-int bs_cmd_run(const char *const *argv, int timeout_ms, char *out, size_t cap,
-	       int *status)
-{
-	int mfd, nfd, err;
-	pid_t pid;
-
-	if (status)
-		*status = -1;
-	if (out && cap)
-		out[0] = '\0';
-	/* A memfd, not a pipe: runc create hands its stdio to the container,
-	 * which would keep a pipe open forever. */
-	mfd = memfd_create("bs-cmd", MFD_CLOEXEC);
-	if (mfd < 0)
-		return -errno;
-	nfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (nfd < 0) {
-		err = -errno;
-		close(mfd);
-		return err;
-	}
-	pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		close(mfd);
-		close(nfd);
-		return err;
-	}
-	if (pid == 0) {
-		if (dup2(nfd, 0) < 0 || dup2(mfd, 1) < 0 || dup2(mfd, 2) < 0)
-			_exit(126);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(nfd);
-	err = wait_timeout(pid, timeout_ms, status);
-	if (out && cap) {
-		ssize_t n = pread(mfd, out, cap - 1, 0);
-
-		out[n > 0 ? n : 0] = '\0';
-	}
-	close(mfd);
-	return err;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		return rmdir(path) && errno != ENOENT ? -1 : 0;
-	return unlink(path) && errno != ENOENT ? -1 : 0;
-}
-
-int bs_rm_rf(const char *path)
-{
-	if (!path || !*path || !strcmp(path, "/"))
-		return -EINVAL;
-	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT))
-		return errno == ENOENT ? 0 : -errno;
-	return 0;
 }
 
 static int copy_file(const char *src, const char *dst, mode_t mode)

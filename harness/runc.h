@@ -44,13 +44,4 @@ int bs_runc_delete(struct bs_runc *c);
 /* delete -f, then remove the temp dir; safe on a zeroed struct and twice. */
 void bs_runc_cleanup(struct bs_runc *c);
 
-/* Run argv with stdin from /dev/null, stdout+stderr into out, killing it
- * after timeout_ms.  Returns 0 (then *status is the exit code, or 128+sig)
- * or -errno (-ETIMEDOUT). */
-int bs_cmd_run(const char *const *argv, int timeout_ms, char *out, size_t cap,
-	       int *status);
-
-/* rm -rf that stays on one file system and never follows symlinks. */
-int bs_rm_rf(const char *path);
-
 #endif

@@ -14,6 +14,8 @@
 #include "harness/agentproc.h"
 #include "harness/scenario.h"
 #include "lib/clock.h"
+#include "lib/cmd.h"
+#include "lib/fmt.h"
 #include "lib/log.h"
 #include "strategies/methods.h"
 #include "strategies/strategy.h"
@@ -48,49 +50,6 @@ void bs_progress(struct bs_bench *b, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "[%d/%d] %s+%s/%s: %s\n", b->step, b->n_steps,
 		b->cfg.inject, b->cfg.detect, b->cfg.backend, msg);
-}
-
-int bs_fmt(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-int bs_run_cmd(const char *cmd, char *out, size_t len)
-{
-	FILE *p;
-	size_t n = 0;
-	int st;
-
-	if (!out)
-		st = system(cmd);
-	else {
-		p = popen(cmd, "r");
-		if (!p)
-			return -errno;
-		while (n + 1 < len) {
-			size_t r = fread(out + n, 1, len - 1 - n, p);
-
-			if (r == 0)
-				break;
-			n += r;
-		}
-		out[n] = '\0';
-		/* drain the rest so the child does not die of SIGPIPE */
-		while (fgetc(p) != EOF)
-			;
-		st = pclose(p);
-	}
-	if (st < 0)
-		return -errno;
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
 static bool have_cmd(const char *name)

@@ -183,11 +183,4 @@ void bs_scenario_summary(const struct bs_bench *b);
 /* "[n/N] text" progress on stderr */
 void bs_progress(struct bs_bench *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* snprintf that reports truncation: 0 or -ENAMETOOLONG. */
-int bs_fmt(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Run a shell command line; returns its exit status or -errno. Output
- * goes to out (up to len) when out is not NULL, else to our stderr. */
-int bs_run_cmd(const char *cmd, char *out, size_t len);
-
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/fs.h"
 #include "strategies/atomic_dir.h"
 #include "strategies/inject_common.h"
 #include "strategies/tokgen.h"

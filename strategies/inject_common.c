@@ -4,14 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/fs.h"
 #include "lib/log.h"
 #include "strategies/annotations.h"
 #include "strategies/inject_common.h"
@@ -47,43 +46,6 @@ bool bs_container_id_valid(const char *id)
 			return false;
 	}
 	return true;
-}
-
-int bs_open_in_root(int rootfd, const char *path, int flags, mode_t mode)
-{
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
-		.mode = (flags & O_CREAT) ? mode : 0,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS,
-	};
-	long fd;
-
-	do {
-		fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	} while (fd < 0 && errno == EAGAIN);
-	return fd < 0 ? -errno : (int)fd;
-}
-
-int bs_mkdir_p(const char *path, mode_t mode)
-{
-	char buf[BS_PATH_LEN];
-	size_t n = strlen(path);
-
-	if (n == 0 || n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 void bs_inject_init_state(const struct bs_inject_config *cfg)
@@ -391,23 +353,6 @@ int bs_state_ctr_open(const struct bs_inject_config *cfg, const char *ctr_id,
 		}
 	}
 	return fd;
-}
-
-int bs_write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Create name exclusively (never through a symlink) and write it.  No

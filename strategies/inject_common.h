@@ -112,14 +112,4 @@ int bs_inject_sync(struct bs_inject_ctx *ctx, const struct bs_pod *pods,
 /* remove(): state dir and records of one container. */
 int bs_inject_remove(struct bs_inject_ctx *ctx, const struct bs_container *ctr);
 
-/* Open path inside the root directory rootfd without following any symlink
- * (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS).  Returns fd or -errno. */
-int bs_open_in_root(int rootfd, const char *path, int flags, mode_t mode);
-
-/* mkdir -p for an admin-configured (trusted) path. */
-int bs_mkdir_p(const char *path, mode_t mode);
-
-/* Write all len bytes, retrying on EINTR.  0 or -errno. */
-int bs_write_all(int fd, const void *buf, size_t len);
-
 #endif

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/fs.h"
 #include "lib/log.h"
 #include "strategies/inject_common.h"
 #include "strategies/sha256.h"

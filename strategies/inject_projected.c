@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/fs.h"
 #include "lib/log.h"
 #include "strategies/atomic_dir.h"
 #include "strategies/host_mount.h"

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "harness/runc.h"
+#include "lib/fs.h"
 #include "strategies/atomic_dir.h"
 
 static char dir[64];

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "harness/runc.h"
+#include "lib/cmd.h"
+#include "lib/fs.h"
 
 #define PY "/usr/bin/python3"
 

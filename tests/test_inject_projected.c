@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "harness/oci.h"
+#include "lib/fs.h"
 #include "strategies/atomic_dir.h"
 #include "strategies/tokgen.h"
 #include "tests/support/detect_suite.h"

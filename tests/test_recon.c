@@ -24,6 +24,7 @@
 #include "harness/runc.h"
 #include "harness/tells.h"
 #include "harness/token_shape.h"
+#include "lib/fs.h"
 #include "tests/support/inject_support.h"
 
 #define OUT_CAP	    8192

@@ -12,6 +12,7 @@
 
 #include "agent/core.h"
 #include "harness/runc.h"
+#include "lib/fs.h"
 #include "tests/support/rel_env.h"
 
 static char dir[64] = "/tmp/bs-rel-mapfull-XXXXXX";

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "harness/oci.h"
+#include "lib/fs.h"
 #include "inject_support.h"
 
 const char *bs_it_hook_src(void)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/fs.h"
 #include "tests/support/rel_env.h"
 
 double rel_ms_since(int64_t t0_ns)

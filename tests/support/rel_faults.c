@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/cmd.h"
 #include "nri/mux.h"
 #include "tests/support/nri_util.h"
 #include "tests/support/rel_scen.h"

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* File-system helpers: safe opens inside a root, mkdir -p, full writes,
+ * rm -rf. */
+#ifndef BS_LIB_FS_H
+#define BS_LIB_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Open path inside the root directory rootfd without following any symlink
+ * (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS).  Returns fd or -errno. */
+int bs_open_in_root(int rootfd, const char *path, int flags, mode_t mode);
+
+/* mkdir -p for an admin-configured (trusted) path. */
+int bs_mkdir_p(const char *path, mode_t mode);
+
+/* Write all len bytes, retrying on EINTR.  0 or -errno. */
+int bs_write_all(int fd, const void *buf, size_t len);
+
+/* rm -rf that stays on one file system and never follows symlinks. */
+int bs_rm_rf(const char *path);
+
+#endif
