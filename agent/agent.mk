@@ -12,3 +12,12 @@ $(BUILD)/beesting: $(BUILD)/obj/agent/beesting.o $(LIB)
 LDLIBS += -lmicrohttpd -lcurl
 EXTRA_DEB_PACKAGES += libmicrohttpd-dev libcurl4-openssl-dev prometheus \
 	prometheus-alertmanager
+
+# The OCI createContainer hook the "ocihook" strategy installs.  runc runs it
+# from the node's filesystem, so it is fully static and links only its own
+# objects: no libbpf, no libjansson, nothing from $(LIB).
+HOOK_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,agent/beesting-hook.c agent/hook_json.c)
+BINS += beesting-hook
+$(BUILD)/beesting-hook: $(HOOK_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -static -o $@ $(HOOK_OBJS)

@@ -1,4 +1,5 @@
-# The research harness: scenario engine + backends (library part) and
+# The research harness: scenario engine, backends and OCI/runc containers
+# (library part: the injection tests and bench/ use them too) and
 # beesting-bench; make bench / bench-matrix / plots.
 HARNESS_MAINS := harness/bench_main.c harness/attack.c
 LIB_SRCS += $(filter-out $(HARNESS_MAINS),$(wildcard harness/*.c))
