@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* detect-suite: the detection cases as a command (see detect_suite.h). */
-#include "tests/support/detect_suite.h"
+#include "harness/detect_suite.h"
 
 int main(int argc, char **argv)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * reliability-bench: the long versions of the reliability scenarios
- * (tests/support/rel_scen.h) with their figures appended to
+ * (harness/rel_scen.h) with their figures appended to
  * <results>/reliability.csv.
  *
  *   reliability-bench [--results DIR] [--commit ID] [--only NAME]
@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/rel_scen.h"
 #include "lib/csv.h"
-#include "tests/support/rel_scen.h"
 
 struct opts {
 	const char *results;

@@ -7,12 +7,10 @@ REL_RESULTS ?= results
 REL_FLAGS ?=
 REL_COMMIT = $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-# The scenarios live in the test support library ($(BUILD)/libbstest.a).
-$(BUILD)/reliability-bench: $(BUILD)/obj/bench/reliability.o \
-		$(BUILD)/libbstest.a $(BUILD)/libbeesting.a
+# The scenarios are harness/rel_*.c, in the library.
+$(BUILD)/reliability-bench: $(BUILD)/obj/bench/reliability.o $(BUILD)/libbeesting.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libbstest.a \
-		$(BUILD)/libbeesting.a $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libbeesting.a $(LDLIBS)
 
 reliability: deps
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/reliability-bench \

@@ -5,9 +5,9 @@ LIB_SRCS += $(filter-out %.bpf.c,$(wildcard bpf/*.c))
 # Detection: the case runner as a command and the overhead benchmark.
 BINS += detect-suite detect-bench
 
-$(BUILD)/detect-suite: $(BUILD)/obj/bench/detect_suite_cli.o $(BUILD)/libbstest.a $(BUILD)/libbeesting.a
+$(BUILD)/detect-suite: $(BUILD)/obj/bench/detect_suite_cli.o $(BUILD)/libbeesting.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libbstest.a $(BUILD)/libbeesting.a $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libbeesting.a $(LDLIBS)
 
 $(BUILD)/detect-bench: $(BUILD)/obj/bench/detect_bench.o $(BUILD)/libbeesting.a
 	$(call msg,LD,$@)

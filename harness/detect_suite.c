@@ -30,10 +30,10 @@
 #include <unistd.h>
 
 #include "harness/access.h"
+#include "harness/detect_suite.h"
 #include "lib/csv.h"
 #include "lib/log.h"
 #include "strategies/methods.h"
-#include "tests/support/detect_suite.h"
 
 #define BUSYBOX "/bin/busybox"
 #define WAIT_ALERT_MS 1500

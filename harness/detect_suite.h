@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Detection test cases as a reusable runner: the Criterion suites here and
- * a static binary in the QEMU kernel matrix run the same cases.
+ * Detection test cases as a reusable runner: the Criterion suites
+ * (tests/test_detect_*.c), bench/detect_suite_cli.c (detect-suite) and the
+ * static runner of the QEMU kernel matrix run the same cases.
  */
-#ifndef BS_TESTS_DETECT_SUITE_H
-#define BS_TESTS_DETECT_SUITE_H
+#ifndef BS_HARNESS_DETECT_SUITE_H
+#define BS_HARNESS_DETECT_SUITE_H
 
 #include <linux/types.h>
 #include <stddef.h>
@@ -83,10 +84,5 @@ void bs_dtest_stop(struct bs_dtest *d);
 
 /* Opens and reads path in a child process; returns its exit status. */
 int bs_dtest_child_read(const char *path);
-
-/* Criterion helpers (tests/support/detect_check.c): skip unless root; run
- * one shared case on the tracepoint backend, a blind spot is a skip. */
-void bs_dcheck_need_root(void);
-void bs_dcheck_case(const char *detect, const char *name);
 
 #endif

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "harness/oci.h"
+#include "harness/rel_env.h"
 #include "lib/clock.h"
 #include "nri/cri.h"
-#include "tests/support/rel_env.h"
 
 static void track(struct rel_env *e, struct rel_ctr *c, bool add)
 {

@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/rel_env.h"
 #include "lib/clock.h"
 #include "lib/fs.h"
-#include "tests/support/rel_env.h"
 
 double rel_ms_since(int64_t t0_ns)
 {

@@ -8,8 +8,8 @@
  * the Criterion suites (tests/test_reliability_*.c), long by
  * bench/reliability.c, which records the figures in results/reliability.csv.
  */
-#ifndef BS_TESTS_REL_ENV_H
-#define BS_TESTS_REL_ENV_H
+#ifndef BS_HARNESS_REL_ENV_H
+#define BS_HARNESS_REL_ENV_H
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -14,11 +14,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "harness/rel_scen.h"
 #include "lib/clock.h"
 #include "lib/cmd.h"
+#include "lib/fs.h"
 #include "nri/mux.h"
-#include "tests/support/nri_util.h"
-#include "tests/support/rel_scen.h"
+#include "nri/ttrpc.h"
 
 #define READY_MS  15000
 #define ACCEPT_MS 15000
@@ -209,6 +210,29 @@ static int raw_outcome(int fd, int timeout_ms)
 	return answered ? 2 : 0;
 }
 
+/* One mux frame holding a well-formed ttrpc request (empty body) for a
+ * method the plugin does not have. */
+static int unknown_method(uint8_t **out, size_t *len)
+{
+	uint8_t *msg;
+	size_t mlen;
+	int err;
+
+	err = bs_ttrpc_encode_request(1, "nri.pkg.api.v1alpha1.Plugin",
+				      "NoSuchMethod", NULL, 0, 2000000000LL,
+				      &msg, &mlen);
+	if (err)
+		return err;
+	*out = malloc(8 + mlen);
+	if (*out) {
+		bs_mux_put_hdr(*out, BS_MUX_PLUGIN_CONN, (uint32_t)mlen);
+		memcpy(*out + 8, msg, mlen);
+		*len = mlen + 8;
+	}
+	free(msg);
+	return *out ? 0 : -ENOMEM;
+}
+
 static int garbage_bytes(int i, uint8_t **out, size_t *len)
 {
 	uint8_t *b;
@@ -245,9 +269,7 @@ static int garbage_bytes(int i, uint8_t **out, size_t *len)
 		*len = i == 1 ? 64 : 18;
 		return 0;
 	default: /* a well-formed request for a method nobody has */
-		return nri_t_request(BS_MUX_PLUGIN_CONN, 1,
-				     "nri.pkg.api.v1alpha1.Plugin",
-				     "NoSuchMethod", NULL, out, len);
+		return unknown_method(out, len);
 	}
 }
 
@@ -269,7 +291,7 @@ static int garbage_case(struct rel_env *e, int lfd, int i,
 	before = rel_log_count(e, "");
 	err = garbage_bytes(i, &buf, &len);
 	if (!err)
-		err = nri_t_write_all(fd, buf, len);
+		err = bs_write_all(fd, buf, len);
 	free(buf);
 	how = err ? 1 : raw_outcome(fd, 3000);
 	r->dropped[i] = how == 1;

@@ -11,9 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness/rel_scen.h"
 #include "lib/clock.h"
 #include "lib/stats.h"
-#include "tests/support/rel_scen.h"
 
 #define READY_MS  15000
 #define ACCEPT_MS 15000

@@ -5,14 +5,14 @@
  * the figures.  Each returns 0 when it could run to the end (then the
  * figures are filled in for the caller to judge), or -errno with why[] set.
  */
-#ifndef BS_TESTS_REL_SCEN_H
-#define BS_TESTS_REL_SCEN_H
+#ifndef BS_HARNESS_REL_SCEN_H
+#define BS_HARNESS_REL_SCEN_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tests/support/rel_env.h"
+#include "harness/rel_env.h"
 
 struct rel_why {
 	char text[512];

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* "fanotify" detection on the real kernel: the shared cases of
- * tests/support/detect_suite.c plus the detector's own promises (who is
+ * harness/detect_suite.c plus the detector's own promises (who is
  * reported, the agent never waits on itself, fail-open when the listener
  * dies, a flood folds into counts that add up). */
 #include <criterion/criterion.h>
@@ -18,9 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/detect_suite.h"
 #include "lib/log.h"
 #include "strategies/detect_fanotify.h"
-#include "tests/support/detect_suite.h"
+#include "tests/support/detect_check.h"
 
 #define CASE(n)                                                                \
 	Test(detect_fanotify_case, n)                                          \

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* "open" detection on the tracepoint backend, with real BPF: the shared
- * cases of tests/support/detect_suite.c plus the detector's own promises
+ * cases of harness/detect_suite.c plus the detector's own promises
  * (backend choice, agent filter, aggregation, re-arming, capacity). */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -12,8 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/detect_suite.h"
 #include "lib/log.h"
-#include "tests/support/detect_suite.h"
+#include "tests/support/detect_check.h"
 #include "bpf/detect_shared.h"
 
 #define CASE(n) \

@@ -11,8 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness/detect_suite.h"
 #include "lib/log.h"
-#include "tests/support/detect_suite.h"
+#include "tests/support/detect_check.h"
 #include "bpf/detect_shared.h"
 
 #define CASE(n) \

@@ -10,11 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "harness/detect_suite.h"
 #include "harness/oci.h"
 #include "lib/fs.h"
 #include "strategies/atomic_dir.h"
 #include "strategies/tokgen.h"
-#include "tests/support/detect_suite.h"
 #include "tests/support/inject_support.h"
 
 #define AWS    "/root/.aws/credentials"

@@ -13,9 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/detect_suite.h"
 #include "strategies/methods.h"
 #include "strategies/strategy.h"
-#include "tests/support/detect_suite.h"
+#include "tests/support/detect_check.h"
 
 #define BEGIN "<!-- methods:begin -->\n"
 #define END   "<!-- methods:end -->\n"

@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "agent/core.h"
+#include "harness/rel_env.h"
 #include "harness/runc.h"
 #include "lib/fs.h"
-#include "tests/support/rel_env.h"
 
 static char dir[64] = "/tmp/bs-rel-mapfull-XXXXXX";
 static struct bs_agent_config cfg;

@@ -1,5 +1,5 @@
-# Every tests/test_*.c is one Criterion suite; tests/support/*.c is shared
-# test code (also linked into the static VM runner).
+# Every tests/test_*.c is one Criterion suite; tests/support/*.c is test-only
+# shared code (Criterion checks, fixtures), linked into the suites only.
 TEST_SUITES += $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 TEST_SUPPORT_SRCS := $(wildcard tests/support/*.c)
 TEST_SUPPORT_LIB := $(BUILD)/libbstest.a

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Criterion side of the shared detection cases (kept apart from
- * detect_suite.c, which the static VM runner links without Criterion). */
+ * harness/detect_suite.c, which the static VM runner links without
+ * Criterion). */
 #include <criterion/criterion.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/detect_suite.h"
 #include "lib/log.h"
-#include "tests/support/detect_suite.h"
+#include "tests/support/detect_check.h"
 
 void bs_dcheck_need_root(void)
 {

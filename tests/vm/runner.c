@@ -39,7 +39,7 @@
 #include "tests/vm/verify.h"
 
 #ifdef BS_HAVE_DETECT_SUITE
-#include "tests/support/detect_suite.h"
+#include "harness/detect_suite.h"
 #endif
 
 #define DEBUG_EXIT_PORT 0xf4

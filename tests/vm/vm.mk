@@ -6,7 +6,7 @@
 #   tests/vm/check-parse.sh       the verdict logic on synthetic guest logs
 #   tests/vm/matrix-table.sh      results/kernel-matrix.csv -> Markdown
 #
-# VM_MODE=suite runs tests/support/detect_suite.c, VM_MODE=probe the built-in
+# VM_MODE=suite runs harness/detect_suite.c, VM_MODE=probe the built-in
 # probe (bpf/vmprobe.bpf.c).  Default: suite when it exists.
 VM_DIR := $(BUILD)/vm
 VM_RUNNER := $(VM_DIR)/runner
@@ -14,7 +14,7 @@ VM_INITRD := $(VM_DIR)/initramfs.cpio.gz
 VM_BUSYBOX ?= /bin/busybox
 VM_KERNELS ?= linux-image-cloud-amd64 linux-image-6.12-cloud-amd64
 VM_CSV ?= results/kernel-matrix.csv
-VM_HAVE_SUITE := $(if $(wildcard tests/support/detect_suite.c),1)
+VM_HAVE_SUITE := $(if $(wildcard harness/detect_suite.c),1)
 VM_MODE ?= $(if $(VM_HAVE_SUITE),suite,probe)
 # separate objects per flavour: the define changes what gets linked
 VM_RUNNER_OBJ := $(BUILD)/obj/tests/vm/runner-$(if $(VM_HAVE_SUITE),suite,probe).o
@@ -52,7 +52,7 @@ $(VM_VERIFY_OBJ): tests/vm/verify.c
 # Static: the guest has nothing but busybox.  The probe needs only tracefs.o,
 # so it still links while the library is mid-edit.
 ifeq ($(VM_HAVE_SUITE),1)
-VM_RUNNER_LIBS := $(BUILD)/libbstest.a $(BUILD)/libbeesting.a
+VM_RUNNER_LIBS := $(BUILD)/libbeesting.a
 else
 VM_RUNNER_LIBS := $(BUILD)/obj/bpf/tracefs.o
 endif
