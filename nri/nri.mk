@@ -1,12 +1,6 @@
-# NRI front-end: protocol library (plugin + runtime side), the RTT
-# benchmark and the decode fuzz target.
+# NRI front-end: protocol library (plugin + runtime side) and the decode
+# fuzz target (the RTT benchmark is bench/nri_rtt.c).
 LIB_SRCS += $(filter-out %_fuzz.c,$(wildcard nri/*.c))
-BINS += nri-rtt
-
-# $(LIB) is defined after the fragments are read: name it here.
-$(BUILD)/nri-rtt: $(BUILD)/obj/bench/nri_rtt.o $(BUILD)/libbeesting.a
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libbeesting.a $(LDLIBS) -lm
 
 # ---- fuzzing: make fuzz [FUZZ_SECONDS=60] | fuzz-long | fuzz-smoke -------
 FUZZ_SECONDS ?= 60
