@@ -3,9 +3,12 @@
 #
 #   make            build everything into $(BUILD)
 #   make deps       install the Debian packages the project needs
-#   make test       deps + build + every Criterion suite (+ VM matrix, fuzz)
+#   make test       deps + build + layer check + every Criterion suite
+#                   (+ VM matrix, fuzz)
 #   make bench      the main job: one INJECT x DETECT configuration -> results/
-#   make lint|fmt   clang-tidy + cppcheck / clang-format
+#   make lint       layer check + clang-tidy + cppcheck
+#   make layers     includes run one way (tests/layers.sh)
+#   make fmt        clang-format every tracked C file in place
 #   make V=1        show the commands
 
 BUILD ?= build
@@ -109,13 +112,19 @@ DEB_PACKAGES := libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev \
 deps:
 	$(Q)PACKAGES="$(sort $(DEB_PACKAGES))" ./tests/install-deps.sh
 
+# Includes run one way (lib <- bpf <- nri <- strategies <- agent <- harness
+# <- bench; tests at the side): make test and make lint stop on a violation.
+layers:
+	$(Q)./tests/layers.sh
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./tests/layers.sh
 	$(Q)BUILD=$(BUILD) ./tests/run-suites.sh $(TEST_BINS) $(EXTRA_TEST_CMDS)
 
 LINT_SRCS = $(filter-out %.bpf.c,$(LIB_SRCS) $(LINT_EXTRA) $(AGENT_MAINS) \
 	harness/attack.c $(wildcard bench/*.c))
-lint: | $(GENERATED)
+lint: layers | $(GENERATED)
 	$(Q)BUILD=$(BUILD) LINT_CFLAGS="$(filter-out -MMD -MP,$(CFLAGS))" \
 		./tests/lint.sh $(sort $(LINT_SRCS))
 
@@ -125,7 +134,7 @@ fmt:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps test lint fmt clean
+.PHONY: all deps test layers lint fmt clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
