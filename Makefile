@@ -9,6 +9,7 @@
 #   make lint       layer check + clang-tidy + cppcheck
 #   make layers     includes run one way (tests/layers.sh)
 #   make fmt        clang-format every tracked C file in place
+#   make fmt-check  the same as a check (changes nothing)
 #   make V=1        show the commands
 
 BUILD ?= build
@@ -128,13 +129,26 @@ lint: layers | $(GENERATED)
 	$(Q)BUILD=$(BUILD) LINT_CFLAGS="$(filter-out -MMD -MP,$(CFLAGS))" \
 		./tests/lint.sh $(sort $(LINT_SRCS))
 
+# Every tracked C file; generated code (skeletons, protobuf-c, vmlinux.h)
+# lives untracked in $(BUILD).
+FMT_SRCS = $(shell git ls-files '*.c' '*.h')
 fmt:
-	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
+	$(Q)clang-format -i $(FMT_SRCS)
+
+# Not part of make test (yet): the tree is reformatted once, then it can be.
+fmt-check:
+	$(Q)bad=$$(clang-format --dry-run -Werror $(FMT_SRCS) 2>&1 | \
+		sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error: .*/\1/p' | sort -u); \
+	if [ -n "$$bad" ]; then \
+		printf 'needs clang-format: %s\n' $$bad; \
+		echo "fmt-check: $$(echo "$$bad" | wc -l) files differ from .clang-format (make fmt)" >&2; \
+		exit 1; \
+	fi; echo "fmt-check: clean ($(words $(FMT_SRCS)) files)"
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps test layers lint fmt clean
+.PHONY: all deps test layers lint fmt fmt-check clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
