@@ -34,8 +34,9 @@ static int wait_timeout(pid_t pid, int timeout_ms, int *status)
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 		;
 	if (status)
-		*status = WIFEXITED(ws) ? WEXITSTATUS(ws) :
-			  WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : -1;
+		*status = WIFEXITED(ws)	    ? WEXITSTATUS(ws)
+			  : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws)
+					    : -1;
 	return err;
 }
 
