@@ -1,5 +1,7 @@
 # Beesting: one Makefile for the agent, the BPF programs, the tests and the
-# benchmarks.  Each module adds its own sources in <module>/<module>.mk.
+# benchmarks.  Each directory adds its sources and programs in its own *.mk
+# fragments (<dir>/*.mk, tests/vm/vm.mk), read in name order; no fragment
+# depends on another's position.
 #
 #   make            build everything into $(BUILD)
 #   make deps       install the Debian packages the project needs
@@ -44,6 +46,7 @@ TEST_SUITES :=   # $(BUILD)/tests/<name>, Criterion binaries run by make test
 PROTOS := $(wildcard nri/*.proto)
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 
+# Defined before the fragments are read, so their rules may name them.
 LIB := $(BUILD)/libbeesting.a
 VMLINUX_H := $(BUILD)/vmlinux.h
 

@@ -8,9 +8,9 @@ REL_FLAGS ?=
 REL_COMMIT = $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 # The scenarios are harness/rel_*.c, in the library.
-$(BUILD)/reliability-bench: $(BUILD)/obj/bench/reliability.o $(BUILD)/libbeesting.a
+$(BUILD)/reliability-bench: $(BUILD)/obj/bench/reliability.o $(LIB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libbeesting.a $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 reliability: deps
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/reliability-bench \

@@ -6,8 +6,7 @@ LIB_SRCS += $(filter-out $(HARNESS_MAINS),$(wildcard harness/*.c))
 BINS += beesting-bench
 EXTRA_DEB_PACKAGES += gnuplot-nox busybox-static runc
 
-# $(LIB) is defined after the fragments are read: name it here.
-$(BUILD)/beesting-bench: $(BUILD)/obj/harness/bench_main.o $(BUILD)/libbeesting.a
+$(BUILD)/beesting-bench: $(BUILD)/obj/harness/bench_main.o $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 

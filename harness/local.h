@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Local backend internals: our NRI runtime side + runc on this host.
- * local.c runs the agent and the bookkeeping; local_ctr.c drives pods and
- * containers (NRI events, OCI adjustment, runc) the way containerd does.
+ * backend_local.c runs the agent and the bookkeeping; local_ctr.c drives
+ * pods and containers (NRI events, OCI adjustment, runc) the way
+ * containerd does.
  */
 #ifndef BS_HARNESS_LOCAL_H
 #define BS_HARNESS_LOCAL_H
