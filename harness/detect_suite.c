@@ -68,6 +68,7 @@ static int write_file(const char *path, const void *buf, size_t len)
 static int random_content(char *out, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
+	static const char magic[4] = { 'B', 'S', 'T', 'K' }; /* bytes, no NUL */
 	unsigned char rnd[256];
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	size_t i;
@@ -79,7 +80,7 @@ static int random_content(char *out, size_t len)
 		return -EIO;
 	}
 	close(fd);
-	memcpy(out, "BSTK", 4);
+	memcpy(out, magic, sizeof(magic));
 	for (i = 4; i + 1 < len; i++)
 		out[i] = hex[rnd[i % sizeof(rnd)] >> ((i & 1) * 4) & 15];
 	out[len - 1] = '\n';
