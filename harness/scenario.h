@@ -123,6 +123,8 @@ struct bs_stealth {
 	bool have;
 	struct bs_tell_result tells[BS_TELL_MAX];
 };
+/* How many of st's tells are visible. */
+unsigned bs_stealth_visible(const struct bs_stealth *st);
 
 struct bs_bench {
 	struct bs_bench_cfg cfg;
