@@ -12,6 +12,7 @@
 
 #include "harness/agentproc.h"
 #include "harness/host_bench.h"
+#include "harness/peers.h"
 #include "harness/scenario.h"
 #include "lib/clock.h"
 #include "lib/cmd.h"
@@ -21,7 +22,6 @@
 #include "strategies/strategy.h"
 
 #define DRAIN_AFTER_MATCH_MS 150 /* late lines of the same access */
-#define PEER_SETTLE_MS	     300 /* auditd/fatrace write asynchronously */
 #define RECON_SETTLE_MS	     300 /* alerts on the recon's reads */
 #define RECON_OUT	     8192
 
@@ -228,13 +228,6 @@ int bs_bench_overhead_samples(struct bs_bench *b, const char *metric,
 		bs_samples_median(treat), bs_samples_quantile(treat, 0.99));
 }
 
-static void nap_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /* An alert belongs to this attack: the victim's token, touched by the
  * attack tool (the agent's own reads and the ocihook are not attacks) or
  * by one of its io_uring workers: an io_uring open the submitter cannot
@@ -277,11 +270,6 @@ static void drain_events(struct bs_bench *b)
 	}
 }
 
-struct attack_outcome {
-	unsigned alerts;
-	double latency_us;
-};
-
 static int64_t real_ns(void)
 {
 	struct timespec ts;
@@ -300,7 +288,7 @@ static bool after_start(const struct bs_agent_event *ev, int64_t real_t0)
 
 static void wait_alerts(struct bs_bench *b, const struct bs_victim *v,
 			const struct bs_method *m, int64_t t0,
-			struct attack_outcome *o)
+			struct bs_attack_outcome *o)
 {
 	int wait = m->expect_alert ? b->cfg.alert_wait_ms : b->cfg.quiet_ms;
 	int64_t deadline = t0 + (int64_t)wait * 1000000;
@@ -329,65 +317,21 @@ static void wait_alerts(struct bs_bench *b, const struct bs_victim *v,
 		}
 		if (bs_now_ns() >= deadline || !b->ops->agent_alive(b))
 			return;
-		nap_ms(10);
+		bs_nap_ms(10);
 	}
-}
-
-/* Peers: count the tool's records for the token before and after. */
-static long peer_count(struct bs_bench *b, const struct bs_victim *v,
-		       const char *outfile)
-{
-	char cmd[3 * BS_PATH_LEN], out[64];
-	int rc;
-
-	snprintf(cmd, sizeof(cmd), "'%s/harness/peers.sh' count %s '%s' '%s'",
-		 b->cfg.srcdir, b->cfg.detect, outfile, v->token_host_path);
-	rc = bs_run_cmd(cmd, out, sizeof(out));
-	return rc == 0 ? strtol(out, NULL, 10) : -1;
-}
-
-static void peer_outfile(struct bs_bench *b, const struct bs_victim *v,
-			 char *buf, size_t len)
-{
-	/* scratch: the counts, not the tool's output, are the result */
-	bs_fmt(buf, len, "/tmp/beesting-peer-%d-%s-%s.log", getpid(),
-	       b->cfg.detect, v->ctr_name);
-}
-
-static int peer_attack(struct bs_bench *b, struct bs_victim *v,
-		       const struct bs_method *m, struct attack_outcome *o,
-		       int *rc)
-{
-	char out[BS_PATH_LEN + 64];
-	long before, after;
-	int64_t t0;
-	int err;
-
-	peer_outfile(b, v, out, sizeof(out));
-	before = peer_count(b, v, out);
-	t0 = bs_now_ns();
-	err = b->ops->attack(b, v, m, rc);
-	if (err)
-		return err;
-	nap_ms(PEER_SETTLE_MS);
-	after = peer_count(b, v, out);
-	o->alerts = (before >= 0 && after > before) ? (unsigned)(after - before)
-						    : 0;
-	o->latency_us = o->alerts ? (double)(bs_now_ns() - t0) / 1000.0 : -1;
-	return 0;
 }
 
 static int one_attack(struct bs_bench *b, struct bs_victim *v, size_t mi)
 {
 	const struct bs_method *m = &b->methods[mi];
 	struct bs_method_tally *t = &b->tally[mi];
-	struct attack_outcome o = { 0, -1 };
+	struct bs_attack_outcome o = { 0, -1 };
 	int rc = 0, err;
 	int64_t t0;
 
 	b->step++;
 	if (b->peer) {
-		err = peer_attack(b, v, m, &o, &rc);
+		err = bs_peer_attack(b, v, m, &o, &rc);
 	} else {
 		drain_events(b);
 		t0 = bs_now_ns();
@@ -484,7 +428,7 @@ static void recon_alerts(struct bs_bench *b, const struct bs_victim *v)
 
 	if (b->peer)
 		return;
-	nap_ms(RECON_SETTLE_MS);
+	bs_nap_ms(RECON_SETTLE_MS);
 	while (b->ops->next_event(b, &ev) == 1) {
 		note_stats(b, &ev);
 		if (alert_matches(v, &ev))
@@ -551,40 +495,6 @@ static void reference_recon(struct bs_bench *b)
 		    bs_stealth_visible(st), BS_TELL_MAX);
 }
 
-static int peer_start(struct bs_bench *b, const struct bs_victim *v)
-{
-	char cmd[4 * BS_PATH_LEN], out[512], file[BS_PATH_LEN + 64];
-	int rc;
-
-	peer_outfile(b, v, file, sizeof(file));
-	snprintf(cmd, sizeof(cmd),
-		 "'%s/harness/peers.sh' start %s '%s' '%s' 2>&1", b->cfg.srcdir,
-		 b->cfg.detect, v->token_host_path, file);
-	rc = bs_run_cmd(cmd, out, sizeof(out));
-	if (rc == 3) {
-		out[strcspn(out, "\n")] = '\0';
-		bs_fmt(b->unavailable, sizeof(b->unavailable), "%s", out);
-		fprintf(stderr, "%s unavailable here: %s\n", b->cfg.detect,
-			out);
-		return -EOPNOTSUPP;
-	}
-	if (rc != 0)
-		return bs_bench_break(b, -EIO, "peers.sh start %s: exit %d: %s",
-				      b->cfg.detect, rc, out);
-	return 0;
-}
-
-static void peer_stop(struct bs_bench *b, const struct bs_victim *v)
-{
-	char cmd[2 * BS_PATH_LEN], file[BS_PATH_LEN + 64];
-
-	snprintf(cmd, sizeof(cmd), "'%s/harness/peers.sh' stop %s >&2",
-		 b->cfg.srcdir, b->cfg.detect);
-	bs_run_cmd(cmd, NULL, 0);
-	peer_outfile(b, v, file, sizeof(file));
-	unlink(file);
-}
-
 const char *bs_bench_token(const char *inject)
 {
 	return inject && !strcmp(inject, "projected") ? BS_BENCH_TOKEN_SECRETS :
@@ -613,7 +523,7 @@ static int one_victim(struct bs_bench *b, int idx)
 				      idx, strerror(-err));
 	}
 	if (b->peer)
-		err = peer_start(b, &v);
+		err = bs_peer_start(b, &v);
 	for (size_t i = 0; !err && i < b->n_methods; i++) {
 		err = one_attack(b, &v, i);
 		if (!err && !b->ops->agent_alive(b))
@@ -624,7 +534,7 @@ static int one_victim(struct bs_bench *b, int idx)
 	if (!err && idx == 0)
 		victim_recon(b, &v);
 	if (b->peer)
-		peer_stop(b, &v);
+		bs_peer_stop(b, &v);
 	down = b->ops->victim_down(b, &v);
 	if (down && !err)
 		err = bs_bench_break(b, down, "victim %d teardown: %s", idx,

@@ -100,6 +100,13 @@ struct bs_backend_ops {
 extern const struct bs_backend_ops bs_backend_local;
 extern const struct bs_backend_ops bs_backend_kind;
 
+/* What one attack raised: alerts matched to it, and the first one's
+ * latency (-1: none). */
+struct bs_attack_outcome {
+	unsigned alerts;
+	double latency_us;
+};
+
 /* Per-method tallies for the summary table. */
 struct bs_method_tally {
 	unsigned tried;

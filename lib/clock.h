@@ -14,4 +14,12 @@ static inline int64_t bs_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Sleep ms milliseconds (an interrupted sleep ends early). */
+static inline void bs_nap_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
 #endif
