@@ -428,7 +428,8 @@ static int c_attack(struct bs_bench *b, struct bs_victim *v,
 	} else {
 		*rc = ctrd_crictl(&k->c, out, sizeof(out), "exec", "-s",
 				  v->ctr_id, ATTACK_IN_CTR, m->name,
-				  v->token_path, "--other", OTHER_FILE, (char *)NULL);
+				  v->token_path, "--other", OTHER_FILE,
+				  (char *)NULL);
 		err = *rc < 0 ? *rc : 0;
 		/* crictl's own failure is no result of the attack: the tool
 		 * says "ok ..." or "beesting-attack: ..." whatever happens */

@@ -739,7 +739,7 @@ int ctrd_start(struct ctrd *c, int timeout_ms)
 		if (!containerd_alive(c))
 			return -ECHILD;
 		if (!access(c->sock, F_OK) &&
-		    ctrd_crictl(c, out, sizeof(out), "info", NULL) == 0)
+		    ctrd_crictl(c, out, sizeof(out), "info", (char *)NULL) == 0)
 			return 0;
 		nap_ms(100);
 	}
@@ -817,7 +817,8 @@ void ctrd_teardown(struct ctrd *c)
 
 	if (containerd_alive(c)) {
 		/* the polite way first: CRI stops and removes the pods */
-		ctrd_crictl(c, out, sizeof(out), "rmp", "-a", "-f", NULL);
+		ctrd_crictl(c, out, sizeof(out), "rmp", "-a", "-f",
+			    (char *)NULL);
 		ctrd_stop(c, 10000);
 	}
 	guard_stop(c);

@@ -344,7 +344,8 @@ int ctrd_import_images(struct ctrd *c, const struct ctrd_file *extra, size_t n)
 
 	if (err)
 		return err;
-	r = ctrd_ctr(c, out, sizeof(out), "images", "import", archive, NULL);
+	r = ctrd_ctr(c, out, sizeof(out), "images", "import", archive,
+		     (char *)NULL);
 	if (r) {
 		fprintf(stderr, "ctr images import: exit %d: %s\n", r, out);
 		return -EIO;
@@ -352,9 +353,9 @@ int ctrd_import_images(struct ctrd *c, const struct ctrd_file *extra, size_t n)
 	/* CRI learns of images through events: wait until it sees both */
 	for (int i = 0; i < 100; i++) {
 		if (!ctrd_crictl(c, out, sizeof(out), "inspecti", CTRD_PAUSE,
-				 NULL) &&
+				 (char *)NULL) &&
 		    !ctrd_crictl(c, out, sizeof(out), "inspecti", CTRD_IMAGE,
-				 NULL))
+				 (char *)NULL))
 			return 0;
 		nap_ms(100);
 	}

@@ -94,7 +94,8 @@ static int crictl_id(struct ctrd *c, struct ctrd_pod *p, char *id, size_t len,
 		     const char *a3)
 {
 	char out[8192];
-	int r = ctrd_crictl(c, out, sizeof(out), what, a1, a2, a3, NULL);
+	int r = ctrd_crictl(c, out, sizeof(out), what, a1, a2, a3,
+			    (char *)NULL);
 
 	if (r || (id && last_id(out, id, len))) {
 		snprintf(p->err, sizeof(p->err), "crictl %s: exit %d: %.400s",
@@ -169,7 +170,8 @@ int ctrd_run_pod(struct ctrd *c, struct ctrd_pod *p)
 int ctrd_ctr_rm(struct ctrd *c, const char *ctr_id)
 {
 	char out[4096];
-	int r = ctrd_crictl(c, out, sizeof(out), "rm", "-f", ctr_id, NULL);
+	int r = ctrd_crictl(c, out, sizeof(out), "rm", "-f", ctr_id,
+			    (char *)NULL);
 
 	if (r)
 		fprintf(stderr, "crictl rm -f %.12s: exit %d: %.300s\n", ctr_id,
@@ -184,9 +186,10 @@ int ctrd_pod_rm(struct ctrd *c, struct ctrd_pod *p)
 
 	if (!p->pod_id[0])
 		return 0;
-	r = ctrd_crictl(c, out, sizeof(out), "stopp", p->pod_id, NULL);
+	r = ctrd_crictl(c, out, sizeof(out), "stopp", p->pod_id, (char *)NULL);
 	if (!r)
-		r = ctrd_crictl(c, out, sizeof(out), "rmp", p->pod_id, NULL);
+		r = ctrd_crictl(c, out, sizeof(out), "rmp", p->pod_id,
+				(char *)NULL);
 	if (r) {
 		snprintf(p->err, sizeof(p->err),
 			 "crictl stopp/rmp: exit %d: "
@@ -205,7 +208,8 @@ json_t *ctrd_inspect(const struct ctrd *c, const char *id)
 	static char out[1 << 17];
 	char *brace;
 
-	if (ctrd_crictl(c, out, sizeof(out), "inspect", "-o", "json", id, NULL))
+	if (ctrd_crictl(c, out, sizeof(out), "inspect", "-o", "json", id,
+			(char *)NULL))
 		return NULL;
 	/* warnings may come first: the document starts at the first '{' */
 	brace = strchr(out, '{');
@@ -275,7 +279,7 @@ int ctrd_count(const struct ctrd *c, const char *what)
 
 	/* "pods" or "ps": one id per line */
 	if (ctrd_crictl(c, out, sizeof(out), what, "-q",
-			strcmp(what, "ps") ? NULL : "-a", NULL))
+			strcmp(what, "ps") ? (char *)NULL : "-a", (char *)NULL))
 		return -EIO;
 	/* warnings may come too: count the lines that are ids */
 	for (char *p = out; *p;) {
