@@ -9,7 +9,7 @@ NRI_FUZZ_CORPUS := $(BUILD)/fuzz/nri-corpus
 # shared/ sits beside the repository root (DEVELOPERS.md)
 NRI_GOLDEN ?= $(abspath $(CURDIR)/../shared/nri-golden)
 CFLAGS += -DNRI_T_GOLDEN='"$(NRI_GOLDEN)"'
-NRI_FUZZ_SRCS := nri/decode_fuzz.c $(filter-out %_fuzz.c %/runtime.c,$(wildcard nri/*.c)) \
+NRI_FUZZ_SRCS := nri/decode_fuzz.c $(filter-out %_fuzz.c %/runtime.c %/cri.c,$(wildcard nri/*.c)) \
 	lib/log.c
 NRI_FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. -I$(BUILD) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
