@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,6 +111,12 @@ static int state_dir(struct cb *k)
 	if (err)
 		bs_warn("state dir %s stays on disk: tmpfs: %s", k->state,
 			strerror(-err));
+	/* shared, so containerd's namespace (a slave copy) receives what the
+	 * agent mounts below it later (projected's per-container tmpfs), as a
+	 * runtime in the node's own namespace would see it */
+	else if (mount(NULL, k->state, NULL, MS_SHARED, NULL))
+		bs_warn("state dir %s: make shared: %s", k->state,
+			strerror(errno));
 	return 0;
 }
 
