@@ -133,7 +133,8 @@ static void put_accessor(char *buf, size_t n, size_t *off,
 	    "\"accessor\":{\"pid\":%u,\"tgid\":%u,\"ppid\":%u,\"uid\":%u,",
 	    ev->pid, ev->tgid, ev->ppid, ev->uid);
 	put_field(buf, n, off, "comm", comm);
-	put(buf, n, off, ",\"cgroup_id\":%llu,", (unsigned long long)ev->cgroup_id);
+	put(buf, n, off, ",\"cgroup_id\":%llu,",
+	    (unsigned long long)ev->cgroup_id);
 	if (a)
 		put_identity(buf, n, off, a->id, a->pod, a->ns, a->name);
 	else
@@ -204,8 +205,8 @@ int bs_alert_format(char *buf, size_t n, const struct bs_alert_meta *m,
 	put(buf, n, &off, ",");
 	put_field(buf, n, &off, "detect", m->detect);
 	put(buf, n, &off, ",\"backend\":\"%s\",\"method\":\"%s\",\"count\":%u,",
-	    bs_attach_name((enum bs_attach)ev->backend), bs_method_name(ev->method),
-	    ev->count ? ev->count : 1);
+	    bs_attach_name((enum bs_attach)ev->backend),
+	    bs_method_name(ev->method), ev->count ? ev->count : 1);
 	put_flags(buf, n, &off, ev->flags);
 	if (ev->flags & BS_EVF_PARTIAL_SCAN)
 		put(buf, n, &off, "\"scanned\":%u,", ev->scanned);

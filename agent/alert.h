@@ -43,8 +43,8 @@ int bs_alert_format(char *buf, size_t n, const struct bs_alert_meta *m,
 struct bs_alert {
 	const char *json; /* the line, ending in '\n' */
 	size_t len;
-	int64_t real_ns;  /* when the access happened (CLOCK_REALTIME) */
-	char time[48];    /* the same, RFC 3339 */
+	int64_t real_ns; /* when the access happened (CLOCK_REALTIME) */
+	char time[48];	 /* the same, RFC 3339 */
 	char comm[BS_COMM_LEN + 1];
 	const char *node, *method;
 	uint32_t token_id, count, pid, uid;

@@ -56,8 +56,9 @@ static void nri_stats_json(struct agent *a, char *buf, size_t n)
 	bs_nri_plugin_stats(a->nri, &s);
 	snprintf(buf, n,
 		 "\"nri_requests\":%" PRIu64 ",\"nri_errors\":%" PRIu64
-		 ",\"nri_reconnects\":%" PRIu64 ",\"nri_max_handler_us\":%" PRIu64
-		 ",\"nri_creates\":%" PRIu64 ",\"nri_create_p50_us\":%" PRIu64
+		 ",\"nri_reconnects\":%" PRIu64
+		 ",\"nri_max_handler_us\":%" PRIu64 ",\"nri_creates\":%" PRIu64
+		 ",\"nri_create_p50_us\":%" PRIu64
 		 ",\"nri_create_p99_us\":%" PRIu64,
 		 s.requests, s.errors, s.reconnects, s.max_handler_us,
 		 s.creates, s.create_p50_us, s.create_p99_us);
@@ -82,7 +83,8 @@ static void *alert_loop(void *arg)
 		if (a->stats_interval_ns && bs_now_ns() >= next_stats) {
 			nri_stats_json(a, extra, sizeof(extra));
 			bs_core_emit_stats(c, extra);
-			next_stats = bs_now_ns() + (int64_t)a->stats_interval_ns;
+			next_stats =
+				bs_now_ns() + (int64_t)a->stats_interval_ns;
 		}
 	}
 	/* last events queued before stop */

@@ -254,9 +254,9 @@ static const char *const wh_formats[] = {
 
 const char *bs_webhook_format_name(enum bs_webhook_format f)
 {
-	return (size_t)f < sizeof(wh_formats) / sizeof(wh_formats[0]) ?
-		       wh_formats[f] :
-		       "?";
+	return (size_t)f < sizeof(wh_formats) / sizeof(wh_formats[0])
+		       ? wh_formats[f]
+		       : "?";
 }
 
 int bs_webhook_parse(struct bs_webhook_config *w, const char *arg)
@@ -420,7 +420,8 @@ static int parse_hostport(struct argp_state *st, char *dst, size_t n,
 
 	if (!colon || !colon[1] ||
 	    parse_u64(st, colon + 1, &port, "--metrics-addr port"))
-		return colon ? EINVAL : bad(st, "--metrics-addr takes HOST:PORT");
+		return colon ? EINVAL
+			     : bad(st, "--metrics-addr takes HOST:PORT");
 	if (port > 65535)
 		return bad(st, "--metrics-addr port %llu out of range",
 			   (unsigned long long)port);
@@ -518,7 +519,7 @@ static int apply_value(struct argp_state *st, struct parse_ctx *p, int key,
 	static const char *const injects[] = { "bind", "ocihook", "projected",
 					       "none", NULL };
 	static const char *const detects[] = { "open", "readscan", "fanotify",
-					       "auto", "none", NULL };
+					       "auto", "none",	   NULL };
 	struct bs_agent_config *c = p->c;
 	struct bs_inject_config *ic = &c->inject_cfg;
 

@@ -16,8 +16,8 @@
 #define BS_MAX_WEBHOOKS	  8
 
 enum bs_webhook_format {
-	BS_WH_BEESTING, /* our alert JSON, as on --events */
-	BS_WH_FALCO,	/* Falco's program output JSON */
+	BS_WH_BEESTING,	    /* our alert JSON, as on --events */
+	BS_WH_FALCO,	    /* Falco's program output JSON */
 	BS_WH_ALERTMANAGER, /* Alertmanager /api/v2/alerts body */
 };
 
@@ -45,7 +45,7 @@ struct bs_agent_config {
 	char webhook_ca[BS_PATH_LEN];	      /* "" = system CA store */
 	uint64_t webhook_timeout_ms;
 	uint64_t webhook_retries;
-	uint64_t sink_queue; /* alerts each queued sink holds */
+	uint64_t sink_queue;	    /* alerts each queued sink holds */
 	char kube_api[BS_PATH_LEN]; /* "" = off; URL or "in-cluster" */
 	char kube_token_file[BS_PATH_LEN];
 	char kube_ca[BS_PATH_LEN];

@@ -13,7 +13,6 @@
 
 /* ---- output ---------------------------------------------------------- */
 
-
 void bs_core_emit(struct bs_core *c, const char *line)
 {
 	bs_stream_write(&c->stream, line);
@@ -35,8 +34,9 @@ void bs_core_emit_ready(struct bs_core *c)
 	snprintf(line, sizeof(line),
 		 "{\"type\":\"ready\",\"backend\":\"%s\",\"inject\":\"%s\","
 		 "\"detect\":\"%s\",\"blind_spots\":",
-		 c->detect_started && strcmp(c->det->name, "none") ?
-			 bs_attach_name(c->dctx.backend) : "none",
+		 c->detect_started && strcmp(c->det->name, "none")
+			 ? bs_attach_name(c->dctx.backend)
+			 : "none",
 		 c->inj->name, c->det->name);
 	off = strlen(line);
 	bs_json_str(line, sizeof(line) - 3, &off,
@@ -61,8 +61,9 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 ",\"alerts\":%" PRIu64 ",\"ringbuf_drops\":%" PRIu64
 		 ",\"aggregated\":%" PRIu64 ",\"partial_scans\":%" PRIu64
 		 ",\"map_full\":%" PRIu64 ",\"arm_failed\":%" PRIu64
-		 ",\"tokens\":%zu,\"armed\":%zu,\"containers\":%zu,\"inject_failed\":%" PRIu64
-		 ",\"inject_skipped\":%" PRIu64 ",\"alert_write_errors\":%" PRIu64
+		 ",\"tokens\":%zu,\"armed\":%zu,\"containers\":%zu,\"inject_"
+		 "failed\":%" PRIu64 ",\"inject_skipped\":%" PRIu64
+		 ",\"alert_write_errors\":%" PRIu64
 		 ",\"arm_gap_us_last\":%" PRIu64 ",\"arm_gap_us_max\":%" PRIu64
 		 ",\"projected_fallback\":%" PRIu64 ",\"irsa_skipped\":%" PRIu64
 		 "%s%s,\"sink_delivered\":%" PRIu64 ",\"sink_dropped\":%" PRIu64
@@ -73,8 +74,8 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 bs_containers_count(c->ctrs),
 		 c->ictx.n_failed + c->st.inject_failed, c->ictx.n_skipped,
 		 c->st.alert_write_errors, c->st.arm_gap_us_last,
-		 c->st.arm_gap_us_max, c->ictx.n_fallback, c->ictx.n_irsa_skipped,
-		 extra && *extra ? "," : "",
+		 c->st.arm_gap_us_max, c->ictx.n_fallback,
+		 c->ictx.n_irsa_skipped, extra && *extra ? "," : "",
 		 extra ? extra : "", ss.delivered, ss.dropped, ss.failed,
 		 ss.retries);
 	bs_core_emit(c, line);
@@ -188,8 +189,8 @@ static void set_armed(struct bs_core *c, const char *container_id, int arm)
 			continue;
 		if (t.armed == arm || (arm && !t.have_inode))
 			continue;
-		int err = arm ? c->det->arm(&c->dctx, &t) :
-				c->det->disarm(&c->dctx, &t);
+		int err = arm ? c->det->arm(&c->dctx, &t)
+			      : c->det->disarm(&c->dctx, &t);
 		if (err && arm) {
 			c->st.arm_failed++;
 			bs_err("arm token %u (%s in %s): %s", t.id, t.path,
@@ -260,7 +261,9 @@ static void locate_and_arm(struct bs_core *c, enum bs_nri_event ev,
 	set_armed(c, ctr->id, 1);
 	if (ev == BS_EV_POST_START_CONTAINER &&
 	    __atomic_load_n(&c->n_armed, __ATOMIC_RELAXED) > before)
-		bs_warn("container %s: token armed only at PostStartContainer (the runtime sent no pid earlier): the workload ran unwatched for a moment",
+		bs_warn("container %s: token armed only at PostStartContainer "
+			"(the runtime sent no pid earlier): the workload ran "
+			"unwatched for a moment",
 			ctr->id);
 }
 
@@ -350,7 +353,8 @@ static int start_one(struct bs_core *c, const struct bs_agent_config *cfg)
 		err = c->det->start(&c->dctx);
 	if (err)
 		bs_err("detect %s: cannot start with --attach=%s: %s",
-		       c->det->name, bs_attach_name(cfg->attach), strerror(-err));
+		       c->det->name, bs_attach_name(cfg->attach),
+		       strerror(-err));
 	return err;
 }
 
@@ -379,7 +383,8 @@ static int start_detect(struct bs_core *c, const struct bs_agent_config *cfg)
 	err = start_one(c, cfg);
 	if (!err)
 		bs_info("detect auto: open%s", want_bpf ? " (--attach names a "
-							  "BPF backend)" : "");
+							  "BPF backend)"
+							: "");
 	return err;
 }
 
@@ -402,8 +407,8 @@ int bs_core_init(struct bs_core *c, const struct bs_agent_config *cfg,
 	if (err)
 		return err;
 	c->inj = bs_inject_find(cfg->inject);
-	c->det = bs_detect_find(strcmp(cfg->detect, "auto") ? cfg->detect :
-							      "fanotify");
+	c->det = bs_detect_find(strcmp(cfg->detect, "auto") ? cfg->detect
+							    : "fanotify");
 	if (!c->inj || !c->det)
 		return -EINVAL;
 	c->store = bs_token_store_new(BS_MAX_TOKENS);
@@ -426,8 +431,8 @@ int bs_core_init(struct bs_core *c, const struct bs_agent_config *cfg,
 		return err;
 	c->detect_started = 1;
 	/* alerts name the strategy that runs, also under --detect=auto */
-	c->meta = (struct bs_alert_meta){ cfg->node, cfg->inject,
-					  c->det->name };
+	c->meta =
+		(struct bs_alert_meta){ cfg->node, cfg->inject, c->det->name };
 
 	c->ictx.cfg = &cfg->inject_cfg;
 	c->ictx.store = c->store;

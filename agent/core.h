@@ -20,10 +20,10 @@
 #include "strategies/strategy.h"
 
 /* NRI events the core wants. */
-#define BS_CORE_EVENTS                                                        \
-	(BS_EV_MASK(BS_EV_CREATE_CONTAINER) |                                \
-	 BS_EV_MASK(BS_EV_POST_CREATE_CONTAINER) |                           \
-	 BS_EV_MASK(BS_EV_START_CONTAINER) |                                 \
+#define BS_CORE_EVENTS                                                         \
+	(BS_EV_MASK(BS_EV_CREATE_CONTAINER) |                                  \
+	 BS_EV_MASK(BS_EV_POST_CREATE_CONTAINER) |                             \
+	 BS_EV_MASK(BS_EV_START_CONTAINER) |                                   \
 	 BS_EV_MASK(BS_EV_REMOVE_CONTAINER))
 
 struct bs_core_stats {

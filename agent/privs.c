@@ -145,7 +145,8 @@ int bs_privs_drop_after_start_for(unsigned int uses)
 	else
 		bs_info("capabilities reduced to bpf, sys_ptrace, "
 			"dac_read_search, dac_override%s%s",
-			uses & BS_USE_PROJECTED ? ", sys_admin, sys_chroot" : "",
+			uses & BS_USE_PROJECTED ? ", sys_admin, sys_chroot"
+						: "",
 			bnd ? " (bounding set unchanged: no CAP_SETPCAP)" : "");
 	return err ? err : bnd;
 }

@@ -48,7 +48,7 @@
 #include "strategies/detect_fanotify.h"
 #include "strategies/strategy.h"
 
-#define BLOCKS 200
+#define BLOCKS		    200
 #define MAX_LATENCY_SAMPLES 2000
 
 struct bench {
@@ -56,10 +56,10 @@ struct bench {
 	struct bs_detect_config cfg;
 	struct bs_detect_ctx ctx;
 	char dir[64], plain[96], token[128], tokdir[96];
-	bool tok_tmpfs;	 /* tokens on a tmpfs of their own */
-	long tok_files;	 /* extra token files made (fanotify) */
+	bool tok_tmpfs; /* tokens on a tmpfs of their own */
+	long tok_files; /* extra token files made (fanotify) */
 	struct bs_token tok;
-	int64_t t_open;     /* set just before opening the token */
+	int64_t t_open;	    /* set just before opening the token */
 	int64_t t_event;    /* set by the callback */
 	uint64_t count_sum; /* accesses the token's events stand for */
 	uint64_t n_events;  /* events of the token */
@@ -536,9 +536,10 @@ static int measure(struct bench *b, long iters)
 	}
 	if (!err && strcmp(b->ops->name, "none"))
 		err = measure_token(b, iters / 5);
-	for (long i = 0; !err && strcmp(b->ops->name, "none") &&
-	     !b->cfg.aggregate_ns && i < iters / 10 &&
-	     i < MAX_LATENCY_SAMPLES; i++)
+	for (long i = 0;
+	     !err && strcmp(b->ops->name, "none") && !b->cfg.aggregate_ns &&
+	     i < iters / 10 && i < MAX_LATENCY_SAMPLES;
+	     i++)
 		err = sample_alert(b, &lat);
 	close(fd);
 	if (lat.n)
@@ -557,7 +558,8 @@ static int measure(struct bench *b, long iters)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: detect-bench --detect "
+	fprintf(stderr,
+		"usage: detect-bench --detect "
 		"open|readscan|fanotify|none "
 		"[--attach auto|lsm|fentry|kprobe|tracepoint] [--tokens N] "
 		"[--iters N] [--window 64|128|256] "
@@ -622,7 +624,8 @@ static int parse(int argc, char **argv, struct bench *b, long *tokens,
 		case 't':
 		case 'i':
 			errno = 0;
-			*(ch == 't' ? tokens : iters) = strtol(optarg, &end, 10);
+			*(ch == 't' ? tokens : iters) =
+				strtol(optarg, &end, 10);
 			if (errno || *end || *(ch == 't' ? tokens : iters) < 1)
 				return -EINVAL;
 			break;
@@ -661,8 +664,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("# attach=%s\n# token_fs=%s\n",
-	       strcmp(b.ops->name, "none") ? bs_attach_name(b.ctx.backend) :
-					     "none",
+	       strcmp(b.ops->name, "none") ? bs_attach_name(b.ctx.backend)
+					   : "none",
 	       b.tok_tmpfs ? "tmpfs" : "shared");
 	err = arm_tokens(&b, tokens);
 	if (err)

@@ -48,8 +48,12 @@ static void *run_plugin(void *arg)
 
 static int measure(struct bs_nri_runtime *rt, long n, struct bs_samples *s)
 {
-	struct bs_pod pod = { .id = "p", .name = "bench", .uid = "u", .ns = "default" };
-	struct bs_container ctr = { .id = "c0ffee", .pod_id = "p", .name = "app" };
+	struct bs_pod pod = {
+		.id = "p", .name = "bench", .uid = "u", .ns = "default"
+	};
+	struct bs_container ctr = { .id = "c0ffee",
+				    .pod_id = "p",
+				    .name = "app" };
 	struct bs_adjust *adj = malloc(sizeof(*adj));
 	int err = adj ? 0 : -ENOMEM;
 
@@ -90,7 +94,8 @@ static int parse_args(int argc, char **argv, long *n, const char **dir)
 
 int main(int argc, char **argv)
 {
-	struct bs_nri_handlers h = { .events = BS_EV_MASK(BS_EV_CREATE_CONTAINER),
+	struct bs_nri_handlers h = { .events =
+					     BS_EV_MASK(BS_EV_CREATE_CONTAINER),
 				     .create_container = add_mount };
 	struct bs_nri_runtime_config rcfg = { 0 };
 	struct bs_nri_plugin_config pcfg = { 0 };

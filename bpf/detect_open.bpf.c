@@ -139,15 +139,15 @@ int BPF_KPROBE(bs_kprobe_mmap_file, struct file *file)
 }
 
 /* x86-64 syscall numbers (stable ABI). */
-#define NR_OPEN 2
-#define NR_MMAP 9
-#define NR_SENDFILE 40
-#define NR_CREAT 85
-#define NR_SPLICE 275
+#define NR_OPEN		     2
+#define NR_MMAP		     9
+#define NR_SENDFILE	     40
+#define NR_CREAT	     85
+#define NR_SPLICE	     275
 #define NR_OPEN_BY_HANDLE_AT 304
-#define NR_COPY_FILE_RANGE 326
-#define NR_OPENAT 257
-#define NR_OPENAT2 437
+#define NR_COPY_FILE_RANGE   326
+#define NR_OPENAT	     257
+#define NR_OPENAT2	     437
 
 /* regs is a BTF pointer here: direct CO-RE loads, no helper call on the
  * path every syscall of every task takes. */
@@ -202,7 +202,7 @@ int BPF_PROG(bs_tp_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-#define IORING_OP_OPENAT_ 18
+#define IORING_OP_OPENAT_  18
 #define IORING_OP_OPENAT2_ 28
 
 /* Completion of an io_uring open: the fd lives in the submitter's table,

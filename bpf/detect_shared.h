@@ -16,7 +16,7 @@ enum bs_counter {
  * token before its (dev, ino) goes into the map.  A clear bit ends the
  * check of an open with no further kernel reads (most opens). */
 #define BS_INO_BITS_LOG 20
-#define BS_INO_WORDS (1u << (BS_INO_BITS_LOG - 6))
+#define BS_INO_WORDS	(1u << (BS_INO_BITS_LOG - 6))
 
 static inline unsigned int bs_ino_hash(unsigned long long ino)
 {
@@ -33,10 +33,10 @@ static inline unsigned int bs_ino_hash(unsigned long long ino)
  * copy of the window in a read covers the 4-byte gram at some sampled
  * position, at a window offset below stride; those are the grams a token
  * registers. */
-#define BS_SCAN_MAX 4096
-#define BS_GRAM_LEN 4
-#define BS_RS_WINDOW_MIN 64
-#define BS_RS_WINDOW_MAX 256
+#define BS_SCAN_MAX	     4096
+#define BS_GRAM_LEN	     4
+#define BS_RS_WINDOW_MIN     64
+#define BS_RS_WINDOW_MAX     256
 #define BS_RS_WINDOW_DEFAULT 256
 
 static inline unsigned int bs_rs_stride(unsigned int window)
@@ -54,7 +54,7 @@ static inline unsigned int bs_rs_positions(unsigned int stride)
  * (more spills the BPF stack): 9 x 8, 5 x 7, 3 x 6.  The last block may
  * read up to BS_RS_SLACK bytes past BS_SCAN_MAX (stale, never matched). */
 #define BS_RS_BLOCK_MAX 8
-#define BS_RS_SLACK 256
+#define BS_RS_SLACK	256
 
 static inline unsigned int bs_rs_blocks(unsigned int stride)
 {
@@ -81,13 +81,13 @@ static inline int bs_rs_window_valid(unsigned int window)
  * - the offset table: per hash slot of a gram, a 256-bit mask of the
  *   window offsets it sits at in some window.  A bloom A hit costs one
  *   slot, and a key lookup per set bit, not one probe per offset. */
-#define BS_BLOOM_LOG_MIN 12
-#define BS_BLOOM_LOG_MAX 23
-#define BS_BLOOM_WORDS (1u << (BS_BLOOM_LOG_MAX - 6))
+#define BS_BLOOM_LOG_MIN       12
+#define BS_BLOOM_LOG_MAX       23
+#define BS_BLOOM_WORDS	       (1u << (BS_BLOOM_LOG_MAX - 6))
 #define BS_BLOOM_BITS_PER_GRAM 32 /* ~0.4 % false hits per sample */
-#define BS_OFF_SLOTS_LOG 15
-#define BS_OFF_WORDS_PER_SLOT (BS_RS_WINDOW_MAX / 64)
-#define BS_OFF_WORDS (BS_OFF_WORDS_PER_SLOT << BS_OFF_SLOTS_LOG)
+#define BS_OFF_SLOTS_LOG       15
+#define BS_OFF_WORDS_PER_SLOT  (BS_RS_WINDOW_MAX / 64)
+#define BS_OFF_WORDS	       (BS_OFF_WORDS_PER_SLOT << BS_OFF_SLOTS_LOG)
 
 /* Word of bloom A; shift = 32 - (log - 6). */
 static inline unsigned int bs_bloom_word(unsigned int gram, unsigned int shift)
@@ -117,7 +117,7 @@ struct bs_agg_key {
 };
 
 struct bs_agg_val {
-	__u64 last_ns;      /* start of the current window */
+	__u64 last_ns;	    /* start of the current window */
 	__u64 last_fold_ns; /* latest folded access */
 	__u32 folded;
 	__u32 pad;

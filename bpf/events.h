@@ -7,10 +7,10 @@
 #ifndef BS_BPF_EVENTS_H
 #define BS_BPF_EVENTS_H
 
-#define BS_COMM_LEN 16
-#define BS_TOKEN_MAX 512       /* bytes of token content readscan can match */
-#define BS_PATTERN_LEN 16      /* bytes of a token readscan looks for */
-#define BS_MAX_TOKENS 65536    /* capacity of the token maps */
+#define BS_COMM_LEN    16
+#define BS_TOKEN_MAX   512   /* bytes of token content readscan can match */
+#define BS_PATTERN_LEN 16    /* bytes of a token readscan looks for */
+#define BS_MAX_TOKENS  65536 /* capacity of the token maps */
 
 /* Device numbers are in the kernel's s_dev encoding: major << 20 | minor. */
 struct bs_inode_key {
@@ -28,10 +28,10 @@ struct bs_token_ref {
  * methods (strategies/methods.h): "ev" keeps the two apart. */
 enum bs_ev_method {
 	BS_M_UNKNOWN = 0,
-	BS_M_OPEN = 1,        /* open/openat/creat/file_open hook */
+	BS_M_OPEN = 1, /* open/openat/creat/file_open hook */
 	BS_M_OPENAT2 = 2,
 	BS_M_OPEN_BY_HANDLE = 3,
-	BS_M_READ = 4,        /* readscan: token bytes returned by a read */
+	BS_M_READ = 4, /* readscan: token bytes returned by a read */
 	BS_M_MMAP = 5,
 	BS_M_SENDFILE = 6,
 	BS_M_SPLICE = 7,
@@ -56,24 +56,24 @@ enum bs_attach {
 };
 
 #define BS_EVF_PARTIAL_SCAN (1u << 0) /* readscan looked at part of the read */
-#define BS_EVF_AGGREGATED (1u << 1)   /* count > 1: repeats folded together */
+#define BS_EVF_AGGREGATED   (1u << 1) /* count > 1: repeats folded together */
 
 struct bs_event {
-	__u64 ts_ns;      /* bpf_ktime_get_ns() at the access */
-	__u64 cgroup_id;  /* accessor's cgroup v2 id */
-	__u64 dev;        /* file reached (s_dev encoding), 0 for readscan hits */
+	__u64 ts_ns;	 /* bpf_ktime_get_ns() at the access */
+	__u64 cgroup_id; /* accessor's cgroup v2 id */
+	__u64 dev; /* file reached (s_dev encoding), 0 for readscan hits */
 	__u64 ino;
 	__u32 token_id;
-	__u32 method;     /* enum bs_ev_method */
-	__u32 backend;    /* enum bs_attach */
-	__u32 flags;      /* BS_EVF_* */
-	__u32 pid;        /* thread id */
-	__u32 tgid;       /* process id */
+	__u32 method;  /* enum bs_ev_method */
+	__u32 backend; /* enum bs_attach */
+	__u32 flags;   /* BS_EVF_* */
+	__u32 pid;     /* thread id */
+	__u32 tgid;    /* process id */
 	__u32 ppid;
 	__u32 uid;
-	__u32 count;      /* accesses folded into this event (>= 1) */
-	__u32 scanned;    /* readscan: bytes scanned of this read */
-	__u32 mntns_ino;  /* accessor's mount namespace (inode of ns/mnt) */
+	__u32 count;	 /* accesses folded into this event (>= 1) */
+	__u32 scanned;	 /* readscan: bytes scanned of this read */
+	__u32 mntns_ino; /* accessor's mount namespace (inode of ns/mnt) */
 	__u32 _pad;
 	char comm[BS_COMM_LEN];
 };

@@ -84,14 +84,14 @@ struct {
 
 struct scan_ctx {
 	struct bs_scratch *s;
-	__u64 n;      /* bytes of the read in s */
-	__u64 base;   /* first position of the block being confirmed */
-	__u64 p;      /* position being confirmed */
-	__u64 mask;   /* offsets still to try in word `word` of p's slot */
-	__u32 hits;   /* bloom A hits in that block, bit j: position j */
+	__u64 n;    /* bytes of the read in s */
+	__u64 base; /* first position of the block being confirmed */
+	__u64 p;    /* position being confirmed */
+	__u64 mask; /* offsets still to try in word `word` of p's slot */
+	__u32 hits; /* bloom A hits in that block, bit j: position j */
 	__u32 word;
-	__u32 slot;   /* offset table slot of the gram at p */
-	__u32 shift;  /* of bloom A, read once per read */
+	__u32 slot;  /* offset table slot of the gram at p */
+	__u32 shift; /* of bloom A, read once per read */
 	__u32 stride;
 	__u32 key_off; /* of the key inside a window */
 	__u32 token_id;
@@ -297,10 +297,10 @@ int BPF_KRETPROBE(bs_kretprobe_vfs_read, long ret)
 	return 0;
 }
 
-#define NR_READ 0
+#define NR_READ	   0
 #define NR_PREAD64 17
-#define NR_READV 19
-#define NR_PREADV 295
+#define NR_READV   19
+#define NR_PREADV  295
 #define NR_PREADV2 327
 
 struct bs_iovec {
@@ -327,8 +327,7 @@ int BPF_PROG(bs_tp_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	}
 	/* vectored: scan the first iovec; more is reported as partial */
-	if (bpf_probe_read_user(&iov, sizeof(iov),
-				(const void *)regs->si))
+	if (bpf_probe_read_user(&iov, sizeof(iov), (const void *)regs->si))
 		return 0;
 	scan_user((const void *)iov.base, iov.len < (__u64)ret ? iov.len : ret,
 		  ret);

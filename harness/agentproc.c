@@ -275,9 +275,9 @@ static int64_t parse_time(json_t *v)
 	char frac[16] = "";
 	int64_t ns = 0;
 
-	if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d.%15[0-9]Z", &tm.tm_year,
-			 &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-			 &tm.tm_sec, frac) < 6)
+	if (!s ||
+	    sscanf(s, "%d-%d-%dT%d:%d:%d.%15[0-9]Z", &tm.tm_year, &tm.tm_mon,
+		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, frac) < 6)
 		return 0;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;

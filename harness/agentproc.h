@@ -92,7 +92,7 @@ struct bs_agent_event {
 	uint64_t inject_failed;
 	uint64_t armed;
 	uint64_t arm_gap_us_last; /* token created -> armed, latest */
-	int64_t seen_ns; /* CLOCK_MONOTONIC when we read it */
+	int64_t seen_ns;	  /* CLOCK_MONOTONIC when we read it */
 };
 
 /* Follows a growing events file line by line. */

@@ -293,10 +293,9 @@ static int k_leftovers(struct bs_bench *b)
 	{                                                                      \
 		.name = n, .setup = k_setup, .victim_up = k_victim_up,         \
 		.attack = k_attack, .recon = k_recon,                          \
-		.next_event = k_next_event,                                    \
-		.victim_down = k_victim_down, .overhead = k_overhead,          \
-		.agent_alive = k_alive, .teardown = k_teardown,                \
-		.leftovers = k_leftovers,                                      \
+		.next_event = k_next_event, .victim_down = k_victim_down,      \
+		.overhead = k_overhead, .agent_alive = k_alive,                \
+		.teardown = k_teardown, .leftovers = k_leftovers,              \
 	}
 
 const struct bs_backend_ops bs_backend_k8s = K8S_OPS("k8s");

@@ -26,7 +26,8 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: beesting-bench [--inject bind|ocihook|projected] [--detect "
+	fprintf(out, "usage: beesting-bench [--inject bind|ocihook|projected] "
+		     "[--detect "
 		     "open|readscan|fanotify|auditd|fatrace]\n"
 		     "         [--backend auto|local|kind|k8s|containerd]\n"
 		     "         [--attach auto|lsm|fentry|kprobe|tracepoint]\n"
@@ -124,7 +125,7 @@ static const struct option longopts[] = {
 };
 
 static const char *const injects[] = { "bind", "ocihook", "projected", NULL };
-static const char *const detects[] = { "open",	  "readscan", "fanotify",
+static const char *const detects[] = { "open",	 "readscan", "fanotify",
 				       "auditd", "fatrace",  NULL };
 static const char *const backends[] = { "auto", "local",      "kind",
 					"k8s",	"containerd", NULL };

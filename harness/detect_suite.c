@@ -35,9 +35,9 @@
 #include "lib/log.h"
 #include "strategies/methods.h"
 
-#define BUSYBOX "/bin/busybox"
+#define BUSYBOX	      "/bin/busybox"
 #define WAIT_ALERT_MS 1500
-#define WAIT_NONE_MS 300
+#define WAIT_NONE_MS  300
 
 /* ---- detector + token file ---------------------------------------------- */
 
@@ -293,8 +293,7 @@ static int do_access(const struct bs_access *m, const struct bs_dtest *d,
 }
 
 /* Runs m's access in a child; returns its exit status (0 = did it). */
-static int in_child(const struct bs_access *m, const struct bs_dtest *d,
-		    int fd)
+static int in_child(const struct bs_access *m, const struct bs_dtest *d, int fd)
 {
 	int status;
 	pid_t pid;
@@ -340,7 +339,8 @@ static void run_case(const struct bs_access *c, const char *detect,
 	}
 	err = bs_dtest_start(d, detect, attach, 0, 0);
 	if (err) {
-		snprintf(o->why, sizeof(o->why), "detector: %s", strerror(-err));
+		snprintf(o->why, sizeof(o->why), "detector: %s",
+			 strerror(-err));
 		free(d);
 		return;
 	}
@@ -367,9 +367,9 @@ static void run_case(const struct bs_access *c, const char *detect,
 	}
 	/* events are queued synchronously by the access itself: only an
 	 * expected alert deserves the long wait */
-	o->got = bs_dtest_wait(d, o->expect == EXP_ALERT ? WAIT_ALERT_MS :
-							   WAIT_NONE_MS,
-			       strcmp(detect, "open") ? 0 : c->open_method);
+	o->got = bs_dtest_wait(
+		d, o->expect == EXP_ALERT ? WAIT_ALERT_MS : WAIT_NONE_MS,
+		strcmp(detect, "open") ? 0 : c->open_method);
 	if (o->expect == EXP_BLIND) {
 		o->result = BS_DCASE_BLIND;
 		snprintf(o->why, sizeof(o->why), "%s%s", blind,
@@ -500,7 +500,7 @@ static int probe_backend(const struct suite_opts *o, enum bs_attach *got)
 int bs_detect_suite_main(int argc, char **argv)
 {
 	static const char *const hdr[] = { "kernel", "backend", "detect",
-					   "case", "expect", "result" };
+					   "case",   "expect",	"result" };
 	unsigned pass = 0, fail = 0, skip = 0;
 	struct bs_csv csv = { 0 };
 	struct suite_opts o;
@@ -541,19 +541,23 @@ int bs_detect_suite_main(int argc, char **argv)
 		else
 			fail++;
 		printf("case %s backend=%s expect=%s got=%d %s\n", c->name,
-		       bs_attach_name(r.result == BS_DCASE_ERROR ? backend :
-								  r.backend),
+		       bs_attach_name(r.result == BS_DCASE_ERROR ? backend
+								 : r.backend),
 		       expect_name(r.expect), r.got,
-		       r.result == BS_DCASE_ERROR ? "FAIL" : result_name(r.result));
+		       r.result == BS_DCASE_ERROR ? "FAIL"
+						  : result_name(r.result));
 		if (r.why[0])
 			printf("#   %s\n", r.why);
 		fflush(stdout);
 		if (o.csv) {
-			const char *row[] = { o.kernel, bs_attach_name(backend),
-					      o.detect, c->name,
+			const char *row[] = { o.kernel,
+					      bs_attach_name(backend),
+					      o.detect,
+					      c->name,
 					      expect_name(r.expect),
-					      r.result == BS_DCASE_ERROR ?
-						      "FAIL" : result_name(r.result) };
+					      r.result == BS_DCASE_ERROR
+						      ? "FAIL"
+						      : result_name(r.result) };
 
 			bs_csv_write(&csv, row, 6);
 		}

@@ -43,11 +43,14 @@ enum bs_dcase_result bs_detect_suite_case(const char *detect,
  * the suite runs (tests/test_methods.c holds the two equal), for suites
  * that make one test per case:
  * #define CASE(n) Test(suite, n) { ... }  then  BS_DCASE_NAMES(CASE) */
+/* (clang-format does not settle on X-macro lists) */
+/* clang-format off */
 #define BS_DCASE_NAMES(X)                                                   \
 	X(cat) X(busybox_cat) X(cat_pipe) X(relpath) X(symlink) X(procroot) \
 	X(inherited_fd) X(openat2) X(hardlink) X(rename_read) X(mmap)       \
 	X(sendfile) X(splice) X(copy_file_range) X(readv) X(pread)          \
 	X(io_uring) X(onebyte) X(stat) X(ls) X(access) X(other)
+/* clang-format on */
 
 /* ---- building blocks for other detection tests ------------------------ */
 
@@ -64,7 +67,7 @@ struct bs_dtest {
 	struct bs_token tok;
 	struct bs_event evs[BS_DTEST_MAX_EVENTS]; /* first events seen */
 	size_t n_evs;
-	uint64_t n_seen;  /* events delivered for any token */
+	uint64_t n_seen;    /* events delivered for any token */
 	uint64_t count_sum; /* sum of ev.count over events of tok */
 };
 
@@ -72,8 +75,7 @@ struct bs_dtest {
  * (aggregation off when agg_ns is 0).  Does not arm.  Returns 0 or
  * -errno; on error nothing needs freeing. */
 int bs_dtest_start(struct bs_dtest *d, const char *detect,
-		   enum bs_attach attach, uint32_t agent_tgid,
-		   uint64_t agg_ns);
+		   enum bs_attach attach, uint32_t agent_tgid, uint64_t agg_ns);
 int bs_dtest_arm(struct bs_dtest *d);
 /* Polls up to timeout_ms for an event of the token (method 0: any).
  * Returns 1 when seen, 0 when not. */

@@ -18,7 +18,7 @@
 struct bs_local {
 	char dir[BS_PATH_LEN];	/* everything of this run lives below */
 	char sock[BS_PATH_LEN]; /* NRI socket the agent dials */
-	char run[BS_PATH_LEN]; /* a tmpfs, as /run on a node */
+	char run[BS_PATH_LEN];	/* a tmpfs, as /run on a node */
 	char opt[BS_PATH_LEN];
 	char state[BS_PATH_LEN]; /* run/beesting */
 	char hooks[BS_PATH_LEN]; /* opt/beesting */
@@ -34,7 +34,7 @@ struct bs_local {
 	struct bs_samples rss_kib;
 	struct bs_samples nri_create_us;
 	struct bs_samples token_armed_us; /* agent: created -> armed */
-	int seq; /* containers made so far */
+	int seq;			  /* containers made so far */
 };
 
 /* Listen on l->sock (before the agent starts). */

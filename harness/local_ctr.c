@@ -260,7 +260,8 @@ static int bring_up(struct bs_bench *b, struct bs_local *l, struct lctr *c,
 	int err = 0;
 
 	if (c->via_nri) {
-		err = notified(b, bs_cri_run_pod(n->rt, &c->pod), "RunPodSandbox");
+		err = notified(b, bs_cri_run_pod(n->rt, &c->pod),
+			       "RunPodSandbox");
 		c->pod_running = !err;
 		if (!err)
 			err = nri_create(b, l, c, v);
@@ -275,8 +276,9 @@ static int bring_up(struct bs_bench *b, struct bs_local *l, struct lctr *c,
 		err = notified(b, bs_cri_post_create(n->rt, &c->cri),
 			       "PostCreateContainer");
 		if (!err)
-			err = notified(b, bs_cri_start(n->rt, &c->cri,
-						       (uint32_t)c->rc.pid),
+			err = notified(b,
+				       bs_cri_start(n->rt, &c->cri,
+						    (uint32_t)c->rc.pid),
 				       "StartContainer");
 	}
 	if (!err)
@@ -419,8 +421,8 @@ static void pod_uid(char out[40])
 int bs_local_ctr_reference(struct bs_bench *b, struct bs_local *l, char *out,
 			   size_t len, int *rc)
 {
-	const char *argv[] = { ATTACK_IN_CTR, "recon",
-			       BS_KVOL_SA_DIR "/token", NULL };
+	const char *argv[] = { ATTACK_IN_CTR, "recon", BS_KVOL_SA_DIR "/token",
+			       NULL };
 	char vol[BS_PATH_LEN + 16], uid[40];
 	struct bs_kvol_pod pod = { "default", REF_POD, uid, "default",
 				   "bench-node" };

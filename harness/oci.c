@@ -179,10 +179,12 @@ static int apply_env(json_t *cfg, const struct bs_adjust *adj)
 		size_t klen = strlen(kv->key), k;
 		char *e;
 
-		if (asprintf(&e, "%s=%s", kv->key, kv->value ? kv->value : "") < 0)
+		if (asprintf(&e, "%s=%s", kv->key, kv->value ? kv->value : "") <
+		    0)
 			return -ENOMEM;
 		for (k = 0; k < json_array_size(env); k++) {
-			const char *s = json_string_value(json_array_get(env, k));
+			const char *s =
+				json_string_value(json_array_get(env, k));
 
 			if (s && !strncmp(s, kv->key, klen) && s[klen] == '=')
 				break;
@@ -208,8 +210,9 @@ static int apply_annotations(json_t *cfg, const struct bs_adjust *adj)
 	for (size_t i = 0; i < adj->n_annotations; i++) {
 		const struct bs_adj_kv *kv = &adj->annotations[i];
 
-		if (json_object_set_new(ann, kv->key,
-					json_string(kv->value ? kv->value : "")))
+		if (json_object_set_new(
+			    ann, kv->key,
+			    json_string(kv->value ? kv->value : "")))
 			return -ENOMEM;
 	}
 	return 0;

@@ -80,11 +80,11 @@ struct rel_env {
 
 /* Agent options beyond the fixture defaults. */
 struct rel_agent_args {
-	const char *state_dir; /* NULL: e->state */
-	int aggregate_ms;      /* 0: 1000 */
-	int stats_ms;	       /* 0: 200 */
-	const char *inject;    /* NULL: bind */
-	const char *detect;    /* NULL: open */
+	const char *state_dir;	   /* NULL: e->state */
+	int aggregate_ms;	   /* 0: 1000 */
+	int stats_ms;		   /* 0: 200 */
+	const char *inject;	   /* NULL: bind */
+	const char *detect;	   /* NULL: open */
 	const char *cgroup_ns_dir; /* see struct bs_agent_opts */
 };
 

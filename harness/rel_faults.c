@@ -73,7 +73,7 @@ static int badstate_body(struct rel_env *e, const char *state,
 		err = rel_accept(e, ACCEPT_MS, NULL, 0);
 	if (err)
 		return rel_fail(w, err, "agent with state %s not up: %s", state,
-			    strerror(-err));
+				strerror(-err));
 	err = rel_ctr_new(e, c, 0, true);
 	if (!err)
 		err = rel_ctr_up(e, c);
@@ -100,7 +100,7 @@ int rel_run_badstate(struct rel_env *e, const char *how, struct rel_badstate *r,
 	err = make_bad_state(e, how, state, sizeof(state), &mounted);
 	if (err)
 		rel_fail(w, err, "cannot make a %s state dir: %s", how,
-		     strerror(-err));
+			 strerror(-err));
 	else
 		err = badstate_body(e, state, r, c, w);
 	rel_agent_stop(e);
@@ -142,7 +142,8 @@ int rel_run_nobtf(struct rel_env *e, struct rel_nobtf *r, struct rel_why *w)
 	if (err)
 		return rel_fail(w, err, "unshare: %s", strerror(-err));
 	if (st == 99)
-		return rel_fail(w, -EPERM, "cannot bind-mount over the BTF file");
+		return rel_fail(w, -EPERM,
+				"cannot bind-mount over the BTF file");
 	r->exited = true;
 	r->status = st;
 	memcpy(r->out, out, sizeof(r->out) - 1);
@@ -285,7 +286,7 @@ static int garbage_case(struct rel_env *e, int lfd, int i,
 	r->name[i] = names[i];
 	if (fd < 0)
 		return rel_fail(w, fd, "%s: agent did not (re)connect: %s",
-			    names[i], strerror(-fd));
+				names[i], strerror(-fd));
 	r->reconnected[i] = true;
 	rel_sleep_ms(100); /* let it send RegisterPlugin and log */
 	before = rel_log_count(e, "");
@@ -333,7 +334,7 @@ static int garbage_body(struct rel_env *e, struct rel_garbage *r,
 		err = rel_accept(e, ACCEPT_MS, NULL, 0);
 	if (err)
 		return rel_fail(w, err, "real runtime after garbage: %s",
-			    strerror(-err));
+				strerror(-err));
 	rel_pump(e);
 	r->pid_after = e->agent.pid;
 	err = rel_ctr_new(e, c, 0, false);

@@ -43,17 +43,18 @@ static int bring_up(struct rel_env *e, const struct rel_agent_args *a,
 
 	if (!e->rt && (err = rel_listen(e)))
 		return rel_fail(w, err, "listen on %s: %s", e->sock,
-			    strerror(-err));
+				strerror(-err));
 	err = rel_agent_start(e, a);
 	if (err)
 		return rel_fail(w, err, "spawn %s: %s", e->bin, strerror(-err));
 	err = rel_wait(e, rel_is_ready, NULL, READY_MS);
 	if (err)
 		return rel_fail(w, err, "agent not ready: %s (log %s)",
-			    strerror(-err), e->log);
+				strerror(-err), e->log);
 	err = rel_accept(e, ACCEPT_MS, ctrs, n);
 	if (err)
-		return rel_fail(w, err, "agent not admitted: %s", strerror(-err));
+		return rel_fail(w, err, "agent not admitted: %s",
+				strerror(-err));
 	return 0;
 }
 
@@ -119,13 +120,15 @@ static int restart_body(struct rel_env *e, struct rel_restart *r,
 			err = rel_ctr_up(e, &c[i]);
 		if (err)
 			return rel_fail(w, err, "container %d up: %s", i,
-				    strerror(-err));
+					strerror(-err));
 		if (!c[i].token_host[0])
-			return rel_fail(w, -ENOENT, "container %d got no token", i);
+			return rel_fail(w, -ENOENT, "container %d got no token",
+					i);
 	}
 	err = rel_wait_stat_eq(e, "tokens", (uint64_t)n, ALERT_MS);
 	if (err)
-		return rel_fail(w, err, "first agent never showed %d tokens", n);
+		return rel_fail(w, err, "first agent never showed %d tokens",
+				n);
 
 	rel_agent_kill9(e);
 	for (int i = 0; i < r->n_removed; i++)
@@ -140,8 +143,8 @@ static int restart_body(struct rel_env *e, struct rel_restart *r,
 	rel_stat(e, "tokens", &r->tokens);
 	if (err)
 		return rel_fail(w, err,
-			    "restarted agent shows %llu tokens, want %d",
-			    (unsigned long long)r->tokens, left);
+				"restarted agent shows %llu tokens, want %d",
+				(unsigned long long)r->tokens, left);
 
 	r->state_entries = rel_state_entries(e->state);
 	for (int i = 0; i < r->n_removed; i++)
@@ -150,7 +153,7 @@ static int restart_body(struct rel_env *e, struct rel_restart *r,
 		err = rel_ctr_touch(e, &c[i]);
 		if (err)
 			return rel_fail(w, err, "cat token in %s: %s", c[i].id,
-				    strerror(-err));
+					strerror(-err));
 	}
 	for (int i = r->n_removed; i < n; i++)
 		r->touched_alerted +=
@@ -213,7 +216,7 @@ static int rt_restart_body(struct rel_env *e, struct rel_rt_restart *r,
 	r->pid_after = e->agent.pid;
 	if (err)
 		return rel_fail(w, err, "agent did not come back: %s",
-			    strerror(-err));
+				strerror(-err));
 	rel_wait(e, reconnects_seen, NULL, ALERT_MS);
 	rel_stat(e, "nri_reconnects", &r->nri_reconnects);
 
@@ -222,7 +225,7 @@ static int rt_restart_body(struct rel_env *e, struct rel_rt_restart *r,
 		err = rel_ctr_up(e, &c[1]);
 	if (err)
 		return rel_fail(w, err, "container after restart: %s",
-			    strerror(-err));
+				strerror(-err));
 	r->new_ctr_token = c[1].token_host[0] != '\0';
 	if (!rel_ctr_touch(e, &c[1]))
 		r->new_ctr_alert = !wait_alert(e, c[1].id, NULL, 1, ALERT_MS);
@@ -293,7 +296,7 @@ static int churn_body(struct rel_env *e, struct rel_churn *r,
 			err = rel_ctr_up(e, c);
 		if (err) {
 			err = rel_fail(w, err, "cycle %d: up: %s", i,
-				   strerror(-err));
+				       strerror(-err));
 		} else {
 			r->no_token += !c->token_host[0];
 			bs_samples_add(lat, c->create_us);
@@ -301,7 +304,7 @@ static int churn_body(struct rel_env *e, struct rel_churn *r,
 		derr = rel_ctr_down(e, c, true);
 		if (derr && !err)
 			err = rel_fail(w, derr, "cycle %d: down: %s", i,
-				   strerror(-derr));
+				       strerror(-derr));
 		if (rel_pump(e) == -ESRCH)
 			err = rel_fail(w, -ESRCH, "agent died at cycle %d", i);
 	}

@@ -43,7 +43,7 @@ int rel_run_restart(struct rel_env *e, struct rel_restart *r,
 
 /* The runtime goes away (socket unlinked) and comes back. */
 struct rel_rt_restart {
-	int down_ms; /* how long the socket is gone */
+	int down_ms;	    /* how long the socket is gone */
 	const char *detect; /* NULL: open */
 	pid_t pid_before, pid_after;
 	double reconnect_ms; /* new listen -> plugin admitted */

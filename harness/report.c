@@ -305,8 +305,9 @@ static int plot_overhead(const struct table *t, const char *dir,
 		   "background rgb 'white'\n");
 	fprintf(g, "set bmargin 16\nset xtics rotate by -40\n");
 	fprintf(g, "set output '%s/overhead.svg'\n", results);
-	fprintf(g, "set title 'Overhead: median with / median without (latest "
-		   "run per configuration)%s'\n",
+	fprintf(g,
+		"set title 'Overhead: median with / median without (latest "
+		"run per configuration)%s'\n",
 		clipped(t) ? ". Bars clipped at 3: exact ratios in overhead.csv"
 			   : "");
 	fprintf(g, "set datafile missing '?'\nset style data histograms\n");
@@ -437,25 +438,30 @@ static int plot_stealth(const struct stealth *t, const char *dir,
 	fprintf(d, "# config visible unknown\n");
 	for (size_t c = 0; c < t->n_configs; c++)
 		fprintf(d, "\"%s\" %u %u\n", t->configs[c],
-			stealth_count(t, c, "1"), stealth_count(t, c, "unknown"));
-	fprintf(g, "set terminal svg noenhanced size %zu,500 dynamic "
-		   "background rgb 'white'\n",
+			stealth_count(t, c, "1"),
+			stealth_count(t, c, "unknown"));
+	fprintf(g,
+		"set terminal svg noenhanced size %zu,500 dynamic "
+		"background rgb 'white'\n",
 		480 + 140 * t->n_configs);
 	fprintf(g, "set output '%s/stealth.svg'\n", results);
-	fprintf(g, "set title \"Stealth: tells an attacker in the container "
-		   "sees (of %d), latest run per inject/backend\\nreference "
-		   "= a kubelet-built volume: must be 0\"\n",
+	fprintf(g,
+		"set title \"Stealth: tells an attacker in the container "
+		"sees (of %d), latest run per inject/backend\\nreference "
+		"= a kubelet-built volume: must be 0\"\n",
 		BS_TELL_MAX);
 	fprintf(g, "set bmargin 6\nset xtics rotate by -30\n");
 	fprintf(g, "set style data histograms\nset style histogram "
 		   "rowstacked\nset style fill solid 0.8 border -1\n");
-	fprintf(g, "set boxwidth 0.6\nset ylabel 'tells'\nset yrange "
-		   "[0:%d]\nset ytics 1\nset grid ytics\nset key outside "
-		   "right\n",
+	fprintf(g,
+		"set boxwidth 0.6\nset ylabel 'tells'\nset yrange "
+		"[0:%d]\nset ytics 1\nset grid ytics\nset key outside "
+		"right\n",
 		BS_TELL_MAX);
-	fprintf(g, "plot '%s/stealth.dat' using 2:xtic(1) title 'visible' lc "
-		   "rgb '#d73027', '' using 3 title 'unknown' lc rgb "
-		   "'grey70'\n",
+	fprintf(g,
+		"plot '%s/stealth.dat' using 2:xtic(1) title 'visible' lc "
+		"rgb '#d73027', '' using 3 title 'unknown' lc rgb "
+		"'grey70'\n",
 		dir);
 	return close_pair(d, g, 0);
 }

@@ -180,9 +180,9 @@ int bs_results_stealth(struct bs_results *r, const char *inject,
 		       const char *evidence)
 {
 	const char *row[BS_STEALTH_COLS] = {
-		r->run_id, r->commit, inject ? inject : r->inject,
+		r->run_id,  r->commit, inject ? inject : r->inject,
 		r->backend, r->kernel, tell,
-		visible,   evidence,
+		visible,    evidence,
 	};
 
 	return bs_csv_write(&r->st, row, BS_STEALTH_COLS);

@@ -19,12 +19,12 @@
 #include "lib/fs.h"
 
 #define BUSYBOX "/bin/busybox"
-#define RUNC "runc"
+#define RUNC	"runc"
 
 static const char *const applets[] = {
-	"sh", "cat", "ls", "stat", "sleep", "echo", "touch", "rm", "mkdir",
-	"mount", "grep", "id", "true", "false", "test", "readlink", "ln",
-	"head", "wc", "dd", "chmod", NULL,
+	"sh",	 "cat",	  "ls",	  "stat", "sleep", "echo",  "touch", "rm",
+	"mkdir", "mount", "grep", "id",	  "true",  "false", "test",  "readlink",
+	"ln",	 "head",  "wc",	  "dd",	  "chmod", NULL,
 };
 
 bool bs_runc_available(void)
@@ -52,7 +52,8 @@ static int copy_file(const char *src, const char *dst, mode_t mode)
 		goto out;
 	}
 	for (left = st.st_size; left > 0;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
+		ssize_t n =
+			copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
 
 		if (n <= 0) {
 			err = n < 0 ? -errno : -EIO;
@@ -103,22 +104,22 @@ static json_t *caps(void)
 
 static json_t *base_mounts(void)
 {
-	return json_pack(
-		"[{s:s,s:s,s:s},"
-		"{s:s,s:s,s:s,s:[s,s,s,s]},"
-		"{s:s,s:s,s:s,s:[s,s,s,s,s,s]},"
-		"{s:s,s:s,s:s,s:[s,s,s,s,s]},"
-		"{s:s,s:s,s:s,s:[s,s,s,s]}]",
-		"destination", "/proc", "type", "proc", "source", "proc",
-		"destination", "/dev", "type", "tmpfs", "source", "tmpfs",
-		"options", "nosuid", "strictatime", "mode=755", "size=65536k",
-		"destination", "/dev/pts", "type", "devpts", "source", "devpts",
-		"options", "nosuid", "noexec", "newinstance", "ptmxmode=0666",
-		"mode=0620", "gid=5",
-		"destination", "/dev/shm", "type", "tmpfs", "source", "shm",
-		"options", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
-		"destination", "/sys", "type", "sysfs", "source", "sysfs",
-		"options", "nosuid", "noexec", "nodev", "ro");
+	return json_pack("[{s:s,s:s,s:s},"
+			 "{s:s,s:s,s:s,s:[s,s,s,s]},"
+			 "{s:s,s:s,s:s,s:[s,s,s,s,s,s]},"
+			 "{s:s,s:s,s:s,s:[s,s,s,s,s]},"
+			 "{s:s,s:s,s:s,s:[s,s,s,s]}]",
+			 "destination", "/proc", "type", "proc", "source",
+			 "proc", "destination", "/dev", "type", "tmpfs",
+			 "source", "tmpfs", "options", "nosuid", "strictatime",
+			 "mode=755", "size=65536k", "destination", "/dev/pts",
+			 "type", "devpts", "source", "devpts", "options",
+			 "nosuid", "noexec", "newinstance", "ptmxmode=0666",
+			 "mode=0620", "gid=5", "destination", "/dev/shm",
+			 "type", "tmpfs", "source", "shm", "options", "nosuid",
+			 "noexec", "nodev", "mode=1777", "size=65536k",
+			 "destination", "/sys", "type", "sysfs", "source",
+			 "sysfs", "options", "nosuid", "noexec", "nodev", "ro");
 }
 
 /* Minimal OCI config.  No oomScoreAdj: it needs CAP_SYS_RESOURCE. */
@@ -137,23 +138,19 @@ static json_t *make_config(const char *const *args, const char *hostname)
 		" s:{s:[{s:s},{s:s},{s:s},{s:s},{s:s}],"
 		"    s:{s:[{s:b,s:s}]},"
 		"    s:[s,s,s,s,s], s:[s,s,s]}}",
-		"ociVersion", "1.0.2-dev",
-		"process", "terminal", 0, "user", "uid", 0, "gid", 0,
-		"args", argv,
-		"env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"cwd", "/",
-		"capabilities", "bounding", caps(), "effective", caps(),
-		"permitted", caps(),
-		"noNewPrivileges", 1,
-		"root", "path", "rootfs", "readonly", 0,
-		"hostname", hostname,
-		"mounts", base_mounts(),
-		"linux", "namespaces", "type", "pid", "type", "ipc",
-		"type", "uts", "type", "mount", "type", "network",
+		"ociVersion", "1.0.2-dev", "process", "terminal", 0, "user",
+		"uid", 0, "gid", 0, "args", argv, "env",
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/"
+		"bin",
+		"cwd", "/", "capabilities", "bounding", caps(), "effective",
+		caps(), "permitted", caps(), "noNewPrivileges", 1, "root",
+		"path", "rootfs", "readonly", 0, "hostname", hostname, "mounts",
+		base_mounts(), "linux", "namespaces", "type", "pid", "type",
+		"ipc", "type", "uts", "type", "mount", "type", "network",
 		"resources", "devices", "allow", 0, "access", "rwm",
 		"maskedPaths", "/proc/kcore", "/proc/keys", "/proc/timer_list",
-		"/sys/firmware", "/proc/scsi",
-		"readonlyPaths", "/proc/bus", "/proc/sys", "/proc/sysrq-trigger");
+		"/sys/firmware", "/proc/scsi", "readonlyPaths", "/proc/bus",
+		"/proc/sys", "/proc/sysrq-trigger");
 }
 
 static void unique_id(char *out, size_t cap)
@@ -225,7 +222,7 @@ int bs_runc_create(struct bs_runc *c)
 {
 	char pidfile[340], buf[32] = "";
 	const char *tail[] = { "create", "--bundle", c->bundle, "--pid-file",
-			       pidfile, c->id, NULL };
+			       pidfile,	 c->id,	     NULL };
 	char out[4096];
 	int fd, err;
 	ssize_t n;

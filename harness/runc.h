@@ -14,13 +14,13 @@
 #define BS_RUNC_TIMEOUT_MS 10000
 
 struct bs_runc {
-	char dir[256];     /* mkdtemp dir holding everything below */
-	char state[300];   /* runc --root */
+	char dir[256];	 /* mkdtemp dir holding everything below */
+	char state[300]; /* runc --root */
 	char bundle[300];
 	char rootfs[320];
-	char config[320];  /* bundle/config.json */
-	char id[64];       /* unique container id */
-	pid_t pid;         /* container init, host pid ns; 0 before create */
+	char config[320]; /* bundle/config.json */
+	char id[64];	  /* unique container id */
+	pid_t pid;	  /* container init, host pid ns; 0 before create */
 	bool created;
 };
 

@@ -118,9 +118,11 @@ static int attack_tool_matches(struct bs_bench *b)
 		while (i < BS_ACC_MAX &&
 		       !(bs_access_methods[i].tools & BS_ACC_ATTACK))
 			i++;
-		if (i == BS_ACC_MAX || sscanf(l, "%31s %15s", name, expect) != 2 ||
+		if (i == BS_ACC_MAX ||
+		    sscanf(l, "%31s %15s", name, expect) != 2 ||
 		    strcmp(name, bs_access_methods[i].name) ||
-		    strcmp(expect, bs_access_expect_name(&bs_access_methods[i])))
+		    strcmp(expect,
+			   bs_access_expect_name(&bs_access_methods[i])))
 			return bs_bench_break(b, -EINVAL,
 					      "beesting-attack --list line "
 					      "'%s' is not in the method "
@@ -141,7 +143,8 @@ int bs_methods_load(struct bs_bench *b)
 		const struct bs_access *a = &bs_access_methods[i];
 		struct bs_method *m = &b->methods[b->n_methods];
 
-		if (!(a->tools & BS_ACC_ATTACK) || !wanted(b->cfg.methods, a->name))
+		if (!(a->tools & BS_ACC_ATTACK) ||
+		    !wanted(b->cfg.methods, a->name))
 			continue;
 		if (b->n_methods == BS_MAX_METHODS)
 			break;
@@ -300,7 +303,8 @@ static void wait_alerts(struct bs_bench *b, const struct bs_victim *v,
 	for (;;) {
 		while (b->ops->next_event(b, &ev) == 1) {
 			note_stats(b, &ev);
-			if (!alert_matches(v, &ev) || !after_start(&ev, real_t0)) {
+			if (!alert_matches(v, &ev) ||
+			    !after_start(&ev, real_t0)) {
 				b->stray_alerts += ev.type == BS_EVT_ALERT;
 				continue;
 			}
@@ -497,14 +501,14 @@ static void reference_recon(struct bs_bench *b)
 
 const char *bs_bench_token(const char *inject)
 {
-	return inject && !strcmp(inject, "projected") ? BS_BENCH_TOKEN_SECRETS :
-							BS_BENCH_TOKEN;
+	return inject && !strcmp(inject, "projected") ? BS_BENCH_TOKEN_SECRETS
+						      : BS_BENCH_TOKEN;
 }
 
 const char *bs_bench_template(const char *inject)
 {
-	return inject && !strcmp(inject, "projected") ? "eks-irsa" :
-							BS_BENCH_TEMPLATE;
+	return inject && !strcmp(inject, "projected") ? "eks-irsa"
+						      : BS_BENCH_TEMPLATE;
 }
 
 static int one_victim(struct bs_bench *b, int idx)

@@ -25,7 +25,8 @@
 #define BS_BENCH_TEMPLATE "aws-access-key"
 /* projected covers only dirs below the secrets trees: elsewhere it falls
  * back to bind, and a run would measure bind */
-#define BS_BENCH_TOKEN_SECRETS "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
+#define BS_BENCH_TOKEN_SECRETS                                                 \
+	"/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
 
 /* The token path and template a run of inject plants: projected's is the
  * EKS web-identity token (eks-irsa), the bait that belongs there. */
@@ -38,16 +39,16 @@ struct bs_method {
 };
 
 struct bs_bench_cfg {
-	char inject[16];	 /* bind | ocihook */
-	char detect[16];	 /* open | readscan | fanotify | auditd | fatrace */
-	char backend[16];	 /* local | kind */
-	char attach[16];	 /* what to ask the agent for */
-	int runs;		 /* victim containers, one after another */
-	int start_pairs;	 /* container_start_ms pairs (0 = skip) */
-	bool overhead;		 /* run the overhead part at all */
-	int alert_wait_ms;	 /* how long an expected alert may take */
-	int quiet_ms;		 /* how long a negative case is watched */
-	char methods[256];	 /* comma list; "" = every attack method */
+	char inject[16];   /* bind | ocihook */
+	char detect[16];   /* open | readscan | fanotify | auditd | fatrace */
+	char backend[16];  /* local | kind */
+	char attach[16];   /* what to ask the agent for */
+	int runs;	   /* victim containers, one after another */
+	int start_pairs;   /* container_start_ms pairs (0 = skip) */
+	bool overhead;	   /* run the overhead part at all */
+	int alert_wait_ms; /* how long an expected alert may take */
+	int quiet_ms;	   /* how long a negative case is watched */
+	char methods[256]; /* comma list; "" = every attack method */
 	char build[BS_PATH_LEN]; /* where beesting, beesting-attack, ... are */
 	char results[BS_PATH_LEN];
 	char srcdir[BS_PATH_LEN]; /* repo root: harness/peers.sh, kind.sh */
@@ -148,8 +149,8 @@ struct bs_bench {
 	struct bs_ovh_row ovh[BS_MAX_OVH_ROWS];
 	size_t n_ovh;
 	unsigned leaks;
-	unsigned stray_alerts;		  /* alerts matching no attack */
-	unsigned recon_alerts;		  /* alerts on the recon's reads */
+	unsigned stray_alerts; /* alerts matching no attack */
+	unsigned recon_alerts; /* alerts on the recon's reads */
 	struct bs_stealth stealth[BS_STEALTH_N];
 	struct bs_agent_event last_stats; /* the agent's latest stats line */
 	bool have_stats;

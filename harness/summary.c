@@ -90,7 +90,8 @@ static void print_stealth(const struct bs_bench *b)
 		       ? " -- REFERENCE NOT CLEAN: the probe is wrong"
 		       : "");
 	if (b->recon_alerts)
-		printf("alerts on the recon's own reads: %u\n", b->recon_alerts);
+		printf("alerts on the recon's own reads: %u\n",
+		       b->recon_alerts);
 }
 
 void bs_scenario_summary(const struct bs_bench *b)

@@ -122,7 +122,8 @@ int bs_adjust_add_hook(struct bs_adjust *a, enum bs_hook_kind kind,
 	struct bs_adj_hook h = { .kind = kind, .timeout_s = timeout_s };
 	int err;
 
-	if (!path || !*path || kind < 0 || kind >= BS_HOOK_KINDS || timeout_s < 0)
+	if (!path || !*path || kind < 0 || kind >= BS_HOOK_KINDS ||
+	    timeout_s < 0)
 		return -EINVAL;
 	if (a->n_hooks == BS_ADJ_MAX_ITEMS)
 		return -E2BIG;

@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 #define BS_ADJ_MAX_ITEMS 64 /* per list; a plugin that needs more is wrong */
-#define BS_ADJ_MAX_ARGS 16  /* per hook args/env and per mount options */
+#define BS_ADJ_MAX_ARGS	 16 /* per hook args/env and per mount options */
 
 enum bs_hook_kind {
 	BS_HOOK_PRESTART = 0,

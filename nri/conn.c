@@ -204,7 +204,8 @@ int bs_nri_conn_call_wait(struct bs_nri_conn *c, const char *service,
 	}
 	c->wait_sid = 0;
 	if (!err) {
-		*resp = ttrpc__response__unpack(NULL, c->wait_len, c->wait_data);
+		*resp = ttrpc__response__unpack(NULL, c->wait_len,
+						c->wait_data);
 		if (!*resp)
 			err = -EBADMSG;
 	}
@@ -251,7 +252,8 @@ int bs_nri_conn_serve(struct bs_nri_conn *c, uint32_t conn,
 	if (code > 0 && code != BS_RPC_UNIMPLEMENTED)
 		snprintf(text, sizeof(text), "bad %.120s request", req->method);
 	if (code > 0)
-		code = bs_nri_conn_reply(c, conn, m->stream_id, code, text, NULL);
+		code = bs_nri_conn_reply(c, conn, m->stream_id, code, text,
+					 NULL);
 	ttrpc__request__free_unpacked(req, NULL);
 	return code;
 }

@@ -14,7 +14,7 @@
 #include "nri/mux.h"
 #include "nri/ttrpc.h"
 
-#define BS_NRI_PLUGIN_SERVICE "nri.pkg.api.v1alpha1.Plugin"
+#define BS_NRI_PLUGIN_SERVICE  "nri.pkg.api.v1alpha1.Plugin"
 #define BS_NRI_RUNTIME_SERVICE "nri.pkg.api.v1alpha1.Runtime"
 #define BS_NRI_SEND_TIMEOUT_MS 2000 /* a peer that stops reading */
 
@@ -79,8 +79,8 @@ int bs_nri_conn_call_wait(struct bs_nri_conn *c, const char *service,
 /* Method handler for bs_nri_conn_serve(): 0 when it replied, a positive
  * BS_RPC_* code for serve to send (UNIMPLEMENTED gets "method <name>"), or
  * a negative errno that ends the connection. */
-typedef int (*bs_nri_method_fn)(void *arg, struct bs_nri_conn *c,
-				uint32_t sid, const Ttrpc__Request *req);
+typedef int (*bs_nri_method_fn)(void *arg, struct bs_nri_conn *c, uint32_t sid,
+				const Ttrpc__Request *req);
 
 /* Validate one incoming request (type, stream id, envelope, service) and
  * hand it to fn; errors become status replies as a ttrpc server does. */

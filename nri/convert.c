@@ -52,38 +52,38 @@ static char *str(const char *s)
  * Map fields: every map<string,string> gets its own Entry type with the same
  * shape (base, key, value), so one macro generates the pair of converters.
  */
-#define MAP_CONVERTERS(fn, T, INIT)                                          \
-	static int fn##_from_pb(T *const *e, size_t n, const struct bs_kv **out, \
-				size_t *n_out)                                   \
-	{                                                                        \
-		struct bs_kv *kv = NULL;                                         \
-		*out = NULL;                                                     \
-		*n_out = 0;                                                      \
-		if (!n)                                                          \
-			return 0;                                                \
-		kv = calloc(n, sizeof(*kv));                                     \
-		if (!kv)                                                         \
-			return -ENOMEM;                                          \
-		for (size_t i = 0; i < n; i++)                                   \
-			kv[i] = (struct bs_kv){ e[i]->key, e[i]->value };        \
-		*out = kv;                                                       \
-		*n_out = n;                                                      \
-		return 0;                                                        \
-	}                                                                        \
-	static T **fn##_to_pb(struct bs_arena *a, const struct bs_kv *kv,        \
-			      size_t n)                                          \
-	{                                                                        \
-		T **v = arena_array(a, n, sizeof(void *));                        \
-		T *e = arena_array(a, n, sizeof(*e));                            \
-		if (!v || !e)                                                    \
-			return NULL;                                             \
-		for (size_t i = 0; i < n; i++) {                                 \
-			e[i] = (T)INIT;                                          \
-			e[i].key = str(kv[i].key);                               \
-			e[i].value = str(kv[i].value);                           \
-			v[i] = &e[i];                                            \
-		}                                                                \
-		return v;                                                        \
+#define MAP_CONVERTERS(fn, T, INIT)                                            \
+	static int fn##_from_pb(T *const *e, size_t n,                         \
+				const struct bs_kv **out, size_t *n_out)       \
+	{                                                                      \
+		struct bs_kv *kv = NULL;                                       \
+		*out = NULL;                                                   \
+		*n_out = 0;                                                    \
+		if (!n)                                                        \
+			return 0;                                              \
+		kv = calloc(n, sizeof(*kv));                                   \
+		if (!kv)                                                       \
+			return -ENOMEM;                                        \
+		for (size_t i = 0; i < n; i++)                                 \
+			kv[i] = (struct bs_kv){ e[i]->key, e[i]->value };      \
+		*out = kv;                                                     \
+		*n_out = n;                                                    \
+		return 0;                                                      \
+	}                                                                      \
+	static T **fn##_to_pb(struct bs_arena *a, const struct bs_kv *kv,      \
+			      size_t n)                                        \
+	{                                                                      \
+		T **v = arena_array(a, n, sizeof(void *));                     \
+		T *e = arena_array(a, n, sizeof(*e));                          \
+		if (!v || !e)                                                  \
+			return NULL;                                           \
+		for (size_t i = 0; i < n; i++) {                               \
+			e[i] = (T)INIT;                                        \
+			e[i].key = str(kv[i].key);                             \
+			e[i].value = str(kv[i].value);                         \
+			v[i] = &e[i];                                          \
+		}                                                              \
+		return v;                                                      \
 	}
 
 MAP_CONVERTERS(pod_labels, PB(PodSandbox__LabelsEntry),
@@ -114,8 +114,8 @@ static int ns_from_pb(PB(LinuxNamespace) *const *v, size_t n,
 	return 0;
 }
 
-static PB(LinuxNamespace) **ns_to_pb(struct bs_arena *a,
-				     const struct bs_ns_view *ns, size_t n)
+static PB(LinuxNamespace) *
+	*ns_to_pb(struct bs_arena *a, const struct bs_ns_view *ns, size_t n)
 {
 	PB(LinuxNamespace) **v = arena_array(a, n, sizeof(void *));
 	PB(LinuxNamespace) *e = arena_array(a, n, sizeof(*e));
@@ -139,7 +139,7 @@ void bs_nri_pod_release(struct bs_pod *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int bs_nri_pod_from_pb(const PB(PodSandbox) *pb, struct bs_pod *out)
+int bs_nri_pod_from_pb(const PB(PodSandbox) * pb, struct bs_pod *out)
 {
 	int err;
 
@@ -157,10 +157,11 @@ int bs_nri_pod_from_pb(const PB(PodSandbox) *pb, struct bs_pod *out)
 			: 0;
 	if (!err)
 		err = pod_labels_from_pb(pb->labels, pb->n_labels, &out->labels,
-				 &out->n_labels);
+					 &out->n_labels);
 	if (!err)
 		err = pod_annots_from_pb(pb->annotations, pb->n_annotations,
-					 &out->annotations, &out->n_annotations);
+					 &out->annotations,
+					 &out->n_annotations);
 	if (err)
 		bs_nri_pod_release(out);
 	return err;
@@ -175,7 +176,7 @@ void bs_nri_ctr_release(struct bs_container *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int mounts_from_pb(const PB(Container) *pb, struct bs_container *out)
+static int mounts_from_pb(const PB(Container) * pb, struct bs_container *out)
 {
 	struct bs_mount_view *m;
 
@@ -199,10 +200,10 @@ static int mounts_from_pb(const PB(Container) *pb, struct bs_container *out)
 static enum bs_ctr_state state_from_pb(int s)
 {
 	return s >= BS_CTR_UNKNOWN && s <= BS_CTR_STOPPED ? (enum bs_ctr_state)s
-							   : BS_CTR_UNKNOWN;
+							  : BS_CTR_UNKNOWN;
 }
 
-int bs_nri_ctr_from_pb(const PB(Container) *pb, struct bs_container *out)
+int bs_nri_ctr_from_pb(const PB(Container) * pb, struct bs_container *out)
 {
 	int err;
 
@@ -223,10 +224,11 @@ int bs_nri_ctr_from_pb(const PB(Container) *pb, struct bs_container *out)
 			: 0;
 	if (!err)
 		err = ctr_labels_from_pb(pb->labels, pb->n_labels, &out->labels,
-				 &out->n_labels);
+					 &out->n_labels);
 	if (!err)
 		err = ctr_annots_from_pb(pb->annotations, pb->n_annotations,
-					 &out->annotations, &out->n_annotations);
+					 &out->annotations,
+					 &out->n_annotations);
 	if (!err)
 		err = mounts_from_pb(pb, out);
 	if (err)
@@ -234,7 +236,7 @@ int bs_nri_ctr_from_pb(const PB(Container) *pb, struct bs_container *out)
 	return err;
 }
 
-PB(PodSandbox) *bs_nri_pod_to_pb(struct bs_arena *a, const struct bs_pod *p)
+PB(PodSandbox) * bs_nri_pod_to_pb(struct bs_arena *a, const struct bs_pod *p)
 {
 	PB(PodSandbox) *pb = bs_arena_alloc(a, sizeof(*pb));
 	PB(LinuxPodSandbox) *lx = bs_arena_alloc(a, sizeof(*lx));
@@ -262,8 +264,8 @@ PB(PodSandbox) *bs_nri_pod_to_pb(struct bs_arena *a, const struct bs_pod *p)
 	return pb->labels && pb->annotations ? pb : NULL;
 }
 
-static PB(Mount) **mounts_to_pb(struct bs_arena *a,
-				const struct bs_mount_view *m, size_t n)
+static PB(Mount) * *mounts_to_pb(struct bs_arena *a,
+				 const struct bs_mount_view *m, size_t n)
 {
 	PB(Mount) **v = arena_array(a, n, sizeof(void *));
 	PB(Mount) *e = arena_array(a, n, sizeof(*e));
@@ -284,10 +286,10 @@ static PB(Mount) **mounts_to_pb(struct bs_arena *a,
 
 /* Runtime side: the container's hooks as NRI's Hooks message. */
 static int ctr_hooks_to_pb(struct bs_arena *a, const struct bs_container *c,
-			   PB(Container) *pb);
+			   PB(Container) * pb);
 
-PB(Container) *bs_nri_ctr_to_pb(struct bs_arena *a,
-				 const struct bs_container *c)
+PB(Container) *
+	bs_nri_ctr_to_pb(struct bs_arena *a, const struct bs_container *c)
 {
 	PB(Container) *pb = bs_arena_alloc(a, sizeof(*pb));
 	PB(LinuxContainer) *lx = bs_arena_alloc(a, sizeof(*lx));
@@ -322,8 +324,8 @@ PB(Container) *bs_nri_ctr_to_pb(struct bs_arena *a,
 	return pb->labels && pb->annotations && pb->mounts ? pb : NULL;
 }
 
-static PB(Mount) *adj_mount_to_pb(struct bs_arena *a,
-				  const struct bs_adj_mount *m)
+static PB(Mount) *
+	adj_mount_to_pb(struct bs_arena *a, const struct bs_adj_mount *m)
 {
 	PB(Mount) *pb = bs_arena_alloc(a, sizeof(*pb));
 
@@ -338,10 +340,10 @@ static PB(Mount) *adj_mount_to_pb(struct bs_arena *a,
 	return pb;
 }
 
-static PB(Hook) *hook_to_pb(struct bs_arena *a, const struct bs_adj_hook *h)
+static PB(Hook) * hook_to_pb(struct bs_arena *a, const struct bs_adj_hook *h)
 {
 	PB(Hook) *pb = bs_arena_alloc(a, sizeof(*pb));
-	PB(OptionalInt) *t;
+	PB(OptionalInt) * t;
 
 	if (!pb)
 		return NULL;
@@ -363,7 +365,7 @@ static PB(Hook) *hook_to_pb(struct bs_arena *a, const struct bs_adj_hook *h)
 }
 
 /* The Hooks lists in field order, indexed by enum bs_hook_kind. */
-static void hook_lists(PB(Hooks) *h, PB(Hook) ****lists, size_t **counts)
+static void hook_lists(PB(Hooks) * h, PB(Hook) * ***lists, size_t **counts)
 {
 	lists[BS_HOOK_PRESTART] = &h->prestart;
 	counts[BS_HOOK_PRESTART] = &h->n_prestart;
@@ -379,10 +381,10 @@ static void hook_lists(PB(Hooks) *h, PB(Hook) ****lists, size_t **counts)
 	counts[BS_HOOK_POSTSTOP] = &h->n_poststop;
 }
 
-static PB(Hooks) *hooks_to_pb(struct bs_arena *a, const struct bs_adjust *adj)
+static PB(Hooks) * hooks_to_pb(struct bs_arena *a, const struct bs_adjust *adj)
 {
 	PB(Hooks) *pb = bs_arena_alloc(a, sizeof(*pb));
-	PB(Hook) ***lists[BS_HOOK_KINDS];
+	PB(Hook) * **lists[BS_HOOK_KINDS];
 	size_t *counts[BS_HOOK_KINDS];
 
 	if (!pb)
@@ -407,12 +409,12 @@ static PB(Hooks) *hooks_to_pb(struct bs_arena *a, const struct bs_adjust *adj)
 
 /* hooks present only when there are some, as containerd reports them */
 static int ctr_hooks_to_pb(struct bs_arena *a, const struct bs_container *c,
-			   PB(Container) *pb)
+			   PB(Container) * pb)
 {
 	struct bs_adj_hook h = { 0 };
-	PB(Hook) ***lists[BS_HOOK_KINDS];
+	PB(Hook) * **lists[BS_HOOK_KINDS];
 	size_t *counts[BS_HOOK_KINDS];
-	PB(Hooks) *hs;
+	PB(Hooks) * hs;
 
 	if (!c->hooks || !c->n_hooks)
 		return 0;
@@ -428,7 +430,7 @@ static int ctr_hooks_to_pb(struct bs_arena *a, const struct bs_container *c,
 	}
 	for (size_t i = 0; i < c->n_hooks; i++) {
 		const struct bs_hook_view *v = &c->hooks[i];
-		PB(Hook) *ph;
+		PB(Hook) * ph;
 
 		if (v->kind < 0 || v->kind >= BS_HOOK_KINDS)
 			return -EINVAL;
@@ -446,10 +448,10 @@ static int ctr_hooks_to_pb(struct bs_arena *a, const struct bs_container *c,
 }
 
 static int adj_kv_to_pb(struct bs_arena *a, const struct bs_adjust *adj,
-			PB(ContainerAdjustment) *pb)
+			PB(ContainerAdjustment) * pb)
 {
-	PB(ContainerAdjustment__AnnotationsEntry) *ae;
-	PB(KeyValue) *kv;
+	PB(ContainerAdjustment__AnnotationsEntry) * ae;
+	PB(KeyValue) * kv;
 
 	pb->annotations = arena_array(a, adj->n_annotations, sizeof(void *));
 	ae = arena_array(a, adj->n_annotations, sizeof(*ae));
@@ -475,8 +477,8 @@ static int adj_kv_to_pb(struct bs_arena *a, const struct bs_adjust *adj,
 	return 0;
 }
 
-PB(ContainerAdjustment) *bs_nri_adjust_to_pb(struct bs_arena *a,
-					      const struct bs_adjust *adj)
+PB(ContainerAdjustment) *
+	bs_nri_adjust_to_pb(struct bs_arena *a, const struct bs_adjust *adj)
 {
 	PB(ContainerAdjustment) *pb = bs_arena_alloc(a, sizeof(*pb));
 
@@ -509,7 +511,7 @@ static int argv_of(char **v, size_t n, const char **out)
 	return 0;
 }
 
-static int mounts_from_adj_pb(const PB(ContainerAdjustment) *pb,
+static int mounts_from_adj_pb(const PB(ContainerAdjustment) * pb,
 			      struct bs_adjust *out)
 {
 	const char *opts[BS_ADJ_MAX_ARGS + 1];
@@ -526,10 +528,10 @@ static int mounts_from_adj_pb(const PB(ContainerAdjustment) *pb,
 	return err;
 }
 
-static int hooks_from_pb(PB(Hooks) *hooks, struct bs_adjust *out)
+static int hooks_from_pb(PB(Hooks) * hooks, struct bs_adjust *out)
 {
 	const char *args[BS_ADJ_MAX_ARGS + 1], *env[BS_ADJ_MAX_ARGS + 1];
-	PB(Hook) ***lists[BS_HOOK_KINDS];
+	PB(Hook) * **lists[BS_HOOK_KINDS];
 	size_t *counts[BS_HOOK_KINDS];
 	int err = 0;
 
@@ -552,7 +554,7 @@ static int hooks_from_pb(PB(Hooks) *hooks, struct bs_adjust *out)
 	return err;
 }
 
-int bs_nri_adjust_from_pb(const PB(ContainerAdjustment) *pb,
+int bs_nri_adjust_from_pb(const PB(ContainerAdjustment) * pb,
 			  struct bs_adjust *out)
 {
 	int err = 0;
@@ -563,7 +565,8 @@ int bs_nri_adjust_from_pb(const PB(ContainerAdjustment) *pb,
 	if (!err)
 		err = mounts_from_adj_pb(pb, out);
 	for (size_t i = 0; i < pb->n_env && !err; i++)
-		err = bs_adjust_add_env(out, pb->env[i]->key, pb->env[i]->value);
+		err = bs_adjust_add_env(out, pb->env[i]->key,
+					pb->env[i]->value);
 	if (!err && pb->hooks)
 		err = hooks_from_pb(pb->hooks, out);
 	return err;

@@ -25,22 +25,22 @@ struct bs_arena {
 void *bs_arena_alloc(struct bs_arena *a, size_t size);
 void bs_arena_free(struct bs_arena *a);
 
-int bs_nri_pod_from_pb(const PB(PodSandbox) *pb, struct bs_pod *out);
+int bs_nri_pod_from_pb(const PB(PodSandbox) * pb, struct bs_pod *out);
 void bs_nri_pod_release(struct bs_pod *p);
-int bs_nri_ctr_from_pb(const PB(Container) *pb, struct bs_container *out);
+int bs_nri_ctr_from_pb(const PB(Container) * pb, struct bs_container *out);
 void bs_nri_ctr_release(struct bs_container *c);
 
 /* NULL on ENOMEM. */
-PB(PodSandbox) *bs_nri_pod_to_pb(struct bs_arena *a, const struct bs_pod *p);
-PB(Container) *bs_nri_ctr_to_pb(struct bs_arena *a,
-				 const struct bs_container *c);
-PB(ContainerAdjustment) *bs_nri_adjust_to_pb(struct bs_arena *a,
-					      const struct bs_adjust *adj);
+PB(PodSandbox) * bs_nri_pod_to_pb(struct bs_arena *a, const struct bs_pod *p);
+PB(Container) *
+	bs_nri_ctr_to_pb(struct bs_arena *a, const struct bs_container *c);
+PB(ContainerAdjustment) *
+	bs_nri_adjust_to_pb(struct bs_arena *a, const struct bs_adjust *adj);
 
 /* Append what pb asks for to out (strings copied).  Negative errno from
  * the bs_adjust_add_* calls (e.g. -E2BIG past the caps); out keeps what was
  * added before the failure. */
-int bs_nri_adjust_from_pb(const PB(ContainerAdjustment) *pb,
+int bs_nri_adjust_from_pb(const PB(ContainerAdjustment) * pb,
 			  struct bs_adjust *out);
 
 #endif

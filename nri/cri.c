@@ -202,7 +202,8 @@ static int view_hooks(const struct bs_cri_ctr *c, struct bs_cri_view *v)
 	const struct bs_adjust *adj = c->applied;
 	size_t n = 0;
 
-	v->hooks = calloc(c->base.n_hooks + adj->n_hooks + 1, sizeof(*v->hooks));
+	v->hooks =
+		calloc(c->base.n_hooks + adj->n_hooks + 1, sizeof(*v->hooks));
 	if (!v->hooks)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->base.n_hooks; i++)
@@ -210,10 +211,10 @@ static int view_hooks(const struct bs_cri_ctr *c, struct bs_cri_view *v)
 	for (size_t i = 0; i < adj->n_hooks; i++) {
 		const struct bs_adj_hook *h = &adj->hooks[i];
 
-		v->hooks[n++] = (struct bs_hook_view){
-			h->kind, h->path, (const char *const *)h->args,
-			h->n_args, h->timeout_s
-		};
+		v->hooks[n++] =
+			(struct bs_hook_view){ h->kind, h->path,
+					       (const char *const *)h->args,
+					       h->n_args, h->timeout_s };
 	}
 	v->ctr.hooks = v->hooks;
 	v->ctr.n_hooks = n;
@@ -272,7 +273,8 @@ static int send_ctr(struct bs_nri_runtime *rt, enum bs_nri_event ev,
 
 int bs_cri_run_pod(struct bs_nri_runtime *rt, const struct bs_pod *pod)
 {
-	return bs_nri_runtime_state_change(rt, BS_EV_RUN_POD_SANDBOX, pod, NULL);
+	return bs_nri_runtime_state_change(rt, BS_EV_RUN_POD_SANDBOX, pod,
+					   NULL);
 }
 
 int bs_cri_create(struct bs_nri_runtime *rt, struct bs_cri_ctr *c,
@@ -298,8 +300,7 @@ int bs_cri_post_create(struct bs_nri_runtime *rt, struct bs_cri_ctr *c)
 	return send_ctr(rt, BS_EV_POST_CREATE_CONTAINER, c);
 }
 
-int bs_cri_start(struct bs_nri_runtime *rt, struct bs_cri_ctr *c,
-		 uint32_t pid)
+int bs_cri_start(struct bs_nri_runtime *rt, struct bs_cri_ctr *c, uint32_t pid)
 {
 	/* sent before the task starts: still CREATED, first time with a pid */
 	c->state = BS_CTR_CREATED;

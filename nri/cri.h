@@ -66,8 +66,7 @@ int bs_cri_run_pod(struct bs_nri_runtime *rt, const struct bs_pod *pod);
 int bs_cri_create(struct bs_nri_runtime *rt, struct bs_cri_ctr *c,
 		  struct bs_adjust *out);
 int bs_cri_post_create(struct bs_nri_runtime *rt, struct bs_cri_ctr *c);
-int bs_cri_start(struct bs_nri_runtime *rt, struct bs_cri_ctr *c,
-		 uint32_t pid);
+int bs_cri_start(struct bs_nri_runtime *rt, struct bs_cri_ctr *c, uint32_t pid);
 int bs_cri_post_start(struct bs_nri_runtime *rt, struct bs_cri_ctr *c);
 int bs_cri_stop(struct bs_nri_runtime *rt, struct bs_cri_ctr *c);
 int bs_cri_remove(struct bs_nri_runtime *rt, struct bs_cri_ctr *c);

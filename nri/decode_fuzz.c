@@ -16,7 +16,8 @@ static int h_sync(void *arg, const struct bs_pod *pods, size_t np,
 {
 	(void)arg;
 	for (size_t i = 0; i < np; i++)
-		(void)bs_kv_get(pods[i].annotations, pods[i].n_annotations, "x");
+		(void)bs_kv_get(pods[i].annotations, pods[i].n_annotations,
+				"x");
 	for (size_t i = 0; i < nc; i++)
 		(void)bs_kv_get(ctrs[i].labels, ctrs[i].n_labels, "x");
 	return 0;
@@ -44,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct bs_nri_handlers h = { .events = 0x07FF, .synchronize = h_sync,
+	struct bs_nri_handlers h = { .events = 0x07FF,
+				     .synchronize = h_sync,
 				     .create_container = h_create,
 				     .event = h_event };
 	struct bs_nri_plugin *p;

@@ -105,7 +105,7 @@ enum bs_nri_event {
 	BS_EV_REMOVE_CONTAINER = 11,
 };
 
-#define BS_EV_MASK(ev) (1u << ((ev) - 1))
+#define BS_EV_MASK(ev) (1u << ((ev)-1))
 
 /* Look an annotation up; NULL when absent. */
 const char *bs_kv_get(const struct bs_kv *kv, size_t n, const char *key);

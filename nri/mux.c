@@ -124,13 +124,14 @@ static int send_frame(int fd, uint32_t conn, const uint8_t *data, size_t len,
 		int err;
 
 		if (off < BS_MUX_HDR_LEN) {
-			iov[0] = (struct iovec){ hdr + off, BS_MUX_HDR_LEN - off };
+			iov[0] = (struct iovec){ hdr + off,
+						 BS_MUX_HDR_LEN - off };
 			iov[1] = (struct iovec){ (void *)data, len };
 			msg.msg_iovlen = 2;
 		} else {
-			iov[0] = (struct iovec){
-				(void *)(data + off - BS_MUX_HDR_LEN), total - off
-			};
+			iov[0] = (struct iovec){ (void *)(data + off -
+							  BS_MUX_HDR_LEN),
+						 total - off };
 			msg.msg_iovlen = 1;
 		}
 		w = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);

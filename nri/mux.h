@@ -14,10 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BS_MUX_HDR_LEN 8
-#define BS_MUX_MAX_FRAME 4194314u /* 10 + 4 MiB: the largest a Go peer sends */
-#define BS_MUX_SEND_MAX 4096u
-#define BS_MUX_PLUGIN_CONN 1u  /* runtime calls plugin */
+#define BS_MUX_HDR_LEN	    8
+#define BS_MUX_MAX_FRAME    4194314u /* 10 + 4 MiB: the largest a Go peer sends */
+#define BS_MUX_SEND_MAX	    4096u
+#define BS_MUX_PLUGIN_CONN  1u /* runtime calls plugin */
 #define BS_MUX_RUNTIME_CONN 2u /* plugin calls runtime */
 
 /* Called for each piece of payload of a frame on conn 1 or 2.  A non-zero
@@ -28,8 +28,8 @@ typedef int (*bs_mux_data_cb)(void *arg, uint32_t conn, const uint8_t *data,
 struct bs_mux_rx {
 	uint8_t hdr[BS_MUX_HDR_LEN];
 	size_t hdr_len;
-	uint32_t conn;	 /* of the frame being read */
-	uint32_t left;	 /* payload bytes of that frame still to come */
+	uint32_t conn;	  /* of the frame being read */
+	uint32_t left;	  /* payload bytes of that frame still to come */
 	uint64_t dropped; /* payload bytes of unknown conn ids */
 	int warned;
 };

@@ -7,8 +7,8 @@
 #include "nri/api.pb-c.h"
 #include "nri/ttrpc.pb-c.h"
 
-#define PB(t) Nri__Pkg__Api__V1alpha1__##t
-#define pb_(f) nri__pkg__api__v1alpha1__##f
+#define PB(t)	   Nri__Pkg__Api__V1alpha1__##t
+#define pb_(f)	   nri__pkg__api__v1alpha1__##f
 #define PB_INIT(T) NRI__PKG__API__V1ALPHA1__##T##__INIT
 
 #endif

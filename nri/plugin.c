@@ -18,7 +18,7 @@
 #include "nri/plugin.h"
 
 #define MAX_SYNC_CHUNKS 64 /* 64 x 4 MiB: more is not a real node */
-#define BACKOFF_MIN_MS 100
+#define BACKOFF_MIN_MS	100
 
 struct bs_nri_plugin {
 	char *socket_path, *name, *idx;
@@ -31,7 +31,7 @@ struct bs_nri_plugin {
 	int used_inherited;
 	uint32_t reg_sid;
 	int registered;
-	PB(SynchronizeRequest) *chunks[MAX_SYNC_CHUNKS];
+	PB(SynchronizeRequest) * chunks[MAX_SYNC_CHUNKS];
 	size_t n_chunks;
 	pthread_mutex_t stats_lock;
 	struct bs_nri_stats st;
@@ -67,7 +67,8 @@ static int inherited_fd(void)
 		return -1;
 	errno = 0;
 	fd = strtol(v, &end, 10);
-	if (errno || *end || fd < 0 || fd > 65535 || fcntl((int)fd, F_GETFD) < 0) {
+	if (errno || *end || fd < 0 || fd > 65535 ||
+	    fcntl((int)fd, F_GETFD) < 0) {
 		bs_warn("nri: ignoring bad NRI_PLUGIN_SOCKET=%.32s", v);
 		return -1;
 	}
@@ -112,12 +113,13 @@ struct bs_nri_plugin *bs_nri_plugin_new(const struct bs_nri_plugin_config *cfg,
 		errno = ENOMEM;
 		return NULL;
 	}
-	p->backoff_max_ms = cfg && cfg->backoff_max_ms > 0 ? cfg->backoff_max_ms
-							    : 5000;
+	p->backoff_max_ms =
+		cfg && cfg->backoff_max_ms > 0 ? cfg->backoff_max_ms : 5000;
 	p->h = *h;
 	p->mask = h->events & BS_NRI_EVENTS_V1;
 	if (p->mask != h->events)
-		bs_warn("nri: event bits 0x%x unknown to older runtimes, dropped",
+		bs_warn("nri: event bits 0x%x unknown to older runtimes, "
+			"dropped",
 			h->events & ~BS_NRI_EVENTS_V1);
 	p->inherited_fd = inherited_fd();
 	p->conn.fd = -1;
@@ -155,8 +157,8 @@ void bs_nri_plugin_free(struct bs_nri_plugin *p)
 
 /* 50 us to the runtime's 2 s plugin timeout */
 const uint32_t bs_nri_create_bounds_us[BS_NRI_CREATE_BUCKETS] = {
-	50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000, 250000, 1000000,
-	2000000,
+	50,   100,   250,   500,    1000,    2500,
+	5000, 10000, 50000, 250000, 1000000, 2000000,
 };
 
 static void hist_add(struct bs_nri_stats *st, uint64_t us)
@@ -193,7 +195,7 @@ static void create_pcts(const struct bs_nri_plugin *p, struct bs_nri_stats *out)
 {
 	uint32_t v[BS_NRI_CREATE_WINDOW]; /* 4 KiB */
 	size_t n = p->n_create < BS_NRI_CREATE_WINDOW ? (size_t)p->n_create
-						       : BS_NRI_CREATE_WINDOW;
+						      : BS_NRI_CREATE_WINDOW;
 
 	out->creates = n;
 	if (!n)
@@ -223,7 +225,7 @@ static const PB(PodSandbox) empty_pod = PB_INIT(POD_SANDBOX);
 
 /* Call the notification handler for a pod and an optional container. */
 static void notify(struct bs_nri_plugin *p, enum bs_nri_event ev,
-		   const PB(PodSandbox) *ppod, const PB(Container) *pctr)
+		   const PB(PodSandbox) * ppod, const PB(Container) * pctr)
 {
 	struct bs_pod pod;
 	struct bs_container ctr;
@@ -245,7 +247,8 @@ static void notify(struct bs_nri_plugin *p, enum bs_nri_event ev,
 	err = p->h.event(p->h.arg, ev, &pod, pctr ? &ctr : NULL);
 	stat_add(p, 0, err != 0, bs_now_ns() - t0);
 	if (err)
-		bs_warn("nri: event %d handler: %s", ev, strerror(err < 0 ? -err : err));
+		bs_warn("nri: event %d handler: %s", ev,
+			strerror(err < 0 ? -err : err));
 	if (pctr)
 		bs_nri_ctr_release(&ctr);
 	bs_nri_pod_release(&pod);
@@ -261,7 +264,8 @@ static int do_configure(struct bs_nri_plugin *p, struct bs_nri_conn *c,
 	if (!req)
 		return BS_RPC_INTERNAL;
 	bs_info("nri: configured by %s %s (NRI %s)", req->runtime_name,
-		req->runtime_version, *req->nri_version ? req->nri_version : "?");
+		req->runtime_version,
+		*req->nri_version ? req->nri_version : "?");
 	pb_(configure_request__free_unpacked)(req, NULL);
 	resp.events = (int32_t)p->mask;
 	return bs_nri_conn_reply(c, BS_MUX_PLUGIN_CONN, sid, BS_RPC_OK, NULL,
@@ -291,7 +295,8 @@ static int sync_call(struct bs_nri_plugin *p)
 			if (!(err = bs_nri_pod_from_pb(r->pods[j], &pods[ip])))
 				ip++;
 		for (size_t j = 0; j < r->n_containers && !err; j++)
-			if (!(err = bs_nri_ctr_from_pb(r->containers[j], &ctrs[ic])))
+			if (!(err = bs_nri_ctr_from_pb(r->containers[j],
+						       &ctrs[ic])))
 				ic++;
 	}
 	if (!err && p->h.synchronize) {
@@ -322,7 +327,8 @@ static int do_synchronize(struct bs_nri_plugin *p, struct bs_nri_conn *c,
 	if (p->n_chunks == MAX_SYNC_CHUNKS) {
 		pb_(synchronize_request__free_unpacked)(req, NULL);
 		drop_chunks(p);
-		return bs_nri_conn_reply(c, BS_MUX_PLUGIN_CONN, sid, BS_RPC_UNKNOWN,
+		return bs_nri_conn_reply(c, BS_MUX_PLUGIN_CONN, sid,
+					 BS_RPC_UNKNOWN,
 					 "too many synchronize chunks", NULL);
 	}
 	p->chunks[p->n_chunks++] = req;
@@ -335,7 +341,8 @@ static int do_synchronize(struct bs_nri_plugin *p, struct bs_nri_conn *c,
 	drop_chunks(p);
 	if (err) {
 		/* fail open: a refused sync would only loop reconnecting */
-		bs_err("nri: synchronize handler: %s", strerror(err < 0 ? -err : err));
+		bs_err("nri: synchronize handler: %s",
+		       strerror(err < 0 ? -err : err));
 		stat_add(p, 0, 1, -1);
 	}
 	return bs_nri_conn_reply(c, BS_MUX_PLUGIN_CONN, sid, BS_RPC_OK, NULL,
@@ -343,7 +350,8 @@ static int do_synchronize(struct bs_nri_plugin *p, struct bs_nri_conn *c,
 }
 
 /* Run the create handler and pack its adjustment into resp. */
-static int create_call(struct bs_nri_plugin *p, const PB(CreateContainerRequest) *req,
+static int create_call(struct bs_nri_plugin *p,
+		       const PB(CreateContainerRequest) * req,
 		       struct bs_adjust *adj)
 {
 	struct bs_container ctr;
@@ -360,8 +368,9 @@ static int create_call(struct bs_nri_plugin *p, const PB(CreateContainerRequest)
 		return err;
 	}
 	t0 = bs_now_ns();
-	err = p->h.create_container ? p->h.create_container(p->h.arg, &pod, &ctr, adj)
-				    : 0;
+	err = p->h.create_container
+		      ? p->h.create_container(p->h.arg, &pod, &ctr, adj)
+		      : 0;
 	stat_add(p, 0, 0, bs_now_ns() - t0);
 	bs_nri_ctr_release(&ctr);
 	bs_nri_pod_release(&pod);
@@ -370,7 +379,7 @@ static int create_call(struct bs_nri_plugin *p, const PB(CreateContainerRequest)
 
 /* Timed before the send: a runtime that has the reply sees the sample. */
 static int reply_create(struct bs_nri_plugin *p, struct bs_nri_conn *c,
-			uint32_t sid, PB(CreateContainerResponse) *resp,
+			uint32_t sid, PB(CreateContainerResponse) * resp,
 			int64_t t0)
 {
 	create_add(p, bs_now_ns() - t0);
@@ -409,11 +418,12 @@ static int do_create(struct bs_nri_plugin *p, struct bs_nri_conn *c,
 		bs_warn("nri: %s (container %s)", text, req->container->id);
 		stat_add(p, 0, 1, -1);
 		create_add(p, bs_now_ns() - t0);
-		err = bs_nri_conn_reply(c, BS_MUX_PLUGIN_CONN, sid, BS_RPC_UNKNOWN,
-					text, NULL);
+		err = bs_nri_conn_reply(c, BS_MUX_PLUGIN_CONN, sid,
+					BS_RPC_UNKNOWN, text, NULL);
 	} else {
-		resp.adjust = bs_adjust_is_empty(adj) ? NULL
-						      : bs_nri_adjust_to_pb(&arena, adj);
+		resp.adjust = bs_adjust_is_empty(adj)
+				      ? NULL
+				      : bs_nri_adjust_to_pb(&arena, adj);
 		if (!bs_adjust_is_empty(adj) && !resp.adjust)
 			err = -ENOMEM;
 		else
@@ -496,8 +506,9 @@ static int serve_method(void *arg, struct bs_nri_conn *c, uint32_t sid,
 		rc = do_state_change(p, c, sid, pl);
 	else
 		rc = BS_RPC_UNIMPLEMENTED;
-	for (size_t i = 0; rc == BS_RPC_UNIMPLEMENTED &&
-			   i < sizeof(pod_ctr_methods) / sizeof(pod_ctr_methods[0]);
+	for (size_t i = 0;
+	     rc == BS_RPC_UNIMPLEMENTED &&
+	     i < sizeof(pod_ctr_methods) / sizeof(pod_ctr_methods[0]);
 	     i++)
 		if (!strcmp(req->method, pod_ctr_methods[i].method))
 			rc = do_pod_ctr(p, c, sid, pl, pod_ctr_methods[i].ev);
@@ -507,7 +518,8 @@ static int serve_method(void *arg, struct bs_nri_conn *c, uint32_t sid,
 }
 
 /* Our RegisterPlugin reply (conn 2); anything else there is logged. */
-static int on_runtime_conn(struct bs_nri_plugin *p, const struct bs_ttrpc_msg *m)
+static int on_runtime_conn(struct bs_nri_plugin *p,
+			   const struct bs_ttrpc_msg *m)
 {
 	Ttrpc__Response *r;
 	int code;
@@ -675,8 +687,9 @@ int bs_nri_plugin_run(struct bs_nri_plugin *p, volatile int *stop)
 			bs_warn("nri: connect %s: %s; retry in %d ms",
 				p->socket_path, strerror(-err), backoff);
 			sleep_ms(backoff, stop);
-			backoff = backoff * 2 > p->backoff_max_ms ? p->backoff_max_ms
-								  : backoff * 2;
+			backoff = backoff * 2 > p->backoff_max_ms
+					  ? p->backoff_max_ms
+					  : backoff * 2;
 			continue;
 		}
 		if (ever) {

@@ -18,7 +18,7 @@
 #include "nri/model.h"
 
 #define BS_NRI_DEFAULT_SOCKET "/var/run/nri/nri.sock"
-#define BS_NRI_EVENTS_V1 0x07FFu /* what every runtime (NRI <= v0.9) knows */
+#define BS_NRI_EVENTS_V1      0x07FFu /* what every runtime (NRI <= v0.9) knows */
 
 struct bs_nri_handlers {
 	void *arg;
@@ -60,7 +60,7 @@ struct bs_nri_stats {
 	uint64_t max_handler_us;
 	/* CreateContainer as the runtime waits on it (decode, handler,
 	 * encode; not the send), over the last BS_NRI_CREATE_WINDOW requests */
-	uint64_t creates;	  /* requests in the window */
+	uint64_t creates; /* requests in the window */
 	uint64_t create_p50_us;
 	uint64_t create_p99_us;
 	/* every CreateContainer since start, as a histogram: create_hist[i]

@@ -64,7 +64,8 @@ static int listen_on(const char *path)
 	return fd;
 }
 
-struct bs_nri_runtime *bs_nri_runtime_new(const struct bs_nri_runtime_config *cfg)
+struct bs_nri_runtime *
+bs_nri_runtime_new(const struct bs_nri_runtime_config *cfg)
 {
 	struct bs_nri_runtime *rt;
 	int fd;
@@ -78,21 +79,27 @@ struct bs_nri_runtime *bs_nri_runtime_new(const struct bs_nri_runtime_config *cf
 		return NULL;
 	rt->lfd = -1;
 	rt->path = strdup(cfg->socket_path);
-	rt->name = strdup(cfg->runtime_name ? cfg->runtime_name : "beesting-harness");
-	rt->version = strdup(cfg->runtime_version ? cfg->runtime_version : "v0");
+	rt->name = strdup(cfg->runtime_name ? cfg->runtime_name
+					    : "beesting-harness");
+	rt->version =
+		strdup(cfg->runtime_version ? cfg->runtime_version : "v0");
 	if (!rt->path || !rt->name || !rt->version) {
 		bs_nri_runtime_free(rt);
 		errno = ENOMEM;
 		return NULL;
 	}
-	rt->req_timeout_ns = (cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms
-							  : 2000) * 1000000LL;
-	rt->reg_timeout_ns = (cfg->registration_timeout_ms > 0
-				      ? cfg->registration_timeout_ms : 5000) * 1000000LL;
+	rt->req_timeout_ns =
+		(cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms : 2000) *
+		1000000LL;
+	rt->reg_timeout_ns =
+		(cfg->registration_timeout_ms > 0 ? cfg->registration_timeout_ms
+						  : 5000) *
+		1000000LL;
 	rt->sync_chunk = cfg->sync_chunk;
 	fd = listen_on(cfg->socket_path);
 	if (fd < 0) {
-		bs_err("nri runtime: listen %s: %s", cfg->socket_path, strerror(-fd));
+		bs_err("nri runtime: listen %s: %s", cfg->socket_path,
+		       strerror(-fd));
 		bs_nri_runtime_free(rt);
 		errno = -fd;
 		return NULL;
@@ -133,7 +140,8 @@ size_t bs_nri_runtime_n_plugins(const struct bs_nri_runtime *rt)
 	return rt->n_plugins;
 }
 
-const char *bs_nri_runtime_plugin_name(const struct bs_nri_runtime *rt, size_t i)
+const char *bs_nri_runtime_plugin_name(const struct bs_nri_runtime *rt,
+				       size_t i)
 {
 	return i < rt->n_plugins ? rt->plugins[i]->name : NULL;
 }
@@ -146,12 +154,14 @@ void bs_nri_runtime_stats(const struct bs_nri_runtime *rt,
 
 /* ---- the Runtime service the plugin calls (conn 2) --------------------- */
 
-static int valid_plugin(const PB(RegisterPluginRequest) *r, char *why, size_t n)
+static int valid_plugin(const PB(RegisterPluginRequest) * r, char *why,
+			size_t n)
 {
 	const char *s = r->plugin_name;
 
 	if (strlen(r->plugin_idx) != 2 || r->plugin_idx[0] < '0' ||
-	    r->plugin_idx[0] > '9' || r->plugin_idx[1] < '0' || r->plugin_idx[1] > '9') {
+	    r->plugin_idx[0] > '9' || r->plugin_idx[1] < '0' ||
+	    r->plugin_idx[1] > '9') {
 		snprintf(why, n, "invalid plugin index: %.16s", r->plugin_idx);
 		return 0;
 	}
@@ -162,7 +172,8 @@ static int valid_plugin(const PB(RegisterPluginRequest) *r, char *why, size_t n)
 	for (; *s; s++)
 		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
 		    !(*s >= '0' && *s <= '9') && !strchr("_.+-", *s)) {
-			snprintf(why, n, "invalid plugin name: %.64s", r->plugin_name);
+			snprintf(why, n, "invalid plugin name: %.64s",
+				 r->plugin_name);
 			return 0;
 		}
 	return 1;
@@ -180,12 +191,12 @@ static int do_register(struct rt_plugin *pl, struct bs_nri_conn *c,
 		return BS_RPC_INTERNAL;
 	if (pl->registered) {
 		snprintf(why, sizeof(why), "plugin already registered");
-		err = bs_nri_conn_reply(c, BS_MUX_RUNTIME_CONN, sid, BS_RPC_UNKNOWN,
-					why, NULL);
+		err = bs_nri_conn_reply(c, BS_MUX_RUNTIME_CONN, sid,
+					BS_RPC_UNKNOWN, why, NULL);
 	} else if (!valid_plugin(r, why, sizeof(why))) {
 		bs_warn("nri runtime: %s", why);
-		err = bs_nri_conn_reply(c, BS_MUX_RUNTIME_CONN, sid, BS_RPC_UNKNOWN,
-					why, NULL);
+		err = bs_nri_conn_reply(c, BS_MUX_RUNTIME_CONN, sid,
+					BS_RPC_UNKNOWN, why, NULL);
 		if (!err)
 			err = -EINVAL;
 	} else {
@@ -233,8 +244,9 @@ static int call(struct bs_nri_runtime *rt, struct rt_plugin *pl,
 		Ttrpc__Response **resp)
 {
 	int64_t t0 = bs_now_ns();
-	int err = bs_nri_conn_call_wait(&pl->conn, BS_NRI_PLUGIN_SERVICE, method,
-					body, t0 + rt->req_timeout_ns, resp);
+	int err =
+		bs_nri_conn_call_wait(&pl->conn, BS_NRI_PLUGIN_SERVICE, method,
+				      body, t0 + rt->req_timeout_ns, resp);
 	uint64_t us = (uint64_t)(bs_now_ns() - t0) / 1000;
 
 	rt->st.calls++;
@@ -272,15 +284,15 @@ static int status_of(struct rt_plugin *pl, const char *method,
 
 	if (!code)
 		return 0;
-	bs_warn("nri runtime: plugin %s: %s: code %d %s", pl->name, method, code,
-		r->status->message);
+	bs_warn("nri runtime: plugin %s: %s: code %d %s", pl->name, method,
+		code, r->status->message);
 	return -EREMOTEIO;
 }
 
 static int configure(struct bs_nri_runtime *rt, struct rt_plugin *pl)
 {
 	PB(ConfigureRequest) req = PB_INIT(CONFIGURE_REQUEST);
-	PB(ConfigureResponse) *cr;
+	PB(ConfigureResponse) * cr;
 	Ttrpc__Response *r;
 	int err;
 
@@ -292,13 +304,15 @@ static int configure(struct bs_nri_runtime *rt, struct rt_plugin *pl)
 		return err;
 	err = status_of(pl, "Configure", r) ? -EPROTO : 0;
 	cr = err ? NULL
-		 : pb_(configure_response__unpack)(NULL, r->payload.len, r->payload.data);
+		 : pb_(configure_response__unpack)(NULL, r->payload.len,
+						   r->payload.data);
 	if (!err && !cr)
 		err = -EBADMSG;
 	if (!err) {
 		pl->mask = cr->events ? (uint32_t)cr->events : 0x07FFu;
 		if (pl->mask & ~0x07FFu) {
-			bs_warn("nri runtime: plugin %s: invalid event mask 0x%x",
+			bs_warn("nri runtime: plugin %s: invalid event mask "
+				"0x%x",
 				pl->name, pl->mask);
 			err = -EPROTO;
 		}
@@ -311,7 +325,8 @@ static int configure(struct bs_nri_runtime *rt, struct rt_plugin *pl)
 /* One Synchronize message with pods [p0,p1) and containers [c0,c1). */
 static int sync_one(struct bs_nri_runtime *rt, struct rt_plugin *pl,
 		    const struct bs_pod *pods, size_t p0, size_t p1,
-		    const struct bs_container *ctrs, size_t c0, size_t c1, int more)
+		    const struct bs_container *ctrs, size_t c0, size_t c1,
+		    int more)
 {
 	PB(SynchronizeRequest) req = PB_INIT(SYNCHRONIZE_REQUEST);
 	PB(SynchronizeResponse) *sr = NULL;
@@ -327,7 +342,8 @@ static int sync_one(struct bs_nri_runtime *rt, struct rt_plugin *pl,
 		if (!(req.pods[req.n_pods++] = bs_nri_pod_to_pb(&a, &pods[i])))
 			err = -ENOMEM;
 	for (size_t i = c0; i < c1 && !err; i++)
-		if (!(req.containers[req.n_containers++] = bs_nri_ctr_to_pb(&a, &ctrs[i])))
+		if (!(req.containers[req.n_containers++] =
+			      bs_nri_ctr_to_pb(&a, &ctrs[i])))
 			err = -ENOMEM;
 	req.more = more;
 	if (!err)
@@ -340,7 +356,8 @@ static int sync_one(struct bs_nri_runtime *rt, struct rt_plugin *pl,
 		sr = pb_(synchronize_response__unpack)(NULL, r->payload.len,
 						       r->payload.data);
 	if (!err && (!sr || !sr->more != !more)) {
-		bs_warn("nri runtime: plugin %s does not handle split sync", pl->name);
+		bs_warn("nri runtime: plugin %s does not handle split sync",
+			pl->name);
 		err = -EPROTO;
 	}
 	if (sr)
@@ -455,7 +472,7 @@ int bs_nri_runtime_accept(struct bs_nri_runtime *rt, int timeout_ms,
 static int create_one(struct bs_nri_runtime *rt, struct rt_plugin *pl,
 		      const ProtobufCMessage *req, struct bs_adjust *out)
 {
-	PB(CreateContainerResponse) *cr;
+	PB(CreateContainerResponse) * cr;
 	Ttrpc__Response *r;
 	int err = call(rt, pl, "CreateContainer", req, &r);
 
@@ -463,8 +480,8 @@ static int create_one(struct bs_nri_runtime *rt, struct rt_plugin *pl,
 		return 0; /* dropped: creation goes on without it */
 	err = status_of(pl, "CreateContainer", r);
 	if (!err) {
-		cr = pb_(create_container_response__unpack)(NULL, r->payload.len,
-							    r->payload.data);
+		cr = pb_(create_container_response__unpack)(
+			NULL, r->payload.len, r->payload.data);
 		if (!cr)
 			err = -EBADMSG;
 		else if (cr->adjust)
@@ -510,7 +527,8 @@ static int notify_all(struct bs_nri_runtime *rt, enum bs_nri_event ev,
 		struct rt_plugin *pl = rt->plugins[i];
 		Ttrpc__Response *r;
 
-		if (!(pl->mask & BS_EV_MASK(ev)) || call(rt, pl, method, req, &r))
+		if (!(pl->mask & BS_EV_MASK(ev)) ||
+		    call(rt, pl, method, req, &r))
 			continue;
 		if (status_of(pl, method, r))
 			ret = -EREMOTEIO;
@@ -530,15 +548,15 @@ int bs_nri_runtime_stop_container(struct bs_nri_runtime *rt,
 
 	req.pod = bs_nri_pod_to_pb(&a, pod);
 	req.container = bs_nri_ctr_to_pb(&a, ctr);
-	err = req.pod && req.container
-		      ? notify_all(rt, BS_EV_STOP_CONTAINER, "StopContainer", &req.base)
-		      : -ENOMEM;
+	err = req.pod && req.container ? notify_all(rt, BS_EV_STOP_CONTAINER,
+						    "StopContainer", &req.base)
+				       : -ENOMEM;
 	bs_arena_free(&a);
 	return err;
 }
 
-int bs_nri_runtime_state_change(struct bs_nri_runtime *rt,
-				enum bs_nri_event ev, const struct bs_pod *pod,
+int bs_nri_runtime_state_change(struct bs_nri_runtime *rt, enum bs_nri_event ev,
+				const struct bs_pod *pod,
 				const struct bs_container *ctr)
 {
 	PB(StateChangeEvent) req = PB_INIT(STATE_CHANGE_EVENT);

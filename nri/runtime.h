@@ -44,7 +44,8 @@ struct bs_nri_runtime_stats {
 struct bs_nri_runtime;
 
 /* Listen on cfg->socket_path (parent dir created 0700).  NULL + errno. */
-struct bs_nri_runtime *bs_nri_runtime_new(const struct bs_nri_runtime_config *cfg);
+struct bs_nri_runtime *
+bs_nri_runtime_new(const struct bs_nri_runtime_config *cfg);
 /* Wait up to timeout_ms for one plugin and admit it, synchronising the
  * given pods and containers.  0, -ETIMEDOUT (nobody came), -EPROTO/-EINVAL
  * (plugin rejected: bad name/idx, bad event mask, failed sync), -ENOSPC. */
@@ -53,7 +54,8 @@ int bs_nri_runtime_accept(struct bs_nri_runtime *rt, int timeout_ms,
 			  const struct bs_container *ctrs, size_t n_ctrs);
 size_t bs_nri_runtime_n_plugins(const struct bs_nri_runtime *rt);
 /* Name of the i-th admitted plugin in call order, or NULL. */
-const char *bs_nri_runtime_plugin_name(const struct bs_nri_runtime *rt, size_t i);
+const char *bs_nri_runtime_plugin_name(const struct bs_nri_runtime *rt,
+				       size_t i);
 
 /* CreateContainer to every subscribed plugin; their adjustments are
  * appended to out (initialised by the caller).  0, or -EREMOTEIO when a
@@ -69,8 +71,8 @@ int bs_nri_runtime_stop_container(struct bs_nri_runtime *rt,
 /* Any notification event (not CREATE/UPDATE/STOP_CONTAINER: -EINVAL) as
  * StateChange; ctr NULL for pod events.  Plugin errors are only logged (as
  * containerd does for notifications); returns 0 or -EREMOTEIO. */
-int bs_nri_runtime_state_change(struct bs_nri_runtime *rt,
-				enum bs_nri_event ev, const struct bs_pod *pod,
+int bs_nri_runtime_state_change(struct bs_nri_runtime *rt, enum bs_nri_event ev,
+				const struct bs_pod *pod,
 				const struct bs_container *ctr);
 void bs_nri_runtime_stats(const struct bs_nri_runtime *rt,
 			  struct bs_nri_runtime_stats *out);

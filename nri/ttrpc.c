@@ -76,7 +76,8 @@ int bs_ttrpc_rx_feed(struct bs_ttrpc_rx *rx, const uint8_t *data, size_t n,
 			rx->hdr_len += k;
 			data += k;
 			n -= k;
-			if (rx->hdr_len == BS_TTRPC_HDR_LEN && (err = take_hdr(rx)))
+			if (rx->hdr_len == BS_TTRPC_HDR_LEN &&
+			    (err = take_hdr(rx)))
 				return err;
 			continue;
 		}
@@ -136,8 +137,8 @@ int bs_ttrpc_encode_request(uint32_t sid, const char *service,
 }
 
 int bs_ttrpc_encode_response(uint32_t sid, int code, const char *message,
-			     const uint8_t *payload, size_t len,
-			     uint8_t **out, size_t *out_len)
+			     const uint8_t *payload, size_t len, uint8_t **out,
+			     size_t *out_len)
 {
 	Ttrpc__Response resp = TTRPC__RESPONSE__INIT;
 	Ttrpc__Status st = TTRPC__STATUS__INIT;

@@ -13,7 +13,7 @@
 
 #include "nri/ttrpc.pb-c.h"
 
-#define BS_TTRPC_HDR_LEN 10
+#define BS_TTRPC_HDR_LEN  10
 #define BS_TTRPC_MAX_DATA 4194304u /* 4 MiB, ttrpc's message cap */
 
 enum bs_ttrpc_type {
@@ -73,8 +73,8 @@ int bs_ttrpc_encode_request(uint32_t sid, const char *service,
 /* code BS_RPC_OK omits the status (Go servers do); otherwise payload is
  * ignored and message explains the error. */
 int bs_ttrpc_encode_response(uint32_t sid, int code, const char *message,
-			     const uint8_t *payload, size_t len,
-			     uint8_t **out, size_t *out_len);
+			     const uint8_t *payload, size_t len, uint8_t **out,
+			     size_t *out_len);
 
 /* Server-side stream id rule (ttrpc >= 1.2): odd and strictly increasing.
  * Returns 0 or BS_RPC_INVALID_ARGUMENT. */

@@ -7,8 +7,8 @@
 #include "strategies/annotations.h"
 
 const char *const bs_default_allowed_prefixes[] = {
-	"/var/run/secrets/", "/run/secrets/", "/root/.aws/", "/root/.kube/",
-	"/root/.ssh/", "/home/", "/etc/beesting/", NULL,
+	"/var/run/secrets/", "/run/secrets/", "/root/.aws/",	"/root/.kube/",
+	"/root/.ssh/",	     "/home/",	      "/etc/beesting/", NULL,
 };
 
 const char *bs_ann_get(const struct bs_pod *pod, const struct bs_container *ctr,

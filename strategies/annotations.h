@@ -12,11 +12,11 @@
 
 #include "nri/model.h"
 
-#define BS_ANN_INJECT "beesting.io/inject"
-#define BS_ANN_TOKEN_PATH "beesting.io/token-path"
-#define BS_ANN_TOKEN_ID "beesting.io/token-id"
+#define BS_ANN_INJECT	       "beesting.io/inject"
+#define BS_ANN_TOKEN_PATH      "beesting.io/token-path"
+#define BS_ANN_TOKEN_ID	       "beesting.io/token-id"
 #define BS_ANN_SERVICE_ACCOUNT "beesting.io/service-account"
-#define BS_ANN_PATH_MAX 255
+#define BS_ANN_PATH_MAX	       255
 
 /* Container annotation first, then the pod's; NULL when absent. */
 const char *bs_ann_get(const struct bs_pod *pod, const struct bs_container *ctr,

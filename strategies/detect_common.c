@@ -36,8 +36,7 @@ bool bs_det_lsm_enabled(void)
 }
 
 /* While probing, libbpf's load failures are expected: keep them at debug. */
-static int quiet_print(enum libbpf_print_level lvl, const char *fmt,
-		       va_list ap)
+static int quiet_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 {
 	char line[512];
 	size_t n;
@@ -73,8 +72,9 @@ int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
 		 const struct bs_det_backend_desc *descs, size_t n,
 		 bs_det_try_fn try_fn, bs_det_undo_fn undo_fn)
 {
-	static const enum bs_attach order[] = { BS_ATTACH_LSM,
-		BS_ATTACH_FENTRY, BS_ATTACH_KPROBE, BS_ATTACH_TRACEPOINT };
+	static const enum bs_attach order[] = { BS_ATTACH_LSM, BS_ATTACH_FENTRY,
+						BS_ATTACH_KPROBE,
+						BS_ATTACH_TRACEPOINT };
 	enum bs_attach want = ctx->cfg->attach;
 	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
 	char why[384] = "";

@@ -57,7 +57,8 @@ int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
 /* "bpf" listed in /sys/kernel/security/lsm */
 bool bs_det_lsm_enabled(void);
 
-void bs_det_base_init(struct bs_det_base *b, const struct bs_detect_config *cfg);
+void bs_det_base_init(struct bs_det_base *b,
+		      const struct bs_detect_config *cfg);
 int bs_det_attach(struct bs_det_base *b, struct bpf_program *p);
 /* agg_fd: the bs_agg map, flushed by bs_det_poll(); -1 for none. */
 int bs_det_rb_open(struct bs_det_base *b, int rb_fd, int counters_fd,

@@ -31,13 +31,15 @@ static const struct bs_det_backend_desc backends[] = {
 static void set_autoload(struct detect_open_bpf *s, enum bs_attach b)
 {
 	struct bpf_program *all[] = {
-		s->progs.bs_lsm_file_open, s->progs.bs_lsm_mmap_file,
+		s->progs.bs_lsm_file_open,    s->progs.bs_lsm_mmap_file,
 		s->progs.bs_fentry_file_open, s->progs.bs_fentry_mmap_file,
 		s->progs.bs_kprobe_file_open, s->progs.bs_kprobe_mmap_file,
-		s->progs.bs_tp_sys_exit, s->progs.bs_tp_io_uring,
+		s->progs.bs_tp_sys_exit,      s->progs.bs_tp_io_uring,
 	};
-	size_t first = b == BS_ATTACH_LSM ? 0 : b == BS_ATTACH_FENTRY ? 2 :
-		       b == BS_ATTACH_KPROBE ? 4 : 6;
+	size_t first = b == BS_ATTACH_LSM      ? 0
+		       : b == BS_ATTACH_FENTRY ? 2
+		       : b == BS_ATTACH_KPROBE ? 4
+					       : 6;
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		bpf_program__set_autoload(all[i], i == first || i == first + 1);
@@ -82,7 +84,8 @@ static int attach_all(struct open_priv *p, enum bs_attach b)
 	err = bs_det_attach(&p->base, extra);
 	if (err && b == BS_ATTACH_TRACEPOINT) {
 		bs_warn("detect open: io_uring tracepoint unavailable (%s): "
-			"io_uring opens are a blind spot", strerror(-err));
+			"io_uring opens are a blind spot",
+			strerror(-err));
 		return 0;
 	}
 	return err;

@@ -25,13 +25,13 @@
 struct rs_priv {
 	struct bs_det_base base; /* first: see bs_det_pause() */
 	struct readscan_bpf *skel;
-	unsigned int window; /* bytes */
-	unsigned int stride; /* grams registered per window */
+	unsigned int window;	/* bytes */
+	unsigned int stride;	/* grams registered per window */
 	unsigned int bloom_log; /* bloom A has 2^bloom_log bits */
-	unsigned int geometry;  /* bumped on every change of bloom_log */
-	bool untidy;            /* old-geometry bits still set */
-	size_t live;  /* armed windows */
-	size_t stale; /* disarmed windows whose bits remain */
+	unsigned int geometry;	/* bumped on every change of bloom_log */
+	bool untidy;		/* old-geometry bits still set */
+	size_t live;		/* armed windows */
+	size_t stale;		/* disarmed windows whose bits remain */
 };
 
 /* No LSM hook for reads.  Blind spots per backend: strategies/methods.h. */
@@ -60,8 +60,8 @@ static int rs_attach(struct rs_priv *p, enum bs_attach b)
 	if (b == BS_ATTACH_TRACEPOINT)
 		return bs_det_attach(&p->base, s->progs.bs_tp_sys_exit);
 	err = bs_det_attach(&p->base, s->progs.bs_kprobe_vfs_read);
-	return err ? err : bs_det_attach(&p->base,
-					 s->progs.bs_kretprobe_vfs_read);
+	return err ? err
+		   : bs_det_attach(&p->base, s->progs.bs_kretprobe_vfs_read);
 }
 
 static int rs_try(struct bs_detect_ctx *ctx, enum bs_attach b)
@@ -112,10 +112,11 @@ static int rs_start(struct bs_detect_ctx *ctx)
 
 	if (!p)
 		return -ENOMEM;
-	p->window = ctx->cfg->rs_window ? ctx->cfg->rs_window :
-					  BS_RS_WINDOW_DEFAULT;
+	p->window = ctx->cfg->rs_window ? ctx->cfg->rs_window
+					: BS_RS_WINDOW_DEFAULT;
 	if (!bs_rs_window_valid(p->window)) {
-		bs_err("readscan: window %u: must be 64, 128 or 256", p->window);
+		bs_err("readscan: window %u: must be 64, 128 or 256",
+		       p->window);
 		free(p);
 		return -EINVAL;
 	}
@@ -124,7 +125,8 @@ static int rs_start(struct bs_detect_ctx *ctx)
 	bs_det_base_init(&p->base, ctx->cfg);
 	ctx->priv = p;
 	bs_info("readscan: %u-byte window, a read sampled every %u bytes, "
-		"room for %zu tokens", p->window, p->stride, capacity(p));
+		"room for %zu tokens",
+		p->window, p->stride, capacity(p));
 	err = bs_det_start(ctx, "readscan", backends,
 			   sizeof(backends) / sizeof(backends[0]), rs_try,
 			   rs_undo);
@@ -155,7 +157,8 @@ static void index_add(volatile __u64 *bloom, volatile __u64 *offsets,
 		uint32_t g = gram_of(&win[k]);
 
 		bloom[bs_bloom_word(g, 32 - (log - 6))] |= bs_bloom_bits(g);
-		bit_set(offsets, bs_off_slot(g) * BS_OFF_WORDS_PER_SLOT * 64 + k);
+		bit_set(offsets,
+			bs_off_slot(g) * BS_OFF_WORDS_PER_SLOT * 64 + k);
 	}
 }
 
@@ -237,8 +240,8 @@ static void index_tidy(struct rs_priv *p)
 
 static size_t usable_len(const struct bs_token *t)
 {
-	size_t n = t->content_len < BS_TOKEN_MAX ? t->content_len :
-						   BS_TOKEN_MAX;
+	size_t n =
+		t->content_len < BS_TOKEN_MAX ? t->content_len : BS_TOKEN_MAX;
 
 	return n < sizeof(t->content) ? n : sizeof(t->content);
 }
@@ -266,7 +269,7 @@ static int rs_arm_locked(struct rs_priv *p, const struct bs_token *t)
 		if (!bpf_map_lookup_elem(fd, &pat, &cur)) {
 			if (cur.ref.token_id == t->id)
 				return 1; /* already armed */
-			continue; /* key taken by another token */
+			continue;	  /* key taken by another token */
 		}
 		if (p->live >= capacity(p))
 			return -ENOSPC;

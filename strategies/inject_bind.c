@@ -34,11 +34,11 @@ static int host_path(const struct bs_inject_config *cfg, const char *ctr_id,
 }
 
 static int plant(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
-		 const struct bs_container *ctr, struct bs_adjust *adj,
-		 int dfd, const struct bs_inject_plan *plan, struct bs_token *t)
+		 const struct bs_container *ctr, struct bs_adjust *adj, int dfd,
+		 const struct bs_inject_plan *plan, struct bs_token *t)
 {
-	static const char *const opts[] = { "rbind", "ro", "nosuid", "nodev",
-					    "noexec", NULL };
+	static const char *const opts[] = { "rbind", "ro",     "nosuid",
+					    "nodev", "noexec", NULL };
 	struct stat st;
 	int err;
 

@@ -42,7 +42,8 @@ bool bs_container_id_valid(const char *id)
 		char c = id[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+		      (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		      c == '-'))
 			return false;
 	}
 	return true;
@@ -56,7 +57,8 @@ void bs_inject_init_state(const struct bs_inject_config *cfg)
 	snprintf(p, sizeof(p), "%s/tokens", bs_inject_state_dir(cfg));
 	err = bs_mkdir_p(p, 0700);
 	if (err)
-		bs_warn("state dir %s unusable (%s): containers will start without tokens",
+		bs_warn("state dir %s unusable (%s): containers will start "
+			"without tokens",
 			p, strerror(-err));
 }
 
@@ -84,7 +86,7 @@ static bool on_existing_mount(const struct bs_container *ctr, const char *path)
 
 /* The env a pod identity webhook gives an IRSA pod. */
 static const char *const irsa_env[] = {
-	"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_REGION",
+	"AWS_ROLE_ARN",	      "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_REGION",
 	"AWS_DEFAULT_REGION", "AWS_STS_REGIONAL_ENDPOINTS",
 };
 #define N_IRSA_ENV (sizeof(irsa_env) / sizeof(irsa_env[0]))
@@ -118,7 +120,8 @@ static int plan_add(struct bs_inject_plan *plan, const struct bs_container *ctr,
 	struct bs_token_spec *s;
 
 	if (!bs_path_normalized(path) || strlen(path) >= BS_PATH_LEN) {
-		bs_warn("token path %.64s is not absolute and normalized, skipped",
+		bs_warn("token path %.64s is not absolute and normalized, "
+			"skipped",
 			path);
 		return 0;
 	}
@@ -165,7 +168,8 @@ int bs_inject_plan(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 		const struct bs_token_spec *t = &cfg->tokens[i];
 
 		err = plan_add(plan, ctr, t->path,
-			       t->template_name[0] ? t->template_name : "generic",
+			       t->template_name[0] ? t->template_name
+						   : "generic",
 			       t->content_file);
 		if (err)
 			return err;
@@ -181,7 +185,8 @@ int bs_inject_plan(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 		err = plan_add(plan, ctr, ann, template_for_path(ann), NULL);
 	if (plan->irsa_skipped) {
 		ctx->n_irsa_skipped++;
-		bs_info("container %s has IRSA env of its own: no eks-irsa token",
+		bs_info("container %s has IRSA env of its own: no eks-irsa "
+			"token",
 			ctr->id);
 	}
 	return ann ? err : 0;
@@ -246,8 +251,8 @@ int bs_token_prepare(struct bs_token *t, const struct bs_pod *pod,
 	copy_str(t->path, sizeof(t->path), spec->path);
 	copy_str(t->template_name, sizeof(t->template_name),
 		 spec->template_name);
-	n = bs_tokgen(spec->template_name, &who, spec->content_file,
-		      t->content, sizeof(t->content));
+	n = bs_tokgen(spec->template_name, &who, spec->content_file, t->content,
+		      sizeof(t->content));
 	if (n < 0)
 		return n;
 	t->content_len = (size_t)n;
@@ -292,7 +297,8 @@ static int clear_dir(int dirfd, bool only_regular)
 
 static int open_subdir(int at, const char *name)
 {
-	return openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return openat(at, name,
+		      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
 static int open_tokens_dir(const struct bs_inject_config *cfg)
@@ -358,8 +364,8 @@ int bs_state_ctr_open(const struct bs_inject_config *cfg, const char *ctr_id,
 /* Create name exclusively (never through a symlink) and write it.  No
  * fsync: a token need not outlive a host crash (resync rebuilds the state
  * dir), and the NRI reply waits on this; the page cache serves the file. */
-static int create_file(int dirfd, const char *name, const void *buf,
-		       size_t len, struct stat *st)
+static int create_file(int dirfd, const char *name, const void *buf, size_t len,
+		       struct stat *st)
 {
 	int fd, err;
 
@@ -412,7 +418,8 @@ static int read_small(int dirfd, const char *name, void *buf, size_t cap,
 
 	if (!st)
 		st = &tmp;
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, st)) {
@@ -452,8 +459,8 @@ int bs_state_read_token(int dirfd, unsigned int idx, struct bs_token *t,
 		return n;
 	meta[n] = '\0';
 	j = json_loads(meta, 0, NULL);
-	if (!j || json_unpack(j, "{s:s, s:s}", "path", &path, "template",
-			      &tmpl) ||
+	if (!j ||
+	    json_unpack(j, "{s:s, s:s}", "path", &path, "template", &tmpl) ||
 	    !bs_path_normalized(path) || strlen(path) >= sizeof(t->path)) {
 		err = -EINVAL;
 		goto out;
@@ -533,7 +540,8 @@ int bs_inject_finish(struct bs_inject_ctx *ctx, const struct bs_container *ctr,
 		       ctr->id ? ctr->id : "?", strerror(-err));
 		return err;
 	}
-	bs_warn("token injection into container %.128s failed (%s): starting it without a token",
+	bs_warn("token injection into container %.128s failed (%s): starting "
+		"it without a token",
 		ctr->id ? ctr->id : "?", strerror(-err));
 	return 0;
 }

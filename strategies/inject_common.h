@@ -20,9 +20,9 @@
 /* tmpfs on nodes: tokens never reach a disk, outlive an agent restart (resync
  * finds them) and go with a reboot, as the containers they sit in do */
 #define BS_DEFAULT_STATE_DIR "/run/beesting"
-#define BS_DEFAULT_HOOK_DIR "/opt/beesting/bin"
-#define BS_HOOK_NAME "beesting-hook"
-#define BS_MAX_PLAN (BS_MAX_TOKEN_PATHS + 1) /* config + one annotation */
+#define BS_DEFAULT_HOOK_DIR  "/opt/beesting/bin"
+#define BS_HOOK_NAME	     "beesting-hook"
+#define BS_MAX_PLAN	     (BS_MAX_TOKEN_PATHS + 1) /* config + one annotation */
 
 extern const struct bs_inject_ops bs_inject_bind_ops;
 extern const struct bs_inject_ops bs_inject_ocihook_ops;
@@ -54,7 +54,8 @@ int bs_inject_plan(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
  * AWS_REGION, AWS_DEFAULT_REGION, AWS_STS_REGIONAL_ENDPOINTS), added to
  * adj only when plan has such a token and ctr sets none of them. */
 int bs_inject_irsa_env(const struct bs_pod *pod, const struct bs_container *ctr,
-		       const struct bs_inject_plan *plan, struct bs_adjust *adj);
+		       const struct bs_inject_plan *plan,
+		       struct bs_adjust *adj);
 
 /* Fill t's identity fields from pod/ctr/spec, generate content and digest
  * and set created_ns.  No inode yet. */
@@ -88,8 +89,9 @@ int bs_inject_finish(struct bs_inject_ctx *ctx, const struct bs_container *ctr,
 /* Plant the planned tokens of one container: dfd is its freshly emptied
  * state dir, t scratch space for one token. */
 typedef int (*bs_plant_fn)(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
-			   const struct bs_container *ctr, struct bs_adjust *adj,
-			   int dfd, const struct bs_inject_plan *plan,
+			   const struct bs_container *ctr,
+			   struct bs_adjust *adj, int dfd,
+			   const struct bs_inject_plan *plan,
 			   struct bs_token *t);
 
 /* Shared create(): plan, open the state dir, plant, bs_inject_finish(). */

@@ -60,8 +60,7 @@ static int copy_fd(int in, int out)
 
 /* Copy src to a temp file in dir, then rename it over BS_HOOK_NAME, so a
  * runtime never executes a half-written hook. */
-static int install_hook(const char *src, const char *dir, char *dst,
-			size_t cap)
+static int install_hook(const char *src, const char *dir, char *dst, size_t cap)
 {
 	char tmp[BS_PATH_LEN + 32];
 	int in, out, err;
@@ -101,7 +100,8 @@ static int ocihook_init(struct bs_inject_ctx *ctx)
 	int err;
 
 	if (!ctx->cfg->hook_src[0]) {
-		bs_err("ocihook: no hook binary to install (hook_src is empty)");
+		bs_err("ocihook: no hook binary to install (hook_src is "
+		       "empty)");
 		return -EINVAL;
 	}
 	err = bs_mkdir_p(dir, 0755);
@@ -112,7 +112,9 @@ static int ocihook_init(struct bs_inject_ctx *ctx)
 		return err;
 	}
 	if (vfs.f_flag & ST_NOEXEC) {
-		bs_err("ocihook: hook dir %s is on a noexec mount; the runtime could not run the hook (pick --hook-dir on an exec mount)",
+		bs_err("ocihook: hook dir %s is on a noexec mount; the runtime "
+		       "could not run the hook (pick --hook-dir on an exec "
+		       "mount)",
 		       dir);
 		return -EACCES;
 	}
@@ -136,7 +138,7 @@ static int add_hook(struct bs_inject_ctx *ctx, struct bs_adjust *adj,
 		    const struct bs_token *t, const char *content_path)
 {
 	const struct ocihook_priv *p = ctx->priv;
-	const char *args[] = { BS_HOOK_NAME, "--path", t->path,
+	const char *args[] = { BS_HOOK_NAME,	 "--path",     t->path,
 			       "--content-file", content_path, NULL };
 
 	return bs_adjust_add_hook(adj, BS_HOOK_CREATE_CONTAINER, p->hook_path,
@@ -144,8 +146,8 @@ static int add_hook(struct bs_inject_ctx *ctx, struct bs_adjust *adj,
 }
 
 static int plant(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
-		 const struct bs_container *ctr, struct bs_adjust *adj,
-		 int dfd, const struct bs_inject_plan *plan, struct bs_token *t)
+		 const struct bs_container *ctr, struct bs_adjust *adj, int dfd,
+		 const struct bs_inject_plan *plan, struct bs_token *t)
 {
 	char content_path[BS_PATH_LEN];
 	int err, n;
@@ -259,7 +261,8 @@ static int ocihook_locate(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 			e = bs_token_store_update(ctx->store, t);
 		if (e) {
 			/* The container runs anyway; the token stays unarmed. */
-			bs_warn("ocihook: token %s in container %s (pid %u) not found: %s",
+			bs_warn("ocihook: token %s in container %s (pid %u) "
+				"not found: %s",
 				t->path, ctr->id, ctr->pid, strerror(-e));
 			bs_token_store_remove(ctx->store, ids[i]);
 			err = e;

@@ -43,8 +43,10 @@ const struct bs_detect_ops *bs_detect_find(const char *name)
 }
 
 static const char *const attach_names[] = {
-	[BS_ATTACH_AUTO] = "auto",	   [BS_ATTACH_LSM] = "lsm",
-	[BS_ATTACH_FENTRY] = "fentry",	   [BS_ATTACH_KPROBE] = "kprobe",
+	[BS_ATTACH_AUTO] = "auto",
+	[BS_ATTACH_LSM] = "lsm",
+	[BS_ATTACH_FENTRY] = "fentry",
+	[BS_ATTACH_KPROBE] = "kprobe",
 	[BS_ATTACH_TRACEPOINT] = "tracepoint",
 	[BS_ATTACH_FANOTIFY] = "fanotify",
 };

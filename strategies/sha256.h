@@ -10,9 +10,9 @@
 
 struct bs_sha256 {
 	uint32_t h[8];
-	uint64_t len;       /* bytes hashed so far */
+	uint64_t len; /* bytes hashed so far */
 	uint8_t buf[64];
-	size_t n;           /* bytes pending in buf */
+	size_t n; /* bytes pending in buf */
 };
 
 void bs_sha256_init(struct bs_sha256 *c);

@@ -26,22 +26,23 @@
 /* One --token PATH[=TEMPLATE] entry. */
 struct bs_token_spec {
 	char path[BS_PATH_LEN];
-	char template_name[32];     /* aws-access-key, k8s-sa-token, eks-irsa, generic, file */
+	char template_name
+		[32]; /* aws-access-key, k8s-sa-token, eks-irsa, generic, file */
 	char content_file[BS_PATH_LEN]; /* template "file": user content */
 };
 
 struct bs_inject_config {
 	struct bs_token_spec tokens[BS_MAX_TOKEN_PATHS];
 	size_t n_tokens;
-	char state_dir[BS_PATH_LEN]; /* default /run/beesting */
-	char hook_dir[BS_PATH_LEN];  /* default /opt/beesting/bin */
-	char hook_src[BS_PATH_LEN];  /* hook binary to install (ocihook) */
+	char state_dir[BS_PATH_LEN];   /* default /run/beesting */
+	char hook_dir[BS_PATH_LEN];    /* default /opt/beesting/bin */
+	char hook_src[BS_PATH_LEN];    /* hook binary to install (ocihook) */
 	char report_sock[BS_PATH_LEN]; /* ocihook report socket, "" = off */
 	bool fail_closed;
 	/* projected: a process in the mount namespace runc runs in; 0: the
 	 * node's pid 1, else (not reachable) the agent's own namespace */
 	int node_pid;
-	const char *const *exclude_ns; /* NULL-terminated */
+	const char *const *exclude_ns;	     /* NULL-terminated */
 	const char *const *allowed_prefixes; /* for annotation paths */
 };
 
@@ -89,26 +90,26 @@ typedef void (*bs_event_fn)(const struct bs_event *ev, void *arg);
 
 struct bs_detect_config {
 	enum bs_attach attach;
-	uint32_t agent_tgid;       /* filtered in the kernel */
-	uint64_t aggregate_ns;     /* fold repeats within this interval */
-	uint32_t rs_window;        /* readscan window bytes, 0: default */
+	uint32_t agent_tgid;   /* filtered in the kernel */
+	uint64_t aggregate_ns; /* fold repeats within this interval */
+	uint32_t rs_window;    /* readscan window bytes, 0: default */
 	size_t max_tokens;
 	bs_event_fn on_event;
 	void *on_event_arg;
 };
 
 struct bs_detect_stats {
-	uint64_t events;           /* delivered to on_event */
-	uint64_t ringbuf_drops;    /* reserve failures counted in the kernel */
-	uint64_t aggregated;       /* accesses folded into earlier events */
-	uint64_t partial_scans;    /* readscan reads scanned only in part */
-	uint64_t map_full;         /* arm() failures because a map was full */
+	uint64_t events;	/* delivered to on_event */
+	uint64_t ringbuf_drops; /* reserve failures counted in the kernel */
+	uint64_t aggregated;	/* accesses folded into earlier events */
+	uint64_t partial_scans; /* readscan reads scanned only in part */
+	uint64_t map_full;	/* arm() failures because a map was full */
 };
 
 struct bs_detect_ctx {
 	const struct bs_detect_config *cfg;
-	enum bs_attach backend;    /* what start() actually attached */
-	const char *blind_spots;   /* human text: what this backend misses */
+	enum bs_attach backend;	 /* what start() actually attached */
+	const char *blind_spots; /* human text: what this backend misses */
 	void *priv;
 };
 

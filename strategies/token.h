@@ -23,16 +23,16 @@ struct bs_token {
 	char pod[BS_NAME_LEN];
 	char ns[BS_NAME_LEN];
 	char container[BS_NAME_LEN];
-	char path[BS_PATH_LEN];      /* path inside the container */
+	char path[BS_PATH_LEN];	     /* path inside the container */
 	char host_path[BS_PATH_LEN]; /* where the agent sees the file */
 	char template_name[32];
-	uint8_t digest[32];          /* SHA-256 of content */
-	uint64_t dev;                /* kernel s_dev encoding (major<<20|minor) */
+	uint8_t digest[32]; /* SHA-256 of content */
+	uint64_t dev;	    /* kernel s_dev encoding (major<<20|minor) */
 	uint64_t ino;
-	bool have_inode;             /* dev/ino known: can be armed */
-	bool armed;                  /* in the detection maps */
-	int64_t created_ns;          /* CLOCK_MONOTONIC at injection */
-	int64_t armed_ns;            /* CLOCK_MONOTONIC when armed, 0 if not */
+	bool have_inode;    /* dev/ino known: can be armed */
+	bool armed;	    /* in the detection maps */
+	int64_t created_ns; /* CLOCK_MONOTONIC at injection */
+	int64_t armed_ns;   /* CLOCK_MONOTONIC when armed, 0 if not */
 	size_t content_len;
 	uint8_t content[BS_CONTENT_MAX];
 };

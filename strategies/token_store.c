@@ -23,14 +23,14 @@ struct bs_token_store {
 	pthread_rwlock_t lock;
 	size_t cap;
 	size_t count;
-	uint32_t max_gen;     /* gens per slot before ids would overflow */
+	uint32_t max_gen; /* gens per slot before ids would overflow */
 	struct bs_token **slot;
 	uint32_t *gen;
 	uint32_t *free_slots; /* stack of free slot indices */
 	size_t n_free;
-	uint32_t *bucket;     /* container hash -> first slot + 1, 0 = none */
-	uint32_t *next;       /* slot -> next slot + 1 in its bucket */
-	size_t n_bucket;      /* power of two */
+	uint32_t *bucket; /* container hash -> first slot + 1, 0 = none */
+	uint32_t *next;	  /* slot -> next slot + 1 in its bucket */
+	size_t n_bucket;  /* power of two */
 };
 
 static size_t bucket_of(const struct bs_token_store *s, const char *ctr_id)

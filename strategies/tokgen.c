@@ -36,10 +36,10 @@ int bs_random(void *buf, size_t len)
 
 int bs_base64(const uint8_t *in, size_t len, int url, char *out, size_t cap)
 {
-	static const char std[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	static const char web[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr"
+				  "stuvwxyz0123456789+/";
+	static const char web[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr"
+				  "stuvwxyz0123456789-_";
 	const char *a = url ? web : std;
 	size_t o = 0;
 
@@ -87,7 +87,7 @@ int bs_k8s_name_valid(const char *s)
 }
 
 /* n random characters from alphabet (unbiased: rejection sampling). */
-#define B64_CHARS \
+#define B64_CHARS                                                              \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 static int random_chars(const char *alphabet, char *out, size_t n)
@@ -115,8 +115,8 @@ static int random_chars(const char *alphabet, char *out, size_t n)
 /* ---- the AWS identity this agent's tokens share ----------------------- */
 
 static const char *const regions[] = {
-	"us-east-1",	  "us-east-2",	    "us-west-2",      "eu-west-1",
-	"eu-central-1",	  "ap-southeast-1", "ap-northeast-1", "ap-south-1",
+	"us-east-1",	"us-east-2",	  "us-west-2",	    "eu-west-1",
+	"eu-central-1", "ap-southeast-1", "ap-northeast-1", "ap-south-1",
 };
 
 static struct bs_aws_cluster cluster;
@@ -146,7 +146,8 @@ static void cluster_init(void)
 	do {
 		if (bs_random(r, sizeof(r)) ||
 		    bs_random(cluster_salt, sizeof(cluster_salt)))
-			memset(r, 0x5a, sizeof(r)); /* getrandom never fails here */
+			memset(r, 0x5a,
+			       sizeof(r)); /* getrandom never fails here */
 		acc = 0;
 		for (int i = 0; i < 8; i++)
 			acc = acc << 8 | r[i];
@@ -187,7 +188,7 @@ static void base32(const uint8_t *in, size_t len, char *out)
 }
 
 int bs_tokgen_aws_key_id(const char *prefix, const char *account, char *out,
-		  size_t cap)
+			 size_t cap)
 {
 	uint8_t raw[10];
 	uint64_t acc = 0, z;
@@ -282,8 +283,8 @@ static int gen_generic(uint8_t *out, size_t cap)
  * Keys sorted: the API server's encoder writes claims in key order. */
 static int b64_json(json_t *obj, char *out, size_t cap)
 {
-	char *s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII |
-					  JSON_SORT_KEYS);
+	char *s = json_dumps(obj,
+			     JSON_COMPACT | JSON_ENSURE_ASCII | JSON_SORT_KEYS);
 	int n;
 
 	if (!s)
@@ -298,7 +299,8 @@ static void uuid_fmt(uint8_t u[16], char out[37])
 	u[6] = (u[6] & 0x0f) | 0x40; /* RFC 4122 version 4 */
 	u[8] = (u[8] & 0x3f) | 0x80;
 	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%"
+		 "02x%02x",
 		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
 		 u[10], u[11], u[12], u[13], u[14], u[15]);
 }
@@ -337,8 +339,8 @@ static int uuid_valid(const char *s)
 		int dash = i == 8 || i == 13 || i == 18 || i == 23;
 		char c = s[i];
 
-		if (dash ? c != '-' :
-			   !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+		if (dash ? c != '-'
+			 : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
 			return 0;
 	}
 	return 1;
@@ -357,8 +359,9 @@ static int jwt_who(const struct bs_tokgen_who *who, struct jwt_who *w)
 	int err = 0;
 
 	w->ns = who && bs_k8s_name_valid(who->ns) ? who->ns : "default";
-	w->sa = who && bs_k8s_name_valid(who->service_account) ?
-			who->service_account : "default";
+	w->sa = who && bs_k8s_name_valid(who->service_account)
+			? who->service_account
+			: "default";
 	if (who && bs_k8s_name_valid(who->pod)) {
 		snprintf(w->pod, sizeof(w->pod), "%s", who->pod);
 	} else {
@@ -405,9 +408,10 @@ static int jwt_sign(const char *kid, json_t *claims, uint8_t *out, size_t cap)
 	return n + m;
 }
 
-#define K8S_ISS "https://kubernetes.default.svc.cluster.local"
-#define K8S_WARN_S 3607		       /* what kubelet asks for */
-#define K8S_EXP_S ((json_int_t)365 * 24 * 3600)    /* what the API server extends to */
+#define K8S_ISS	   "https://kubernetes.default.svc.cluster.local"
+#define K8S_WARN_S 3607 /* what kubelet asks for */
+#define K8S_EXP_S                                                              \
+	((json_int_t)365 * 24 * 3600) /* what the API server extends to */
 #define IRSA_EXP_S 86400
 
 /* A bound service-account token as kubelet projects it (1.24+): audience
@@ -431,13 +435,14 @@ static int gen_k8s(const struct bs_tokgen_who *who, uint8_t *out, size_t cap)
 	/* kid: base64url of the SHA-256 of the signing key */
 	bs_base64(kid_raw, sizeof(kid_raw), 1, kid, sizeof(kid));
 	snprintf(sub, sizeof(sub), "system:serviceaccount:%s:%s", w.ns, w.sa);
-	claims = json_pack(
-		"{s:[s], s:I, s:I, s:s, s:s, s:{s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:I}, s:I, s:s}",
-		"aud", K8S_ISS, "exp", now + K8S_EXP_S, "iat", now, "iss",
-		K8S_ISS, "jti", jti, "kubernetes.io", "namespace", w.ns, "pod",
-		"name", w.pod, "uid", w.pod_uid, "serviceaccount", "name", w.sa,
-		"uid", w.sa_uid, "warnafter", now + K8S_WARN_S, "nbf", now,
-		"sub", sub);
+	claims = json_pack("{s:[s], s:I, s:I, s:s, s:s, s:{s:s, s:{s:s, s:s}, "
+			   "s:{s:s, s:s}, s:I}, s:I, s:s}",
+			   "aud", K8S_ISS, "exp", now + K8S_EXP_S, "iat", now,
+			   "iss", K8S_ISS, "jti", jti, "kubernetes.io",
+			   "namespace", w.ns, "pod", "name", w.pod, "uid",
+			   w.pod_uid, "serviceaccount", "name", w.sa, "uid",
+			   w.sa_uid, "warnafter", now + K8S_WARN_S, "nbf", now,
+			   "sub", sub);
 	err = jwt_sign(kid, claims, out, cap);
 	json_decref(claims);
 	return err;
@@ -463,35 +468,38 @@ static int gen_irsa(const struct bs_tokgen_who *who, uint8_t *out, size_t cap)
 	/* EKS kids are 40 hex digits (a SHA-1 of the key) */
 	for (int i = 0; i < 20; i++)
 		snprintf(kid + (size_t)i * 2, 3, "%02x", kid_raw[i]);
-	snprintf(iss, sizeof(iss), "https://oidc.eks.%.23s.amazonaws.com/id/%.32s",
-		 c->region, c->oidc_id);
+	snprintf(iss, sizeof(iss),
+		 "https://oidc.eks.%.23s.amazonaws.com/id/%.32s", c->region,
+		 c->oidc_id);
 	snprintf(sub, sizeof(sub), "system:serviceaccount:%s:%s", w.ns, w.sa);
-	claims = json_pack(
-		"{s:[s], s:I, s:I, s:s, s:{s:s, s:{s:s, s:s}, s:{s:s, s:s}}, s:I, s:s}",
-		"aud", "sts.amazonaws.com", "exp", now + IRSA_EXP_S, "iat", now,
-		"iss", iss, "kubernetes.io", "namespace", w.ns, "pod", "name",
-		w.pod, "uid", w.pod_uid, "serviceaccount", "name", w.sa, "uid",
-		w.sa_uid, "nbf", now, "sub", sub);
+	claims = json_pack("{s:[s], s:I, s:I, s:s, s:{s:s, s:{s:s, s:s}, "
+			   "s:{s:s, s:s}}, s:I, s:s}",
+			   "aud", "sts.amazonaws.com", "exp", now + IRSA_EXP_S,
+			   "iat", now, "iss", iss, "kubernetes.io", "namespace",
+			   w.ns, "pod", "name", w.pod, "uid", w.pod_uid,
+			   "serviceaccount", "name", w.sa, "uid", w.sa_uid,
+			   "nbf", now, "sub", sub);
 	err = jwt_sign(kid, claims, out, cap);
 	json_decref(claims);
 	return err;
 }
 
-int bs_tokgen_irsa_env(const struct bs_tokgen_who *who,
-		       struct bs_irsa_env *out)
+int bs_tokgen_irsa_env(const struct bs_tokgen_who *who, struct bs_irsa_env *out)
 {
 	const struct bs_aws_cluster *c = bs_aws_cluster();
-	const char *ns = who && bs_k8s_name_valid(who->ns) ? who->ns : "default";
-	const char *sa = who && bs_k8s_name_valid(who->service_account) ?
-				 who->service_account : "default";
+	const char *ns =
+		who && bs_k8s_name_valid(who->ns) ? who->ns : "default";
+	const char *sa = who && bs_k8s_name_valid(who->service_account)
+				 ? who->service_account
+				 : "default";
 	char role[65];
 
 	if (!out)
 		return -EINVAL;
 	/* IAM role names: at most 64 of [A-Za-z0-9+=,.@_-] */
 	snprintf(role, sizeof(role), "%.28s-%.28s-role", ns, sa);
-	snprintf(out->role_arn, sizeof(out->role_arn), "arn:aws:iam::%s:role/%s",
-		 c->account, role);
+	snprintf(out->role_arn, sizeof(out->role_arn),
+		 "arn:aws:iam::%s:role/%s", c->account, role);
 	snprintf(out->region, sizeof(out->region), "%.23s", c->region);
 	return 0;
 }
@@ -523,7 +531,8 @@ static int gen_file(const char *path, uint8_t *out, size_t cap)
 	/* Read at most max+1 so a file that grew meanwhile is still refused. */
 	while (got <= max) {
 		uint8_t tmp[512];
-		size_t want = max + 1 - got < sizeof(tmp) ? max + 1 - got : sizeof(tmp);
+		size_t want = max + 1 - got < sizeof(tmp) ? max + 1 - got
+							  : sizeof(tmp);
 		ssize_t n = read(fd, tmp, want);
 
 		if (n < 0 && errno == EINTR)
@@ -549,9 +558,9 @@ out:
 
 int bs_tokgen_known(const char *t)
 {
-	return t && (!strcmp(t, "aws-access-key") || !strcmp(t, "k8s-sa-token") ||
-		     !strcmp(t, "eks-irsa") || !strcmp(t, "generic") ||
-		     !strcmp(t, "file"));
+	return t && (!strcmp(t, "aws-access-key") ||
+		     !strcmp(t, "k8s-sa-token") || !strcmp(t, "eks-irsa") ||
+		     !strcmp(t, "generic") || !strcmp(t, "file"));
 }
 
 int bs_tokgen(const char *t, const struct bs_tokgen_who *who,

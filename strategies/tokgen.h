@@ -35,7 +35,7 @@ const struct bs_aws_cluster *bs_aws_cluster(void);
  * bytes whose first 48 bits are 1, account (40 bits), 7 random bits.
  * out: at least 21 bytes.  0 or -errno. */
 int bs_tokgen_aws_key_id(const char *prefix, const char *account, char *out,
-		  size_t cap);
+			 size_t cap);
 /* The account a key id encodes, or -EINVAL (old-format or bad id). */
 long long bs_tokgen_aws_account(const char *key_id);
 

@@ -19,7 +19,11 @@ static struct bs_event sample_event(void)
 		.token_id = 5,
 		.method = BS_M_OPEN,
 		.backend = BS_ATTACH_TRACEPOINT,
-		.pid = 10, .tgid = 11, .ppid = 1, .uid = 0, .count = 1,
+		.pid = 10,
+		.tgid = 11,
+		.ppid = 1,
+		.uid = 0,
+		.count = 1,
 	};
 
 	memcpy(ev.comm, "cat", 4);
@@ -62,19 +66,24 @@ Test(alert, fields_of_a_known_token_and_container)
 	strcpy(acc.name, "sh");
 	json_t *j = format_and_parse(&ev, &t, &acc);
 
-	cr_expect_str_eq(json_string_value(json_object_get(j, "type")), "alert");
-	cr_expect_str_eq(json_string_value(json_object_get(j, "node")), "node-1");
-	cr_expect_str_eq(json_string_value(json_object_get(j, "method")), "open");
+	cr_expect_str_eq(json_string_value(json_object_get(j, "type")),
+			 "alert");
+	cr_expect_str_eq(json_string_value(json_object_get(j, "node")),
+			 "node-1");
+	cr_expect_str_eq(json_string_value(json_object_get(j, "method")),
+			 "open");
 	cr_expect_str_eq(json_string_value(json_object_get(j, "backend")),
 			 "tracepoint");
 	json_t *tok = json_object_get(j, "token");
-	cr_expect_str_eq(json_string_value(json_object_get(tok, "pod")), "victim");
+	cr_expect_str_eq(json_string_value(json_object_get(tok, "pod")),
+			 "victim");
 	cr_expect_str_eq(json_string_value(json_object_get(tok, "namespace")),
 			 "default");
 	cr_expect_eq(json_integer_value(json_object_get(tok, "id")), 5);
 	json_t *a = json_object_get(j, "accessor");
 	cr_expect_str_eq(json_string_value(json_object_get(a, "comm")), "cat");
-	cr_expect_str_eq(json_string_value(json_object_get(a, "pod")), "attacker");
+	cr_expect_str_eq(json_string_value(json_object_get(a, "pod")),
+			 "attacker");
 	cr_expect_eq(json_integer_value(json_object_get(a, "tgid")), 11);
 	cr_expect_eq(json_integer_value(json_object_get(a, "cgroup_id")), 77);
 	/* event 1 s old at formatting time */
@@ -90,8 +99,8 @@ Test(alert, host_accessor_and_removed_token_are_null)
 	struct bs_event ev = sample_event();
 	json_t *j = format_and_parse(&ev, NULL, NULL);
 
-	cr_expect(json_is_null(json_object_get(json_object_get(j, "token"),
-					       "path")));
+	cr_expect(json_is_null(
+		json_object_get(json_object_get(j, "token"), "path")));
 	cr_expect(json_is_null(json_object_get(json_object_get(j, "accessor"),
 					       "container_id")));
 	json_decref(j);
@@ -126,7 +135,8 @@ Test(alert, partial_scan_and_aggregation_flags)
 			 "partial_scan");
 	cr_expect_eq(json_integer_value(json_object_get(j, "count")), 42);
 	cr_expect_eq(json_integer_value(json_object_get(j, "scanned")), 4096);
-	cr_expect_str_eq(json_string_value(json_object_get(j, "method")), "read");
+	cr_expect_str_eq(json_string_value(json_object_get(j, "method")),
+			 "read");
 	json_decref(j);
 }
 
@@ -142,7 +152,8 @@ Test(alert, small_buffer_is_an_error_not_an_overflow)
 
 Test(alert, method_and_backend_names_are_stable)
 {
-	cr_expect_str_eq(bs_method_name(BS_M_COPY_FILE_RANGE), "copy_file_range");
+	cr_expect_str_eq(bs_method_name(BS_M_COPY_FILE_RANGE),
+			 "copy_file_range");
 	cr_expect_str_eq(bs_method_name(9999), "unknown");
 	cr_expect_str_eq(bs_attach_name(BS_ATTACH_LSM), "lsm");
 	cr_expect_str_eq(bs_attach_name((enum bs_attach)77), "unknown");

@@ -144,7 +144,8 @@ Test(config, help_and_usage_are_asked_not_printed, .init = cr_redirect_stdout)
 	cr_expect_eq(cfg.help, 0);
 	cr_expect_eq(parse(ARGV("--inject=projected")), 0);
 	cr_expect_str_eq(cfg.inject, "projected");
-	cr_expect_eq(parse(ARGV("--token=/var/run/secrets/eks.amazonaws.com/serviceaccount/token=eks-irsa")),
+	cr_expect_eq(parse(ARGV("--token=/var/run/secrets/eks.amazonaws.com/"
+				"serviceaccount/token=eks-irsa")),
 		     0);
 	cr_expect_str_eq(cfg.inject_cfg.tokens[0].template_name, "eks-irsa");
 	fflush(stdout);

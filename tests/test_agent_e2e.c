@@ -33,12 +33,18 @@ static struct bs_nri_runtime *rt;
 
 static const struct bs_kv pod_ann[] = { { "team", "blue" } };
 static const struct bs_pod pod = {
-	.id = "pod-e2e-1", .name = "victim", .uid = "uid-1", .ns = "default",
-	.annotations = pod_ann, .n_annotations = 1,
+	.id = "pod-e2e-1",
+	.name = "victim",
+	.uid = "uid-1",
+	.ns = "default",
+	.annotations = pod_ann,
+	.n_annotations = 1,
 };
 static const struct bs_container ctr = {
-	.id = "0123456789abcdef0123456789abcdef", .pod_id = "pod-e2e-1",
-	.name = "app", .state = BS_CTR_CREATED,
+	.id = "0123456789abcdef0123456789abcdef",
+	.pod_id = "pod-e2e-1",
+	.name = "app",
+	.state = BS_CTR_CREATED,
 };
 
 static const char *build_dir(void)
@@ -63,7 +69,8 @@ static void start_agent_caps(const char *inject, const char *detect,
 
 		dup2(null, 2);
 		/* root's exec gets the bounding set: take it out there */
-		if (no_sys_admin && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0))
+		if (no_sys_admin &&
+		    prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0))
 			_exit(126);
 		execl(bin, bin, "--nri-socket", sock, "--state-dir", state,
 		      "--hook-dir", hookdir, "--events", events, "--inject",
@@ -119,7 +126,8 @@ static json_t *wait_line(FILE *f, const char *type, int ms)
 	for (int waited = 0; waited <= ms; waited += 20) {
 		while (fgets(line, sizeof(line), f)) {
 			json_t *j = json_loads(line, 0, NULL);
-			const char *t = json_string_value(json_object_get(j, "type"));
+			const char *t =
+				json_string_value(json_object_get(j, "type"));
 
 			if (t && !strcmp(t, type))
 				return j;
@@ -212,15 +220,18 @@ Test(agent_e2e, bind_open_alert_names_pod_and_accessor)
 	json_t *tok = json_object_get(j, "token");
 	json_t *acc = json_object_get(j, "accessor");
 
-	cr_expect_str_eq(json_string_value(json_object_get(tok, "pod")), "victim");
+	cr_expect_str_eq(json_string_value(json_object_get(tok, "pod")),
+			 "victim");
 	cr_expect_str_eq(json_string_value(json_object_get(tok, "namespace")),
 			 "default");
 	cr_expect_str_eq(json_string_value(json_object_get(tok, "container")),
 			 "app");
-	cr_expect_str_eq(json_string_value(json_object_get(tok, "path")), TOKEN);
+	cr_expect_str_eq(json_string_value(json_object_get(tok, "path")),
+			 TOKEN);
 	cr_expect_str_eq(json_string_value(json_object_get(acc, "comm")),
 			 "bs-e2e-reader", "stat/access raised an alert first?");
-	cr_expect_str_eq(json_string_value(json_object_get(j, "method")), "open");
+	cr_expect_str_eq(json_string_value(json_object_get(j, "method")),
+			 "open");
 	cr_expect_str_eq(json_string_value(json_object_get(j, "node")),
 			 "e2e-node");
 	json_decref(j);
@@ -235,7 +246,8 @@ Test(agent_e2e, bind_open_alert_names_pod_and_accessor)
 
 Test(agent_e2e, excluded_namespace_and_opt_out_get_no_token)
 {
-	static const struct bs_kv optout[] = { { "beesting.io/inject", "false" } };
+	static const struct bs_kv optout[] = { { "beesting.io/inject",
+						 "false" } };
 	struct bs_pod sys = pod, opted = pod;
 	struct bs_adjust adj;
 	FILE *ev;
@@ -252,7 +264,8 @@ Test(agent_e2e, excluded_namespace_and_opt_out_get_no_token)
 	cr_expect_null(token_source(&adj), "kube-system got a token");
 	bs_adjust_free(&adj);
 	bs_adjust_init(&adj);
-	cr_assert_eq(bs_nri_runtime_create_container(rt, &opted, &ctr, &adj), 0);
+	cr_assert_eq(bs_nri_runtime_create_container(rt, &opted, &ctr, &adj),
+		     0);
 	cr_expect_null(token_source(&adj), "opted-out pod got a token");
 	bs_adjust_free(&adj);
 	fclose(ev);
@@ -275,7 +288,8 @@ Test(agent_e2e, sigterm_writes_final_stats_and_exits_zero)
 	j = wait_line(ev, "stats", 2000);
 	cr_assert_not_null(j, "no final stats line");
 	cr_expect(json_is_integer(json_object_get(j, "ringbuf_drops")));
-	cr_expect_eq(json_integer_value(json_object_get(j, "nri_requests")) > 0, 1);
+	cr_expect_eq(json_integer_value(json_object_get(j, "nri_requests")) > 0,
+		     1);
 	json_decref(j);
 	fclose(ev);
 }
@@ -353,10 +367,9 @@ Test(agent_e2e, bind_fanotify_alert_names_pod_and_accessor)
 			 "bs-fan-reader");
 	cr_expect_eq(json_integer_value(json_object_get(acc, "ppid")),
 		     getpid());
-	cr_expect_str_eq(
-		json_string_value(json_object_get(
-			json_object_get(j, "token"), "pod")),
-		"victim");
+	cr_expect_str_eq(json_string_value(json_object_get(
+				 json_object_get(j, "token"), "pod")),
+			 "victim");
 	json_decref(j);
 	cr_assert_eq(bs_nri_runtime_state_change(rt, BS_EV_REMOVE_CONTAINER,
 						 &pod, &ctr),

@@ -94,9 +94,10 @@ static void cat_alerts_with_attribution(void)
 	cr_expect_eq(err, 0, "no alert for the token of %s (log %s)", c->id,
 		     env.log);
 	if (!err)
-		cr_expect_eq(rel_wait(&env, has_alert, &named, ALERT_MS), 0,
-			     "the alert does not name the accessor's container %s",
-			     c->id);
+		cr_expect_eq(
+			rel_wait(&env, has_alert, &named, ALERT_MS), 0,
+			"the alert does not name the accessor's container %s",
+			c->id);
 	rel_ctr_down(&env, c, true);
 	free(c);
 }
@@ -181,7 +182,8 @@ Test(agent_runtime, accessor_named_from_a_private_cgroup_namespace)
 	struct rel_agent_args a = { .aggregate_ms = 1 };
 
 	if (!root)
-		cr_skip_test("no writable cgroup v2 hierarchy to put the agent in");
+		cr_skip_test(
+			"no writable cgroup v2 hierarchy to put the agent in");
 	snprintf(cg_dir, sizeof(cg_dir), "%s/bs-agent-ns-%d", root,
 		 (int)getpid());
 	cr_assert(mkdir(cg_dir, 0755) == 0 || errno == EEXIST, "mkdir %s: %s",

@@ -47,7 +47,8 @@ static void setup(void)
 	const char *b = getenv("BUILD");
 	struct stat st;
 
-	snprintf(tool, sizeof(tool), "%s/beesting-attack", b && *b ? b : "build");
+	snprintf(tool, sizeof(tool), "%s/beesting-attack",
+		 b && *b ? b : "build");
 	if (stat(tool, &st) || !(st.st_mode & S_IXUSR))
 		cr_skip_test("%s not built (make BUILD=... all)", tool);
 	snprintf(dir, sizeof(dir), "/tmp/bs-attack-test-XXXXXX");
@@ -129,8 +130,8 @@ static void expect_token_bytes(const char *method, const struct run *r)
 {
 	cr_expect_eq(r->status, 0, "%s exited %d: %s", method, r->status,
 		     r->err);
-	cr_expect_eq(r->out_len, (size_t)TOKEN_LEN, "%s read %zu bytes",
-		     method, r->out_len);
+	cr_expect_eq(r->out_len, (size_t)TOKEN_LEN, "%s read %zu bytes", method,
+		     r->out_len);
 	if (r->out_len == TOKEN_LEN)
 		cr_expect(memcmp(r->out, content, TOKEN_LEN) == 0,
 			  "%s returned other bytes than the token", method);
@@ -142,10 +143,22 @@ struct reader {
 
 /* Every method that must return the token's bytes. */
 static struct reader readers[] = {
-	{ "cat" }, { "relpath" }, { "symlink" }, { "procroot" },
-	{ "inherited_fd" }, { "openat2" }, { "hardlink" }, { "rename_read" },
-	{ "mmap" }, { "sendfile" }, { "splice" }, { "copy_file_range" },
-	{ "readv" }, { "pread" }, { "io_uring" }, { "onebyte" },
+	{ "cat" },
+	{ "relpath" },
+	{ "symlink" },
+	{ "procroot" },
+	{ "inherited_fd" },
+	{ "openat2" },
+	{ "hardlink" },
+	{ "rename_read" },
+	{ "mmap" },
+	{ "sendfile" },
+	{ "splice" },
+	{ "copy_file_range" },
+	{ "readv" },
+	{ "pread" },
+	{ "io_uring" },
+	{ "onebyte" },
 	{ "host_bind_source" },
 };
 
@@ -192,8 +205,8 @@ Test(attack, summary_without_print, .init = setup, .fini = teardown)
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect_eq(r.out_len, strlen(want));
 	cr_expect(r.out_len == strlen(want) &&
-		  memcmp(r.out, want, r.out_len) == 0, "got '%.*s'",
-		  (int)r.out_len, r.out);
+			  memcmp(r.out, want, r.out_len) == 0,
+		  "got '%.*s'", (int)r.out_len, r.out);
 	free(r.out);
 }
 
@@ -204,7 +217,7 @@ static void expect_line(const char *const *args, const char *want)
 	run_tool(args, &r);
 	cr_expect_eq(r.status, 0, "%s exited %d: %s", args[0], r.status, r.err);
 	cr_expect(r.out_len == strlen(want) &&
-		  memcmp(r.out, want, r.out_len) == 0,
+			  memcmp(r.out, want, r.out_len) == 0,
 		  "%s printed '%.*s', want '%s'", args[0], (int)r.out_len,
 		  r.out, want);
 	free(r.out);
@@ -215,8 +228,9 @@ Test(attack, negatives_do_not_read_token, .init = setup, .fini = teardown)
 	const char *st[] = { "stat", token, "--print", NULL };
 	const char *ls[] = { "ls", token, "--print", NULL };
 	const char *ac[] = { "access", token, "--print", NULL };
-	const char *ot[] = { "other", token, "--other", other, "--print",
-			     NULL };
+	const char *ot[] = {
+		"other", token, "--other", other, "--print", NULL
+	};
 	char want[PATH_MAX + 32];
 
 	snprintf(want, sizeof(want), "%s %d\n", token, TOKEN_LEN);
@@ -230,9 +244,10 @@ Test(attack, negatives_do_not_read_token, .init = setup, .fini = teardown)
 
 Test(attack, missing_token_is_failed_op, .init = setup, .fini = teardown)
 {
-	static const char *const methods[] = { "cat", "openat2", "io_uring",
-					       "mmap", "stat", "ls", "access",
-					       "inherited_fd", NULL };
+	static const char *const methods[] = {
+		"cat", "openat2", "io_uring",	  "mmap", "stat",
+		"ls",  "access",  "inherited_fd", NULL
+	};
 	char missing[PATH_MAX + 16];
 
 	snprintf(missing, sizeof(missing), "%s/nope", dir);
@@ -241,8 +256,8 @@ Test(attack, missing_token_is_failed_op, .init = setup, .fini = teardown)
 		struct run r;
 
 		run_tool(args, &r);
-		cr_expect_eq(r.status, 1, "%s on a missing file exited %d",
-			     *m, r.status);
+		cr_expect_eq(r.status, 1, "%s on a missing file exited %d", *m,
+			     r.status);
 		cr_expect_not_null(strstr(r.err, "No such file"),
 				   "%s stderr: %s", *m, r.err);
 		free(r.out);
@@ -288,7 +303,8 @@ Test(attack, list_is_complete, .init = setup, .fini = teardown)
 		cr_expect(desc > 0 && line[desc], "no description: '%s'", line);
 		cr_expect(!strcmp(expect, "alert") || !strcmp(expect, "none"),
 			  "bad expectation in '%s'", line);
-		for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++)
+		for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]);
+		     i++)
 			if (!strcmp(name, readers[i].name)) {
 				seen++;
 				cr_expect_str_eq(expect, "alert", "%s", name);

@@ -14,12 +14,14 @@ Test(bpf_toolchain, tracepoint_loads_attaches_and_fires)
 	int err = bs_tracefs_ensure();
 
 	if (err)
-		cr_skip_test("tracefs unavailable (%s): no tracepoints", strerror(-err));
+		cr_skip_test("tracefs unavailable (%s): no tracepoints",
+			     strerror(-err));
 	cr_assert_not_null(skel, "open skeleton: %s", strerror(errno));
 	skel->rodata->target_tgid = (__u32)getpid();
 	err = selftest_bpf__load(skel);
 	if (err == -EPERM)
-		cr_skip_test("BPF load needs CAP_BPF/CAP_SYS_ADMIN: not root here");
+		cr_skip_test(
+			"BPF load needs CAP_BPF/CAP_SYS_ADMIN: not root here");
 	cr_assert_eq(err, 0, "load: %s", strerror(-err));
 	cr_assert_eq(selftest_bpf__attach(skel), 0, "attach tracepoint");
 	for (int i = 0; i < 5; i++)

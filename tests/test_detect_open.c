@@ -17,8 +17,11 @@
 #include "tests/support/detect_check.h"
 #include "bpf/detect_shared.h"
 
-#define CASE(n) \
-	Test(detect_open_case, n) { bs_dcheck_case("open", #n); }
+#define CASE(n)                                                                \
+	Test(detect_open_case, n)                                              \
+	{                                                                      \
+		bs_dcheck_case("open", #n);                                    \
+	}
 
 BS_DCASE_NAMES(CASE)
 
@@ -65,7 +68,8 @@ Test(detect_open, auto_picks_tracepoint_and_says_why)
 	cr_expect(strstr(log, "backend tracepoint"), "log: %s", log);
 	/* why: every better backend is named with its error */
 	cr_expect(strstr(log, "lsm:") && strstr(log, "fentry:") &&
-		  strstr(log, "kprobe:"), "log: %s", log);
+			  strstr(log, "kprobe:"),
+		  "log: %s", log);
 	finish(d);
 }
 
@@ -190,7 +194,8 @@ Test(detect_open, shared_prefilter_bit_survives_a_disarm)
 	cr_assert_eq(d->ops->arm(&d->ctx, &other), 0);
 	cr_assert_eq(d->ops->disarm(&d->ctx, &other), 0);
 	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "bit cleared under a live token");
+	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1,
+		     "bit cleared under a live token");
 	cr_assert_eq(d->ops->disarm(&d->ctx, &d->tok), 0);
 	d->n_evs = 0;
 	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
@@ -244,10 +249,11 @@ Test(detect_open, full_map_is_reported, .timeout = 120)
 
 Test(detect_open, broken_expectation_fails_the_run)
 {
-	char *ok[] = { "x", "--detect", "open", "--attach", "tracepoint",
-		       "--case", "pread", NULL };
-	char *broken[] = { "x", "--detect", "open", "--attach", "tracepoint",
-			   "--case", "pread", "--break-case", "pread", NULL };
+	char *ok[] = { "x",	     "--detect", "open",  "--attach",
+		       "tracepoint", "--case",	 "pread", NULL };
+	char *broken[] = { "x",		 "--detect", "open",  "--attach",
+			   "tracepoint", "--case",   "pread", "--break-case",
+			   "pread",	 NULL };
 	char *bad[] = { "x", "--attach", "nope", NULL };
 
 	bs_dcheck_need_root();

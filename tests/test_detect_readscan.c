@@ -16,8 +16,11 @@
 #include "tests/support/detect_check.h"
 #include "bpf/detect_shared.h"
 
-#define CASE(n) \
-	Test(detect_readscan_case, n) { bs_dcheck_case("readscan", #n); }
+#define CASE(n)                                                                \
+	Test(detect_readscan_case, n)                                          \
+	{                                                                      \
+		bs_dcheck_case("readscan", #n);                                \
+	}
 
 BS_DCASE_NAMES(CASE)
 
@@ -81,8 +84,8 @@ static void child_read_12k(const char *path)
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
 		fd = open(path, O_RDONLY);
-		_exit(fd >= 0 && read(fd, buf, sizeof(buf)) == sizeof(buf) ?
-			      0 : 1);
+		_exit(fd >= 0 && read(fd, buf, sizeof(buf)) == sizeof(buf) ? 0
+									   : 1);
 	}
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert_eq(status, 0);
@@ -99,8 +102,10 @@ static const struct bs_event *event_of(const struct bs_dtest *d)
 /* Offsets around every stride (60, 124, 252) and the end of the read. */
 static void found_at_any_offset(uint32_t window)
 {
-	static const size_t offs[] = { 0, 1, 3, 59, 60, 61, 123, 124, 125,
-				       251, 252, 253, 2047, 4096 - 320 };
+	static const size_t offs[] = {
+		0,   1,	  3,   59,  60,	 61,   123,
+		124, 125, 251, 252, 253, 2047, 4096 - 320
+	};
 	char path[192];
 	struct bs_dtest *d;
 
@@ -150,12 +155,15 @@ Test(detect_readscan, window_longer_than_the_read_is_not_seen)
 		snprintf(path, sizeof(path), "%s/tail", d->dir);
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		cr_assert_geq(fd, 0);
-		cr_assert_eq(write(fd, d->tok.content + d->tok.content_len - 255,
-				   255), 255);
+		cr_assert_eq(write(fd,
+				   d->tok.content + d->tok.content_len - 255,
+				   255),
+			     255);
 		close(fd);
 		cr_assert_eq(bs_dtest_child_read(path), 0);
-		cr_expect_eq(bs_dtest_wait(d, windows[i] == 128 ? 1500 : 300, 0),
-			     windows[i] == 128 ? 1 : 0, "window %u", windows[i]);
+		cr_expect_eq(
+			bs_dtest_wait(d, windows[i] == 128 ? 1500 : 300, 0),
+			windows[i] == 128 ? 1 : 0, "window %u", windows[i]);
 		finish(d);
 	}
 }
@@ -301,8 +309,7 @@ Test(detect_readscan, capacity_is_enforced_and_reported, .timeout = 300)
 		if (i == cap)
 			cr_expect_eq(err, -ENOSPC, "token %u: %d", i, err);
 		else
-			cr_assert_eq(err, 0, "token %u: %s", i,
-				     strerror(-err));
+			cr_assert_eq(err, 0, "token %u: %s", i, strerror(-err));
 	}
 	d->ops->stats(&d->ctx, &st);
 	cr_expect_eq(st.map_full, 1);
@@ -317,7 +324,8 @@ Test(detect_readscan, capacity_is_enforced_and_reported, .timeout = 300)
 	finish(d);
 }
 
-Test(detect_readscan, bloom_rebuild_after_churn_keeps_live_tokens, .timeout = 60)
+Test(detect_readscan, bloom_rebuild_after_churn_keeps_live_tokens,
+     .timeout = 60)
 {
 	struct bs_dtest *d;
 	struct bs_token *t = malloc(sizeof(*t));

@@ -173,8 +173,9 @@ Test(harness_report, stealth_latest_run_and_plot)
 	bs_results_close(&r);
 	snprintf(path, sizeof(path), "%s/stealth.csv", dir);
 	dat = slurp(path);
-	cr_expect_eq(strncmp(dat, "run_id,commit,inject,backend,kernel,tell,"
-				  "visible,evidence\n",
+	cr_expect_eq(strncmp(dat,
+			     "run_id,commit,inject,backend,kernel,tell,"
+			     "visible,evidence\n",
 			     56),
 		     0, "%s", dat);
 	cr_expect_not_null(strstr(dat, ",layout,1,\"a, b\"\n"), "%s", dat);
@@ -182,8 +183,7 @@ Test(harness_report, stealth_latest_run_and_plot)
 	snprintf(path, sizeof(path), "%s/stealth.dat", plots);
 	dat = slurp(path);
 	cr_expect_not_null(strstr(dat, "\"bind/local\" 1 1\n"), "%s", dat);
-	cr_expect_not_null(strstr(dat, "\"reference/local\" 0 0\n"), "%s",
-			   dat);
+	cr_expect_not_null(strstr(dat, "\"reference/local\" 0 0\n"), "%s", dat);
 	snprintf(path, sizeof(path), "%s/stealth.gp", plots);
 	cr_expect_not_null(strstr(slurp(path), "stealth.svg"));
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -101,7 +101,8 @@ static void check_stealth(const char *csv)
 	cr_expect_gt(bind, 0, "no recon rows for bind");
 	cr_expect_eq(bind, ref, "%d bind rows, %d reference rows", bind, ref);
 	cr_expect_eq(ref_visible, 0);
-	cr_expect_eq(bind_file, 2, "bind token: single-file and layout not seen");
+	cr_expect_eq(bind_file, 2,
+		     "bind token: single-file and layout not seen");
 }
 
 Test(harness_smoke, bind_open_cat_alerts_stat_does_not, .timeout = 90)

@@ -12,7 +12,7 @@
 #include "tests/support/inject_support.h"
 
 #define AWS "/root/.aws/credentials"
-#define SA "/var/run/secrets/kubernetes.io/serviceaccount/token"
+#define SA  "/var/run/secrets/kubernetes.io/serviceaccount/token"
 
 static struct bs_itest T;
 
@@ -53,8 +53,11 @@ Test(inject_bind, plants_readonly_tokens, .init = setup, .fini = teardown)
 	cr_assert_eq(bs_token_store_count(T.ctx.store), 2);
 	check_token(AWS);
 	check_token(SA);
-	cr_assert_eq(bs_it_sh(&T, "grep -c ' /root/.aws/credentials .*ro,' /proc/mounts",
-			      out, sizeof(out)), 0, "%s", out);
+	cr_assert_eq(
+		bs_it_sh(&T,
+			 "grep -c ' /root/.aws/credentials .*ro,' /proc/mounts",
+			 out, sizeof(out)),
+		0, "%s", out);
 }
 
 Test(inject_bind, two_containers_differ, .init = setup, .fini = teardown)
@@ -87,7 +90,8 @@ Test(inject_bind, annotation_path_added, .init = setup, .fini = teardown)
 
 	need_runc();
 	cr_assert_eq(bs_it_init(&T), 0);
-	bs_it_annotate(&T, "beesting.io/token-path", "/run/secrets/db/password");
+	bs_it_annotate(&T, "beesting.io/token-path",
+		       "/run/secrets/db/password");
 	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
 	cr_assert_eq(bs_it_run(&T, &rc), 0);
 	cr_assert_eq(bs_token_store_count(T.ctx.store), 3);
@@ -98,9 +102,14 @@ Test(inject_bind, hostile_annotation_paths_ignored, .init = setup,
      .fini = teardown)
 {
 	static char huge[10 * 1024 + 2];
-	const char *bad[] = { "/run/secrets/../../etc/shadow", "run/secrets/x",
-			      "/etc/passwd", "/run/secrets//x", "/run/secrets/x/",
-			      "/run/secrets/./x", "/run/secrets/a b", huge };
+	const char *bad[] = { "/run/secrets/../../etc/shadow",
+			      "run/secrets/x",
+			      "/etc/passwd",
+			      "/run/secrets//x",
+			      "/run/secrets/x/",
+			      "/run/secrets/./x",
+			      "/run/secrets/a b",
+			      huge };
 	struct bs_token tok;
 	char out[256];
 	int rc;
@@ -201,8 +210,7 @@ Test(inject_bind, state_dir_read_only, .init = setup, .fini = teardown)
 	expect_fail_open();
 }
 
-Test(inject_bind, planted_symlink_not_followed, .init = setup,
-     .fini = teardown)
+Test(inject_bind, planted_symlink_not_followed, .init = setup, .fini = teardown)
 {
 	char p[700], victim[600], buf[16];
 	int fd;

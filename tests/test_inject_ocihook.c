@@ -12,7 +12,7 @@
 #include "tests/support/inject_support.h"
 
 #define AWS "/root/.aws/credentials"
-#define SA "/var/run/secrets/kubernetes.io/serviceaccount/token"
+#define SA  "/var/run/secrets/kubernetes.io/serviceaccount/token"
 
 static struct bs_itest T;
 
@@ -92,13 +92,20 @@ Test(inject_ocihook, plants_tokens_in_container, .init = setup,
 	check_token(SA);
 	/* A plain file of the root: no mount line names it (a self bind
 	 * would be a line no real pod has). */
-	cr_assert_neq(bs_it_sh(&T, "grep -q ' /root/.aws/credentials ' /proc/self/mountinfo",
-			       out, sizeof(out)), 0, "token has a mount");
-	cr_assert_neq(bs_it_sh(&T, "grep -q serviceaccount/token /proc/self/mountinfo",
-			       out, sizeof(out)), 0, "token has a mount");
+	cr_assert_neq(bs_it_sh(&T,
+			       "grep -q ' /root/.aws/credentials ' "
+			       "/proc/self/mountinfo",
+			       out, sizeof(out)),
+		      0, "token has a mount");
+	cr_assert_neq(
+		bs_it_sh(&T,
+			 "grep -q serviceaccount/token /proc/self/mountinfo",
+			 out, sizeof(out)),
+		0, "token has a mount");
 	/* Nothing in the mount table names the agent. */
 	cr_assert_neq(bs_it_sh(&T, "grep -q beesting /proc/self/mountinfo", out,
-			       sizeof(out)), 0);
+			       sizeof(out)),
+		      0);
 }
 
 /* What the README says a root workload can do to the plain file: the
@@ -117,12 +124,16 @@ Test(inject_ocihook, workload_can_modify_plain_file, .init = setup,
 	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
 	cr_assert_eq(bs_it_run(&T, &rc), 0);
 	cr_assert(bs_it_find(&T, AWS, &tok));
-	cr_assert_eq(bs_it_sh(&T, "mv " AWS " /root/.aws/moved && stat -c %i /root/.aws/moved",
-			      out, sizeof(out)), 0, "%s", out);
+	cr_assert_eq(
+		bs_it_sh(&T,
+			 "mv " AWS
+			 " /root/.aws/moved && stat -c %i /root/.aws/moved",
+			 out, sizeof(out)),
+		0, "%s", out);
 	cr_assert_eq(sscanf(out, "%llu", &ino), 1);
 	cr_assert_eq(ino, tok.ino, "rename changed the inode");
-	cr_assert_eq(bs_it_sh(&T, "rm /root/.aws/moved", out, sizeof(out)),
-		     0, "%s", out);
+	cr_assert_eq(bs_it_sh(&T, "rm /root/.aws/moved", out, sizeof(out)), 0,
+		     "%s", out);
 }
 
 Test(inject_ocihook, two_containers_differ, .init = setup, .fini = teardown)

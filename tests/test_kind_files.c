@@ -148,7 +148,8 @@ Test(kind_files, metrics_port_rendered_with_scrape_annotations, .init = in_repo)
 
 	cr_assert_geq(fd, 0);
 	close(fd);
-	check("daemonset kind/beesting.yaml bind open auto beesting:dev 1 9477");
+	check("daemonset kind/beesting.yaml bind open auto beesting:dev 1 "
+	      "9477");
 	for (int priv = 0; priv < 2; priv++) {
 		cr_assert_eq(run(out, sizeof(out),
 				 PY " kind/render.py agent --privileged %d "

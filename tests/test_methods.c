@@ -186,9 +186,8 @@ Test(methods, entries_are_well_formed)
 				  m->name);
 			cr_expect(known_strategy(b->strategy),
 				  "%s: strategy %s", m->name, b->strategy);
-			cr_expect(b->attach &&
-					  !(b->attach &
-					    ~(BS_ACC_BK_ALL | BS_ACC_BK_FAN)),
+			cr_expect(b->attach && !(b->attach & ~(BS_ACC_BK_ALL |
+							       BS_ACC_BK_FAN)),
 				  "%s: backend mask %#x", m->name, b->attach);
 			cr_expect(b->reason && *b->reason, "%s: no reason",
 				  m->name);

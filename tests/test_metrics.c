@@ -155,10 +155,8 @@ Test(metrics, endpoint_text_has_every_family_and_counts_by_label)
 		"beesting_ringbuf_drops_total 0",
 		"beesting_arm_failures_total 0",
 		"beesting_inject_failures_total 0",
-		"beesting_nri_requests_total ",
-		"beesting_nri_errors_total 0",
-		"beesting_nri_reconnects_total 0",
-		"beesting_containers ",
+		"beesting_nri_requests_total ", "beesting_nri_errors_total 0",
+		"beesting_nri_reconnects_total 0", "beesting_containers ",
 		/* clang-format off */
 		"beesting_sink_dropped_total{sink=\"metrics\",kind=\"metrics\"} 0",
 		"beesting_info{node=\"sink-node\",inject=\"bind\",detect=\"open\"} 1",

@@ -31,7 +31,8 @@ static int h_create(void *arg, const struct bs_pod *pod,
 /* A plugin on one end of a socketpair; *peer is the runtime's end. */
 static struct bs_nri_plugin *plugin_pair(int *peer)
 {
-	struct bs_nri_handlers h = { .events = BS_EV_MASK(BS_EV_CREATE_CONTAINER),
+	struct bs_nri_handlers h = { .events =
+					     BS_EV_MASK(BS_EV_CREATE_CONTAINER),
 				     .create_container = h_create };
 	struct bs_nri_plugin *p;
 	struct nri_t_msgs reg;
@@ -67,7 +68,8 @@ static int push(struct bs_nri_plugin *p, int peer, const uint8_t *buf, size_t n)
 
 static int reply_code(struct nri_t_msgs *m, size_t i, char *text, size_t n)
 {
-	struct bs_ttrpc_msg t = { m->v[i].sid, m->v[i].type, 0, m->v[i].data, m->v[i].len };
+	struct bs_ttrpc_msg t = { m->v[i].sid, m->v[i].type, 0, m->v[i].data,
+				  m->v[i].len };
 	Ttrpc__Response *r = bs_ttrpc_decode_response(&t);
 	int code;
 
@@ -107,8 +109,8 @@ Test(nri_bad, huge_frame_length_closes)
 Test(nri_bad, huge_ttrpc_length_closes)
 {
 	/* a legal frame whose ttrpc header announces 5 MiB */
-	static const uint8_t msg[] = { 0, 0, 0, 1, 0, 0, 0, 10,
-				       0, 0x50, 0, 0, 0, 0, 0, 1, 1, 0 };
+	static const uint8_t msg[] = { 0,    0, 0, 1, 0, 0, 0, 10, 0,
+				       0x50, 0, 0, 0, 0, 0, 1, 1,  0 };
 	int peer;
 	struct bs_nri_plugin *p = plugin_pair(&peer);
 
@@ -128,7 +130,8 @@ Test(nri_bad, unknown_conn_dropped_then_serves)
 
 	cr_assert_eq(push(p, peer, junk, sizeof(junk)), 0);
 	cr_assert_eq(nri_t_request(1, 1, BS_NRI_PLUGIN_SERVICE, "Configure",
-				   &cfg.base, &req, &len), 0);
+				   &cfg.base, &req, &len),
+		     0);
 	cr_assert_eq(push(p, peer, req, len), 0);
 	nri_t_msgs_init(&out);
 	nri_t_drain(peer, &out, 50);
@@ -142,8 +145,9 @@ Test(nri_bad, unknown_conn_dropped_then_serves)
 
 Test(nri_bad, error_statuses)
 {
-	static const uint8_t garbage_env[] = { 0, 0, 0, 4, 0, 0, 0, 1, 1, 0,
-					       0xff, 0xff, 0xff, 0xff };
+	static const uint8_t garbage_env[] = {
+		0, 0, 0, 4, 0, 0, 0, 1, 1, 0, 0xff, 0xff, 0xff, 0xff
+	};
 	struct nri_t_msgs out;
 	uint8_t *req, *f;
 	char text[128];
@@ -156,10 +160,14 @@ Test(nri_bad, error_statuses)
 	cr_assert_eq(push(p, peer, f, sizeof(garbage_env) + 8), 0);
 	free(f);
 	/* unknown service, unknown method */
-	cr_assert_eq(nri_t_request(1, 3, "evil.Service", "Configure", NULL, &req, &len), 0);
+	cr_assert_eq(nri_t_request(1, 3, "evil.Service", "Configure", NULL,
+				   &req, &len),
+		     0);
 	cr_assert_eq(push(p, peer, req, len), 0);
 	free(req);
-	cr_assert_eq(nri_t_request(1, 5, BS_NRI_PLUGIN_SERVICE, "Frobnicate", NULL, &req, &len), 0);
+	cr_assert_eq(nri_t_request(1, 5, BS_NRI_PLUGIN_SERVICE, "Frobnicate",
+				   NULL, &req, &len),
+		     0);
 	cr_assert_eq(push(p, peer, req, len), 0);
 	free(req);
 	/* garbage payload for a known method */
@@ -169,18 +177,23 @@ Test(nri_bad, error_statuses)
 		static const uint8_t bad[] = { 0x12, 0xff, 0xff };
 
 		cr_assert_eq(bs_ttrpc_encode_request(7, BS_NRI_PLUGIN_SERVICE,
-						     "CreateContainer", bad, 3, 0,
-						     &msg, &mlen), 0);
+						     "CreateContainer", bad, 3,
+						     0, &msg, &mlen),
+			     0);
 		f = nri_t_frame(1, msg, mlen);
 		cr_assert_eq(push(p, peer, f, mlen + 8), 0);
 		free(f);
 		free(msg);
 	}
 	/* even, then non-increasing stream ids */
-	cr_assert_eq(nri_t_request(1, 8, BS_NRI_PLUGIN_SERVICE, "Shutdown", NULL, &req, &len), 0);
+	cr_assert_eq(nri_t_request(1, 8, BS_NRI_PLUGIN_SERVICE, "Shutdown",
+				   NULL, &req, &len),
+		     0);
 	cr_assert_eq(push(p, peer, req, len), 0);
 	free(req);
-	cr_assert_eq(nri_t_request(1, 3, BS_NRI_PLUGIN_SERVICE, "Shutdown", NULL, &req, &len), 0);
+	cr_assert_eq(nri_t_request(1, 3, BS_NRI_PLUGIN_SERVICE, "Shutdown",
+				   NULL, &req, &len),
+		     0);
 	cr_assert_eq(push(p, peer, req, len), 0);
 	free(req);
 
@@ -188,9 +201,11 @@ Test(nri_bad, error_statuses)
 	nri_t_drain(peer, &out, 50);
 	cr_assert_eq(out.n, 6);
 	cr_expect_eq(reply_code(&out, 0, NULL, 0), BS_RPC_INVALID_ARGUMENT);
-	cr_expect_eq(reply_code(&out, 1, text, sizeof(text)), BS_RPC_UNIMPLEMENTED);
+	cr_expect_eq(reply_code(&out, 1, text, sizeof(text)),
+		     BS_RPC_UNIMPLEMENTED);
 	cr_expect_str_eq(text, "service evil.Service");
-	cr_expect_eq(reply_code(&out, 2, text, sizeof(text)), BS_RPC_UNIMPLEMENTED);
+	cr_expect_eq(reply_code(&out, 2, text, sizeof(text)),
+		     BS_RPC_UNIMPLEMENTED);
 	cr_expect_str_eq(text, "method Frobnicate");
 	cr_expect_eq(reply_code(&out, 3, NULL, 0), BS_RPC_INTERNAL);
 	cr_expect_eq(out.v[4].sid, 8);
@@ -211,9 +226,11 @@ Test(nri_bad, large_message_sent_in_small_frames)
 
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	memset(big, 'x', sizeof(big));
-	cr_assert_eq(bs_mux_send(sv[0], 2, big, sizeof(big), bs_now_ns() + 1000000000LL), 0);
-	cr_expect_eq(bs_mux_send(sv[0], 2, big, 0, bs_now_ns() + 1000000000LL), -EINVAL,
-		     "no zero-length frames");
+	cr_assert_eq(bs_mux_send(sv[0], 2, big, sizeof(big),
+				 bs_now_ns() + 1000000000LL),
+		     0);
+	cr_expect_eq(bs_mux_send(sv[0], 2, big, 0, bs_now_ns() + 1000000000LL),
+		     -EINVAL, "no zero-length frames");
 	nri_t_msgs_init(&out);
 	nri_t_drain(sv[1], &out, 50);
 	cr_expect_eq(nri_t_max_frame(&out, &frames), 4096);
@@ -279,8 +296,9 @@ static void send_register(int fd, const char *name, const char *idx)
 
 	r.plugin_name = (char *)name;
 	r.plugin_idx = (char *)idx;
-	cr_assert_eq(nri_t_request(2, 1, BS_NRI_RUNTIME_SERVICE, "RegisterPlugin",
-				   &r.base, &req, &len), 0);
+	cr_assert_eq(nri_t_request(2, 1, BS_NRI_RUNTIME_SERVICE,
+				   "RegisterPlugin", &r.base, &req, &len),
+		     0);
 	cr_assert_eq(nri_t_write_all(fd, req, len), 0);
 	free(req);
 }
@@ -295,7 +313,8 @@ Test(nri_bad, runtime_rejects_bad_index)
 	cr_assert_not_null(rt);
 	fd = dial_raw();
 	send_register(fd, "beesting", "1");
-	cr_expect_eq(bs_nri_runtime_accept(rt, 1000, NULL, 0, NULL, 0), -EINVAL);
+	cr_expect_eq(bs_nri_runtime_accept(rt, 1000, NULL, 0, NULL, 0),
+		     -EINVAL);
 	nri_t_msgs_init(&out);
 	nri_t_drain(fd, &out, 50);
 	cr_assert_eq(out.n, 1);
@@ -313,16 +332,16 @@ Test(nri_bad, runtime_times_out_silent_plugins)
 	int fd;
 
 	cr_assert_not_null(rt);
-	cr_expect_eq(bs_nri_runtime_accept(rt, 100, NULL, 0, NULL, 0), -ETIMEDOUT,
-		     "nobody connects");
+	cr_expect_eq(bs_nri_runtime_accept(rt, 100, NULL, 0, NULL, 0),
+		     -ETIMEDOUT, "nobody connects");
 	fd = dial_raw();
-	cr_expect_eq(bs_nri_runtime_accept(rt, 1000, NULL, 0, NULL, 0), -ETIMEDOUT,
-		     "no RegisterPlugin");
+	cr_expect_eq(bs_nri_runtime_accept(rt, 1000, NULL, 0, NULL, 0),
+		     -ETIMEDOUT, "no RegisterPlugin");
 	close(fd);
 	fd = dial_raw();
 	send_register(fd, "mute", "50");
-	cr_expect_eq(bs_nri_runtime_accept(rt, 1000, NULL, 0, NULL, 0), -ETIMEDOUT,
-		     "no Configure reply");
+	cr_expect_eq(bs_nri_runtime_accept(rt, 1000, NULL, 0, NULL, 0),
+		     -ETIMEDOUT, "no Configure reply");
 	cr_expect_eq(bs_nri_runtime_n_plugins(rt), 0);
 	close(fd);
 	rt_done(rt);

@@ -51,7 +51,8 @@ static int h_create(void *arg, const struct bs_pod *pod,
 	pthread_mutex_unlock(&s->lock);
 	if (s->fail_create)
 		return -EIO;
-	snprintf(src, sizeof(src), "/var/lib/beesting/%s-%s", pod->name, ctr->name);
+	snprintf(src, sizeof(src), "/var/lib/beesting/%s-%s", pod->name,
+		 ctr->name);
 	if (bs_adjust_add_mount(adj, "/token", "bind", src, opts) ||
 	    bs_adjust_add_hook(adj, BS_HOOK_CREATE_CONTAINER, "/bin/hook", args,
 			       NULL, 5) ||
@@ -93,9 +94,12 @@ static void *run_plugin(void *arg)
 static void start(struct runner *r, const char *path, const char *name,
 		  const char *idx, uint32_t events)
 {
-	struct bs_nri_plugin_config cfg = { .socket_path = path, .name = name,
-					    .idx = idx, .backoff_max_ms = 200 };
-	struct bs_nri_handlers h = { .arg = &r->seen, .events = events,
+	struct bs_nri_plugin_config cfg = { .socket_path = path,
+					    .name = name,
+					    .idx = idx,
+					    .backoff_max_ms = 200 };
+	struct bs_nri_handlers h = { .arg = &r->seen,
+				     .events = events,
 				     .synchronize = h_sync,
 				     .create_container = h_create,
 				     .event = h_event };
@@ -133,25 +137,37 @@ static void rm_dir(void)
 	rmdir(dir);
 }
 
-static const struct bs_kv pod_ann[] = { { "kubernetes.io/config.source", "api" } };
-static const struct bs_kv ctr_lbl[] = { { "io.kubernetes.container.name", "app" } };
+static const struct bs_kv pod_ann[] = { { "kubernetes.io/config.source",
+					  "api" } };
+static const struct bs_kv ctr_lbl[] = { { "io.kubernetes.container.name",
+					  "app" } };
 static const struct bs_mount_view ctr_mnt[] = {
 	{ .destination = "/etc/hosts", .type = "bind", .source = "/x/hosts" }
 };
 
 static struct bs_pod mkpod(const char *name)
 {
-	return (struct bs_pod){ .id = "pod-id-1", .name = name, .uid = "uid-1",
-				.ns = "default", .annotations = pod_ann,
-				.n_annotations = 1, .cgroup_parent = "/kubepods",
+	return (struct bs_pod){ .id = "pod-id-1",
+				.name = name,
+				.uid = "uid-1",
+				.ns = "default",
+				.annotations = pod_ann,
+				.n_annotations = 1,
+				.cgroup_parent = "/kubepods",
 				.pid = 42 };
 }
 
 static struct bs_container mkctr(const char *id, enum bs_ctr_state st)
 {
-	return (struct bs_container){ .id = id, .pod_id = "pod-id-1", .name = "app",
-				      .state = st, .pid = 43, .labels = ctr_lbl,
-				      .n_labels = 1, .mounts = ctr_mnt, .n_mounts = 1 };
+	return (struct bs_container){ .id = id,
+				      .pod_id = "pod-id-1",
+				      .name = "app",
+				      .state = st,
+				      .pid = 43,
+				      .labels = ctr_lbl,
+				      .n_labels = 1,
+				      .mounts = ctr_mnt,
+				      .n_mounts = 1 };
 }
 
 Test(nri_e2e, lifecycle_and_reconnect)
@@ -170,7 +186,8 @@ Test(nri_e2e, lifecycle_and_reconnect)
 	rt = bs_nri_runtime_new(&cfg);
 	cr_assert_not_null(rt);
 	start(&r, sock, "beesting", "10",
-	      BS_EV_MASK(BS_EV_CREATE_CONTAINER) | BS_EV_MASK(BS_EV_STOP_CONTAINER) |
+	      BS_EV_MASK(BS_EV_CREATE_CONTAINER) |
+		      BS_EV_MASK(BS_EV_STOP_CONTAINER) |
 		      BS_EV_MASK(BS_EV_REMOVE_CONTAINER));
 	cr_assert_eq(bs_nri_runtime_accept(rt, 5000, pods, 2, ctrs, 1), 0);
 	cr_expect_eq(bs_nri_runtime_n_plugins(rt), 1);
@@ -180,7 +197,8 @@ Test(nri_e2e, lifecycle_and_reconnect)
 	cr_expect_eq(r.seen.sync_ctrs, 1);
 
 	bs_adjust_init(adj);
-	cr_assert_eq(bs_nri_runtime_create_container(rt, &pods[0], &ctr, adj), 0);
+	cr_assert_eq(bs_nri_runtime_create_container(rt, &pods[0], &ctr, adj),
+		     0);
 	cr_assert_eq(adj->n_mounts, 1);
 	cr_expect_str_eq(adj->mounts[0].destination, "/token");
 	cr_expect_str_eq(adj->mounts[0].source, "/var/lib/beesting/pod0-app");
@@ -194,10 +212,16 @@ Test(nri_e2e, lifecycle_and_reconnect)
 	bs_adjust_free(adj);
 
 	/* START is not subscribed: never sent */
-	cr_expect_eq(bs_nri_runtime_state_change(rt, BS_EV_START_CONTAINER, &pods[0], &ctr), 0);
+	cr_expect_eq(bs_nri_runtime_state_change(rt, BS_EV_START_CONTAINER,
+						 &pods[0], &ctr),
+		     0);
 	cr_expect_eq(bs_nri_runtime_stop_container(rt, &pods[0], &ctr), 0);
-	cr_expect_eq(bs_nri_runtime_state_change(rt, BS_EV_REMOVE_CONTAINER, &pods[0], &ctr), 0);
-	cr_expect_eq(bs_nri_runtime_state_change(rt, BS_EV_CREATE_CONTAINER, &pods[0], &ctr), -EINVAL);
+	cr_expect_eq(bs_nri_runtime_state_change(rt, BS_EV_REMOVE_CONTAINER,
+						 &pods[0], &ctr),
+		     0);
+	cr_expect_eq(bs_nri_runtime_state_change(rt, BS_EV_CREATE_CONTAINER,
+						 &pods[0], &ctr),
+		     -EINVAL);
 	cr_assert_eq(r.seen.n_events, 2);
 	cr_expect_eq(r.seen.events[0], BS_EV_STOP_CONTAINER);
 	cr_expect_eq(r.seen.events[1], BS_EV_REMOVE_CONTAINER);
@@ -215,13 +239,15 @@ Test(nri_e2e, lifecycle_and_reconnect)
 	cr_expect_eq(r.seen.syncs, 2);
 	cr_expect_eq(r.seen.sync_pods, 1);
 	bs_adjust_init(adj);
-	cr_expect_eq(bs_nri_runtime_create_container(rt, &pods[1], &ctr, adj), 0);
+	cr_expect_eq(bs_nri_runtime_create_container(rt, &pods[1], &ctr, adj),
+		     0);
 	cr_expect_eq(adj->n_mounts, 1);
 	bs_adjust_free(adj);
 	bs_nri_plugin_stats(r.p, &st);
 	cr_expect_geq(st.reconnects, 1);
 	cr_expect_eq(st.requests, 8, "5 + configure, sync, create");
-	cr_expect_eq(st.creates, 2, "both CreateContainer timed (%lu)", (unsigned long)st.creates);
+	cr_expect_eq(st.creates, 2, "both CreateContainer timed (%lu)",
+		     (unsigned long)st.creates);
 	cr_expect_gt(st.create_p99_us + st.create_p50_us, 0);
 	cr_expect_leq(st.create_p50_us, st.create_p99_us);
 	cr_expect_leq(st.create_p99_us, st.max_handler_us + 100000,
@@ -255,10 +281,12 @@ Test(nri_e2e, split_sync_and_failing_handler)
 
 	r.seen.fail_create = 1;
 	bs_adjust_init(adj);
-	cr_expect_eq(bs_nri_runtime_create_container(rt, &pods[0], &ctrs[0], adj),
-		     -EREMOTEIO);
+	cr_expect_eq(
+		bs_nri_runtime_create_container(rt, &pods[0], &ctrs[0], adj),
+		-EREMOTEIO);
 	cr_expect(bs_adjust_is_empty(adj));
-	cr_expect_eq(bs_nri_runtime_n_plugins(rt), 1, "an error reply keeps it");
+	cr_expect_eq(bs_nri_runtime_n_plugins(rt), 1,
+		     "an error reply keeps it");
 	struct bs_nri_stats st;
 	bs_nri_plugin_stats(r.p, &st);
 	cr_expect_eq(st.errors, 1);

@@ -50,17 +50,29 @@ static void check_decodes(const struct nri_t_msg *v)
 
 	cr_assert_not_null(q);
 	if (!strcmp(q->method, "StateChange"))
-		pm = &pb_(state_change_event__unpack)(NULL, q->payload.len, q->payload.data)->base;
+		pm = &pb_(state_change_event__unpack)(NULL, q->payload.len,
+						      q->payload.data)
+			      ->base;
 	else if (!strcmp(q->method, "CreateContainer"))
-		pm = &pb_(create_container_request__unpack)(NULL, q->payload.len, q->payload.data)->base;
+		pm = &pb_(create_container_request__unpack)(
+			      NULL, q->payload.len, q->payload.data)
+			      ->base;
 	else if (!strcmp(q->method, "StopContainer"))
-		pm = &pb_(stop_container_request__unpack)(NULL, q->payload.len, q->payload.data)->base;
+		pm = &pb_(stop_container_request__unpack)(NULL, q->payload.len,
+							  q->payload.data)
+			      ->base;
 	else if (!strcmp(q->method, "Synchronize"))
-		pm = &pb_(synchronize_request__unpack)(NULL, q->payload.len, q->payload.data)->base;
+		pm = &pb_(synchronize_request__unpack)(NULL, q->payload.len,
+						       q->payload.data)
+			      ->base;
 	else if (!strcmp(q->method, "Configure"))
-		pm = &pb_(configure_request__unpack)(NULL, q->payload.len, q->payload.data)->base;
+		pm = &pb_(configure_request__unpack)(NULL, q->payload.len,
+						     q->payload.data)
+			      ->base;
 	else if (!strcmp(q->method, "RegisterPlugin"))
-		pm = &pb_(register_plugin_request__unpack)(NULL, q->payload.len, q->payload.data)->base;
+		pm = &pb_(register_plugin_request__unpack)(NULL, q->payload.len,
+							   q->payload.data)
+			      ->base;
 	cr_assert_not_null(pm, "method %s payload decodes", q->method);
 	protobuf_c_message_free_unpacked(pm, NULL);
 	ttrpc__request__free_unpacked(q, NULL);
@@ -119,8 +131,8 @@ Test(nri_golden, fresh_fields)
 	q = find_req(&m, "Configure");
 	cr_assert_not_null(q);
 	cr_expect_str_eq(q->service, "nri.pkg.api.v1alpha1.Plugin");
-	PB(ConfigureRequest) *cfg =
-		pb_(configure_request__unpack)(NULL, q->payload.len, q->payload.data);
+	PB(ConfigureRequest) *cfg = pb_(configure_request__unpack)(
+		NULL, q->payload.len, q->payload.data);
 	cr_assert_not_null(cfg);
 	cr_expect_str_eq(cfg->runtime_name, "containerd");
 	cr_expect_str_eq(cfg->runtime_version, "v1.7.13");
@@ -137,7 +149,8 @@ Test(nri_golden, fresh_fields)
 	cr_assert_not_null(cc);
 	cr_assert_eq(bs_nri_pod_from_pb(cc->pod, &pod), 0);
 	cr_assert_eq(bs_nri_ctr_from_pb(cc->container, &ctr), 0);
-	cr_expect_str_eq(ctr.id, "67e695b05473b7087686b162a80f76c30c9fc902c8569d1858cecf34681584c4");
+	cr_expect_str_eq(ctr.id, "67e695b05473b7087686b162a80f76c30c9fc902c8569"
+				 "d1858cecf34681584c4");
 	cr_expect_str_eq(ctr.name, "app");
 	cr_expect_str_eq(ctr.pod_id, pod.id);
 	cr_expect_str_eq(pod.name, "victim");
@@ -145,7 +158,8 @@ Test(nri_golden, fresh_fields)
 	cr_expect_str_eq(pod.uid, "da35eef1-fdea-4958-81f6-3e76db56ff46");
 	cr_expect_eq(pod.pid, 22493);
 	cr_expect_str_eq(bs_kv_get(pod.annotations, pod.n_annotations,
-				   "kubernetes.io/config.source"), "api");
+				   "kubernetes.io/config.source"),
+			 "api");
 	cr_expect_str_eq(bs_kv_get(pod.labels, pod.n_labels, "app"), "victim");
 	cr_expect_eq(ctr.n_mounts, 10);
 	cr_expect_eq(ctr.state, BS_CTR_UNKNOWN, "no state in CreateContainer");
@@ -207,19 +221,22 @@ static void build_example_adjust(struct bs_adjust *a)
 	const char *args[] = { "h", "x", NULL };
 
 	bs_adjust_init(a);
-	cr_assert_eq(bs_adjust_add_mount(a, "/data", "bind", "/srv/data", opts), 0);
+	cr_assert_eq(bs_adjust_add_mount(a, "/data", "bind", "/srv/data", opts),
+		     0);
 	cr_assert_eq(bs_adjust_add_env(a, "FOO", "bar"), 0);
 	cr_assert_eq(bs_adjust_add_hook(a, BS_HOOK_CREATE_CONTAINER,
-					"/usr/local/bin/h", args, NULL, 0), 0);
+					"/usr/local/bin/h", args, NULL, 0),
+		     0);
 }
 
 Test(nri_golden, create_response_example_bytes)
 {
-	static const char want_hex[] =
-		"0a4d1a230a052f6461746112046269" "6e641a092f7372762f646174612205"
-		"7262696e642202726f220a0a03464f4f12036261722a1a1a180a102f7573722f"
-		"6c6f63616c2f62696e2f6812016812017"
-		"8";
+	static const char want_hex[] = "0a4d1a230a052f6461746112046269"
+				       "6e641a092f7372762f646174612205"
+				       "7262696e642202726f220a0a03464f4f1203626"
+				       "1722a1a1a180a102f7573722f"
+				       "6c6f63616c2f62696e2f6812016812017"
+				       "8";
 	uint8_t want[128], got[256];
 	size_t wn = unhex(want_hex, want);
 	PB(CreateContainerResponse) resp = PB_INIT(CREATE_CONTAINER_RESPONSE);
@@ -257,9 +274,12 @@ Test(nri_golden, create_response_example_bytes)
 
 Test(nri_golden, status_replies_bytes)
 {
-	static const char cfg_hex[] = "000000010000000e00000004000000010200" "12021008";
+	static const char cfg_hex[] = "000000010000000e00000004000000010200"
+				      "12021008";
 	static const char unimpl_hex[] =
-		"0000000100000024" "0000001a000000070200" "0a18080c1214"
+		"0000000100000024"
+		"0000001a000000070200"
+		"0a18080c1214"
 		"6d6574686f642052756e506f6453616e64626f78";
 	PB(ConfigureResponse) cr = PB_INIT(CONFIGURE_RESPONSE);
 	uint8_t want[64], payload[8], *msg, *frame;
@@ -267,7 +287,9 @@ Test(nri_golden, status_replies_bytes)
 
 	cr.events = 8;
 	n = protobuf_c_message_pack(&cr.base, payload);
-	cr_assert_eq(bs_ttrpc_encode_response(1, 0, NULL, payload, n, &msg, &len), 0);
+	cr_assert_eq(
+		bs_ttrpc_encode_response(1, 0, NULL, payload, n, &msg, &len),
+		0);
 	frame = nri_t_frame(1, msg, len);
 	cr_assert_eq(unhex(cfg_hex, want), len + 8);
 	cr_expect_arr_eq(frame, want, len + 8);
@@ -276,7 +298,8 @@ Test(nri_golden, status_replies_bytes)
 
 	cr_assert_eq(bs_ttrpc_encode_response(7, BS_RPC_UNIMPLEMENTED,
 					      "method RunPodSandbox", NULL, 0,
-					      &msg, &len), 0);
+					      &msg, &len),
+		     0);
 	frame = nri_t_frame(1, msg, len);
 	cr_assert_eq(unhex(unimpl_hex, want), 44);
 	cr_assert_eq(len + 8, 44);
@@ -317,7 +340,8 @@ static int h_create(void *arg, const struct bs_pod *pod,
 	((struct seen *)arg)->creates++;
 	snprintf(src, sizeof(src), "/var/lib/beesting/tokens/%s", ctr->id);
 	(void)pod;
-	if (bs_adjust_add_mount(adj, "/var/run/secrets/token", "bind", src, opts))
+	if (bs_adjust_add_mount(adj, "/var/run/secrets/token", "bind", src,
+				opts))
 		return -ENOMEM;
 	return bs_adjust_add_annotation(adj, "beesting.io/token-id", ctr->id);
 }
@@ -336,7 +360,8 @@ static int h_event(void *arg, enum bs_nri_event ev, const struct bs_pod *pod,
 
 static struct bs_nri_plugin *plugin_on(int fd, struct seen *s)
 {
-	struct bs_nri_handlers h = { .arg = s, .events = 0x07FF,
+	struct bs_nri_handlers h = { .arg = s,
+				     .events = 0x07FF,
 				     .synchronize = h_sync,
 				     .create_container = h_create,
 				     .event = h_event };
@@ -388,7 +413,8 @@ Test(nri_golden, plugin_replays_fresh_session)
 	size_t in_len, frames;
 	int sv[2];
 
-	if (nri_t_read_file(NRI_T_GOLDEN "/fresh.runtime-to-plugin.bin", &in, &in_len))
+	if (nri_t_read_file(NRI_T_GOLDEN "/fresh.runtime-to-plugin.bin", &in,
+			    &in_len))
 		cr_skip_test("golden capture missing");
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	struct bs_nri_plugin *p = plugin_on(sv[0], &s);
@@ -404,7 +430,8 @@ Test(nri_golden, plugin_replays_fresh_session)
 	cr_assert_geq(nri_t_max_frame(&out, &frames), 0);
 	cr_expect_eq(out.n, 12, "RegisterPlugin + 11 replies, got %zu", out.n);
 	for (uint32_t sid = 1; sid <= 21; sid += 2)
-		cr_assert_not_null(reply_for(&out, sid), "reply to stream %u", sid);
+		cr_assert_not_null(reply_for(&out, sid), "reply to stream %u",
+				   sid);
 
 	const struct nri_t_msg *cfg = reply_for(&out, 1);
 	struct bs_ttrpc_msg t = { 1, 2, 0, cfg->data, cfg->len };
@@ -424,16 +451,21 @@ Test(nri_golden, plugin_replays_fresh_session)
 	r = bs_ttrpc_decode_response(&t);
 	cr_assert_not_null(r);
 	cr_assert_null(r->status);
-	PB(CreateContainerResponse) *ccr = pb_(create_container_response__unpack)(
-		NULL, r->payload.len, r->payload.data);
+	PB(CreateContainerResponse) *ccr =
+		pb_(create_container_response__unpack)(NULL, r->payload.len,
+						       r->payload.data);
 	cr_assert_not_null(ccr);
 	cr_assert_not_null(ccr->adjust);
 	cr_assert_eq(ccr->adjust->n_mounts, 1);
-	cr_expect_str_eq(ccr->adjust->mounts[0]->destination, "/var/run/secrets/token");
+	cr_expect_str_eq(ccr->adjust->mounts[0]->destination,
+			 "/var/run/secrets/token");
 	cr_expect_str_eq(ccr->adjust->mounts[0]->source,
-			 "/var/lib/beesting/tokens/67e695b05473b7087686b162a80f76c30c9fc902c8569d1858cecf34681584c4");
+			 "/var/lib/beesting/tokens/"
+			 "67e695b05473b7087686b162a80f76c30c9fc902c8569d1858cec"
+			 "f34681584c4");
 	cr_assert_eq(ccr->adjust->n_annotations, 1);
-	cr_expect_str_eq(ccr->adjust->annotations[0]->key, "beesting.io/token-id");
+	cr_expect_str_eq(ccr->adjust->annotations[0]->key,
+			 "beesting.io/token-id");
 	pb_(create_container_response__free_unpacked)(ccr, NULL);
 	ttrpc__response__free_unpacked(r, NULL);
 
@@ -465,7 +497,8 @@ Test(nri_golden, plugin_replays_resync_session)
 	size_t in_len;
 	int sv[2];
 
-	if (nri_t_read_file(NRI_T_GOLDEN "/resync.runtime-to-plugin.bin", &in, &in_len))
+	if (nri_t_read_file(NRI_T_GOLDEN "/resync.runtime-to-plugin.bin", &in,
+			    &in_len))
 		cr_skip_test("golden capture missing");
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	struct bs_nri_plugin *p = plugin_on(sv[0], &s);

@@ -114,8 +114,7 @@ static bool is_map_entry(const ProtobufCFieldDescriptor *f)
 {
 	const ProtobufCMessageDescriptor *d = f->descriptor;
 
-	return f->type == PROTOBUF_C_TYPE_MESSAGE && d &&
-	       strlen(d->name) > 5 &&
+	return f->type == PROTOBUF_C_TYPE_MESSAGE && d && strlen(d->name) > 5 &&
 	       !strcmp(d->name + strlen(d->name) - 5, "Entry");
 }
 
@@ -155,8 +154,7 @@ static size_t elem_size(const ProtobufCFieldDescriptor *f)
 	}
 }
 
-static bool scalar_is_default(const ProtobufCFieldDescriptor *f,
-			      const void *p)
+static bool scalar_is_default(const ProtobufCFieldDescriptor *f, const void *p)
 {
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_STRING: {
@@ -192,7 +190,8 @@ static void dump_field(struct text *t, const ProtobufCMessage *m,
 	const void *p = field_at(m, f);
 
 	if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-		size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+		size_t n = *(const size_t *)((const char *)m +
+					     f->quantifier_offset);
 		const char *v = *(char *const *)p;
 
 		if (!n)
@@ -238,7 +237,8 @@ static const ProtobufCMessageDescriptor *payload_desc(const char *method)
 	} map[] = {
 		{ "Configure", &pb_(configure_request__descriptor) },
 		{ "Synchronize", &pb_(synchronize_request__descriptor) },
-		{ "CreateContainer", &pb_(create_container_request__descriptor) },
+		{ "CreateContainer",
+		  &pb_(create_container_request__descriptor) },
 		{ "StopContainer", &pb_(stop_container_request__descriptor) },
 		{ "StateChange", &pb_(state_change_event__descriptor) },
 	};
@@ -298,7 +298,7 @@ static void free_reqs(struct req *r, size_t n)
 struct fake_plugin {
 	char sock[108];
 	struct nri_t_msgs golden_out; /* what the golden plugin wrote */
-	struct nri_t_msgs seen;       /* what our runtime side sent */
+	struct nri_t_msgs seen;	      /* what our runtime side sent */
 	pthread_t th;
 };
 
@@ -377,7 +377,9 @@ static void load(const char *file, struct nri_t_msgs *m)
 
 	snprintf(path, sizeof(path), NRI_T_GOLDEN "/%s", file);
 	if (nri_t_read_file(path, &buf, &len))
-		cr_skip_test("golden capture %s missing: ../shared/nri-golden sits beside the repository", path);
+		cr_skip_test("golden capture %s missing: ../shared/nri-golden "
+			     "sits beside the repository",
+			     path);
 	nri_t_msgs_init(m);
 	cr_assert_eq(nri_t_msgs_feed(m, buf, len), 0, "%s parses", path);
 	free(buf);
@@ -385,8 +387,8 @@ static void load(const char *file, struct nri_t_msgs *m)
 
 /* ---- the CRI inputs, from the golden requests --------------------------- */
 
-static const PB(StateChangeEvent) *event_of(const struct req *g, size_t n,
-					    int ev)
+static const PB(StateChangeEvent) *
+	event_of(const struct req *g, size_t n, int ev)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(g[i].method, "StateChange") &&
@@ -395,8 +397,8 @@ static const PB(StateChangeEvent) *event_of(const struct req *g, size_t n,
 	return NULL;
 }
 
-static const PB(CreateContainerRequest) *create_of(const struct req *g,
-						    size_t n)
+static const PB(CreateContainerRequest) *
+	create_of(const struct req *g, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(g[i].method, "CreateContainer"))
@@ -415,15 +417,18 @@ static void expect_same(size_t i, const char *method, const char *ours,
 	if (!ours[at] && !theirs[at])
 		return;
 	from = at > 160 ? at - 160 : 0;
-	cr_expect_fail("request %zu (%s) differs at byte %zu:\n ours:       ...%.240s\n containerd: ...%.240s",
+	cr_expect_fail("request %zu (%s) differs at byte %zu:\n ours:       "
+		       "...%.240s\n containerd: ...%.240s",
 		       i, method, at, ours + from, theirs + from);
 }
 
 static void drive_fresh(struct bs_nri_runtime *rt, const struct req *g,
 			size_t ng)
 {
-	const PB(StateChangeEvent) *run = event_of(g, ng, BS_EV_RUN_POD_SANDBOX);
-	const PB(StateChangeEvent) *start = event_of(g, ng, BS_EV_START_CONTAINER);
+	const PB(StateChangeEvent) *run =
+		event_of(g, ng, BS_EV_RUN_POD_SANDBOX);
+	const PB(StateChangeEvent) *start =
+		event_of(g, ng, BS_EV_START_CONTAINER);
 	const PB(CreateContainerRequest) *cc = create_of(g, ng);
 	struct bs_container base;
 	struct bs_cri_ctr c;
@@ -439,7 +444,8 @@ static void drive_fresh(struct bs_nri_runtime *rt, const struct req *g,
 	cr_assert_eq(bs_nri_runtime_accept(rt, 5000, NULL, 0, NULL, 0), 0);
 	cr_assert_eq(bs_cri_run_pod(rt, &pod), 0);
 	cr_assert_eq(bs_cri_create(rt, &c, adj), 0);
-	cr_assert_eq(adj->n_mounts, 1, "the golden plugin's adjustment arrived");
+	cr_assert_eq(adj->n_mounts, 1,
+		     "the golden plugin's adjustment arrived");
 	cr_assert_eq(bs_cri_post_create(rt, &c), 0);
 	cr_assert_eq(bs_cri_start(rt, &c, start->container->pid), 0);
 	cr_assert_eq(bs_cri_post_start(rt, &c), 0);
@@ -493,8 +499,9 @@ static void compare_session(const char *session, size_t want, driver_fn drive)
 	pthread_join(p->th, NULL);
 
 	no = requests(&p->seen, ours, 32);
-	cr_expect_eq(no, ng, "same number of requests (ours %zu, containerd %zu)",
-		     no, ng);
+	cr_expect_eq(no, ng,
+		     "same number of requests (ours %zu, containerd %zu)", no,
+		     ng);
 	for (size_t i = 0; i < no && i < ng; i++) {
 		cr_expect_str_eq(ours[i].method, g[i].method, "request %zu", i);
 		expect_same(i, g[i].method, ours[i].text, g[i].text);

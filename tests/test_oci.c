@@ -11,11 +11,14 @@
 #include "harness/runc.h"
 
 static const char *base =
-	"{\"ociVersion\":\"1.0.2\",\"process\":{\"env\":[\"PATH=/bin\",\"A=1\"]},"
-	"\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+	"{\"ociVersion\":\"1.0.2\",\"process\":{\"env\":[\"PATH=/"
+	"bin\",\"A=1\"]},"
+	"\"mounts\":[{\"destination\":\"/"
+	"proc\",\"type\":\"proc\",\"source\":\"proc\"},"
 	"{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\"},"
 	"{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"},"
-	"{\"destination\":\"/etc/hosts\",\"type\":\"bind\",\"source\":\"/x\"}]}";
+	"{\"destination\":\"/etc/hosts\",\"type\":\"bind\",\"source\":\"/"
+	"x\"}]}";
 
 static const char *dest(json_t *cfg, size_t i)
 {
@@ -32,8 +35,10 @@ Test(oci, mounts_replaced_and_sorted)
 
 	bs_adjust_init(&a);
 	cr_assert_eq(bs_adjust_add_mount(&a, "/root/.aws/credentials", "bind",
-					 "/s/0", ro), 0);
-	cr_assert_eq(bs_adjust_add_mount(&a, "/etc/hosts", "bind", "/s/1", ro), 0);
+					 "/s/0", ro),
+		     0);
+	cr_assert_eq(bs_adjust_add_mount(&a, "/etc/hosts", "bind", "/s/1", ro),
+		     0);
 	cr_assert_eq(bs_oci_apply(cfg, &a), 0);
 	cr_assert_eq(json_array_size(json_object_get(cfg, "mounts")), 5);
 	cr_assert_str_eq(dest(cfg, 0), "/dev");
@@ -42,9 +47,11 @@ Test(oci, mounts_replaced_and_sorted)
 	cr_assert_str_eq(dest(cfg, 3), "/etc/hosts");
 	cr_assert_str_eq(dest(cfg, 4), "/root/.aws/credentials");
 	m = json_array_get(json_object_get(cfg, "mounts"), 3);
-	cr_assert_str_eq(json_string_value(json_object_get(m, "source")), "/s/1");
+	cr_assert_str_eq(json_string_value(json_object_get(m, "source")),
+			 "/s/1");
 	cr_assert_str_eq(json_string_value(json_array_get(
-				 json_object_get(m, "options"), 1)), "ro");
+				 json_object_get(m, "options"), 1)),
+			 "ro");
 	bs_adjust_free(&a);
 	json_decref(cfg);
 }
@@ -56,30 +63,39 @@ Test(oci, hooks_env_annotations)
 	json_t *cfg = json_loads(base, 0, NULL), *h, *env;
 
 	bs_adjust_init(&a);
-	cr_assert_eq(bs_adjust_add_hook(&a, BS_HOOK_CREATE_CONTAINER, "/h", args,
-					NULL, 5), 0);
+	cr_assert_eq(bs_adjust_add_hook(&a, BS_HOOK_CREATE_CONTAINER, "/h",
+					args, NULL, 5),
+		     0);
 	cr_assert_eq(bs_adjust_add_hook(&a, BS_HOOK_CREATE_CONTAINER, "/h2",
-					NULL, NULL, 0), 0);
+					NULL, NULL, 0),
+		     0);
 	cr_assert_eq(bs_adjust_add_env(&a, "A", "2"), 0);
 	cr_assert_eq(bs_adjust_add_env(&a, "B", "3"), 0);
-	cr_assert_eq(bs_adjust_add_annotation(&a, "beesting.io/token-id", "1,2"), 0);
+	cr_assert_eq(
+		bs_adjust_add_annotation(&a, "beesting.io/token-id", "1,2"), 0);
 	cr_assert_eq(bs_oci_apply(cfg, &a), 0);
 	h = json_object_get(json_object_get(cfg, "hooks"), "createContainer");
 	cr_assert_eq(json_array_size(h), 2);
-	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 0),
-							   "path")), "/h");
-	cr_assert_eq(json_array_size(json_object_get(json_array_get(h, 0), "args")), 3);
-	cr_assert_eq(json_integer_value(json_object_get(json_array_get(h, 0),
-							"timeout")), 5);
-	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 1),
-							   "path")), "/h2");
+	cr_assert_str_eq(json_string_value(
+				 json_object_get(json_array_get(h, 0), "path")),
+			 "/h");
+	cr_assert_eq(
+		json_array_size(json_object_get(json_array_get(h, 0), "args")),
+		3);
+	cr_assert_eq(json_integer_value(
+			     json_object_get(json_array_get(h, 0), "timeout")),
+		     5);
+	cr_assert_str_eq(json_string_value(
+				 json_object_get(json_array_get(h, 1), "path")),
+			 "/h2");
 	env = json_object_get(json_object_get(cfg, "process"), "env");
 	cr_assert_eq(json_array_size(env), 3);
 	cr_assert_str_eq(json_string_value(json_array_get(env, 1)), "A=2");
 	cr_assert_str_eq(json_string_value(json_array_get(env, 2)), "B=3");
 	cr_assert_str_eq(json_string_value(json_object_get(
 				 json_object_get(cfg, "annotations"),
-				 "beesting.io/token-id")), "1,2");
+				 "beesting.io/token-id")),
+			 "1,2");
 	bs_adjust_free(&a);
 	json_decref(cfg);
 }
@@ -103,7 +119,8 @@ Test(oci, rejects_non_object_and_round_trips_file)
 	cfg = json_load_file(path, 0, NULL);
 	cr_assert(cfg);
 	cr_assert_str_eq(json_string_value(json_object_get(
-				 json_object_get(cfg, "annotations"), "k")), "v");
+				 json_object_get(cfg, "annotations"), "k")),
+			 "v");
 	json_decref(cfg);
 	unlink(path);
 	bs_adjust_free(&a);

@@ -106,7 +106,9 @@ static void cats_are_counted(const char *t)
 {
 	start_or_skip(t);
 	cr_assert_eq(sh("cat '%s' >/dev/null && cat '%s' >/dev/null && "
-			"stat '%s' >/dev/null", token, token, token), 0);
+			"stat '%s' >/dev/null",
+			token, token, token),
+		     0);
 	/* count after stop: everything is flushed */
 	cr_assert_eq(sh(PEERS " stop %s", t), 0);
 	cr_expect_eq(count(), 2, "%s: wrong number of opens", t);
@@ -124,14 +126,14 @@ Test(peers, auditd_sees_cat, .init = setup, .fini = teardown)
 
 Test(peers, bad_usage_exits_2, .init = setup, .fini = teardown)
 {
-	cr_expect_eq(sh(PEERS " start nosuchtool %s %s 2>/dev/null", token,
-			out), 2);
+	cr_expect_eq(
+		sh(PEERS " start nosuchtool %s %s 2>/dev/null", token, out), 2);
 	cr_expect_eq(sh(PEERS " count fatrace 2>/dev/null"), 2);
 	cr_expect_eq(sh(PEERS " frobnicate fatrace 2>/dev/null"), 2);
 }
 
 Test(peers, missing_token_fails, .init = setup, .fini = teardown)
 {
-	cr_expect_eq(sh(PEERS " start fatrace %s/nope %s 2>/dev/null", dir,
-			out), 1);
+	cr_expect_eq(
+		sh(PEERS " start fatrace %s/nope %s 2>/dev/null", dir, out), 1);
 }

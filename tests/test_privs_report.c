@@ -188,8 +188,7 @@ Test(privs_report, only_for_what_is_used, .init = setup, .fini = teardown)
 
 /* projected mounts at every create/remove: it keeps what that needs,
  * and says what goes without CAP_SYS_CHROOT. */
-Test(privs_report, projected_keeps_mount_caps, .init = setup,
-     .fini = teardown)
+Test(privs_report, projected_keeps_mount_caps, .init = setup, .fini = teardown)
 {
 	unsigned int u = bs_privs_uses("projected", "open");
 	uint64_t keep = bs_privs_kept_mask_for(u);

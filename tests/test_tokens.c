@@ -29,11 +29,15 @@ Test(sha256, known_vectors)
 	char h[65];
 
 	hex_of("", 0, h);
-	cr_assert_str_eq(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	cr_assert_str_eq(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca4"
+			    "95991b7852b855");
 	hex_of("abc", 3, h);
-	cr_assert_str_eq(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-	hex_of("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, h);
-	cr_assert_str_eq(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	cr_assert_str_eq(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb4"
+			    "10ff61f20015ad");
+	hex_of("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
+	       h);
+	cr_assert_str_eq(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6"
+			    "ecedd419db06c1");
 }
 
 Test(sha256, million_a_incremental)
@@ -53,7 +57,8 @@ Test(sha256, million_a_incremental)
 	}
 	bs_sha256_final(&c, d);
 	bs_sha256_hex(d, h);
-	cr_assert_str_eq(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	cr_assert_str_eq(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e04"
+			    "6d39ccc7112cd0");
 }
 
 static int gen(const char *tmpl, const struct bs_tokgen_who *who,
@@ -75,12 +80,14 @@ Test(tokgen, aws_credentials_shape)
 
 	cr_assert_gt(gen("aws-access-key", NULL, NULL, a), 0);
 	cr_assert_gt(gen("aws-access-key", NULL, NULL, b), 0);
-	cr_assert_eq(regcomp(&re,
-			     "^\\[default\\]\naws_access_key_id = ASIA[A-Z2-7]{16}\n"
-			     "aws_secret_access_key = [A-Za-z0-9+/]{40}\n"
-			     "aws_session_token = [A-Za-z0-9+/]{372}\n"
-			     "region = [a-z]{2}-[a-z]+-[0-9]\n$",
-			     REG_EXTENDED), 0);
+	cr_assert_eq(
+		regcomp(&re,
+			"^\\[default\\]\naws_access_key_id = ASIA[A-Z2-7]{16}\n"
+			"aws_secret_access_key = [A-Za-z0-9+/]{40}\n"
+			"aws_session_token = [A-Za-z0-9+/]{372}\n"
+			"region = [a-z]{2}-[a-z]+-[0-9]\n$",
+			REG_EXTENDED),
+		0);
 	cr_assert_eq(regexec(&re, a, 0, NULL, 0), 0, "%s", a);
 	regfree(&re);
 	cr_assert_str_neq(a, b);
@@ -101,33 +108,41 @@ Test(tokgen, aws_key_id_encodes_account)
 	char id[24];
 	long long acc;
 
-	cr_assert_eq(bs_tokgen_aws_account("ASIAY34FZKBOKMUTVV7A"), 609629065308LL);
+	cr_assert_eq(bs_tokgen_aws_account("ASIAY34FZKBOKMUTVV7A"),
+		     609629065308LL);
 	/* old format (bit 47 clear) and bad input */
 	cr_assert_lt(bs_tokgen_aws_account("AKIAIOSFODNN7EXAMPLE"), 0);
 	cr_assert_lt(bs_tokgen_aws_account("AKIA0000"), 0);
 	cr_assert_lt(bs_tokgen_aws_account("AKIA1111111111111111"), 0);
 	for (int i = 0; i < 100; i++) {
-		cr_assert_eq(bs_tokgen_aws_key_id("AKIA", "208417645390", id, sizeof(id)), 0);
+		cr_assert_eq(bs_tokgen_aws_key_id("AKIA", "208417645390", id,
+						  sizeof(id)),
+			     0);
 		cr_assert_eq(strlen(id), 20);
-		cr_assert_eq(strspn(id + 4, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), 16, "%s", id);
-		cr_assert_eq(bs_tokgen_aws_account(id), 208417645390LL, "%s", id);
+		cr_assert_eq(strspn(id + 4, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+			     16, "%s", id);
+		cr_assert_eq(bs_tokgen_aws_account(id), 208417645390LL, "%s",
+			     id);
 	}
 	cr_assert_lt(bs_tokgen_aws_key_id("AKIA", "12345", id, sizeof(id)), 0);
-	cr_assert_lt(bs_tokgen_aws_key_id("AKIA", "99999999999x", id, sizeof(id)), 0);
+	cr_assert_lt(
+		bs_tokgen_aws_key_id("AKIA", "99999999999x", id, sizeof(id)),
+		0);
 	cr_assert_eq(strlen(c->account), 12);
 	cr_assert_neq(c->account[0], '0');
 	cr_assert_str_neq(c->account, "123456789012");
 	acc = strtoll(c->account, NULL, 10);
 	cr_assert_geq(acc, 100000000000LL);
 	cr_assert_eq(strlen(c->oidc_id), 32);
-	cr_assert_eq(strspn(c->oidc_id, "0123456789ABCDEF"), 32, "%s", c->oidc_id);
+	cr_assert_eq(strspn(c->oidc_id, "0123456789ABCDEF"), 32, "%s",
+		     c->oidc_id);
 }
 
 /* Decode one base64url part into a NUL-terminated string. */
 static char *b64url_decode(const char *s, size_t n)
 {
-	static const char al[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
+				 "tuvwxyz0123456789-_";
 	char *out = calloc(1, n + 1);
 	uint32_t acc = 0;
 	int bits = 0;
@@ -183,7 +198,8 @@ static json_t *jwt_claims(const char *tok, const char *kid_chars,
 	return c;
 }
 
-#define B64URL "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+#define B64URL                                                                 \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 #define POD_UID "6f1c2e0a-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
 
 Test(tokgen, k8s_jwt_shape)
@@ -198,12 +214,14 @@ Test(tokgen, k8s_jwt_shape)
 	cr_assert_gt(gen("k8s-sa-token", &who, NULL, tok), 256);
 	j = jwt_claims(tok, B64URL, 43);
 	cr_assert_eq(json_unpack(j,
-				 "{s:[s], s:I, s:I, s:s, s:s, s:{s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:I}, s:I, s:s}",
+				 "{s:[s], s:I, s:I, s:s, s:s, s:{s:s, s:{s:s, "
+				 "s:s}, s:{s:s, s:s}, s:I}, s:I, s:s}",
 				 "aud", &aud, "exp", &exp, "iat", &iat, "iss",
-				 &iss, "jti", &jti, "kubernetes.io", "namespace",
-				 &ns, "pod", "name", &pod, "uid", &puid,
-				 "serviceaccount", "name", &sa, "uid", &said,
-				 "warnafter", &warn, "nbf", &nbf, "sub", &sub),
+				 &iss, "jti", &jti, "kubernetes.io",
+				 "namespace", &ns, "pod", "name", &pod, "uid",
+				 &puid, "serviceaccount", "name", &sa, "uid",
+				 &said, "warnafter", &warn, "nbf", &nbf, "sub",
+				 &sub),
 		     0);
 	cr_assert_str_eq(iss, "https://kubernetes.default.svc.cluster.local");
 	cr_assert_str_eq(aud, iss);
@@ -233,11 +251,12 @@ Test(tokgen, k8s_bad_names_default)
 	dot1 = strchr(tok, '.');
 	dot2 = strchr(dot1 + 1, '.');
 	claims = b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1));
-	cr_assert(strstr(claims, "system:serviceaccount:default:default"),
-		  "%s", claims);
+	cr_assert(strstr(claims, "system:serviceaccount:default:default"), "%s",
+		  claims);
 	j = json_loads(claims, 0, NULL);
 	cr_assert_eq(json_unpack(j, "{s:{s:{s:s, s:s}}}", "kubernetes.io",
-				 "pod", "name", &pod, "uid", &uid), 0);
+				 "pod", "name", &pod, "uid", &uid),
+		     0);
 	cr_assert(bs_k8s_name_valid(pod), "%s", pod);
 	cr_assert_str_neq(uid, "not-a-uid");
 	cr_assert_eq(strlen(uid), 36);
@@ -259,9 +278,11 @@ Test(tokgen, sa_uid_stable_per_account)
 	j1 = jwt_claims(a, "0123456789abcdef", 40);
 	j2 = jwt_claims(b, "0123456789abcdef", 40);
 	cr_assert_eq(json_unpack(j1, "{s:{s:{s:s}}}", "kubernetes.io",
-				 "serviceaccount", "uid", &u1), 0);
+				 "serviceaccount", "uid", &u1),
+		     0);
 	cr_assert_eq(json_unpack(j2, "{s:{s:{s:s}}}", "kubernetes.io",
-				 "serviceaccount", "uid", &u2), 0);
+				 "serviceaccount", "uid", &u2),
+		     0);
 	cr_assert_str_eq(u1, u2);
 	json_decref(j1);
 	json_decref(j2);
@@ -283,7 +304,8 @@ Test(tokgen, eks_irsa_shape)
 	cr_assert_gt(gen("eks-irsa", &who, NULL, tok), 256);
 	j = jwt_claims(tok, "0123456789abcdef", 40);
 	cr_assert_eq(json_unpack(j,
-				 "{s:[s!], s:I, s:I, s:s, s:{s:s, s:{s:s, s:s}, s:{s:s, s:s}}, s:I, s:s !}",
+				 "{s:[s!], s:I, s:I, s:s, s:{s:s, s:{s:s, "
+				 "s:s}, s:{s:s, s:s}}, s:I, s:s !}",
 				 "aud", &aud, "exp", &exp, "iat", &iat, "iss",
 				 &iss, "kubernetes.io", "namespace", &ns, "pod",
 				 "name", &pod, "uid", &puid, "serviceaccount",
@@ -292,8 +314,11 @@ Test(tokgen, eks_irsa_shape)
 		     0);
 	cr_assert_str_eq(aud, "sts.amazonaws.com");
 	cr_assert_eq(regcomp(&re,
-			     "^https://oidc\\.eks\\.[a-z]{2}-[a-z]+-[0-9]\\.amazonaws\\.com/id/[0-9A-F]{32}$",
-			     REG_EXTENDED), 0);
+			     "^https://"
+			     "oidc\\.eks\\.[a-z]{2}-[a-z]+-[0-9]\\.amazonaws\\."
+			     "com/id/[0-9A-F]{32}$",
+			     REG_EXTENDED),
+		     0);
 	cr_assert_eq(regexec(&re, iss, 0, NULL, 0), 0, "%s", iss);
 	regfree(&re);
 	snprintf(want, sizeof(want), "https://oidc.eks.%s.amazonaws.com/id/%s",
@@ -309,8 +334,8 @@ Test(tokgen, eks_irsa_shape)
 	cr_assert_gt(exp, (json_int_t)time(NULL));
 	json_decref(j);
 	cr_assert_eq(bs_tokgen_irsa_env(&who, &env), 0);
-	snprintf(want, sizeof(want), "arn:aws:iam::%s:role/payments-billing-sa-role",
-		 c->account);
+	snprintf(want, sizeof(want),
+		 "arn:aws:iam::%s:role/payments-billing-sa-role", c->account);
 	cr_assert_str_eq(env.role_arn, want);
 	cr_assert_str_eq(env.region, c->region);
 	cr_assert(bs_tokgen_known("eks-irsa"));
@@ -417,7 +442,8 @@ Test(token_store, container_index_matches_scan)
 		     (size_t)(CAP / CTRS + (7 < CAP % CTRS)));
 	cr_assert_eq(bs_token_store_add(s, tok("c5", "/a")), 0);
 	for (int c = 0; c < CTRS; c++) {
-		size_t want = c == 7 ? 0 : (size_t)(CAP / CTRS + (c < CAP % CTRS));
+		size_t want =
+			c == 7 ? 0 : (size_t)(CAP / CTRS + (c < CAP % CTRS));
 
 		snprintf(ctr, sizeof(ctr), "c%d", c);
 		cr_assert_eq(bs_token_store_list_container(s, ctr, ids, 8),
@@ -468,7 +494,8 @@ Test(annotations, path_rules)
 	cr_assert_eq(bs_ann_path_check("/root/.aws/config", NULL, NULL), 0);
 	cr_assert_neq(bs_ann_path_check("/var/run/secrets/", NULL, NULL), 0);
 	cr_assert_neq(bs_ann_path_check("/var/run/secretsX/a", NULL, NULL), 0);
-	cr_assert_neq(bs_ann_path_check("/var/run/secrets/../x", NULL, NULL), 0);
+	cr_assert_neq(bs_ann_path_check("/var/run/secrets/../x", NULL, NULL),
+		      0);
 	cr_assert_neq(bs_ann_path_check("/var/run/secrets/a\n", NULL, NULL), 0);
 	cr_assert_neq(bs_ann_path_check("", NULL, NULL), 0);
 	cr_assert_neq(bs_ann_path_check(NULL, NULL, NULL), 0);
@@ -481,6 +508,7 @@ Test(annotations, path_rules)
 		const char *const mine[] = { "/data/", NULL };
 
 		cr_assert_eq(bs_ann_path_check("/data/t", mine, NULL), 0);
-		cr_assert_neq(bs_ann_path_check("/run/secrets/t", mine, NULL), 0);
+		cr_assert_neq(bs_ann_path_check("/run/secrets/t", mine, NULL),
+			      0);
 	}
 }

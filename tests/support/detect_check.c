@@ -25,9 +25,9 @@ void bs_dcheck_case(const char *detect, const char *name)
 	bs_dcheck_need_root();
 	/* fanotify has one backend of its own */
 	r = bs_detect_suite_case(detect,
-				 strcmp(detect, "fanotify") ?
-					 BS_ATTACH_TRACEPOINT :
-					 BS_ATTACH_FANOTIFY,
+				 strcmp(detect, "fanotify")
+					 ? BS_ATTACH_TRACEPOINT
+					 : BS_ATTACH_FANOTIFY,
 				 name, why, sizeof(why));
 	if (r == BS_DCASE_BLIND)
 		cr_skip_test("blind spot: %s", why);

@@ -14,7 +14,8 @@ void bs_it_check_token(struct bs_itest *t, const char *path, unsigned int mode,
 	unsigned long long udev = 0, ino = 0;
 
 	cr_assert(bs_it_find(t, path, &tok), "no record for %s", path);
-	cr_assert(tok.have_inode, "inode of %s not learnt at post-create", path);
+	cr_assert(tok.have_inode, "inode of %s not learnt at post-create",
+		  path);
 	snprintf(cmd, sizeof(cmd), "cat %s", path);
 	cr_assert_eq(bs_it_sh(t, cmd, out_sh, sizeof(out_sh)), 0, "%s", out_sh);
 	cr_assert_eq(strlen(out_sh), tok.content_len);

@@ -42,7 +42,8 @@ int bs_it_setup(struct bs_itest *t, const struct bs_inject_ops *ops)
 		return -errno;
 	}
 	t->ops = ops;
-	snprintf(t->cfg.state_dir, sizeof(t->cfg.state_dir), "%s/state", t->dir);
+	snprintf(t->cfg.state_dir, sizeof(t->cfg.state_dir), "%s/state",
+		 t->dir);
 	snprintf(t->cfg.hook_dir, sizeof(t->cfg.hook_dir), "%s/bin", t->dir);
 	snprintf(t->cfg.hook_src, sizeof(t->cfg.hook_src), "%s",
 		 bs_it_hook_src());

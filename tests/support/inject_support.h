@@ -12,8 +12,8 @@
 #define BS_IT_MAX_ANN 4
 
 struct bs_itest {
-	char dir[256];                   /* temp dir, removed at teardown */
-	char mnt[BS_PATH_LEN];                /* a tmpfs a test mounted, or "" */
+	char dir[256];	       /* temp dir, removed at teardown */
+	char mnt[BS_PATH_LEN]; /* a tmpfs a test mounted, or "" */
 	struct bs_inject_config cfg;
 	struct bs_inject_ctx ctx;
 	const struct bs_inject_ops *ops;

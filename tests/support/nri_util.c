@@ -35,8 +35,8 @@ static int on_msg(void *arg, const struct bs_ttrpc_msg *t)
 	if (m->n == NRI_T_MAX_MSGS)
 		return -E2BIG;
 	v = &m->v[m->n++];
-	*v = (struct nri_t_msg){ m->cur_conn, t->stream_id, t->type, t->flags,
-				 malloc(t->len + 1), t->len };
+	*v = (struct nri_t_msg){ m->cur_conn, t->stream_id,	  t->type,
+				 t->flags,    malloc(t->len + 1), t->len };
 	if (!v->data)
 		return -ENOMEM;
 	memcpy(v->data, t->data ? t->data : (const uint8_t *)"", t->len);
@@ -152,8 +152,9 @@ int nri_t_request(uint32_t conn, uint32_t sid, const char *service,
 		return -ENOMEM;
 	if (body)
 		protobuf_c_message_pack(body, payload);
-	err = bs_ttrpc_encode_request(sid, service, method, plen ? payload : NULL,
-				      plen, 2000000000LL, &msg, &mlen);
+	err = bs_ttrpc_encode_request(sid, service, method,
+				      plen ? payload : NULL, plen, 2000000000LL,
+				      &msg, &mlen);
 	free(payload);
 	if (err)
 		return err;

@@ -43,7 +43,7 @@
 #endif
 
 #define DEBUG_EXIT_PORT 0xf4
-#define PROBE_DIR "/tmp/bsvm"
+#define PROBE_DIR	"/tmp/bsvm"
 
 struct probe_opts {
 	const char *attach;
@@ -96,10 +96,8 @@ static int case_stat(void)
 }
 
 static const struct probe_case probe_cases[] = {
-	{ "open", true, case_open },
-	{ "bind_mount", true, case_bind },
-	{ "symlink", true, case_symlink },
-	{ "other_file", false, case_other },
+	{ "open", true, case_open },	   { "bind_mount", true, case_bind },
+	{ "symlink", true, case_symlink }, { "other_file", false, case_other },
 	{ "stat_only", false, case_stat },
 };
 
@@ -182,8 +180,8 @@ static int probe_start(struct vmprobe_bpf **out, const char *attach,
 	for (prog = bpf_object__next_program(skel->obj, NULL); prog;
 	     prog = bpf_object__next_program(skel->obj, prog))
 		bpf_program__set_autoload(prog, prog == want);
-	skel->rodata->target_dev = (__u64)major(token->st_dev) << 20 |
-				   minor(token->st_dev);
+	skel->rodata->target_dev =
+		(__u64)major(token->st_dev) << 20 | minor(token->st_dev);
 	skel->rodata->target_ino = token->st_ino;
 	err = vmprobe_bpf__load(skel);
 	if (!err)
@@ -196,12 +194,12 @@ static int probe_start(struct vmprobe_bpf **out, const char *attach,
 	return 0;
 }
 
-static int probe_run_cases(struct vmprobe_bpf *skel,
-			   const struct probe_opts *o)
+static int probe_run_cases(struct vmprobe_bpf *skel, const struct probe_opts *o)
 {
 	int passed = 0, failed = 0;
 
-	for (size_t i = 0; i < sizeof(probe_cases) / sizeof(probe_cases[0]); i++) {
+	for (size_t i = 0; i < sizeof(probe_cases) / sizeof(probe_cases[0]);
+	     i++) {
 		const struct probe_case *c = &probe_cases[i];
 		bool expect = c->expect_alert;
 		bool got, ok;

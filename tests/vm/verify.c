@@ -11,7 +11,7 @@
 #include "tests/vm/verify.h"
 
 #define VLOG_SIZE (1u << 20) /* verifier log of one program */
-#define VLOG_TAIL 2048       /* printed: the verdict is at the end */
+#define VLOG_TAIL 2048	     /* printed: the verdict is at the end */
 
 static char vlog[VLOG_SIZE];
 static char msgs[2048]; /* libbpf's warnings for the current program */
