@@ -17,22 +17,6 @@ static int bind_init(struct bs_inject_ctx *ctx)
 	return 0;
 }
 
-static void set_inode(struct bs_token *t, const struct stat *st)
-{
-	t->dev = bs_dev_to_kernel((uint64_t)st->st_dev);
-	t->ino = (uint64_t)st->st_ino;
-	t->have_inode = true;
-}
-
-static int host_path(const struct bs_inject_config *cfg, const char *ctr_id,
-		     unsigned int idx, char *out, size_t cap)
-{
-	int n = snprintf(out, cap, "%s/tokens/%s/%u", bs_inject_state_dir(cfg),
-			 ctr_id, idx);
-
-	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
-}
-
 static int plant(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 		 const struct bs_container *ctr, struct bs_adjust *adj, int dfd,
 		 const struct bs_inject_plan *plan, struct bs_token *t)
@@ -45,13 +29,14 @@ static int plant(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 	for (unsigned int i = 0; i < plan->n; i++) {
 		err = bs_token_prepare(t, pod, ctr, &plan->items[i]);
 		if (!err)
-			err = host_path(ctx->cfg, ctr->id, i, t->host_path,
-					sizeof(t->host_path));
+			err = bs_state_token_path(ctx->cfg, ctr->id, i,
+						  t->host_path,
+						  sizeof(t->host_path));
 		if (!err)
 			err = bs_state_write_token(dfd, i, t, &st);
 		if (err)
 			return err;
-		set_inode(t, &st);
+		bs_token_set_inode(t, &st);
 		err = bs_token_store_add(ctx->store, t);
 		if (!err)
 			err = bs_adjust_add_mount(adj, t->path, "bind",
@@ -97,7 +82,8 @@ static int bind_sync_inode(struct bs_inject_ctx *ctx,
 	for (idx = 0; idx < BS_MAX_PLAN; idx++) {
 		struct stat cur;
 
-		err = host_path(ctx->cfg, ctr->id, idx, name, sizeof(name));
+		err = bs_state_token_path(ctx->cfg, ctr->id, idx, name,
+					  sizeof(name));
 		if (err)
 			return err;
 		if (!lstat(name, &cur) && cur.st_ino == st->st_ino &&
@@ -107,7 +93,7 @@ static int bind_sync_inode(struct bs_inject_ctx *ctx,
 	if (idx == BS_MAX_PLAN)
 		return -ENOENT;
 	snprintf(t->host_path, sizeof(t->host_path), "%s", name);
-	set_inode(t, st);
+	bs_token_set_inode(t, st);
 	return 0;
 }
 

@@ -701,3 +701,19 @@ int bs_inject_sync(struct bs_inject_ctx *ctx, const struct bs_pod *pods,
 	e = prune(ctx, ctrs, n_ctrs);
 	return err ? err : e;
 }
+
+int bs_state_token_path(const struct bs_inject_config *cfg, const char *ctr_id,
+			unsigned int idx, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s/tokens/%s/%u", bs_inject_state_dir(cfg),
+			 ctr_id, idx);
+
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+void bs_token_set_inode(struct bs_token *t, const struct stat *st)
+{
+	t->dev = bs_dev_to_kernel((uint64_t)st->st_dev);
+	t->ino = (uint64_t)st->st_ino;
+	t->have_inode = true;
+}

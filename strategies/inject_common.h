@@ -78,6 +78,11 @@ int bs_state_read_token(int dirfd, unsigned int idx, struct bs_token *t,
 			struct stat *st);
 /* Remove <state>/tokens/<id> and what is in it. */
 int bs_state_ctr_remove(const struct bs_inject_config *cfg, const char *ctr_id);
+/* <state dir>/tokens/<ctr_id>/<idx>: 0 or -ENAMETOOLONG. */
+int bs_state_token_path(const struct bs_inject_config *cfg, const char *ctr_id,
+			unsigned int idx, char *out, size_t cap);
+/* The record's inode from a stat of its file (kernel s_dev encoding). */
+void bs_token_set_inode(struct bs_token *t, const struct stat *st);
 
 /* The end of every create(): on success annotate adj with the token ids and
  * count the injection; on failure drop the container's records, its state

@@ -205,22 +205,6 @@ static void note_fallback(struct bs_inject_ctx *ctx,
 		path, ctr->id, fb_why[r]);
 }
 
-static void set_inode(struct bs_token *t, const struct stat *st)
-{
-	t->dev = bs_dev_to_kernel((uint64_t)st->st_dev);
-	t->ino = (uint64_t)st->st_ino;
-	t->have_inode = true;
-}
-
-static int state_path(const struct bs_inject_config *cfg, const char *ctr_id,
-		      unsigned int idx, char *out, size_t cap)
-{
-	int n = snprintf(out, cap, "%s/tokens/%s/%u", bs_inject_state_dir(cfg),
-			 ctr_id, idx);
-
-	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
-}
-
 /* <state>/projected/<id>[/<g>] */
 static int mnt_path(const struct bs_inject_config *cfg, const char *ctr_id,
 		    int g, char *out, size_t cap)
@@ -246,13 +230,13 @@ static int plant_file(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 
 	err = bs_token_prepare(t, pod, ctr, &plan->items[i]);
 	if (!err)
-		err = state_path(ctx->cfg, ctr->id, i, t->host_path,
-				 sizeof(t->host_path));
+		err = bs_state_token_path(ctx->cfg, ctr->id, i, t->host_path,
+					  sizeof(t->host_path));
 	if (!err)
 		err = bs_state_write_token(dfd, i, t, &st);
 	if (err)
 		return err;
-	set_inode(t, &st);
+	bs_token_set_inode(t, &st);
 	err = bs_token_store_add(ctx->store, t);
 	if (!err)
 		err = bs_adjust_add_mount(adj, t->path, "bind", t->host_path,
@@ -298,7 +282,7 @@ static int attach_group(struct bs_inject_ctx *ctx, const char *ctr_id, int g,
 	/* attached or not, the fd's reference goes: a detached tmpfs dies */
 	close(mfd);
 	for (size_t k = 0; !err && k < n; k++) {
-		set_inode(&toks[k], &files[k].st);
+		bs_token_set_inode(&toks[k], &files[k].st);
 		snprintf(toks[k].host_path, sizeof(toks[k].host_path),
 			 "%.200s/%s/%.255s", host, ts, files[k].name);
 	}
@@ -525,7 +509,7 @@ static int find_in_mounts(struct bs_inject_ctx *ctx, const char *ctr_id,
 		if (n >= 0 && !fstat(fd, &st)) {
 			bs_sha256(buf, (size_t)n, digest);
 			if (!memcmp(digest, t->digest, sizeof(digest))) {
-				set_inode(t, &st);
+				bs_token_set_inode(t, &st);
 				snprintf(t->host_path, sizeof(t->host_path),
 					 "%.200s/%s/%.255s", host, ts,
 					 base_name(t->path));
@@ -550,13 +534,14 @@ static int projected_sync_inode(struct bs_inject_ctx *ctx,
 	for (unsigned int idx = 0; idx < BS_MAX_PLAN; idx++) {
 		struct stat cur;
 
-		if (state_path(ctx->cfg, ctr->id, idx, name, sizeof(name)))
+		if (bs_state_token_path(ctx->cfg, ctr->id, idx, name,
+					sizeof(name)))
 			return -ENAMETOOLONG;
 		if (!lstat(name, &cur) && cur.st_ino == st->st_ino &&
 		    cur.st_dev == st->st_dev) {
 			snprintf(t->host_path, sizeof(t->host_path), "%s",
 				 name);
-			set_inode(t, st);
+			bs_token_set_inode(t, st);
 			return 0;
 		}
 	}
