@@ -27,6 +27,7 @@
 
 #include "lib/clock.h"
 #include "lib/csv.h"
+#include "lib/net.h"
 #include "lib/stats.h"
 #include "nri/runtime.h"
 
@@ -71,52 +72,18 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *conn,
 	return ret;
 }
 
-static int free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && !bind(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
-	    !getsockname(fd, (struct sockaddr *)&sa, &len))
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
-struct buf {
-	char *p;
-	size_t n;
-};
-
-static size_t keep(char *p, size_t sz, size_t n, void *arg)
-{
-	struct buf *b = arg;
-	char *q = realloc(b->p, b->n + sz * n + 1);
-
-	if (!q)
-		return 0;
-	memcpy(q + b->n, p, sz * n);
-	b->n += sz * n;
-	q[b->n] = 0;
-	b->p = q;
-	return sz * n;
-}
-
 /* The victim's alert counter in one scrape; -1 when unreachable. */
 static long scrape(CURL *c, const char *url)
 {
 	static const char series[] =
 		"beesting_alerts_total{namespace=\"default\",pod=\"victim\","
 		"container=\"app\",method=\"open\"} ";
-	struct buf b = { 0 };
+	struct bs_membuf b = { 0 };
 	long v = -1;
 	char *s;
 
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bs_membuf_append);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 2000L);
 	if (curl_easy_perform(c) == CURLE_OK && b.p) {
@@ -289,7 +256,7 @@ static void cleanup(struct ctx *x)
 static int setup(struct ctx *x)
 {
 	struct bs_nri_runtime_config rc = { .socket_path = x->sock };
-	int hp = free_port(), mp = free_port();
+	int hp = bs_free_tcp_port(), mp = bs_free_tcp_port();
 
 	strcpy(x->dir, "/run/bs-sinkbench-XXXXXX");
 	if (!mkdtemp(x->dir))

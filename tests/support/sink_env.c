@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/net.h"
 #include "tests/support/sink_env.h"
 
 #define TOKEN "/var/run/secrets/eks.amazonaws.com/access_key_token"
@@ -182,41 +183,12 @@ json_t *sink_env_wait_line(struct sink_env *e, const char *type, int ms)
 
 int sink_free_port(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && !bind(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
-	    !getsockname(fd, (struct sockaddr *)&sa, &len))
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
-struct membuf {
-	char *p;
-	size_t n;
-};
-
-static size_t collect(char *p, size_t sz, size_t n, void *arg)
-{
-	struct membuf *b = arg;
-	char *q = realloc(b->p, b->n + sz * n + 1);
-
-	if (!q)
-		return 0;
-	memcpy(q + b->n, p, sz * n);
-	b->n += sz * n;
-	q[b->n] = 0;
-	b->p = q;
-	return sz * n;
+	return bs_free_tcp_port();
 }
 
 long sink_http_get(const char *url, char **body)
 {
-	struct membuf b = { 0 };
+	struct bs_membuf b = { 0 };
 	CURL *c = curl_easy_init();
 	long code = -1;
 
@@ -225,7 +197,7 @@ long sink_http_get(const char *url, char **body)
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bs_membuf_append);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	if (curl_easy_perform(c) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
