@@ -17,27 +17,10 @@
 #include "strategies/methods.h"
 #include "strategies/strategy.h"
 #include "tests/support/detect_check.h"
+#include "tests/support/readme_block.h"
 
 #define BEGIN "<!-- methods:begin -->\n"
 #define END   "<!-- methods:end -->\n"
-
-static char *slurp(FILE *f)
-{
-	size_t cap = 1 << 16, n = 0, r;
-	char *buf = malloc(cap);
-
-	cr_assert_not_null(buf);
-	while ((r = fread(buf + n, 1, cap - 1 - n, f)) > 0) {
-		n += r;
-		if (n == cap - 1) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			cr_assert_not_null(buf);
-		}
-	}
-	buf[n] = '\0';
-	return buf;
-}
 
 static char *markdown(void)
 {
@@ -68,29 +51,19 @@ static char *run(const char *cmd)
 	char *out;
 
 	cr_assert_not_null(p, "%s", cmd);
-	out = slurp(p);
+	out = bs_test_slurp(p);
 	cr_assert_eq(pclose(p), 0, "%s failed", cmd);
 	return out;
 }
 
 Test(methods, readme_block_is_the_table)
 {
-	FILE *f = fopen("README.md", "r");
-	char *readme, *want = markdown(), *b, *e;
+	char *block = bs_test_readme_block(BEGIN, END), *want = markdown();
 
-	cr_assert_not_null(f, "run from the repository root");
-	readme = slurp(f);
-	fclose(f);
-	b = strstr(readme, BEGIN);
-	cr_assert_not_null(b, "README has no " BEGIN);
-	b += strlen(BEGIN);
-	e = strstr(b, END);
-	cr_assert_not_null(e, "README has no " END);
-	*e = '\0';
-	cr_expect_str_eq(b, want,
+	cr_expect_str_eq(block, want,
 			 "README's methods block differs from the table: "
 			 "replace it with `beesting-attack --list --markdown`");
-	free(readme);
+	free(block);
 	free(want);
 }
 

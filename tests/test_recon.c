@@ -26,6 +26,7 @@
 #include "harness/token_shape.h"
 #include "lib/fs.h"
 #include "tests/support/inject_support.h"
+#include "tests/support/readme_block.h"
 
 #define OUT_CAP	    8192
 #define TOOL_IN_CTR "/beesting-attack"
@@ -176,24 +177,6 @@ Test(recon_shape, jwt_checks)
 		     -EINVAL);
 }
 
-static char *slurp(FILE *f)
-{
-	size_t cap = 1 << 16, n = 0, r;
-	char *buf = malloc(cap);
-
-	cr_assert_not_null(buf);
-	while ((r = fread(buf + n, 1, cap - 1 - n, f)) > 0) {
-		n += r;
-		if (n == cap - 1) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			cr_assert_not_null(buf);
-		}
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
 static char *markdown(void)
 {
 	char *text = NULL;
@@ -208,23 +191,13 @@ static char *markdown(void)
 
 Test(recon_table, readme_block_is_the_table)
 {
-	FILE *f = fopen("README.md", "r");
-	char *readme, *want = markdown(), *b, *e;
+	char *block = bs_test_readme_block(BEGIN, END), *want = markdown();
 
-	cr_assert_not_null(f, "run from the repository root");
-	readme = slurp(f);
-	fclose(f);
-	b = strstr(readme, BEGIN);
-	cr_assert_not_null(b, "README has no " BEGIN);
-	b += strlen(BEGIN);
-	e = strstr(b, END);
-	cr_assert_not_null(e, "README has no " END);
-	*e = '\0';
 	cr_expect_str_eq(
-		b, want,
+		block, want,
 		"README's tells block differs from the table: "
 		"replace it with `beesting-attack --tells --markdown`");
-	free(readme);
+	free(block);
 	free(want);
 }
 
@@ -237,7 +210,7 @@ Test(recon_table, attack_tool_prints_the_table)
 	snprintf(cmd, sizeof(cmd), "'%s' --tells --markdown", tool);
 	p = popen(cmd, "r");
 	cr_assert_not_null(p);
-	out = slurp(p);
+	out = bs_test_slurp(p);
 	cr_assert_eq(pclose(p), 0);
 	cr_expect_str_eq(out, want);
 	free(out);

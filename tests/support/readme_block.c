@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/support/readme_block.h"
+
+char *bs_test_slurp(FILE *f)
+{
+	size_t cap = 1 << 16, n = 0, r;
+	char *buf = malloc(cap);
+
+	cr_assert_not_null(buf);
+	while ((r = fread(buf + n, 1, cap - 1 - n, f)) > 0) {
+		n += r;
+		if (n == cap - 1) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			cr_assert_not_null(buf);
+		}
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+char *bs_test_readme_block(const char *begin, const char *end)
+{
+	FILE *f = fopen("README.md", "r");
+	char *readme, *b, *e, *out;
+
+	cr_assert_not_null(f, "run from the repository root");
+	readme = bs_test_slurp(f);
+	fclose(f);
+	b = strstr(readme, begin);
+	cr_assert_not_null(b, "README has no %s", begin);
+	b += strlen(begin);
+	e = strstr(b, end);
+	cr_assert_not_null(e, "README has no %s", end);
+	*e = '\0';
+	out = strdup(b);
+	cr_assert_not_null(out);
+	free(readme);
+	return out;
+}
