@@ -42,6 +42,7 @@
 #include "bpf/events.h"
 #include "bpf/hookfloor.skel.h"
 #include "lib/clock.h"
+#include "lib/fs.h"
 #include "lib/log.h"
 #include "lib/stats.h"
 #include "strategies/detect_common.h"
@@ -78,18 +79,6 @@ static void on_event(const struct bs_event *ev, void *arg)
 	b->n_events++;
 }
 
-static int write_file(const char *path, const void *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, len);
-	close(fd);
-	return n == (ssize_t)len ? 0 : -EIO;
-}
-
 /* Printable pseudo-random bytes: scans see realistic data, not zeros. */
 static void fill(unsigned char *p, size_t n, uint32_t seed)
 {
@@ -121,13 +110,14 @@ static int make_files(struct bench *b)
 		return -errno;
 	snprintf(b->token, sizeof(b->token), "%s/token", b->tokdir);
 	fill(buf, sizeof(buf), 1);
-	err = write_file(b->plain, buf, sizeof(buf));
+	err = bs_write_file(b->plain, buf, sizeof(buf), 0600);
 	memset(&b->tok, 0, sizeof(b->tok));
 	b->tok.id = 1;
 	b->tok.content_len = BS_RS_WINDOW_MAX;
 	fill(b->tok.content, b->tok.content_len, (uint32_t)getpid());
 	if (!err)
-		err = write_file(b->token, b->tok.content, b->tok.content_len);
+		err = bs_write_file(b->token, b->tok.content,
+				    b->tok.content_len, 0600);
 	if (!err && stat(b->token, &st))
 		err = -errno;
 	if (err)
@@ -167,7 +157,7 @@ static int extra_file(struct bench *b, long i, struct bs_token *t)
 	int err;
 
 	extra_path(b, i, t->host_path, sizeof(t->host_path));
-	err = write_file(t->host_path, t->content, t->content_len);
+	err = bs_write_file(t->host_path, t->content, t->content_len, 0600);
 	if (err)
 		return err;
 	b->tok_files = i;

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/fs.h"
 #include "harness/containerd.h"
 
 #define CMD_TIMEOUT_MS 90000
@@ -527,18 +528,6 @@ static void guard_stop(struct ctrd *c)
 
 /* ---- config and start/stop -------------------------------------------- */
 
-static int write_file(const char *path, const char *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, data, len);
-	close(fd);
-	return n == (ssize_t)len ? 0 : -EIO;
-}
-
 static int write_config(const struct ctrd *c)
 {
 	const char *cri = "plugins.\"io.containerd.grpc.v1.cri\"";
@@ -673,7 +662,7 @@ int ctrd_setup(struct ctrd *c)
 		     "image-endpoint: unix://%1$s\n"
 		     "timeout: 30\npull-image-on-create: false\n",
 		     c->sock);
-	err = write_file(c->crictl_cfg, buf, (size_t)n);
+	err = bs_write_file(c->crictl_cfg, buf, (size_t)n, 0644);
 	if (err)
 		return err;
 	err = guard_start(c);
@@ -681,7 +670,7 @@ int ctrd_setup(struct ctrd *c)
 		return err;
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)c->guard);
 	snprintf(path, sizeof(path), "%s/guard.pid", c->dir);
-	return write_file(path, buf, (size_t)n);
+	return bs_write_file(path, buf, (size_t)n, 0644);
 }
 
 static void exec_containerd(const struct ctrd *c, int ns_fd)
@@ -833,7 +822,7 @@ void ctrd_teardown(struct ctrd *c)
 		char kept[CTRD_PATH];
 
 		snprintf(kept, sizeof(kept), "%s/kept", c->dir);
-		write_file(kept, "", 0);
+		bs_write_file(kept, "", 0, 0644);
 		fprintf(stderr, "kept %s (BEESTING_CONTAINERD_KEEP)\n", c->dir);
 	} else if (c->dir[0]) {
 		umount_under(c->dir);

@@ -32,6 +32,7 @@
 #include "harness/access.h"
 #include "harness/detect_suite.h"
 #include "lib/csv.h"
+#include "lib/fs.h"
 #include "lib/log.h"
 #include "strategies/methods.h"
 
@@ -50,18 +51,6 @@ static void capture(const struct bs_event *ev, void *arg)
 		d->count_sum += ev->count;
 	if (d->n_evs < BS_DTEST_MAX_EVENTS)
 		d->evs[d->n_evs++] = *ev;
-}
-
-static int write_file(const char *path, const void *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, len);
-	close(fd);
-	return n == (ssize_t)len ? 0 : -EIO;
 }
 
 /* Printable random content: the first 16 bytes are already unique. */
@@ -102,7 +91,8 @@ static int make_token(struct bs_dtest *d)
 	t->content_len = 320; /* longer than every readscan window */
 	err = random_content((char *)t->content, t->content_len);
 	if (!err)
-		err = write_file(d->token_path, t->content, t->content_len);
+		err = bs_write_file(d->token_path, t->content, t->content_len,
+				    0644);
 	if (!err && stat(d->token_path, &st))
 		err = -errno;
 	if (err)
@@ -266,7 +256,7 @@ static int make_other(const struct bs_dtest *d, char *p, size_t len)
 	snprintf(p, len, "%s/other", d->dir);
 	if (random_content(content, sizeof(content)))
 		return -EIO;
-	return write_file(p, content, sizeof(content));
+	return bs_write_file(p, content, sizeof(content), 0644);
 }
 
 /* Child: m's access of the token (fd: opened before arming, or -1). */

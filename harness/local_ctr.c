@@ -26,6 +26,7 @@
 #include "lib/clock.h"
 #include "lib/cmd.h"
 #include "lib/fmt.h"
+#include "lib/fs.h"
 #include "lib/log.h"
 #include "nri/cri.h"
 #include "nri/runtime.h"
@@ -117,22 +118,10 @@ static void track(struct lnri *n, struct lctr *c, bool add)
 	}
 }
 
-static int write_file(const char *path, const char *text, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	ssize_t len = (ssize_t)strlen(text);
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, (size_t)len) != len)
-		err = -EIO;
-	close(fd);
-	return err;
-}
-
 /* The attack tool goes into the rootfs (a copy: the container cannot
  * touch our binary), plus a decoy for the "other" method. */
+#define DECOY "not a token, just a file\n"
+
 static int stock_rootfs(struct bs_bench *b, struct lctr *c)
 {
 	char src[BS_PATH_LEN + 32], dst[512];
@@ -147,7 +136,7 @@ static int stock_rootfs(struct bs_bench *b, struct lctr *c)
 		return err ? err : -EIO;
 	if (bs_fmt(dst, sizeof(dst), "%s%s", c->rc.rootfs, OTHER_FILE))
 		return -ENAMETOOLONG;
-	return write_file(dst, "not a token, just a file\n", 0644);
+	return bs_write_file(dst, DECOY, sizeof(DECOY) - 1, 0644);
 }
 
 static int fill_models(struct lctr *c, const struct bs_victim *v)

@@ -85,3 +85,16 @@ int bs_rm_rf(const char *path)
 		return errno == ENOENT ? 0 : -errno;
 	return 0;
 }
+
+int bs_write_file(const char *path, const void *buf, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = bs_write_all(fd, buf, len);
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}

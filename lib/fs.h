@@ -17,6 +17,9 @@ int bs_mkdir_p(const char *path, mode_t mode);
 /* Write all len bytes, retrying on EINTR.  0 or -errno. */
 int bs_write_all(int fd, const void *buf, size_t len);
 
+/* Create or truncate path with mode and write buf: 0 or -errno. */
+int bs_write_file(const char *path, const void *buf, size_t len, mode_t mode);
+
 /* rm -rf that stays on one file system and never follows symlinks. */
 int bs_rm_rf(const char *path);
 
