@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "agent/containers.h"
+#include "lib/proc.h"
 
 struct bs_containers {
 	pthread_mutex_t lock;
@@ -37,72 +37,24 @@ static void copy(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src ? src : "");
 }
 
-/* Where cgroup v2 is mounted: /sys/fs/cgroup on unified hosts,
- * /sys/fs/cgroup/unified on hybrid ones.  "" when there is none. */
-static const char *cgroup2_root(void)
-{
-	static char root[256];
-	static int done;
-	char line[1024], dev[64], dir[512], type[64];
-	FILE *f;
-
-	if (done)
-		return root;
-	done = 1;
-	f = fopen("/proc/self/mounts", "re");
-	if (!f)
-		return root;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %511s %63s", dev, dir, type) == 3 &&
-		    !strcmp(type, "cgroup2") && strlen(dir) < sizeof(root)) {
-			strcpy(root, dir);
-			break;
-		}
-	fclose(f);
-	return root;
-}
-
 uint64_t bs_cgroup_id_of_pid(uint32_t pid)
 {
-	char path[64], line[4096], dir[4400];
-	const char *root = cgroup2_root();
-	struct stat st;
-	uint64_t id = 0;
-	FILE *f;
+	char proc[32];
 
-	if (!pid || !*root)
+	if (!pid)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		/* cgroup v2 line: "0::/path"; the root cgroup names no one */
-		if (strncmp(line, "0::", 3))
-			continue;
-		line[strcspn(line, "\n")] = 0;
-		/* "/": the root names no one; "/..": outside our cgroup
-		 * namespace, no path here leads there */
-		if (!strcmp(line + 3, "/") || !strncmp(line + 3, "/..", 3))
-			break;
-		snprintf(dir, sizeof(dir), "%s%s", root, line + 3);
-		if (stat(dir, &st) == 0)
-			id = st.st_ino;
-		break;
-	}
-	fclose(f);
-	return id;
+	snprintf(proc, sizeof(proc), "/proc/%u", pid);
+	return bs_cgroup_id_of_proc(proc);
 }
 
 uint32_t bs_mntns_of_pid(uint32_t pid)
 {
-	char path[64];
-	struct stat st;
+	char proc[32];
 
 	if (!pid)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%u/ns/mnt", pid);
-	return stat(path, &st) == 0 ? (uint32_t)st.st_ino : 0;
+	snprintf(proc, sizeof(proc), "/proc/%u", pid);
+	return bs_mntns_of_proc(proc);
 }
 
 static struct bs_ctr_info *find(struct bs_containers *cs, const char *id)
