@@ -15,8 +15,9 @@ EXTRA_DEB_PACKAGES += libmicrohttpd-dev libcurl4-openssl-dev prometheus \
 
 # The OCI createContainer hook the "ocihook" strategy installs.  runc runs it
 # from the node's filesystem, so it is fully static and links only its own
-# objects: no libbpf, no libjansson, nothing from $(LIB).
-HOOK_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,agent/beesting-hook.c agent/hook_json.c)
+# objects and lib/fs (libc only): no libbpf, no libjansson, nothing else
+# from $(LIB).
+HOOK_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,agent/beesting-hook.c agent/hook_json.c lib/fs.c)
 BINS += beesting-hook
 $(BUILD)/beesting-hook: $(HOOK_OBJS)
 	$(call msg,LD,$@)

@@ -26,7 +26,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,10 +33,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "agent/hook_json.h"
+#include "lib/fs.h"
 #include "lib/limits.h"
 
 #define STATE_MAX     ((size_t)64 * 1024)
@@ -101,57 +100,6 @@ fail:
 	free(buf);
 	errno = e;
 	return NULL;
-}
-
-/* Same resolution as the agent's bs_open_in_root(): never through a
- * symlink or magic link, never above rootfd. */
-static int open_in_root(int rootfd, const char *path, int flags, mode_t mode)
-{
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
-		.mode = (flags & O_CREAT) ? mode : 0,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS,
-	};
-	long fd;
-
-	do {
-		fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	} while (fd < 0 && errno == EAGAIN);
-	return fd < 0 ? -errno : (int)fd;
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Absolute, every component non-empty and not "." or ".." (the agent's
- * bs_path_normalized()). */
-static bool path_normalized(const char *p)
-{
-	if (p[0] != '/' || !p[1])
-		return false;
-	while (*p == '/') {
-		const char *c = p + 1;
-		size_t n = strcspn(c, "/");
-
-		if (n == 0 || (n == 1 && c[0] == '.') ||
-		    (n == 2 && c[0] == '.' && c[1] == '.'))
-			return false;
-		p = c + n;
-	}
-	return *p == '\0';
 }
 
 /* The string at keys in the JSON document read from fd; what names the
@@ -266,13 +214,13 @@ static int open_parent(int rootfd, const char *path, const char **leaf)
 		}
 		memcpy(comp, c, n);
 		comp[n] = '\0';
-		next = open_in_root(cur, comp, O_PATH | O_DIRECTORY, 0);
+		next = bs_open_in_root(cur, comp, O_PATH | O_DIRECTORY, 0);
 		if (next == -ENOENT) {
 			if (mkdirat(cur, comp, 0755) && errno != EEXIST) {
 				next = -errno;
 			} else {
-				next = open_in_root(cur, comp,
-						    O_PATH | O_DIRECTORY, 0);
+				next = bs_open_in_root(cur, comp,
+						       O_PATH | O_DIRECTORY, 0);
 			}
 		}
 		close(cur);
@@ -290,7 +238,7 @@ static int plant(int rootfd, const char *path, const char *content_file)
 	size_t len = 0;
 	int cfd, dfd, fd, err;
 
-	if (!path_normalized(path) || strlen(path) >= BS_PATH_LEN)
+	if (!bs_path_normalized(path) || strlen(path) >= BS_PATH_LEN)
 		return -EINVAL;
 	cfd = open(content_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (cfd < 0)
@@ -304,12 +252,12 @@ static int plant(int rootfd, const char *path, const char *content_file)
 		free(content);
 		return dfd;
 	}
-	fd = open_in_root(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL, 0444);
+	fd = bs_open_in_root(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL, 0444);
 	if (fd < 0) {
 		err = fd;
 		goto out;
 	}
-	err = write_all(fd, content, len);
+	err = bs_write_all(fd, content, len);
 	/* no fsync: the container reads it through the page cache */
 	if (!err && fchmod(fd, 0444))
 		err = -errno;

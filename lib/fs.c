@@ -29,6 +29,28 @@ int bs_open_in_root(int rootfd, const char *path, int flags, mode_t mode)
 	return fd < 0 ? -errno : (int)fd;
 }
 
+/* Every component non-empty and not "." or "..". */
+static int components_ok(const char *p)
+{
+	while (*p == '/') {
+		const char *c = p + 1;
+		size_t n = strcspn(c, "/");
+
+		if (n == 0)
+			return 0; /* "//" or a trailing slash */
+		if ((n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		p = c + n;
+	}
+	return *p == '\0';
+}
+
+int bs_path_normalized(const char *path)
+{
+	return path && path[0] == '/' && path[1] && components_ok(path);
+}
+
 int bs_mkdir_p(const char *path, mode_t mode)
 {
 	char buf[BS_PATH_LEN];

@@ -11,6 +11,10 @@
  * (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS).  Returns fd or -errno. */
 int bs_open_in_root(int rootfd, const char *path, int flags, mode_t mode);
 
+/* 1 when path is absolute with no empty, "." or ".." component and no
+ * trailing slash (config and hook paths; trusted, but still checked). */
+int bs_path_normalized(const char *path);
+
 /* mkdir -p for an admin-configured (trusted) path. */
 int bs_mkdir_p(const char *path, mode_t mode);
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lib/fs.h"
 #include "lib/log.h"
 #include "strategies/annotations.h"
 
@@ -30,28 +31,6 @@ bool bs_ann_inject_enabled(const struct bs_pod *pod,
 
 	return !(v && (!strcmp(v, "false") || !strcmp(v, "0") ||
 		       !strcmp(v, "no") || !strcmp(v, "off")));
-}
-
-/* Every component non-empty and not "." or "..". */
-static int components_ok(const char *p)
-{
-	while (*p == '/') {
-		const char *c = p + 1;
-		size_t n = strcspn(c, "/");
-
-		if (n == 0)
-			return 0; /* "//" or a trailing slash */
-		if ((n == 1 && c[0] == '.') ||
-		    (n == 2 && c[0] == '.' && c[1] == '.'))
-			return 0;
-		p = c + n;
-	}
-	return *p == '\0';
-}
-
-int bs_path_normalized(const char *path)
-{
-	return path && path[0] == '/' && path[1] && components_ok(path);
 }
 
 int bs_ann_path_check(const char *path, const char *const *prefixes,
@@ -83,7 +62,7 @@ int bs_ann_path_check(const char *path, const char *const *prefixes,
 		*why = "not absolute";
 		return -EINVAL;
 	}
-	if (!components_ok(path)) {
+	if (!bs_path_normalized(path)) {
 		*why = "not normalized";
 		return -EINVAL;
 	}

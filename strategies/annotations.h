@@ -35,10 +35,6 @@ extern const char *const bs_default_allowed_prefixes[];
 int bs_ann_path_check(const char *path, const char *const *prefixes,
 		      const char **why);
 
-/* 1 when path is absolute with no empty, "." or ".." component and no
- * trailing slash (config paths; trusted, but still checked). */
-int bs_path_normalized(const char *path);
-
 /* The validated beesting.io/token-path annotation or NULL (a bad one is
  * logged with bs_warn and ignored). */
 const char *bs_ann_token_path(const struct bs_pod *pod,
