@@ -9,49 +9,22 @@
 #include <criterion/criterion.h>
 #include <libgen.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness/runc.h"
 #include "lib/cmd.h"
 #include "lib/fs.h"
+#include "tests/support/shell.h"
 
 #define PY "/usr/bin/python3"
 
 static char build[1024];
 static char dir[] = "/tmp/bs-image-XXXXXX";
 static char tar_path[sizeof(dir) + 16];
-
-static int sh(char *out, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Run a shell command, output (stdout+stderr) into out; exit status. */
-static int sh(char *out, size_t cap, const char *fmt, ...)
-{
-	char cmd[4096];
-	size_t len = 0, n;
-	va_list ap;
-	FILE *p;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	cr_assert_not_null(p, "popen %s", cmd);
-	while (len + 1 < cap && (n = fread(out + len, 1, cap - 1 - len, p)) > 0)
-		len += n;
-	out[len] = '\0';
-	while (fread(cmd, 1, sizeof(cmd), p) > 0)
-		;
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static void setup(void)
 {
@@ -76,8 +49,9 @@ static void setup(void)
 	strcpy(dir, "/tmp/bs-image-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(tar_path, sizeof(tar_path), "%s/a.tar", dir);
-	cr_assert_eq(sh(out, sizeof(out), PY " kind/image.py %s %s 2>&1", build,
-			tar_path),
+	cr_assert_eq(bs_test_sh(out, sizeof(out),
+				PY " kind/image.py %s %s 2>&1", build,
+				tar_path),
 		     0, "image.py: %s", out);
 }
 
@@ -91,10 +65,11 @@ Test(image, deterministic, .init = setup, .fini = teardown)
 {
 	char out[2048];
 
-	cr_assert_eq(sh(out, sizeof(out),
-			PY " kind/image.py %s %s/b.tar >/dev/null 2>&1 && "
-			   "cmp %s %s/b.tar 2>&1",
-			build, dir, tar_path, dir),
+	cr_assert_eq(bs_test_sh(out, sizeof(out),
+				PY
+				" kind/image.py %s %s/b.tar >/dev/null 2>&1 && "
+				"cmp %s %s/b.tar 2>&1",
+				build, dir, tar_path, dir),
 		     0, "two builds differ: %s", out);
 }
 
@@ -103,14 +78,16 @@ Test(image, digests_sizes_and_binaries, .init = setup, .fini = teardown)
 	char out[4096];
 	int st;
 
-	st = sh(out, sizeof(out), PY " kind/check.py image %s 2>&1", tar_path);
+	st = bs_test_sh(out, sizeof(out), PY " kind/check.py image %s 2>&1",
+			tar_path);
 	cr_expect_eq(st, 0, "check.py image:\n%s", out);
 	/* the checker notices another name ... */
-	st = sh(out, sizeof(out), PY " kind/check.py image %s other:1 2>&1",
-		tar_path);
+	st = bs_test_sh(out, sizeof(out),
+			PY " kind/check.py image %s other:1 2>&1", tar_path);
 	cr_expect_eq(st, 1, "wrong ref accepted: %s", out);
 	/* ... and a layer that is not the one the manifest names */
-	st = sh(out, sizeof(out),
+	st = bs_test_sh(
+		out, sizeof(out),
 		"cd %s && mkdir x && cd x && tar xf ../a.tar && "
 		"for f in blobs/sha256/*; do [ $(stat -c %%s $f) -gt 100000 ] "
 		"&& echo >> $f; done; tar cf ../bad.tar * && cd .. && " PY
@@ -124,13 +101,14 @@ Test(image, ref_selects_the_name, .init = setup, .fini = teardown)
 {
 	char out[4096];
 
-	cr_assert_eq(
-		sh(out, sizeof(out),
-		   PY " kind/image.py %s %s/r.tar reg.example:5000/bs/agent:v2 "
-		      ">/dev/null 2>&1 && " PY " kind/check.py image %s/r.tar "
-		      "reg.example:5000/bs/agent:v2 2>&1",
-		   build, dir, dir),
-		0, "%s", out);
+	cr_assert_eq(bs_test_sh(out, sizeof(out),
+				PY " kind/image.py %s %s/r.tar "
+				   "reg.example:5000/bs/agent:v2 "
+				   ">/dev/null 2>&1 && " PY
+				   " kind/check.py image %s/r.tar "
+				   "reg.example:5000/bs/agent:v2 2>&1",
+				build, dir, dir),
+		     0, "%s", out);
 }
 
 /* Unpack the layer into an empty rootfs and run argv there with runc. */
@@ -142,18 +120,20 @@ static void run_in_image(const char *const *argv, const char *want)
 
 	if (!bs_runc_available())
 		cr_skip_test("runc or busybox-static not installed");
-	cr_assert_eq(sh(layer, sizeof(layer),
-			"tar -xOf %s manifest.json | " PY
-			" -c 'import json,sys; print(json.load(sys.stdin)[0]"
-			"[\"Layers\"][0], end=\"\")'",
-			tar_path),
-		     0);
+	cr_assert_eq(
+		bs_test_sh(layer, sizeof(layer),
+			   "tar -xOf %s manifest.json | " PY
+			   " -c 'import json,sys; print(json.load(sys.stdin)[0]"
+			   "[\"Layers\"][0], end=\"\")'",
+			   tar_path),
+		0);
 	cr_assert_eq(bs_runc_bundle(&c, dir, argv), 0);
 	/* nothing but the image: the test rootfs's busybox goes */
 	cr_assert_eq(bs_rm_rf(c.rootfs), 0);
 	cr_assert_eq(mkdir(c.rootfs, 0755), 0);
-	cr_assert_eq(sh(out, sizeof(out), "tar -xOf %s %s | tar -x -C %s 2>&1",
-			tar_path, layer, c.rootfs),
+	cr_assert_eq(bs_test_sh(out, sizeof(out),
+				"tar -xOf %s %s | tar -x -C %s 2>&1", tar_path,
+				layer, c.rootfs),
 		     0, "unpack: %s", out);
 	{
 		const char *run[] = { "runc",	  "--root", c.state, "run",

@@ -11,14 +11,13 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness/k8s.h"
+#include "tests/support/shell.h"
 
 #define READY                                                                  \
 	"{\"type\":\"ready\",\"backend\":\"tracepoint\",\"inject\":\"%s\","    \
@@ -72,32 +71,6 @@ Test(k8s_ready, other_lines_are_not_ready)
 static char build[1024];
 static char events[64];
 
-static int sh(char *out, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* stdout (stderr passes through) into out; exit status. */
-static int sh(char *out, size_t cap, const char *fmt, ...)
-{
-	char cmd[4096];
-	size_t len = 0, n;
-	va_list ap;
-	FILE *p;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	cr_assert_not_null(p, "popen %s", cmd);
-	while (len + 1 < cap && (n = fread(out + len, 1, cap - 1 - len, p)) > 0)
-		len += n;
-	out[len] = '\0';
-	while (fread(cmd, 1, sizeof(cmd), p) > 0)
-		;
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 #define KSH "BS_K8S_MODE=k8s BS_BUILD=%s harness/kind.sh"
 
 static void cluster(void)
@@ -125,8 +98,8 @@ static void up(void)
 {
 	char out[256];
 
-	cr_assert_eq(sh(out, sizeof(out), KSH " up bind open auto %s >&2",
-			build, events),
+	cr_assert_eq(bs_test_sh(out, sizeof(out),
+				KSH " up bind open auto %s >&2", build, events),
 		     0, "kind.sh up");
 }
 
@@ -136,7 +109,7 @@ static void down(void)
 
 	if (!events[0])
 		return; /* skipped: never touch a default kubeconfig's cluster */
-	sh(out, sizeof(out), KSH " down >&2", build);
+	bs_test_sh(out, sizeof(out), KSH " down >&2", build);
 	unlink(events);
 }
 
@@ -151,7 +124,8 @@ static long count(const char *a, const char *b)
 {
 	char out[64];
 
-	sh(out, sizeof(out), "grep -F '%s' %s | grep -cF '%s'", a, events, b);
+	bs_test_sh(out, sizeof(out), "grep -F '%s' %s | grep -cF '%s'", a,
+		   events, b);
 	return strtol(out, NULL, 10);
 }
 
@@ -169,9 +143,9 @@ static void victim(const char *name, char *ctr, size_t len)
 {
 	char out[2048], uid[128];
 
-	cr_assert_eq(sh(out, sizeof(out),
-			KSH " victim-up %s /root/.aws/credentials", build,
-			name),
+	cr_assert_eq(bs_test_sh(out, sizeof(out),
+				KSH " victim-up %s /root/.aws/credentials",
+				build, name),
 		     0, "victim %s did not come up", name);
 	cr_assert_eq(sscanf(out, "%127s %127s", uid, ctr), 2, "%s", out);
 	(void)len;
@@ -181,7 +155,7 @@ static long agents(void)
 {
 	char out[32];
 
-	cr_assert_eq(sh(out, sizeof(out), KSH " agents", build), 0);
+	cr_assert_eq(bs_test_sh(out, sizeof(out), KSH " agents", build), 0);
 	return strtol(out, NULL, 10);
 }
 
@@ -189,8 +163,8 @@ static int attack(const char *pod, const char *method)
 {
 	char out[256];
 
-	return sh(out, sizeof(out), KSH " attack %s %s >/dev/null 2>&1", build,
-		  pod, method);
+	return bs_test_sh(out, sizeof(out), KSH " attack %s %s >/dev/null 2>&1",
+			  build, pod, method);
 }
 
 /* The whole engine: CSV rows say backend=k8s, nothing is left. */
@@ -200,23 +174,26 @@ Test(k8s, bench_end_to_end, .init = cluster, .timeout = 900)
 	int st;
 
 	cr_assert_not_null(mkdtemp(dir));
-	st = sh(out, sizeof(out),
+	st = bs_test_sh(
+		out, sizeof(out),
 		"%s/beesting-bench --backend k8s --runs 1 --no-overhead "
 		"--methods cat,symlink,stat,other --results %s --srcdir .",
 		build, dir);
 	cr_expect_eq(st, 0, "beesting-bench:\n%s", out);
 	cr_expect_not_null(strstr(out, "left behind after teardown: 0"), "%s",
 			   out);
-	st = sh(out, sizeof(out),
-		"awk -F, '$5==\"k8s\" && $3==\"bind\" && $4==\"open\"' "
-		"%s/coverage.csv | wc -l",
-		dir);
+	st = bs_test_sh(out, sizeof(out),
+			"awk -F, '$5==\"k8s\" && $3==\"bind\" && $4==\"open\"' "
+			"%s/coverage.csv | wc -l",
+			dir);
 	cr_expect_eq(strtol(out, NULL, 10), 4, "coverage rows: %s", out);
-	sh(out, sizeof(out), "grep -c ',cat,alert,1,' %s/coverage.csv", dir);
+	bs_test_sh(out, sizeof(out), "grep -c ',cat,alert,1,' %s/coverage.csv",
+		   dir);
 	cr_expect_eq(strtol(out, NULL, 10), 1, "cat not detected");
-	sh(out, sizeof(out), "grep -c ',stat,none,0,' %s/coverage.csv", dir);
+	bs_test_sh(out, sizeof(out), "grep -c ',stat,none,0,' %s/coverage.csv",
+		   dir);
 	cr_expect_eq(strtol(out, NULL, 10), 1, "stat raised an alert");
-	sh(out, sizeof(out), "rm -rf %s", dir);
+	bs_test_sh(out, sizeof(out), "rm -rf %s", dir);
 }
 
 /* Agent pod deleted -> recreated -> the running container is armed again,
@@ -232,7 +209,9 @@ Test(k8s, restart_rearms_without_duplicates, .init = k8s_init, .fini = down,
 	cr_assert_eq(attack("bs-restart", "cat"), 0);
 	cr_expect_geq(wait_count("\"alert\"", ctr, 1, 10), 1,
 		      "no alert before the restart");
-	cr_assert_eq(sh(out, sizeof(out), KSH " agent-restart >&2", build), 0);
+	cr_assert_eq(
+		bs_test_sh(out, sizeof(out), KSH " agent-restart >&2", build),
+		0);
 	cr_assert_geq(
 		wait_count("\"ready\"", "\"inject\":\"bind\"", 2 * n, 120),
 		2 * n, "the new agents are not ready");
@@ -252,13 +231,17 @@ Test(k8s, victims_start_while_agent_down, .init = k8s_init, .fini = down,
 {
 	char ctr[128], out[256];
 
-	cr_assert_eq(sh(out, sizeof(out), KSH " agent-stop >&2", build), 0);
+	cr_assert_eq(bs_test_sh(out, sizeof(out), KSH " agent-stop >&2", build),
+		     0);
 	victim("bs-no-agent", ctr, sizeof(ctr));
-	cr_expect_eq(sh(out, sizeof(out),
+	cr_expect_eq(
+		bs_test_sh(
+			out, sizeof(out),
 			"kubectl -n beesting-victims exec bs-no-agent -c app "
 			"-- true"),
-		     0);
-	cr_expect_eq(sh(out, sizeof(out), KSH " agent-start >&2", build), 0);
+		0);
+	cr_expect_eq(
+		bs_test_sh(out, sizeof(out), KSH " agent-start >&2", build), 0);
 }
 
 /* kubectl delete -f: the node's containers keep running. */
@@ -268,17 +251,22 @@ Test(k8s, delete_leaves_containers_running, .init = k8s_init, .fini = down,
 	char ctr[128], out[256];
 
 	victim("bs-after-delete", ctr, sizeof(ctr));
-	cr_assert_eq(sh(out, sizeof(out),
-			"kubectl delete -f /run/beesting-k8s/beesting.yaml "
-			"--wait=true >&2"),
-		     0);
-	cr_expect_eq(sh(out, sizeof(out),
+	cr_assert_eq(
+		bs_test_sh(out, sizeof(out),
+			   "kubectl delete -f /run/beesting-k8s/beesting.yaml "
+			   "--wait=true >&2"),
+		0);
+	cr_expect_eq(
+		bs_test_sh(
+			out, sizeof(out),
 			"kubectl -n beesting-victims get pod bs-after-delete "
 			"-o jsonpath='{.status.phase}'"),
-		     0);
+		0);
 	cr_expect_str_eq(out, "Running");
-	cr_expect_eq(sh(out, sizeof(out),
+	cr_expect_eq(
+		bs_test_sh(
+			out, sizeof(out),
 			"kubectl -n beesting-victims exec bs-after-delete -c "
 			"app -- cat /root/.aws/credentials >/dev/null"),
-		     0, "the token's bind mount went with the agent");
+		0, "the token's bind mount went with the agent");
 }

@@ -10,12 +10,12 @@
 #include <criterion/criterion.h>
 #include <libgen.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
+
+#include "tests/support/shell.h"
 
 #define PY "/usr/bin/python3"
 
@@ -26,33 +26,6 @@ static void in_repo(void)
 			     "repo root");
 }
 
-/* Run a command, keep the first part of its output; returns exit status. */
-static int run(char *out, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int run(char *out, size_t cap, const char *fmt, ...)
-{
-	char cmd[1024];
-	size_t len = 0, n;
-	va_list ap;
-	FILE *p;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	cr_assert_not_null(p, "popen %s", cmd);
-	while (len + 1 < cap && (n = fread(out + len, 1, cap - 1 - len, p)) > 0)
-		len += n;
-	out[len] = '\0';
-	/* drain the rest so the child does not block on a full pipe */
-	while (fread(cmd, 1, sizeof(cmd), p) > 0)
-		;
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void check(const char *what)
 {
 	char out[4096];
@@ -60,7 +33,7 @@ static void check(const char *what)
 
 	if (access(PY, X_OK))
 		cr_skip_test(PY " not installed");
-	st = run(out, sizeof(out), PY " kind/check.py %s 2>&1", what);
+	st = bs_test_sh(out, sizeof(out), PY " kind/check.py %s 2>&1", what);
 	if (st == 77)
 		cr_skip_test("%s", out);
 	cr_expect_eq(st, 0, "kind/check.py %s:\n%s", what, out);
@@ -86,10 +59,10 @@ static int render(const char *file, const char *inject, const char *detect,
 {
 	char out[4096];
 
-	return run(out, sizeof(out),
-		   PY " kind/render.py agent --inject %s --detect %s "
-		      "--attach %s --image %s --privileged %d > %s 2>&1",
-		   inject, detect, attach, image, privileged, file);
+	return bs_test_sh(out, sizeof(out),
+			  PY " kind/render.py agent --inject %s --detect %s "
+			     "--attach %s --image %s --privileged %d > %s 2>&1",
+			  inject, detect, attach, image, privileged, file);
 }
 
 Test(kind_files, yaml_parses, .init = in_repo)
@@ -151,19 +124,21 @@ Test(kind_files, metrics_port_rendered_with_scrape_annotations, .init = in_repo)
 	check("daemonset kind/beesting.yaml bind open auto beesting:dev 1 "
 	      "9477");
 	for (int priv = 0; priv < 2; priv++) {
-		cr_assert_eq(run(out, sizeof(out),
-				 PY " kind/render.py agent --privileged %d "
-				    "--metrics-port 9100 > %s 2>&1",
-				 priv, file),
+		cr_assert_eq(bs_test_sh(out, sizeof(out),
+					PY
+					" kind/render.py agent --privileged %d "
+					"--metrics-port 9100 > %s 2>&1",
+					priv, file),
 			     0);
 		snprintf(out, sizeof(out),
 			 "daemonset %s bind open auto beesting:dev %d 9100",
 			 file, priv);
 		check(out);
-		cr_assert_eq(run(out, sizeof(out),
-				 PY " kind/render.py agent --privileged %d "
-				    "--metrics-port 0 > %s 2>&1",
-				 priv, file),
+		cr_assert_eq(bs_test_sh(out, sizeof(out),
+					PY
+					" kind/render.py agent --privileged %d "
+					"--metrics-port 0 > %s 2>&1",
+					priv, file),
 			     0);
 		snprintf(out, sizeof(out),
 			 "daemonset %s bind open auto beesting:dev %d 0", file,
@@ -176,9 +151,9 @@ Test(kind_files, metrics_port_rendered_with_scrape_annotations, .init = in_repo)
 		    "9477 >/dev/null",
 		 file);
 	cr_expect_neq(system(out), 0, "metrics-off manifest passed as on");
-	cr_expect_eq(run(out, sizeof(out),
-			 PY " kind/render.py agent --metrics-port 70000 "
-			    ">/dev/null 2>&1"),
+	cr_expect_eq(bs_test_sh(out, sizeof(out),
+				PY " kind/render.py agent --metrics-port 70000 "
+				   ">/dev/null 2>&1"),
 		     2);
 	unlink(file);
 }
@@ -194,10 +169,11 @@ Test(kind_files, kube_events_rbac_rendered_and_checked, .init = in_repo)
 	close(fd);
 	check("daemonset kind/beesting.yaml bind open auto beesting:dev 1 9477 "
 	      "1");
-	cr_assert_eq(run(out, sizeof(out),
-			 PY " kind/render.py agent --kube-events 0 > %s 2>&1",
-			 file),
-		     0);
+	cr_assert_eq(
+		bs_test_sh(out, sizeof(out),
+			   PY " kind/render.py agent --kube-events 0 > %s 2>&1",
+			   file),
+		0);
 	snprintf(out, sizeof(out),
 		 "daemonset %s bind open auto beesting:dev 1 9477 0", file);
 	check(out);
@@ -235,14 +211,16 @@ Test(kind_files, manifests_validate_against_api_schema, .init = in_repo)
 	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
 	cr_assert_not_null(mkdtemp(dir));
 	build_dir(build, sizeof(build));
-	cr_assert_eq(run(out, sizeof(out),
-			 "cd %s && for p in 0 1; do " PY " %s/kind/render.py "
-			 "agent --inject ocihook --detect readscan "
-			 "--privileged $p > agent$p.yaml || exit 1; done && " PY
-			 " %s/kind/render.py victims > victims.yaml && " PY
-			 " %s/kind/render.py victim v0 > victim.yaml 2>&1",
-			 dir, cwd, cwd, cwd),
-		     0, "%s", out);
+	cr_assert_eq(
+		bs_test_sh(
+			out, sizeof(out),
+			"cd %s && for p in 0 1; do " PY " %s/kind/render.py "
+			"agent --inject ocihook --detect readscan "
+			"--privileged $p > agent$p.yaml || exit 1; done && " PY
+			" %s/kind/render.py victims > victims.yaml && " PY
+			" %s/kind/render.py victim v0 > victim.yaml 2>&1",
+			dir, cwd, cwd, cwd),
+		0, "%s", out);
 	snprintf(
 		what, sizeof(what),
 		"schema %s/kind-npm/node_modules %s/agent0.yaml %s/agent1.yaml "
@@ -250,7 +228,7 @@ Test(kind_files, manifests_validate_against_api_schema, .init = in_repo)
 		"kind/victims.yaml",
 		build, dir, dir, dir, dir);
 	check(what);
-	run(out, sizeof(out), "rm -rf %s", dir);
+	bs_test_sh(out, sizeof(out), "rm -rf %s", dir);
 }
 
 /* A schema violation is caught (the validator can fail). */
@@ -262,12 +240,13 @@ Test(kind_files, schema_check_can_fail, .init = in_repo)
 	if (system("command -v node >/dev/null 2>&1") != 0)
 		cr_skip_test("node not installed (make deps)");
 	build_dir(build, sizeof(build));
-	st = run(out, sizeof(out),
-		 "f=$(mktemp /tmp/bs-bad-XXXXXX.yaml) && sed "
-		 "'s/type: DirectoryOrCreate/type: Folder/' kind/beesting.yaml"
-		 " > $f && " PY " kind/check.py schema %s/kind-npm/node_modules"
-		 " $f 2>&1; st=$?; rm -f $f; exit $st",
-		 build);
+	st = bs_test_sh(
+		out, sizeof(out),
+		"f=$(mktemp /tmp/bs-bad-XXXXXX.yaml) && sed "
+		"'s/type: DirectoryOrCreate/type: Folder/' kind/beesting.yaml"
+		" > $f && " PY " kind/check.py schema %s/kind-npm/node_modules"
+		" $f 2>&1; st=$?; rm -f $f; exit $st",
+		build);
 	if (st == 77)
 		cr_skip_test("%s", out);
 	cr_expect_eq(st, 1, "exit %d: %s", st, out);
@@ -283,10 +262,10 @@ Test(kind_files, victims_get_attack_tool, .init = in_repo)
 	/* offline runs: both images come from the flags */
 	cr_assert_geq(fd, 0);
 	close(fd);
-	cr_assert_eq(run(out, sizeof(out),
-			 PY " kind/render.py victims --image local/bs:1 "
-			    "--victim-image local/busybox:2 > %s 2>&1",
-			 file),
+	cr_assert_eq(bs_test_sh(out, sizeof(out),
+				PY " kind/render.py victims --image local/bs:1 "
+				   "--victim-image local/busybox:2 > %s 2>&1",
+				file),
 		     0, "%s", out);
 	snprintf(what, sizeof(what), "victims %s local/bs:1 local/busybox:2",
 		 file);
@@ -304,11 +283,11 @@ static void lint(const char *script)
 	char out[4096];
 	int st;
 
-	st = run(out, sizeof(out), "bash -n %s 2>&1", script);
+	st = bs_test_sh(out, sizeof(out), "bash -n %s 2>&1", script);
 	cr_expect_eq(st, 0, "bash -n %s:\n%s", script, out);
 	if (system("command -v shellcheck >/dev/null 2>&1") != 0)
 		cr_skip_test("shellcheck not installed (bash -n passed)");
-	st = run(out, sizeof(out), "shellcheck %s 2>&1", script);
+	st = bs_test_sh(out, sizeof(out), "shellcheck %s 2>&1", script);
 	cr_expect_eq(st, 0, "shellcheck %s:\n%s", script, out);
 }
 
@@ -330,22 +309,23 @@ Test(kind_files, kind_sh_reports_missing_tools, .init = in_repo)
 
 	cr_assert_not_null(mkdtemp(dir));
 	/* a PATH with only what the script needs before its tool check */
-	st = run(out, sizeof(out),
-		 "ln -s \"$(command -v dirname)\" %s/ && "
-		 "ln -s \"$(command -v sed)\" %s/ && "
-		 "PATH=%s \"$(command -v bash)\" harness/kind.sh logs 2>&1",
-		 dir, dir, dir);
+	st = bs_test_sh(
+		out, sizeof(out),
+		"ln -s \"$(command -v dirname)\" %s/ && "
+		"ln -s \"$(command -v sed)\" %s/ && "
+		"PATH=%s \"$(command -v bash)\" harness/kind.sh logs 2>&1",
+		dir, dir, dir);
 	cr_expect_eq(st, 3, "exit %d: %s", st, out);
 	cr_expect_not_null(strstr(out, "missing: kind kubectl docker"), "%s",
 			   out);
 	/* an existing cluster needs kubectl only */
-	st = run(out, sizeof(out),
-		 "BS_K8S_MODE=k8s PATH=%s \"$(command -v bash)\" "
-		 "harness/kind.sh logs 2>&1",
-		 dir);
+	st = bs_test_sh(out, sizeof(out),
+			"BS_K8S_MODE=k8s PATH=%s \"$(command -v bash)\" "
+			"harness/kind.sh logs 2>&1",
+			dir);
 	cr_expect_eq(st, 3, "exit %d: %s", st, out);
 	cr_expect_not_null(strstr(out, "missing: kubectl\n"), "%s", out);
-	st = run(out, sizeof(out), "bash harness/kind.sh 2>&1");
+	st = bs_test_sh(out, sizeof(out), "bash harness/kind.sh 2>&1");
 	cr_expect_eq(st, 2, "no arguments: exit %d", st);
-	run(out, sizeof(out), "rm -rf %s", dir);
+	bs_test_sh(out, sizeof(out), "rm -rf %s", dir);
 }

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A shell line for the suites that drive tools (python3, kubectl, tar). */
+#ifndef BS_TEST_SHELL_H
+#define BS_TEST_SHELL_H
+
+#include <stddef.h>
+
+/* Run the formatted shell line; its stdout (with whatever the line
+ * redirects) into out, cut at cap - 1, the rest drained so the child never
+ * blocks.  Returns the exit status, -1 if it did not exit. */
+int bs_test_sh(char *out, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif
