@@ -5,6 +5,8 @@
  * <results>/reliability.csv.
  *
  *   reliability-bench [--results DIR] [--commit ID] [--only NAME]
+ *     NAME: restart restart_fanotify rtrestart churn flood flood_fanotify
+ *           faults
  *                     [--containers N] [--cycles N] [--opens N]
  *
  * Every scenario writes a "pass" row (1/0, the failed checks in the note)
@@ -100,14 +102,29 @@ static int env_up(struct rel_env *e, const char *tag)
 	return err;
 }
 
-static void run_restart(struct out *o, const struct opts *op)
+/* The fanotify variant's extra rows: the reader blocked at the kill. */
+static void blocked_rows(struct out *o, const struct rel_restart *r)
+{
+	row(o, "reader_blocked", "bool", r->blocked,
+	    "a reader waited on a token of the stopped agent");
+	row(o, "reader_ok", "bool", r->accessor_ok,
+	    "its open+read succeeded after the kill");
+	row(o, "reader_released_ms", "ms", r->released_ms,
+	    "kill -9 -> the blocked reader done");
+	check(o, r->blocked && r->accessor_ok, "blocked reader not released");
+}
+
+static void run_restart(struct out *o, const struct opts *op,
+			const char *detect)
 {
 	static struct rel_env e;
-	struct rel_restart r = { .n = op->containers, .n_removed = 5 };
+	struct rel_restart r = { .n = op->containers,
+				 .n_removed = 5,
+				 .detect = detect };
 	struct rel_why w = { "" };
 	int err, left = r.n - r.n_removed;
 
-	begin(o, "agent_restart");
+	begin(o, detect ? "agent_restart_fanotify" : "agent_restart");
 	if (env_up(&e, "restart"))
 		return;
 	err = rel_run_restart(&e, &r, &w);
@@ -129,6 +146,8 @@ static void run_restart(struct out *o, const struct opts *op)
 	check(o, r.touched_alerted == left, "%d/%d alerted", r.touched_alerted,
 	      left);
 	check(o, r.stale_left == 0, "%d stale token dirs", r.stale_left);
+	if (detect)
+		blocked_rows(o, &r);
 	finish(o, err, &w);
 }
 
@@ -204,14 +223,14 @@ static void run_churn(struct out *o, const struct opts *op)
 	finish(o, err, &w);
 }
 
-static void run_flood(struct out *o, const struct opts *op)
+static void run_flood(struct out *o, const struct opts *op, const char *detect)
 {
 	static struct rel_env e;
-	struct rel_flood r = { .opens = op->opens };
+	struct rel_flood r = { .opens = op->opens, .detect = detect };
 	struct rel_why w = { "" };
 	int err;
 
-	begin(o, "flood");
+	begin(o, detect ? "flood_fanotify" : "flood");
 	if (env_up(&e, "flood"))
 		return;
 	err = rel_run_flood(&e, &r, &w);
@@ -235,7 +254,10 @@ static void run_flood(struct out *o, const struct opts *op)
 	check(o, r.second_alert, "second container's read lost");
 	check(o, r.have_drops, "no ringbuf_drops in stats");
 	check(o, r.alert_lines * 100 < r.opens, "not aggregated");
-	check(o, r.alert_count + r.ringbuf_drops >= r.opens * 9 / 10,
+	/* fanotify waits for every answer: nothing may be missing */
+	check(o,
+	      detect ? r.alert_count == r.opens
+		     : r.alert_count + r.ringbuf_drops >= r.opens * 9 / 10,
 	      "alert counts sum to %llu of %llu opens",
 	      (unsigned long long)r.alert_count, (unsigned long long)r.opens);
 	finish(o, err, &w);
@@ -379,13 +401,17 @@ int main(int argc, char **argv)
 		 (long long)time(NULL), (int)getpid());
 	o.commit = op.commit;
 	if (want(&op, "restart"))
-		run_restart(&o, &op);
+		run_restart(&o, &op, NULL);
+	if (want(&op, "restart_fanotify"))
+		run_restart(&o, &op, "fanotify");
 	if (want(&op, "rtrestart"))
 		run_rt_restart(&o);
 	if (want(&op, "churn"))
 		run_churn(&o, &op);
 	if (want(&op, "flood"))
-		run_flood(&o, &op);
+		run_flood(&o, &op, NULL);
+	if (want(&op, "flood_fanotify"))
+		run_flood(&o, &op, "fanotify");
 	if (want(&op, "faults"))
 		run_faults(&o);
 	bs_csv_close(&o.csv);

@@ -109,8 +109,47 @@ static bool state_has(const char *state, const char *id)
 
 /* ---- agent restart ---------------------------------------------------- */
 
+/* Child: open and read path, exit 0 when both worked. */
+static pid_t spawn_reader(const char *path)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char buf[64];
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		_exit(fd >= 0 && read(fd, buf, sizeof(buf)) >= 0 ? 0 : 1);
+	}
+	return pid;
+}
+
+/* fanotify fails open: stop the agent, let a reader block on a token,
+ * kill -9 the agent and time the reader's release. */
+static int kill_with_blocked_reader(struct rel_env *e, struct rel_restart *r,
+				    const char *path, struct rel_why *w)
+{
+	int64_t t0;
+	int st = 0;
+	pid_t pid;
+
+	kill(e->agent.pid, SIGSTOP);
+	pid = spawn_reader(path);
+	if (pid < 0)
+		return rel_fail(w, -errno, "fork: %s", strerror(errno));
+	rel_sleep_ms(200);
+	r->blocked = waitpid(pid, &st, WNOHANG) == 0;
+	t0 = bs_now_ns();
+	rel_agent_kill9(e);
+	if (r->blocked)
+		waitpid(pid, &st, 0);
+	r->released_ms = rel_ms_since(t0);
+	r->accessor_ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	return 0;
+}
+
 static int restart_body(struct rel_env *e, struct rel_restart *r,
-			struct rel_ctr *c, struct rel_why *w)
+			const struct rel_agent_args *a, struct rel_ctr *c,
+			struct rel_why *w)
 {
 	int n = r->n, left = r->n - r->n_removed, err;
 
@@ -130,11 +169,16 @@ static int restart_body(struct rel_env *e, struct rel_restart *r,
 		return rel_fail(w, err, "first agent never showed %d tokens",
 				n);
 
-	rel_agent_kill9(e);
+	if (a->detect && !strcmp(a->detect, "fanotify"))
+		err = kill_with_blocked_reader(e, r, c[n - 1].token_host, w);
+	else
+		rel_agent_kill9(e);
+	if (err)
+		return err;
 	for (int i = 0; i < r->n_removed; i++)
 		rel_ctr_down(e, &c[i], false);
 
-	err = bring_up(e, NULL, c, (size_t)n, w);
+	err = bring_up(e, a, c, (size_t)n, w);
 	if (err)
 		return err;
 	r->sync_ms = rel_ms_since(e->spawn_ns);
@@ -163,14 +207,15 @@ static int restart_body(struct rel_env *e, struct rel_restart *r,
 
 int rel_run_restart(struct rel_env *e, struct rel_restart *r, struct rel_why *w)
 {
+	const struct rel_agent_args a = { .detect = r->detect };
 	struct rel_ctr *c = calloc((size_t)r->n, sizeof(*c));
 	int err;
 
 	if (!c)
 		return rel_fail(w, -ENOMEM, "out of memory");
-	err = bring_up(e, NULL, NULL, 0, w);
+	err = bring_up(e, &a, NULL, 0, w);
 	if (!err)
-		err = restart_body(e, r, c, w);
+		err = restart_body(e, r, &a, c, w);
 	all_down(e, c, (size_t)r->n);
 	free(c);
 	return err;
@@ -446,12 +491,13 @@ static int flood_body(struct rel_env *e, struct rel_flood *r, struct rel_ctr *c,
 
 int rel_run_flood(struct rel_env *e, struct rel_flood *r, struct rel_why *w)
 {
+	const struct rel_agent_args a = { .detect = r->detect };
 	struct rel_ctr *c = calloc(3, sizeof(*c));
 	int err;
 
 	if (!c)
 		return rel_fail(w, -ENOMEM, "out of memory");
-	err = bring_up(e, NULL, NULL, 0, w);
+	err = bring_up(e, &a, NULL, 0, w);
 	if (!err)
 		err = flood_body(e, r, c, w);
 	all_down(e, c, 3);

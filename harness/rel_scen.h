@@ -26,10 +26,15 @@ int rel_fail(struct rel_why *w, int err, const char *fmt, ...)
 bool rel_is_ready(struct rel_env *e, void *arg);
 
 /* kill -9 the agent with n real containers up, remove n_removed of them
- * while it is down, start it again. */
+ * while it is down, start it again.  With detect "fanotify" a process is
+ * blocked on a token (the agent stopped) when the kill comes. */
 struct rel_restart {
 	int n, n_removed;
+	const char *detect; /* NULL: open */
 	/* figures */
+	bool blocked;	    /* fanotify: the accessor was blocked at the kill */
+	bool accessor_ok;   /* ... and its open+read then succeeded */
+	double released_ms; /* kill -9 -> the blocked accessor done */
 	double first_arm_ms; /* first start: spawn -> all n tokens in stats */
 	double sync_ms;	     /* restart: spawn -> Synchronize answered */
 	double rearm_ms;     /* restart: spawn -> stats show the tokens */
@@ -76,6 +81,7 @@ int rel_run_churn(struct rel_env *e, struct rel_churn *r, struct rel_why *w);
  * a read from a second container. */
 struct rel_flood {
 	uint64_t opens;
+	const char *detect; /* NULL: open */
 	double flood_s;
 	double create_during_us; /* CreateContainer round trip mid-flood */
 	int create_rc;

@@ -70,3 +70,33 @@ Test(reliability_flood, hundred_thousand_opens)
 		(unsigned long long)r.aggregated,
 		(unsigned long long)r.ringbuf_drops, r.create_during_us);
 }
+
+/* fanotify: every open waits for the agent's answer, so none is dropped and
+ * the alerts' counts must add up to the opens exactly. */
+Test(reliability_flood, fanotify_counts_every_open_exactly, .timeout = 180)
+{
+	struct rel_flood r = { .opens = 50000, .detect = "fanotify" };
+	struct rel_why w = { "" };
+	int err = rel_run_flood(&env, &r, &w);
+
+	cr_assert_eq(err, 0, "%s", w.text);
+	cr_expect(r.alive, "agent died during the flood");
+	cr_expect_eq(r.create_rc, 0, "CreateContainer mid-flood failed: %d",
+		     r.create_rc);
+	cr_expect(r.create_got_token,
+		  "container created mid-flood got no token");
+	cr_expect(r.second_alert,
+		  "read from a second container was not reported");
+	cr_expect_lt(r.alert_lines * 100, r.opens,
+		     "%llu alert lines for %llu opens: not aggregated",
+		     (unsigned long long)r.alert_lines,
+		     (unsigned long long)r.opens);
+	cr_expect_eq(r.alert_count, r.opens,
+		     "alert counts sum to %llu for %llu opens",
+		     (unsigned long long)r.alert_count,
+		     (unsigned long long)r.opens);
+	cr_log_info("fanotify flood: %llu opens in %.2f s, %llu alert lines, "
+		    "create mid-flood %.0f us",
+		    (unsigned long long)r.opens, r.flood_s,
+		    (unsigned long long)r.alert_lines, r.create_during_us);
+}

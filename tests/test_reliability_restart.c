@@ -46,6 +46,30 @@ Test(reliability_restart, agent_kill9_with_10_containers)
 		    r.sync_ms, r.rearm_ms);
 }
 
+/* fanotify fails open: a reader blocked on a token (the agent stopped)
+ * gets its data when the agent is killed, and the restarted agent marks
+ * every surviving token again. */
+Test(reliability_restart, fanotify_kill9_releases_blocked_reader_and_rearms)
+{
+	struct rel_restart r = { .n = 4, .n_removed = 1, .detect = "fanotify" };
+	struct rel_why w = { "" };
+	int err = rel_run_restart(&env, &r, &w);
+
+	cr_assert_eq(err, 0, "%s", w.text);
+	cr_expect(r.blocked, "the reader was not blocked by the stopped agent");
+	cr_expect(r.accessor_ok, "the blocked reader's open/read failed");
+	cr_expect_lt(r.released_ms, 2000,
+		     "the blocked reader took %.0f ms after kill -9",
+		     r.released_ms);
+	cr_expect_eq(r.tokens, 3, "stats tokens %llu after the restart, want 3",
+		     (unsigned long long)r.tokens);
+	cr_expect_eq(r.touched_alerted, 3,
+		     "%d of 3 surviving containers alerted after the restart",
+		     r.touched_alerted);
+	cr_log_info("fanotify: blocked reader released %.2f ms after kill -9",
+		    r.released_ms);
+}
+
 Test(reliability_restart, runtime_socket_goes_and_comes_back)
 {
 	struct rel_rt_restart r = { .down_ms = 1500 };
