@@ -333,8 +333,7 @@ static void drain_tail(struct bs_bench *b, struct cb *k)
 	struct bs_agent_event ev;
 
 	while (bs_evtail_next(&k->tail, &ev) == 1)
-		if (ev.type == BS_EVT_ALERT)
-			b->stray_alerts++;
+		bs_bench_stray(b, &ev);
 }
 
 /* The first stats line (after drain_tail) with a token armed is about the
@@ -346,7 +345,7 @@ static void wait_armed(struct bs_bench *b, struct cb *k)
 
 	while (bs_now_ns() < deadline && bs_agent_alive(&k->agent)) {
 		while (bs_evtail_next(&k->tail, &ev) == 1) {
-			b->stray_alerts += ev.type == BS_EVT_ALERT;
+			bs_bench_stray(b, &ev);
 			if (ev.type == BS_EVT_STATS && ev.armed > 0) {
 				bs_samples_add(&k->token_armed_us,
 					       (double)ev.arm_gap_us_last);

@@ -237,6 +237,30 @@ int bs_bench_overhead_samples(struct bs_bench *b, const char *metric,
  * finish without blocking (a path through symlinks, as projected's
  * token -> ..data/token) completes in an io-wq thread of the tool,
  * "iou-wrk-<pid>". */
+static bool by_attack_tool(const struct bs_agent_event *ev)
+{
+	return strncmp(ev->comm, "beesting-att", 12) == 0 ||
+	       strncmp(ev->comm, "iou-wrk-", 8) == 0;
+}
+
+void bs_bench_stray(struct bs_bench *b, const struct bs_agent_event *ev)
+{
+	size_t n = strlen(b->stray_comms);
+
+	if (ev->type != BS_EVT_ALERT)
+		return;
+	b->stray_alerts++;
+	if (by_attack_tool(ev)) {
+		b->stray_tool++;
+		return;
+	}
+	if (strstr(b->stray_comms, ev->comm) ||
+	    n + strlen(ev->comm) + 2 >= sizeof(b->stray_comms))
+		return;
+	snprintf(b->stray_comms + n, sizeof(b->stray_comms) - n, "%s%s",
+		 n ? " " : "", ev->comm);
+}
+
 static bool alert_matches(const struct bs_victim *v,
 			  const struct bs_agent_event *ev)
 {
@@ -249,8 +273,7 @@ static bool alert_matches(const struct bs_victim *v,
 	if (!v->ctr_id[0] && ev->token_pod[0] &&
 	    strcmp(ev->token_pod, v->pod_name) != 0)
 		return false;
-	return strncmp(ev->comm, "beesting-att", 12) == 0 ||
-	       strncmp(ev->comm, "iou-wrk-", 8) == 0;
+	return by_attack_tool(ev);
 }
 
 /* Throw away lines that arrived before the attack started. */
@@ -268,8 +291,7 @@ static void drain_events(struct bs_bench *b)
 
 	while (b->ops->next_event(b, &ev) == 1) {
 		note_stats(b, &ev);
-		if (ev.type == BS_EVT_ALERT)
-			b->stray_alerts++;
+		bs_bench_stray(b, &ev);
 	}
 }
 
@@ -305,7 +327,7 @@ static void wait_alerts(struct bs_bench *b, const struct bs_victim *v,
 			note_stats(b, &ev);
 			if (!alert_matches(v, &ev) ||
 			    !after_start(&ev, real_t0)) {
-				b->stray_alerts += ev.type == BS_EVT_ALERT;
+				bs_bench_stray(b, &ev);
 				continue;
 			}
 			if (o->alerts++ == 0) {
@@ -437,8 +459,8 @@ static void recon_alerts(struct bs_bench *b, const struct bs_victim *v)
 		note_stats(b, &ev);
 		if (alert_matches(v, &ev))
 			b->recon_alerts++;
-		else if (ev.type == BS_EVT_ALERT)
-			b->stray_alerts++;
+		else
+			bs_bench_stray(b, &ev);
 	}
 }
 

@@ -150,6 +150,9 @@ struct bs_bench {
 	size_t n_ovh;
 	unsigned leaks;
 	unsigned stray_alerts; /* alerts matching no attack */
+	unsigned stray_tool;   /* ... of them by the attack tool (folded or
+				* late repeats of its accesses) */
+	char stray_comms[64];  /* other accessors' comms, the first few */
 	unsigned recon_alerts; /* alerts on the recon's reads */
 	struct bs_stealth stealth[BS_STEALTH_N];
 	struct bs_agent_event last_stats; /* the agent's latest stats line */
@@ -172,6 +175,10 @@ int bs_methods_load(struct bs_bench *b);
 /* The whole run.  0 = the run worked (misses are results), -errno when
  * the run itself broke (b->broken says why). */
 int bs_scenario_run(struct bs_bench *b);
+/* Count an alert that matches no attack window, telling the attack tool's
+ * own (late, folded) alerts from any other accessor's. */
+void bs_bench_stray(struct bs_bench *b, const struct bs_agent_event *ev);
+
 /* Mark the run broken once (first reason wins) and return err. */
 int bs_bench_break(struct bs_bench *b, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -124,7 +124,11 @@ void bs_scenario_summary(const struct bs_bench *b)
 		       (unsigned long long)b->last_stats.ringbuf_drops,
 		       (unsigned long long)b->last_stats.inject_failed);
 	if (b->stray_alerts)
-		printf("alerts matching no attack: %u\n", b->stray_alerts);
+		printf("alerts matching no attack: %u (%u by the attack tool: "
+		       "repeats folded past their window; other accessors: "
+		       "%s)\n",
+		       b->stray_alerts, b->stray_tool,
+		       b->stray_comms[0] ? b->stray_comms : "none");
 	printf("left behind after teardown: %u%s\n", b->leaks,
 	       b->leaks ? " (see log above)" : "");
 	if (b->unavailable[0])
