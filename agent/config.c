@@ -147,10 +147,14 @@ static const struct argp_option options[] = {
 	  "alertmanager (default none)",
 	  G_SINKS },
 	{ "webhook-token-file", OPT_WH_TOKEN, "FILE", 0,
-	  "send the token in FILE as Authorization: Bearer (default none)",
+	  "send the token in FILE as Authorization: Bearer to the --webhook "
+	  "given before it; before any --webhook: to every webhook "
+	  "(default none)",
 	  G_SINKS },
 	{ "webhook-ca", OPT_WH_CA, "FILE", 0,
-	  "CA bundle for https webhooks (default system CA store)", G_SINKS },
+	  "CA bundle for the https --webhook given before it; before any "
+	  "--webhook: for every webhook (default system CA store)",
+	  G_SINKS },
 	{ "webhook-timeout-ms", OPT_WH_TIMEOUT, "N", 0,
 	  "per-attempt timeout of a webhook POST "
 	  "(default " STR(DEF_WH_TIMEOUT) ")",
@@ -411,6 +415,42 @@ static int add_webhook(struct argp_state *st, struct bs_agent_config *c,
 	return 0;
 }
 
+/* --webhook-token-file/--webhook-ca: for the --webhook just before, or
+ * (before any) every webhook's default.  Once per webhook. */
+static int webhook_cred(struct argp_state *st, struct bs_agent_config *c,
+			bool token, const char *a)
+{
+	const char *flag = token ? "--webhook-token-file" : "--webhook-ca";
+	struct bs_webhook_config *w;
+	bool *set;
+
+	if (!c->n_webhooks)
+		return token ? copy_str(st, c->webhook_token_file,
+					sizeof(c->webhook_token_file), a, flag)
+			     : copy_str(st, c->webhook_ca,
+					sizeof(c->webhook_ca), a, flag);
+	w = &c->webhooks[c->n_webhooks - 1];
+	set = token ? &w->token_set : &w->ca_set;
+	if (*set)
+		return bad(st, "%s given twice after --webhook %.64s", flag,
+			   w->url);
+	*set = true;
+	return token ? copy_str(st, w->token_file, sizeof(w->token_file), a,
+				flag)
+		     : copy_str(st, w->ca, sizeof(w->ca), a, flag);
+}
+
+const char *bs_webhook_token_file(const struct bs_agent_config *c, size_t i)
+{
+	return c->webhooks[i].token_set ? c->webhooks[i].token_file
+					: c->webhook_token_file;
+}
+
+const char *bs_webhook_ca(const struct bs_agent_config *c, size_t i)
+{
+	return c->webhooks[i].ca_set ? c->webhooks[i].ca : c->webhook_ca;
+}
+
 /* HOST:PORT with a port; HOST may be empty (any) or [v6]. */
 static int parse_hostport(struct argp_state *st, char *dst, size_t n,
 			  const char *a)
@@ -476,12 +516,8 @@ static int apply_sink_value(struct argp_state *st, struct bs_agent_config *c,
 	case OPT_WEBHOOK:
 		return add_webhook(st, c, a);
 	case OPT_WH_TOKEN:
-		return copy_str(st, c->webhook_token_file,
-				sizeof(c->webhook_token_file), a,
-				"--webhook-token-file");
 	case OPT_WH_CA:
-		return copy_str(st, c->webhook_ca, sizeof(c->webhook_ca), a,
-				"--webhook-ca");
+		return webhook_cred(st, c, key == OPT_WH_TOKEN, a);
 	case OPT_WH_TIMEOUT:
 		return parse_u64(st, a, &c->webhook_timeout_ms,
 				 "--webhook-timeout-ms");

@@ -24,6 +24,11 @@ enum bs_webhook_format {
 struct bs_webhook_config {
 	enum bs_webhook_format format;
 	char url[BS_PATH_LEN];
+	/* --webhook-token-file/--webhook-ca given after this --webhook (and
+	 * before the next); unset: the ones given before any --webhook */
+	char token_file[BS_PATH_LEN];
+	char ca[BS_PATH_LEN];
+	bool token_set, ca_set;
 };
 
 struct bs_agent_config {
@@ -41,6 +46,7 @@ struct bs_agent_config {
 	char metrics_addr[128]; /* "" = no metrics endpoint */
 	struct bs_webhook_config webhooks[BS_MAX_WEBHOOKS];
 	size_t n_webhooks;
+	/* given before any --webhook: every webhook's default */
 	char webhook_token_file[BS_PATH_LEN]; /* bearer token; "" = none */
 	char webhook_ca[BS_PATH_LEN];	      /* "" = system CA store */
 	uint64_t webhook_timeout_ms;
@@ -72,6 +78,10 @@ const struct argp *bs_agent_argp(void);
 /* Parse one --webhook [FORMAT=]URL value. -EINVAL when bad. */
 int bs_webhook_parse(struct bs_webhook_config *w, const char *arg);
 const char *bs_webhook_format_name(enum bs_webhook_format f);
+/* Webhook i's bearer token file and CA bundle: its own, else the default;
+ * "" = none / the system CA store. */
+const char *bs_webhook_token_file(const struct bs_agent_config *c, size_t i);
+const char *bs_webhook_ca(const struct bs_agent_config *c, size_t i);
 
 /* Parse one --token PATH[=TEMPLATE] value into spec. -EINVAL when bad. */
 int bs_token_spec_parse(struct bs_token_spec *spec, const char *arg);

@@ -50,13 +50,57 @@ Test(sink_config, webhook_formats_and_urls)
 	cr_expect_eq(cfg.webhooks[2].format, BS_WH_ALERTMANAGER);
 	cr_expect_eq(cfg.webhooks[3].format, BS_WH_BEESTING);
 	cr_expect_str_eq(cfg.metrics_addr, "[::1]:9477");
-	cr_expect_str_eq(cfg.webhook_token_file, "/t");
-	cr_expect_str_eq(cfg.webhook_ca, "/ca.pem");
+	/* after the last --webhook: that one's, not everyone's */
+	cr_expect_str_eq(cfg.webhook_token_file, "");
+	cr_expect_str_eq(cfg.webhook_ca, "");
+	cr_expect_str_eq(bs_webhook_token_file(&cfg, 3), "/t");
+	cr_expect_str_eq(bs_webhook_ca(&cfg, 3), "/ca.pem");
+	cr_expect_str_eq(bs_webhook_token_file(&cfg, 0), "");
 	cr_expect_eq(cfg.webhook_timeout_ms, 50);
 	cr_expect_eq(cfg.webhook_retries, 0);
 	cr_expect_eq(cfg.sink_queue, 8);
 	cr_expect_str_eq(bs_webhook_format_name(BS_WH_ALERTMANAGER),
 			 "alertmanager");
+}
+
+/* Before any --webhook: every webhook's default; after one: its own, "" =
+ * none even when a default is set. */
+Test(sink_config, token_and_ca_per_webhook)
+{
+	cr_assert_eq(PARSE("--webhook-token-file", "/all", "--webhook-ca",
+			   "/all.pem", "--webhook", "http://a/", "--webhook",
+			   "http://b/", "--webhook-token-file", "/b",
+			   "--webhook-ca", "/b.pem", "--webhook", "http://c/",
+			   "--webhook-token-file", ""),
+		     0);
+	cr_assert_eq(cfg.n_webhooks, 3);
+	cr_expect_str_eq(bs_webhook_token_file(&cfg, 0), "/all");
+	cr_expect_str_eq(bs_webhook_ca(&cfg, 0), "/all.pem");
+	cr_expect_str_eq(bs_webhook_token_file(&cfg, 1), "/b");
+	cr_expect_str_eq(bs_webhook_ca(&cfg, 1), "/b.pem");
+	cr_expect_str_eq(bs_webhook_token_file(&cfg, 2), "");
+	cr_expect_str_eq(bs_webhook_ca(&cfg, 2), "/all.pem");
+
+	/* the single-webhook forms: either order */
+	cr_assert_eq(
+		PARSE("--webhook", "http://a/", "--webhook-token-file", "/t"),
+		0);
+	cr_expect_str_eq(bs_webhook_token_file(&cfg, 0), "/t");
+	cr_assert_eq(
+		PARSE("--webhook-token-file", "/t", "--webhook", "http://a/"),
+		0);
+	cr_expect_str_eq(bs_webhook_token_file(&cfg, 0), "/t");
+}
+
+Test(sink_config, a_second_token_for_one_webhook_is_refused,
+     .init = cr_redirect_stderr)
+{
+	cr_expect_eq(PARSE("--webhook", "http://a/", "--webhook-token-file",
+			   "/1", "--webhook-token-file", "/2"),
+		     -EINVAL);
+	cr_expect_eq(PARSE("--webhook", "http://a/", "--webhook-ca", "/1",
+			   "--webhook-ca", "/2"),
+		     -EINVAL);
 }
 
 Test(sink_config, bad_values_are_refused, .init = cr_redirect_stderr)

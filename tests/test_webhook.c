@@ -94,6 +94,9 @@ Test(webhook, slow_dead_and_failing_receivers_cost_stdout_nothing)
 	cr_assert_not_null(f);
 	fputs("s3cret\n", f);
 	fclose(f);
+	/* before any --webhook: every webhook's token */
+	extra[n++] = "--webhook-token-file";
+	extra[n++] = tokfile;
 	extra[n++] = "--webhook";
 	extra[n++] = u_ok;
 	extra[n++] = "--webhook";
@@ -104,8 +107,6 @@ Test(webhook, slow_dead_and_failing_receivers_cost_stdout_nothing)
 	extra[n++] = u_fail;
 	extra[n++] = "--webhook";
 	extra[n++] = u_down;
-	extra[n++] = "--webhook-token-file";
-	extra[n++] = tokfile;
 	/* long enough that a blocking sink would hold the line back */
 	extra[n++] = "--webhook-timeout-ms";
 	extra[n++] = "30000";
@@ -132,6 +133,8 @@ Test(webhook, slow_dead_and_failing_receivers_cost_stdout_nothing)
 	cr_expect_str_eq(ok.auth[0], "Bearer s3cret");
 	cr_expect_str_eq(ok.ctype[0], "application/json");
 	json_decref(body);
+	cr_assert_eq(recv_wait(&falco, 1, 10000), 1);
+	cr_expect_str_eq(falco.auth[0], "Bearer s3cret", "the default token");
 
 	/* Falco's schema */
 	cr_assert_eq(recv_wait(&falco, 1, 10000), 1);
@@ -313,8 +316,9 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-/* A CA and a server certificate for 127.0.0.1 signed by it, in env.dir. */
-static void make_certs(char **key, char **cert)
+/* A CA (<p>ca.pem) and a server certificate for 127.0.0.1 signed by it, in
+ * env.dir. */
+static void make_certs_named(const char *p, char **key, char **cert)
 {
 	char cmd[2048], path[192];
 
@@ -323,21 +327,28 @@ static void make_certs(char **key, char **cert)
 	snprintf(cmd, sizeof(cmd),
 		 "cd %s && printf 'subjectAltName=IP:127.0.0.1\\n' > ext && "
 		 "openssl req -x509 -newkey ec -pkeyopt "
-		 "ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out "
-		 "ca.pem "
-		 "-days 1 -subj /CN=bs-test-ca && "
+		 "ec_paramgen_curve:prime256v1 -nodes -keyout %sca.key -out "
+		 "%sca.pem "
+		 "-days 1 -subj /CN=bs-test-ca-%s && "
 		 "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-		 "-nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 && "
-		 "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key "
-		 "-CAcreateserial -out srv.pem -days 1 -extfile ext >/dev/null "
+		 "-nodes -keyout %ssrv.key -out %ssrv.csr -subj /CN=127.0.0.1 "
+		 "&& "
+		 "openssl x509 -req -in %ssrv.csr -CA %sca.pem -CAkey %sca.key "
+		 "-CAcreateserial -out %ssrv.pem -days 1 -extfile ext "
+		 ">/dev/null "
 		 "2>&1",
-		 env.dir);
+		 env.dir, p, p, p, p, p, p, p, p, p);
 	cr_assert_eq(system(cmd), 0, "openssl failed");
-	snprintf(path, sizeof(path), "%s/srv.key", env.dir);
+	snprintf(path, sizeof(path), "%s/%ssrv.key", env.dir, p);
 	*key = slurp(path);
-	snprintf(path, sizeof(path), "%s/srv.pem", env.dir);
+	snprintf(path, sizeof(path), "%s/%ssrv.pem", env.dir, p);
 	*cert = slurp(path);
 	cr_assert(*key && *cert);
+}
+
+static void make_certs(char **key, char **cert)
+{
+	make_certs_named("", key, cert);
 }
 
 /* https: verified against --webhook-ca; the same receiver, checked against
@@ -416,4 +427,75 @@ Test(webhook, exit_is_not_held_by_a_hanging_receiver)
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit status %d", st);
 	cr_expect_lt(now_ms() - t0, 10000);
 	recv_stop(&stuck);
+}
+
+static void write_token(const char *path, const char *tok)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	fprintf(f, "%s\n", tok);
+	fclose(f);
+}
+
+/* Two https receivers, each with a CA of its own and its own bearer token:
+ * the flags after each --webhook are that webhook's, so both get the alert,
+ * each with its token (one CA for both would fail one of them). */
+Test(webhook, token_and_ca_per_receiver)
+{
+	static struct recv_srv a, b;
+	char ua[128], ub[128], ca_a[192], ca_b[192], tok_a[192], tok_b[192];
+	char *ka = NULL, *ca = NULL, *kb = NULL, *cb = NULL;
+	const char *extra[] = { "--webhook",
+				ua,
+				"--webhook-token-file",
+				tok_a,
+				"--webhook-ca",
+				ca_a,
+				"--webhook",
+				ub,
+				"--webhook-ca",
+				ca_b,
+				"--webhook-token-file",
+				tok_b,
+				"--webhook-retries",
+				"0",
+				NULL };
+	json_t *st;
+
+	make_certs_named("a-", &ka, &ca);
+	make_certs_named("b-", &kb, &cb);
+	snprintf(ca_a, sizeof(ca_a), "%s/a-ca.pem", env.dir);
+	snprintf(ca_b, sizeof(ca_b), "%s/b-ca.pem", env.dir);
+	snprintf(tok_a, sizeof(tok_a), "%s/tok-a", env.dir);
+	snprintf(tok_b, sizeof(tok_b), "%s/tok-b", env.dir);
+	write_token(tok_a, "token-for-a");
+	write_token(tok_b, "token-for-b");
+	cr_assert_eq(recv_start_tls(&a, RECV_OK, ka, ca), 0,
+		     "libmicrohttpd without TLS?");
+	cr_assert_eq(recv_start_tls(&b, RECV_OK, kb, cb), 0);
+	snprintf(ua, sizeof(ua), "https://127.0.0.1:%d/hook", a.port);
+	snprintf(ub, sizeof(ub), "falco=https://127.0.0.1:%d/hook", b.port);
+
+	sink_env_start_agent(&env, extra);
+	sink_env_create(&env);
+	sink_env_read_token(&env, "bs-tls-reader");
+	json_decref(sink_env_wait_line(&env, "alert", 5000));
+	cr_assert_eq(recv_wait(&a, 1, 10000), 1, "a: nothing with its CA");
+	cr_assert_eq(recv_wait(&b, 1, 10000), 1, "b: nothing with its CA");
+	cr_expect_str_eq(a.auth[0], "Bearer token-for-a");
+	cr_expect_str_eq(b.auth[0], "Bearer token-for-b");
+	st = sink_env_wait_line(&env, "stats", 5000);
+	cr_assert_not_null(st);
+	cr_expect_eq(json_integer_value(json_object_get(st, "sink_failed")), 0);
+	json_decref(st);
+	sink_env_teardown(&env);
+	memset(&env, 0, sizeof(env));
+	env.agent = -1;
+	recv_stop(&a);
+	recv_stop(&b);
+	free(ka);
+	free(ca);
+	free(kb);
+	free(cb);
 }
