@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * sink-bench: how long after an access of a token the alert reaches a
- * webhook receiver and the Prometheus counter.  The real agent (bind +
- * open) runs as a child with --webhook to a libmicrohttpd receiver here
- * and --metrics-addr; each of N opens of the token is timed to the POST's
- * arrival (taken in the receiver) and to the first /metrics scrape that
- * shows the counter moved (polled back to back: a scraper's interval adds
- * to this).  Appends p50/p99 rows to RESULTS/sinks.csv.
+ * webhook receiver, the Prometheus counter and the Kubernetes API.  The
+ * real agent (bind + open) runs as a child with --webhook to a
+ * libmicrohttpd receiver here, --metrics-addr, and --kube-api to a stand-in
+ * API server here (it answers as one and says it is a stand-in); each of N
+ * opens of the token is timed to the POST's arrival (taken in the
+ * receiver), to the Event's POST arriving at the stand-in, and to the first
+ * /metrics scrape that shows the counter moved (polled back to back: a
+ * scraper's interval adds to this).  Appends p50/p99 rows to
+ * RESULTS/sinks.csv.
  *
  *   sink-bench [-n N] [-r RESULTS] [-c COMMIT] [-b BUILD]
  */
@@ -33,25 +36,38 @@
 
 #define TOKEN "/var/run/secrets/eks.amazonaws.com/access_key_token"
 
+#define STAND_IN                                                               \
+	"{\"kind\":\"Status\",\"status\":\"Success\",\"message\":"             \
+	"\"beesting sink-bench stand-in: not a real kube-apiserver\"}"
+
+/* Requests whose URL ends in suffix ("" = all): how many, the last when. */
 struct recv {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	const char *suffix;
 	int n;
 	int64_t last_ns;
 };
 
-static struct recv rx = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-			  0, 0 };
+static struct recv rx = { PTHREAD_MUTEX_INITIALIZER, "", 0, 0 };
+static struct recv rx_kube = { PTHREAD_MUTEX_INITIALIZER, "/events", 0, 0 };
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
 
 static enum MHD_Result on_req(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      const char *version, const char *data,
 			      size_t *size, void **con_cls)
 {
+	struct recv *rv = cls;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	(void)cls, (void)url, (void)method, (void)version, (void)data;
+	(void)method, (void)version, (void)data;
 	if (!*con_cls) {
 		*con_cls = (void *)1;
 		return MHD_YES;
@@ -60,13 +76,14 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *conn,
 		*size = 0;
 		return MHD_YES;
 	}
-	pthread_mutex_lock(&rx.lock);
-	rx.n++;
-	rx.last_ns = bs_now_ns();
-	pthread_cond_broadcast(&rx.cond);
-	pthread_mutex_unlock(&rx.lock);
-	r = MHD_create_response_from_buffer(0, (void *)"",
-					    MHD_RESPMEM_PERSISTENT);
+	pthread_mutex_lock(&rv->lock);
+	if (ends_with(url, rv->suffix)) {
+		rv->n++;
+		rv->last_ns = bs_now_ns();
+	}
+	pthread_mutex_unlock(&rv->lock);
+	r = MHD_create_response_from_buffer(
+		sizeof(STAND_IN) - 1, (void *)STAND_IN, MHD_RESPMEM_PERSISTENT);
 	ret = MHD_queue_response(conn, 200, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -96,10 +113,10 @@ static long scrape(CURL *c, const char *url)
 
 struct ctx {
 	char dir[64], sock[128], events[128], state[128], hook[128];
-	char hook_url[64], maddr[32], metrics_url[64];
+	char hook_url[64], maddr[32], metrics_url[64], kube_url[64];
 	pid_t agent;
 	struct bs_nri_runtime *rt;
-	struct MHD_Daemon *d;
+	struct MHD_Daemon *d, *kd;
 };
 
 static int start_agent(struct ctx *x, const char *bin)
@@ -116,7 +133,8 @@ static int start_agent(struct ctx *x, const char *bin)
 		      x->state, "--hook-dir", x->hook, "--events", x->events,
 		      "--inject", "bind", "--detect", "open", "--aggregate-ms",
 		      "0", "--node", "bench", "--webhook", x->hook_url,
-		      "--metrics-addr", x->maddr, NULL);
+		      "--metrics-addr", x->maddr, "--kube-api", x->kube_url,
+		      NULL);
 		_exit(127);
 	}
 	return bs_nri_runtime_accept(x->rt, 10000, NULL, 0, NULL, 0);
@@ -146,25 +164,25 @@ static int make_token(struct ctx *x, char *src, size_t n)
 	return err ? err : (*src ? 0 : -ENOENT);
 }
 
-static int wait_webhook(int want, int64_t *at)
+static int wait_recv(struct recv *rv, int want, int64_t *at)
 {
 	int64_t deadline = bs_now_ns() + 5000000000LL;
 	int ok;
 
-	pthread_mutex_lock(&rx.lock);
-	while (rx.n < want && bs_now_ns() < deadline) {
-		pthread_mutex_unlock(&rx.lock);
+	pthread_mutex_lock(&rv->lock);
+	while (rv->n < want && bs_now_ns() < deadline) {
+		pthread_mutex_unlock(&rv->lock);
 		usleep(50);
-		pthread_mutex_lock(&rx.lock);
+		pthread_mutex_lock(&rv->lock);
 	}
-	ok = rx.n >= want;
-	*at = rx.last_ns;
-	pthread_mutex_unlock(&rx.lock);
+	ok = rv->n >= want;
+	*at = rv->last_ns;
+	pthread_mutex_unlock(&rv->lock);
 	return ok ? 0 : -ETIMEDOUT;
 }
 
 static int measure(struct ctx *x, const char *src, int n, struct bs_samples *wh,
-		   struct bs_samples *met)
+		   struct bs_samples *met, struct bs_samples *ev)
 {
 	CURL *c = curl_easy_init();
 	int err = 0;
@@ -176,7 +194,7 @@ static int measure(struct ctx *x, const char *src, int n, struct bs_samples *wh,
 		usleep(20000);
 	for (int i = 1; i <= n && !err; i++) {
 		char b[64];
-		int64_t t0, t_wh = 0, t_met = 0;
+		int64_t t0, t_wh = 0, t_met = 0, t_ev = 0;
 		int fd;
 
 		usleep(2000); /* one access at a time */
@@ -195,10 +213,13 @@ static int measure(struct ctx *x, const char *src, int n, struct bs_samples *wh,
 				err = -ETIMEDOUT;
 		}
 		if (!err)
-			err = wait_webhook(i, &t_wh);
+			err = wait_recv(&rx, i, &t_wh);
+		if (!err)
+			err = wait_recv(&rx_kube, i, &t_ev);
 		if (!err) {
 			bs_samples_add(met, (double)(t_met - t0) / 1000.0);
 			bs_samples_add(wh, (double)(t_wh - t0) / 1000.0);
+			bs_samples_add(ev, (double)(t_ev - t0) / 1000.0);
 		}
 	}
 	curl_easy_cleanup(c);
@@ -206,20 +227,22 @@ static int measure(struct ctx *x, const char *src, int n, struct bs_samples *wh,
 }
 
 static int write_rows(const char *results, const char *commit, int n,
-		      struct bs_samples *wh, struct bs_samples *met)
+		      struct bs_samples *wh, struct bs_samples *met,
+		      struct bs_samples *ev)
 {
 	static const char *const header[] = { "commit", "metric", "unit",
 					      "n",	"p50",	  "p99" };
-	struct bs_samples *s[] = { wh, met };
+	struct bs_samples *s[] = { wh, met, ev };
 	const char *names[] = { "access_to_webhook_received",
-				"access_to_metric_incremented" };
+				"access_to_metric_incremented",
+				"access_to_event_posted_standin" };
 	struct bs_csv csv = { 0 };
 	char path[512];
 	int err;
 
 	snprintf(path, sizeof(path), "%s/sinks.csv", results);
 	err = bs_csv_open(&csv, path, header, 6);
-	for (int i = 0; !err && i < 2; i++) {
+	for (int i = 0; !err && i < 3; i++) {
 		char nn[16], p50[32], p99[32];
 		const char *row[6] = { commit, names[i], "us", nn, p50, p99 };
 
@@ -248,6 +271,8 @@ static void cleanup(struct ctx *x)
 		bs_nri_runtime_free(x->rt);
 	if (x->d)
 		MHD_stop_daemon(x->d);
+	if (x->kd)
+		MHD_stop_daemon(x->kd);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", x->dir);
 	if (*x->dir && system(cmd))
 		fprintf(stderr, "cleanup of %s failed\n", x->dir);
@@ -257,6 +282,7 @@ static int setup(struct ctx *x)
 {
 	struct bs_nri_runtime_config rc = { .socket_path = x->sock };
 	int hp = bs_free_tcp_port(), mp = bs_free_tcp_port();
+	int kp = bs_free_tcp_port();
 
 	strcpy(x->dir, "/run/bs-sinkbench-XXXXXX");
 	if (!mkdtemp(x->dir))
@@ -269,16 +295,19 @@ static int setup(struct ctx *x)
 	snprintf(x->maddr, sizeof(x->maddr), "127.0.0.1:%d", mp);
 	snprintf(x->metrics_url, sizeof(x->metrics_url),
 		 "http://127.0.0.1:%d/metrics", mp);
+	snprintf(x->kube_url, sizeof(x->kube_url), "http://127.0.0.1:%d", kp);
 	x->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)hp,
-				NULL, NULL, on_req, NULL, MHD_OPTION_END);
+				NULL, NULL, on_req, &rx, MHD_OPTION_END);
+	x->kd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)kp,
+				 NULL, NULL, on_req, &rx_kube, MHD_OPTION_END);
 	x->rt = bs_nri_runtime_new(&rc);
-	return x->d && x->rt ? 0 : -ENOMEM;
+	return x->d && x->kd && x->rt ? 0 : -ENOMEM;
 }
 
 int main(int argc, char **argv)
 {
 	const char *results = "results", *commit = "unknown", *build = "build";
-	struct bs_samples wh = { 0 }, met = { 0 };
+	struct bs_samples wh = { 0 }, met = { 0 }, ev = { 0 };
 	struct ctx x = { .agent = -1 };
 	char bin[256], src[512];
 	int n = 200, opt, err;
@@ -305,12 +334,17 @@ int main(int argc, char **argv)
 	if (!err)
 		err = make_token(&x, src, sizeof(src));
 	if (!err)
-		err = measure(&x, src, n, &wh, &met);
+		err = measure(&x, src, n, &wh, &met, &ev);
 	if (!err)
-		err = write_rows(results, commit, n, &wh, &met);
+		err = write_rows(results, commit, n, &wh, &met, &ev);
 	cleanup(&x);
 	bs_samples_free(&wh);
 	bs_samples_free(&met);
+	bs_samples_free(&ev);
+	if (getenv("BEESTING_KUBECONFIG"))
+		fprintf(stderr, "sink-bench: the Event row is the stand-in's; "
+				"a real cluster's Event latency is not "
+				"measured here\n");
 	if (err)
 		fprintf(stderr, "sink-bench: %s\n", strerror(-err));
 	return err ? 1 : 0;
