@@ -5,17 +5,25 @@
  * merge patch of its beesting.io/compromised annotation.  The server here
  * is a stand-in (tests/support/sink_env.c's receiver; every answer says
  * it is one), so what is checked is the requests' shape: method, path,
- * content type, bearer token and body.  Against a real cluster only where
- * BEESTING_KUBECONFIG is set.
+ * content type, bearer token and body, and that the Event and the patched
+ * pod, in the shape kubectl prints them, are what the real-cluster check
+ * looks for (tests/support/kube_check.c).  Against a real cluster only
+ * where BEESTING_KUBECONFIG is set: the DaemonSet deployed by
+ * harness/kind.sh, a victim's token read, the Event and the annotation
+ * read back with kubectl.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <jansson.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/sink_kube.h"
+#include "tests/support/kube_check.h"
+#include "tests/support/shell.h"
 #include "tests/support/sink_env.h"
 
 static struct sink_env env;
@@ -98,6 +106,42 @@ static void check_patch(int i)
 	json_decref(j);
 }
 
+/* What kubectl would print once a real API server stored the agent's two
+ * requests: the Event in a List, the patch merged into a pod.  Built here
+ * from the requests the stand-in got (so: a stand-in's documents, in
+ * kubectl's shape), read with the real-cluster test's readers. */
+static void check_as_kubectl_prints_it(void)
+{
+	json_t *ev = json_loads(api.bodies[0], 0, NULL);
+	json_t *patch = json_loads(api.bodies[1], 0, NULL);
+	json_t *list = json_pack("{s:s,s:s,s:[O]}", "apiVersion", "v1", "kind",
+				 "List", "items", ev);
+	json_t *pod = json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s}}}", "apiVersion",
+				"v1", "kind", "Pod", "metadata", "name",
+				"victim", "namespace", "default", "annotations",
+				"other", "kept");
+	char *doc, ann[512] = "";
+	long count = 0;
+
+	cr_assert(ev && patch && list && pod);
+	json_object_update_recursive(pod, patch);
+	doc = json_dumps(list, 0);
+	cr_expect_eq(kube_events_find(doc, "victim", &count), 1, "%s", doc);
+	cr_expect_eq(count, 1);
+	cr_expect_eq(kube_events_find(doc, "other-pod", NULL), 0);
+	free(doc);
+	doc = json_dumps(pod, 0);
+	cr_expect_eq(
+		kube_pod_annotation(doc, BS_KUBE_ANNOTATION, ann, sizeof(ann)),
+		1, "%s", doc);
+	cr_expect_not_null(strstr(ann, "bs-kube-reader"), "%s", ann);
+	free(doc);
+	json_decref(ev);
+	json_decref(patch);
+	json_decref(list);
+	json_decref(pod);
+}
+
 Test(kube_sink, event_and_annotation_requests_to_a_stand_in_api_server)
 {
 	char u[128], tok[192];
@@ -122,6 +166,7 @@ Test(kube_sink, event_and_annotation_requests_to_a_stand_in_api_server)
 		     api.n);
 	check_event(0);
 	check_patch(1);
+	check_as_kubectl_prints_it();
 	st = sink_env_wait_line(&env, "stats", 2000);
 	cr_assert_not_null(st);
 	cr_expect_eq(json_integer_value(json_object_get(st, "sink_failed")), 0);
@@ -160,13 +205,119 @@ Test(kube_sink, no_pod_no_request)
 	recv_stop(&api);
 }
 
-Test(kube_sink, real_cluster)
+/* The readers on their own: other reasons, pods and kinds are not ours. */
+Test(kube_sink, kubectl_documents_are_read_strictly)
 {
-	if (!getenv("BEESTING_KUBECONFIG"))
+	static const char list[] =
+		"{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":["
+		"{\"reason\":\"HoneytokenAccessed\",\"type\":\"Warning\","
+		"\"count\":3,\"involvedObject\":{\"kind\":\"Pod\","
+		"\"name\":\"v\"}},"
+		"{\"reason\":\"HoneytokenAccessed\",\"type\":\"Warning\","
+		"\"count\":2,\"involvedObject\":{\"kind\":\"Pod\","
+		"\"name\":\"v\"}},"
+		"{\"reason\":\"Pulled\",\"type\":\"Normal\",\"count\":1,"
+		"\"involvedObject\":{\"kind\":\"Pod\",\"name\":\"v\"}},"
+		"{\"reason\":\"HoneytokenAccessed\",\"type\":\"Warning\","
+		"\"count\":1,\"involvedObject\":{\"kind\":\"Node\","
+		"\"name\":\"v\"}}]}";
+	char cmd[256], ann[64];
+	long count = 0;
+
+	cr_expect_eq(kube_events_find(list, "v", &count), 2);
+	cr_expect_eq(count, 5, "counts of folded repeats added up");
+	cr_expect_eq(kube_events_find("{\"kind\":\"Pod\"}", "v", NULL),
+		     -EINVAL);
+	cr_expect_eq(kube_events_find("not json", "v", NULL), -EINVAL);
+	cr_expect_eq(kube_pod_annotation("{\"kind\":\"Pod\",\"metadata\":{}}",
+					 BS_KUBE_ANNOTATION, ann, sizeof(ann)),
+		     0);
+	cr_expect_eq(kube_pod_annotation(list, "x", ann, sizeof(ann)), -EINVAL);
+	cr_assert_eq(kube_events_cmd(cmd, sizeof(cmd), "ns", "p"), 0);
+	cr_expect_not_null(strstr(cmd,
+				  "--field-selector reason=HoneytokenAccessed,"
+				  "involvedObject.name=p"),
+			   "%s", cmd);
+	cr_expect_eq(kube_events_cmd(cmd, 8, "ns", "p"), -ENAMETOOLONG);
+}
+
+/* ---- on a cluster (BEESTING_KUBECONFIG) ------------------------------ */
+
+#define KSH	      "BS_K8S_MODE=k8s BS_BUILD=%s harness/kind.sh"
+#define VICTIM_NS     "beesting-victims"
+#define KUBE_VICTIM   "bs-kube-sink"
+#define KUBE_WAIT_S   60
+#define KUBE_EVENTS_F "/tmp/bs-kube-sink-events.jsonl"
+
+static int ksh(const char *build, const char *args)
+{
+	char out[256];
+
+	return bs_test_sh(out, sizeof(out), KSH " %s", build, args);
+}
+
+/* The pod's HoneytokenAccessed Events and annotation, polled. */
+static void wait_marked(const char *pod)
+{
+	static char doc[1 << 20]; /* a busy namespace's events */
+	char ev_cmd[512], pod_cmd[512], ann[1024] = "";
+	int events = 0, marked = 0;
+
+	cr_assert_eq(kube_events_cmd(ev_cmd, sizeof(ev_cmd), VICTIM_NS, pod),
+		     0);
+	cr_assert_eq(kube_pod_cmd(pod_cmd, sizeof(pod_cmd), VICTIM_NS, pod), 0);
+	for (int i = 0; i < KUBE_WAIT_S && (events <= 0 || marked <= 0); i++) {
+		events = bs_test_sh(doc, sizeof(doc), "%s", ev_cmd)
+				 ? -1
+				 : kube_events_find(doc, pod, NULL);
+		marked = bs_test_sh(doc, sizeof(doc), "%s", pod_cmd)
+				 ? -1
+				 : kube_pod_annotation(doc, BS_KUBE_ANNOTATION,
+						       ann, sizeof(ann));
+		if (events <= 0 || marked <= 0)
+			sleep(1);
+	}
+	cr_expect_gt(events, 0, "no %s Event on %s/%s after %d s",
+		     BS_KUBE_REASON, VICTIM_NS, pod, KUBE_WAIT_S);
+	cr_expect_gt(marked, 0, "%s/%s has no %s annotation", VICTIM_NS, pod,
+		     BS_KUBE_ANNOTATION);
+	cr_expect_not_null(strstr(ann, "honeytoken"), "annotation: %s", ann);
+}
+
+/* The DaemonSet as `make bench BACKEND=k8s` deploys it (--kube-api=
+ * in-cluster and its RBAC), one victim, one read of its token. */
+Test(kube_sink, real_cluster, .timeout = 900)
+{
+	const char *kc = getenv("BEESTING_KUBECONFIG");
+	const char *b = getenv("BUILD");
+	char build[256], args[256];
+
+	if (!kc || !*kc)
 		cr_skip_test(
 			"BEESTING_KUBECONFIG not set: no cluster to post "
 			"Events to (the stand-in test covers the requests)");
-	cr_skip_test("BEESTING_KUBECONFIG set, but the real-cluster check "
-		     "(kind harness deploy + kubectl get events) is not "
-		     "written yet");
+	if (access("harness/kind.sh", X_OK))
+		cr_skip_test(
+			"harness/kind.sh not found: run from the repo root");
+	setenv("KUBECONFIG", kc, 1);
+	snprintf(build, sizeof(build), "%s", b && *b ? b : "build");
+	sink_env_teardown(&env); /* nothing local: the cluster runs it all */
+	memset(&env, 0, sizeof(env));
+	env.agent = -1;
+	snprintf(args, sizeof(args), "up bind open auto %s >&2", KUBE_EVENTS_F);
+	cr_assert_eq(ksh(build, args), 0, "kind.sh up");
+	snprintf(args, sizeof(args),
+		 "victim-up %s /root/.aws/credentials >/dev/null", KUBE_VICTIM);
+	if (ksh(build, args) == 0) {
+		snprintf(args, sizeof(args), "attack %s cat >/dev/null 2>&1",
+			 KUBE_VICTIM);
+		cr_expect_eq(ksh(build, args), 0, "reading the token failed");
+		wait_marked(KUBE_VICTIM);
+	} else {
+		cr_expect_fail("victim %s did not come up", KUBE_VICTIM);
+	}
+	snprintf(args, sizeof(args), "victim-down %s >&2", KUBE_VICTIM);
+	ksh(build, args);
+	ksh(build, "down >&2");
+	unlink(KUBE_EVENTS_F);
 }
