@@ -374,8 +374,13 @@ static int scrape_tally(CURL *c, const char *url, struct tally *t)
 	return 0;
 }
 
-static int drained(const struct tally *t)
+/* Every open became an alert line or a counted drop, and every sink is
+ * done with every line.  The agent hands an alert to the sinks before it
+ * counts the line, so only once all lines are counted is this final. */
+static int drained(const struct tally *t, long seen)
 {
+	if (t->alerts + t->drops < seen)
+		return 0;
 	for (int i = 0; i < N_SINKS; i++)
 		if (t->queued[i] != 0 ||
 		    t->delivered[i] + t->dropped[i] + t->failed[i] < t->alerts)
@@ -556,10 +561,10 @@ static void cleanup(struct ctx *x)
 }
 
 /* After the load: queues empty and every sink caught up (up to 60 s). */
-static int settle(struct ctx *x, CURL *c, struct tally *t)
+static int settle(struct ctx *x, CURL *c, long seen, struct tally *t)
 {
 	for (int i = 0; i < 600; i++) {
-		if (!scrape_tally(c, x->murl, t) && drained(t))
+		if (!scrape_tally(c, x->murl, t) && drained(t, seen))
 			return 0;
 		usleep(100000);
 	}
@@ -588,7 +593,7 @@ static int run(struct ctx *x, const char *bin, int secs, int rate,
 		usleep(20000);
 	err = drive(x, src, secs, rate, l, c);
 	if (!err)
-		err = settle(x, c, t);
+		err = settle(x, c, l->opens - l->open_errors, t);
 	l->hwm_kib = status_kib(x->agent, "VmHWM:");
 	curl_easy_cleanup(c);
 	printf("sink-load: %d s at %d/s, alertmanager %s; receivers got "
