@@ -139,10 +139,23 @@ static int stock_rootfs(struct bs_bench *b, struct lctr *c)
 	return bs_write_file(dst, DECOY, sizeof(DECOY) - 1, 0644);
 }
 
+/* A pod uid is a random UUID, as the API server's. */
+static void pod_uid(char out[40])
+{
+	int fd = open("/proc/sys/kernel/random/uuid", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, out, 36) : -1;
+
+	out[n == 36 ? 36 : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
 static int fill_models(struct lctr *c, const struct bs_victim *v)
 {
+	int err;
+
 	snprintf(c->pod_id, sizeof(c->pod_id), "pod-%s", c->rc.id);
-	snprintf(c->pod_uid, sizeof(c->pod_uid), "uid-%s", c->rc.id);
+	pod_uid(c->pod_uid);
 	/* runc without linux.cgroupsPath puts the container at /<id> */
 	snprintf(c->cgroups_path, sizeof(c->cgroups_path), "/%s", c->rc.id);
 	c->pod = (struct bs_pod){
@@ -159,7 +172,10 @@ static int fill_models(struct lctr *c, const struct bs_victim *v)
 		.state = BS_CTR_UNKNOWN,
 		.cgroups_path = c->cgroups_path,
 	};
-	return bs_cri_ctr_init(&c->cri, &c->pod, &c->ctr);
+	/* on Kubernetes a pod's hostname is its name: the recon checks a
+	 * token's pod claim against it */
+	err = bs_runc_set_hostname(&c->rc, v->pod_name);
+	return err ? err : bs_cri_ctr_init(&c->cri, &c->pod, &c->ctr);
 }
 
 /* Where the token's file is on the host: the bind source, the file in a
@@ -395,16 +411,6 @@ int bs_local_ctr_recon(struct bs_bench *b, struct bs_local *l,
 	(void)b;
 	(void)l;
 	return exec_tool(v->priv, argv, out, len, rc);
-}
-
-static void pod_uid(char out[40])
-{
-	int fd = open("/proc/sys/kernel/random/uuid", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, out, 36) : -1;
-
-	out[n == 36 ? 36 : 0] = '\0';
-	if (fd >= 0)
-		close(fd);
 }
 
 int bs_local_ctr_reference(struct bs_bench *b, struct bs_local *l, char *out,

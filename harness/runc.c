@@ -197,6 +197,20 @@ int bs_runc_bundle(struct bs_runc *c, const char *tmp_base,
 	return err;
 }
 
+int bs_runc_set_hostname(const struct bs_runc *c, const char *hostname)
+{
+	json_t *cfg = json_load_file(c->config, 0, NULL);
+	int err = -EIO;
+
+	if (!cfg)
+		return -EIO;
+	if (!json_object_set_new(cfg, "hostname", json_string(hostname)) &&
+	    !json_dump_file(cfg, c->config, JSON_INDENT(1)))
+		err = 0;
+	json_decref(cfg);
+	return err;
+}
+
 static int runc(struct bs_runc *c, const char *const *tail, char *out,
 		size_t cap)
 {

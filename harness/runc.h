@@ -32,6 +32,9 @@ bool bs_runc_available(void);
  * (NULL = "sleep 3600").  tmp_base NULL = "/tmp". */
 int bs_runc_bundle(struct bs_runc *c, const char *tmp_base,
 		   const char *const *args);
+/* The container's hostname in config.json (a pod's is its name, as the
+ * kubelet sets it).  0 or -errno. */
+int bs_runc_set_hostname(const struct bs_runc *c, const char *hostname);
 /* runc create (pid filled in), start, exec, kill, delete -f. */
 int bs_runc_create(struct bs_runc *c);
 int bs_runc_start(struct bs_runc *c);
