@@ -50,8 +50,18 @@ static int dump_to(const char *path, json_t *doc)
 	return err;
 }
 
-/* The sandbox config: network 2 = NODE, the host network, so no CNI is
- * needed (and no hostname: that needs a UTS namespace of its own). */
+/* Namespace options as the kubelet gives a pod without
+ * shareProcessNamespace, to the sandbox and to each container: network 2 =
+ * NODE, the host network, so no CNI is needed (and no hostname: that needs
+ * a UTS namespace of its own); pid 1 = CONTAINER, so the workload is its
+ * pid 1, not the pause process (the recon reads /proc/1/environ). */
+static json_t *ns_options(void)
+{
+	return json_pack("{s:{s:i,s:i}}", "namespace_options", "network", 2,
+			 "pid", 1);
+}
+
+/* The sandbox config. */
 static int write_pod_file(const struct ctrd *c, struct ctrd_pod *p)
 {
 	static unsigned serial;
@@ -66,11 +76,11 @@ static int write_pod_file(const struct ctrd *c, struct ctrd_pod *p)
 	snprintf(cgparent, sizeof(cgparent), "/%s", c->cgparent);
 	snprintf(p->pod_json, sizeof(p->pod_json), "%s/%s-pod.json", c->dir,
 		 uid);
-	pod = json_pack("{s:{s:s,s:s,s:s,s:i},s:s,s:o,s:{s:s,s:{s:{s:i}}}}",
+	pod = json_pack("{s:{s:s,s:s,s:s,s:i},s:s,s:o,s:{s:s,s:o}}",
 			"metadata", "name", p->name, "namespace", p->ns, "uid",
 			uid, "attempt", 0, "log_directory", logdir,
 			"annotations", ann, "linux", "cgroup_parent", cgparent,
-			"security_context", "namespace_options", "network", 2);
+			"security_context", ns_options());
 	return pod ? dump_to(p->pod_json, pod) : -ENOMEM;
 }
 
@@ -82,10 +92,10 @@ static int write_ctr_file(const struct ctrd *c, const struct ctrd_pod *p,
 
 	snprintf(path, len, "%s/ctr-%d-%u.json", c->dir, (int)getpid(),
 		 serial++);
-	ctr = json_pack("{s:{s:s},s:{s:s},s:[s,s],s:s,s:{}}", "metadata",
+	ctr = json_pack("{s:{s:s},s:{s:s},s:[s,s],s:s,s:{s:o}}", "metadata",
 			"name", p->container, "image", "image", CTRD_IMAGE,
 			"command", "sleep", "3600", "log_path", "app.log",
-			"linux");
+			"linux", "security_context", ns_options());
 	return ctr ? dump_to(path, ctr) : -ENOMEM;
 }
 
