@@ -10,6 +10,7 @@
 #include "agent/core.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "strategies/tokgen.h"
 
 /* ---- output ---------------------------------------------------------- */
 
@@ -406,6 +407,8 @@ int bs_core_init(struct bs_core *c, const struct bs_agent_config *cfg,
 			   0);
 	if (err)
 		return err;
+	/* the tokens' node claim names the node the alerts name */
+	bs_tokgen_set_node(cfg->node);
 	c->inj = bs_inject_find(cfg->inject);
 	c->det = bs_detect_find(strcmp(cfg->detect, "auto") ? cfg->detect
 							    : "fanotify");

@@ -95,7 +95,8 @@ const struct bs_tell bs_tells[BS_TELL_MAX] = {
 		"base64url parts, JSON header with a signing alg and JSON "
 		"payload, exp in the future, iat/nbf not, kubernetes.io "
 		"namespace/pod name/pod uid those of this pod (namespace "
-		"file, hostname, cgroup or mount paths)",
+		"file, hostname, cgroup or mount paths; a hostname that is "
+		"the token's node name is a host-network pod's, no pod name)",
 		"kubelet mounts a fresh token the API server issued for "
 		"this pod, refreshed before exp",
 	},

@@ -413,6 +413,21 @@ static int k8s_claim(const char *pl, size_t len, const char *a, const char *b,
 	return 0;
 }
 
+/* The pod name the hostname tells, or NULL: a host-network pod has the
+ * node's hostname, which its token's kubernetes.io.node names. */
+static const char *pod_name_seen(const char *pl,
+				 const struct bs_pod_facts *pod)
+{
+	const char *path[] = { "kubernetes.io", "node", "name" };
+	char node[256];
+
+	if (pod->pod_name && !claim_str(pl, strlen(pl), path, 3, node,
+					sizeof(node)) &&
+	    !strcmp(node, pod->pod_name))
+		return NULL;
+	return pod->pod_name;
+}
+
 static int decode_part(const char *s, size_t len, char *out, size_t cap)
 {
 	int n = bs_b64url_decode(s, len, (unsigned char *)out, cap - 1);
@@ -477,8 +492,8 @@ int bs_jwt_check(const char *tok, size_t len, const struct bs_pod_facts *pod,
 	if (!err && pod)
 		err = k8s_claim(pl, strlen(pl), "namespace", NULL, pod->ns, why,
 				why_len) ?:
-			k8s_claim(pl, strlen(pl), "pod", "name", pod->pod_name,
-				  why, why_len) ?:
+			k8s_claim(pl, strlen(pl), "pod", "name",
+				  pod_name_seen(pl, pod), why, why_len) ?:
 			k8s_claim(pl, strlen(pl), "pod", "uid", pod->pod_uid, why,
 				  why_len);
 	return err;

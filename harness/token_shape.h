@@ -48,7 +48,9 @@ struct bs_pod_facts {
 /* Is tok (header.payload.signature) a JWT a kubelet would mount for this
  * pod: each part base64url, header and payload JSON objects, a signing
  * alg, exp in the future, iat/nbf not in the future, and the
- * kubernetes.io claims (when present) naming this pod.  0 plausible, 1
+ * kubernetes.io claims (when present) naming this pod (a pod_name that is
+ * the token's node.name is a host-network pod's hostname, the node's: no
+ * pod name to check).  0 plausible, 1
  * not (why says which check), -EINVAL not a JWT at all (why too). */
 int bs_jwt_check(const char *tok, size_t len, const struct bs_pod_facts *pod,
 		 time_t now, char *why, size_t why_len);

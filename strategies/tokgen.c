@@ -353,6 +353,29 @@ struct jwt_who {
 	char pod_uid[37], sa_uid[37];
 };
 
+/* The node: one per agent, like the cluster above. */
+static struct {
+	char name[254];
+	char uid[37];
+} node;
+static pthread_once_t node_once = PTHREAD_ONCE_INIT;
+
+void bs_tokgen_set_node(const char *name)
+{
+	if (bs_k8s_name_valid(name))
+		snprintf(node.name, sizeof(node.name), "%s", name);
+}
+
+static void node_init(void)
+{
+	if (!node.name[0] &&
+	    (gethostname(node.name, sizeof(node.name) - 1) ||
+	     !bs_k8s_name_valid(node.name)))
+		snprintf(node.name, sizeof(node.name), "node-1");
+	if (uuid_random(node.uid))
+		memset(node.uid, 0, sizeof(node.uid));
+}
+
 static int jwt_who(const struct bs_tokgen_who *who, struct jwt_who *w)
 {
 	char sfx[6];
@@ -435,11 +458,13 @@ static int gen_k8s(const struct bs_tokgen_who *who, uint8_t *out, size_t cap)
 	/* kid: base64url of the SHA-256 of the signing key */
 	bs_base64(kid_raw, sizeof(kid_raw), 1, kid, sizeof(kid));
 	snprintf(sub, sizeof(sub), "system:serviceaccount:%s:%s", w.ns, w.sa);
+	pthread_once(&node_once, node_init);
 	claims = json_pack("{s:[s], s:I, s:I, s:s, s:s, s:{s:s, s:{s:s, s:s}, "
-			   "s:{s:s, s:s}, s:I}, s:I, s:s}",
+			   "s:{s:s, s:s}, s:{s:s, s:s}, s:I}, s:I, s:s}",
 			   "aud", K8S_ISS, "exp", now + K8S_EXP_S, "iat", now,
 			   "iss", K8S_ISS, "jti", jti, "kubernetes.io",
-			   "namespace", w.ns, "pod", "name", w.pod, "uid",
+			   "namespace", w.ns, "node", "name", node.name, "uid",
+			   node.uid, "pod", "name", w.pod, "uid",
 			   w.pod_uid, "serviceaccount", "name", w.sa, "uid",
 			   w.sa_uid, "warnafter", now + K8S_WARN_S, "nbf", now,
 			   "sub", sub);
@@ -472,11 +497,13 @@ static int gen_irsa(const struct bs_tokgen_who *who, uint8_t *out, size_t cap)
 		 "https://oidc.eks.%.23s.amazonaws.com/id/%.32s", c->region,
 		 c->oidc_id);
 	snprintf(sub, sizeof(sub), "system:serviceaccount:%s:%s", w.ns, w.sa);
+	pthread_once(&node_once, node_init);
 	claims = json_pack("{s:[s], s:I, s:I, s:s, s:{s:s, s:{s:s, s:s}, "
-			   "s:{s:s, s:s}}, s:I, s:s}",
+			   "s:{s:s, s:s}, s:{s:s, s:s}}, s:I, s:s}",
 			   "aud", "sts.amazonaws.com", "exp", now + IRSA_EXP_S,
 			   "iat", now, "iss", iss, "kubernetes.io", "namespace",
-			   w.ns, "pod", "name", w.pod, "uid", w.pod_uid,
+			   w.ns, "node", "name", node.name, "uid", node.uid,
+			   "pod", "name", w.pod, "uid", w.pod_uid,
 			   "serviceaccount", "name", w.sa, "uid", w.sa_uid,
 			   "nbf", now, "sub", sub);
 	err = jwt_sign(kid, claims, out, cap);

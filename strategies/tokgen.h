@@ -48,6 +48,12 @@ struct bs_irsa_env {
 int bs_tokgen_irsa_env(const struct bs_tokgen_who *who,
 		       struct bs_irsa_env *out);
 
+/* The node the JWT templates' kubernetes.io.node claim names, as the
+ * kubelet's tokens do since Kubernetes 1.30 (the agent's --node; unset:
+ * the hostname).  Its uid is drawn once per process, as one node has one.
+ * Call before the first token. */
+void bs_tokgen_set_node(const char *name);
+
 /* Known template names, for config validation. */
 int bs_tokgen_known(const char *template_name);
 

@@ -164,6 +164,11 @@ Test(recon_shape, jwt_checks)
 	cr_expect_eq(bs_jwt_check(tok, (size_t)n, &me, now, why, sizeof(why)),
 		     1);
 	cr_expect_not_null(strstr(why, "pod.name"), "%s", why);
+	/* a host-network pod: its hostname is the node's, the token's
+	 * node.name; the pod name cannot be told from it */
+	me.pod_name = "n1";
+	cr_expect_eq(bs_jwt_check(tok, (size_t)n, &me, now, why, sizeof(why)),
+		     0, "%s", why);
 	me.ns = "kube-system";
 	me.pod_name = POD;
 	cr_expect_eq(bs_jwt_check(tok, (size_t)n, &me, now, why, sizeof(why)),

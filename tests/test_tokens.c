@@ -208,6 +208,7 @@ Test(tokgen, k8s_jwt_shape)
 	struct bs_tokgen_who who = { "payments", "billing-sa", "web-7f9c",
 				     POD_UID };
 	const char *iss, *sub, *ns, *pod, *puid, *sa, *said, *aud, *jti;
+	const char *node, *nuid;
 	json_int_t iat, exp, nbf, warn;
 	json_t *j;
 
@@ -215,10 +216,12 @@ Test(tokgen, k8s_jwt_shape)
 	j = jwt_claims(tok, B64URL, 43);
 	cr_assert_eq(json_unpack(j,
 				 "{s:[s], s:I, s:I, s:s, s:s, s:{s:s, s:{s:s, "
-				 "s:s}, s:{s:s, s:s}, s:I}, s:I, s:s}",
+				 "s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:I}, s:I, "
+				 "s:s}",
 				 "aud", &aud, "exp", &exp, "iat", &iat, "iss",
 				 &iss, "jti", &jti, "kubernetes.io",
-				 "namespace", &ns, "pod", "name", &pod, "uid",
+				 "namespace", &ns, "node", "name", &node,
+				 "uid", &nuid, "pod", "name", &pod, "uid",
 				 &puid, "serviceaccount", "name", &sa, "uid",
 				 &said, "warnafter", &warn, "nbf", &nbf, "sub",
 				 &sub),
@@ -230,6 +233,8 @@ Test(tokgen, k8s_jwt_shape)
 	cr_assert_str_eq(sa, "billing-sa");
 	cr_assert_str_eq(pod, "web-7f9c");
 	cr_assert_str_eq(puid, POD_UID);
+	cr_assert(bs_k8s_name_valid(node), "node %s", node);
+	cr_assert_eq(strlen(nuid), 36);
 	cr_assert_eq(strlen(said), 36);
 	cr_assert_eq(strlen(jti), 36);
 	cr_assert_geq(iat, (json_int_t)time(NULL) - 5);
@@ -295,19 +300,22 @@ Test(tokgen, eks_irsa_shape)
 	struct bs_tokgen_who who = { "payments", "billing-sa", "web-7f9c",
 				     POD_UID };
 	const char *iss, *sub, *ns, *pod, *puid, *sa, *said, *aud;
+	const char *node, *nuid;
 	char want[160];
 	json_int_t iat, exp, nbf;
 	struct bs_irsa_env env;
 	regex_t re;
 	json_t *j;
 
+	bs_tokgen_set_node("ip-10-0-1-7.ec2.internal");
 	cr_assert_gt(gen("eks-irsa", &who, NULL, tok), 256);
 	j = jwt_claims(tok, "0123456789abcdef", 40);
 	cr_assert_eq(json_unpack(j,
 				 "{s:[s!], s:I, s:I, s:s, s:{s:s, s:{s:s, "
-				 "s:s}, s:{s:s, s:s}}, s:I, s:s !}",
+				 "s:s}, s:{s:s, s:s}, s:{s:s, s:s}}, s:I, s:s !}",
 				 "aud", &aud, "exp", &exp, "iat", &iat, "iss",
-				 &iss, "kubernetes.io", "namespace", &ns, "pod",
+				 &iss, "kubernetes.io", "namespace", &ns, "node",
+				 "name", &node, "uid", &nuid, "pod",
 				 "name", &pod, "uid", &puid, "serviceaccount",
 				 "name", &sa, "uid", &said, "nbf", &nbf, "sub",
 				 &sub),
@@ -328,6 +336,9 @@ Test(tokgen, eks_irsa_shape)
 	cr_assert_str_eq(ns, "payments");
 	cr_assert_str_eq(pod, "web-7f9c");
 	cr_assert_str_eq(puid, POD_UID);
+	/* the node the agent names in alerts (--node), one uid for it */
+	cr_assert_str_eq(node, "ip-10-0-1-7.ec2.internal");
+	cr_assert_eq(strlen(nuid), 36);
 	cr_assert_str_eq(sa, "billing-sa");
 	cr_assert_eq(exp, iat + 86400);
 	cr_assert_eq(nbf, iat);
