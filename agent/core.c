@@ -67,7 +67,8 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 ",\"alert_write_errors\":%" PRIu64
 		 ",\"arm_gap_us_last\":%" PRIu64 ",\"arm_gap_us_max\":%" PRIu64
 		 ",\"projected_fallback\":%" PRIu64 ",\"irsa_skipped\":%" PRIu64
-		 "%s%s,\"sink_delivered\":%" PRIu64 ",\"sink_dropped\":%" PRIu64
+		 ",\"spec_mount_skipped\":%" PRIu64
+		 ",\"annotation_refused\":%" PRIu64 "%s%s,\"sink_delivered\":%" PRIu64 ",\"sink_dropped\":%" PRIu64
 		 ",\"sink_failed\":%" PRIu64 ",\"sink_retries\":%" PRIu64 "}\n",
 		 when, ds.events, c->st.alerts, ds.ringbuf_drops, ds.aggregated,
 		 ds.partial_scans, ds.map_full, c->st.arm_failed,
@@ -76,7 +77,8 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 c->ictx.n_failed + c->st.inject_failed, c->ictx.n_skipped,
 		 c->st.alert_write_errors, c->st.arm_gap_us_last,
 		 c->st.arm_gap_us_max, c->ictx.n_fallback,
-		 c->ictx.n_irsa_skipped, extra && *extra ? "," : "",
+		 c->ictx.n_irsa_skipped, c->ictx.n_spec_mount_skipped,
+		 c->ictx.n_annotation_refused, extra && *extra ? "," : "",
 		 extra ? extra : "", ss.delivered, ss.dropped, ss.failed,
 		 ss.retries);
 	bs_core_emit(c, line);

@@ -45,6 +45,18 @@ static void write_core(FILE *f, struct bs_core *c)
 	counter(f, "beesting_inject_skipped_total",
 		"Containers skipped (opted out, excluded namespace)",
 		c->ictx.n_skipped);
+	counter(f, "beesting_projected_fallback_total",
+		"Token directories projected gave a file bind mount instead",
+		c->ictx.n_fallback);
+	counter(f, "beesting_irsa_skipped_total",
+		"Containers with IRSA env of their own: no eks-irsa token",
+		c->ictx.n_irsa_skipped);
+	counter(f, "beesting_spec_mount_skipped_total",
+		"Token paths left out: the container's spec mounts them",
+		c->ictx.n_spec_mount_skipped);
+	counter(f, "beesting_annotation_refused_total",
+		"beesting.io/token-path annotations refused",
+		c->ictx.n_annotation_refused);
 	counter(f, "beesting_alert_write_errors_total",
 		"Alert or stats lines that could not be formatted or written",
 		c->st.alert_write_errors);

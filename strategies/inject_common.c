@@ -126,7 +126,9 @@ static int plan_add(struct bs_inject_plan *plan, const struct bs_container *ctr,
 		return 0;
 	}
 	if (on_existing_mount(ctr, path)) {
-		bs_warn("token path %s is a mount of container %s, skipped",
+		plan->n_spec_mount++;
+		bs_warn("token path %s is a mount of container %s: no token "
+			"there (counted in spec_mount_skipped)",
 			path, ctr->id);
 		return 0;
 	}
@@ -157,6 +159,7 @@ int bs_inject_plan(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 
 	plan->n = 0;
 	plan->irsa_skipped = false;
+	plan->n_spec_mount = 0;
 	if (!ctr || !bs_container_id_valid(ctr->id))
 		return -EINVAL;
 	if (!bs_ann_inject_enabled(pod, ctr) ||
@@ -183,6 +186,9 @@ int bs_inject_plan(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 	ann = bs_ann_token_path(pod, ctr, cfg->allowed_prefixes);
 	if (ann)
 		err = plan_add(plan, ctr, ann, template_for_path(ann), NULL);
+	else if (bs_ann_get(pod, ctr, BS_ANN_TOKEN_PATH))
+		ctx->n_annotation_refused++; /* bs_ann_token_path said why */
+	ctx->n_spec_mount_skipped += plan->n_spec_mount;
 	if (plan->irsa_skipped) {
 		ctx->n_irsa_skipped++;
 		bs_info("container %s has IRSA env of its own: no eks-irsa "

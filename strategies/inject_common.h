@@ -33,6 +33,7 @@ struct bs_inject_plan {
 	struct bs_token_spec items[BS_MAX_PLAN];
 	size_t n;
 	bool irsa_skipped; /* an eks-irsa token left out: the pod has IRSA */
+	unsigned int n_spec_mount; /* paths left out: a spec mount is there */
 };
 
 const char *bs_inject_state_dir(const struct bs_inject_config *cfg);

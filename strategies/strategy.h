@@ -60,6 +60,12 @@ struct bs_inject_ctx {
 	uint64_t n_fallback;
 	/* eks-irsa: containers with IRSA env of their own, left alone */
 	uint64_t n_irsa_skipped;
+	/* token paths left out: the container's spec mounts something at
+	 * exactly that path (its own volume wins) */
+	uint64_t n_spec_mount_skipped;
+	/* beesting.io/token-path annotations refused (not absolute,
+	 * not normalized, not under an allowed prefix, ...) */
+	uint64_t n_annotation_refused;
 };
 
 struct bs_inject_ops {

@@ -210,6 +210,80 @@ Test(inject_projected, spec_mount_collision_falls_back, .init = setup,
 	bs_it_check_token(&T, SA, 0, NULL);
 }
 
+/* A spec mount at exactly the token path (the workload's own token
+ * volume, a subPath mount): that token is left out, said and counted;
+ * the container starts with the others. */
+Test(inject_projected, spec_mount_at_token_path_skipped_counted, .init = setup,
+     .fini = teardown)
+{
+	struct bs_mount_view mv = { .destination = SA,
+				    .type = "bind",
+				    .source = "/etc/hostname" };
+	static const char *const opts[] = { "rbind", "ro", NULL };
+	struct bs_adjust spec;
+	struct bs_token t;
+	char out[256];
+	int rc;
+
+	need_runc();
+	cr_assert_eq(bs_it_init(&T), 0);
+	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	bs_adjust_init(&spec);
+	cr_assert_eq(bs_adjust_add_mount(&spec, SA, "bind", "/etc/hostname",
+					 opts),
+		     0);
+	cr_assert_eq(bs_oci_apply_file(T.run.config, &spec), 0);
+	bs_adjust_free(&spec);
+	T.ctr.mounts = &mv;
+	T.ctr.n_mounts = 1;
+	cr_assert_eq(bs_it_run(&T, &rc), 0, "container did not start");
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(T.ctx.n_spec_mount_skipped, 1);
+	cr_assert_eq(T.ctx.n_failed, 0);
+	cr_assert_null(adj_mount(SA), "a mount over the spec's own at %s", SA);
+	cr_assert_null(adj_mount(SA_DIR), "a dir mount over the spec's");
+	cr_assert_eq(bs_it_find(&T, SA, &t), 0, "a record for %s", SA);
+	bs_it_check_token(&T, AWS, 0, NULL);
+	/* the workload's own file is still what it sees there */
+	cr_assert_eq(bs_it_sh(&T, "cat " SA, out, sizeof(out)), 0);
+	cr_assert_null(strstr(out, "eyJ"), "%s", out);
+}
+
+/* A hostile beesting.io/token-path: refused, said and counted; the
+ * container starts with the configured tokens. */
+Test(inject_projected, hostile_annotation_refused_counted, .init = setup,
+     .fini = teardown)
+{
+	static const char *const bad[] = { "/run/secrets/../../etc/shadow",
+					   "relative/token", "/etc/passwd",
+					   "/run/secrets//x" };
+	int rc;
+
+	need_runc();
+	cr_assert_eq(bs_it_init(&T), 0);
+	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	bs_it_annotate(&T, "beesting.io/token-path", bad[0]);
+	cr_assert_eq(bs_it_run(&T, &rc), 0, "container did not start");
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(T.ctx.n_annotation_refused, 1);
+	cr_assert_eq(T.ctx.n_failed, 0);
+	bs_it_check_token(&T, SA, 0644, NULL);
+	for (size_t i = 0; i < T.adj.n_mounts; i++)
+		cr_assert_null(strstr(T.adj.mounts[i].destination, "/etc"),
+			       "%s", T.adj.mounts[i].destination);
+	/* the others are refused alike, without a container */
+	bs_it_stop(&T);
+	for (size_t i = 1; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		T.ctr.id = "plan-only-0123";
+		T.n_ann = 0;
+		bs_it_annotate(&T, "beesting.io/token-path", bad[i]);
+		bs_adjust_reset(&T.adj);
+		cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+		cr_assert_eq(T.ops->remove(&T.ctx, &T.pod, &T.ctr), 0);
+	}
+	cr_assert_eq(T.ctx.n_annotation_refused, 4);
+}
+
 /* Create only (no container): which paths get a directory mount. */
 static size_t dir_mounts_for(const char *mount_dest, const char *ann)
 {
