@@ -22,7 +22,7 @@
 /* ---- defaults: the only place each is written ------------------------- */
 #define DEF_NRI_SOCKET "/var/run/nri/nri.sock"
 #define DEF_PLUGIN_IDX "10"
-#define DEF_INJECT     "bind"
+#define DEF_INJECT     "projected"
 #define DEF_DETECT     "open"
 #define DEF_ATTACH     "auto"
 #define DEF_TEMPLATE   "aws-access-key"

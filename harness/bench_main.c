@@ -71,7 +71,7 @@ static void defaults(struct bs_bench_cfg *c)
 	ssize_t n;
 
 	memset(c, 0, sizeof(*c));
-	set_str(c->inject, sizeof(c->inject), "bind");
+	set_str(c->inject, sizeof(c->inject), "projected");
 	set_str(c->detect, sizeof(c->detect), "open");
 	set_str(c->backend, sizeof(c->backend), "auto");
 	set_str(c->attach, sizeof(c->attach), "auto");

@@ -13,7 +13,7 @@ $(BUILD)/beesting-bench: $(BUILD)/obj/harness/bench_main.o $(LIB)
 # ---- make bench ------------------------------------------------------------
 # make bench INJECT=bind|ocihook|projected DETECT=open|readscan|fanotify|auditd|fatrace
 #            [BACKEND=auto|kind|local] [ATTACH=auto|...] [RUNS=N]
-INJECT ?= bind
+INJECT ?= projected
 DETECT ?= open
 BACKEND ?= auto
 ATTACH ?= auto

@@ -164,7 +164,7 @@ def check_kube_events(objs, spec, ctr, on):
          "the agent's role grants more than create/patch")
 
 
-def check_daemonset(name="kind/beesting.yaml", inject="bind", detect="open",
+def check_daemonset(name="kind/beesting.yaml", inject="projected", detect="open",
                     attach="auto", image="beesting:dev", privileged="1",
                     metrics_port="9477", kube_events="1"):
     objs = docs(name)

@@ -8,7 +8,7 @@
 IMAGE ?= beesting:dev
 VICTIM_IMAGE ?= busybox:1.36
 PRIVILEGED ?= 1
-INJECT ?= bind
+INJECT ?= projected
 DETECT ?= open
 ATTACH ?= auto
 METRICS_PORT ?= 9477

@@ -177,7 +177,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("what", choices=("agent", "victims", "victim"))
     p.add_argument("name", nargs="?")
-    p.add_argument("--inject", default="bind", choices=INJECTS)
+    p.add_argument("--inject", default="projected", choices=INJECTS)
     p.add_argument("--detect", default="open", choices=DETECTS)
     p.add_argument("--attach", default="auto", choices=ATTACHES)
     p.add_argument("--image", default="beesting:dev")

@@ -17,7 +17,7 @@ Test(config, defaults)
 
 	cr_assert_eq(bs_agent_config_parse(&cfg, 1, argv), 0);
 	cr_expect_str_eq(cfg.nri_socket, "/var/run/nri/nri.sock");
-	cr_expect_str_eq(cfg.inject, "bind");
+	cr_expect_str_eq(cfg.inject, "projected");
 	cr_expect_str_eq(cfg.detect, "open");
 	cr_expect_eq(cfg.attach, BS_ATTACH_AUTO);
 	cr_expect_eq(cfg.inject_cfg.n_tokens, 1);

@@ -24,16 +24,17 @@ static bool core_up;
 static void setup(void)
 {
 	char state[128], hooks[128];
-	char *argv[] = { "beesting", "--state-dir", state,     "--hook-dir",
-			 hooks,	     "--token",	    REL_TOKEN, "--log-level",
-			 "warn",     NULL };
+	/* bind: the map-full paths are bind's, no tmpfs per token */
+	char *argv[] = { "beesting", "--inject",  "bind",    "--state-dir",
+			 state,	     "--hook-dir", hooks,	  "--token",
+			 REL_TOKEN,  "--log-level", "warn",   NULL };
 
 	if (geteuid() != 0)
 		cr_skip_test("needs root for BPF");
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(state, sizeof(state), "%s/state", dir);
 	snprintf(hooks, sizeof(hooks), "%s/hooks", dir);
-	cr_assert_eq(bs_agent_config_parse(&cfg, 9, argv), 0);
+	cr_assert_eq(bs_agent_config_parse(&cfg, 11, argv), 0);
 	events = tmpfile();
 	cr_assert_not_null(events);
 	cr_assert_eq(bs_core_init(&core, &cfg, events), 0,
