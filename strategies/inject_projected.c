@@ -38,6 +38,7 @@
 #include "strategies/atomic_dir.h"
 #include "strategies/host_mount.h"
 #include "strategies/inject_common.h"
+#include "strategies/sa_volume.h"
 #include "strategies/sha256.h"
 
 #define MNT_DIR "projected"
@@ -252,15 +253,17 @@ static const char *base_name(const char *path)
 /* Undo attach_group()s of an aborted create. */
 static void detach_all(struct bs_inject_ctx *ctx, const char *ctr_id);
 
-/* Make, fill and attach the tmpfs of group g; toks[k] are its prepared
- * tokens, which get their inode and host path. */
-static int attach_group(struct bs_inject_ctx *ctx, const char *ctr_id, int g,
+/* Make, fill and attach the tmpfs of group g (token dir dir of pod);
+ * toks[k] are its prepared tokens, which get their inode and host path. */
+static int attach_group(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
+			const char *dir, const char *ctr_id, int g,
 			struct bs_token *toks, size_t n, char *host,
 			size_t host_cap)
 {
 	struct proj_priv *p = ctx->priv;
-	struct bs_atomic_file files[BS_MAX_PLAN];
+	struct bs_atomic_file files[BS_MAX_PLAN + 2];
 	char ts[BS_ATOMIC_TS_LEN];
+	size_t n_files;
 	int mfd, err;
 
 	for (size_t k = 0; k < n; k++) {
@@ -268,6 +271,9 @@ static int attach_group(struct bs_inject_ctx *ctx, const char *ctr_id, int g,
 		files[k].content = toks[k].content;
 		files[k].len = toks[k].content_len;
 	}
+	/* a service-account dir holds ca.crt and namespace too */
+	n_files = bs_sa_volume_extra(dir, pod, files, n,
+				     sizeof(files) / sizeof(files[0]));
 	err = mnt_path(ctx->cfg, ctr_id, g, host, host_cap);
 	if (!err)
 		err = bs_mkdir_p(host, 0700);
@@ -276,7 +282,7 @@ static int attach_group(struct bs_inject_ctx *ctx, const char *ctr_id, int g,
 	mfd = bs_tmpfs_make(p->size[0] ? p->size : NULL);
 	if (mfd < 0)
 		return mfd;
-	err = bs_atomic_write(mfd, files, n, ts, sizeof(ts));
+	err = bs_atomic_write(mfd, files, n_files, ts, sizeof(ts));
 	if (!err)
 		err = bs_hostns_attach(p->nsfd, mfd, host);
 	/* attached or not, the fd's reference goes: a detached tmpfs dies */
@@ -312,7 +318,8 @@ static int plant_group(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 	}
 	if (err)
 		return err;
-	err = attach_group(ctx, ctr->id, g, toks, gr->n, host, sizeof(host));
+	err = attach_group(ctx, pod, gr->dir, ctr->id, g, toks, gr->n, host,
+			   sizeof(host));
 	if (err) {
 		bs_debug("projected: tmpfs for %s: %s", gr->dir,
 			 strerror(-err));

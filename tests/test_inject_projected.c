@@ -175,6 +175,58 @@ Test(inject_projected, kubelet_layout_in_container, .init = setup,
 		      0, "token dir writable");
 }
 
+/* The kubelet's service-account volume holds ca.crt, namespace and token
+ * in one snapshot; EKS's serviceaccount dir only token. */
+Test(inject_projected, sa_dir_holds_ca_and_namespace, .init = setup,
+     .fini = teardown)
+{
+	char out[4096], cmd[600], pem[] = "/tmp/bs-ca-XXXXXX";
+	int rc, fd;
+
+	need_runc();
+	cr_assert_eq(bs_it_init(&T), 0);
+	snprintf(T.cfg.tokens[0].path, sizeof(T.cfg.tokens[0].path), IRSA);
+	snprintf(T.cfg.tokens[0].template_name,
+		 sizeof(T.cfg.tokens[0].template_name), "eks-irsa");
+	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(bs_it_sh(&T, "cd " SA_DIR " && ls -A && readlink ca.crt && "
+				  "readlink namespace && cat namespace",
+			      out, sizeof(out)),
+		     0, "%s", out);
+	cr_assert(strstr(out, "..data\nca.crt\nnamespace\ntoken\n"), "%s",
+		  out);
+	cr_assert(strstr(out, "..data/ca.crt\n..data/namespace\nprod"), "%s",
+		  out);
+	/* EKS's dir: token only */
+	cr_assert_eq(bs_it_sh(&T,
+			      "ls -A /var/run/secrets/eks.amazonaws.com/"
+			      "serviceaccount",
+			      out, sizeof(out)),
+		     0, "%s", out);
+	cr_assert_eq(strncmp(out, "..", 2), 0, "%s", out);
+	cr_assert(strstr(out, "..data\ntoken\n"), "%s", out);
+	cr_assert_null(strstr(out, "ca.crt"), "%s", out);
+	/* the CA parses as an X.509 CA certificate named kubernetes */
+	cr_assert_eq(bs_it_sh(&T, "cat " SA_DIR "/ca.crt", out, sizeof(out)),
+		     0);
+	fd = mkstemp(pem);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, out, strlen(out)), (ssize_t)strlen(out));
+	close(fd);
+	if (access("/usr/bin/openssl", X_OK) == 0) {
+		snprintf(cmd, sizeof(cmd),
+			 "openssl x509 -in %s -noout -subject -ext "
+			 "basicConstraints 2>&1 | tr -d ' ' | grep -q "
+			 "'CA:TRUE' && openssl x509 -in %s -noout -subject | "
+			 "grep -q 'CN.*=.*kubernetes'",
+			 pem, pem);
+		cr_expect_eq(system(cmd), 0, "not an X.509 CA: %s", out);
+	}
+	unlink(pem);
+}
+
 /* A spec mount at the token's directory (a real projected volume), below
  * it or above it: no directory mount, bind's file mount, counted. */
 Test(inject_projected, spec_mount_collision_falls_back, .init = setup,
