@@ -68,7 +68,8 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 ",\"arm_gap_us_last\":%" PRIu64 ",\"arm_gap_us_max\":%" PRIu64
 		 ",\"projected_fallback\":%" PRIu64 ",\"irsa_skipped\":%" PRIu64
 		 ",\"spec_mount_skipped\":%" PRIu64
-		 ",\"annotation_refused\":%" PRIu64 "%s%s,\"sink_delivered\":%" PRIu64 ",\"sink_dropped\":%" PRIu64
+		 ",\"annotation_refused\":%" PRIu64
+		 "%s%s,\"sink_delivered\":%" PRIu64 ",\"sink_dropped\":%" PRIu64
 		 ",\"sink_failed\":%" PRIu64 ",\"sink_retries\":%" PRIu64 "}\n",
 		 when, ds.events, c->st.alerts, ds.ringbuf_drops, ds.aggregated,
 		 ds.partial_scans, ds.map_full, c->st.arm_failed,

@@ -76,10 +76,10 @@ static int write_pod_file(const struct ctrd *c, struct ctrd_pod *p)
 	snprintf(cgparent, sizeof(cgparent), "/%s", c->cgparent);
 	snprintf(p->pod_json, sizeof(p->pod_json), "%s/%s-pod.json", c->dir,
 		 uid);
-	pod = json_pack("{s:{s:s,s:s,s:s,s:i},s:s,s:o,s:{s:s,s:o}}",
-			"metadata", "name", p->name, "namespace", p->ns, "uid",
-			uid, "attempt", 0, "log_directory", logdir,
-			"annotations", ann, "linux", "cgroup_parent", cgparent,
+	pod = json_pack("{s:{s:s,s:s,s:s,s:i},s:s,s:o,s:{s:s,s:o}}", "metadata",
+			"name", p->name, "namespace", p->ns, "uid", uid,
+			"attempt", 0, "log_directory", logdir, "annotations",
+			ann, "linux", "cgroup_parent", cgparent,
 			"security_context", ns_options());
 	return pod ? dump_to(p->pod_json, pod) : -ENOMEM;
 }

@@ -415,14 +415,13 @@ static int k8s_claim(const char *pl, size_t len, const char *a, const char *b,
 
 /* The pod name the hostname tells, or NULL: a host-network pod has the
  * node's hostname, which its token's kubernetes.io.node names. */
-static const char *pod_name_seen(const char *pl,
-				 const struct bs_pod_facts *pod)
+static const char *pod_name_seen(const char *pl, const struct bs_pod_facts *pod)
 {
 	const char *path[] = { "kubernetes.io", "node", "name" };
 	char node[256];
 
-	if (pod->pod_name && !claim_str(pl, strlen(pl), path, 3, node,
-					sizeof(node)) &&
+	if (pod->pod_name &&
+	    !claim_str(pl, strlen(pl), path, 3, node, sizeof(node)) &&
 	    !strcmp(node, pod->pod_name))
 		return NULL;
 	return pod->pod_name;

@@ -368,9 +368,8 @@ void bs_tokgen_set_node(const char *name)
 
 static void node_init(void)
 {
-	if (!node.name[0] &&
-	    (gethostname(node.name, sizeof(node.name) - 1) ||
-	     !bs_k8s_name_valid(node.name)))
+	if (!node.name[0] && (gethostname(node.name, sizeof(node.name) - 1) ||
+			      !bs_k8s_name_valid(node.name)))
 		snprintf(node.name, sizeof(node.name), "node-1");
 	if (uuid_random(node.uid))
 		memset(node.uid, 0, sizeof(node.uid));
@@ -459,15 +458,14 @@ static int gen_k8s(const struct bs_tokgen_who *who, uint8_t *out, size_t cap)
 	bs_base64(kid_raw, sizeof(kid_raw), 1, kid, sizeof(kid));
 	snprintf(sub, sizeof(sub), "system:serviceaccount:%s:%s", w.ns, w.sa);
 	pthread_once(&node_once, node_init);
-	claims = json_pack("{s:[s], s:I, s:I, s:s, s:s, s:{s:s, s:{s:s, s:s}, "
-			   "s:{s:s, s:s}, s:{s:s, s:s}, s:I}, s:I, s:s}",
-			   "aud", K8S_ISS, "exp", now + K8S_EXP_S, "iat", now,
-			   "iss", K8S_ISS, "jti", jti, "kubernetes.io",
-			   "namespace", w.ns, "node", "name", node.name, "uid",
-			   node.uid, "pod", "name", w.pod, "uid",
-			   w.pod_uid, "serviceaccount", "name", w.sa, "uid",
-			   w.sa_uid, "warnafter", now + K8S_WARN_S, "nbf", now,
-			   "sub", sub);
+	claims = json_pack(
+		"{s:[s], s:I, s:I, s:s, s:s, s:{s:s, s:{s:s, s:s}, "
+		"s:{s:s, s:s}, s:{s:s, s:s}, s:I}, s:I, s:s}",
+		"aud", K8S_ISS, "exp", now + K8S_EXP_S, "iat", now, "iss",
+		K8S_ISS, "jti", jti, "kubernetes.io", "namespace", w.ns, "node",
+		"name", node.name, "uid", node.uid, "pod", "name", w.pod, "uid",
+		w.pod_uid, "serviceaccount", "name", w.sa, "uid", w.sa_uid,
+		"warnafter", now + K8S_WARN_S, "nbf", now, "sub", sub);
 	err = jwt_sign(kid, claims, out, cap);
 	json_decref(claims);
 	return err;

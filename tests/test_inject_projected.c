@@ -191,12 +191,12 @@ Test(inject_projected, sa_dir_holds_ca_and_namespace, .init = setup,
 	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
 	cr_assert_eq(bs_it_run(&T, &rc), 0);
 	cr_assert_eq(rc, 0);
-	cr_assert_eq(bs_it_sh(&T, "cd " SA_DIR " && ls -A && readlink ca.crt && "
-				  "readlink namespace && cat namespace",
+	cr_assert_eq(bs_it_sh(&T,
+			      "cd " SA_DIR " && ls -A && readlink ca.crt && "
+			      "readlink namespace && cat namespace",
 			      out, sizeof(out)),
 		     0, "%s", out);
-	cr_assert(strstr(out, "..data\nca.crt\nnamespace\ntoken\n"), "%s",
-		  out);
+	cr_assert(strstr(out, "..data\nca.crt\nnamespace\ntoken\n"), "%s", out);
 	cr_assert(strstr(out, "..data/ca.crt\n..data/namespace\nprod"), "%s",
 		  out);
 	/* EKS's dir: token only */
@@ -281,9 +281,9 @@ Test(inject_projected, spec_mount_at_token_path_skipped_counted, .init = setup,
 	cr_assert_eq(bs_it_init(&T), 0);
 	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
 	bs_adjust_init(&spec);
-	cr_assert_eq(bs_adjust_add_mount(&spec, SA, "bind", "/etc/hostname",
-					 opts),
-		     0);
+	cr_assert_eq(
+		bs_adjust_add_mount(&spec, SA, "bind", "/etc/hostname", opts),
+		0);
 	cr_assert_eq(bs_oci_apply_file(T.run.config, &spec), 0);
 	bs_adjust_free(&spec);
 	T.ctr.mounts = &mv;

@@ -130,9 +130,10 @@ Test(kind_files, metrics_port_rendered_with_scrape_annotations, .init = in_repo)
 					"--metrics-port 9100 > %s 2>&1",
 					priv, file),
 			     0);
-		snprintf(out, sizeof(out),
-			 "daemonset %s projected open auto beesting:dev %d 9100",
-			 file, priv);
+		snprintf(
+			out, sizeof(out),
+			"daemonset %s projected open auto beesting:dev %d 9100",
+			file, priv);
 		check(out);
 		cr_assert_eq(bs_test_sh(out, sizeof(out),
 					PY
@@ -141,13 +142,14 @@ Test(kind_files, metrics_port_rendered_with_scrape_annotations, .init = in_repo)
 					priv, file),
 			     0);
 		snprintf(out, sizeof(out),
-			 "daemonset %s projected open auto beesting:dev %d 0", file,
-			 priv);
+			 "daemonset %s projected open auto beesting:dev %d 0",
+			 file, priv);
 		check(out);
 	}
 	/* the checker notices a port that does not match */
 	snprintf(out, sizeof(out),
-		 PY " kind/check.py daemonset %s projected open auto beesting:dev 1 "
+		 PY " kind/check.py daemonset %s projected open auto "
+		    "beesting:dev 1 "
 		    "9477 >/dev/null",
 		 file);
 	cr_expect_neq(system(out), 0, "metrics-off manifest passed as on");
@@ -167,7 +169,8 @@ Test(kind_files, kube_events_rbac_rendered_and_checked, .init = in_repo)
 
 	cr_assert_geq(fd, 0);
 	close(fd);
-	check("daemonset kind/beesting.yaml projected open auto beesting:dev 1 9477 "
+	check("daemonset kind/beesting.yaml projected open auto beesting:dev 1 "
+	      "9477 "
 	      "1");
 	cr_assert_eq(
 		bs_test_sh(out, sizeof(out),
@@ -175,10 +178,12 @@ Test(kind_files, kube_events_rbac_rendered_and_checked, .init = in_repo)
 			   file),
 		0);
 	snprintf(out, sizeof(out),
-		 "daemonset %s projected open auto beesting:dev 1 9477 0", file);
+		 "daemonset %s projected open auto beesting:dev 1 9477 0",
+		 file);
 	check(out);
 	snprintf(out, sizeof(out),
-		 PY " kind/check.py daemonset %s projected open auto beesting:dev 1 "
+		 PY " kind/check.py daemonset %s projected open auto "
+		    "beesting:dev 1 "
 		    "9477 1 >/dev/null",
 		 file);
 	cr_expect_neq(system(out), 0, "a manifest without RBAC passed");

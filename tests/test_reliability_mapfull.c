@@ -24,10 +24,11 @@ static bool core_up;
 static void setup(void)
 {
 	char state[128], hooks[128];
-	/* bind: the map-full paths are bind's, no tmpfs per token */
-	char *argv[] = { "beesting", "--inject",  "bind",    "--state-dir",
-			 state,	     "--hook-dir", hooks,	  "--token",
-			 REL_TOKEN,  "--log-level", "warn",   NULL };
+	/* bind: a state file per token; projected would leave a tmpfs
+	 * mounted for the container this test never removes */
+	char *argv[] = { "beesting", "--inject",    "bind", "--state-dir",
+			 state,	     "--hook-dir",  hooks,  "--token",
+			 REL_TOKEN,  "--log-level", "warn", NULL };
 
 	if (geteuid() != 0)
 		cr_skip_test("needs root for BPF");

@@ -220,11 +220,10 @@ Test(tokgen, k8s_jwt_shape)
 				 "s:s}",
 				 "aud", &aud, "exp", &exp, "iat", &iat, "iss",
 				 &iss, "jti", &jti, "kubernetes.io",
-				 "namespace", &ns, "node", "name", &node,
-				 "uid", &nuid, "pod", "name", &pod, "uid",
-				 &puid, "serviceaccount", "name", &sa, "uid",
-				 &said, "warnafter", &warn, "nbf", &nbf, "sub",
-				 &sub),
+				 "namespace", &ns, "node", "name", &node, "uid",
+				 &nuid, "pod", "name", &pod, "uid", &puid,
+				 "serviceaccount", "name", &sa, "uid", &said,
+				 "warnafter", &warn, "nbf", &nbf, "sub", &sub),
 		     0);
 	cr_assert_str_eq(iss, "https://kubernetes.default.svc.cluster.local");
 	cr_assert_str_eq(aud, iss);
@@ -310,16 +309,16 @@ Test(tokgen, eks_irsa_shape)
 	bs_tokgen_set_node("ip-10-0-1-7.ec2.internal");
 	cr_assert_gt(gen("eks-irsa", &who, NULL, tok), 256);
 	j = jwt_claims(tok, "0123456789abcdef", 40);
-	cr_assert_eq(json_unpack(j,
-				 "{s:[s!], s:I, s:I, s:s, s:{s:s, s:{s:s, "
-				 "s:s}, s:{s:s, s:s}, s:{s:s, s:s}}, s:I, s:s !}",
-				 "aud", &aud, "exp", &exp, "iat", &iat, "iss",
-				 &iss, "kubernetes.io", "namespace", &ns, "node",
-				 "name", &node, "uid", &nuid, "pod",
-				 "name", &pod, "uid", &puid, "serviceaccount",
-				 "name", &sa, "uid", &said, "nbf", &nbf, "sub",
-				 &sub),
-		     0);
+	cr_assert_eq(
+		json_unpack(j,
+			    "{s:[s!], s:I, s:I, s:s, s:{s:s, s:{s:s, "
+			    "s:s}, s:{s:s, s:s}, s:{s:s, s:s}}, s:I, s:s !}",
+			    "aud", &aud, "exp", &exp, "iat", &iat, "iss", &iss,
+			    "kubernetes.io", "namespace", &ns, "node", "name",
+			    &node, "uid", &nuid, "pod", "name", &pod, "uid",
+			    &puid, "serviceaccount", "name", &sa, "uid", &said,
+			    "nbf", &nbf, "sub", &sub),
+		0);
 	cr_assert_str_eq(aud, "sts.amazonaws.com");
 	cr_assert_eq(regcomp(&re,
 			     "^https://"
