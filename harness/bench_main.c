@@ -26,7 +26,7 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: beesting-bench [--inject bind|ocihook|projected] "
+	fprintf(out, "usage: beesting-bench [--inject projected|bind|ocihook] "
 		     "[--detect "
 		     "open|readscan|fanotify|auditd|fatrace]\n"
 		     "         [--backend auto|local|kind|k8s|containerd]\n"
@@ -36,7 +36,9 @@ static void usage(FILE *out)
 		     "         [--alert-wait-ms N] [--quiet-ms N] [--build "
 		     "DIR] [--results DIR]\n"
 		     "       beesting-bench --report [--results DIR] "
-		     "[--plot-dir DIR]\n");
+		     "[--plot-dir DIR]\n"
+		     "defaults: --inject projected --detect open --backend "
+		     "auto --runs 5\n");
 }
 
 static bool one_of(const char *v, const char *const *set)

@@ -11,7 +11,7 @@ $(BUILD)/beesting-bench: $(BUILD)/obj/harness/bench_main.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # ---- make bench ------------------------------------------------------------
-# make bench INJECT=bind|ocihook|projected DETECT=open|readscan|fanotify|auditd|fatrace
+# make bench INJECT=projected|bind|ocihook DETECT=open|readscan|fanotify|auditd|fatrace
 #            [BACKEND=auto|kind|local] [ATTACH=auto|...] [RUNS=N]
 INJECT ?= projected
 DETECT ?= open
