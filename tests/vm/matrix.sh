@@ -4,7 +4,10 @@
 #   kernel,backend,detect,case,expect,result
 # and end with "<label>: N passed, N failed, N skipped".  Exits non-zero when
 # a case failed, a backend did not start or a guest did not finish.  No QEMU
-# or no kernel package: reported as skipped, never as passed.
+# or no kernel package: reported as skipped, never as passed.  fanotify runs
+# on its own backend only; a kernel whose config (from its package) lacks
+# CONFIG_FANOTIFY_ACCESS_PERMISSIONS gets one fanotify "(start)" row N/A,
+# with the reason, instead of a guest run.
 #
 # usage: matrix.sh --initrd FILE [--build DIR] [--kernels "META..."]
 #        [--csv FILE] [--mode probe|suite] [--break-case NAME] [--case NAME]
@@ -14,7 +17,7 @@ set -uo pipefail
 
 build=${BUILD:-build} initrd= csv= mode=probe brk= only= label=vm
 kernels="linux-image-cloud-amd64 linux-image-6.12-cloud-amd64"
-backends=lsm,fentry,kprobe,tracepoint detects=open,readscan
+backends=lsm,fentry,kprobe,tracepoint detects=open,readscan,fanotify
 limit=${VM_TIMEOUT:-180}
 lsm=lockdown,capability,landlock,yama,apparmor,bpf
 unsupported="readscan/lsm" jobs=2
@@ -170,15 +173,34 @@ parse() {
 	}'
 }
 
+# Prints $detects without fanotify when the kernel's config (beside its
+# vmlinuz) says it cannot: permission events need
+# CONFIG_FANOTIFY_ACCESS_PERMISSIONS.  The reason goes to $2/fanotify.na.
+# No config file: fanotify runs and the guest says what it finds.
+guest_detects() {
+	local vmlinuz=$1 dir=$2 cfg opt
+	cfg=$(dirname "$vmlinuz")/config-${vmlinuz##*/vmlinuz-}
+	case ",$detects," in *,fanotify,*) ;; *) echo "$detects"; return ;; esac
+	for opt in CONFIG_FANOTIFY CONFIG_FANOTIFY_ACCESS_PERMISSIONS; do
+		if [ -r "$cfg" ] && ! grep -q "^$opt=y" "$cfg"; then
+			echo "${vmlinuz##*/vmlinuz-} kernel config lacks $opt" >"$dir/fanotify.na"
+			tr , '\n' <<<"$detects" | grep -vx fanotify | paste -sd, -
+			return
+		fi
+	done
+	echo "$detects"
+}
+
 # Boot one kernel; results in $rundir/META/ (qemu.rc: qemu's exit status).
 boot_one() {
-	local meta=$1 vmlinuz=$2 dir=$rundir/$1 n
+	local meta=$1 vmlinuz=$2 dir=$rundir/$1 n det
 	local append="console=ttyS0 quiet panic=-1 lsm=$lsm bs.mode=$mode"
 
-	append+=" bs.backends=$backends bs.detects=$detects bs.timeout=$limit"
+	rm -rf "$dir" && mkdir -p "$dir"
+	det=$(guest_detects "$vmlinuz" "$dir")
+	append+=" bs.backends=$backends bs.detects=$det bs.timeout=$limit"
 	[ -n "$brk" ] && append+=" bs.break=$brk"
 	[ -n "$only" ] && append+=" bs.case=$only"
-	rm -rf "$dir" && mkdir -p "$dir"
 	# the guest bounds each configuration; this bounds the whole boot
 	n=$(($(tr , '\n' <<<"$backends" | wc -l) * $(tr , '\n' <<<"$detects" | wc -l)))
 	timeout $((limit * n + 60)) qemu-system-x86_64 -accel tcg -cpu max \
@@ -199,6 +221,12 @@ report_one() {
 	tr -d '\r' <"$dir/results.log" | grep -v '^@@' | sed "s/^/  | /"
 	read -r p f s na < <(parse "$dir/results.log" "$rows")
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	if [ -f "$dir/fanotify.na" ]; then
+		read -r kver why <"$dir/fanotify.na"
+		echo "  $kver fanotify/fanotify: unsupported: $why"
+		echo "$kver,fanotify,fanotify,(start),-,N/A" >>"$rows"
+		skipped=$((skipped + 1))
+	fi
 	# isa-debug-exit: (code << 1) | 1; anything else: the guest never got
 	# to report (panic, hang, qemu error)
 	if [ "$rc" -ne 1 ] && [ "$rc" -ne 3 ] || ! grep -q '^@@ done' "$dir/results.log"; then
