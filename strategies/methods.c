@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The access-method table (methods.h) and its lookups. */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "strategies/methods.h"
 
@@ -31,13 +33,17 @@ static const char R_VEC_TP[] =
 	"a window";
 static const char R_IA32[] = "the hook is the x86-64 syscall exit";
 static const char R_FAN_PRE_FD[] =
-	"the kernel decides at open whether a file raises permission events "
-	"(Linux >= 6.14): an fd opened before the mark never does";
+	"the kernel decides at open whether a file raises permission events: "
+	"an fd opened before the mark never does (older kernels check each "
+	"read)";
+static const char R_FAN_MMAP[] =
+	"page-ins of a mapping raise no permission event, and the mapped fd "
+	"was opened before the mark";
 
 /* clang-format off */
 #define OPEN_PRE_FD  { "open", ALL, true, R_PRE_FD }
 #define OPEN_FD_CALL { "open", HOOKS, true, R_FD_CALLS }
-#define FAN_PRE_FD   { "fanotify", FAN, true, R_FAN_PRE_FD }
+#define FAN_PRE_FD   { "fanotify", FAN, true, R_FAN_PRE_FD, BS_KVER(6, 14) }
 /* clang-format on */
 
 const struct bs_access bs_access_methods[BS_ACC_MAX] = {
@@ -87,7 +93,7 @@ const struct bs_access bs_access_methods[BS_ACC_MAX] = {
 			  { { "readscan", ALL, false,
 			      "the bytes come from a mapping, not from a "
 			      "read" },
-			    FAN_PRE_FD } },
+			    { "fanotify", FAN, true, R_FAN_MMAP } } },
 	[BS_ACC_SENDFILE] = { "sendfile",
 			      BS_ACC_SENDFILE,
 			      "sendfile(2) into a pipe, read the pipe",
@@ -188,26 +194,71 @@ const struct bs_access *bs_access_find(const char *name)
 	return bs_access_find_in(name, BS_ACC_ATTACK | BS_ACC_SUITE);
 }
 
-static const char *blind_of(const struct bs_access *m, const char *strategy,
-			    enum bs_attach a, bool pre_opened)
+unsigned bs_kver_parse(const char *release)
+{
+	unsigned major, minor;
+
+	if (!release || sscanf(release, "%u.%u", &major, &minor) != 2 ||
+	    minor > 255)
+		return 0;
+	return BS_KVER(major, minor);
+}
+
+static unsigned kver;
+static pthread_once_t kver_once = PTHREAD_ONCE_INIT;
+
+static void read_kver(void)
+{
+	struct utsname u;
+
+	kver = uname(&u) ? 0 : bs_kver_parse(u.release);
+}
+
+unsigned bs_kver_running(void)
+{
+	pthread_once(&kver_once, read_kver);
+	return kver;
+}
+
+/* A blind spot that starts at some kernel holds on an unknown one. */
+static bool holds_on(const struct bs_access_blind *b, unsigned kver)
+{
+	return !b->since || !kver || kver >= b->since;
+}
+
+static const char *blind_on(const struct bs_access *m, const char *strategy,
+			    enum bs_attach a, bool pre_opened, unsigned kver)
 {
 	for (const struct bs_access_blind *b = m->blind;
 	     b < m->blind + BS_ACC_MAX_BLIND && b->strategy; b++)
 		if (!strcmp(b->strategy, strategy) &&
 		    (b->attach & BS_ACC_BK(a)) &&
-		    (pre_opened || !b->if_pre_open))
+		    (pre_opened || !b->if_pre_open) && holds_on(b, kver))
 			return b->reason;
 	return NULL;
 }
 
-const char *bs_access_blind(const char *strategy, enum bs_attach a,
-			    const char *name, bool pre_opened)
+static const char *blind_of(const struct bs_access *m, const char *strategy,
+			    enum bs_attach a, bool pre_opened)
+{
+	return blind_on(m, strategy, a, pre_opened, bs_kver_running());
+}
+
+const char *bs_access_blind_at(const char *strategy, enum bs_attach a,
+			       const char *name, bool pre_opened, unsigned kver)
 {
 	const struct bs_access *m = bs_access_find(name);
 
 	if (!m || !strategy || (unsigned)a >= BS_ATTACH_MAX)
 		return NULL;
-	return blind_of(m, strategy, a, pre_opened);
+	return blind_on(m, strategy, a, pre_opened, kver);
+}
+
+const char *bs_access_blind(const char *strategy, enum bs_attach a,
+			    const char *name, bool pre_opened)
+{
+	return bs_access_blind_at(strategy, a, name, pre_opened,
+				  bs_kver_running());
 }
 
 const char *bs_access_expect_name(const struct bs_access *m)
@@ -342,8 +393,12 @@ static void method_row(FILE *out, const struct bs_access *m)
 	     b < m->blind + BS_ACC_MAX_BLIND && b->strategy; b++) {
 		fprintf(out, "%s%s (", sep, b->strategy);
 		backends(out, b->attach);
-		fputs(b->if_pre_open ? ", fd opened before arming): " : "): ",
-		      out);
+		if (b->if_pre_open)
+			fputs(", fd opened before arming", out);
+		if (b->since)
+			fprintf(out, ", Linux >= %u.%u", b->since >> 8,
+				b->since & 0xff);
+		fputs("): ", out);
 		cell(out, b->reason);
 		sep = "; ";
 	}

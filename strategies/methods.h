@@ -70,7 +70,15 @@ struct bs_access_blind {
 	unsigned attach;      /* BS_ACC_BK() mask */
 	bool if_pre_open;     /* only when the fd was opened before arming */
 	const char *reason;
+	unsigned since; /* from this kernel on (BS_KVER); 0: every kernel */
 };
+
+#define BS_KVER(major, minor) ((unsigned)(major) << 8 | (unsigned)(minor))
+
+/* "6.1.0-57-cloud-amd64" -> BS_KVER(6, 1); 0 when it is not a version. */
+unsigned bs_kver_parse(const char *release);
+/* The running kernel's BS_KVER (uname, read once); 0 when unknown. */
+unsigned bs_kver_running(void);
 
 struct bs_access {
 	const char *name; /* coverage.csv, kernel-matrix.csv, --case */
@@ -102,11 +110,15 @@ extern const size_t bs_access_n_limits;
 const struct bs_access *bs_access_find(const char *name);
 /* Same, only among the methods tools (a BS_ACC_* mask) run. */
 const struct bs_access *bs_access_find_in(const char *name, unsigned tools);
-/* The reason strategy on backend a cannot see method name, NULL when it
- * can (or the method is unknown).  pre_opened: the fd was opened before
- * the token was armed. */
+/* The reason strategy on backend a cannot see method name on the running
+ * kernel, NULL when it can (or the method is unknown).  pre_opened: the fd
+ * was opened before the token was armed. */
 const char *bs_access_blind(const char *strategy, enum bs_attach a,
 			    const char *name, bool pre_opened);
+/* The same on kernel kver (BS_KVER; 0: unknown, every blind spot holds). */
+const char *bs_access_blind_at(const char *strategy, enum bs_attach a,
+			       const char *name, bool pre_opened,
+			       unsigned kver);
 /* The ready line's "blind_spots" text for strategy on backend a: every
  * blind spot of the table and the limits, "what: why; ...".  Built once;
  * "" for a strategy the table does not know. */
