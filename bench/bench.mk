@@ -9,9 +9,10 @@ $(BUILD)/detect-suite: $(BUILD)/obj/bench/detect_suite_cli.o $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-$(BUILD)/detect-bench: $(BUILD)/obj/bench/detect_bench.o $(LIB)
+$(BUILD)/detect-bench: $(BUILD)/obj/bench/detect_bench.o \
+		$(BUILD)/obj/bench/peer_toggle.o $(LIB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS)
 
 $(BUILD)/nri-rtt: $(BUILD)/obj/bench/nri_rtt.o $(LIB)
 	$(call msg,LD,$@)

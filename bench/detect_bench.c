@@ -6,6 +6,7 @@
  *                --attach auto|...|tracepoint [--tokens N] [--iters N]
  *                [--window 64|128|256] [--token-fs shared|tmpfs]
  *                [--aggregate-ms N] [--flood N] [--failopen N]
+ *   detect-bench --peer auditd|fatrace [--peer-script PATH] [--iters N]
  *
  * One process, one set of files, alternating blocks with the programs
  * attached and detached (maps stay loaded and armed), so drift of the
@@ -23,6 +24,10 @@
  * alerts' counts add up to N.  --failopen N (fanotify): N times, a
  * stopped listener process holds an accessor of the token blocked and is
  * killed -9; how long until the accessor goes on.
+ * --peer: no detector of ours; the peer tool runs watching the token in
+ * the "on" blocks and is stopped in the others (harness/peers.sh, as the
+ * harness runs it).  Starting and stopping takes about a second, so the
+ * peer's workload runs in PEER_BLOCKS longer blocks.
  * Prints "# attach=<backend used>" and CSV rows without header:
  * metric,unit,n,baseline_median,median,p99,ratio
  */
@@ -39,6 +44,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/peer_toggle.h"
 #include "bpf/events.h"
 #include "bpf/hookfloor.skel.h"
 #include "lib/clock.h"
@@ -50,6 +56,7 @@
 #include "strategies/strategy.h"
 
 #define BLOCKS		    200
+#define PEER_BLOCKS	    20
 #define MAX_LATENCY_SAMPLES 2000
 
 struct bench {
@@ -65,6 +72,7 @@ struct bench {
 	uint64_t count_sum; /* accesses the token's events stand for */
 	uint64_t n_events;  /* events of the token */
 	long flood, failopen;
+	struct bs_peer_toggle peer; /* peer.tool set: --peer */
 };
 
 static void on_event(const struct bs_event *ev, void *arg)
@@ -176,6 +184,8 @@ static bool is_fanotify(const struct bench *b)
 /* Detach (paused) or re-attach the detector, its tokens kept armed. */
 static int pause_detector(struct bench *b, bool paused)
 {
+	if (b->peer.tool)
+		return bs_peer_toggle(&b->peer, !paused);
 	if (is_fanotify(b))
 		return bs_fan_pause(&b->ctx, paused);
 	return bs_det_pause(&b->ctx, paused);
@@ -323,6 +333,22 @@ static int set_mode(struct bench *b, struct hookfloor_bpf *f, int mode)
 	return 0;
 }
 
+/* What the detector adds to one access of the token: each attached sample
+ * minus the detached median (the samples are not paired), in µs. */
+static int delay_row(const struct bs_samples *off, const struct bs_samples *on)
+{
+	struct bs_samples d = { 0 };
+	double base = bs_samples_median(off);
+	int err = 0;
+
+	for (size_t i = 0; i < on->n && !err; i++)
+		err = bs_samples_add(&d, (on->v[i] - base) / 1000.0);
+	if (!err)
+		row("accessor_delay_us", "us", NULL, &d);
+	bs_samples_free(&d);
+	return err;
+}
+
 /* The token's accessor, detector off and on, blocks interleaved. */
 static int measure_token(struct bench *b, long iters)
 {
@@ -345,6 +371,7 @@ static int measure_token(struct bench *b, long iters)
 	if (!err) {
 		row("token_open_read_ns", "ns", &s[0], &s[1]);
 		row("token_open_read_off_ns", "ns", NULL, &s[0]);
+		err = delay_row(&s[0], &s[1]);
 	}
 	bs_samples_free(&s[0]);
 	bs_samples_free(&s[1]);
@@ -493,7 +520,8 @@ static int measure(struct bench *b, long iters)
 	struct bs_samples oc[M_MODES] = { 0 }, pr[M_MODES] = { 0 }, lat = { 0 };
 	struct hookfloor_bpf *f = floor_open(b);
 	int modes = f ? M_MODES : M_FLOOR;
-	long per_block = iters / (BLOCKS / 2);
+	int blocks = b->peer.tool ? PEER_BLOCKS : BLOCKS;
+	long per_block = iters / (blocks / 2);
 	int fd = open(b->plain, O_RDONLY), err = 0;
 
 	if (fd < 0) {
@@ -502,7 +530,7 @@ static int measure(struct bench *b, long iters)
 	}
 	if (per_block < 1)
 		per_block = 1;
-	for (int blk = 0; blk < BLOCKS * modes / 2 && !err; blk++) {
+	for (int blk = 0; blk < blocks * modes / 2 && !err; blk++) {
 		int mode = blk % modes;
 
 		err = set_mode(b, f, mode);
@@ -554,7 +582,9 @@ static void usage(void)
 		"[--attach auto|lsm|fentry|kprobe|tracepoint] [--tokens N] "
 		"[--iters N] [--window 64|128|256] "
 		"[--token-fs shared|tmpfs] [--aggregate-ms N] [--flood N] "
-		"[--failopen N]\n");
+		"[--failopen N]\n"
+		"       detect-bench --peer auditd|fatrace "
+		"[--peer-script PATH] [--iters N]\n");
 }
 
 static int parse(int argc, char **argv, struct bench *b, long *tokens,
@@ -570,6 +600,8 @@ static int parse(int argc, char **argv, struct bench *b, long *tokens,
 		{ "aggregate-ms", required_argument, NULL, 'g' },
 		{ "flood", required_argument, NULL, 'F' },
 		{ "failopen", required_argument, NULL, 'K' },
+		{ "peer", required_argument, NULL, 'p' },
+		{ "peer-script", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -596,6 +628,16 @@ static int parse(int argc, char **argv, struct bench *b, long *tokens,
 				strtoull(optarg, &end, 10) * 1000000ull;
 			if (*end || optarg[0] == '-')
 				return -EINVAL;
+			break;
+		case 'p':
+			if (strcmp(optarg, "auditd") &&
+			    strcmp(optarg, "fatrace"))
+				return -EINVAL;
+			b->peer.tool = optarg;
+			b->ops = bs_detect_find("none");
+			break;
+		case 'P':
+			b->peer.script = optarg;
 			break;
 		case 'f':
 			if (strcmp(optarg, "shared") && strcmp(optarg, "tmpfs"))
@@ -625,7 +667,71 @@ static int parse(int argc, char **argv, struct bench *b, long *tokens,
 	}
 	if (!b->ops || *tokens > BS_MAX_TOKENS || *iters > BS_SAMPLES_MAX)
 		return -EINVAL;
+	/* a peer watches one token: it has no map of ours to fill */
+	if (b->peer.tool && (*tokens != 1 || strcmp(b->ops->name, "none")))
+		return -EINVAL;
 	return 0;
+}
+
+/* Start, arm, measure, stop; the files are removed whatever happened. */
+static int run(struct bench *b, long tokens, long iters)
+{
+	int err = b->ops->start(&b->ctx);
+
+	if (err) {
+		remove_files(b);
+		return err;
+	}
+	printf("# attach=%s\n# token_fs=%s\n",
+	       strcmp(b->ops->name, "none") ? bs_attach_name(b->ctx.backend)
+					    : "none",
+	       b->tok_tmpfs ? "tmpfs" : "shared");
+	if (b->peer.tool)
+		printf("# peer=%s\n", b->peer.tool);
+	err = arm_tokens(b, tokens);
+	if (err)
+		bs_err("detect-bench: arming %ld tokens: %s", tokens,
+		       strerror(-err));
+	else if ((err = measure(b, iters)))
+		bs_err("detect-bench: measuring: %s", strerror(-err));
+	if (b->peer.tool)
+		bs_peer_toggle(&b->peer, false);
+	b->ops->stop(&b->ctx);
+	remove_files(b);
+	return err;
+}
+
+/* --peer auditd: measured in a child forked after auditing was enabled
+ * once, or the kernel would not audit it at all (peer_toggle.h). */
+static int run_peer(struct bench *b, long tokens, long iters)
+{
+	int err, status;
+	pid_t pid;
+
+	snprintf(b->peer.token, sizeof(b->peer.token), "%s", b->token);
+	snprintf(b->peer.out, sizeof(b->peer.out), "%s/peer.log", b->dir);
+	if (!b->peer.script)
+		b->peer.script = "harness/peers.sh";
+	err = bs_peer_prime(&b->peer);
+	if (err) {
+		remove_files(b);
+		return err;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		err = run(b, tokens, iters);
+		fflush(NULL); /* _exit does not */
+		_exit(err ? 1 : 0);
+	}
+	if (pid < 0) {
+		err = -errno;
+		remove_files(b);
+		return err;
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EIO;
 }
 
 int main(int argc, char **argv)
@@ -648,22 +754,7 @@ int main(int argc, char **argv)
 		remove_files(&b);
 		return 1;
 	}
-	err = b.ops->start(&b.ctx);
-	if (err) {
-		remove_files(&b);
-		return 1;
-	}
-	printf("# attach=%s\n# token_fs=%s\n",
-	       strcmp(b.ops->name, "none") ? bs_attach_name(b.ctx.backend)
-					   : "none",
-	       b.tok_tmpfs ? "tmpfs" : "shared");
-	err = arm_tokens(&b, tokens);
-	if (err)
-		bs_err("detect-bench: arming %ld tokens: %s", tokens,
-		       strerror(-err));
-	else if ((err = measure(&b, iters)))
-		bs_err("detect-bench: measuring: %s", strerror(-err));
-	b.ops->stop(&b.ctx);
-	remove_files(&b);
+	err = b.peer.tool ? run_peer(&b, tokens, iters)
+			  : run(&b, tokens, iters);
 	return err ? 1 : 0;
 }

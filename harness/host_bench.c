@@ -116,5 +116,16 @@ void bs_host_benchmarks(struct bs_bench *b)
 			pass_through(b, "detect-bench", args, suffix);
 		}
 	}
+	/* the peers on the same workload: running and watching the token in
+	 * the "on" blocks, stopped in the others; one token (see README) */
+	if (b->peer) {
+		char peer_args[BS_PATH_LEN + 96];
+
+		snprintf(peer_args, sizeof(peer_args),
+			 "--peer %s --peer-script '%s/harness/peers.sh' "
+			 "--iters 50000",
+			 b->cfg.detect, b->cfg.srcdir);
+		pass_through(b, "detect-bench", peer_args, "");
+	}
 	pass_through(b, "nri-rtt", "-n 2000", "");
 }

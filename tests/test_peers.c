@@ -13,7 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PEERS "harness/peers.sh"
+#define PEERS	      "harness/peers.sh"
+#define BS_PEER_CALLS 256 /* "start\nstop\n" x 10 and a NUL */
 
 static char dir[64];
 static char token[128];
@@ -136,4 +137,50 @@ Test(peers, missing_token_fails, .init = setup, .fini = teardown)
 {
 	cr_expect_eq(
 		sh(PEERS " start fatrace %s/nope %s 2>/dev/null", dir, out), 1);
+}
+
+/* detect-bench --peer through a wrapper that logs each call and runs the
+ * real script: the tool must be started and stopped block by block, left
+ * stopped, and the non-token rows printed. */
+Test(peers, detect_bench_toggles_the_peer, .init = setup, .fini = teardown,
+     .timeout = 180)
+{
+	const char *b = getenv("BUILD");
+	char wrap[160], calls[160], cmd[768], buf[4096], cwd[256];
+	char want[BS_PEER_CALLS] = "";
+	size_t n;
+	FILE *p;
+
+	start_or_skip("fatrace"); /* skips where fatrace cannot run */
+	cr_assert_eq(sh(PEERS " stop fatrace"), 0);
+	tool = NULL;
+	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(wrap, sizeof(wrap), "%s/wrap.sh", dir);
+	snprintf(calls, sizeof(calls), "%s/calls", dir);
+	cr_assert_eq(sh("printf '#!/bin/sh\\necho \"$1\" >>%s\\nexec %s/" PEERS
+			" \"$@\"\\n' >%s && chmod +x %s",
+			calls, cwd, wrap, wrap),
+		     0);
+	snprintf(cmd, sizeof(cmd),
+		 "%s/detect-bench --peer fatrace --peer-script %s --iters 200",
+		 b ? b : "build", wrap);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = '\0';
+	cr_assert_eq(pclose(p), 0, "%s failed:\n%s", cmd, buf);
+	cr_expect(strstr(buf, "# peer=fatrace\n"), "%s", buf);
+	cr_expect(strstr(buf, "\nopen_close_ns,ns,200,"), "%s", buf);
+	cr_expect(strstr(buf, "\npread_4k_ns,ns,200,"), "%s", buf);
+	/* 10 "on" blocks: start, stop, ... and stopped at the end */
+	for (int i = 0; i < 10; i++)
+		strcat(want, "start\nstop\n");
+	p = fopen(calls, "r");
+	cr_assert_not_null(p);
+	n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = '\0';
+	fclose(p);
+	cr_expect_str_eq(buf, want);
+	cr_expect_neq(sh("test -e \"$BS_PEERS_STATE/fatrace.pid\""), 0,
+		      "fatrace left running");
 }
