@@ -34,8 +34,8 @@ static const char R_VEC_TP[] =
 static const char R_IA32[] = "the hook is the x86-64 syscall exit";
 static const char R_FAN_PRE_FD[] =
 	"the kernel decides at open whether a file raises permission events: "
-	"an fd opened before the mark never does (older kernels check each "
-	"read)";
+	"an fd opened before the mark never does (Linux 6.14, and Debian's "
+	"6.12; 6.1 checks each read)";
 static const char R_FAN_MMAP[] =
 	"page-ins of a mapping raise no permission event, and the mapped fd "
 	"was opened before the mark";
@@ -43,7 +43,7 @@ static const char R_FAN_MMAP[] =
 /* clang-format off */
 #define OPEN_PRE_FD  { "open", ALL, true, R_PRE_FD }
 #define OPEN_FD_CALL { "open", HOOKS, true, R_FD_CALLS }
-#define FAN_PRE_FD   { "fanotify", FAN, true, R_FAN_PRE_FD, BS_KVER(6, 14) }
+#define FAN_PRE_FD   { "fanotify", FAN, true, R_FAN_PRE_FD, BS_KVER(6, 12) }
 /* clang-format on */
 
 const struct bs_access bs_access_methods[BS_ACC_MAX] = {

@@ -70,7 +70,10 @@ struct bs_access_blind {
 	unsigned attach;      /* BS_ACC_BK() mask */
 	bool if_pre_open;     /* only when the fd was opened before arming */
 	const char *reason;
-	unsigned since; /* from this kernel on (BS_KVER); 0: every kernel */
+	/* from this kernel on (BS_KVER); 0: every kernel.  Set it low: on an
+	 * older kernel that still cannot see it the case reads "blind (but
+	 * detected)", a wrong "sees it" would be a failure */
+	unsigned since;
 };
 
 #define BS_KVER(major, minor) ((unsigned)(major) << 8 | (unsigned)(minor))
