@@ -39,5 +39,28 @@ check noise_ignored "1 0 0 0" "[    1.0] case x backend=lsm PASS" "$B" "$ok" \
 	"# case b backend=lsm expect=alert got=0 FAIL" "@@ end rc=0" "case z backend=lsm expect=alert got=0 FAIL"
 check empty_log "0 0 0 0"
 
+# A kernel config without fanotify permission events: no fanotify run,
+# the reason said; with them, or with no config to read, it runs.
+kdir=$(mktemp -d) && trap 'rm -f "$log"; rm -rf "$kdir"' EXIT
+touch "$kdir/vmlinuz-9.9-test"
+# detects NAME "WANT" CONFIG-LINES
+detects() {
+	local name=$1 want=$2 got
+	shift 2
+	if [ $# -gt 0 ]; then printf '%s\n' "$@" >"$kdir/config-9.9-test"; fi
+	got=$("$matrix" --detects-for "$kdir/vmlinuz-9.9-test" | paste -sd'|' -)
+	if [ "$got" = "$want" ]; then
+		pass=$((pass + 1))
+	else
+		echo "vm-parse: $name: want '$want', got '$got'"
+		fail=$((fail + 1))
+	fi
+}
+detects no_config "open,readscan,fanotify"
+detects no_perm_events "open,readscan|9.9-test kernel config lacks CONFIG_FANOTIFY_ACCESS_PERMISSIONS" \
+	CONFIG_FANOTIFY=y "# CONFIG_FANOTIFY_ACCESS_PERMISSIONS is not set"
+detects no_fanotify "open,readscan|9.9-test kernel config lacks CONFIG_FANOTIFY" "# CONFIG_FANOTIFY is not set"
+detects perm_events "open,readscan,fanotify" CONFIG_FANOTIFY=y CONFIG_FANOTIFY_ACCESS_PERMISSIONS=y
+
 echo "vm-parse: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -38,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--unsupported) unsupported=$2 ;;
 	--jobs) jobs=$2 ;;
 	--parse-only) parse_only=$2 ;;
+	--detects-for) detects_for=$2 ;;
 	*) echo "$label: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift 2 || { echo "$label: $1 needs a value" >&2; exit 2; }
@@ -242,6 +243,15 @@ report_one() {
 # --parse-only LOG: the result-line parser alone (tests/vm/check-parse.sh)
 if [ -n "${parse_only:-}" ]; then
 	parse "$parse_only" /dev/stdout
+	exit
+fi
+
+# --detects-for VMLINUZ: the detects a guest of that kernel is asked for,
+# and why fanotify is left out (tests/vm/check-parse.sh)
+if [ -n "${detects_for:-}" ]; then
+	tmp=$(mktemp -d) && guest_detects "$detects_for" "$tmp"
+	cat "$tmp/fanotify.na" 2>/dev/null
+	rm -rf "$tmp"
 	exit
 fi
 
