@@ -6,6 +6,7 @@
  *                --attach auto|...|tracepoint [--tokens N] [--iters N]
  *                [--window 64|128|256] [--token-fs shared|tmpfs]
  *                [--aggregate-ms N] [--flood N] [--failopen N]
+ *                [--blocks N]  (even, <= 200: fewer on/off switches)
  *   detect-bench --peer auditd|fatrace [--peer-script PATH] [--iters N]
  *
  * One process, one set of files, alternating blocks with the programs
@@ -72,6 +73,7 @@ struct bench {
 	uint64_t count_sum; /* accesses the token's events stand for */
 	uint64_t n_events;  /* events of the token */
 	long flood, failopen;
+	int blocks;		    /* --blocks: 0 = BLOCKS (PEER_BLOCKS) */
 	struct bs_peer_toggle peer; /* peer.tool set: --peer */
 };
 
@@ -353,12 +355,13 @@ static int delay_row(const struct bs_samples *off, const struct bs_samples *on)
 static int measure_token(struct bench *b, long iters)
 {
 	struct bs_samples s[2] = { 0 };
-	long per_block = iters / BLOCKS;
+	int blocks = b->blocks ? b->blocks : BLOCKS;
+	long per_block = iters / blocks;
 	int err = 0;
 
 	if (per_block < 1)
 		per_block = 1;
-	for (int blk = 0; blk < BLOCKS && !err; blk++) {
+	for (int blk = 0; blk < blocks && !err; blk++) {
 		int on = blk % 2;
 
 		err = pause_detector(b, !on);
@@ -520,7 +523,9 @@ static int measure(struct bench *b, long iters)
 	struct bs_samples oc[M_MODES] = { 0 }, pr[M_MODES] = { 0 }, lat = { 0 };
 	struct hookfloor_bpf *f = floor_open(b);
 	int modes = f ? M_MODES : M_FLOOR;
-	int blocks = b->peer.tool ? PEER_BLOCKS : BLOCKS;
+	int blocks = b->blocks	    ? b->blocks
+		     : b->peer.tool ? PEER_BLOCKS
+				    : BLOCKS;
 	long per_block = iters / (blocks / 2);
 	int fd = open(b->plain, O_RDONLY), err = 0;
 
@@ -582,7 +587,7 @@ static void usage(void)
 		"[--attach auto|lsm|fentry|kprobe|tracepoint] [--tokens N] "
 		"[--iters N] [--window 64|128|256] "
 		"[--token-fs shared|tmpfs] [--aggregate-ms N] [--flood N] "
-		"[--failopen N]\n"
+		"[--failopen N] [--blocks N]\n"
 		"       detect-bench --peer auditd|fatrace "
 		"[--peer-script PATH] [--iters N]\n");
 }
@@ -602,6 +607,7 @@ static int parse(int argc, char **argv, struct bench *b, long *tokens,
 		{ "failopen", required_argument, NULL, 'K' },
 		{ "peer", required_argument, NULL, 'p' },
 		{ "peer-script", required_argument, NULL, 'P' },
+		{ "blocks", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -638,6 +644,13 @@ static int parse(int argc, char **argv, struct bench *b, long *tokens,
 			break;
 		case 'P':
 			b->peer.script = optarg;
+			break;
+		case 'b':
+			/* even, so on and off blocks come in pairs */
+			b->blocks = (int)strtol(optarg, &end, 10);
+			if (*end || b->blocks < 2 || b->blocks > BLOCKS ||
+			    b->blocks % 2)
+				return -EINVAL;
 			break;
 		case 'f':
 			if (strcmp(optarg, "shared") && strcmp(optarg, "tmpfs"))
