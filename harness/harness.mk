@@ -22,10 +22,10 @@ RESULTS ?= results
 BENCH_FLAGS ?=
 BENCH = $(BUILD)/beesting-bench --results $(RESULTS) --srcdir . \
 	--backend $(BACKEND) --attach $(ATTACH) --runs $(RUNS) $(BENCH_FLAGS)
-# bind/ocihook/projected x open/readscan, fanotify with bind, then the
-# peers with bind injection
-MATRIX := bind:open bind:readscan ocihook:open ocihook:readscan \
-	projected:open projected:readscan bind:fanotify bind:auditd bind:fatrace
+# every injection x every detector of ours, then the peers with the
+# default injection
+MATRIX := $(foreach i,projected bind ocihook,$(foreach d,open readscan fanotify,$(i):$(d))) \
+	projected:auditd projected:fatrace
 
 # What a run needs, and the host micro-benchmarks it runs when they build
 # (a teammate's half-done benchmark must not stop the main job).
