@@ -2,8 +2,10 @@
 /* The kubelet's AtomicWriter layout (see atomic_dir.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lib/fs.h"
@@ -52,20 +54,28 @@ bool bs_atomic_name_valid(const char *name)
 	       strncmp(name, "..", 2) && strcmp(name, ".");
 }
 
-static int write_file(int dfd, struct bs_atomic_file *f)
+/* <ts>/<name> below dirfd, made exclusively; no symlink followed (ts is
+ * the directory just made: one openat2, not an open of ts and of name). */
+static int write_file(int dirfd, const char *ts, struct bs_atomic_file *f)
 {
+	struct open_how how = {
+		.flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		.mode = BS_ATOMIC_FILE_MODE,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+	};
+	char rel[BS_ATOMIC_TS_LEN + 260];
 	int fd, err;
 
-	fd = openat(dfd, f->name,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    BS_ATOMIC_FILE_MODE);
+	snprintf(rel, sizeof(rel), "%s/%s", ts, f->name);
+	fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
 	if (fd < 0)
 		return -errno;
 	err = bs_write_all(fd, f->content, f->len);
-	/* whatever the umask: the mode the kubelet sets */
-	if (!err && fchmod(fd, BS_ATOMIC_FILE_MODE))
-		err = -errno;
 	if (!err && fstat(fd, &f->st))
+		err = -errno;
+	/* a umask took bits: the mode the kubelet sets */
+	if (!err && (f->st.st_mode & 07777) != BS_ATOMIC_FILE_MODE &&
+	    (fchmod(fd, BS_ATOMIC_FILE_MODE) || fstat(fd, &f->st)))
 		err = -errno;
 	close(fd);
 	return err;
@@ -76,7 +86,7 @@ int bs_atomic_write(int dirfd, struct bs_atomic_file *files, size_t n,
 {
 	char ts[BS_ATOMIC_TS_LEN], link[300];
 	uint32_t suffix;
-	int tsfd, err;
+	int err;
 
 	for (size_t i = 0; i < n; i++)
 		if (!bs_atomic_name_valid(files[i].name))
@@ -89,13 +99,8 @@ int bs_atomic_write(int dirfd, struct bs_atomic_file *files, size_t n,
 	if (mkdirat(dirfd, ts, BS_ATOMIC_DIR_MODE) ||
 	    fchmodat(dirfd, ts, BS_ATOMIC_DIR_MODE, 0))
 		return -errno;
-	tsfd = openat(dirfd, ts,
-		      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (tsfd < 0)
-		return -errno;
 	for (size_t i = 0; i < n && !err; i++)
-		err = write_file(tsfd, &files[i]);
-	close(tsfd);
+		err = write_file(dirfd, ts, &files[i]);
 	if (!err && symlinkat(ts, dirfd, DATA))
 		err = -errno;
 	for (size_t i = 0; i < n && !err; i++) {

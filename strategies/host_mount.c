@@ -3,16 +3,37 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "strategies/host_mount.h"
 #include "strategies/token.h"
+
+enum ns_op { NS_NONE, NS_ATTACH, NS_DETACH, NS_STOP };
+
+struct bs_mounter {
+	int nsfd;
+	bool direct;
+	/* thread mode */
+	pthread_mutex_t call; /* one call at a time */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	bool started;
+	int init_err;  /* the thread could not enter the namespace */
+	enum ns_op op; /* NS_NONE: no request pending */
+	int mfd;
+	const char *path;
+	int ret;
+	bool done;
+};
 
 int bs_hostns_open(pid_t pid)
 {
@@ -46,64 +67,170 @@ int bs_tmpfs_make(const char *size)
 	return err ? err : mfd;
 }
 
-enum ns_op { NS_ATTACH, NS_DETACH };
-
-struct ns_job {
-	int nsfd;
-	enum ns_op op;
-	int mfd;
-	const char *path;
-};
-
-/* The child: only syscalls, then its errno as the exit status. */
-static int ns_child(void *arg)
+/* The syscall itself, in whatever namespace the caller is. */
+static int do_op(enum ns_op op, int mfd, const char *path)
 {
-	const struct ns_job *j = arg;
-	long r = syscall(SYS_setns, j->nsfd, CLONE_NEWNS);
+	long r;
 
-	if (!r && j->op == NS_ATTACH)
-		r = syscall(SYS_move_mount, j->mfd, "", AT_FDCWD, j->path,
+	if (op == NS_ATTACH)
+		r = syscall(SYS_move_mount, mfd, "", AT_FDCWD, path,
 			    MOVE_MOUNT_F_EMPTY_PATH);
-	else if (!r)
-		r = syscall(SYS_umount2, j->path, MNT_DETACH | UMOUNT_NOFOLLOW);
-	return r ? (errno > 0 && errno < 256 ? errno : EIO) : 0;
+	else
+		r = umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
+	return r ? -errno : 0;
 }
 
-/* Run op in the mount namespace nsfd in a child sharing our memory on a
- * stack of its own while we wait (CLONE_VM | CLONE_VFORK: what
- * posix_spawn does; no copy of the agent's page tables).  setns() of a
- * mount namespace needs an fs_struct of its own, which it has. */
-static int in_ns(int nsfd, enum ns_op op, int mfd, const char *path)
+/* The namespace thread: its own fs_struct (setns of a mount namespace
+ * needs one), then the node's namespace for the rest of its life. */
+static void *ns_thread(void *arg)
 {
-	_Alignas(16) char stack[16384];
-	struct ns_job j = { nsfd, op, mfd, path };
-	int st = 0;
-	pid_t pid;
+	struct bs_mounter *m = arg;
+	int err = 0;
 
-	pid = clone(ns_child, stack + sizeof(stack),
-		    CLONE_VM | CLONE_VFORK | SIGCHLD, &j);
-	if (pid < 0)
-		return -errno;
-	while (waitpid(pid, &st, __WALL) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (!WIFEXITED(st))
-		return -EIO;
-	return -WEXITSTATUS(st);
+	if (unshare(CLONE_FS) || setns(m->nsfd, CLONE_NEWNS))
+		err = -errno;
+	pthread_mutex_lock(&m->mu);
+	m->init_err = err;
+	m->done = true;
+	pthread_cond_broadcast(&m->cv);
+	while (!err) {
+		while (m->op == NS_NONE)
+			pthread_cond_wait(&m->cv, &m->mu);
+		if (m->op == NS_STOP)
+			break;
+		m->ret = do_op(m->op, m->mfd, m->path);
+		m->op = NS_NONE;
+		m->done = true;
+		pthread_cond_broadcast(&m->cv);
+	}
+	pthread_mutex_unlock(&m->mu);
+	return NULL;
 }
 
-int bs_hostns_attach(int nsfd, int mfd, const char *path)
+/* Start the thread with every signal blocked (the agent's handlers run
+ * elsewhere).  Called with m->call held. */
+static int start_thread(struct bs_mounter *m)
 {
-	if (nsfd < 0 || mfd < 0 || !path || path[0] != '/')
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	m->done = false;
+	err = -pthread_create(&m->thread, NULL, ns_thread, m);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err)
+		return err;
+	m->started = true;
+	pthread_mutex_lock(&m->mu);
+	while (!m->done)
+		pthread_cond_wait(&m->cv, &m->mu);
+	err = m->init_err;
+	pthread_mutex_unlock(&m->mu);
+	if (err) {
+		pthread_join(m->thread, NULL);
+		m->started = false;
+	}
+	return err;
+}
+
+static int in_thread(struct bs_mounter *m, enum ns_op op, int mfd,
+		     const char *path)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&m->call);
+	if (!m->started && !m->init_err)
+		err = start_thread(m);
+	else if (m->init_err)
+		err = m->init_err;
+	if (!err) {
+		pthread_mutex_lock(&m->mu);
+		m->op = op;
+		m->mfd = mfd;
+		m->path = path;
+		m->done = false;
+		pthread_cond_broadcast(&m->cv);
+		while (!m->done)
+			pthread_cond_wait(&m->cv, &m->mu);
+		err = m->ret;
+		pthread_mutex_unlock(&m->mu);
+	}
+	pthread_mutex_unlock(&m->call);
+	return err;
+}
+
+static int run(struct bs_mounter *m, enum ns_op op, int mfd, const char *path)
+{
+	if (!m || !path || path[0] != '/')
 		return -EINVAL;
-	return in_ns(nsfd, NS_ATTACH, mfd, path);
+	return m->direct ? do_op(op, mfd, path) : in_thread(m, op, mfd, path);
 }
 
-int bs_hostns_detach(int nsfd, const char *path)
+/* The namespace of nsfd is the calling process's own. */
+static bool same_ns(int nsfd)
 {
-	if (nsfd < 0 || !path || path[0] != '/')
+	struct stat a, b;
+
+	return !fstat(nsfd, &a) && !stat("/proc/self/ns/mnt", &b) &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+int bs_mounter_new(pid_t pid, struct bs_mounter **out)
+{
+	struct bs_mounter *m;
+	int fd = bs_hostns_open(pid);
+
+	*out = NULL;
+	if (fd < 0)
+		return fd;
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		close(fd);
+		return -ENOMEM;
+	}
+	m->nsfd = fd;
+	m->direct = same_ns(fd);
+	pthread_mutex_init(&m->call, NULL);
+	pthread_mutex_init(&m->mu, NULL);
+	pthread_cond_init(&m->cv, NULL);
+	*out = m;
+	return 0;
+}
+
+void bs_mounter_free(struct bs_mounter *m)
+{
+	if (!m)
+		return;
+	if (m->started) {
+		pthread_mutex_lock(&m->mu);
+		m->op = NS_STOP;
+		pthread_cond_broadcast(&m->cv);
+		pthread_mutex_unlock(&m->mu);
+		pthread_join(m->thread, NULL);
+	}
+	pthread_cond_destroy(&m->cv);
+	pthread_mutex_destroy(&m->mu);
+	pthread_mutex_destroy(&m->call);
+	close(m->nsfd);
+	free(m);
+}
+
+bool bs_mounter_direct(const struct bs_mounter *m)
+{
+	return m && m->direct;
+}
+
+int bs_mounter_attach(struct bs_mounter *m, int mfd, const char *path)
+{
+	if (mfd < 0)
 		return -EINVAL;
-	return in_ns(nsfd, NS_DETACH, -1, path);
+	return run(m, NS_ATTACH, mfd, path);
+}
+
+int bs_mounter_detach(struct bs_mounter *m, const char *path)
+{
+	return run(m, NS_DETACH, -1, path);
 }
 
 int bs_hostns_open_dir(pid_t pid, const char *path)

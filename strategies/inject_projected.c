@@ -63,9 +63,10 @@ static const char *const fb_why[FB_N] = {
 };
 
 struct proj_priv {
-	int nsfd;      /* node mount namespace, -1: every token falls back */
-	pid_t ns_pid;  /* a process in it, for /proc/<pid>/root */
-	char size[32]; /* tmpfs size option, "" = kernel default */
+	struct bs_mounter *mnt; /* node mount ns, NULL: all fall back */
+	pid_t ns_pid;		/* a process in it, for /proc/<pid>/root */
+	int dirfd;		/* <state>/projected, -1: by path */
+	char size[32];		/* tmpfs size option, "" = kernel default */
 	bool warned[FB_N];
 };
 
@@ -101,7 +102,7 @@ static int projected_init(struct bs_inject_ctx *ctx)
 {
 	struct proj_priv *p = calloc(1, sizeof(*p));
 	char dir[BS_PATH_LEN + 16];
-	int err;
+	int err, nserr;
 
 	if (!p)
 		return -ENOMEM;
@@ -111,22 +112,23 @@ static int projected_init(struct bs_inject_ctx *ctx)
 	err = bs_mkdir_p(dir, 0700);
 	if (err)
 		bs_warn("projected: %s: %s", dir, strerror(-err));
+	p->dirfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	p->ns_pid = ctx->cfg->node_pid ? ctx->cfg->node_pid : BS_NODE_PID;
-	p->nsfd = bs_hostns_open(p->ns_pid);
-	if (p->nsfd < 0 && !ctx->cfg->node_pid) {
+	nserr = bs_mounter_new(p->ns_pid, &p->mnt);
+	if (nserr && !ctx->cfg->node_pid) {
 		/* No hostPID view of the node: the agent runs beside the
 		 * runtime (a node service, the harness). */
 		bs_warn("projected: mount namespace of pid %d: %s: using the "
 			"agent's own (right when it runs on the node, not in a "
 			"pod)",
-			BS_NODE_PID, strerror(-p->nsfd));
+			BS_NODE_PID, strerror(-nserr));
 		p->ns_pid = getpid();
-		p->nsfd = bs_hostns_open(p->ns_pid);
+		nserr = bs_mounter_new(p->ns_pid, &p->mnt);
 	}
-	if (p->nsfd < 0) {
+	if (nserr) {
 		bs_warn("projected: mount namespace of pid %d: %s: every token "
 			"gets a file bind mount",
-			(int)p->ns_pid, strerror(-p->nsfd));
+			(int)p->ns_pid, strerror(-nserr));
 		p->warned[FB_HOSTNS] = true;
 	}
 	size_option(p->size, sizeof(p->size));
@@ -138,8 +140,11 @@ static void fini(struct bs_inject_ctx *ctx)
 {
 	struct proj_priv *p = ctx->priv;
 
-	if (p && p->nsfd >= 0)
-		close(p->nsfd);
+	if (p) {
+		bs_mounter_free(p->mnt);
+		if (p->dirfd >= 0)
+			close(p->dirfd);
+	}
 	free(p);
 	ctx->priv = NULL;
 }
@@ -184,7 +189,7 @@ static enum fb_reason check_dir(const struct proj_priv *p,
 		    (at_or_below(dir, m) || at_or_below(m, dir)))
 			return FB_SPEC;
 	}
-	return p->nsfd < 0 ? FB_HOSTNS : FB_N;
+	return !p->mnt ? FB_HOSTNS : FB_N;
 }
 
 static void note_fallback(struct bs_inject_ctx *ctx,
@@ -250,6 +255,22 @@ static const char *base_name(const char *path)
 	return strrchr(path, '/') + 1;
 }
 
+/* <state>/projected/<id>/<g> (host its path): two mkdirat()s where the
+ * parent is open, not one mkdir per component. */
+static int make_mnt_dir(const struct proj_priv *p, const char *ctr_id, int g,
+			const char *host)
+{
+	char rel[BS_ID_LEN + 16];
+
+	if (p->dirfd < 0)
+		return bs_mkdir_p(host, 0700);
+	snprintf(rel, sizeof(rel), "%s/%d", ctr_id, g);
+	if ((mkdirat(p->dirfd, ctr_id, 0700) && errno != EEXIST) ||
+	    (mkdirat(p->dirfd, rel, 0700) && errno != EEXIST))
+		return -errno;
+	return 0;
+}
+
 /* Undo attach_group()s of an aborted create. */
 static void detach_all(struct bs_inject_ctx *ctx, const char *ctr_id);
 
@@ -276,7 +297,7 @@ static int attach_group(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 				     sizeof(files) / sizeof(files[0]));
 	err = mnt_path(ctx->cfg, ctr_id, g, host, host_cap);
 	if (!err)
-		err = bs_mkdir_p(host, 0700);
+		err = make_mnt_dir(p, ctr_id, g, host);
 	if (err)
 		return err;
 	mfd = bs_tmpfs_make(p->size[0] ? p->size : NULL);
@@ -284,7 +305,7 @@ static int attach_group(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 		return mfd;
 	err = bs_atomic_write(mfd, files, n_files, ts, sizeof(ts));
 	if (!err)
-		err = bs_hostns_attach(p->nsfd, mfd, host);
+		err = bs_mounter_attach(p->mnt, mfd, host);
 	/* attached or not, the fd's reference goes: a detached tmpfs dies */
 	close(mfd);
 	for (size_t k = 0; !err && k < n; k++) {
@@ -464,7 +485,7 @@ static void detach_all(struct bs_inject_ctx *ctx, const char *ctr_id)
 		if (de->d_name[0] == '.' || strlen(de->d_name) > 8)
 			continue;
 		snprintf(host, sizeof(host), "%s/%.8s", dir, de->d_name);
-		err = bs_hostns_detach(p->nsfd, host);
+		err = bs_mounter_detach(p->mnt, host);
 		if (err && err != -EINVAL && err != -ENOENT)
 			bs_warn("projected: unmount %s: %s", host,
 				strerror(-err));
