@@ -82,13 +82,25 @@ static int notified(int err)
 	return err == -EREMOTEIO ? 0 : err;
 }
 
+/* The token's path on the host: the bind source of its file mount, or
+ * (projected) <source of the mount at its directory>/<name>. */
 static void note_token(struct rel_ctr *c, const struct bs_adjust *adj)
 {
+	const char *name = strrchr(REL_TOKEN, '/');
+	size_t dlen = (size_t)(name - REL_TOKEN);
+
 	c->token_host[0] = '\0';
-	for (size_t i = 0; i < adj->n_mounts; i++)
-		if (!strcmp(adj->mounts[i].destination, REL_TOKEN))
+	for (size_t i = 0; i < adj->n_mounts; i++) {
+		const char *d = adj->mounts[i].destination;
+
+		if (!strcmp(d, REL_TOKEN))
 			snprintf(c->token_host, sizeof(c->token_host), "%s",
 				 adj->mounts[i].source);
+		else if (strlen(d) == dlen && !strncmp(d, REL_TOKEN, dlen))
+			snprintf(c->token_host, sizeof(c->token_host), "%.*s%s",
+				 (int)(sizeof(c->token_host) - 64),
+				 adj->mounts[i].source, name);
+	}
 }
 
 static int create(struct rel_env *e, struct rel_ctr *c)

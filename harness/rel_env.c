@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -105,6 +106,27 @@ static void reset_events(struct rel_env *e)
 	e->alert_lines = 0;
 }
 
+/* Lazily unmount what a failed run left mounted below dir (projected's
+ * tmpfs), newest first, so that rm -rf removes the tree and the machine
+ * keeps no mount of ours. */
+static void unmount_below(const char *dir)
+{
+	char line[4096], mp[2048];
+	char(*mps)[256] = calloc(4096, sizeof(*mps));
+	size_t n = strlen(dir), k = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	while (f && mps && k < 4096 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %*s %*s %*s %2047s", mp) == 1 &&
+		    !strncmp(mp, dir, n) && mp[n] == '/' && strlen(mp) < 256)
+			snprintf(mps[k++], sizeof(mps[0]), "%s", mp);
+	if (f)
+		fclose(f);
+	while (k--)
+		umount2(mps[k], MNT_DETACH | UMOUNT_NOFOLLOW);
+	free(mps);
+}
+
 void rel_env_fini(struct rel_env *e)
 {
 	if (e->agent.pid > 0) {
@@ -119,8 +141,10 @@ void rel_env_fini(struct rel_env *e)
 		}
 	rel_unlisten(e);
 	reset_events(e);
-	if (e->dir[0] && !getenv("REL_KEEP"))
+	if (e->dir[0] && !getenv("REL_KEEP")) {
+		unmount_below(e->dir);
 		bs_rm_rf(e->dir);
+	}
 	e->dir[0] = '\0';
 }
 
@@ -443,4 +467,45 @@ int rel_state_entries(const char *state)
 
 	snprintf(path, sizeof(path), "%s/tokens", state);
 	return count_dir(path);
+}
+
+int rel_dir_entries(const char *path)
+{
+	return count_dir(path);
+}
+
+int rel_mounts_below(pid_t pid, const char *dir)
+{
+	char path[64], line[4096], mp[2048];
+	size_t n = strlen(dir);
+	FILE *f;
+	int mounts = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	/* field 5 is the mount point (octal escapes never hide a '/') */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %*s %*s %*s %2047s", mp) == 1 &&
+		    !strncmp(mp, dir, n) && mp[n] == '/')
+			mounts++;
+	fclose(f);
+	return mounts;
+}
+
+long rel_meminfo_kib(const char *key)
+{
+	char line[256];
+	size_t n = strlen(key);
+	FILE *f = fopen("/proc/meminfo", "re");
+	long kib = -1;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':')
+			kib = strtol(line + n + 1, NULL, 10);
+	fclose(f);
+	return kib;
 }

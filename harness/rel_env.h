@@ -140,6 +140,14 @@ long rel_rss_kib(pid_t pid);
 int rel_count_lines(const char *path);
 /* Entries in <state>/tokens (-errno when it cannot be read). */
 int rel_state_entries(const char *state);
+/* Entries of a directory but . and .. (-errno when it cannot be read). */
+int rel_dir_entries(const char *path);
+/* Mounts strictly below dir (dir itself not counted) in pid's mount
+ * namespace: what the agent mounted there, whatever else the machine
+ * mounts meanwhile. */
+int rel_mounts_below(pid_t pid, const char *dir);
+/* A /proc/meminfo field ("Shmem", "Slab"), KiB, or -errno. */
+long rel_meminfo_kib(const char *key);
 
 double rel_ms_since(int64_t t0_ns);
 void rel_sleep_ms(int ms);

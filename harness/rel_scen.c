@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness/rel_scen.h"
 #include "lib/clock.h"
+#include "lib/fs.h"
 #include "lib/stats.h"
 
 #define READY_MS  15000
@@ -310,12 +312,21 @@ static int agent_mounts(pid_t pid)
 }
 
 static void churn_sample(struct rel_env *e, int *fds, long *rss, int *mounts,
-			 int *amounts)
+			 int *amounts, int *smounts)
 {
 	*fds = rel_count_fds(e->agent.pid);
 	*rss = rel_rss_kib(e->agent.pid);
 	*mounts = rel_count_lines("/proc/self/mountinfo");
 	*amounts = agent_mounts(e->agent.pid);
+	*smounts = rel_mounts_below(e->agent.pid, e->state);
+}
+
+static const struct rel_agent_args *inject_args(struct rel_agent_args *a,
+						const char *inject)
+{
+	memset(a, 0, sizeof(*a));
+	a->inject = inject;
+	return a;
 }
 
 static int churn_body(struct rel_env *e, struct rel_churn *r,
@@ -334,7 +345,8 @@ static int churn_body(struct rel_env *e, struct rel_churn *r,
 			/* the agent has settled after warm cycles */
 			rel_wait_stat_eq(e, "tokens", 0, ALERT_MS);
 			churn_sample(e, &r->fds_warm, &r->rss_warm,
-				     &r->mounts_warm, &r->agent_mounts_warm);
+				     &r->mounts_warm, &r->agent_mounts_warm,
+				     &r->state_mounts_warm);
 		}
 		err = rel_ctr_new(e, c, i, real);
 		if (!err)
@@ -360,12 +372,14 @@ static int churn_body(struct rel_env *e, struct rel_churn *r,
 int rel_run_churn(struct rel_env *e, struct rel_churn *r, struct rel_why *w)
 {
 	struct bs_samples lat = { 0 };
+	struct rel_agent_args a;
+	char dir[BS_PATH_LEN];
 	int64_t t0;
 	int err;
 
 	if (r->warm <= 0 || r->warm >= r->cycles)
 		r->warm = r->cycles / 10;
-	err = bring_up(e, NULL, NULL, 0, w);
+	err = bring_up(e, inject_args(&a, r->inject), NULL, 0, w);
 	t0 = bs_now_ns();
 	if (!err)
 		err = churn_body(e, r, &lat, w);
@@ -373,13 +387,112 @@ int rel_run_churn(struct rel_env *e, struct rel_churn *r, struct rel_why *w)
 	if (!err) {
 		if (rel_wait_stat_eq(e, "tokens", 0, ALERT_MS))
 			rel_stat(e, "tokens", &r->tokens_end);
+		rel_stat(e, "armed", &r->armed_end);
 		churn_sample(e, &r->fds_end, &r->rss_end, &r->mounts_end,
-			     &r->agent_mounts_end);
+			     &r->agent_mounts_end, &r->state_mounts_end);
 		r->state_entries = rel_state_entries(e->state);
+		snprintf(dir, sizeof(dir), "%s/projected", e->state);
+		r->mount_dirs_end = rel_dir_entries(dir);
+		/* bind makes no such dir */
+		if (r->mount_dirs_end == -ENOENT)
+			r->mount_dirs_end = 0;
 		r->create_p50_us = bs_samples_quantile(&lat, 0.5);
 		r->create_p99_us = bs_samples_quantile(&lat, 0.99);
 	}
 	bs_samples_free(&lat);
+	return err;
+}
+
+/* ---- memory per container -------------------------------------------- */
+
+struct mem_sample {
+	long shmem, slab, rss; /* KiB */
+};
+
+static void mem_sample(struct rel_env *e, struct mem_sample *m)
+{
+	m->shmem = rel_meminfo_kib("Shmem");
+	m->slab = rel_meminfo_kib("Slab");
+	m->rss = rel_rss_kib(e->agent.pid);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* n containers up (NRI only), sampled, torn down. */
+static int mem_round(struct rel_env *e, struct rel_mem *r, struct rel_ctr *c,
+		     double *d, struct rel_why *w)
+{
+	struct mem_sample before, up;
+	int err = 0, i;
+
+	/* a stats line with no token: the last round's are all gone */
+	rel_wait_stat_eq(e, "tokens", 0, ALERT_MS);
+	mem_sample(e, &before);
+	for (i = 0; i < r->n && !err; i++) {
+		err = rel_ctr_new(e, &c[i], i, false);
+		if (!err)
+			err = rel_ctr_up(e, &c[i]);
+	}
+	if (!err && rel_wait_stat_eq(e, "tokens", (uint64_t)r->n, ALERT_MS))
+		err = rel_fail(w, -ETIMEDOUT, "stats never showed %d tokens",
+			       r->n);
+	if (!err) {
+		mem_sample(e, &up);
+		rel_stat(e, "tokens", &r->tokens_up);
+		r->state_mounts_up = rel_mounts_below(e->agent.pid, e->state);
+		d[0] = (double)(up.shmem - before.shmem) / r->n;
+		d[1] = (double)(up.slab - before.slab) / r->n;
+		d[2] = (double)(up.rss - before.rss) / r->n;
+	} else if (!w->text[0]) {
+		rel_fail(w, err, "container %d up: %s", i, strerror(-err));
+	}
+	for (int k = 0; k < i; k++)
+		if (c[k].up)
+			rel_ctr_down(e, &c[k], true);
+	r->state_mounts_after = rel_mounts_below(e->agent.pid, e->state);
+	return err;
+}
+
+int rel_run_mem(struct rel_env *e, struct rel_mem *r, struct rel_why *w)
+{
+	struct rel_ctr *c = calloc((size_t)r->n, sizeof(*c));
+	double *d = calloc((size_t)r->reps * 3, sizeof(*d));
+	struct rel_agent_args a;
+	int err = c && d ? 0 : rel_fail(w, -ENOMEM, "out of memory");
+
+	/* token files on a tmpfs, as the agent's default state dir is on a
+	 * node: they count in Shmem too (rel_env_fini unmounts it) */
+	if (!err && (bs_mkdir_p(e->state, 0700) ||
+		     mount("tmpfs", e->state, "tmpfs", 0, "mode=0700")))
+		err = rel_fail(w, -errno, "tmpfs on %s: %s", e->state,
+			       strerror(errno));
+	if (!err)
+		err = bring_up(e, inject_args(&a, r->inject), NULL, 0, w);
+	/* one warm-up round: the agent's allocator and caches settle */
+	if (!err)
+		err = mem_round(e, r, c, d, w);
+	for (int k = 0; k < r->reps && !err; k++)
+		err = mem_round(e, r, c, d + 3 * k, w);
+	if (!err) {
+		double col[3][64];
+		int n = r->reps < 64 ? r->reps : 64;
+
+		for (int k = 0; k < n; k++)
+			for (int j = 0; j < 3; j++)
+				col[j][k] = d[3 * k + j];
+		for (int j = 0; j < 3; j++)
+			qsort(col[j], (size_t)n, sizeof(double), cmp_dbl);
+		r->shmem_kib = col[0][n / 2];
+		r->slab_kib = col[1][n / 2];
+		r->rss_kib = col[2][n / 2];
+	}
+	free(c);
+	free(d);
 	return err;
 }
 

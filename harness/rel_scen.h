@@ -64,18 +64,38 @@ int rel_run_rt_restart(struct rel_env *e, struct rel_rt_restart *r,
  * real_every-th cycle is a real runc container (0: none). */
 struct rel_churn {
 	int cycles, real_every;
-	int warm; /* cycles before the first sample */
+	int warm;	    /* cycles before the first sample */
+	const char *inject; /* NULL: bind */
 	int fds_warm, fds_end;
 	long rss_warm, rss_end;	     /* KiB */
 	int mounts_warm, mounts_end; /* host mount table lines */
 	int agent_mounts_warm, agent_mounts_end;
+	/* mounts below the state dir in the agent's mount namespace: the
+	 * agent's own (projected's tmpfs), not the machine's other jobs' */
+	int state_mounts_warm, state_mounts_end;
 	int state_entries;   /* <state>/tokens entries at the end */
+	int mount_dirs_end;  /* <state>/projected entries at the end */
 	uint64_t tokens_end; /* stats tokens at the end */
+	uint64_t armed_end;  /* stats armed (detection map entries) */
 	int no_token;	     /* creations that got no token */
 	double create_p50_us, create_p99_us;
 	double seconds;
 };
 int rel_run_churn(struct rel_env *e, struct rel_churn *r, struct rel_why *w);
+
+/* Memory one injected container costs: n NRI-only containers up at once
+ * (each with its token and, for projected, its tmpfs), against none;
+ * kernel (/proc/meminfo Shmem, Slab) and agent RSS, per container.  The
+ * median of reps rounds (meminfo is the whole machine's). */
+struct rel_mem {
+	int n, reps;
+	const char *inject; /* NULL: bind */
+	/* figures, KiB per container */
+	double shmem_kib, slab_kib, rss_kib;
+	uint64_t tokens_up; /* stats tokens with the n up (last round) */
+	int state_mounts_up, state_mounts_after;
+};
+int rel_run_mem(struct rel_env *e, struct rel_mem *r, struct rel_why *w);
 
 /* One process opens a token `opens` times; meanwhile an NRI create and
  * a read from a second container. */
