@@ -461,14 +461,19 @@ static int mem_round(struct rel_env *e, struct rel_mem *r, struct rel_ctr *c,
 int rel_run_mem(struct rel_env *e, struct rel_mem *r, struct rel_why *w)
 {
 	struct rel_ctr *c = calloc((size_t)r->n, sizeof(*c));
-	double *d = calloc((size_t)r->reps * 3, sizeof(*d));
+	double *d = calloc((size_t)r->reps * 3 + 3, sizeof(*d));
 	struct rel_agent_args a;
-	int err = c && d ? 0 : rel_fail(w, -ENOMEM, "out of memory");
+	int err = 0;
 
+	if (!c || !d) {
+		free(c);
+		free(d);
+		return rel_fail(w, -ENOMEM, "out of memory");
+	}
 	/* token files on a tmpfs, as the agent's default state dir is on a
 	 * node: they count in Shmem too (rel_env_fini unmounts it) */
-	if (!err && (bs_mkdir_p(e->state, 0700) ||
-		     mount("tmpfs", e->state, "tmpfs", 0, "mode=0700")))
+	if (bs_mkdir_p(e->state, 0700) ||
+	    mount("tmpfs", e->state, "tmpfs", 0, "mode=0700"))
 		err = rel_fail(w, -errno, "tmpfs on %s: %s", e->state,
 			       strerror(errno));
 	if (!err)
@@ -477,7 +482,7 @@ int rel_run_mem(struct rel_env *e, struct rel_mem *r, struct rel_why *w)
 	if (!err)
 		err = mem_round(e, r, c, d, w);
 	for (int k = 0; k < r->reps && !err; k++)
-		err = mem_round(e, r, c, d + 3 * k, w);
+		err = mem_round(e, r, c, d + 3 * (size_t)k, w);
 	if (!err) {
 		double col[3][64];
 		int n = r->reps < 64 ? r->reps : 64;

@@ -40,8 +40,11 @@
 #include "strategies/inject_common.h"
 #include "strategies/sa_volume.h"
 #include "strategies/sha256.h"
+#include "strategies/tmpfs_pool.h"
 
 #define MNT_DIR "projected"
+/* tmpfs made ahead: a burst of creates takes them, the thread refills */
+#define POOL_DEPTH 4
 
 enum fb_reason {
 	FB_OUTSIDE, /* not below a secrets tree: would hide image files */
@@ -63,10 +66,11 @@ static const char *const fb_why[FB_N] = {
 };
 
 struct proj_priv {
-	struct bs_mounter *mnt; /* node mount ns, NULL: all fall back */
-	pid_t ns_pid;		/* a process in it, for /proc/<pid>/root */
-	int dirfd;		/* <state>/projected, -1: by path */
-	char size[32];		/* tmpfs size option, "" = kernel default */
+	struct bs_mounter *mnt;	    /* node mount ns, NULL: all fall back */
+	pid_t ns_pid;		    /* a process in it, for /proc/<pid>/root */
+	int dirfd;		    /* <state>/projected, -1: by path */
+	char size[32];		    /* tmpfs size option, "" = kernel default */
+	struct bs_tmpfs_pool *pool; /* made ahead */
 	bool warned[FB_N];
 };
 
@@ -132,6 +136,7 @@ static int projected_init(struct bs_inject_ctx *ctx)
 		p->warned[FB_HOSTNS] = true;
 	}
 	size_option(p->size, sizeof(p->size));
+	p->pool = bs_tmpfs_pool_new(p->size[0] ? p->size : NULL, POOL_DEPTH);
 	ctx->priv = p;
 	return 0;
 }
@@ -142,6 +147,7 @@ static void fini(struct bs_inject_ctx *ctx)
 
 	if (p) {
 		bs_mounter_free(p->mnt);
+		bs_tmpfs_pool_free(p->pool);
 		if (p->dirfd >= 0)
 			close(p->dirfd);
 	}
@@ -300,7 +306,8 @@ static int attach_group(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 		err = make_mnt_dir(p, ctr_id, g, host);
 	if (err)
 		return err;
-	mfd = bs_tmpfs_make(p->size[0] ? p->size : NULL);
+	mfd = p->pool ? bs_tmpfs_pool_take(p->pool)
+		      : bs_tmpfs_make(p->size[0] ? p->size : NULL);
 	if (mfd < 0)
 		return mfd;
 	err = bs_atomic_write(mfd, files, n_files, ts, sizeof(ts));
