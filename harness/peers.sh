@@ -125,6 +125,9 @@ audit_status() {
 
 auditd_start() {
 	local token=$1 out=$2 st enabled pid i err
+	# A watch is on the inode the path names: a projected token is a
+	# symlink (name -> ..data/name), the file is where it leads.
+	token=$(readlink -f -- "$token") || die "cannot resolve $1"
 	need auditctl auditd ausearch
 	st=$(audit_status) || unavailable "kernel audit not usable: $st"
 	enabled=$(awk '$1 == "enabled" { print $2 }' <<<"$st")
