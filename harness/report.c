@@ -12,8 +12,9 @@
 #include "harness/tells.h"
 #include "lib/csv.h"
 #include "lib/log.h"
+#include "lib/log.h"
 
-#define MAX_CONFIGS 16
+#define MAX_CONFIGS 48 /* inject+detect/backend columns */
 #define MAX_ROWS    64 /* methods or metrics */
 
 struct cell {
@@ -44,6 +45,19 @@ enum {
 	C_NAME
 };
 
+/* A configuration past the table's width is left out of the report:
+ * say so rather than drop it silently. */
+static void full_once(const char *key)
+{
+	static bool said;
+
+	if (!said)
+		bs_warn("report: more than %d configurations, %s and later "
+			"ones left out",
+			MAX_CONFIGS, key);
+	said = true;
+}
+
 static int config_index(struct table *t, char **f, bool add)
 {
 	char key[48];
@@ -53,6 +67,8 @@ static int config_index(struct table *t, char **f, bool add)
 	for (size_t i = 0; i < t->n_configs; i++)
 		if (!strcmp(t->configs[i], key))
 			return (int)i;
+	if (add && t->n_configs == MAX_CONFIGS)
+		full_once(key);
 	if (!add || t->n_configs == MAX_CONFIGS)
 		return -1;
 	snprintf(t->configs[t->n_configs], sizeof(t->configs[0]), "%s", key);
@@ -348,6 +364,8 @@ static int stealth_config(struct stealth *t, char **f, bool add)
 	for (size_t i = 0; i < t->n_configs; i++)
 		if (!strcmp(t->configs[i], key))
 			return (int)i;
+	if (add && t->n_configs == MAX_CONFIGS)
+		full_once(key);
 	if (!add || t->n_configs == MAX_CONFIGS)
 		return -1;
 	snprintf(t->configs[t->n_configs], sizeof(t->configs[0]), "%s", key);
