@@ -151,17 +151,8 @@ static int make_token(struct ctx *x, char *src, size_t n)
 		.name = "app",
 		.state = BS_CTR_CREATED,
 	};
-	struct bs_adjust adj;
-	int err;
 
-	bs_adjust_init(&adj);
-	err = bs_nri_runtime_create_container(x->rt, &pod, &ctr, &adj);
-	*src = 0;
-	for (size_t i = 0; !err && i < adj.n_mounts; i++)
-		if (!strcmp(adj.mounts[i].destination, TOKEN))
-			snprintf(src, n, "%s", adj.mounts[i].source);
-	bs_adjust_free(&adj);
-	return err ? err : (*src ? 0 : -ENOENT);
+	return bs_nri_runtime_mount_source(x->rt, &pod, &ctr, TOKEN, src, n);
 }
 
 static int wait_recv(struct recv *rv, int want, int64_t *at)

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/cmd.h"
 #include "lib/csv.h"
 #include "lib/net.h"
 #include "lib/stats.h"
@@ -103,23 +104,6 @@ static const char *const sink_names[N_SINKS] = { "webhook0", "webhook1",
 						 "webhook2", "metrics",
 						 "kube" };
 
-static pid_t spawn(char *const argv[], const char *log)
-{
-	pid_t p = fork();
-
-	if (p == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return p;
-}
-
 static void stop_pid(pid_t p)
 {
 	if (p <= 0)
@@ -174,7 +158,7 @@ static int start_alertmanager(struct ctx *x, int port)
 				       "--cluster.listen-address=",
 				       NULL };
 
-		x->am = spawn(argv, log);
+		x->am = bs_cmd_spawn(argv, log);
 	}
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/-/ready", port);
 	c = curl_easy_init();
@@ -248,7 +232,7 @@ static int start_agent(struct ctx *x, const char *bin)
 	};
 
 	snprintf(log, sizeof(log), "%s/agent.log", x->dir);
-	x->agent = spawn(argv, log);
+	x->agent = bs_cmd_spawn(argv, log);
 	if (x->agent < 0)
 		return -errno;
 	return bs_nri_runtime_accept(x->rt, 10000, NULL, 0, NULL, 0);
@@ -265,17 +249,8 @@ static int make_token(struct ctx *x, char *src, size_t n)
 		.name = "app",
 		.state = BS_CTR_CREATED,
 	};
-	struct bs_adjust adj;
-	int err;
 
-	bs_adjust_init(&adj);
-	err = bs_nri_runtime_create_container(x->rt, &pod, &ctr, &adj);
-	*src = 0;
-	for (size_t i = 0; !err && i < adj.n_mounts; i++)
-		if (!strcmp(adj.mounts[i].destination, TOKEN))
-			snprintf(src, n, "%s", adj.mounts[i].source);
-	bs_adjust_free(&adj);
-	return err ? err : (*src ? 0 : -ENOENT);
+	return bs_nri_runtime_mount_source(x->rt, &pod, &ctr, TOKEN, src, n);
 }
 
 /* A "Vm...:" line of /proc/pid/status in KiB; -1 when gone. */

@@ -116,3 +116,21 @@ int bs_run_cmd(const char *cmd, char *out, size_t len)
 		return WEXITSTATUS(st);
 	return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
+
+pid_t bs_cmd_spawn(char *const argv[], const char *log)
+{
+	pid_t p = fork();
+
+	if (p == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			      0644);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return p;
+}

@@ -517,6 +517,24 @@ int bs_nri_runtime_create_container(struct bs_nri_runtime *rt,
 	return err;
 }
 
+int bs_nri_runtime_mount_source(struct bs_nri_runtime *rt,
+				const struct bs_pod *pod,
+				const struct bs_container *ctr,
+				const char *dest, char *src, size_t n)
+{
+	struct bs_adjust adj;
+	int err;
+
+	bs_adjust_init(&adj);
+	err = bs_nri_runtime_create_container(rt, pod, ctr, &adj);
+	src[0] = '\0';
+	for (size_t i = 0; !err && i < adj.n_mounts; i++)
+		if (!strcmp(adj.mounts[i].destination, dest))
+			snprintf(src, n, "%s", adj.mounts[i].source);
+	bs_adjust_free(&adj);
+	return err ? err : (src[0] ? 0 : -ENOENT);
+}
+
 /* Send method/req to every plugin subscribed to ev; only statuses count. */
 static int notify_all(struct bs_nri_runtime *rt, enum bs_nri_event ev,
 		      const char *method, const ProtobufCMessage *req)

@@ -64,6 +64,13 @@ int bs_nri_runtime_create_container(struct bs_nri_runtime *rt,
 				    const struct bs_pod *pod,
 				    const struct bs_container *ctr,
 				    struct bs_adjust *out);
+/* CreateContainer of ctr, and into src the host source of the mount the
+ * plugins added at dest: 0, -ENOENT when they added none there, or the
+ * create's error. */
+int bs_nri_runtime_mount_source(struct bs_nri_runtime *rt,
+				const struct bs_pod *pod,
+				const struct bs_container *ctr,
+				const char *dest, char *src, size_t n);
 /* StopContainer to the subscribed plugins; 0 or -EREMOTEIO. */
 int bs_nri_runtime_stop_container(struct bs_nri_runtime *rt,
 				  const struct bs_pod *pod,

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/cmd.h"
 #include "lib/net.h"
 #include "tests/support/sink_env.h"
 
@@ -225,19 +226,9 @@ const char *sink_which(const char *prog)
 
 pid_t sink_daemon_start(const char *log, char *const argv[])
 {
-	pid_t p = fork();
+	pid_t p = bs_cmd_spawn(argv, log);
 
 	cr_assert_geq(p, 0);
-	if (p == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(argv[0], argv);
-		_exit(127);
-	}
 	return p;
 }
 
