@@ -90,6 +90,34 @@ static int row_index(struct table *t, const char *name)
 
 typedef void (*row_fn)(struct table *t, char **f, int n, int cfg);
 
+/* "b/c" before "a/d": by backend, then injection+detection, so the plot's
+ * columns come in groups whatever order the runs were made in. */
+static int config_cmp(const char *a, const char *b)
+{
+	const char *sa = strchr(a, '/'), *sb = strchr(b, '/');
+	int r = strcmp(sa ? sa : "", sb ? sb : "");
+
+	return r ? r : strcmp(a, b);
+}
+
+/* Before any cell is filled: only the names and latest run ids move. */
+static void sort_configs(struct table *t)
+{
+	for (size_t i = 1; i < t->n_configs; i++)
+		for (size_t j = i;
+		     j > 0 && config_cmp(t->configs[j - 1], t->configs[j]) > 0;
+		     j--) {
+			char c[sizeof(t->configs[0])], l[sizeof(t->latest[0])];
+
+			memcpy(c, t->configs[j], sizeof(c));
+			memcpy(l, t->latest[j], sizeof(l));
+			memcpy(t->configs[j], t->configs[j - 1], sizeof(c));
+			memcpy(t->latest[j], t->latest[j - 1], sizeof(l));
+			memcpy(t->configs[j - 1], c, sizeof(c));
+			memcpy(t->latest[j - 1], l, sizeof(l));
+		}
+}
+
 /* Two passes over the file: find each configuration's latest run_id, then
  * feed that run's rows to fn. */
 static int scan(const char *path, size_t n_cols, struct table *t, row_fn fn)
@@ -101,6 +129,8 @@ static int scan(const char *path, size_t n_cols, struct table *t, row_fn fn)
 	if (!in)
 		return -errno;
 	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			sort_configs(t);
 		rewind(in);
 		if (!fgets(line, sizeof(line), in))
 			break; /* header */
