@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/clock.h"
@@ -14,6 +15,8 @@
 #include "strategies/tmpfs_pool.h"
 
 #define MAX_DEPTH 16
+/* No take for this long: keep one instance fresh, not depth. */
+#define IDLE_NS (10 * 1000000000LL)
 
 struct bs_tmpfs_pool {
 	char size[32];
@@ -26,11 +29,27 @@ struct bs_tmpfs_pool {
 	int n;
 	int fd[MAX_DEPTH];
 	int64_t made_ns[MAX_DEPTH];
+	int64_t last_take_ns;
+	uint64_t hits, misses;
 };
 
 static bool stale(int64_t made_ns, int64_t now)
 {
 	return now - made_ns > (int64_t)BS_TMPFS_POOL_AGE_MS * 1000000;
+}
+
+/* Close them all (the thread then makes new ones), unlocked. */
+static void renew(struct bs_tmpfs_pool *p)
+{
+	int k = p->n, old[MAX_DEPTH];
+
+	for (int i = 0; i < k; i++)
+		old[i] = p->fd[i];
+	p->n = 0;
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < k; i++)
+		close(old[i]);
+	pthread_mutex_lock(&p->mu);
 }
 
 /* Drop stale instances (oldest first in the array), unlocked closes. */
@@ -55,6 +74,33 @@ static void drop_stale(struct bs_tmpfs_pool *p)
 	pthread_mutex_lock(&p->mu);
 }
 
+/* Busy: depth instances; idle: one, so a take after a quiet spell still
+ * finds a fresh one while an idle agent makes one tmpfs a second. */
+static int target(const struct bs_tmpfs_pool *p)
+{
+	bool idle = bs_now_ns() - p->last_take_ns > IDLE_NS;
+
+	return idle && p->depth ? 1 : p->depth;
+}
+
+/* Until a take, or until the newest is 3/4 of the way to stale: renewed
+ * ahead so that a take never finds only stale ones. */
+static void wait_refresh(struct bs_tmpfs_pool *p)
+{
+	int64_t at = p->made_ns[p->n ? p->n - 1 : 0] +
+		     (int64_t)BS_TMPFS_POOL_AGE_MS * 750000;
+	struct timespec ts;
+
+	if (!p->n) {
+		pthread_cond_wait(&p->cv, &p->mu);
+		return;
+	}
+	ts.tv_sec = (time_t)(at / 1000000000);
+	ts.tv_nsec = (long)(at % 1000000000);
+	if (pthread_cond_timedwait(&p->cv, &p->mu, &ts) == ETIMEDOUT)
+		renew(p);
+}
+
 static void *pool_thread(void *arg)
 {
 	struct bs_tmpfs_pool *p = arg;
@@ -64,8 +110,8 @@ static void *pool_thread(void *arg)
 		int fd;
 
 		drop_stale(p);
-		if (p->n >= p->depth) {
-			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->n >= target(p)) {
+			wait_refresh(p);
 			continue;
 		}
 		pthread_mutex_unlock(&p->mu);
@@ -87,6 +133,7 @@ static void *pool_thread(void *arg)
 struct bs_tmpfs_pool *bs_tmpfs_pool_new(const char *size, int depth)
 {
 	struct bs_tmpfs_pool *p = calloc(1, sizeof(*p));
+	pthread_condattr_t ca;
 
 	if (!p)
 		return NULL;
@@ -96,7 +143,11 @@ struct bs_tmpfs_pool *bs_tmpfs_pool_new(const char *size, int depth)
 	}
 	p->depth = depth < 0 ? 0 : depth > MAX_DEPTH ? MAX_DEPTH : depth;
 	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
+	/* timed waits on the clock bs_now_ns() reads */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	return p;
 }
 
@@ -138,10 +189,24 @@ int bs_tmpfs_pool_take(struct bs_tmpfs_pool *p)
 	pthread_mutex_lock(&p->mu);
 	if (!p->started && !p->failed && p->depth)
 		start(p);
+	p->last_take_ns = bs_now_ns();
 	/* the newest, when fresh; stale ones are the thread's to close */
-	if (p->n && !stale(p->made_ns[p->n - 1], bs_now_ns()))
+	if (p->n && !stale(p->made_ns[p->n - 1], p->last_take_ns))
 		fd = p->fd[--p->n];
+	if (fd >= 0)
+		p->hits++;
+	else
+		p->misses++;
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	return fd >= 0 ? fd : bs_tmpfs_make(p->has_size ? p->size : NULL);
+}
+
+void bs_tmpfs_pool_counts(struct bs_tmpfs_pool *p, uint64_t *hits,
+			  uint64_t *misses)
+{
+	pthread_mutex_lock(&p->mu);
+	*hits = p->hits;
+	*misses = p->misses;
+	pthread_mutex_unlock(&p->mu);
 }

@@ -106,3 +106,30 @@ Test(tmpfs_pool, never_hands_out_a_stale_one)
 	close(fd);
 	bs_tmpfs_pool_free(p);
 }
+
+/* The thread renews what it holds before it goes stale: a take after a
+ * quiet spell longer than the age limit is still served from the pool. */
+Test(tmpfs_pool, stays_fresh_while_idle)
+{
+	struct bs_tmpfs_pool *p;
+	uint64_t hits, misses;
+	int fd;
+
+	need_root();
+	p = bs_tmpfs_pool_new(NULL, 4);
+	cr_assert(p);
+	fd = bs_tmpfs_pool_take(p); /* starts the thread: a miss */
+	cr_assert_geq(fd, 0);
+	close(fd);
+	usleep((2 * BS_TMPFS_POOL_AGE_MS + 500) * 1000);
+	fd = bs_tmpfs_pool_take(p);
+	cr_assert_geq(fd, 0);
+	cr_expect_lt(age_s(fd), BS_TMPFS_POOL_AGE_MS / 1000.0,
+		     "root made %.2f s ago", age_s(fd));
+	close(fd);
+	bs_tmpfs_pool_counts(p, &hits, &misses);
+	cr_expect_eq(hits, 1, "the take after %d ms idle was made on the spot",
+		     2 * BS_TMPFS_POOL_AGE_MS + 500);
+	cr_expect_eq(misses, 1);
+	bs_tmpfs_pool_free(p);
+}
