@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness/nri_victim.h"
 #include "lib/clock.h"
 #include "lib/csv.h"
 #include "lib/net.h"
@@ -138,21 +139,6 @@ static int start_agent(struct ctx *x, const char *bin)
 		_exit(127);
 	}
 	return bs_nri_runtime_accept(x->rt, 10000, NULL, 0, NULL, 0);
-}
-
-static int make_token(struct ctx *x, char *src, size_t n)
-{
-	static const struct bs_pod pod = {
-		.id = "p1", .name = "victim", .uid = "u1", .ns = "default"
-	};
-	static const struct bs_container ctr = {
-		.id = "0123456789abcdef0123456789abcdef",
-		.pod_id = "p1",
-		.name = "app",
-		.state = BS_CTR_CREATED,
-	};
-
-	return bs_nri_runtime_mount_source(x->rt, &pod, &ctr, TOKEN, src, n);
 }
 
 static int wait_recv(struct recv *rv, int want, int64_t *at)
@@ -323,7 +309,7 @@ int main(int argc, char **argv)
 	if (!err)
 		err = start_agent(&x, bin);
 	if (!err)
-		err = make_token(&x, src, sizeof(src));
+		err = bs_nri_victim_token(x.rt, TOKEN, src, sizeof(src));
 	if (!err)
 		err = measure(&x, src, n, &wh, &met, &ev);
 	if (!err)

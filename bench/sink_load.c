@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/nri_victim.h"
 #include "lib/clock.h"
 #include "lib/cmd.h"
 #include "lib/csv.h"
@@ -236,21 +237,6 @@ static int start_agent(struct ctx *x, const char *bin)
 	if (x->agent < 0)
 		return -errno;
 	return bs_nri_runtime_accept(x->rt, 10000, NULL, 0, NULL, 0);
-}
-
-static int make_token(struct ctx *x, char *src, size_t n)
-{
-	static const struct bs_pod pod = {
-		.id = "p1", .name = "victim", .uid = "u1", .ns = "default"
-	};
-	static const struct bs_container ctr = {
-		.id = "0123456789abcdef0123456789abcdef",
-		.pod_id = "p1",
-		.name = "app",
-		.state = BS_CTR_CREATED,
-	};
-
-	return bs_nri_runtime_mount_source(x->rt, &pod, &ctr, TOKEN, src, n);
 }
 
 /* A "Vm...:" line of /proc/pid/status in KiB; -1 when gone. */
@@ -558,7 +544,7 @@ static int run(struct ctx *x, const char *bin, int secs, int rate,
 	if (!err)
 		err = start_agent(x, bin);
 	if (!err)
-		err = make_token(x, src, sizeof(src));
+		err = bs_nri_victim_token(x->rt, TOKEN, src, sizeof(src));
 	if (err)
 		return err;
 	c = curl_easy_init();
