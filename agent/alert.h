@@ -2,7 +2,7 @@
 /*
  * Alert formatter: one bs_event (+ what the agent knows about the token and
  * the accessor's container) -> one JSON line.  The JSON shape is a public
- * interface, documented in README.md; keep it stable.
+ * interface, documented in docs/agent.md; keep it stable.
  */
 #ifndef BS_AGENT_ALERT_H
 #define BS_AGENT_ALERT_H

@@ -15,7 +15,7 @@
  * followed.  The file is a plain file of the container's root (mode
  * 0444): no mount of its own, so the container's mount table shows
  * nothing a pod without a token would not have.  A root workload can
- * therefore rename, overwrite or delete it (README: ocihook).
+ * therefore rename, overwrite or delete it (docs/strategies.md: ocihook).
  *
  * Fail-open: every error is logged to stderr and the hook still exits 0, a
  * token must never keep a container from starting.

@@ -2,8 +2,9 @@
 /*
  * The agent's command line on argp: one option table is the parser, the
  * --help/--usage text and (through "(default X)" in each doc string) what
- * README's flag table is checked against.  Every default is written once,
- * below, and used both to fill the config and, string-ized, in the doc.
+ * docs/agent.md's flag table is checked against.  Every default is written
+ * once, below, and used both to fill the config and, string-ized, in the
+ * doc.
  */
 #include <errno.h>
 #include <limits.h>

@@ -71,7 +71,7 @@ int bs_agent_config_parse(struct bs_agent_config *c, int argc, char **argv);
 /* Print what --help/--usage asked for (c->help) to f. */
 void bs_agent_config_help(const struct bs_agent_config *c, FILE *f);
 
-/* The option table behind both, for tests that hold README to it.  Each
+/* The option table behind both, for tests that hold docs/agent.md to it.  Each
  * option's doc ends its default as "(default X)". */
 const struct argp *bs_agent_argp(void);
 

@@ -6,7 +6,7 @@
 
 /*
  * After BPF programs are loaded and attached, the agent keeps only what its
- * steady state needs (see README "Privileges"):
+ * steady state needs (see docs/agent.md "Privileges"):
  *   CAP_BPF             map updates (arm/disarm): kernels before 6.5 check
  *                       bpf_capable() on every bpf() call
  *   CAP_SYS_PTRACE      /proc/<pid>/root of containers (ocihook, resync)

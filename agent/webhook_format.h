@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Webhook bodies for one alert:
- *   beesting      the alert JSON line itself (README "Output")
+ *   beesting      the alert JSON line itself (docs/agent.md "Output")
  *   falco         Falco's JSON output (time, rule, priority, output,
  *                 output_fields, hostname, source, tags)
  *   alertmanager  a one-alert array for Alertmanager's POST /api/v2/alerts

@@ -14,11 +14,11 @@
  * bytes read go to stdout unchanged (tests compare them); otherwise one
  * summary line "ok <method> <bytes>" is printed.  --list prints
  * "<name> <alert|none> <description>" per method; --list --markdown the
- * README's table of methods and blind spots.  recon checks the tells of
- * harness/tells.h over the paths, as an unprivileged attacker in the
+ * docs/strategies.md table of methods and blind spots.  recon checks the
+ * tells of harness/tells.h over the paths, as an unprivileged attacker in the
  * container can, and prints "<tell>,<0|1|unknown>,<evidence>" per tell
  * (exit 0); --tells lists "<tell> <what it checks>", --markdown the
- * README's table.
+ * docs/strategies.md table.
  */
 #include <errno.h>
 #include <limits.h>

@@ -119,7 +119,8 @@ void bs_host_benchmarks(struct bs_bench *b)
 		}
 	}
 	/* the peers on the same workload: running and watching the token in
-	 * the "on" blocks, stopped in the others; one token (see README) */
+	 * the "on" blocks, stopped in the others; one token
+	 * (docs/results-schema.md) */
 	if (b->peer) {
 		char peer_args[BS_PATH_LEN + 96];
 

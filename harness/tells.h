@@ -4,8 +4,9 @@
  * process inside the victim can check that give a honeytoken away because
  * a kubelet-mounted secret or projected token does not show them.  The
  * recon (`beesting-attack recon PATH...`) runs every tell over the paths;
- * the harness writes the results to results/stealth.csv and the README's
- * tell table is bs_tells_markdown()'s output (tests/test_recon.c).
+ * the harness writes the results to results/stealth.csv and the
+ * docs/strategies.md tell table is bs_tells_markdown()'s output
+ * (tests/test_recon.c).
  *
  * libc only: linked into the static attack tool.
  */
@@ -54,7 +55,7 @@ const char *bs_tell_visible_name(int visible);
 const struct bs_tell *bs_tell_find(const char *name);
 /* Makes s CSV-safe in place: , -> ; " -> ' controls -> space. */
 void bs_tell_clean(char *s);
-/* The README block: one row per tell. */
+/* The docs/strategies.md block: one row per tell. */
 void bs_tells_markdown(FILE *out);
 
 #endif

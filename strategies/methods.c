@@ -339,7 +339,7 @@ const char *bs_access_blind_spots(const char *strategy, enum bs_attach a)
 	return "";
 }
 
-/* ---- the README block ------------------------------------------------ */
+/* ---- the docs/strategies.md block ------------------------------------ */
 
 /* Backend names as --attach spells them (registry.c has the same table;
  * tests/test_methods.c keeps the two equal).  Not linked from there: the

@@ -3,8 +3,8 @@
  * The access methods: one table for every way a honeytoken is touched.
  * The attack tool (beesting-attack), the detection suite (and with it the
  * VM kernel matrix), the harness's expectations, the detection strategies'
- * ready-line blind spots and the README table are all read from it, so a
- * new method or blind spot is one entry here (plus its access in
+ * ready-line blind spots and the docs/strategies.md table are all read from
+ * it, so a new method or blind spot is one entry here (plus its access in
  * harness/access.c).
  *
  * Pure data and small lookups, libc only: it is linked into the static
@@ -128,7 +128,7 @@ const char *bs_access_blind_at(const char *strategy, enum bs_attach a,
 const char *bs_access_blind_spots(const char *strategy, enum bs_attach a);
 /* "alert" | "none" */
 const char *bs_access_expect_name(const struct bs_access *m);
-/* The README block: one table of the methods, one of the limits. */
+/* The docs/strategies.md block: one table of the methods, one of the limits. */
 void bs_access_markdown(FILE *out);
 
 #endif

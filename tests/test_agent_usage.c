@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * README's "The agent" section against the agent's argp option table: every
- * option (but argp's own --help/--usage) has a row in the flag table with the
- * default its doc string names, every row is an option, and the synopsis is
- * what `beesting --usage` prints.  Run from the repo root (as make test does).
+ * docs/agent.md's "The agent" section against the agent's argp option
+ * table: every option (but argp's own --help/--usage) has a row in the flag
+ * table with the default its doc string names, every row is an option, and
+ * the synopsis is what `beesting --usage` prints.  Run from the repo root
+ * (as make test does).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "agent/config.h"
 
+#define DOC	 "docs/agent.md"
 #define MAX_ROWS 64
 
 struct row {
@@ -20,8 +22,8 @@ struct row {
 	int seen;
 };
 
-static char *readme;
-static char *section; /* "## The agent" up to the next "## " heading */
+static char *doc;
+static char *section; /* "# The agent" up to the first "## " heading */
 static struct row rows[MAX_ROWS];
 static int n_rows;
 
@@ -84,13 +86,11 @@ static void setup(void)
 {
 	char *end;
 
-	readme = slurp("README.md");
-	cr_assert_not_null(readme,
-			   "README.md not found: run from the repo root");
-	section = strstr(readme, "\n## The agent\n");
-	cr_assert_not_null(section, "README has no \"## The agent\" section");
-	section++;
-	end = strstr(section + 3, "\n## ");
+	doc = slurp(DOC);
+	cr_assert_not_null(doc, DOC " not found: run from the repo root");
+	section = strncmp(doc, "# The agent\n", 12) ? NULL : doc;
+	cr_assert_not_null(section, DOC " does not start with \"# The agent\"");
+	end = strstr(section, "\n## ");
 	if (end)
 		end[1] = 0;
 	n_rows = 0;
@@ -99,7 +99,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	free(readme);
+	free(doc);
 }
 
 static bool argp_own(const struct argp_option *o)
@@ -137,7 +137,7 @@ static struct row *find_row(const char *flag)
 
 TestSuite(agent_usage, .init = setup, .fini = teardown);
 
-Test(agent_usage, readme_table_has_every_option_with_its_default)
+Test(agent_usage, doc_table_has_every_option_with_its_default)
 {
 	const struct argp_option *o;
 	int n_opts = 0;
@@ -152,17 +152,18 @@ Test(agent_usage, readme_table_has_every_option_with_its_default)
 		n_opts++;
 		doc_default(o, def, sizeof(def));
 		r = find_row(o->name);
-		cr_expect_not_null(r, "--%s (default %s) missing in README",
+		cr_expect_not_null(r, "--%s (default %s) missing in " DOC,
 				   o->name, def);
 		if (!r)
 			continue;
-		cr_expect_eq(r->seen, 0, "--%s: two README rows", o->name);
+		cr_expect_eq(r->seen, 0, "--%s: two " DOC " rows", o->name);
 		r->seen++;
-		cr_expect_str_eq(r->def, def, "--%s: README says %s, --help %s",
-				 o->name, r->def, def);
+		cr_expect_str_eq(r->def, def,
+				 "--%s: " DOC " says %s, --help %s", o->name,
+				 r->def, def);
 	}
 	for (int i = 0; i < n_rows; i++)
-		cr_expect_eq(rows[i].seen, 1, "README row --%s is no option",
+		cr_expect_eq(rows[i].seen, 1, DOC " row --%s is no option",
 			     rows[i].flag);
 	cr_expect_eq(n_rows, n_opts);
 }
@@ -181,7 +182,7 @@ static char *help_text(unsigned int flags)
 }
 
 /* The indented block between the heading and the flag table. */
-static char *readme_synopsis(void)
+static char *doc_synopsis(void)
 {
 	char *out = calloc(1, strlen(section) + 1);
 	char *l = strchr(section, '\n') + 1;
@@ -198,14 +199,14 @@ static char *readme_synopsis(void)
 	return out;
 }
 
-Test(agent_usage, readme_synopsis_is_usage_output)
+Test(agent_usage, doc_synopsis_is_usage_output)
 {
 	char *usage, *syn;
 
 	unsetenv("ARGP_HELP_FMT"); /* argp's layout knobs: the defaults */
 	usage = help_text(ARGP_HELP_USAGE);
-	syn = readme_synopsis();
-	cr_expect_str_eq(syn, usage, "README synopsis:\n%s\n--usage:\n%s", syn,
+	syn = doc_synopsis();
+	cr_expect_str_eq(syn, usage, DOC " synopsis:\n%s\n--usage:\n%s", syn,
 			 usage);
 	free(usage);
 	free(syn);

@@ -220,7 +220,8 @@ static void expect_str(json_t *ev, const char *obj, const char *key,
 /* Reading the token in the container shows it, and the alert names the
  * pod, namespace and container on both sides.  tool is cat, or dd for
  * readscan: busybox cat copies with sendfile(2), which readscan does not
- * see (only what read(2) returns is scanned; see README, Detection). */
+ * see (only what read(2) returns is scanned; see docs/strategies.md,
+ * Detection). */
 static void read_alerts(const struct ctrd_pod *p, const char *tool)
 {
 	const struct reader want = { .pod = p, .comm = tool };

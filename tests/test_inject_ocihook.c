@@ -108,7 +108,7 @@ Test(inject_ocihook, plants_tokens_in_container, .init = setup,
 		      0);
 }
 
-/* What the README says a root workload can do to the plain file: the
+/* What docs/strategies.md says a root workload can do to the plain file: the
  * armed inode is the one it overwrites in place (still watched); a rename
  * keeps the inode (still watched); a delete loses the token. */
 Test(inject_ocihook, workload_can_modify_plain_file, .init = setup,

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The access-method table (strategies/methods.h) is the one source: the
- * README block, beesting-attack --list/--markdown, the detection suite's
- * case list and the strategies' ready-line blind spots must all say what
- * it says.
+ * docs/strategies.md block, beesting-attack --list/--markdown, the detection
+ * suite's case list and the strategies' ready-line blind spots must all say
+ * what it says.
  */
 #include <criterion/criterion.h>
 #include <libgen.h>
@@ -17,8 +17,9 @@
 #include "strategies/methods.h"
 #include "strategies/strategy.h"
 #include "tests/support/detect_check.h"
-#include "tests/support/readme_block.h"
+#include "tests/support/doc_block.h"
 
+#define DOC   "docs/strategies.md"
 #define BEGIN "<!-- methods:begin -->\n"
 #define END   "<!-- methods:end -->\n"
 
@@ -56,12 +57,13 @@ static char *run(const char *cmd)
 	return out;
 }
 
-Test(methods, readme_block_is_the_table)
+Test(methods, doc_block_is_the_table)
 {
-	char *block = bs_test_readme_block(BEGIN, END), *want = markdown();
+	char *block = bs_test_doc_block(DOC, BEGIN, END), *want = markdown();
 
 	cr_expect_str_eq(block, want,
-			 "README's methods block differs from the table: "
+			 DOC
+			 "'s methods block differs from the table: "
 			 "replace it with `beesting-attack --list --markdown`");
 	free(block);
 	free(want);
@@ -276,7 +278,7 @@ Test(methods, ready_text_comes_from_the_table)
 	cr_expect_str_eq(bs_access_blind_spots("none", BS_ATTACH_LSM), "");
 }
 
-/* The README names backends as --attach does (registry.c's table). */
+/* The docs name backends as --attach does (registry.c's table). */
 Test(methods, markdown_spells_backends_as_attach)
 {
 	char *md = markdown(), want[64];

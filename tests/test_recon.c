@@ -6,7 +6,7 @@
  * single-file, disk and layout tells; bad content (expired or garbage JWT,
  * a JWT for another pod, canary and zero-account AWS keys) must show as
  * content tells on an otherwise kubelet-like volume.  Plus the content
- * shapes themselves and the README's tell table.
+ * shapes themselves and docs/strategies.md's tell table.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -26,11 +26,12 @@
 #include "harness/token_shape.h"
 #include "lib/fs.h"
 #include "tests/support/inject_support.h"
-#include "tests/support/readme_block.h"
+#include "tests/support/doc_block.h"
 
 #define OUT_CAP	    8192
 #define TOOL_IN_CTR "/beesting-attack"
 #define POD	    "web-7f9c"
+#define DOC	    "docs/strategies.md"
 #define BEGIN	    "<!-- tells:begin -->\n"
 #define END	    "<!-- tells:end -->"
 #define CANARY_KEY  "AKIASP2TPHJSQH3FJRUX" /* TruffleHog's canary fixture */
@@ -194,14 +195,14 @@ static char *markdown(void)
 	return text;
 }
 
-Test(recon_table, readme_block_is_the_table)
+Test(recon_table, doc_block_is_the_table)
 {
-	char *block = bs_test_readme_block(BEGIN, END), *want = markdown();
+	char *block = bs_test_doc_block(DOC, BEGIN, END), *want = markdown();
 
 	cr_expect_str_eq(
 		block, want,
-		"README's tells block differs from the table: "
-		"replace it with `beesting-attack --tells --markdown`");
+		DOC "'s tells block differs from the table: "
+		    "replace it with `beesting-attack --tells --markdown`");
 	free(block);
 	free(want);
 }

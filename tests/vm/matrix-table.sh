@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# results/kernel-matrix.csv -> Markdown table for the README.
+# results/kernel-matrix.csv -> Markdown table for docs/strategies.md.
 # Rows: detect/case; columns: kernel/backend; cells: alert (alerted as
 # expected), — (silent as expected), blind (a known blind spot), n/a (the
 # strategy has no such backend), FAIL / nostart (broken).

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/support/readme_block.h"
+#include "tests/support/doc_block.h"
 
 char *bs_test_slurp(FILE *f)
 {
@@ -23,22 +23,23 @@ char *bs_test_slurp(FILE *f)
 	return buf;
 }
 
-char *bs_test_readme_block(const char *begin, const char *end)
+char *bs_test_doc_block(const char *path, const char *begin, const char *end)
 {
-	FILE *f = fopen("README.md", "r");
-	char *readme, *b, *e, *out;
+	FILE *f = fopen(path, "r");
+	char *doc, *b, *e, *out;
 
-	cr_assert_not_null(f, "run from the repository root");
-	readme = bs_test_slurp(f);
+	cr_assert_not_null(f, "%s: not found (run from the repository root)",
+			   path);
+	doc = bs_test_slurp(f);
 	fclose(f);
-	b = strstr(readme, begin);
-	cr_assert_not_null(b, "README has no %s", begin);
+	b = strstr(doc, begin);
+	cr_assert_not_null(b, "%s has no %s", path, begin);
 	b += strlen(begin);
 	e = strstr(b, end);
-	cr_assert_not_null(e, "README has no %s", end);
+	cr_assert_not_null(e, "%s has no %s", path, end);
 	*e = '\0';
 	out = strdup(b);
 	cr_assert_not_null(out);
-	free(readme);
+	free(doc);
 	return out;
 }
