@@ -110,7 +110,8 @@ int bs_nri_conn_send(struct bs_nri_conn *c, uint32_t conn, const uint8_t *msg,
 		return -EBADF;
 	/* all frames of one message before any frame of the next one */
 	pthread_mutex_lock(&c->send_lock);
-	err = bs_mux_send(c->fd, conn, msg, len, deadline);
+	err = c->go_frames ? bs_mux_send_go(c->fd, conn, msg, len, deadline)
+			   : bs_mux_send(c->fd, conn, msg, len, deadline);
 	pthread_mutex_unlock(&c->send_lock);
 	return err;
 }

@@ -35,6 +35,7 @@ struct bs_nri_conn {
 	bs_nri_msg_cb on_msg;
 	void *arg;
 	int discard_tx; /* fuzzing: no socket, sends succeed silently */
+	int go_frames;	/* send as a Go runtime does (bs_mux_send_go) */
 	/* the reply being waited for */
 	uint32_t wait_sid;
 	int wait_done;

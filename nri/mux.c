@@ -150,19 +150,37 @@ static int send_frame(int fd, uint32_t conn, const uint8_t *data, size_t len,
 	return 0;
 }
 
-int bs_mux_send(int fd, uint32_t conn, const uint8_t *data, size_t len,
-		int64_t deadline_ns)
+/* The first frame at most `first` bytes, the others at most `rest`. */
+static int send_frames(int fd, uint32_t conn, const uint8_t *data, size_t len,
+		       size_t first, size_t rest, int64_t deadline_ns)
 {
+	size_t max = first;
+
 	if (!len || len > BS_MUX_MAX_FRAME)
 		return -EINVAL;
 	while (len) {
-		size_t chunk = len < BS_MUX_SEND_MAX ? len : BS_MUX_SEND_MAX;
+		size_t chunk = len < max ? len : max;
 		int err = send_frame(fd, conn, data, chunk, deadline_ns);
 
 		if (err)
 			return err;
 		data += chunk;
 		len -= chunk;
+		max = rest;
 	}
 	return 0;
+}
+
+int bs_mux_send(int fd, uint32_t conn, const uint8_t *data, size_t len,
+		int64_t deadline_ns)
+{
+	return send_frames(fd, conn, data, len, BS_MUX_SEND_MAX,
+			   BS_MUX_SEND_MAX, deadline_ns);
+}
+
+int bs_mux_send_go(int fd, uint32_t conn, const uint8_t *data, size_t len,
+		   int64_t deadline_ns)
+{
+	return send_frames(fd, conn, data, len, BS_MUX_SEND_MAX,
+			   BS_MUX_MAX_FRAME, deadline_ns);
 }

@@ -48,6 +48,12 @@ void bs_mux_put_hdr(uint8_t *hdr, uint32_t conn, uint32_t len);
  * len must be > 0 (no zero-length frames).  Negative errno on failure. */
 int bs_mux_send(int fd, uint32_t conn, const uint8_t *data, size_t len,
 		int64_t deadline_ns);
+/* As a Go runtime writes one ttrpc message through its 4096-byte bufio
+ * writer (strategy B): a first frame of at most 4096 bytes, the rest in one
+ * frame (a message is at most 4 MiB + 10).  Our runtime side sends so, so
+ * that a plugin meets the frames a real runtime sends. */
+int bs_mux_send_go(int fd, uint32_t conn, const uint8_t *data, size_t len,
+		   int64_t deadline_ns);
 
 /* One poll(2) of pfd until deadline_ns (CLOCK_MONOTONIC), at most 60 s.
  * Returns poll's count (0 when woken early or interrupted: loop), or

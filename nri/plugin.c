@@ -16,6 +16,7 @@
 #include "nri/conn.h"
 #include "nri/convert.h"
 #include "nri/plugin.h"
+#include "nri/version.h"
 
 #define MAX_SYNC_CHUNKS 64 /* 64 x 4 MiB: more is not a real node */
 #define BACKOFF_MIN_MS	100
@@ -116,11 +117,14 @@ struct bs_nri_plugin *bs_nri_plugin_new(const struct bs_nri_plugin_config *cfg,
 	p->backoff_max_ms =
 		cfg && cfg->backoff_max_ms > 0 ? cfg->backoff_max_ms : 5000;
 	p->h = *h;
-	p->mask = h->events & BS_NRI_EVENTS_V1;
-	if (p->mask != h->events)
-		bs_warn("nri: event bits 0x%x unknown to older runtimes, "
-			"dropped",
+	/* Always an explicit mask: 0 would mean "every event this runtime
+	 * knows", which from NRI v0.10 on includes validation requests. */
+	p->mask = h->events ? h->events & BS_NRI_EVENTS_V1 : BS_NRI_EVENTS_V1;
+	if (h->events & ~BS_NRI_EVENTS_V1)
+		bs_warn("nri: event bits 0x%x have no handler here, dropped",
 			h->events & ~BS_NRI_EVENTS_V1);
+	if (!p->mask)
+		p->mask = BS_EV_MASK(BS_EV_CREATE_CONTAINER);
 	p->inherited_fd = inherited_fd();
 	p->conn.fd = -1;
 	pthread_mutex_init(&p->stats_lock, NULL);
@@ -260,14 +264,24 @@ static int do_configure(struct bs_nri_plugin *p, struct bs_nri_conn *c,
 	PB(ConfigureRequest) *req =
 		pb_(configure_request__unpack)(NULL, pl->len, pl->data);
 	PB(ConfigureResponse) resp = PB_INIT(CONFIGURE_RESPONSE);
+	int nri;
 
 	if (!req)
 		return BS_RPC_INTERNAL;
-	bs_info("nri: configured by %s %s (NRI %s)", req->runtime_name,
-		req->runtime_version,
-		*req->nri_version ? req->nri_version : "?");
+	nri = bs_nri_version_infer(req->runtime_name, req->runtime_version,
+				   req->nri_version);
+	/* a subset of what every version knows, checked anyway: a bit the
+	 * runtime does not know makes it close the connection */
+	resp.events = (int32_t)(p->mask & bs_nri_valid_events(nri));
+	bs_info("nri: configured by %s %s, NRI v0.%d (%s), events 0x%x",
+		req->runtime_name, req->runtime_version, nri,
+		*req->nri_version ? "reported" : "inferred; 0 = unknown",
+		(unsigned)resp.events);
+	pthread_mutex_lock(&p->stats_lock);
+	p->st.runtime_nri = (uint32_t)nri;
+	p->st.events = (uint32_t)resp.events;
+	pthread_mutex_unlock(&p->stats_lock);
 	pb_(configure_request__free_unpacked)(req, NULL);
-	resp.events = (int32_t)p->mask;
 	return bs_nri_conn_reply(c, BS_MUX_PLUGIN_CONN, sid, BS_RPC_OK, NULL,
 				 &resp.base);
 }
@@ -438,16 +452,21 @@ static int do_create(struct bs_nri_plugin *p, struct bs_nri_conn *c,
 
 /*
  * Requests shaped {1 pod, 2 container}: UpdateContainer (its field 3 is
- * skipped), StopContainer and the v0.12 dedicated notifications.  They share
- * one wire layout, so one decoder serves them; the reply is always empty.
+ * skipped), StopContainer and the v0.12 dedicated notifications (the pod
+ * ones have no field 2).  They share one wire layout, so one decoder serves
+ * them; the reply is always empty.  ev 0: nothing to hand on, so nothing
+ * decoded (UpdatePodSandbox's field 2 is not a container).
  */
 static int do_pod_ctr(struct bs_nri_plugin *p, struct bs_nri_conn *c,
 		      uint32_t sid, const ProtobufCBinaryData *pl,
 		      enum bs_nri_event ev)
 {
-	PB(StopContainerRequest) *req =
-		pb_(stop_container_request__unpack)(NULL, pl->len, pl->data);
+	PB(StopContainerRequest) * req;
 
+	if (!ev)
+		return bs_nri_conn_reply(c, BS_MUX_PLUGIN_CONN, sid, BS_RPC_OK,
+					 NULL, NULL);
+	req = pb_(stop_container_request__unpack)(NULL, pl->len, pl->data);
 	if (!req)
 		return BS_RPC_INTERNAL;
 	notify(p, ev, req->pod, req->container);
@@ -484,7 +503,11 @@ static const struct {
 	{ "PostStartContainer", BS_EV_POST_START_CONTAINER },
 	{ "PostUpdateContainer", BS_EV_POST_UPDATE_CONTAINER },
 	{ "RemoveContainer", BS_EV_REMOVE_CONTAINER },
+	/* v0.10+, only if subscribed (we never are): answered anyway, and
+	 * an empty validation reply accepts (never fail a container) */
+	{ "UpdatePodSandbox", 0 },
 	{ "PostUpdatePodSandbox", 0 },
+	{ "ValidateContainerAdjustment", 0 },
 	{ "Shutdown", 0 },
 };
 

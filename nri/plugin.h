@@ -23,7 +23,9 @@
 struct bs_nri_handlers {
 	void *arg;
 	/* BS_EV_MASK() bits we subscribe to; bits outside 0x07FF are dropped
-	 * (with a warning).  0 means "all events" to the runtime. */
+	 * (with a warning).  0: all of 0x07FF.  The runtime always gets an
+	 * explicit mask within what its NRI version knows (never 0, which
+	 * means "everything" there, validation included from NRI v0.10). */
 	uint32_t events;
 	/* Once per connection, with the complete pod/container set (split
 	 * syncs are gathered first).  An error is logged; we still reply OK. */
@@ -69,6 +71,9 @@ struct bs_nri_stats {
 	uint64_t create_count;
 	uint64_t create_sum_us;
 	uint64_t create_hist[BS_NRI_CREATE_BUCKETS];
+	/* from the latest Configure */
+	uint32_t runtime_nri; /* NRI minor version: 12 = v0.12; 0 unknown */
+	uint32_t events;      /* the mask we subscribed with */
 };
 
 extern const uint32_t bs_nri_create_bounds_us[BS_NRI_CREATE_BUCKETS];

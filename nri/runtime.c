@@ -17,19 +17,26 @@
 #include "nri/conn.h"
 #include "nri/convert.h"
 #include "nri/runtime.h"
+#include "nri/version.h"
+
+struct bs_nri_runtime;
 
 struct rt_plugin {
+	const struct bs_nri_runtime *rt;
 	struct bs_nri_conn conn;
 	char name[64];
 	char idx[3];
 	uint32_t mask;
 	int registered;
 	int dead;
+	int legacy; /* answered UNIMPLEMENTED to a v0.12 event RPC */
 };
 
 struct bs_nri_runtime {
 	char *path;
 	char *name, *version;
+	int mode; /* NRI minor version we speak */
+	char nri_version[16];
 	int lfd;
 	int64_t req_timeout_ns, reg_timeout_ns;
 	size_t sync_chunk;
@@ -68,9 +75,11 @@ struct bs_nri_runtime *
 bs_nri_runtime_new(const struct bs_nri_runtime_config *cfg)
 {
 	struct bs_nri_runtime *rt;
-	int fd;
+	int fd, mode;
 
-	if (!cfg || !cfg->socket_path) {
+	mode = cfg && cfg->nri_version ? bs_nri_mode_check(cfg->nri_version)
+				       : bs_nri_mode_from_env();
+	if (!cfg || !cfg->socket_path || mode < 0) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -78,11 +87,14 @@ bs_nri_runtime_new(const struct bs_nri_runtime_config *cfg)
 	if (!rt)
 		return NULL;
 	rt->lfd = -1;
+	rt->mode = mode;
+	snprintf(rt->nri_version, sizeof(rt->nri_version), "v0.%d.0", mode);
 	rt->path = strdup(cfg->socket_path);
 	rt->name = strdup(cfg->runtime_name ? cfg->runtime_name
 					    : "beesting-harness");
-	rt->version =
-		strdup(cfg->runtime_version ? cfg->runtime_version : "v0");
+	rt->version = strdup(cfg->runtime_version
+				     ? cfg->runtime_version
+				     : bs_nri_mode_runtime_version(mode));
 	if (!rt->path || !rt->name || !rt->version) {
 		bs_nri_runtime_free(rt);
 		errno = ENOMEM;
@@ -146,6 +158,16 @@ const char *bs_nri_runtime_plugin_name(const struct bs_nri_runtime *rt,
 	return i < rt->n_plugins ? rt->plugins[i]->name : NULL;
 }
 
+int bs_nri_runtime_nri_version(const struct bs_nri_runtime *rt)
+{
+	return rt->mode;
+}
+
+uint32_t bs_nri_runtime_plugin_events(const struct bs_nri_runtime *rt, size_t i)
+{
+	return i < rt->n_plugins ? rt->plugins[i]->mask : 0;
+}
+
 void bs_nri_runtime_stats(const struct bs_nri_runtime *rt,
 			  struct bs_nri_runtime_stats *out)
 {
@@ -154,8 +176,10 @@ void bs_nri_runtime_stats(const struct bs_nri_runtime *rt,
 
 /* ---- the Runtime service the plugin calls (conn 2) --------------------- */
 
-static int valid_plugin(const PB(RegisterPluginRequest) * r, char *why,
-			size_t n)
+/* Before v0.12 a name only had to be non-empty (our buffer sets a
+ * length cap); from v0.12 on, [A-Za-z0-9_.+-] only. */
+static int valid_plugin(const PB(RegisterPluginRequest) * r, int strict,
+			char *why, size_t n)
 {
 	const char *s = r->plugin_name;
 
@@ -169,7 +193,7 @@ static int valid_plugin(const PB(RegisterPluginRequest) * r, char *why,
 		snprintf(why, n, "invalid plugin name: %.64s", s);
 		return 0;
 	}
-	for (; *s; s++)
+	for (; strict && *s; s++)
 		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
 		    !(*s >= '0' && *s <= '9') && !strchr("_.+-", *s)) {
 			snprintf(why, n, "invalid plugin name: %.64s",
@@ -180,7 +204,7 @@ static int valid_plugin(const PB(RegisterPluginRequest) * r, char *why,
 }
 
 static int do_register(struct rt_plugin *pl, struct bs_nri_conn *c,
-		       uint32_t sid, const ProtobufCBinaryData *pld)
+		       uint32_t sid, const ProtobufCBinaryData *pld, int strict)
 {
 	PB(RegisterPluginRequest) *r =
 		pb_(register_plugin_request__unpack)(NULL, pld->len, pld->data);
@@ -193,7 +217,7 @@ static int do_register(struct rt_plugin *pl, struct bs_nri_conn *c,
 		snprintf(why, sizeof(why), "plugin already registered");
 		err = bs_nri_conn_reply(c, BS_MUX_RUNTIME_CONN, sid,
 					BS_RPC_UNKNOWN, why, NULL);
-	} else if (!valid_plugin(r, why, sizeof(why))) {
+	} else if (!valid_plugin(r, strict, why, sizeof(why))) {
 		bs_warn("nri runtime: %s", why);
 		err = bs_nri_conn_reply(c, BS_MUX_RUNTIME_CONN, sid,
 					BS_RPC_UNKNOWN, why, NULL);
@@ -217,7 +241,8 @@ static int serve_runtime(void *arg, struct bs_nri_conn *c, uint32_t sid,
 	PB(UpdateContainersResponse) resp = PB_INIT(UPDATE_CONTAINERS_RESPONSE);
 
 	if (!strcmp(req->method, "RegisterPlugin"))
-		return do_register(pl, c, sid, &req->payload);
+		return do_register(pl, c, sid, &req->payload,
+				   pl->rt->mode >= 12);
 	if (!strcmp(req->method, "UpdateContainers"))
 		return bs_nri_conn_reply(c, BS_MUX_RUNTIME_CONN, sid, BS_RPC_OK,
 					 NULL, &resp.base);
@@ -250,6 +275,8 @@ static int call(struct bs_nri_runtime *rt, struct rt_plugin *pl,
 	uint64_t us = (uint64_t)(bs_now_ns() - t0) / 1000;
 
 	rt->st.calls++;
+	if (err == -EMSGSIZE)
+		return err; /* never left: the caller may split it (sync) */
 	if (err) {
 		bs_warn("nri runtime: plugin %s: %s failed: %s; dropping it",
 			pl->name, method, strerror(-err));
@@ -298,7 +325,13 @@ static int configure(struct bs_nri_runtime *rt, struct rt_plugin *pl)
 
 	req.runtime_name = rt->name;
 	req.runtime_version = rt->version;
-	/* containerd 1.7 (NRI v0.4) does not tell the plugin its timeouts */
+	/* NRI < v0.7 (containerd <= 1.7.25) does not tell its timeouts */
+	if (rt->mode >= 7) {
+		req.registration_timeout = rt->reg_timeout_ns / 1000000;
+		req.request_timeout = rt->req_timeout_ns / 1000000;
+	}
+	if (rt->mode >= 12)
+		req.nri_version = rt->nri_version;
 	err = call(rt, pl, "Configure", &req.base, &r);
 	if (err)
 		return err;
@@ -309,8 +342,10 @@ static int configure(struct bs_nri_runtime *rt, struct rt_plugin *pl)
 	if (!err && !cr)
 		err = -EBADMSG;
 	if (!err) {
-		pl->mask = cr->events ? (uint32_t)cr->events : 0x07FFu;
-		if (pl->mask & ~0x07FFu) {
+		uint32_t valid = bs_nri_valid_events(rt->mode);
+
+		pl->mask = cr->events ? (uint32_t)cr->events : valid;
+		if (pl->mask & ~valid) {
 			bs_warn("nri runtime: plugin %s: invalid event mask "
 				"0x%x",
 				pl->name, pl->mask);
@@ -322,11 +357,12 @@ static int configure(struct bs_nri_runtime *rt, struct rt_plugin *pl)
 	return err;
 }
 
-/* One Synchronize message with pods [p0,p1) and containers [c0,c1). */
+/* One Synchronize message with pods [p0,p1) and containers [c0,c1).
+ * -EMSGSIZE (nothing sent) with *size set when it would pass 4 MiB. */
 static int sync_one(struct bs_nri_runtime *rt, struct rt_plugin *pl,
 		    const struct bs_pod *pods, size_t p0, size_t p1,
 		    const struct bs_container *ctrs, size_t c0, size_t c1,
-		    int more)
+		    int more, size_t *size)
 {
 	PB(SynchronizeRequest) req = PB_INIT(SYNCHRONIZE_REQUEST);
 	PB(SynchronizeResponse) *sr = NULL;
@@ -346,8 +382,11 @@ static int sync_one(struct bs_nri_runtime *rt, struct rt_plugin *pl,
 			      bs_nri_ctr_to_pb(&a, &ctrs[i])))
 			err = -ENOMEM;
 	req.more = more;
-	if (!err)
+	if (!err) {
+		/* + the ttrpc envelope: about what Go's ttrpc reports */
+		*size = protobuf_c_message_get_packed_size(&req.base) + 64;
 		err = call(rt, pl, "Synchronize", &req.base, &r);
+	}
 	bs_arena_free(&a);
 	if (err)
 		return err;
@@ -355,7 +394,8 @@ static int sync_one(struct bs_nri_runtime *rt, struct rt_plugin *pl,
 	if (!err)
 		sr = pb_(synchronize_response__unpack)(NULL, r->payload.len,
 						       r->payload.data);
-	if (!err && (!sr || !sr->more != !more)) {
+	/* a `more` chunk must be answered {more: true} and no updates */
+	if (!err && (!sr || !sr->more != !more || (more && sr->n_update))) {
 		bs_warn("nri runtime: plugin %s does not handle split sync",
 			pl->name);
 		err = -EPROTO;
@@ -366,26 +406,68 @@ static int sync_one(struct bs_nri_runtime *rt, struct rt_plugin *pl,
 	return err;
 }
 
-/* Pods first, then containers, at most sync_chunk objects per message. */
+#define SYNC_MIN_OBJS 8 /* NRI's minObjsPerMsg */
+
+/* After an oversized attempt of `size` bytes: fewer objects per message,
+ * scaled as NRI's recalcObjsPerSyncMsg does. */
+static int sync_shrink(size_t *pp, size_t *cp, size_t size)
+{
+	double f = (double)BS_TTRPC_MAX_DATA / (double)size;
+
+	if (*pp + *cp <= SYNC_MIN_OBJS || size <= BS_TTRPC_MAX_DATA)
+		return -EMSGSIZE;
+	if (f > 0.9)
+		f = 0.9;
+	*pp = (size_t)((double)*pp * f);
+	*cp = (size_t)((double)*cp * f);
+	if (*pp + *cp < SYNC_MIN_OBJS)
+		*pp = *cp = SYNC_MIN_OBJS / 2;
+	return 0;
+}
+
+static size_t min_sz(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * Everything in one message; past 4 MiB, NRI >= v0.7 resends it in chunks
+ * of pp pods + cp containers (the last with more = false), older versions
+ * fail.  sync_chunk (tests) caps the objects of each kind per message.
+ */
 static int synchronize(struct bs_nri_runtime *rt, struct rt_plugin *pl,
 		       const struct bs_pod *pods, size_t np,
 		       const struct bs_container *ctrs, size_t nc)
 {
-	size_t chunk = rt->sync_chunk ? rt->sync_chunk : np + nc + 1;
-	size_t p = 0, c = 0;
-	int err = 0;
+	size_t pp = rt->sync_chunk ? min_sz(np, rt->sync_chunk) : np;
+	size_t cp = rt->sync_chunk ? min_sz(nc, rt->sync_chunk) : nc;
+	size_t p = 0, c = 0, size = 0;
+	int err;
 
-	do {
-		size_t pe = p + chunk < np ? p + chunk : np;
-		size_t room = chunk - (pe - p);
-		size_t ce = c + room < nc ? c + room : nc;
+	for (;;) {
+		int more = p + pp < np || c + cp < nc;
 
-		err = sync_one(rt, pl, pods, p, pe, ctrs, c, ce,
-			       pe < np || ce < nc);
-		p = pe;
-		c = ce;
-	} while (!err && (p < np || c < nc));
-	return err;
+		err = sync_one(rt, pl, pods, p, p + pp, ctrs, c, c + cp, more,
+			       &size);
+		if (err == -EMSGSIZE && rt->mode < 7) {
+			bs_warn("nri runtime: plugin %s: state of %zu bytes "
+				"passes 4 MiB, NRI v0.%d cannot split it",
+				pl->name, size, rt->mode);
+			return err;
+		}
+		if (err == -EMSGSIZE && !sync_shrink(&pp, &cp, size))
+			continue;
+		if (err || !more)
+			return err;
+		p += pp;
+		c += cp;
+		pp = min_sz(pp, np - p);
+		cp = min_sz(cp, nc - c);
+		if (!pp && !cp) { /* never an empty chunk while some are left */
+			pp = min_sz(np - p, SYNC_MIN_OBJS / 2);
+			cp = min_sz(nc - c, SYNC_MIN_OBJS / 2);
+		}
+	}
 }
 
 static void insert_sorted(struct bs_nri_runtime *rt, struct rt_plugin *pl)
@@ -450,6 +532,8 @@ int bs_nri_runtime_accept(struct bs_nri_runtime *rt, int timeout_ms,
 	}
 	strcpy(pl->name, "?");
 	bs_nri_conn_init(&pl->conn, fd, BS_MUX_PLUGIN_CONN, on_msg, pl);
+	pl->conn.go_frames = 1;
+	pl->rt = rt;
 	err = await_register(pl, bs_now_ns() + rt->reg_timeout_ns);
 	if (!err)
 		err = configure(rt, pl);
@@ -535,23 +619,49 @@ int bs_nri_runtime_mount_source(struct bs_nri_runtime *rt,
 	return err ? err : (src[0] ? 0 : -ENOENT);
 }
 
-/* Send method/req to every plugin subscribed to ev; only statuses count. */
-static int notify_all(struct bs_nri_runtime *rt, enum bs_nri_event ev,
-		      const char *method, const ProtobufCMessage *req)
+/* One notification as it goes out: method + request, and for v0.12's
+ * dedicated RPCs the StateChange to fall back to. */
+struct note {
+	enum bs_nri_event ev;
+	const char *method;
+	const ProtobufCMessage *req;
+	const ProtobufCMessage *legacy; /* NULL: no fallback */
+};
+
+/* The reply's status for ev; a v0.12 RPC answered UNIMPLEMENTED is sent
+ * again as StateChange, and so is every later event to that plugin. */
+static int notify_one(struct bs_nri_runtime *rt, struct rt_plugin *pl,
+		      const struct note *n)
+{
+	int use_legacy = n->legacy && pl->legacy;
+	const char *method = use_legacy ? "StateChange" : n->method;
+	Ttrpc__Response *r;
+	int err;
+
+	if (call(rt, pl, method, use_legacy ? n->legacy : n->req, &r))
+		return 0; /* dropped: the event goes on without it */
+	if (n->legacy && !use_legacy &&
+	    bs_nri_resp_code(r) == BS_RPC_UNIMPLEMENTED) {
+		ttrpc__response__free_unpacked(r, NULL);
+		bs_info("nri runtime: plugin %s has no %s, using StateChange",
+			pl->name, n->method);
+		pl->legacy = 1;
+		return notify_one(rt, pl, n);
+	}
+	err = status_of(pl, method, r);
+	ttrpc__response__free_unpacked(r, NULL);
+	return err;
+}
+
+/* Send n to every plugin subscribed to its event; only statuses count. */
+static int notify_all(struct bs_nri_runtime *rt, const struct note *n)
 {
 	int ret = 0;
 
-	for (size_t i = 0; i < rt->n_plugins; i++) {
-		struct rt_plugin *pl = rt->plugins[i];
-		Ttrpc__Response *r;
-
-		if (!(pl->mask & BS_EV_MASK(ev)) ||
-		    call(rt, pl, method, req, &r))
-			continue;
-		if (status_of(pl, method, r))
+	for (size_t i = 0; i < rt->n_plugins; i++)
+		if ((rt->plugins[i]->mask & BS_EV_MASK(n->ev)) &&
+		    notify_one(rt, rt->plugins[i], n))
 			ret = -EREMOTEIO;
-		ttrpc__response__free_unpacked(r, NULL);
-	}
 	reap(rt);
 	return ret;
 }
@@ -561,36 +671,50 @@ int bs_nri_runtime_stop_container(struct bs_nri_runtime *rt,
 				  const struct bs_container *ctr)
 {
 	PB(StopContainerRequest) req = PB_INIT(STOP_CONTAINER_REQUEST);
+	struct note n = { BS_EV_STOP_CONTAINER, "StopContainer", &req.base,
+			  NULL };
 	struct bs_arena a = { 0 };
 	int err;
 
 	req.pod = bs_nri_pod_to_pb(&a, pod);
 	req.container = bs_nri_ctr_to_pb(&a, ctr);
-	err = req.pod && req.container ? notify_all(rt, BS_EV_STOP_CONTAINER,
-						    "StopContainer", &req.base)
-				       : -ENOMEM;
+	err = req.pod && req.container ? notify_all(rt, &n) : -ENOMEM;
 	bs_arena_free(&a);
 	return err;
 }
+
+/* NRI v0.12's own RPC for each StateChange event (api.proto service
+ * Plugin); their requests are {1 pod} or {1 pod, 2 container}. */
+static const char *const event_rpc[] = {
+	[BS_EV_RUN_POD_SANDBOX] = "RunPodSandbox",
+	[BS_EV_STOP_POD_SANDBOX] = "StopPodSandbox",
+	[BS_EV_REMOVE_POD_SANDBOX] = "RemovePodSandbox",
+	[BS_EV_POST_CREATE_CONTAINER] = "PostCreateContainer",
+	[BS_EV_START_CONTAINER] = "StartContainer",
+	[BS_EV_POST_START_CONTAINER] = "PostStartContainer",
+	[BS_EV_POST_UPDATE_CONTAINER] = "PostUpdateContainer",
+	[BS_EV_REMOVE_CONTAINER] = "RemoveContainer",
+};
 
 int bs_nri_runtime_state_change(struct bs_nri_runtime *rt, enum bs_nri_event ev,
 				const struct bs_pod *pod,
 				const struct bs_container *ctr)
 {
-	PB(StateChangeEvent) req = PB_INIT(STATE_CHANGE_EVENT);
+	PB(StateChangeEvent) sc = PB_INIT(STATE_CHANGE_EVENT);
+	PB(StopContainerRequest) own = PB_INIT(STOP_CONTAINER_REQUEST);
+	struct note n = { ev, "StateChange", &sc.base, NULL };
 	struct bs_arena a = { 0 };
 	int err;
 
 	if (ev < BS_EV_RUN_POD_SANDBOX || ev > BS_EV_REMOVE_CONTAINER ||
-	    ev == BS_EV_CREATE_CONTAINER || ev == BS_EV_UPDATE_CONTAINER ||
-	    ev == BS_EV_STOP_CONTAINER || !pod)
+	    !event_rpc[ev] || !pod)
 		return -EINVAL;
-	req.event = (PB(Event))ev;
-	req.pod = bs_nri_pod_to_pb(&a, pod);
-	req.container = ctr ? bs_nri_ctr_to_pb(&a, ctr) : NULL;
-	err = req.pod && (!ctr || req.container)
-		      ? notify_all(rt, ev, "StateChange", &req.base)
-		      : -ENOMEM;
+	sc.event = (PB(Event))ev;
+	sc.pod = own.pod = bs_nri_pod_to_pb(&a, pod);
+	sc.container = own.container = ctr ? bs_nri_ctr_to_pb(&a, ctr) : NULL;
+	if (rt->mode >= 12)
+		n = (struct note){ ev, event_rpc[ev], &own.base, &sc.base };
+	err = sc.pod && (!ctr || sc.container) ? notify_all(rt, &n) : -ENOMEM;
 	bs_arena_free(&a);
 	return err;
 }

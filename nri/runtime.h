@@ -8,11 +8,25 @@
  * timeout.  A plugin that times out, hangs up or breaks the protocol is
  * dropped and the event goes on without it (containerd's behaviour).
  *
+ * It speaks one NRI protocol version (config nri_version; nri/version.h
+ * lists what changes), each the way containerd's embedded NRI does:
+ *   4   containerd 1.7.7-1.7.13: Configure {name, version}; one Synchronize
+ *       (a state past 4 MiB fails the plugin); notifications as StateChange;
+ *       plugin name only non-empty; valid events 0x07FF
+ *   8   containerd 1.7.26+/2.0/2.1: + timeouts (ms) in Configure; a
+ *       Synchronize past 4 MiB is resent in `more` chunks
+ *   10, 11  containerd 2.2: + valid events 0x3FFF (mask 0 = all of them)
+ *   12  containerd 2.3: + NRI_version in Configure; one RPC per event,
+ *       StateChange for a plugin that answered UNIMPLEMENTED (from then on);
+ *       plugin names [A-Za-z0-9_.+-] only
+ * In every mode a message is sent as a Go runtime writes it: a first frame
+ * of at most 4096 bytes, the rest in one frame.
+ *
  * Simplifications: no ownership/conflict checks between plugins' adjustments
  * (they are appended in order) and later plugins do not see earlier ones'
- * changes; notifications always use StateChange (valid for every plugin);
- * plugin-initiated UpdateContainers is answered (nothing failed) only while
- * a call is in progress.  Single-threaded: one caller at a time.
+ * changes; no UpdatePodSandbox/validation calls; plugin-initiated
+ * UpdateContainers is answered (nothing failed) only while a call is in
+ * progress.  Single-threaded: one caller at a time.
  */
 #ifndef BS_NRI_RUNTIME_H
 #define BS_NRI_RUNTIME_H
@@ -28,7 +42,10 @@
 struct bs_nri_runtime_config {
 	const char *socket_path;     /* required; a stale file is replaced */
 	const char *runtime_name;    /* NULL: "beesting-harness" */
-	const char *runtime_version; /* NULL: "v0" */
+	const char *runtime_version; /* NULL: the mode's containerd release */
+	/* NRI protocol mode: 4, 8, 10, 11 or 12 (v0.4 ... v0.12); 0: from
+	 * $BEESTING_NRI_VERSION, else 4.  Anything else: EINVAL. */
+	int nri_version;
 	int request_timeout_ms;	     /* <= 0: 2000 */
 	int registration_timeout_ms; /* <= 0: 5000 */
 	size_t sync_chunk; /* max pods+containers per Synchronize; 0: one */
@@ -53,6 +70,11 @@ int bs_nri_runtime_accept(struct bs_nri_runtime *rt, int timeout_ms,
 			  const struct bs_pod *pods, size_t n_pods,
 			  const struct bs_container *ctrs, size_t n_ctrs);
 size_t bs_nri_runtime_n_plugins(const struct bs_nri_runtime *rt);
+/* The protocol mode in use (4, 8, 10, 11, 12). */
+int bs_nri_runtime_nri_version(const struct bs_nri_runtime *rt);
+/* Event mask the i-th plugin subscribed with (0 if no such plugin). */
+uint32_t bs_nri_runtime_plugin_events(const struct bs_nri_runtime *rt,
+				      size_t i);
 /* Name of the i-th admitted plugin in call order, or NULL. */
 const char *bs_nri_runtime_plugin_name(const struct bs_nri_runtime *rt,
 				       size_t i);
@@ -76,7 +98,7 @@ int bs_nri_runtime_stop_container(struct bs_nri_runtime *rt,
 				  const struct bs_pod *pod,
 				  const struct bs_container *ctr);
 /* Any notification event (not CREATE/UPDATE/STOP_CONTAINER: -EINVAL) as
- * StateChange; ctr NULL for pod events.  Plugin errors are only logged (as
+ * StateChange, or in mode 12 as its own RPC; ctr NULL for pod events.  Plugin errors are only logged (as
  * containerd does for notifications); returns 0 or -EREMOTEIO. */
 int bs_nri_runtime_state_change(struct bs_nri_runtime *rt, enum bs_nri_event ev,
 				const struct bs_pod *pod,

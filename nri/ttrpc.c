@@ -39,12 +39,22 @@ static int reserve(struct bs_ttrpc_rx *rx, size_t need)
 	return 0;
 }
 
+#define KEEP_CAP 65536 /* a big resync message's buffer is not kept */
+
 static int deliver(struct bs_ttrpc_rx *rx, bs_ttrpc_msg_cb cb, void *arg)
 {
+	int err;
+
 	rx->cur.data = rx->buf;
 	rx->in_body = 0;
 	rx->got = 0;
-	return cb(arg, &rx->cur);
+	err = cb(arg, &rx->cur);
+	if (rx->cap > KEEP_CAP) {
+		free(rx->buf);
+		rx->buf = NULL;
+		rx->cap = 0;
+	}
+	return err;
 }
 
 static int take_hdr(struct bs_ttrpc_rx *rx)
