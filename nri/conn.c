@@ -161,13 +161,14 @@ int bs_nri_conn_call(struct bs_nri_conn *c, const char *service,
 {
 	uint8_t *payload, *msg;
 	size_t plen, mlen;
-	int err = pack(body, &payload, &plen);
+	int err;
 
+	*sid = c->next_sid;
+	/* an id is used up even if sending fails (too large), as in Go */
+	c->next_sid += 2;
+	err = pack(body, &payload, &plen);
 	if (err)
 		return err;
-	*sid = c->next_sid;
-	/* an id is used up even if sending fails, as in Go */
-	c->next_sid += 2;
 	err = bs_ttrpc_encode_request(*sid, service, method, payload, plen,
 				      timeout_ns, &msg, &mlen);
 	free(payload);

@@ -386,6 +386,7 @@ static int sync_one(struct bs_nri_runtime *rt, struct rt_plugin *pl,
 		/* + the ttrpc envelope: about what Go's ttrpc reports */
 		*size = protobuf_c_message_get_packed_size(&req.base) + 64;
 		err = call(rt, pl, "Synchronize", &req.base, &r);
+		rt->st.syncs += err != -EMSGSIZE;
 	}
 	bs_arena_free(&a);
 	if (err)
@@ -646,6 +647,7 @@ static int notify_one(struct bs_nri_runtime *rt, struct rt_plugin *pl,
 		bs_info("nri runtime: plugin %s has no %s, using StateChange",
 			pl->name, n->method);
 		pl->legacy = 1;
+		rt->st.fallbacks++;
 		return notify_one(rt, pl, n);
 	}
 	err = status_of(pl, method, r);

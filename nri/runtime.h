@@ -56,6 +56,8 @@ struct bs_nri_runtime_stats {
 	uint64_t drops;	      /* plugins dropped (timeout, EOF, protocol) */
 	uint64_t last_rtt_us; /* latest request -> reply round trip */
 	uint64_t max_rtt_us;
+	uint64_t fallbacks; /* v0.12 event RPCs resent as StateChange */
+	uint64_t syncs;	    /* Synchronize messages sent (split: several) */
 };
 
 struct bs_nri_runtime;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nri/cri.h"
 #include "nri/plugin.h"
 #include "nri/runtime.h"
 
@@ -325,5 +326,160 @@ Test(nri_e2e, plugins_called_in_index_order)
 	stop(&b);
 	bs_nri_runtime_free(rt);
 	free(adj);
+	rm_dir();
+}
+
+/* ---- our plugin against our runtime side in each NRI protocol mode ------ */
+
+static const int modes[] = { 4, 8, 10, 11, 12 };
+#define N_MODES (sizeof(modes) / sizeof(modes[0]))
+
+static struct bs_nri_runtime *mode_runtime(int mode)
+{
+	struct bs_nri_runtime_config cfg = { .socket_path = sock,
+					     .runtime_name = "containerd",
+					     .nri_version = mode };
+	struct bs_nri_runtime *rt = bs_nri_runtime_new(&cfg);
+
+	cr_assert_not_null(rt, "mode v0.%d", mode);
+	return rt;
+}
+
+static void life(struct bs_nri_runtime *rt, const struct bs_pod *pod,
+		 const struct bs_container *base)
+{
+	struct bs_adjust *adj = calloc(1, sizeof(*adj));
+	struct bs_cri_ctr c;
+
+	cr_assert_not_null(adj);
+	bs_adjust_init(adj);
+	cr_assert_eq(bs_cri_ctr_init(&c, pod, base), 0);
+	cr_expect_eq(bs_cri_run_pod(rt, pod), 0);
+	cr_expect_eq(bs_cri_create(rt, &c, adj), 0);
+	cr_expect_eq(adj->n_mounts, 1, "the plugin's adjustment arrived");
+	cr_expect_eq(bs_cri_post_create(rt, &c), 0);
+	cr_expect_eq(bs_cri_start(rt, &c, 4242), 0);
+	cr_expect_eq(bs_cri_post_start(rt, &c), 0);
+	cr_expect_eq(bs_cri_stop(rt, &c), 0);
+	cr_expect_eq(bs_cri_remove(rt, &c), 0);
+	cr_expect_eq(bs_cri_stop_pod(rt, pod), 0);
+	cr_expect_eq(bs_cri_remove_pod(rt, pod), 0);
+	bs_cri_ctr_fini(&c);
+	bs_adjust_free(adj);
+	free(adj);
+}
+
+/* The same handler calls whatever carries the events (StateChange up to
+ * v0.11, one RPC per event in v0.12), and a mask valid everywhere. */
+Test(nri_e2e, lifecycle_in_every_protocol_mode, .timeout = 60)
+{
+	static const int want[] = {
+		BS_EV_RUN_POD_SANDBOX,	BS_EV_POST_CREATE_CONTAINER,
+		BS_EV_START_CONTAINER,	BS_EV_POST_START_CONTAINER,
+		BS_EV_STOP_CONTAINER,	BS_EV_REMOVE_CONTAINER,
+		BS_EV_STOP_POD_SANDBOX, BS_EV_REMOVE_POD_SANDBOX,
+	};
+	struct bs_pod pod = mkpod("pod0");
+	struct bs_container ctr = mkctr("c", BS_CTR_UNKNOWN);
+
+	mk_dir();
+	for (size_t m = 0; m < N_MODES; m++) {
+		struct bs_nri_runtime *rt = mode_runtime(modes[m]);
+		struct bs_nri_runtime_stats rs;
+		struct bs_nri_stats st;
+		struct runner r;
+
+		start(&r, sock, "beesting", "10", 0);
+		cr_assert_eq(bs_nri_runtime_accept(rt, 5000, NULL, 0, NULL, 0),
+			     0, "v0.%d", modes[m]);
+		cr_expect_eq(bs_nri_runtime_plugin_events(rt, 0), 0x07FFu,
+			     "v0.%d: explicit mask, no validation", modes[m]);
+		life(rt, &pod, &ctr);
+		cr_expect_eq(r.seen.creates, 1);
+		cr_expect_eq(r.seen.n_events, 8, "v0.%d", modes[m]);
+		for (size_t i = 0; i < 8 && i < r.seen.n_events; i++)
+			cr_expect_eq(r.seen.events[i], want[i],
+				     "v0.%d event %zu", modes[m], i);
+		bs_nri_runtime_stats(rt, &rs);
+		cr_expect_eq(rs.fallbacks, 0, "v0.12 RPCs answered");
+		cr_expect_eq(rs.drops, 0);
+		bs_nri_plugin_stats(r.p, &st);
+		cr_expect_eq(st.runtime_nri, (uint32_t)modes[m],
+			     "the plugin knows the runtime's version");
+		cr_expect_eq(st.events, 0x07FFu);
+		cr_expect_eq(st.errors, 0);
+		stop(&r);
+		bs_nri_runtime_free(rt);
+	}
+	rm_dir();
+}
+
+#define BIG_PODS 50
+#define BIG_CTRS 500
+#define BIG_ENV	 40
+
+/* 500 containers with ~10 KiB of environment each: ~5 MiB of state. */
+static struct bs_container *big_ctrs(struct bs_pod *pods)
+{
+	static char env[BIG_ENV][256], ids[BIG_CTRS][16];
+	static const char *envp[BIG_ENV];
+	struct bs_container *c = calloc(BIG_CTRS, sizeof(*c));
+
+	cr_assert_not_null(c);
+	for (int i = 0; i < BIG_ENV; i++) {
+		memset(env[i], 'x', sizeof(env[i]) - 1);
+		snprintf(env[i], 16, "VAR_%02d=", i);
+		env[i][strlen(env[i])] = 'x';
+		envp[i] = env[i];
+	}
+	for (int i = 0; i < BIG_PODS; i++)
+		pods[i] = mkpod("pod0");
+	for (int i = 0; i < BIG_CTRS; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "c%04d", i);
+		c[i] = mkctr(ids[i], BS_CTR_RUNNING);
+		c[i].env = envp;
+		c[i].n_env = BIG_ENV;
+	}
+	return c;
+}
+
+/* NRI >= v0.7 resends a state past 4 MiB in `more` chunks: the plugin
+ * answers each at once and hands the whole state to its handler once.
+ * v0.4 cannot: the runtime drops the plugin, which reconnects. */
+Test(nri_e2e, large_resync_in_every_protocol_mode, .timeout = 120)
+{
+	static struct bs_pod pods[BIG_PODS];
+	struct bs_container *ctrs = big_ctrs(pods);
+
+	mk_dir();
+	for (size_t m = 0; m < N_MODES; m++) {
+		struct bs_nri_runtime *rt = mode_runtime(modes[m]);
+		struct bs_nri_runtime_stats rs;
+		struct runner r;
+		int err;
+
+		start(&r, sock, "beesting", "10", 0);
+		err = bs_nri_runtime_accept(rt, 5000, pods, BIG_PODS, ctrs,
+					    BIG_CTRS);
+		bs_nri_runtime_stats(rt, &rs);
+		if (modes[m] < 7) {
+			cr_expect_eq(err, -EMSGSIZE, "v0.%d", modes[m]);
+			cr_expect_eq(r.seen.syncs, 0);
+			/* the plugin lives on and comes back */
+			cr_expect_eq(bs_nri_runtime_accept(rt, 5000, pods, 1,
+							   NULL, 0),
+				     0);
+		} else {
+			cr_expect_eq(err, 0, "v0.%d", modes[m]);
+			cr_expect_geq(rs.syncs, 2, "split");
+			cr_expect_eq(r.seen.syncs, 1, "one handler call");
+			cr_expect_eq(r.seen.sync_pods, BIG_PODS);
+			cr_expect_eq(r.seen.sync_ctrs, BIG_CTRS);
+		}
+		cr_expect_eq(bs_nri_runtime_n_plugins(rt), 1);
+		stop(&r);
+		bs_nri_runtime_free(rt);
+	}
+	free(ctrs);
 	rm_dir();
 }
