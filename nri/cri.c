@@ -254,21 +254,30 @@ void bs_cri_view_free(struct bs_cri_view *v)
 
 /* ---- the events -------------------------------------------------------- */
 
-/* Send ev with the container as it is now (state and pid set by caller). */
-static int send_ctr(struct bs_nri_runtime *rt, enum bs_nri_event ev,
-		    const struct bs_cri_ctr *c)
+/* Send ev with the container as it is now (state and pid set by caller)
+ * in pod (NULL: c's pod). */
+static int send_ctr_in(struct bs_nri_runtime *rt, enum bs_nri_event ev,
+		       const struct bs_cri_ctr *c, const struct bs_pod *pod)
 {
 	struct bs_cri_view v;
 	int err = bs_cri_view_build(c, &v);
 
 	if (err)
 		return err;
+	if (!pod)
+		pod = c->pod;
 	if (ev == BS_EV_STOP_CONTAINER)
-		err = bs_nri_runtime_stop_container(rt, c->pod, &v.ctr);
+		err = bs_nri_runtime_stop_container(rt, pod, &v.ctr);
 	else
-		err = bs_nri_runtime_state_change(rt, ev, c->pod, &v.ctr);
+		err = bs_nri_runtime_state_change(rt, ev, pod, &v.ctr);
 	bs_cri_view_free(&v);
 	return err;
+}
+
+static int send_ctr(struct bs_nri_runtime *rt, enum bs_nri_event ev,
+		    const struct bs_cri_ctr *c)
+{
+	return send_ctr_in(rt, ev, c, NULL);
 }
 
 int bs_cri_run_pod(struct bs_nri_runtime *rt, const struct bs_pod *pod)
@@ -326,30 +335,65 @@ int bs_cri_remove(struct bs_nri_runtime *rt, struct bs_cri_ctr *c)
 	return send_ctr(rt, BS_EV_REMOVE_CONTAINER, c);
 }
 
-/* Stop/remove carry the sandbox as containerd keeps it after the stop:
- * no pid, none of the io.kubernetes.cri.* annotations, of linux only the
- * cgroup parent. */
-static int send_small_pod(struct bs_nri_runtime *rt, enum bs_nri_event ev,
-			  const struct bs_pod *pod)
+/*
+ * The sandbox as containerd reports it once stopped: never a pid.  Up to
+ * NRI v0.11 (1.7.13 golden, 1.7.34 and 2.0.11 captures) also none of the
+ * io.kubernetes.cri.* annotations and of linux only the cgroup parent;
+ * containerd 2.3.4 (NRI v0.12 capture) keeps the rest.  *kv (to free)
+ * holds out's annotations.
+ */
+static int stopped_pod(const struct bs_nri_runtime *rt,
+		       const struct bs_pod *pod, struct bs_pod *out,
+		       struct bs_kv **kv)
 {
-	struct bs_kv *kv = calloc(pod->n_annotations + 1, sizeof(*kv));
-	struct bs_pod small = *pod;
 	size_t n = 0;
-	int err;
 
-	if (!kv)
+	*out = *pod;
+	out->pid = 0;
+	*kv = NULL;
+	if (bs_nri_runtime_nri_version(rt) >= 12)
+		return 0;
+	*kv = calloc(pod->n_annotations + 1, sizeof(**kv));
+	if (!*kv)
 		return -ENOMEM;
 	for (size_t i = 0; i < pod->n_annotations; i++)
 		if (strncmp(pod->annotations[i].key, CRI_ANNOTATION_PREFIX,
 			    strlen(CRI_ANNOTATION_PREFIX)))
-			kv[n++] = pod->annotations[i];
-	small.annotations = kv;
-	small.n_annotations = n;
-	small.pid = 0;
-	small.cgroups_path = NULL; /* linux keeps only the cgroup parent */
-	small.namespaces = NULL;
-	small.n_namespaces = 0;
-	err = bs_nri_runtime_state_change(rt, ev, &small, NULL);
+			(*kv)[n++] = pod->annotations[i];
+	out->annotations = *kv;
+	out->n_annotations = n;
+	out->cgroups_path = NULL; /* linux keeps only the cgroup parent */
+	out->namespaces = NULL;
+	out->n_namespaces = 0;
+	return 0;
+}
+
+static int send_small_pod(struct bs_nri_runtime *rt, enum bs_nri_event ev,
+			  const struct bs_pod *pod)
+{
+	struct bs_pod small;
+	struct bs_kv *kv;
+	int err = stopped_pod(rt, pod, &small, &kv);
+
+	if (!err)
+		err = bs_nri_runtime_state_change(rt, ev, &small, NULL);
+	free(kv);
+	return err;
+}
+
+int bs_cri_remove_in_stopped_pod(struct bs_nri_runtime *rt,
+				 struct bs_cri_ctr *c)
+{
+	struct bs_pod small;
+	struct bs_kv *kv;
+	int err = stopped_pod(rt, c->pod, &small, &kv);
+
+	/* containerd 2.3.4 names no state here (its capture) */
+	c->state = bs_nri_runtime_nri_version(rt) >= 12 ? BS_CTR_UNKNOWN
+							: BS_CTR_STOPPED;
+	c->pid = 0;
+	if (!err)
+		err = send_ctr_in(rt, BS_EV_REMOVE_CONTAINER, c, &small);
 	free(kv);
 	return err;
 }

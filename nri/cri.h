@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A pod's life cycle as containerd 1.7 reports it over NRI, for our runtime
+ * A pod's life cycle as containerd reports it over NRI, for our runtime
  * side (harness local backend, reliability tests, benchmarks).
  *
  * The caller runs the containers (runc) and calls these at the matching CRI
@@ -19,6 +19,13 @@
  *   StopPodSandbox      STOP_POD_SANDBOX     small pod: no pid, no CRI annotations,
  *                                            linux = cgroup parent only
  *   RemovePodSandbox    REMOVE_POD_SANDBOX   small pod
+ *   (pod stopped first) REMOVE_CONTAINER     STOPPED  -    yes  in the small pod
+ *
+ * The same holds in every protocol mode of the runtime side (the
+ * containerd 1.7.34 / 2.0.11 captures, NRI v0.8), except in mode 12
+ * (containerd 2.3.4 capture): the stopped pod only loses its pid, and a
+ * container removed after its pod stopped is in state UNKNOWN.  How each
+ * event is carried (StateChange or its own RPC) is nri/runtime.c's job.
  *
  * "Adjusted view": the plugins' adjustment applied as NRI applies it --
  * annotations and env replaced or added by key, mounts replaced by
@@ -70,6 +77,9 @@ int bs_cri_start(struct bs_nri_runtime *rt, struct bs_cri_ctr *c, uint32_t pid);
 int bs_cri_post_start(struct bs_nri_runtime *rt, struct bs_cri_ctr *c);
 int bs_cri_stop(struct bs_nri_runtime *rt, struct bs_cri_ctr *c);
 int bs_cri_remove(struct bs_nri_runtime *rt, struct bs_cri_ctr *c);
+/* RemoveContainer after StopPodSandbox (crictl rmp -f, kubelet GC). */
+int bs_cri_remove_in_stopped_pod(struct bs_nri_runtime *rt,
+				 struct bs_cri_ctr *c);
 int bs_cri_stop_pod(struct bs_nri_runtime *rt, const struct bs_pod *pod);
 int bs_cri_remove_pod(struct bs_nri_runtime *rt, const struct bs_pod *pod);
 

@@ -12,6 +12,12 @@
  * sorted, empty sub-messages = absent).  Fields api.proto does not model
  * (linux namespaces and resources, pod cgroupsPath) and the ttrpc envelope's
  * timeout/metadata are not compared: no plugin of ours reads them.
+ *
+ * Captures of newer containerd releases (taken by the bench's NRI relay,
+ * same layout, conn1.{runtime-to-plugin,plugin-to-runtime}.bin) are used
+ * the same way against our runtime side in the matching protocol mode when
+ * found in $BEESTING_NRI_CAPTURES/<runtime-version>/ or beside the goldens;
+ * they are not committed (their bytes are containerd's).
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -241,6 +247,19 @@ static const ProtobufCMessageDescriptor *payload_desc(const char *method)
 		  &pb_(create_container_request__descriptor) },
 		{ "StopContainer", &pb_(stop_container_request__descriptor) },
 		{ "StateChange", &pb_(state_change_event__descriptor) },
+		/* NRI v0.12: one RPC per event */
+		{ "RunPodSandbox", &pb_(run_pod_sandbox_request__descriptor) },
+		{ "StopPodSandbox",
+		  &pb_(stop_pod_sandbox_request__descriptor) },
+		{ "RemovePodSandbox",
+		  &pb_(remove_pod_sandbox_request__descriptor) },
+		{ "PostCreateContainer",
+		  &pb_(post_create_container_request__descriptor) },
+		{ "StartContainer", &pb_(start_container_request__descriptor) },
+		{ "PostStartContainer",
+		  &pb_(post_start_container_request__descriptor) },
+		{ "RemoveContainer",
+		  &pb_(remove_container_request__descriptor) },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -369,16 +388,15 @@ static void *plugin_main(void *arg)
 	return NULL;
 }
 
-static void load(const char *file, struct nri_t_msgs *m)
+static void load(const char *path, struct nri_t_msgs *m)
 {
-	char path[256];
 	uint8_t *buf;
 	size_t len;
 
-	snprintf(path, sizeof(path), NRI_T_GOLDEN "/%s", file);
 	if (nri_t_read_file(path, &buf, &len))
-		cr_skip_test("golden capture %s missing: ../shared/nri-golden "
-			     "sits beside the repository",
+		cr_skip_test("capture %s missing: ../shared/nri-golden sits "
+			     "beside the repository; newer runtimes' captures "
+			     "are found through BEESTING_NRI_CAPTURES",
 			     path);
 	nri_t_msgs_init(m);
 	cr_assert_eq(nri_t_msgs_feed(m, buf, len), 0, "%s parses", path);
@@ -417,6 +435,8 @@ static void expect_same(size_t i, const char *method, const char *ours,
 	if (!ours[at] && !theirs[at])
 		return;
 	from = at > 160 ? at - 160 : 0;
+	if (getenv("NRI_T_VERBOSE"))
+		fprintf(stderr, "ours:\n%s\ntheirs:\n%s\n", ours, theirs);
 	cr_expect_fail("request %zu (%s) differs at byte %zu:\n ours:       "
 		       "...%.240s\n containerd: ...%.240s",
 		       i, method, at, ours + from, theirs + from);
@@ -464,31 +484,30 @@ static void drive_fresh(struct bs_nri_runtime *rt, const struct req *g,
 typedef void (*driver_fn)(struct bs_nri_runtime *rt, const struct req *g,
 			  size_t ng);
 
-/* Drive our runtime side with `drive` against the golden plugin's replies
- * of `session`, then compare every request with containerd's. */
-static void compare_session(const char *session, size_t want, driver_fn drive)
+/* Drive our runtime side (configured as cfg, socket aside) with `drive`
+ * against the captured plugin's replies, then compare every request with
+ * the captured runtime's.  prefix: the capture files' path up to
+ * "runtime-to-plugin.bin". */
+static void compare_capture(const char *prefix, size_t want, driver_fn drive,
+			    struct bs_nri_runtime_config cfg)
 {
 	struct nri_t_msgs golden_in;
 	struct fake_plugin *p = calloc(1, sizeof(*p));
 	struct req g[32], ours[32];
-	char dir[] = "/tmp/bs-lifecycle-XXXXXX", file[64];
+	char dir[] = "/tmp/bs-lifecycle-XXXXXX", file[512];
 	size_t ng, no;
 
 	cr_assert_not_null(p);
-	snprintf(file, sizeof(file), "%s.runtime-to-plugin.bin", session);
+	snprintf(file, sizeof(file), "%sruntime-to-plugin.bin", prefix);
 	load(file, &golden_in);
-	snprintf(file, sizeof(file), "%s.plugin-to-runtime.bin", session);
+	snprintf(file, sizeof(file), "%splugin-to-runtime.bin", prefix);
 	load(file, &p->golden_out);
 	ng = requests(&golden_in, g, 32);
-	cr_assert_eq(ng, want, "golden %s: %zu requests", session, ng);
+	cr_assert_eq(ng, want, "capture %s: %zu requests", prefix, ng);
 
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(p->sock, sizeof(p->sock), "%s/nri.sock", dir);
-	struct bs_nri_runtime_config cfg = {
-		.socket_path = p->sock,
-		.runtime_name = "containerd",
-		.runtime_version = "v1.7.13",
-	};
+	cfg.socket_path = p->sock;
 	struct bs_nri_runtime *rt = bs_nri_runtime_new(&cfg);
 
 	cr_assert_not_null(rt);
@@ -513,6 +532,20 @@ static void compare_session(const char *session, size_t want, driver_fn drive)
 	nri_t_msgs_free(&p->seen);
 	free(p);
 	rmdir(dir);
+}
+
+/* A session of ../shared/nri-golden: containerd v1.7.13, NRI v0.4. */
+static void compare_session(const char *session, size_t want, driver_fn drive)
+{
+	char prefix[256];
+
+	snprintf(prefix, sizeof(prefix), NRI_T_GOLDEN "/%s.", session);
+	compare_capture(prefix, want, drive,
+			(struct bs_nri_runtime_config){
+				.runtime_name = "containerd",
+				.runtime_version = "v1.7.13",
+				.nri_version = 4,
+			});
 }
 
 /* fresh: RunPodSandbox, CreateContainer, StartContainer, StopContainer,
@@ -557,4 +590,107 @@ static void drive_resync(struct bs_nri_runtime *rt, const struct req *g,
 Test(nri_lifecycle, resync_as_containerd_sends_it, .timeout = 30)
 {
 	compare_session("resync", 6, drive_resync);
+}
+
+/* ---- newer containerd releases, from captures when present -------------- */
+
+/* The container of event ev, sent as StateChange or as its own RPC. */
+static const PB(Container) *
+	ctr_of(const struct req *g, size_t n, int ev, const char *rpc)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(g[i].method, "StateChange") &&
+		    (int)((PB(StateChangeEvent) *)g[i].msg)->event == ev)
+			return ((PB(StateChangeEvent) *)g[i].msg)->container;
+		if (!strcmp(g[i].method, rpc))
+			return ((PB(StartContainerRequest) *)g[i].msg)
+				->container;
+	}
+	return NULL;
+}
+
+/* The bench's session: no pods before the plugin, one pod, one container,
+ * the pod stopped before the container is removed; the plugin subscribed
+ * only to what the agent wants (the others are filtered by our runtime
+ * side as by containerd). */
+static void drive_capture(struct bs_nri_runtime *rt, const struct req *g,
+			  size_t ng)
+{
+	const PB(CreateContainerRequest) *cc = create_of(g, ng);
+	const PB(Container) *start =
+		ctr_of(g, ng, BS_EV_START_CONTAINER, "StartContainer");
+	struct bs_adjust *adj = calloc(1, sizeof(*adj));
+	struct bs_container base;
+	struct bs_cri_ctr c;
+	struct bs_pod pod;
+
+	cr_assert(cc && cc->pod && start && adj, "capture inputs present");
+	cr_assert_eq(bs_nri_pod_from_pb(cc->pod, &pod), 0);
+	cr_assert_eq(bs_nri_ctr_from_pb(cc->container, &base), 0);
+	bs_adjust_init(adj);
+	cr_assert_eq(bs_cri_ctr_init(&c, &pod, &base), 0);
+	cr_assert_eq(bs_nri_runtime_accept(rt, 5000, NULL, 0, NULL, 0), 0);
+	cr_assert_eq(bs_cri_run_pod(rt, &pod), 0);
+	cr_assert_eq(bs_cri_create(rt, &c, adj), 0);
+	cr_assert_eq(bs_cri_post_create(rt, &c), 0);
+	cr_assert_eq(bs_cri_start(rt, &c, start->pid), 0);
+	cr_assert_eq(bs_cri_post_start(rt, &c), 0);
+	cr_assert_eq(bs_cri_stop(rt, &c), 0);
+	cr_assert_eq(bs_cri_stop_pod(rt, &pod), 0);
+	cr_assert_eq(bs_cri_remove_in_stopped_pod(rt, &c), 0);
+	cr_assert_eq(bs_cri_remove_pod(rt, &pod), 0);
+	bs_cri_ctr_fini(&c);
+	bs_nri_ctr_release(&base);
+	bs_nri_pod_release(&pod);
+	bs_adjust_free(adj);
+	free(adj);
+}
+
+/* release "containerd-2.0.11", our mode for its NRI version, the number of
+ * requests the capture holds. */
+static void compare_release(const char *release, int mode, size_t want)
+{
+	const char *dirs[] = { getenv("BEESTING_NRI_CAPTURES"), NRI_T_GOLDEN };
+	char prefix[512], file[600], version[32];
+
+	/* containerd reports its version as "v2.0.11" */
+	snprintf(version, sizeof(version), "v%s", strchr(release, '-') + 1);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (!dirs[i] || !*dirs[i])
+			continue;
+		snprintf(prefix, sizeof(prefix), "%s/%s/conn1.", dirs[i],
+			 release);
+		snprintf(file, sizeof(file), "%sruntime-to-plugin.bin", prefix);
+		if (access(file, R_OK))
+			continue;
+		/* the capturing containerd ran with these NRI timeouts */
+		compare_capture(prefix, want, drive_capture,
+				(struct bs_nri_runtime_config){
+					.runtime_name = "containerd",
+					.runtime_version = version,
+					.nri_version = mode,
+					.request_timeout_ms = 5000,
+					.registration_timeout_ms = 10000,
+				});
+		return;
+	}
+	cr_skip_test("no capture of %s: BEESTING_NRI_CAPTURES names a "
+		     "directory holding %s/conn1.*.bin (the bench's NRI relay "
+		     "writes them)",
+		     release, release);
+}
+
+Test(nri_lifecycle, containerd_1_7_34_capture_nri_v0_8, .timeout = 30)
+{
+	compare_release("containerd-1.7.34", 8, 6);
+}
+
+Test(nri_lifecycle, containerd_2_0_11_capture_nri_v0_8, .timeout = 30)
+{
+	compare_release("containerd-2.0.11", 8, 6);
+}
+
+Test(nri_lifecycle, containerd_2_3_4_capture_nri_v0_12, .timeout = 30)
+{
+	compare_release("containerd-2.3.4", 12, 6);
 }

@@ -44,8 +44,8 @@ struct fake {
 static int is_event_rpc(const char *m)
 {
 	static const char *const rpcs[] = {
-		"RunPodSandbox",      "StopPodSandbox",	     "RemovePodSandbox",
-		"PostCreateContainer", "StartContainer",     "PostStartContainer",
+		"RunPodSandbox",       "StopPodSandbox",  "RemovePodSandbox",
+		"PostCreateContainer", "StartContainer",  "PostStartContainer",
 		"PostUpdateContainer", "RemoveContainer",
 	};
 
@@ -85,8 +85,9 @@ static uint8_t *answer(struct fake *f, const struct nri_t_msg *v, size_t *len)
 	}
 	if (body)
 		plen = protobuf_c_message_pack(body, payload);
-	if (bs_ttrpc_encode_response(v->sid, code, "method", plen ? payload : NULL,
-				     plen, &msg, &mlen)) {
+	if (bs_ttrpc_encode_response(v->sid, code, "method",
+				     plen ? payload : NULL, plen, &msg,
+				     &mlen)) {
 		ttrpc__request__free_unpacked(q, NULL);
 		return NULL;
 	}
@@ -316,30 +317,33 @@ static void drive_life(struct bs_nri_runtime *rt)
 }
 
 static const char *const legacy_methods[] = {
-	"Configure",	  "Synchronize",   "StateChange", "CreateContainer",
-	"StateChange",	  "StateChange",   "StateChange", "StopContainer",
-	"StateChange",	  "StateChange",   "StateChange",
+	"Configure",   "Synchronize", "StateChange", "CreateContainer",
+	"StateChange", "StateChange", "StateChange", "StopContainer",
+	"StateChange", "StateChange", "StateChange",
 };
-static const int legacy_events[] = { 0, 0, BS_EV_RUN_POD_SANDBOX,
-				     0, BS_EV_POST_CREATE_CONTAINER,
+static const int legacy_events[] = { 0,
+				     0,
+				     BS_EV_RUN_POD_SANDBOX,
+				     0,
+				     BS_EV_POST_CREATE_CONTAINER,
 				     BS_EV_START_CONTAINER,
 				     BS_EV_POST_START_CONTAINER,
-				     0, BS_EV_REMOVE_CONTAINER,
+				     0,
+				     BS_EV_REMOVE_CONTAINER,
 				     BS_EV_STOP_POD_SANDBOX,
 				     BS_EV_REMOVE_POD_SANDBOX };
 /* upstream v0.12.0 pkg/adaptation: one RPC per event */
 static const char *const own_methods[] = {
-	"Configure",	      "Synchronize",	"RunPodSandbox",
+	"Configure",	      "Synchronize",	     "RunPodSandbox",
 	"CreateContainer",    "PostCreateContainer", "StartContainer",
-	"PostStartContainer", "StopContainer",	"RemoveContainer",
+	"PostStartContainer", "StopContainer",	     "RemoveContainer",
 	"StopPodSandbox",     "RemovePodSandbox",
 };
 
 static void expect_methods(const struct session *s, const char *const *want,
 			   size_t n)
 {
-	cr_expect_eq(s->n, n, "v0.%d: %zu requests, not %zu", s->mode, s->n,
-		     n);
+	cr_expect_eq(s->n, n, "v0.%d: %zu requests, not %zu", s->mode, s->n, n);
 	for (size_t i = 0; i < n && i < s->n; i++)
 		cr_expect_str_eq(s->r[i].method, want[i], "v0.%d request %zu",
 				 s->mode, i);
@@ -405,12 +409,11 @@ Test(nri_versions, upstream_event_methods_per_mode, .timeout = 60)
 			expect_same_objects(s[m].r[i].msg, s[0].r[i].msg, i);
 			if (legacy_events[i] &&
 			    !strcmp(s[m].r[i].method, "StateChange"))
-				cr_expect_eq(
-					(int)((PB(StateChangeEvent) *)s[m]
-						      .r[i]
-						      .msg)
-						->event,
-					legacy_events[i]);
+				cr_expect_eq((int)((PB(StateChangeEvent) *)s[m]
+							   .r[i]
+							   .msg)
+						     ->event,
+					     legacy_events[i]);
 		}
 	for (size_t m = 0; m < N_MODES; m++)
 		end_session(&s[m]);
@@ -459,8 +462,8 @@ Test(nri_versions, upstream_configure_fields_per_mode, .timeout = 60)
 		cr_expect_str_eq(c->runtime_name, "containerd");
 		cr_expect_str_eq(c->runtime_version,
 				 bs_nri_mode_runtime_version(modes[m]));
-		cr_expect_eq(c->registration_timeout,
-			     modes[m] >= 7 ? 5000 : 0, "v0.%d", modes[m]);
+		cr_expect_eq(c->registration_timeout, modes[m] >= 7 ? 5000 : 0,
+			     "v0.%d", modes[m]);
 		cr_expect_eq(c->request_timeout, modes[m] >= 7 ? 2000 : 0,
 			     "v0.%d", modes[m]);
 		cr_expect_str_eq(c->nri_version,
@@ -640,9 +643,9 @@ Test(nri_versions, upstream_large_resync_split_by_more, .timeout = 60)
 			r = (PB(SynchronizeRequest) *)s.r[i].msg;
 			if (!syncs++)
 				first_sid = s.r[i].sid;
-			cr_expect_leq(protobuf_c_message_get_packed_size(
-					      s.r[i].msg),
-				      BS_TTRPC_MAX_DATA);
+			cr_expect_leq(
+				protobuf_c_message_get_packed_size(s.r[i].msg),
+				BS_TTRPC_MAX_DATA);
 			pods += r->n_pods;
 			ctrs += r->n_containers;
 			last = r->more;
@@ -703,10 +706,10 @@ Test(nri_versions, versions_from_configure)
 	};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		cr_expect_eq(bs_nri_version_infer(v[i].name, v[i].version,
-						  v[i].nri),
-			     v[i].want, "%s %s %s", v[i].name, v[i].version,
-			     v[i].nri);
+		cr_expect_eq(
+			bs_nri_version_infer(v[i].name, v[i].version, v[i].nri),
+			v[i].want, "%s %s %s", v[i].name, v[i].version,
+			v[i].nri);
 	cr_expect_eq(bs_nri_valid_events(8), 0x07FFu);
 	cr_expect_eq(bs_nri_valid_events(0), 0x07FFu);
 	cr_expect_eq(bs_nri_valid_events(10), 0x3FFFu);
