@@ -605,6 +605,7 @@ static int send_register(struct bs_nri_plugin *p)
 
 	req.plugin_name = p->name;
 	req.plugin_idx = p->idx;
+	req.nri_version = BS_NRI_PLUGIN_NRI_VERSION;
 	/* no deadline: the runtime enforces its own registration timeout */
 	return bs_nri_conn_call(&p->conn, BS_NRI_RUNTIME_SERVICE,
 				"RegisterPlugin", &req.base, 0, &p->reg_sid);

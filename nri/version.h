@@ -21,6 +21,10 @@
 #define BS_NRI_EVENTS_V0_2  0x07FFu /* events 1-11: every runtime */
 #define BS_NRI_EVENTS_V0_10 0x3FFFu /* events 1-14 */
 
+/* The newest protocol our plugin speaks, sent in RegisterPlugin's
+ * NRI_version (v0.12+ runtimes log it; older ones skip the field). */
+#define BS_NRI_PLUGIN_NRI_VERSION "v0.12.0"
+
 /* The NRI versions our runtime side can speak (harness modes). */
 #define BS_NRI_MODE_DEFAULT 4 /* containerd 1.7.13, ../shared/nri-golden */
 #define BS_NRI_MODE_ENV	    "BEESTING_NRI_VERSION"

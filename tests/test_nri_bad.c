@@ -100,8 +100,12 @@ Test(nri_bad, huge_frame_length_closes)
 	int peer;
 	struct bs_nri_plugin *p = plugin_pair(&peer);
 
+	struct bs_nri_stats st;
+
 	cr_expect_eq(push(p, peer, huge, sizeof(huge)), -EPROTO);
 	cr_expect_eq(bs_nri_plugin_fd(p), -1);
+	bs_nri_plugin_stats(p, &st);
+	cr_expect_eq(st.errors, 1, "counted");
 	bs_nri_plugin_free(p);
 	close(peer);
 }
@@ -114,7 +118,11 @@ Test(nri_bad, huge_ttrpc_length_closes)
 	int peer;
 	struct bs_nri_plugin *p = plugin_pair(&peer);
 
+	struct bs_nri_stats st;
+
 	cr_expect_eq(push(p, peer, msg, sizeof(msg)), -EMSGSIZE);
+	bs_nri_plugin_stats(p, &st);
+	cr_expect_eq(st.errors, 1, "counted");
 	bs_nri_plugin_free(p);
 	close(peer);
 }
@@ -345,4 +353,91 @@ Test(nri_bad, runtime_times_out_silent_plugins)
 	cr_expect_eq(bs_nri_runtime_n_plugins(rt), 0);
 	close(fd);
 	rt_done(rt);
+}
+
+/* Re-cut one complete frame into frames of at most `chunk` payload bytes,
+ * as a peer may (NRI >= v0.7 splits above 4 MiB; any split is legal). */
+static uint8_t *recut(const uint8_t *frame, size_t len, size_t chunk,
+		      size_t *out_len)
+{
+	size_t data = len - 8, n = (data + chunk - 1) / chunk, o = 0;
+	uint8_t *out = malloc(data + 8 * n);
+	uint32_t conn = (uint32_t)frame[3];
+
+	cr_assert_not_null(out);
+	for (size_t off = 0; off < data; off += chunk) {
+		size_t k = data - off < chunk ? data - off : chunk;
+
+		bs_mux_put_hdr(out + o, conn, (uint32_t)k);
+		memcpy(out + o + 8, frame + 8 + off, k);
+		o += 8 + k;
+	}
+	*out_len = o;
+	return out;
+}
+
+/* Every method a runtime of NRI v0.4 ... v0.12 may call is answered OK
+ * (UpdatePodSandbox's field 2 is not decoded as a container; an empty
+ * validation reply accepts); a method of a later version gets
+ * UNIMPLEMENTED, as containerd v0.12's fallback expects.  Each request
+ * arrives cut into 7-byte frames. */
+Test(nri_bad, every_runtime_method_answered)
+{
+	static const char *const ok[] = {
+		"UpdatePodSandbox",
+		"PostUpdatePodSandbox",
+		"ValidateContainerAdjustment",
+		"RunPodSandbox",
+		"StopPodSandbox",
+		"RemovePodSandbox",
+		"PostCreateContainer",
+		"StartContainer",
+		"PostStartContainer",
+		"PostUpdateContainer",
+		"RemoveContainer",
+		"UpdateContainer",
+		"StopContainer",
+		"StateChange",
+		"Shutdown",
+	};
+	static const uint8_t not_a_ctr[] = { 0x12, 0x03, 0xff, 0xff, 0xff };
+	const size_t n_ok = sizeof(ok) / sizeof(ok[0]);
+	struct nri_t_msgs out;
+	uint32_t sid = 1;
+	char text[128];
+	int peer;
+	struct bs_nri_plugin *p = plugin_pair(&peer);
+
+	for (size_t i = 0; i <= n_ok; i++, sid += 2) {
+		const char *m = i < n_ok ? ok[i] : "FutureMethod";
+		int pod_update = !strcmp(m, "UpdatePodSandbox");
+		uint8_t *msg, *f, *cut;
+		size_t mlen, clen;
+
+		cr_assert_eq(bs_ttrpc_encode_request(
+				     sid, BS_NRI_PLUGIN_SERVICE, m,
+				     pod_update ? not_a_ctr : NULL,
+				     pod_update ? sizeof(not_a_ctr) : 0, 0,
+				     &msg, &mlen),
+			     0);
+		f = nri_t_frame(1, msg, mlen);
+		cut = recut(f, mlen + 8, 7, &clen);
+		cr_assert_eq(push(p, peer, cut, clen), 0, "%s", m);
+		free(cut);
+		free(f);
+		free(msg);
+	}
+	nri_t_msgs_init(&out);
+	nri_t_drain(peer, &out, 50);
+	cr_assert_eq(out.n, n_ok + 1);
+	for (size_t i = 0; i < n_ok; i++)
+		cr_expect_eq(reply_code(&out, i, NULL, 0), BS_RPC_OK, "%s",
+			     ok[i]);
+	cr_expect_eq(reply_code(&out, n_ok, text, sizeof(text)),
+		     BS_RPC_UNIMPLEMENTED);
+	cr_expect_str_eq(text, "method FutureMethod");
+	cr_expect_geq(bs_nri_plugin_fd(p), 0, "still connected");
+	nri_t_msgs_free(&out);
+	bs_nri_plugin_free(p);
+	close(peer);
 }

@@ -197,10 +197,15 @@ Test(nri_golden, resync_synchronize)
 
 /* ---- byte-exact encodings from the spec (§7) --------------------------- */
 
+/* The spec's §7.3 frame plus field 3 NRI_version "v0.12.0" (1a 07 ...,
+ * v0.12's RegisterPluginRequest): lengths 0x48 -> 0x51, 0x3e -> 0x47,
+ * payload 0x0e -> 0x17. */
 static const char reg_hex[] =
-	"00000002000000480000003e0000000101000a1c6e72692e706b672e6170692e76"
-	"31616c706861312e52756e74696d65120e5265676973746572506c7567696e1a0e"
-	"0a086265657374696e6712023130";
+	"0000000200000051"     /* mux: conn 2, 81 bytes */
+	"00000047000000010100" /* ttrpc: 71 bytes, stream 1, request */
+	"0a1c6e72692e706b672e6170692e76"
+	"31616c706861312e52756e74696d65120e5265676973746572506c7567696e1a17"
+	"0a086265657374696e67120231301a0776302e31322e30";
 
 static size_t unhex(const char *h, uint8_t *out)
 {
@@ -421,10 +426,10 @@ Test(nri_golden, plugin_replays_fresh_session)
 
 	nri_t_msgs_init(&out);
 	nri_t_drain(sv[1], &out, 50);
-	/* our RegisterPlugin is the spec's §7.3 frame, byte for byte */
-	cr_assert_eq(out.raw_len, 80);
-	cr_assert_eq(unhex(reg_hex, reg), 80);
-	cr_assert_arr_eq(out.raw, reg, 80);
+	/* our RegisterPlugin is the spec's §7.3 frame + NRI_version */
+	cr_assert_eq(out.raw_len, 89);
+	cr_assert_eq(unhex(reg_hex, reg), 89);
+	cr_assert_arr_eq(out.raw, reg, 89);
 
 	replay(p, sv[1], in, in_len, &out);
 	cr_assert_geq(nri_t_max_frame(&out, &frames), 0);
