@@ -89,7 +89,9 @@ int bs_local_nri_accept(struct bs_bench *b, struct bs_local *l, int timeout_ms)
 				      "failed: %s",
 				      strerror(-err));
 	}
-	fprintf(stderr, "NRI: plugin %s admitted\n",
+	/* the protocol mode comes from $BEESTING_NRI_VERSION (v0.4 default) */
+	fprintf(stderr, "NRI v0.%d: plugin %s admitted\n",
+		bs_nri_runtime_nri_version(n->rt),
 		bs_nri_runtime_plugin_name(n->rt, 0) ?: "?");
 	return 0;
 }

@@ -86,9 +86,9 @@ bs_nri_runtime_new(const struct bs_nri_runtime_config *cfg)
 	rt = calloc(1, sizeof(*rt));
 	if (!rt)
 		return NULL;
+	snprintf(rt->nri_version, sizeof(rt->nri_version), "v0.%d.0", mode);
 	rt->lfd = -1;
 	rt->mode = mode;
-	snprintf(rt->nri_version, sizeof(rt->nri_version), "v0.%d.0", mode);
 	rt->path = strdup(cfg->socket_path);
 	rt->name = strdup(cfg->runtime_name ? cfg->runtime_name
 					    : "beesting-harness");

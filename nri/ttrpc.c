@@ -25,7 +25,7 @@ static int reserve(struct bs_ttrpc_rx *rx, size_t need)
 	size_t cap = rx->cap ? rx->cap * 2 : 4096;
 	uint8_t *p;
 
-	if (need <= rx->cap)
+	if (need <= rx->cap && rx->buf)
 		return 0;
 	if (cap < need)
 		cap = need;
