@@ -337,10 +337,10 @@ int bs_cri_remove(struct bs_nri_runtime *rt, struct bs_cri_ctr *c)
 
 /*
  * The sandbox as containerd reports it once stopped: never a pid.  Up to
- * NRI v0.11 (1.7.13 golden, 1.7.34 and 2.0.11 captures) also none of the
- * io.kubernetes.cri.* annotations and of linux only the cgroup parent;
- * containerd 2.3.4 (NRI v0.12 capture) keeps the rest.  *kv (to free)
- * holds out's annotations.
+ * containerd 2.1 (1.7.13 golden, 1.7.34 and 2.0.11 captures) also none of
+ * the io.kubernetes.cri.* annotations and of linux only the cgroup parent;
+ * from 2.2 (2.2.7 and 2.3.4 captures; modes 10-12) it keeps the rest.
+ * *kv (to free) holds out's annotations.
  */
 static int stopped_pod(const struct bs_nri_runtime *rt,
 		       const struct bs_pod *pod, struct bs_pod *out,
@@ -351,7 +351,7 @@ static int stopped_pod(const struct bs_nri_runtime *rt,
 	*out = *pod;
 	out->pid = 0;
 	*kv = NULL;
-	if (bs_nri_runtime_nri_version(rt) >= 12)
+	if (bs_nri_runtime_nri_version(rt) >= 10)
 		return 0;
 	*kv = calloc(pod->n_annotations + 1, sizeof(**kv));
 	if (!*kv)

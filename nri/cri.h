@@ -21,10 +21,11 @@
  *   RemovePodSandbox    REMOVE_POD_SANDBOX   small pod
  *   (pod stopped first) REMOVE_CONTAINER     STOPPED  -    yes  in the small pod
  *
- * The same holds in every protocol mode of the runtime side (the
- * containerd 1.7.34 / 2.0.11 captures, NRI v0.8), except in mode 12
- * (containerd 2.3.4 capture): the stopped pod only loses its pid, and a
- * container removed after its pod stopped is in state UNKNOWN.  How each
+ * The same holds in modes 4 and 8 of the runtime side (the containerd
+ * 1.7.34 / 2.0.11 captures, NRI v0.8).  From containerd 2.2 (modes 10-12;
+ * 2.2.7 and 2.3.4 captures) the stopped pod only loses its pid, and in
+ * mode 12 (2.3.4) a container removed after its pod stopped is in state
+ * UNKNOWN.  How each
  * event is carried (StateChange or its own RPC) is nri/runtime.c's job.
  *
  * "Adjusted view": the plugins' adjustment applied as NRI applies it --

@@ -694,3 +694,8 @@ Test(nri_lifecycle, containerd_2_3_4_capture_nri_v0_12, .timeout = 30)
 {
 	compare_release("containerd-2.3.4", 12, 6);
 }
+
+Test(nri_lifecycle, containerd_2_2_7_capture_nri_v0_11, .timeout = 30)
+{
+	compare_release("containerd-2.2.7", 11, 6);
+}
