@@ -18,7 +18,10 @@
 #include "nri/plugin.h"
 #include "nri/version.h"
 
-#define MAX_SYNC_CHUNKS 64 /* 64 x 4 MiB: more is not a real node */
+/* What one split Synchronize may hold in memory until its last part: a
+ * real node's state is a few MiB (500 large containers: ~5 MiB). */
+#define MAX_SYNC_CHUNKS 64
+#define MAX_SYNC_BYTES	(64u << 20) /* wire bytes of the parts kept */
 #define BACKOFF_MIN_MS	100
 
 struct bs_nri_plugin {
@@ -34,6 +37,8 @@ struct bs_nri_plugin {
 	int registered;
 	PB(SynchronizeRequest) * chunks[MAX_SYNC_CHUNKS];
 	size_t n_chunks;
+	size_t sync_bytes;     /* of the parts kept */
+	uint64_t sync_skipped; /* objects of parts past the caps */
 	pthread_mutex_t stats_lock;
 	struct bs_nri_stats st;
 	uint32_t create_us[BS_NRI_CREATE_WINDOW]; /* ring */
@@ -136,6 +141,8 @@ static void drop_chunks(struct bs_nri_plugin *p)
 	for (size_t i = 0; i < p->n_chunks; i++)
 		pb_(synchronize_request__free_unpacked)(p->chunks[i], NULL);
 	p->n_chunks = 0;
+	p->sync_bytes = 0;
+	p->sync_skipped = 0;
 }
 
 static void disconnect(struct bs_nri_plugin *p)
@@ -338,18 +345,31 @@ static int do_synchronize(struct bs_nri_plugin *p, struct bs_nri_conn *c,
 
 	if (!req)
 		return BS_RPC_INTERNAL;
-	if (p->n_chunks == MAX_SYNC_CHUNKS) {
+	resp.more = req->more;
+	if (p->n_chunks < MAX_SYNC_CHUNKS &&
+	    p->sync_bytes + pl->len <= MAX_SYNC_BYTES) {
+		p->chunks[p->n_chunks++] = req;
+		p->sync_bytes += pl->len;
+	} else {
+		/* fail open: answer on, hand over what was kept; refusing
+		 * would only make the runtime drop us and resend it all */
+		p->sync_skipped += req->n_pods + req->n_containers;
 		pb_(synchronize_request__free_unpacked)(req, NULL);
-		drop_chunks(p);
-		return bs_nri_conn_reply(c, BS_MUX_PLUGIN_CONN, sid,
-					 BS_RPC_UNKNOWN,
-					 "too many synchronize chunks", NULL);
 	}
-	p->chunks[p->n_chunks++] = req;
-	if (req->more) {
-		resp.more = 1;
+	if (resp.more) {
 		return bs_nri_conn_reply(c, BS_MUX_PLUGIN_CONN, sid, BS_RPC_OK,
 					 NULL, &resp.base);
+	}
+	if (p->sync_skipped) {
+		bs_err("nri: synchronize past %d parts or %u MiB: %llu pods "
+		       "and "
+		       "containers not handed on",
+		       MAX_SYNC_CHUNKS, MAX_SYNC_BYTES >> 20,
+		       (unsigned long long)p->sync_skipped);
+		pthread_mutex_lock(&p->stats_lock);
+		p->st.errors++;
+		p->st.sync_skipped += p->sync_skipped;
+		pthread_mutex_unlock(&p->stats_lock);
 	}
 	err = sync_call(p);
 	drop_chunks(p);

@@ -74,6 +74,9 @@ struct bs_nri_stats {
 	/* from the latest Configure */
 	uint32_t runtime_nri; /* NRI minor version: 12 = v0.12; 0 unknown */
 	uint32_t events;      /* the mask we subscribed with */
+	/* pods + containers of a split Synchronize past what one may hold
+	 * (64 parts, 64 MiB), not handed to synchronize() (also an error) */
+	uint64_t sync_skipped;
 };
 
 extern const uint32_t bs_nri_create_bounds_us[BS_NRI_CREATE_BUCKETS];

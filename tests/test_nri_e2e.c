@@ -483,3 +483,32 @@ Test(nri_e2e, large_resync_in_every_protocol_mode, .timeout = 120)
 	free(ctrs);
 	rm_dir();
 }
+
+/* A resync in more parts than the plugin holds (64): it answers every
+ * part, hands on what it kept, counts the rest; the runtime admits it. */
+Test(nri_e2e, resync_past_what_the_plugin_holds, .timeout = 60)
+{
+	static struct bs_pod pods[BIG_PODS];
+	struct bs_container *ctrs = big_ctrs(pods);
+	struct bs_nri_runtime_config cfg = { .sync_chunk = 1,
+					     .nri_version = 8 };
+	struct bs_nri_runtime *rt;
+	struct bs_nri_stats st;
+	struct runner r;
+
+	mk_dir();
+	cfg.socket_path = sock;
+	rt = bs_nri_runtime_new(&cfg);
+	cr_assert_not_null(rt);
+	start(&r, sock, "beesting", "10", 0);
+	cr_expect_eq(bs_nri_runtime_accept(rt, 5000, NULL, 0, ctrs, 70), 0);
+	cr_expect_eq(r.seen.syncs, 1);
+	cr_expect_eq(r.seen.sync_ctrs, 64);
+	bs_nri_plugin_stats(r.p, &st);
+	cr_expect_eq(st.sync_skipped, 6);
+	cr_expect_eq(st.errors, 1);
+	stop(&r);
+	bs_nri_runtime_free(rt);
+	free(ctrs);
+	rm_dir();
+}
