@@ -59,9 +59,12 @@ static void nri_stats_json(struct agent *a, char *buf, size_t n)
 		 ",\"nri_reconnects\":%" PRIu64
 		 ",\"nri_max_handler_us\":%" PRIu64 ",\"nri_creates\":%" PRIu64
 		 ",\"nri_create_p50_us\":%" PRIu64
-		 ",\"nri_create_p99_us\":%" PRIu64,
+		 ",\"nri_create_p99_us\":%" PRIu64
+		 ",\"nri_runtime_nri\":%" PRIu32 ",\"nri_events\":%" PRIu32
+		 ",\"nri_sync_skipped\":%" PRIu64,
 		 s.requests, s.errors, s.reconnects, s.max_handler_us,
-		 s.creates, s.create_p50_us, s.create_p99_us);
+		 s.creates, s.create_p50_us, s.create_p99_us, s.runtime_nri,
+		 s.events, s.sync_skipped);
 }
 
 /* Alert thread: drains the detection ring buffer, emits periodic stats. */

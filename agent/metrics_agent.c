@@ -116,6 +116,12 @@ static void write_nri(FILE *f, struct bs_nri_plugin *nri)
 	gauge(f, "beesting_nri_create_p99_seconds",
 	      "CreateContainer agent time, 99th percentile of the window",
 	      s.create_p99_us / 1e6);
+	gauge(f, "beesting_nri_runtime_nri_minor",
+	      "The runtime's NRI protocol version (12 = v0.12; 0 unknown)",
+	      (double)s.runtime_nri);
+	counter(f, "beesting_nri_sync_skipped_total",
+		"Pods and containers of a resync past what the agent holds",
+		s.sync_skipped);
 	write_histogram(f, &s);
 }
 
