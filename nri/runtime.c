@@ -395,8 +395,9 @@ static int sync_one(struct bs_nri_runtime *rt, struct rt_plugin *pl,
 	if (!err)
 		sr = pb_(synchronize_response__unpack)(NULL, r->payload.len,
 						       r->payload.data);
-	/* a `more` chunk must be answered {more: true} and no updates */
-	if (!err && (!sr || !sr->more != !more || (more && sr->n_update))) {
+	/* a `more` chunk must be answered {more: true} and no updates (the
+	 * reply to the last one is not checked, as in NRI) */
+	if (!err && (!sr || (more && (!sr->more || sr->n_update)))) {
 		bs_warn("nri runtime: plugin %s does not handle split sync",
 			pl->name);
 		err = -EPROTO;

@@ -37,6 +37,7 @@ struct fake {
 	const char *name;
 	int32_t events;	 /* ConfigureResponse.events */
 	int no_own_rpcs; /* answer v0.12 event RPCs UNIMPLEMENTED */
+	int no_split;	 /* answer every Synchronize {more: false} */
 	struct nri_t_msgs seen;
 	pthread_t th;
 };
@@ -76,7 +77,7 @@ static uint8_t *answer(struct fake *f, const struct nri_t_msg *v, size_t *len)
 		PB(SynchronizeRequest) *s = pb_(synchronize_request__unpack)(
 			NULL, q->payload.len, q->payload.data);
 
-		sr.more = s && s->more;
+		sr.more = s && s->more && !f->no_split;
 		if (s)
 			pb_(synchronize_request__free_unpacked)(s, NULL);
 		body = &sr.base;
@@ -663,6 +664,21 @@ Test(nri_versions, upstream_large_resync_split_by_more, .timeout = 60)
 		expect_go_frames(&s.f.seen);
 		end_session(&s);
 	}
+}
+
+/* upstream synchronize(): a `more` part not answered {more: true} closes
+ * the plugin ("plugin does not handle split sync requests"). */
+Test(nri_versions, upstream_split_sync_unanswered_closes, .timeout = 60)
+{
+	static struct session s;
+
+	make_big();
+	memset(&s, 0, sizeof(s));
+	s.f.no_split = 1;
+	run_session(&s, 8, big_pods, BIG_CTRS / 10, big, BIG_CTRS, NULL);
+	cr_expect_eq(s.accept_err, -EPROTO);
+	cr_expect_eq(s.st.syncs, 1, "closed after the first part");
+	end_session(&s);
 }
 
 /* NRI v0.4 cannot split: containerd 1.7.13 fails such a plugin. */
