@@ -271,18 +271,19 @@ static int do_configure(struct bs_nri_plugin *p, struct bs_nri_conn *c,
 	PB(ConfigureRequest) *req =
 		pb_(configure_request__unpack)(NULL, pl->len, pl->data);
 	PB(ConfigureResponse) resp = PB_INIT(CONFIGURE_RESPONSE);
+	const char *how;
 	int nri;
 
 	if (!req)
 		return BS_RPC_INTERNAL;
 	nri = bs_nri_version_infer(req->runtime_name, req->runtime_version,
 				   req->nri_version);
+	how = *req->nri_version ? "reported" : nri ? "inferred" : "unknown";
 	/* a subset of what every version knows, checked anyway: a bit the
 	 * runtime does not know makes it close the connection */
 	resp.events = (int32_t)(p->mask & bs_nri_valid_events(nri));
 	bs_info("nri: configured by %s %s, NRI v0.%d (%s), events 0x%x",
-		req->runtime_name, req->runtime_version, nri,
-		*req->nri_version ? "reported" : "inferred; 0 = unknown",
+		req->runtime_name, req->runtime_version, nri, how,
 		(unsigned)resp.events);
 	pthread_mutex_lock(&p->stats_lock);
 	p->st.runtime_nri = (uint32_t)nri;
@@ -361,9 +362,8 @@ static int do_synchronize(struct bs_nri_plugin *p, struct bs_nri_conn *c,
 					 NULL, &resp.base);
 	}
 	if (p->sync_skipped) {
-		bs_err("nri: synchronize past %d parts or %u MiB: %llu pods "
-		       "and "
-		       "containers not handed on",
+		bs_err("nri: synchronize past %d parts or %u MiB: "
+		       "%llu pods and containers not handed on",
 		       MAX_SYNC_CHUNKS, MAX_SYNC_BYTES >> 20,
 		       (unsigned long long)p->sync_skipped);
 		pthread_mutex_lock(&p->stats_lock);
