@@ -235,39 +235,6 @@ static void dump(struct text *t, const ProtobufCMessage *m)
 
 /* ---- requests of one direction ---------------------------------------- */
 
-static const ProtobufCMessageDescriptor *payload_desc(const char *method)
-{
-	static const struct {
-		const char *method;
-		const ProtobufCMessageDescriptor *d;
-	} map[] = {
-		{ "Configure", &pb_(configure_request__descriptor) },
-		{ "Synchronize", &pb_(synchronize_request__descriptor) },
-		{ "CreateContainer",
-		  &pb_(create_container_request__descriptor) },
-		{ "StopContainer", &pb_(stop_container_request__descriptor) },
-		{ "StateChange", &pb_(state_change_event__descriptor) },
-		/* NRI v0.12: one RPC per event */
-		{ "RunPodSandbox", &pb_(run_pod_sandbox_request__descriptor) },
-		{ "StopPodSandbox",
-		  &pb_(stop_pod_sandbox_request__descriptor) },
-		{ "RemovePodSandbox",
-		  &pb_(remove_pod_sandbox_request__descriptor) },
-		{ "PostCreateContainer",
-		  &pb_(post_create_container_request__descriptor) },
-		{ "StartContainer", &pb_(start_container_request__descriptor) },
-		{ "PostStartContainer",
-		  &pb_(post_start_container_request__descriptor) },
-		{ "RemoveContainer",
-		  &pb_(remove_container_request__descriptor) },
-	};
-
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (!strcmp(map[i].method, method))
-			return map[i].d;
-	return NULL;
-}
-
 struct req {
 	char method[64];
 	char *text; /* canonical payload */
@@ -291,7 +258,7 @@ static size_t requests(const struct nri_t_msgs *m, struct req *out, size_t cap)
 		q = bs_ttrpc_decode_request(&t);
 		cr_assert_not_null(q);
 		snprintf(out[n].method, sizeof(out[n].method), "%s", q->method);
-		d = payload_desc(q->method);
+		d = nri_t_request_desc(q->method);
 		cr_assert_not_null(d, "unexpected method %s", q->method);
 		out[n].msg = protobuf_c_message_unpack(d, NULL, q->payload.len,
 						       q->payload.data);
@@ -442,6 +409,46 @@ static void expect_same(size_t i, const char *method, const char *ours,
 		       i, method, at, ours + from, theirs + from);
 }
 
+/* One pod with one container through nri/cri.c, from the captured pod,
+ * container and start pid; the container removed before its pod stops,
+ * or after (remove_last). */
+static void drive_life(struct bs_nri_runtime *rt, const PB(PodSandbox) * ppod,
+		       const PB(Container) * pctr, uint32_t pid,
+		       bool remove_last)
+{
+	struct bs_adjust *adj = calloc(1, sizeof(*adj));
+	struct bs_container base;
+	struct bs_cri_ctr c;
+	struct bs_pod pod;
+
+	cr_assert(ppod && pctr && adj, "capture inputs present");
+	cr_assert_eq(bs_nri_pod_from_pb(ppod, &pod), 0);
+	cr_assert_eq(bs_nri_ctr_from_pb(pctr, &base), 0);
+	bs_adjust_init(adj);
+	cr_assert_eq(bs_cri_ctr_init(&c, &pod, &base), 0);
+
+	cr_assert_eq(bs_nri_runtime_accept(rt, 5000, NULL, 0, NULL, 0), 0);
+	cr_assert_eq(bs_cri_run_pod(rt, &pod), 0);
+	cr_assert_eq(bs_cri_create(rt, &c, adj), 0);
+	cr_assert_eq(adj->n_mounts, 1, "the captured plugin's adjustment");
+	cr_assert_eq(bs_cri_post_create(rt, &c), 0);
+	cr_assert_eq(bs_cri_start(rt, &c, pid), 0);
+	cr_assert_eq(bs_cri_post_start(rt, &c), 0);
+	cr_assert_eq(bs_cri_stop(rt, &c), 0);
+	if (!remove_last)
+		cr_assert_eq(bs_cri_remove(rt, &c), 0);
+	cr_assert_eq(bs_cri_stop_pod(rt, &pod), 0);
+	if (remove_last)
+		cr_assert_eq(bs_cri_remove_in_stopped_pod(rt, &c), 0);
+	cr_assert_eq(bs_cri_remove_pod(rt, &pod), 0);
+
+	bs_cri_ctr_fini(&c);
+	bs_nri_ctr_release(&base);
+	bs_nri_pod_release(&pod);
+	bs_adjust_free(adj);
+	free(adj);
+}
+
 static void drive_fresh(struct bs_nri_runtime *rt, const struct req *g,
 			size_t ng)
 {
@@ -450,35 +457,9 @@ static void drive_fresh(struct bs_nri_runtime *rt, const struct req *g,
 	const PB(StateChangeEvent) *start =
 		event_of(g, ng, BS_EV_START_CONTAINER);
 	const PB(CreateContainerRequest) *cc = create_of(g, ng);
-	struct bs_container base;
-	struct bs_cri_ctr c;
-	struct bs_adjust *adj = calloc(1, sizeof(*adj));
-	struct bs_pod pod;
 
-	cr_assert(run && start && cc && adj, "golden inputs present");
-	cr_assert_eq(bs_nri_pod_from_pb(run->pod, &pod), 0);
-	cr_assert_eq(bs_nri_ctr_from_pb(cc->container, &base), 0);
-	bs_adjust_init(adj);
-	cr_assert_eq(bs_cri_ctr_init(&c, &pod, &base), 0);
-
-	cr_assert_eq(bs_nri_runtime_accept(rt, 5000, NULL, 0, NULL, 0), 0);
-	cr_assert_eq(bs_cri_run_pod(rt, &pod), 0);
-	cr_assert_eq(bs_cri_create(rt, &c, adj), 0);
-	cr_assert_eq(adj->n_mounts, 1,
-		     "the golden plugin's adjustment arrived");
-	cr_assert_eq(bs_cri_post_create(rt, &c), 0);
-	cr_assert_eq(bs_cri_start(rt, &c, start->container->pid), 0);
-	cr_assert_eq(bs_cri_post_start(rt, &c), 0);
-	cr_assert_eq(bs_cri_stop(rt, &c), 0);
-	cr_assert_eq(bs_cri_remove(rt, &c), 0);
-	cr_assert_eq(bs_cri_stop_pod(rt, &pod), 0);
-	cr_assert_eq(bs_cri_remove_pod(rt, &pod), 0);
-
-	bs_cri_ctr_fini(&c);
-	bs_nri_ctr_release(&base);
-	bs_nri_pod_release(&pod);
-	bs_adjust_free(adj);
-	free(adj);
+	cr_assert(run && start && cc, "golden inputs present");
+	drive_life(rt, run->pod, cc->container, start->container->pid, false);
 }
 
 typedef void (*driver_fn)(struct bs_nri_runtime *rt, const struct req *g,
@@ -619,31 +600,9 @@ static void drive_capture(struct bs_nri_runtime *rt, const struct req *g,
 	const PB(CreateContainerRequest) *cc = create_of(g, ng);
 	const PB(Container) *start =
 		ctr_of(g, ng, BS_EV_START_CONTAINER, "StartContainer");
-	struct bs_adjust *adj = calloc(1, sizeof(*adj));
-	struct bs_container base;
-	struct bs_cri_ctr c;
-	struct bs_pod pod;
 
-	cr_assert(cc && cc->pod && start && adj, "capture inputs present");
-	cr_assert_eq(bs_nri_pod_from_pb(cc->pod, &pod), 0);
-	cr_assert_eq(bs_nri_ctr_from_pb(cc->container, &base), 0);
-	bs_adjust_init(adj);
-	cr_assert_eq(bs_cri_ctr_init(&c, &pod, &base), 0);
-	cr_assert_eq(bs_nri_runtime_accept(rt, 5000, NULL, 0, NULL, 0), 0);
-	cr_assert_eq(bs_cri_run_pod(rt, &pod), 0);
-	cr_assert_eq(bs_cri_create(rt, &c, adj), 0);
-	cr_assert_eq(bs_cri_post_create(rt, &c), 0);
-	cr_assert_eq(bs_cri_start(rt, &c, start->pid), 0);
-	cr_assert_eq(bs_cri_post_start(rt, &c), 0);
-	cr_assert_eq(bs_cri_stop(rt, &c), 0);
-	cr_assert_eq(bs_cri_stop_pod(rt, &pod), 0);
-	cr_assert_eq(bs_cri_remove_in_stopped_pod(rt, &c), 0);
-	cr_assert_eq(bs_cri_remove_pod(rt, &pod), 0);
-	bs_cri_ctr_fini(&c);
-	bs_nri_ctr_release(&base);
-	bs_nri_pod_release(&pod);
-	bs_adjust_free(adj);
-	free(adj);
+	cr_assert(cc && start, "capture inputs present");
+	drive_life(rt, cc->pod, cc->container, start->pid, true);
 }
 
 /* release "containerd-2.0.11", our mode for its NRI version, the number of

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nri/pb.h"
 #include "tests/support/nri_util.h"
 
 void nri_t_msgs_init(struct nri_t_msgs *m)
@@ -177,4 +178,37 @@ int nri_t_write_all(int fd, const uint8_t *buf, size_t len)
 		len -= (size_t)w;
 	}
 	return 0;
+}
+
+const ProtobufCMessageDescriptor *nri_t_request_desc(const char *method)
+{
+	static const struct {
+		const char *method;
+		const ProtobufCMessageDescriptor *d;
+	} map[] = {
+		{ "Configure", &pb_(configure_request__descriptor) },
+		{ "Synchronize", &pb_(synchronize_request__descriptor) },
+		{ "CreateContainer",
+		  &pb_(create_container_request__descriptor) },
+		{ "StopContainer", &pb_(stop_container_request__descriptor) },
+		{ "StateChange", &pb_(state_change_event__descriptor) },
+		/* NRI v0.12: one RPC per event */
+		{ "RunPodSandbox", &pb_(run_pod_sandbox_request__descriptor) },
+		{ "StopPodSandbox",
+		  &pb_(stop_pod_sandbox_request__descriptor) },
+		{ "RemovePodSandbox",
+		  &pb_(remove_pod_sandbox_request__descriptor) },
+		{ "PostCreateContainer",
+		  &pb_(post_create_container_request__descriptor) },
+		{ "StartContainer", &pb_(start_container_request__descriptor) },
+		{ "PostStartContainer",
+		  &pb_(post_start_container_request__descriptor) },
+		{ "RemoveContainer",
+		  &pb_(remove_container_request__descriptor) },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(map[i].method, method))
+			return map[i].d;
+	return NULL;
 }
