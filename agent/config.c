@@ -18,7 +18,7 @@
 #include "agent/config.h"
 #include "bpf/events.h"
 #include "bpf/detect_shared.h"
-#include "strategies/inject_common.h"
+#include "strategies/inject.h"
 
 /* ---- defaults: the only place each is written ------------------------- */
 #define DEF_NRI_SOCKET "/var/run/nri/nri.sock"

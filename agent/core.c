@@ -10,6 +10,7 @@
 #include "agent/core.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "strategies/inject.h"
 #include "strategies/tokgen.h"
 
 /* ---- output ---------------------------------------------------------- */
@@ -74,14 +75,13 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 when, ds.events, c->st.alerts, ds.ringbuf_drops, ds.aggregated,
 		 ds.partial_scans, ds.map_full, c->st.arm_failed,
 		 bs_token_store_count(c->store), armed,
-		 bs_containers_count(c->ctrs),
-		 c->ictx.n_failed + c->st.inject_failed, c->ictx.n_skipped,
-		 c->st.alert_write_errors, c->st.arm_gap_us_last,
-		 c->st.arm_gap_us_max, c->ictx.n_fallback,
-		 c->ictx.n_irsa_skipped, c->ictx.n_spec_mount_skipped,
-		 c->ictx.n_annotation_refused, extra && *extra ? "," : "",
-		 extra ? extra : "", ss.delivered, ss.dropped, ss.failed,
-		 ss.retries);
+		 bs_containers_count(c->ctrs), c->ictx.n_failed,
+		 c->ictx.n_skipped, c->st.alert_write_errors,
+		 c->st.arm_gap_us_last, c->st.arm_gap_us_max,
+		 c->ictx.n_fallback, c->ictx.n_irsa_skipped,
+		 c->ictx.n_spec_mount_skipped, c->ictx.n_annotation_refused,
+		 extra && *extra ? "," : "", extra ? extra : "", ss.delivered,
+		 ss.dropped, ss.failed, ss.retries);
 	bs_core_emit(c, line);
 }
 
@@ -139,9 +139,6 @@ static int collect(const struct bs_token *t, void *arg)
 	return 0;
 }
 
-/* --token paths plus one annotation path */
-#define MAX_CTR_TOKENS (BS_MAX_TOKEN_PATHS + 1)
-
 /* Ids of one container's tokens (every NRI create/remove: an id scan, no
  * record copies), or of every token (resync only). */
 static void token_ids(struct bs_core *c, const char *container_id,
@@ -152,10 +149,10 @@ static void token_ids(struct bs_core *c, const char *container_id,
 			bs_err("token store walk: out of memory");
 		return;
 	}
-	l->ids = calloc(MAX_CTR_TOKENS, sizeof(*l->ids));
+	l->ids = calloc(BS_MAX_PLAN, sizeof(*l->ids));
 	if (!l->ids)
 		return;
-	l->cap = MAX_CTR_TOKENS;
+	l->cap = BS_MAX_PLAN;
 	l->n = bs_token_store_list_container(c->store, container_id, l->ids,
 					     l->cap);
 	if (l->n > l->cap) {
@@ -180,10 +177,12 @@ static void note_arm_gap(struct bs_core *c, const struct bs_token *t)
 		c->st.arm_gap_us_max = us;
 }
 
-/* Arm (want_armed=0) or disarm (want_armed=1) the tokens of one container
- * (or all).  Failures are counted: an unarmed token is a lost alert. */
-static void set_armed(struct bs_core *c, const char *container_id, int arm)
+/* The injection driver's arm step: arm or disarm the tokens of one
+ * container (or all).  Failures are counted: an unarmed token is a lost
+ * alert. */
+static void set_armed(void *arg, const char *container_id, bool arm)
 {
+	struct bs_core *c = arg;
 	struct id_list l = { 0 };
 	struct bs_token t;
 
@@ -218,33 +217,15 @@ int bs_core_create(void *arg, const struct bs_pod *pod,
 		   const struct bs_container *ctr, struct bs_adjust *adj)
 {
 	struct bs_core *c = arg;
-	int err;
 
 	bs_containers_put(c->ctrs, pod, ctr);
-	err = c->inj->create(&c->ictx, pod, ctr, adj);
-	if (err && c->cfg->inject_cfg.fail_closed) {
-		bs_err("inject %s into %s failed: %s (fail-closed)",
-		       c->inj->name, ctr->id, strerror(-err));
-		return err;
-	}
-	if (err) {
-		/* fail-open: the container starts without our token */
-		c->st.inject_failed++;
-		bs_warn("inject %s into %s failed: %s (fail-open)",
-			c->inj->name, ctr->id, strerror(-err));
-		bs_adjust_reset(adj);
-		c->inj->remove(&c->ictx, pod, ctr);
-		return 0;
-	}
-	set_armed(c, ctr->id, 1);
-	return 0;
+	/* fail-open/closed decided, logged and counted by the driver */
+	return bs_inject_create(&c->ictx, pod, ctr, adj);
 }
 
-static void remove_container(struct bs_core *c, const struct bs_pod *pod,
-			     const struct bs_container *ctr)
+static void remove_container(struct bs_core *c, const struct bs_container *ctr)
 {
-	set_armed(c, ctr->id, 0);
-	c->inj->remove(&c->ictx, pod, ctr);
+	bs_inject_remove(&c->ictx, ctr);
 	bs_containers_remove(c->ctrs, ctr->id);
 }
 
@@ -253,16 +234,11 @@ static void remove_container(struct bs_core *c, const struct bs_pod *pod,
  * StartContainer on containerd 1.7 -- both before the workload runs.  Only
  * a runtime that names no pid before PostStart leaves a window; say so. */
 static void locate_and_arm(struct bs_core *c, enum bs_nri_event ev,
-			   const struct bs_pod *pod,
 			   const struct bs_container *ctr)
 {
 	size_t before = __atomic_load_n(&c->n_armed, __ATOMIC_RELAXED);
 
-	if (!ctr->pid)
-		return;
-	if (c->inj->locate)
-		c->inj->locate(&c->ictx, pod, ctr);
-	set_armed(c, ctr->id, 1);
+	bs_inject_locate(&c->ictx, ctr);
 	if (ev == BS_EV_POST_START_CONTAINER &&
 	    __atomic_load_n(&c->n_armed, __ATOMIC_RELAXED) > before)
 		bs_warn("container %s: token armed only at PostStartContainer "
@@ -283,10 +259,10 @@ int bs_core_event(void *arg, enum bs_nri_event ev, const struct bs_pod *pod,
 	case BS_EV_START_CONTAINER:
 	case BS_EV_POST_START_CONTAINER:
 		bs_containers_put(c->ctrs, pod, ctr);
-		locate_and_arm(c, ev, pod, ctr);
+		locate_and_arm(c, ev, ctr);
 		break;
 	case BS_EV_REMOVE_CONTAINER:
-		remove_container(c, pod, ctr);
+		remove_container(c, ctr);
 		break;
 	default:
 		break;
@@ -308,7 +284,6 @@ int bs_core_synchronize(void *arg, const struct bs_pod *pods, size_t n_pods,
 {
 	struct bs_core *c = arg;
 	const char **ids = calloc(n_ctrs + 1, sizeof(*ids));
-	int err;
 
 	if (!ids)
 		return -ENOMEM;
@@ -319,10 +294,7 @@ int bs_core_synchronize(void *arg, const struct bs_pod *pods, size_t n_pods,
 	}
 	bs_containers_retain(c->ctrs, ids, n_ctrs);
 	free(ids);
-	err = c->inj->sync(&c->ictx, pods, n_pods, ctrs, n_ctrs);
-	if (err)
-		bs_warn("inject %s: resync: %s", c->inj->name, strerror(-err));
-	set_armed(c, NULL, 1);
+	bs_inject_sync(&c->ictx, pods, n_pods, ctrs, n_ctrs);
 	bs_info("synchronized: %zu pods, %zu containers, %zu tokens", n_pods,
 		n_ctrs, bs_token_store_count(c->store));
 	return 0;
@@ -442,7 +414,9 @@ int bs_core_init(struct bs_core *c, const struct bs_agent_config *cfg,
 
 	c->ictx.cfg = &cfg->inject_cfg;
 	c->ictx.store = c->store;
-	err = c->inj->init(&c->ictx);
+	c->ictx.arm = set_armed;
+	c->ictx.arm_arg = c;
+	err = bs_inject_init(&c->ictx, c->inj);
 	if (err) {
 		bs_err("inject %s: init failed: %s", c->inj->name,
 		       strerror(-err));
@@ -455,8 +429,7 @@ void bs_core_fini(struct bs_core *c)
 {
 	/* no scrape may read detection or the store while they go away */
 	bs_sinks_stop(c->sinks);
-	if (c->inj && c->ictx.cfg && c->inj->fini)
-		c->inj->fini(&c->ictx);
+	bs_inject_fini(&c->ictx);
 	if (c->detect_started)
 		c->det->stop(&c->dctx);
 	c->detect_started = 0;

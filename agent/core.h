@@ -30,7 +30,6 @@ struct bs_core_stats {
 	uint64_t alerts;
 	uint64_t alert_write_errors;
 	uint64_t arm_failed;
-	uint64_t inject_failed;
 	uint64_t arm_gap_us_last; /* token created -> armed */
 	uint64_t arm_gap_us_max;
 };

@@ -40,8 +40,7 @@ static void write_core(FILE *f, struct bs_core *c)
 	counter(f, "beesting_arm_failures_total",
 		"Tokens that could not be armed", c->st.arm_failed);
 	counter(f, "beesting_inject_failures_total",
-		"Containers started without their token",
-		c->ictx.n_failed + c->st.inject_failed);
+		"Containers started without their token", c->ictx.n_failed);
 	counter(f, "beesting_inject_skipped_total",
 		"Containers skipped (opted out, excluded namespace)",
 		c->ictx.n_skipped);

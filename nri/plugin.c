@@ -395,11 +395,11 @@ static int create_call(struct bs_nri_plugin *p,
 
 	err = bs_nri_pod_from_pb(req->pod ? req->pod : &empty_pod, &pod);
 	if (err)
-		return err;
+		goto bad;
 	err = bs_nri_ctr_from_pb(req->container, &ctr);
 	if (err) {
 		bs_nri_pod_release(&pod);
-		return err;
+		goto bad;
 	}
 	t0 = bs_now_ns();
 	err = p->h.create_container
@@ -408,6 +408,10 @@ static int create_call(struct bs_nri_plugin *p,
 	stat_add(p, 0, 0, bs_now_ns() - t0);
 	bs_nri_ctr_release(&ctr);
 	bs_nri_pod_release(&pod);
+	return err;
+bad:
+	bs_warn("nri: create_container %s: %s", req->container->id,
+		strerror(-err));
 	return err;
 }
 
@@ -447,9 +451,9 @@ static int do_create(struct bs_nri_plugin *p, struct bs_nri_conn *c,
 	bs_adjust_init(adj);
 	err = create_call(p, req, adj);
 	if (err) {
+		/* the handler logged why (it decides fail-open/closed) */
 		snprintf(text, sizeof(text), "beesting: create_container: %s",
 			 strerror(err < 0 ? -err : err));
-		bs_warn("nri: %s (container %s)", text, req->container->id);
 		stat_add(p, 0, 1, -1);
 		create_add(p, bs_now_ns() - t0);
 		err = bs_nri_conn_reply(c, BS_MUX_PLUGIN_CONN, sid,

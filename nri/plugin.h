@@ -32,8 +32,9 @@ struct bs_nri_handlers {
 	int (*synchronize)(void *arg, const struct bs_pod *pods, size_t n_pods,
 			   const struct bs_container *ctrs, size_t n_ctrs);
 	/* Fill adj (already initialised).  A non-zero return makes the reply
-	 * an UNKNOWN status, which fails the container creation: the caller
-	 * decides fail-open (return 0 with an empty adj) vs fail-closed. */
+	 * an UNKNOWN status, which fails the container creation: the handler
+	 * decides fail-open (return 0 with an empty adj) vs fail-closed, and
+	 * logs why (the plugin does not log it again). */
 	int (*create_container)(void *arg, const struct bs_pod *pod,
 				const struct bs_container *ctr,
 				struct bs_adjust *adj);

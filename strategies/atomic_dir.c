@@ -10,7 +10,6 @@
 
 #include "lib/fs.h"
 #include "strategies/atomic_dir.h"
-#include "strategies/inject_common.h"
 #include "strategies/tokgen.h"
 
 #define DATA "..data"

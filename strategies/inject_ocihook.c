@@ -29,7 +29,7 @@
 #include "lib/clock.h"
 #include "lib/fs.h"
 #include "lib/log.h"
-#include "strategies/inject_common.h"
+#include "strategies/inject.h"
 #include "strategies/sha256.h"
 
 #define HOOK_TIMEOUT_S 10
@@ -37,6 +37,11 @@
 struct ocihook_priv {
 	char hook_path[BS_PATH_LEN + 32];
 };
+
+static const char *hook_dir(const struct bs_inject_config *cfg)
+{
+	return cfg->hook_dir[0] ? cfg->hook_dir : BS_DEFAULT_HOOK_DIR;
+}
 
 static int copy_fd(int in, int out)
 {
@@ -94,7 +99,7 @@ static int install_hook(const char *src, const char *dir, char *dst, size_t cap)
 
 static int ocihook_init(struct bs_inject_ctx *ctx)
 {
-	const char *dir = bs_inject_hook_dir(ctx->cfg);
+	const char *dir = hook_dir(ctx->cfg);
 	struct ocihook_priv *p;
 	struct statvfs vfs;
 	int err;
@@ -129,7 +134,6 @@ static int ocihook_init(struct bs_inject_ctx *ctx)
 		free(p);
 		return err;
 	}
-	bs_inject_init_state(ctx->cfg);
 	ctx->priv = p;
 	return 0;
 }
@@ -150,18 +154,18 @@ static int plant(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 		 const struct bs_inject_plan *plan, struct bs_token *t)
 {
 	char content_path[BS_PATH_LEN];
-	int err, n;
+	int err;
 
+	if (!ctx->priv)
+		return -ENOTCONN; /* no hook installed */
 	for (unsigned int i = 0; i < plan->n; i++) {
 		err = bs_token_prepare(t, pod, ctr, &plan->items[i]);
-		if (err)
-			return err;
-		n = snprintf(content_path, sizeof(content_path),
-			     "%s/tokens/%s/%u", bs_inject_state_dir(ctx->cfg),
-			     ctr->id, i);
-		if (n < 0 || (size_t)n >= sizeof(content_path))
-			return -ENAMETOOLONG;
-		err = bs_state_write_token(dfd, i, t, NULL);
+		if (!err)
+			err = bs_state_token_path(ctx->cfg, ctr->id, i,
+						  content_path,
+						  sizeof(content_path));
+		if (!err)
+			err = bs_state_write_token(dfd, i, t, NULL);
 		if (!err)
 			err = bs_token_store_add(ctx->store, t);
 		if (!err)
@@ -170,14 +174,6 @@ static int plant(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 			return err;
 	}
 	return 0;
-}
-
-static int ocihook_create(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
-			  const struct bs_container *ctr, struct bs_adjust *adj)
-{
-	if (!ctx->priv)
-		return bs_inject_finish(ctx, ctr, adj, -ENOTCONN);
-	return bs_inject_create(ctx, pod, ctr, adj, plant);
 }
 
 /* Open the token as the container sees it, never following a symlink the
@@ -222,16 +218,14 @@ static int stat_in_container(uint32_t pid, struct bs_token *t)
 	close(fd);
 	if (err)
 		return err;
-	t->dev = bs_dev_to_kernel((uint64_t)st.st_dev);
-	t->ino = (uint64_t)st.st_ino;
-	t->have_inode = true;
+	bs_token_set_inode(t, &st);
 	n = snprintf(t->host_path, sizeof(t->host_path), "%s%s", root, t->path);
 	if (n < 0 || (size_t)n >= sizeof(t->host_path))
 		t->host_path[0] = '\0'; /* informational only */
 	return 0;
 }
 
-static int ocihook_locate(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
+static int ocihook_locate(struct bs_inject_ctx *ctx,
 			  const struct bs_container *ctr)
 {
 	uint32_t ids[BS_MAX_PLAN];
@@ -239,11 +233,6 @@ static int ocihook_locate(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 	size_t n;
 	int err = 0;
 
-	(void)pod;
-	if (!ctr || !ctr->id)
-		return -EINVAL;
-	if (!ctr->pid)
-		return 0; /* not yet: a later event of this container has it */
 	n = bs_token_store_list_container(ctx->store, ctr->id, ids,
 					  BS_MAX_PLAN);
 	if (n == 0)
@@ -269,33 +258,16 @@ static int ocihook_locate(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 		}
 	}
 	free(t);
-	if (err)
-		ctx->n_failed++;
-	return err && ctx->cfg->fail_closed ? err : 0;
+	return err;
 }
 
-static int ocihook_remove(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
-			  const struct bs_container *ctr)
-{
-	(void)pod;
-	return bs_inject_remove(ctx, ctr);
-}
-
-static int ocihook_sync_inode(struct bs_inject_ctx *ctx,
-			      const struct bs_container *ctr,
-			      struct bs_token *t, const struct stat *st)
+static int ocihook_relocate(struct bs_inject_ctx *ctx,
+			    const struct bs_container *ctr, struct bs_token *t,
+			    const struct stat *st)
 {
 	(void)ctx;
 	(void)st;
 	return stat_in_container(ctr->pid, t);
-}
-
-static int ocihook_sync(struct bs_inject_ctx *ctx, const struct bs_pod *pods,
-			size_t n_pods, const struct bs_container *ctrs,
-			size_t n_ctrs)
-{
-	return bs_inject_sync(ctx, pods, n_pods, ctrs, n_ctrs,
-			      ocihook_sync_inode);
 }
 
 static void ocihook_fini(struct bs_inject_ctx *ctx)
@@ -307,9 +279,8 @@ static void ocihook_fini(struct bs_inject_ctx *ctx)
 const struct bs_inject_ops bs_inject_ocihook_ops = {
 	.name = "ocihook",
 	.init = ocihook_init,
-	.create = ocihook_create,
+	.plant = plant,
 	.locate = ocihook_locate,
-	.remove = ocihook_remove,
-	.sync = ocihook_sync,
+	.relocate = ocihook_relocate,
 	.fini = ocihook_fini,
 };

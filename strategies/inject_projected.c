@@ -37,7 +37,7 @@
 #include "lib/log.h"
 #include "strategies/atomic_dir.h"
 #include "strategies/host_mount.h"
-#include "strategies/inject_common.h"
+#include "strategies/inject.h"
 #include "strategies/sa_volume.h"
 #include "strategies/sha256.h"
 #include "strategies/tmpfs_pool.h"
@@ -110,7 +110,6 @@ static int projected_init(struct bs_inject_ctx *ctx)
 
 	if (!p)
 		return -ENOMEM;
-	bs_inject_init_state(ctx->cfg);
 	snprintf(dir, sizeof(dir), "%s/" MNT_DIR,
 		 bs_inject_state_dir(ctx->cfg));
 	err = bs_mkdir_p(dir, 0700);
@@ -229,33 +228,6 @@ static int mnt_path(const struct bs_inject_config *cfg, const char *ctr_id,
 	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
 }
 
-/* bind's way: the state file itself, bind-mounted at the token path. */
-static int plant_file(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
-		      const struct bs_container *ctr, struct bs_adjust *adj,
-		      int dfd, const struct bs_inject_plan *plan,
-		      unsigned int i, struct bs_token *t)
-{
-	static const char *const opts[] = { "rbind", "ro",     "nosuid",
-					    "nodev", "noexec", NULL };
-	struct stat st;
-	int err;
-
-	err = bs_token_prepare(t, pod, ctr, &plan->items[i]);
-	if (!err)
-		err = bs_state_token_path(ctx->cfg, ctr->id, i, t->host_path,
-					  sizeof(t->host_path));
-	if (!err)
-		err = bs_state_write_token(dfd, i, t, &st);
-	if (err)
-		return err;
-	bs_token_set_inode(t, &st);
-	err = bs_token_store_add(ctx->store, t);
-	if (!err)
-		err = bs_adjust_add_mount(adj, t->path, "bind", t->host_path,
-					  opts);
-	return err;
-}
-
 static const char *base_name(const char *path)
 {
 	return strrchr(path, '/') + 1;
@@ -276,9 +248,6 @@ static int make_mnt_dir(const struct proj_priv *p, const char *ctr_id, int g,
 		return -errno;
 	return 0;
 }
-
-/* Undo attach_group()s of an aborted create. */
-static void detach_all(struct bs_inject_ctx *ctx, const char *ctr_id);
 
 /* Make, fill and attach the tmpfs of group g (token dir dir of pod);
  * toks[k] are its prepared tokens, which get their inode and host path. */
@@ -402,11 +371,15 @@ static int plant(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 		 const struct bs_inject_plan *plan, struct bs_token *t)
 {
 	bool fallback[BS_MAX_PLAN] = { false };
-	struct group *grs = calloc(BS_MAX_PLAN, sizeof(*grs));
-	struct bs_token *toks = calloc(BS_MAX_PLAN, sizeof(*toks));
+	struct group *grs = NULL;
+	struct bs_token *toks = NULL;
 	size_t n_gr;
 	int err = 0;
 
+	if (!ctx->priv)
+		return -ENOTCONN;
+	grs = calloc(BS_MAX_PLAN, sizeof(*grs));
+	toks = calloc(BS_MAX_PLAN, sizeof(*toks));
 	if (!grs || !toks) {
 		err = -ENOMEM;
 		goto out;
@@ -422,53 +395,18 @@ static int plant(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
 			/* its state file was written: plant_file makes it anew */
 			note_fallback(ctx, ctr, toks[k].path, FB_MOUNT);
 		}
-		for (size_t k = 0; fell && k < grs[g].n; k++) {
-			char name[16];
-
-			snprintf(name, sizeof(name), "%u", grs[g].items[k]);
-			unlinkat(dfd, name, 0);
-			snprintf(name, sizeof(name), "%u.meta",
-				 grs[g].items[k]);
-			unlinkat(dfd, name, 0);
-		}
+		for (size_t k = 0; fell && k < grs[g].n; k++)
+			bs_state_unlink_token(dfd, grs[g].items[k]);
 	}
 	for (unsigned int i = 0; i < plan->n && !err; i++)
 		if (fallback[i])
-			err = plant_file(ctx, pod, ctr, adj, dfd, plan, i, t);
-	/* bs_inject_finish drops records and state; the mounts are ours */
-	if (err)
-		detach_all(ctx, ctr->id);
+			err = bs_bind_plant_one(ctx, pod, ctr, adj, dfd, plan,
+						i, t);
+	/* on error the driver drops records and state, unplant the mounts */
 out:
 	free(grs);
 	free(toks);
 	return err;
-}
-
-static int projected_create(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
-			    const struct bs_container *ctr,
-			    struct bs_adjust *adj)
-{
-	uint64_t failed = ctx->n_failed;
-	int err;
-
-	if (!ctx->priv)
-		return bs_inject_finish(ctx, ctr, adj, -ENOTCONN);
-	err = bs_inject_create(ctx, pod, ctr, adj, plant);
-	/* a failure after plant (the env, the annotation) dropped records,
-	 * state and adj: the mounts go with them */
-	if (ctx->n_failed != failed && ctr)
-		detach_all(ctx, ctr->id);
-	return err;
-}
-
-/* The inode is known since create. */
-static int projected_locate(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
-			    const struct bs_container *ctr)
-{
-	(void)ctx;
-	(void)pod;
-	(void)ctr;
-	return 0;
 }
 
 /* Unmount and remove <state>/projected/<id>/ and its group dirs. */
@@ -504,15 +442,10 @@ static void detach_all(struct bs_inject_ctx *ctx, const char *ctr_id)
 	rmdir(dir);
 }
 
-static int projected_remove(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
-			    const struct bs_container *ctr)
+static void projected_unplant(struct bs_inject_ctx *ctx, const char *ctr_id)
 {
-	(void)pod;
-	if (!ctr || !bs_container_id_valid(ctr->id))
-		return -EINVAL;
 	if (ctx->priv)
-		detach_all(ctx, ctr->id);
-	return bs_inject_remove(ctx, ctr);
+		detach_all(ctx, ctr_id);
 }
 
 /* The token's file in one of the container's tmpfs, if its content is
@@ -557,78 +490,42 @@ static int find_in_mounts(struct bs_inject_ctx *ctx, const char *ctr_id,
 	return buf ? err : -ENOMEM;
 }
 
-static int projected_sync_inode(struct bs_inject_ctx *ctx,
-				const struct bs_container *ctr,
-				struct bs_token *t, const struct stat *st)
+static int projected_relocate(struct bs_inject_ctx *ctx,
+			      const struct bs_container *ctr,
+			      struct bs_token *t, const struct stat *st)
 {
-	char name[BS_PATH_LEN];
-
 	if (!find_in_mounts(ctx, ctr->id, t))
 		return 0;
 	/* A fallback token: the state file is what is bind-mounted. */
-	for (unsigned int idx = 0; idx < BS_MAX_PLAN; idx++) {
-		struct stat cur;
-
-		if (bs_state_token_path(ctx->cfg, ctr->id, idx, name,
-					sizeof(name)))
-			return -ENAMETOOLONG;
-		if (!lstat(name, &cur) && cur.st_ino == st->st_ino &&
-		    cur.st_dev == st->st_dev) {
-			snprintf(t->host_path, sizeof(t->host_path), "%s",
-				 name);
-			bs_token_set_inode(t, st);
-			return 0;
-		}
-	}
-	return -ENOENT;
+	return bs_state_find_token(ctx->cfg, ctr->id, st, t);
 }
 
-static bool listed(const struct bs_container *ctrs, size_t n, const char *id)
+static int detach_gone(void *arg, const char *id)
 {
-	for (size_t i = 0; ctrs && i < n; i++)
-		if (ctrs[i].id && !strcmp(ctrs[i].id, id))
-			return true;
-	return false;
+	detach_all(arg, id);
+	return 0;
 }
 
 /* Unmount the tmpfs of containers that are gone. */
-static void prune_mounts(struct bs_inject_ctx *ctx,
-			 const struct bs_container *ctrs, size_t n)
+static void projected_prune(struct bs_inject_ctx *ctx,
+			    const struct bs_container *ctrs, size_t n)
 {
 	char dir[BS_PATH_LEN + 16];
-	struct dirent *de;
-	DIR *d;
 
+	if (!ctx->priv)
+		return;
 	snprintf(dir, sizeof(dir), "%s/" MNT_DIR,
 		 bs_inject_state_dir(ctx->cfg));
-	d = opendir(dir);
-	if (!d)
-		return;
-	while ((de = readdir(d)))
-		if (bs_container_id_valid(de->d_name) &&
-		    !listed(ctrs, n, de->d_name))
-			detach_all(ctx, de->d_name);
-	closedir(d);
-}
-
-static int projected_sync(struct bs_inject_ctx *ctx, const struct bs_pod *pods,
-			  size_t n_pods, const struct bs_container *ctrs,
-			  size_t n_ctrs)
-{
-	int err = bs_inject_sync(ctx, pods, n_pods, ctrs, n_ctrs,
-				 projected_sync_inode);
-
-	if (ctx->priv)
-		prune_mounts(ctx, ctrs, n_ctrs);
-	return err;
+	bs_state_each_gone(open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ctrs,
+			   n, detach_gone, ctx);
 }
 
 const struct bs_inject_ops bs_inject_projected_ops = {
 	.name = "projected",
 	.init = projected_init,
-	.create = projected_create,
-	.locate = projected_locate,
-	.remove = projected_remove,
-	.sync = projected_sync,
+	.plant = plant,
+	.relocate = projected_relocate,
+	.unplant = projected_unplant,
+	.prune = projected_prune,
 	.fini = fini,
 };

@@ -3,18 +3,20 @@
 #include <errno.h>
 #include <string.h>
 
+#include "strategies/inject.h"
 #include "strategies/strategy.h"
 
-extern const struct bs_inject_ops bs_inject_bind_ops, bs_inject_ocihook_ops,
-	bs_inject_projected_ops, bs_inject_none_ops;
 extern const struct bs_detect_ops bs_detect_open_ops, bs_detect_readscan_ops,
 	bs_detect_fanotify_ops, bs_detect_none_ops;
+
+/* plants nothing: the baseline for the benchmarks */
+static const struct bs_inject_ops inject_none = { .name = "none" };
 
 static const struct bs_inject_ops *const injects[] = {
 	&bs_inject_bind_ops,
 	&bs_inject_ocihook_ops,
 	&bs_inject_projected_ops,
-	&bs_inject_none_ops,
+	&inject_none,
 };
 
 static const struct bs_detect_ops *const detects[] = {

@@ -2,9 +2,11 @@
 /*
  * The two small vtables the agent core drives.
  *
- * Flow: NRI event -> inject ops (fill token store + adjustment builder)
- *       -> core arms every token that has an inode via detect ops
- *       -> detect ops deliver struct bs_event to the core's callback.
+ * Flow: NRI event -> injection driver (inject.h: plan, state, the
+ *       strategy's plant, env, arm) fills the token store and the
+ *       adjustment -> the core arms every token that has an inode via
+ *       detect ops -> detect ops deliver struct bs_event to the core's
+ *       callback.
  * All functions return 0 or a negative errno.
  */
 #ifndef BS_STRATEGIES_STRATEGY_H
@@ -13,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include <linux/types.h>
 
@@ -22,6 +25,8 @@
 #include "strategies/token.h"
 
 #define BS_MAX_TOKEN_PATHS 16
+/* tokens of one container: every --token plus one annotation path */
+#define BS_MAX_PLAN (BS_MAX_TOKEN_PATHS + 1)
 
 /* One --token PATH[=TEMPLATE] entry. */
 struct bs_token_spec {
@@ -46,13 +51,22 @@ struct bs_inject_config {
 	const char *const *allowed_prefixes; /* for annotation paths */
 };
 
+struct bs_inject_ops;
+
+/* The driver's "arm" step: the caller arms (arm) or disarms the tokens of
+ * container ctr_id, or of every container (ctr_id NULL, after a resync). */
+typedef void (*bs_inject_arm_fn)(void *arg, const char *ctr_id, bool arm);
+
 struct bs_inject_ctx {
 	const struct bs_inject_config *cfg;
+	const struct bs_inject_ops *ops; /* set by bs_inject_init() */
 	struct bs_token_store *store;
+	bs_inject_arm_fn arm; /* NULL: nothing to arm (tests) */
+	void *arm_arg;
 	void *priv;
 	/* counters, read by the agent's status line and the benchmarks */
 	uint64_t n_injected;
-	uint64_t n_failed;
+	uint64_t n_failed; /* every injection failure, counted by the driver */
 	uint64_t n_skipped;
 	/* projected: token dirs that got bind's file mount instead (a spec
 	 * mount at, under or above the dir, a dir outside the secrets trees,
@@ -68,26 +82,44 @@ struct bs_inject_ctx {
 	uint64_t n_annotation_refused;
 };
 
+struct bs_inject_plan;
+
+/*
+ * What varies between injection strategies; the driver (inject.h) runs the
+ * fixed sequence around it and decides, logs and counts fail-open vs
+ * fail-closed.  Every slot may be NULL, meaning "not needed" (as for
+ * sinks); a strategy without plant plants nothing ("none").
+ */
 struct bs_inject_ops {
 	const char *name; /* "bind", "ocihook", "projected", "none" */
+	/* Set up what the strategy needs (ctx->priv). */
 	int (*init)(struct bs_inject_ctx *ctx);
-	/* Plan tokens for a new container: add records to ctx->store and the
-	 * mounts/hooks to adj.  Fail-open is the caller's job. */
-	int (*create)(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
-		      const struct bs_container *ctr, struct bs_adjust *adj);
+	/* Plant the planned tokens of a new container: records into
+	 * ctx->store, mounts/hooks into adj.  dfd is its freshly emptied
+	 * state dir, t scratch space for one token.  On error the driver
+	 * drops records, state, adj and calls unplant. */
+	int (*plant)(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
+		     const struct bs_container *ctr, struct bs_adjust *adj,
+		     int dfd, const struct bs_inject_plan *plan,
+		     struct bs_token *t);
 	/* The container's process is known (ctr->pid > 0) and the workload
 	 * has not run yet: learn inodes not known at create.  Called at every
 	 * event that carries a pid (containerd 1.7 first sends one at
 	 * StartContainer, CRI-O at PostCreate); a no-op once all are known. */
-	int (*locate)(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
+	int (*locate)(struct bs_inject_ctx *ctx,
 		      const struct bs_container *ctr);
-	int (*remove)(struct bs_inject_ctx *ctx, const struct bs_pod *pod,
-		      const struct bs_container *ctr);
-	/* Agent (re)connected: rebuild records for these running containers and
-	 * clean up state of containers that are gone. */
-	int (*sync)(struct bs_inject_ctx *ctx, const struct bs_pod *pods,
-		    size_t n_pods, const struct bs_container *ctrs,
-		    size_t n_ctrs);
+	/* Resync: inode and host path of a token read back from the state
+	 * dir (st: its content file's stat).  NULL: that file is the token
+	 * (bind's mount source). */
+	int (*relocate)(struct bs_inject_ctx *ctx,
+			const struct bs_container *ctr, struct bs_token *t,
+			const struct stat *st);
+	/* Undo what plant made besides records, state and adj (projected's
+	 * mounts): at remove and after a failed create. */
+	void (*unplant)(struct bs_inject_ctx *ctx, const char *ctr_id);
+	/* Resync: the same for every container not in ctrs. */
+	void (*prune)(struct bs_inject_ctx *ctx,
+		      const struct bs_container *ctrs, size_t n);
 	void (*fini)(struct bs_inject_ctx *ctx);
 };
 

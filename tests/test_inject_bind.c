@@ -151,7 +151,7 @@ Test(inject_bind, opt_out_and_excluded_ns, .init = setup, .fini = teardown)
 	cr_assert_eq(bs_inject_plan(&T.ctx, &T.pod, &T.ctr, &plan), 1);
 	T.pod.ns = "prod";
 	bs_it_annotate(&T, "beesting.io/inject", "false");
-	cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+	cr_assert_eq(bs_inject_create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
 	cr_assert(bs_adjust_is_empty(&T.adj));
 	cr_assert_eq(T.ctx.n_skipped, 2);
 	cr_assert_eq(bs_token_store_count(T.ctx.store), 0);
@@ -164,7 +164,8 @@ Test(inject_bind, bad_container_id_fails_open, .init = setup, .fini = teardown)
 	cr_assert_eq(bs_it_init(&T), 0);
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		T.ctr.id = ids[i];
-		cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+		cr_assert_eq(bs_inject_create(&T.ctx, &T.pod, &T.ctr, &T.adj),
+			     0);
 		cr_assert(bs_adjust_is_empty(&T.adj));
 	}
 	cr_assert_eq(T.ctx.n_failed, 5);
@@ -252,7 +253,7 @@ Test(inject_bind, fail_closed_returns_error, .init = setup, .fini = teardown)
 	T.cfg.fail_closed = true;
 	cr_assert_eq(bs_it_init(&T), 0);
 	T.ctr.id = "c1";
-	cr_assert_lt(T.ops->create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+	cr_assert_lt(bs_inject_create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
 	cr_assert(bs_adjust_is_empty(&T.adj));
 	cr_assert_eq(T.ctx.n_failed, 1);
 }
@@ -268,16 +269,16 @@ Test(inject_bind, remove_and_sync, .init = setup, .fini = teardown)
 	T.ctr.id = "keep";
 	T.ctr.pod_id = "pod-1";
 	T.ctr.name = "app";
-	cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+	cr_assert_eq(bs_inject_create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
 	cr_assert_eq(T.adj.n_mounts, 2);
 	cr_assert_eq(T.adj.n_annotations, 1);
 	cr_assert_str_eq(T.adj.annotations[0].key, "beesting.io/token-id");
 	T.ctr.id = "gone";
-	cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+	cr_assert_eq(bs_inject_create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
 	T.ctr.id = "removed";
-	cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+	cr_assert_eq(bs_inject_create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
 	cr_assert_eq(bs_token_store_count(T.ctx.store), 6);
-	cr_assert_eq(T.ops->remove(&T.ctx, &T.pod, &T.ctr), 0);
+	cr_assert_eq(bs_inject_remove(&T.ctx, &T.ctr), 0);
 	cr_assert_eq(bs_token_store_count(T.ctx.store), 4);
 	snprintf(p, sizeof(p), "%s/tokens/removed", T.cfg.state_dir);
 	cr_assert_neq(stat(p, &st), 0);
@@ -288,7 +289,7 @@ Test(inject_bind, remove_and_sync, .init = setup, .fini = teardown)
 	ctrs[0].id = "keep";
 	ctrs[0].pod_id = "pod-1";
 	ctrs[0].name = "app";
-	cr_assert_eq(T.ops->sync(&T.ctx, NULL, 0, ctrs, 1), 0);
+	cr_assert_eq(bs_inject_sync(&T.ctx, NULL, 0, ctrs, 1), 0);
 	cr_assert_eq(bs_token_store_count(T.ctx.store), 2);
 	T.ctr.id = "keep";
 	cr_assert(bs_it_find(&T, AWS, &tok));
@@ -310,11 +311,11 @@ Test(inject_none, plants_nothing)
 
 	bs_adjust_init(&a);
 	ctx.store = bs_token_store_new(4);
-	cr_assert_eq(bs_inject_none_ops.init(&ctx), 0);
-	cr_assert_eq(bs_inject_none_ops.create(&ctx, NULL, &c, &a), 0);
-	cr_assert_eq(bs_inject_none_ops.locate(&ctx, NULL, &c), 0);
+	cr_assert_eq(bs_inject_init(&ctx, bs_inject_find("none")), 0);
+	cr_assert_eq(bs_inject_create(&ctx, NULL, &c, &a), 0);
+	cr_assert_eq(bs_inject_locate(&ctx, &c), 0);
 	cr_assert(bs_adjust_is_empty(&a));
 	cr_assert_eq(bs_token_store_count(ctx.store), 0);
-	bs_inject_none_ops.fini(&ctx);
+	bs_inject_fini(&ctx);
 	bs_token_store_free(ctx.store);
 }

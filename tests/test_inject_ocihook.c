@@ -217,7 +217,7 @@ Test(inject_ocihook, sync_restats_running_container, .init = setup,
 	bs_token_store_free(T.ctx.store);
 	T.ctx.store = bs_token_store_new(64);
 	c = T.ctr;
-	cr_assert_eq(T.ops->sync(&T.ctx, &T.pod, 1, &c, 1), 0);
+	cr_assert_eq(bs_inject_sync(&T.ctx, &T.pod, 1, &c, 1), 0);
 	cr_assert_eq(bs_token_store_count(T.ctx.store), 2);
 	cr_assert(bs_it_find(&T, AWS, &after));
 	cr_assert(after.have_inode);

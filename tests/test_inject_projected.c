@@ -330,8 +330,9 @@ Test(inject_projected, hostile_annotation_refused_counted, .init = setup,
 		T.n_ann = 0;
 		bs_it_annotate(&T, "beesting.io/token-path", bad[i]);
 		bs_adjust_reset(&T.adj);
-		cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
-		cr_assert_eq(T.ops->remove(&T.ctx, &T.pod, &T.ctr), 0);
+		cr_assert_eq(bs_inject_create(&T.ctx, &T.pod, &T.ctr, &T.adj),
+			     0);
+		cr_assert_eq(bs_inject_remove(&T.ctx, &T.ctr), 0);
 	}
 	cr_assert_eq(T.ctx.n_annotation_refused, 4);
 }
@@ -340,7 +341,6 @@ Test(inject_projected, hostile_annotation_refused_counted, .init = setup,
 static size_t dir_mounts_for(const char *mount_dest, const char *ann)
 {
 	struct bs_mount_view mv = { .destination = mount_dest };
-	struct bs_inject_ops ops = bs_inject_projected_ops;
 	size_t n = 0;
 
 	T.ctr.id = "plan-only-0123";
@@ -351,10 +351,10 @@ static size_t dir_mounts_for(const char *mount_dest, const char *ann)
 	if (ann)
 		bs_it_annotate(&T, "beesting.io/token-path", ann);
 	bs_adjust_reset(&T.adj);
-	cr_assert_eq(ops.create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+	cr_assert_eq(bs_inject_create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
 	for (size_t i = 0; i < T.adj.n_mounts; i++)
 		n += strstr(T.adj.mounts[i].source, "/projected/") != NULL;
-	cr_assert_eq(ops.remove(&T.ctx, &T.pod, &T.ctr), 0);
+	cr_assert_eq(bs_inject_remove(&T.ctx, &T.ctr), 0);
 	T.ctr.mounts = NULL;
 	T.ctr.n_mounts = 0;
 	return n;
@@ -421,7 +421,7 @@ Test(inject_projected, remove_unmounts, .init = setup, .fini = teardown)
 	snprintf(id, sizeof(id), "%s", T.ctr.id);
 	bs_it_stop(&T); /* clears T.run, which T.ctr.id points into */
 	T.ctr.id = id;
-	cr_assert_eq(T.ops->remove(&T.ctx, &T.pod, &T.ctr), 0);
+	cr_assert_eq(bs_inject_remove(&T.ctx, &T.ctr), 0);
 	cr_assert_eq(host_mounts(), 0, "tmpfs left after remove");
 	snprintf(p, sizeof(p), "%s/projected/%s", T.cfg.state_dir, T.ctr.id);
 	cr_assert_neq(stat(p, &st), 0, "%s left", p);
@@ -446,10 +446,11 @@ Test(inject_projected, churn_leaves_nothing, .init = setup, .fini = teardown)
 		T.ctr.id = id;
 		T.ctr.pod_id = "pod-1";
 		bs_adjust_reset(&T.adj);
-		cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+		cr_assert_eq(bs_inject_create(&T.ctx, &T.pod, &T.ctr, &T.adj),
+			     0);
 		if (i % 50 == 0)
 			cr_assert_eq(host_mounts(), 1, "cycle %d", i);
-		cr_assert_eq(T.ops->remove(&T.ctx, &T.pod, &T.ctr), 0);
+		cr_assert_eq(bs_inject_remove(&T.ctx, &T.ctr), 0);
 	}
 	cr_assert_eq(T.ctx.n_injected, 200);
 	cr_assert_eq(host_mounts(), 0);
@@ -480,14 +481,14 @@ Test(inject_projected, sync_adopts_and_prunes, .init = setup, .fini = teardown)
 	gone = T.ctr;
 	gone.id = "gone-container-1";
 	bs_adjust_reset(&T.adj);
-	cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &gone, &T.adj), 0);
+	cr_assert_eq(bs_inject_create(&T.ctx, &T.pod, &gone, &T.adj), 0);
 	cr_assert_eq(host_mounts(), 2);
 	/* restart: records lost, mounts and state stay */
 	bs_token_store_free(T.ctx.store);
 	T.ctx.store = bs_token_store_new(64);
-	T.ops->fini(&T.ctx);
-	cr_assert_eq(T.ops->init(&T.ctx), 0);
-	cr_assert_eq(T.ops->sync(&T.ctx, &T.pod, 1, &c, 1), 0);
+	bs_inject_fini(&T.ctx);
+	cr_assert_eq(bs_inject_init(&T.ctx, T.ops), 0);
+	cr_assert_eq(bs_inject_sync(&T.ctx, &T.pod, 1, &c, 1), 0);
 	cr_assert_eq(host_mounts(), 1, "the gone container's tmpfs stayed");
 	cr_assert_eq(bs_token_store_count(T.ctx.store), 2);
 	cr_assert(bs_it_find(&T, SA, &after));
@@ -566,7 +567,7 @@ Test(inject_projected, real_irsa_pod_left_alone, .init = setup,
 	T.ctr.pod_id = "pod-1";
 	T.ctr.env = env;
 	T.ctr.n_env = 2;
-	cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+	cr_assert_eq(bs_inject_create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
 	cr_assert_eq(T.ctx.n_irsa_skipped, 1);
 	cr_assert_eq(T.adj.n_env, 0);
 	cr_assert_eq(T.adj.n_mounts, 0);
@@ -579,11 +580,12 @@ Test(inject_projected, real_irsa_pod_left_alone, .init = setup,
 		T.ctr.env = env2;
 		T.ctr.n_env = 1;
 		bs_adjust_reset(&T.adj);
-		cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+		cr_assert_eq(bs_inject_create(&T.ctx, &T.pod, &T.ctr, &T.adj),
+			     0);
 		cr_assert_eq(T.ctx.n_irsa_skipped, 1);
 		cr_assert_not(adj_env("AWS_ROLE_ARN", v, sizeof(v)));
 		cr_assert_eq(bs_token_store_count(T.ctx.store), 1);
-		cr_assert_eq(T.ops->remove(&T.ctx, &T.pod, &T.ctr), 0);
+		cr_assert_eq(bs_inject_remove(&T.ctx, &T.ctr), 0);
 	}
 }
 
@@ -649,7 +651,7 @@ Test(inject_projected, late_failure_unmounts, .init = setup, .fini = teardown)
 		snprintf(k, sizeof(k), "K%d", i);
 		cr_assert_eq(bs_adjust_add_env(&T.adj, k, "v"), 0);
 	}
-	cr_assert_eq(T.ops->create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
+	cr_assert_eq(bs_inject_create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
 	cr_assert_eq(T.ctx.n_failed, 1);
 	cr_assert(bs_adjust_is_empty(&T.adj));
 	cr_assert_eq(bs_token_store_count(T.ctx.store), 0);

@@ -66,7 +66,7 @@ int bs_it_setup(struct bs_itest *t, const struct bs_inject_ops *ops)
 
 int bs_it_init(struct bs_itest *t)
 {
-	int err = t->ops->init(&t->ctx);
+	int err = bs_inject_init(&t->ctx, t->ops);
 
 	t->inited = !err;
 	return err;
@@ -107,14 +107,14 @@ int bs_it_run(struct bs_itest *t, int *create_rc)
 	int err;
 
 	bs_adjust_reset(&t->adj);
-	*create_rc = t->ops->create(&t->ctx, &t->pod, &t->ctr, &t->adj);
+	*create_rc = bs_inject_create(&t->ctx, &t->pod, &t->ctr, &t->adj);
 	err = bs_oci_apply_file(t->run.config, &t->adj);
 	if (!err)
 		err = bs_runc_create(&t->run);
 	if (err)
 		return err;
 	t->ctr.pid = (uint32_t)t->run.pid;
-	t->ops->locate(&t->ctx, &t->pod, &t->ctr);
+	bs_inject_locate(&t->ctx, &t->ctr);
 	t->ctr.state = BS_CTR_RUNNING;
 	return bs_runc_start(&t->run);
 }
@@ -156,8 +156,8 @@ static void unmount_below(const char *dir)
 void bs_it_teardown(struct bs_itest *t)
 {
 	bs_it_stop(t);
-	if (t->inited && t->ops->fini)
-		t->ops->fini(&t->ctx);
+	if (t->inited)
+		bs_inject_fini(&t->ctx);
 	t->inited = false;
 	bs_adjust_free(&t->adj);
 	bs_token_store_free(t->ctx.store);

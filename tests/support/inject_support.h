@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 #include "harness/runc.h"
-#include "strategies/inject_common.h"
+#include "strategies/inject.h"
 
 #define BS_IT_MAX_ANN 4
 
@@ -31,13 +31,13 @@ struct bs_itest {
  * aws-access-key, .../serviceaccount/token as k8s-sa-token), a store.
  * Does not init the strategy. */
 int bs_it_setup(struct bs_itest *t, const struct bs_inject_ops *ops);
-/* ops->init. */
+/* bs_inject_init(). */
 int bs_it_init(struct bs_itest *t);
 /* Bundle for a new container and fill pod/ctr (namespace ns). */
 int bs_it_bundle(struct bs_itest *t, const char *ns);
 void bs_it_annotate(struct bs_itest *t, const char *key, const char *value);
-/* ops->create, apply adj to config.json, runc create, ops->post_create with
- * the real pid, runc start.  *create_rc gets create()'s return. */
+/* bs_inject_create, apply adj to config.json, runc create,
+ * bs_inject_locate with the real pid, runc start.  *create_rc gets create()'s return. */
 int bs_it_run(struct bs_itest *t, int *create_rc);
 /* runc exec sh -c cmd; returns the exit status, out gets the output. */
 int bs_it_sh(struct bs_itest *t, const char *cmd, char *out, size_t cap);
