@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "agent/alert.h"
+#include "lib/fmt.h"
+#include "lib/json.h"
 #include "strategies/strategy.h"
 
 const char *bs_method_name(uint32_t method)
@@ -28,37 +29,6 @@ const char *bs_method_name(uint32_t method)
 	return method < BS_M_MAX && names[method] ? names[method] : "unknown";
 }
 
-static void put(char *buf, size_t n, size_t *off, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void put(char *buf, size_t n, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int w;
-
-	if (*off >= n)
-		return;
-	va_start(ap, fmt);
-	w = vsnprintf(buf + *off, n - *off, fmt, ap);
-	va_end(ap);
-	*off += w > 0 ? (size_t)w : 0;
-}
-
-void bs_json_str(char *buf, size_t n, size_t *off, const char *s)
-{
-	put(buf, n, off, "\"");
-	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-		if (*p == '"' || *p == '\\')
-			put(buf, n, off, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			/* comm and names are bytes, not UTF-8: escape */
-			put(buf, n, off, "\\u%04x", *p);
-		else
-			put(buf, n, off, "%c", *p);
-	}
-	put(buf, n, off, "\"");
-}
-
 void bs_format_time(char *buf, size_t n, int64_t real_ns)
 {
 	time_t sec = (time_t)(real_ns / 1000000000);
@@ -70,149 +40,138 @@ void bs_format_time(char *buf, size_t n, int64_t real_ns)
 	snprintf(buf, n, "%s.%09" PRId64 "Z", date, real_ns % 1000000000);
 }
 
-static void put_flags(char *buf, size_t n, size_t *off, uint32_t flags)
-{
-	const char *sep = "";
-
-	put(buf, n, off, "\"flags\":[");
-	if (flags & BS_EVF_PARTIAL_SCAN) {
-		put(buf, n, off, "%s\"partial_scan\"", sep);
-		sep = ",";
-	}
-	if (flags & BS_EVF_AGGREGATED)
-		put(buf, n, off, "%s\"aggregated\"", sep);
-	put(buf, n, off, "],");
-}
-
-static void put_field(char *buf, size_t n, size_t *off, const char *key,
-		      const char *val)
-{
-	put(buf, n, off, "\"%s\":", key);
-	if (val)
-		bs_json_str(buf, n, off, val);
-	else
-		put(buf, n, off, "null");
-}
-
-/* The container a token lives in and the one an accessor runs in are
- * described alike; NULL fields are JSON null. */
-static void put_identity(char *buf, size_t n, size_t *off, const char *id,
-			 const char *pod, const char *ns, const char *name)
-{
-	put_field(buf, n, off, "container_id", id);
-	put(buf, n, off, ",");
-	put_field(buf, n, off, "pod", pod);
-	put(buf, n, off, ",");
-	put_field(buf, n, off, "namespace", ns);
-	put(buf, n, off, ",");
-	put_field(buf, n, off, "container", name);
-}
-
-static void put_token(char *buf, size_t n, size_t *off,
-		      const struct bs_event *ev, const struct bs_token *t)
-{
-	put(buf, n, off, "\"token\":{\"id\":%u,", ev->token_id);
-	put_field(buf, n, off, "path", t ? t->path : NULL);
-	put(buf, n, off, ",");
-	if (t)
-		put_identity(buf, n, off, t->container_id, t->pod, t->ns,
-			     t->container);
-	else
-		put_identity(buf, n, off, NULL, NULL, NULL, NULL);
-	put(buf, n, off, "},");
-}
-
-static void put_accessor(char *buf, size_t n, size_t *off,
-			 const struct bs_event *ev, const struct bs_ctr_info *a)
-{
-	char comm[BS_COMM_LEN + 1];
-
-	memcpy(comm, ev->comm, BS_COMM_LEN);
-	comm[BS_COMM_LEN] = 0;
-	put(buf, n, off,
-	    "\"accessor\":{\"pid\":%u,\"tgid\":%u,\"ppid\":%u,\"uid\":%u,",
-	    ev->pid, ev->tgid, ev->ppid, ev->uid);
-	put_field(buf, n, off, "comm", comm);
-	put(buf, n, off, ",\"cgroup_id\":%llu,",
-	    (unsigned long long)ev->cgroup_id);
-	if (a)
-		put_identity(buf, n, off, a->id, a->pod, a->ns, a->name);
-	else
-		put_identity(buf, n, off, NULL, NULL, NULL, NULL);
-	put(buf, n, off, "},");
-}
-
-/* The access's wall time: now minus the event's age. */
-static int64_t event_real_ns(const struct bs_event *ev, int64_t now_mono_ns,
-			     int64_t now_real_ns, int64_t *age_out)
-{
-	int64_t age = now_mono_ns - (int64_t)ev->ts_ns;
-
-	if (age < 0)
-		age = 0;
-	if (age_out)
-		*age_out = age;
-	return now_real_ns - age;
-}
-
 static const char *or_empty(const char *s)
 {
 	return s ? s : "";
 }
 
-void bs_alert_describe(struct bs_alert *a, const char *json, size_t len,
-		       const struct bs_alert_meta *m, const struct bs_event *ev,
-		       const struct bs_token *t, const struct bs_ctr_info *acc,
-		       int64_t now_mono_ns, int64_t now_real_ns)
+void bs_alert_build(struct bs_alert *a, const struct bs_alert_meta *m,
+		    const struct bs_event *ev, const struct bs_token *t,
+		    const struct bs_ctr_info *acc, int64_t now_mono_ns,
+		    int64_t now_real_ns)
 {
+	/* the access's wall time: now minus the event's age */
+	int64_t age = now_mono_ns - (int64_t)ev->ts_ns;
+
+	if (age < 0)
+		age = 0;
 	memset(a, 0, sizeof(*a));
-	a->json = json;
-	a->len = len;
-	a->real_ns = event_real_ns(ev, now_mono_ns, now_real_ns, NULL);
+	a->real_ns = now_real_ns - age;
 	bs_format_time(a->time, sizeof(a->time), a->real_ns);
-	memcpy(a->comm, ev->comm, BS_COMM_LEN);
+	a->latency_us = age / 1000;
 	a->node = or_empty(m->node);
+	a->inject = or_empty(m->inject);
+	a->detect = or_empty(m->detect);
+	a->backend = bs_attach_name((enum bs_attach)ev->backend);
 	a->method = bs_method_name(ev->method);
-	a->token_id = ev->token_id;
 	a->count = ev->count ? ev->count : 1;
-	a->pid = ev->tgid;
-	a->uid = ev->uid;
+	a->flags = ev->flags;
+	a->scanned = ev->scanned;
+	a->token_id = ev->token_id;
+	a->have_token = t != NULL;
 	a->path = t ? t->path : "";
 	a->container_id = t ? t->container_id : "";
 	a->pod = t ? t->pod : "";
 	a->ns = t ? t->ns : "";
 	a->container = t ? t->container : "";
-	a->acc_pod = acc ? or_empty(acc->pod) : "";
-	a->acc_ns = acc ? or_empty(acc->ns) : "";
-	a->acc_container = acc ? or_empty(acc->name) : "";
+	a->tid = ev->tid;
+	a->tgid = ev->tgid;
+	a->ppid = ev->ppid;
+	a->uid = ev->uid;
+	a->cgroup_id = ev->cgroup_id;
+	memcpy(a->comm, ev->comm, BS_COMM_LEN);
+	a->have_accessor = acc != NULL;
+	a->acc_id = acc ? acc->id : "";
+	a->acc_pod = acc ? acc->pod : "";
+	a->acc_ns = acc ? acc->ns : "";
+	a->acc_container = acc ? acc->name : "";
 }
 
-int bs_alert_format(char *buf, size_t n, const struct bs_alert_meta *m,
-		    const struct bs_event *ev, const struct bs_token *token,
-		    const struct bs_ctr_info *acc, int64_t now_mono_ns,
-		    int64_t now_real_ns)
+static void put_flags(char *buf, size_t n, size_t *off, uint32_t flags)
 {
-	char when[48];
-	size_t off = 0;
-	int64_t age;
+	const char *sep = "";
 
-	bs_format_time(when, sizeof(when),
-		       event_real_ns(ev, now_mono_ns, now_real_ns, &age));
-	put(buf, n, &off, "{\"type\":\"alert\",\"time\":\"%s\",", when);
-	put_field(buf, n, &off, "node", m->node);
-	put(buf, n, &off, ",");
-	put_field(buf, n, &off, "inject", m->inject);
-	put(buf, n, &off, ",");
-	put_field(buf, n, &off, "detect", m->detect);
-	put(buf, n, &off, ",\"backend\":\"%s\",\"method\":\"%s\",\"count\":%u,",
-	    bs_attach_name((enum bs_attach)ev->backend),
-	    bs_method_name(ev->method), ev->count ? ev->count : 1);
-	put_flags(buf, n, &off, ev->flags);
-	if (ev->flags & BS_EVF_PARTIAL_SCAN)
-		put(buf, n, &off, "\"scanned\":%u,", ev->scanned);
-	put_token(buf, n, &off, ev, token);
-	put_accessor(buf, n, &off, ev, acc);
-	put(buf, n, &off, "\"latency_us\":%lld}\n", (long long)(age / 1000));
+	bs_put(buf, n, off, "\"flags\":[");
+	if (flags & BS_EVF_PARTIAL_SCAN) {
+		bs_put(buf, n, off, "%s\"partial_scan\"", sep);
+		sep = ",";
+	}
+	if (flags & BS_EVF_AGGREGATED)
+		bs_put(buf, n, off, "%s\"aggregated\"", sep);
+	bs_put(buf, n, off, "],");
+}
+
+/* "key":"val", or "key":null when the record does not know it. */
+static void put_field(char *buf, size_t n, size_t *off, const char *key,
+		      const char *val, bool known)
+{
+	bs_put(buf, n, off, "\"%s\":", key);
+	if (known)
+		bs_json_str(buf, n, off, val);
+	else
+		bs_put(buf, n, off, "null");
+}
+
+/* The container a token lives in and the one an accessor runs in are
+ * described alike. */
+static void put_identity(char *buf, size_t n, size_t *off, const char *id,
+			 const char *pod, const char *ns, const char *name,
+			 bool known)
+{
+	put_field(buf, n, off, "container_id", id, known);
+	bs_put(buf, n, off, ",");
+	put_field(buf, n, off, "pod", pod, known);
+	bs_put(buf, n, off, ",");
+	put_field(buf, n, off, "namespace", ns, known);
+	bs_put(buf, n, off, ",");
+	put_field(buf, n, off, "container", name, known);
+}
+
+static void put_token(char *buf, size_t n, size_t *off,
+		      const struct bs_alert *a)
+{
+	bs_put(buf, n, off, "\"token\":{\"id\":%u,", a->token_id);
+	put_field(buf, n, off, "path", a->path, a->have_token);
+	bs_put(buf, n, off, ",");
+	put_identity(buf, n, off, a->container_id, a->pod, a->ns, a->container,
+		     a->have_token);
+	bs_put(buf, n, off, "},");
+}
+
+static void put_accessor(char *buf, size_t n, size_t *off,
+			 const struct bs_alert *a)
+{
+	bs_put(buf, n, off,
+	       "\"accessor\":{\"pid\":%u,\"tgid\":%u,\"ppid\":%u,\"uid\":%u,",
+	       a->tid, a->tgid, a->ppid, a->uid);
+	put_field(buf, n, off, "comm", a->comm, true);
+	bs_put(buf, n, off, ",\"cgroup_id\":%llu,",
+	       (unsigned long long)a->cgroup_id);
+	put_identity(buf, n, off, a->acc_id, a->acc_pod, a->acc_ns,
+		     a->acc_container, a->have_accessor);
+	bs_put(buf, n, off, "},");
+}
+
+int bs_alert_json(char *buf, size_t n, const struct bs_alert *a)
+{
+	size_t off = 0;
+
+	bs_put(buf, n, &off, "{\"type\":\"alert\",\"time\":\"%s\",", a->time);
+	put_field(buf, n, &off, "node", a->node, true);
+	bs_put(buf, n, &off, ",");
+	put_field(buf, n, &off, "inject", a->inject, true);
+	bs_put(buf, n, &off, ",");
+	put_field(buf, n, &off, "detect", a->detect, true);
+	bs_put(buf, n, &off,
+	       ",\"backend\":\"%s\",\"method\":\"%s\",\"count\":%u,",
+	       a->backend, a->method, a->count);
+	put_flags(buf, n, &off, a->flags);
+	if (a->flags & BS_EVF_PARTIAL_SCAN)
+		bs_put(buf, n, &off, "\"scanned\":%u,", a->scanned);
+	put_token(buf, n, &off, a);
+	put_accessor(buf, n, &off, a);
+	bs_put(buf, n, &off, "\"latency_us\":%lld}\n",
+	       (long long)a->latency_us);
 	if (off >= n)
 		return -ENOSPC;
 	return (int)off;

@@ -9,6 +9,7 @@
 
 #include "agent/core.h"
 #include "lib/clock.h"
+#include "lib/json.h"
 #include "lib/log.h"
 #include "strategies/inject.h"
 #include "strategies/tokgen.h"
@@ -101,16 +102,16 @@ void bs_core_on_event(const struct bs_event *ev, void *arg)
 					     ev->mntns_ino, &acc) == 0;
 	int64_t mono = bs_now_ns(), real = real_now_ns();
 
-	n = bs_alert_format(line, sizeof(line), &c->meta, ev,
-			    have_tok ? &tok : NULL, have_acc ? &acc : NULL,
-			    mono, real);
+	/* the record, built once; every sink renders it */
+	bs_alert_build(&a, &c->meta, ev, have_tok ? &tok : NULL,
+		       have_acc ? &acc : NULL, mono, real);
+	n = bs_alert_json(line, sizeof(line), &a);
 	if (n < 0) {
 		c->st.alert_write_errors++;
 		return;
 	}
-	bs_alert_describe(&a, line, (size_t)n, &c->meta, ev,
-			  have_tok ? &tok : NULL, have_acc ? &acc : NULL, mono,
-			  real);
+	a.json = line;
+	a.len = (size_t)n;
 	bs_sinks_emit(c->sinks, &a);
 	c->st.alerts++;
 }

@@ -37,16 +37,16 @@ struct bs_sinks {
 
 static size_t str_size(const char *s)
 {
-	return strlen(s) + 1;
+	return s ? strlen(s) + 1 : 0;
 }
 
 struct bs_alert *bs_alert_dup(const struct bs_alert *a)
 {
 	const char *const *src[] = {
-		&a->node,	   &a->method,	&a->path,
-		&a->container_id,  &a->pod,	&a->ns,
-		&a->container,	   &a->acc_pod, &a->acc_ns,
-		&a->acc_container,
+		&a->node,   &a->inject,	       &a->detect,	 &a->backend,
+		&a->method, &a->path,	       &a->container_id, &a->pod,
+		&a->ns,	    &a->container,     &a->acc_id,	 &a->acc_pod,
+		&a->acc_ns, &a->acc_container,
 	};
 	size_t need = sizeof(*a) + a->len + 1;
 	struct bs_alert *d;
@@ -59,7 +59,8 @@ struct bs_alert *bs_alert_dup(const struct bs_alert *a)
 		return NULL;
 	*d = *a;
 	p = (char *)(d + 1);
-	memcpy(p, a->json, a->len);
+	if (a->json)
+		memcpy(p, a->json, a->len);
 	p[a->len] = 0;
 	d->json = p;
 	p += a->len + 1;
@@ -70,6 +71,8 @@ struct bs_alert *bs_alert_dup(const struct bs_alert *a)
 						     (const char *)a));
 		size_t len = str_size(*src[i]);
 
+		if (!len)
+			continue; /* NULL stays NULL */
 		memcpy(p, *src[i], len);
 		*dst = p;
 		p += len;

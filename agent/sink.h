@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Where alerts go.  An alert is formatted once (agent/alert.c) into a
- * struct bs_alert: the public JSON line plus the few fields other formats
- * and metrics need.  The stream sink (stdout or --events) is written in the
+ * Where alerts go.  An alert is built once (agent/alert.h) into a
+ * struct bs_alert that each sink renders; it carries the stream's JSON
+ * line, rendered once too (the public interface).  The stream sink (stdout or --events) is written in the
  * caller's thread, as before; every other sink gets a bounded queue and a
  * thread of its own, so a slow or dead receiver only ever costs that sink
  * its queue: a full queue drops (counted), it never blocks the caller.

@@ -8,6 +8,7 @@
 
 #include "agent/http_client.h"
 #include "agent/sink_kube.h"
+#include "lib/json.h"
 #include "lib/log.h"
 
 struct bs_kube {
@@ -31,24 +32,12 @@ static int dns_name(const char *s)
 	return 1;
 }
 
-/* printable ASCII only: JSON wants UTF-8, comm is bytes */
-static json_t *str(const char *s)
-{
-	char buf[512];
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < sizeof(buf); i++)
-		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	buf[i] = 0;
-	return json_string(buf);
-}
-
 static void describe(char *buf, size_t n, const struct bs_alert *a)
 {
 	snprintf(buf, n,
 		 "honeytoken %s read by %s (pid %u uid %u, pod %s/%s) via %s "
 		 "on %s",
-		 a->path, a->comm, a->pid, a->uid,
+		 a->path, a->comm, a->tgid, a->uid,
 		 *a->acc_ns ? a->acc_ns : "<host>",
 		 *a->acc_pod ? a->acc_pod : "<host>", a->method, a->node);
 }
@@ -72,15 +61,15 @@ char *bs_kube_event_body(const struct bs_alert *a, const char *node)
 		"{s:s, s:s, s:{s:s, s:o}, s:{s:s, s:s, s:o, s:o, s:o}, s:s, "
 		"s:o, s:s, s:{s:s, s:o}, s:s, s:s, s:i, s:s, s:o}",
 		"apiVersion", "v1", "kind", "Event", "metadata", "generateName",
-		"beesting-", "namespace", str(a->ns), "involvedObject",
-		"apiVersion", "v1", "kind", "Pod", "name", str(a->pod),
-		"namespace", str(a->ns), "fieldPath",
-		json_sprintf("spec.containers{%s}", a->container), "reason",
-		BS_KUBE_REASON, "message", str(msg), "type", "Warning",
-		"source", "component", "beesting", "host", str(node),
-		"firstTimestamp", ts, "lastTimestamp", ts, "count",
-		(int)a->count, "reportingComponent", "beesting",
-		"reportingInstance", str(node)));
+		"beesting-", "namespace", bs_json_ascii(a->ns),
+		"involvedObject", "apiVersion", "v1", "kind", "Pod", "name",
+		bs_json_ascii(a->pod), "namespace", bs_json_ascii(a->ns),
+		"fieldPath", json_sprintf("spec.containers{%s}", a->container),
+		"reason", BS_KUBE_REASON, "message", bs_json_ascii(msg), "type",
+		"Warning", "source", "component", "beesting", "host",
+		bs_json_ascii(node), "firstTimestamp", ts, "lastTimestamp", ts,
+		"count", (int)a->count, "reportingComponent", "beesting",
+		"reportingInstance", bs_json_ascii(node)));
 }
 
 char *bs_kube_patch_body(const struct bs_alert *a)
@@ -90,7 +79,7 @@ char *bs_kube_patch_body(const struct bs_alert *a)
 	describe(msg, sizeof(msg), a);
 	snprintf(val, sizeof(val), "%s: %s", a->time, msg);
 	return dump(json_pack("{s:{s:{s:o}}}", "metadata", "annotations",
-			      BS_KUBE_ANNOTATION, str(val)));
+			      BS_KUBE_ANNOTATION, bs_json_ascii(val)));
 }
 
 static void kube_free(void *impl)

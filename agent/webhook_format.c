@@ -5,18 +5,7 @@
 #include <string.h>
 
 #include "agent/webhook_format.h"
-
-/* Names and comm are bytes, JSON wants UTF-8: keep printable ASCII. */
-static json_t *str(const char *s)
-{
-	char buf[512];
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < sizeof(buf); i++)
-		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	buf[i] = 0;
-	return json_string(buf);
-}
+#include "lib/json.h"
 
 static char *dump(json_t *j, size_t *len)
 {
@@ -55,29 +44,32 @@ static char *falco_body(const struct bs_alert *a, const char *hostname,
 	snprintf(out, sizeof(out),
 		 "%s: Critical honeytoken %s of pod %s/%s (container %s) "
 		 "accessed by %s (pid %u uid %u, pod %s/%s) via %s on %s",
-		 a->time, a->path, a->ns, a->pod, a->container, a->comm, a->pid,
-		 a->uid, or_host(a->acc_ns), or_host(a->acc_pod), a->method,
-		 a->node);
+		 a->time, a->path, a->ns, a->pod, a->container, a->comm,
+		 a->tgid, a->uid, or_host(a->acc_ns), or_host(a->acc_pod),
+		 a->method, a->node);
 	f = json_object();
-	json_object_set_new(f, "fd.name", str(a->path));
-	json_object_set_new(f, "k8s.ns.name", str(a->ns));
-	json_object_set_new(f, "k8s.pod.name", str(a->pod));
-	json_object_set_new(f, "container.name", str(a->container));
-	json_object_set_new(f, "container.id", str(a->container_id));
-	json_object_set_new(f, "proc.name", str(a->comm));
-	json_object_set_new(f, "proc.pid", json_integer(a->pid));
+	json_object_set_new(f, "fd.name", bs_json_ascii(a->path));
+	json_object_set_new(f, "k8s.ns.name", bs_json_ascii(a->ns));
+	json_object_set_new(f, "k8s.pod.name", bs_json_ascii(a->pod));
+	json_object_set_new(f, "container.name", bs_json_ascii(a->container));
+	json_object_set_new(f, "container.id", bs_json_ascii(a->container_id));
+	json_object_set_new(f, "proc.name", bs_json_ascii(a->comm));
+	json_object_set_new(f, "proc.pid", json_integer(a->tgid));
 	json_object_set_new(f, "user.uid", json_integer(a->uid));
-	json_object_set_new(f, "evt.type", str(a->method));
+	json_object_set_new(f, "evt.type", bs_json_ascii(a->method));
 	json_object_set_new(f, "beesting.token.id", json_integer(a->token_id));
 	json_object_set_new(f, "beesting.count", json_integer(a->count));
-	json_object_set_new(f, "beesting.accessor.namespace", str(a->acc_ns));
-	json_object_set_new(f, "beesting.accessor.pod", str(a->acc_pod));
+	json_object_set_new(f, "beesting.accessor.namespace",
+			    bs_json_ascii(a->acc_ns));
+	json_object_set_new(f, "beesting.accessor.pod",
+			    bs_json_ascii(a->acc_pod));
 	tags = json_pack("[ssss]", "beesting", "honeytoken",
 			 "mitre_credential_access", "T1552");
 	j = json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:o}", "time",
-		      str(a->time), "rule", BS_FALCO_RULE, "priority",
-		      "Critical", "output", str(out), "output_fields", f,
-		      "hostname", str(hostname ? hostname : a->node), "source",
+		      bs_json_ascii(a->time), "rule", BS_FALCO_RULE, "priority",
+		      "Critical", "output", bs_json_ascii(out), "output_fields",
+		      f, "hostname",
+		      bs_json_ascii(hostname ? hostname : a->node), "source",
 		      "beesting", "tags", tags);
 	return dump(j, len);
 }
@@ -85,7 +77,7 @@ static char *falco_body(const struct bs_alert *a, const char *hostname,
 static void label(json_t *l, const char *k, const char *v)
 {
 	if (*v) /* Alertmanager drops empty labels anyway */
-		json_object_set_new(l, k, str(v));
+		json_object_set_new(l, k, bs_json_ascii(v));
 }
 
 static char *am_body(const struct bs_alert *a, size_t *len)
@@ -105,12 +97,12 @@ static char *am_body(const struct bs_alert *a, size_t *len)
 		 *a->ns ? a->ns : "?", *a->pod ? a->pod : "?");
 	snprintf(desc, sizeof(desc),
 		 "%s read by %s (pid %u uid %u, pod %s/%s) via %s", a->path,
-		 a->comm, a->pid, a->uid, or_host(a->acc_ns),
+		 a->comm, a->tgid, a->uid, or_host(a->acc_ns),
 		 or_host(a->acc_pod), a->method);
-	ann = json_pack("{s:o, s:o}", "summary", str(summary), "description",
-			str(desc));
+	ann = json_pack("{s:o, s:o}", "summary", bs_json_ascii(summary),
+			"description", bs_json_ascii(desc));
 	alert = json_pack("{s:o, s:o, s:o}", "labels", l, "annotations", ann,
-			  "startsAt", str(a->time));
+			  "startsAt", bs_json_ascii(a->time));
 	return dump(json_pack("[o]", alert), len);
 }
 

@@ -120,7 +120,7 @@ static __always_inline void bs_emit(__u32 token_id, __u32 method, __u64 dev,
 	e->method = method;
 	e->backend = bs_backend;
 	e->flags = flags | (count > 1 ? BS_EVF_AGGREGATED : 0);
-	e->pid = (__u32)id;
+	e->tid = (__u32)id;
 	e->tgid = id >> 32;
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->uid = (__u32)bpf_get_current_uid_gid();

@@ -67,7 +67,7 @@ struct bs_event {
 	__u32 method;  /* enum bs_ev_method */
 	__u32 backend; /* enum bs_attach */
 	__u32 flags;   /* BS_EVF_* */
-	__u32 pid;     /* thread id */
+	__u32 tid;     /* thread id (alert JSON: accessor "pid") */
 	__u32 tgid;    /* process id */
 	__u32 ppid;
 	__u32 uid;

@@ -9,4 +9,10 @@
 int bs_fmt(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Append printf output to buf at *off as far as it fits.  *off advances by
+ * the full length even when it does not fit: *off >= len after a series
+ * of bs_put()s means the result was cut. */
+void bs_put(char *buf, size_t len, size_t *off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 #endif

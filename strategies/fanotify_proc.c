@@ -60,7 +60,7 @@ int bs_fan_attribute(uint32_t tid, struct bs_event *ev)
 	char proc[32], path[64], status[2048];
 	ssize_t n;
 
-	ev->pid = tid;
+	ev->tid = tid;
 	snprintf(proc, sizeof(proc), "/proc/%u", tid);
 	snprintf(path, sizeof(path), "%s/status", proc);
 	n = read_small(path, status, sizeof(status));

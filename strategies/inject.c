@@ -260,8 +260,8 @@ int bs_inject_sync(struct bs_inject_ctx *ctx, const struct bs_pod *pods,
 		   size_t n_pods, const struct bs_container *ctrs,
 		   size_t n_ctrs)
 {
-	int err = plants(ctx) ? rebuild_all(ctx, pods, n_pods, ctrs, n_ctrs)
-			      : 0;
+	int err =
+		plants(ctx) ? rebuild_all(ctx, pods, n_pods, ctrs, n_ctrs) : 0;
 
 	if (err)
 		bs_warn("inject %s: resync: %s", ctx->ops->name,

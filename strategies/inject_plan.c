@@ -223,4 +223,3 @@ int bs_token_prepare(struct bs_token *t, const struct bs_pod *pod,
 	t->created_ns = bs_now_ns();
 	return 0;
 }
-

@@ -19,7 +19,7 @@ static struct bs_event sample_event(void)
 		.token_id = 5,
 		.method = BS_M_OPEN,
 		.backend = BS_ATTACH_TRACEPOINT,
-		.pid = 10,
+		.tid = 10,
 		.tgid = 11,
 		.ppid = 1,
 		.uid = 0,
@@ -36,8 +36,12 @@ static json_t *format_and_parse(const struct bs_event *ev,
 {
 	char line[4096];
 	json_error_t jerr;
-	int n = bs_alert_format(line, sizeof(line), &meta, ev, t, acc,
-				2000000000ll, 1700000000000000000ll);
+	struct bs_alert a;
+	int n;
+
+	bs_alert_build(&a, &meta, ev, t, acc, 2000000000ll,
+		       1700000000000000000ll);
+	n = bs_alert_json(line, sizeof(line), &a);
 
 	cr_assert_gt(n, 0);
 	cr_assert_eq(line[n - 1], '\n', "one line per alert");
@@ -144,10 +148,10 @@ Test(alert, small_buffer_is_an_error_not_an_overflow)
 {
 	struct bs_event ev = sample_event();
 	char small[64];
+	struct bs_alert a;
 
-	cr_expect_eq(bs_alert_format(small, sizeof(small), &meta, &ev, NULL,
-				     NULL, 0, 0),
-		     -ENOSPC);
+	bs_alert_build(&a, &meta, &ev, NULL, NULL, 0, 0);
+	cr_expect_eq(bs_alert_json(small, sizeof(small), &a), -ENOSPC);
 }
 
 Test(alert, method_and_backend_names_are_stable)
@@ -157,4 +161,75 @@ Test(alert, method_and_backend_names_are_stable)
 	cr_expect_str_eq(bs_method_name(9999), "unknown");
 	cr_expect_str_eq(bs_attach_name(BS_ATTACH_LSM), "lsm");
 	cr_expect_str_eq(bs_attach_name((enum bs_attach)77), "unknown");
+}
+
+/* The whole line, byte for byte, as the formatter wrote it before the
+ * alert record existed: the record may change, the line may not. */
+Test(alert, line_is_byte_for_byte_stable)
+{
+	static const char want_known[] =
+		"{\"type\":\"alert\",\"time\":\"2023-11-14T22:13:19."
+		"000000000Z\","
+		"\"node\":\"node-1\",\"inject\":\"bind\",\"detect\":\"open\","
+		"\"backend\":\"tracepoint\",\"method\":\"read\",\"count\":1,"
+		"\"flags\":[\"partial_scan\",\"aggregated\"],\"scanned\":4096,"
+		"\"token\":{\"id\":5,\"path\":\"/var/run/secrets/"
+		"x\\u007f\\\"y\","
+		"\"container_id\":\"abc\",\"pod\":\"victim\",\"namespace\":"
+		"\"\","
+		"\"container\":\"app\"},\"accessor\":{\"pid\":10,\"tgid\":11,"
+		"\"ppid\":1,\"uid\":3,\"comm\":"
+		"\"a\\\"b\\\\c\\u000a\\u0001\\u00ff}{\","
+		"\"cgroup_id\":77,\"container_id\":\"def\","
+		"\"pod\":\"att\\u0009acker\",\"namespace\":\"evil\","
+		"\"container\":\"sh\"},\"latency_us\":1000000}\n";
+	static const char want_unknown[] =
+		"{\"type\":\"alert\",\"time\":\"2023-11-14T22:13:20."
+		"123456789Z\","
+		"\"node\":\"node-1\",\"inject\":\"bind\",\"detect\":\"open\","
+		"\"backend\":\"tracepoint\",\"method\":\"read\",\"count\":7,"
+		"\"flags\":[],\"token\":{\"id\":5,\"path\":null,"
+		"\"container_id\":null,\"pod\":null,\"namespace\":null,"
+		"\"container\":null},\"accessor\":{\"pid\":10,\"tgid\":11,"
+		"\"ppid\":1,\"uid\":3,\"comm\":"
+		"\"a\\\"b\\\\c\\u000a\\u0001\\u00ff}{\","
+		"\"cgroup_id\":77,\"container_id\":null,\"pod\":null,"
+		"\"namespace\":null,\"container\":null},\"latency_us\":0}\n";
+	struct bs_event ev = sample_event();
+	struct bs_token t = { .id = 5 };
+	struct bs_ctr_info acc = { .cgroup_id = 77 };
+	struct bs_alert a;
+	char line[4096];
+
+	ev.method = BS_M_READ;
+	ev.uid = 3;
+	ev.count = 0; /* an event is at least one access */
+	ev.flags = BS_EVF_PARTIAL_SCAN | BS_EVF_AGGREGATED;
+	ev.scanned = 4096;
+	memcpy(ev.comm, "a\"b\\c\n\x01\xff}{", 11);
+	strcpy(t.path, "/var/run/secrets/x\x7f\"y");
+	strcpy(t.container_id, "abc");
+	strcpy(t.pod, "victim");
+	strcpy(t.container, "app");
+	strcpy(acc.id, "def");
+	strcpy(acc.pod, "att\tacker");
+	strcpy(acc.ns, "evil");
+	strcpy(acc.name, "sh");
+	bs_alert_build(&a, &meta, &ev, &t, &acc, 2000000000ll,
+		       1700000000000000000ll);
+	cr_assert_gt(bs_alert_json(line, sizeof(line), &a), 0);
+	cr_expect_str_eq(line, want_known);
+	/* the sinks' view of the same record */
+	cr_expect_eq(a.tid, 10);
+	cr_expect_eq(a.tgid, 11);
+	cr_expect_str_eq(a.acc_pod, "att\tacker");
+	cr_expect_str_eq(a.time, "2023-11-14T22:13:19.000000000Z");
+
+	ev.flags = 0;
+	ev.count = 7;
+	bs_alert_build(&a, &meta, &ev, NULL, NULL, 500, 1700000000123456789ll);
+	cr_assert_gt(bs_alert_json(line, sizeof(line), &a), 0);
+	cr_expect_str_eq(line, want_unknown);
+	cr_expect_str_eq(a.pod, "", "unknown is \"\" for the sinks");
+	cr_expect_str_eq(a.acc_pod, "");
 }

@@ -162,7 +162,7 @@ Test(detect_fanotify, accessor_is_read_while_it_waits)
 	r = find_ev(d, (uint32_t)pid, BS_M_READ);
 	cr_assert_not_null(o, "no open event of pid %d", pid);
 	cr_assert_not_null(r);
-	cr_expect_eq(o->pid, (uint32_t)pid);
+	cr_expect_eq(o->tid, (uint32_t)pid);
 	cr_expect_eq(o->ppid, (uint32_t)getpid());
 	cr_expect_eq(o->uid, getuid());
 	cr_expect_str_eq(o->comm, "bs-accessor");

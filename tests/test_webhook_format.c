@@ -26,7 +26,7 @@ static struct bs_alert sample(void)
 	a.ns = "default";
 	a.container = "app";
 	a.acc_pod = a.acc_ns = a.acc_container = "";
-	a.pid = 42;
+	a.tgid = 42;
 	a.uid = 1000;
 	a.token_id = 3;
 	a.count = 1;
