@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agent/containers.h"
+#include "lib/grow.h"
 #include "lib/proc.h"
 
 struct bs_containers {
@@ -67,15 +68,8 @@ static struct bs_ctr_info *find(struct bs_containers *cs, const char *id)
 
 static struct bs_ctr_info *append(struct bs_containers *cs)
 {
-	if (cs->n == cs->cap) {
-		size_t cap = cs->cap ? cs->cap * 2 : 64;
-		struct bs_ctr_info *v = realloc(cs->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		cs->v = v;
-		cs->cap = cap;
-	}
+	if (bs_grow(&cs->v, &cs->cap, cs->n, sizeof(*cs->v), 64))
+		return NULL;
 	memset(&cs->v[cs->n], 0, sizeof(cs->v[0]));
 	return &cs->v[cs->n++];
 }

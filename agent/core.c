@@ -9,6 +9,7 @@
 
 #include "agent/core.h"
 #include "lib/clock.h"
+#include "lib/grow.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "strategies/inject.h"
@@ -127,15 +128,8 @@ static int collect(const struct bs_token *t, void *arg)
 {
 	struct id_list *l = arg;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		uint32_t *v = realloc(l->ids, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->ids = v;
-		l->cap = cap;
-	}
+	if (bs_grow(&l->ids, &l->cap, l->n, sizeof(*l->ids), 16))
+		return -ENOMEM;
 	l->ids[l->n++] = t->id;
 	return 0;
 }

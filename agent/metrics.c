@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "agent/metrics.h"
+#include "lib/grow.h"
 #include "lib/log.h"
 
 struct series {
@@ -66,15 +67,8 @@ static struct series *find_or_add(struct bs_metrics *m,
 	}
 	if (m->n == BS_METRICS_MAX_SERIES)
 		return NULL;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		struct series *ns = realloc(m->s, cap * sizeof(*ns));
-
-		if (!ns)
-			return NULL;
-		m->s = ns;
-		m->cap = cap;
-	}
+	if (bs_grow(&m->s, &m->cap, m->n, sizeof(*m->s), 16))
+		return NULL;
 	p = malloc(l1 + l2 + l3 + l4);
 	if (!p)
 		return NULL;

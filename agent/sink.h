@@ -2,9 +2,9 @@
 /*
  * Where alerts go.  An alert is built once (agent/alert.h) into a
  * struct bs_alert that each sink renders; it carries the stream's JSON
- * line, rendered once too (the public interface).  The stream sink (stdout or --events) is written in the
- * caller's thread, as before; every other sink gets a bounded queue and a
- * thread of its own, so a slow or dead receiver only ever costs that sink
+ * line, rendered once too (the public interface).  The stream sink
+ * (stdout or --events) is written in the caller's thread; every other
+ * sink gets a bounded queue and a thread of its own, so a slow or dead receiver only ever costs that sink
  * its queue: a full queue drops (counted), it never blocks the caller.
  */
 #ifndef BS_AGENT_SINK_H

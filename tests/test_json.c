@@ -24,7 +24,8 @@ static const char *esc(const char *s)
 
 Test(json_str, printable_ascii_as_is)
 {
-	cr_expect_str_eq(esc("web-7f9c/app {x}: ok"), "\"web-7f9c/app {x}: ok\"");
+	cr_expect_str_eq(esc("web-7f9c/app {x}: ok"),
+			 "\"web-7f9c/app {x}: ok\"");
 	cr_expect_str_eq(esc(""), "\"\"");
 	cr_expect_str_eq(esc(NULL), "\"\"");
 }
