@@ -49,9 +49,10 @@ void bs_inject_init_state(const struct bs_inject_config *cfg)
 	snprintf(p, sizeof(p), "%s/tokens", bs_inject_state_dir(cfg));
 	err = bs_mkdir_p(p, 0700);
 	if (err)
-		bs_warn("state dir %s unusable (%s): containers will start "
-			"without tokens",
-			p, strerror(-err));
+		bs_warn("state dir %s unusable (%s): containers will %s", p,
+			strerror(-err),
+			cfg->fail_closed ? "be refused (fail-closed)"
+					 : "start without tokens");
 }
 
 bool bs_ctr_listed(const struct bs_container *ctrs, size_t n, const char *id)
