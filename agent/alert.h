@@ -67,7 +67,7 @@ void bs_alert_build(struct bs_alert *a, const struct bs_alert_meta *m,
 		    const struct bs_ctr_info *acc, int64_t now_mono_ns,
 		    int64_t now_real_ns);
 
-/* The alert stream's JSON line of a (README "Output"): a NUL-terminated
+/* The alert stream's JSON line of a (docs/agent.md "Output"): a NUL-terminated
  * line ending in '\n' in buf.  Returns the length, or -ENOSPC when buf is
  * too small. */
 int bs_alert_json(char *buf, size_t n, const struct bs_alert *a);
