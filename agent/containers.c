@@ -68,8 +68,11 @@ static struct bs_ctr_info *find(struct bs_containers *cs, const char *id)
 
 static struct bs_ctr_info *append(struct bs_containers *cs)
 {
-	if (bs_grow(&cs->v, &cs->cap, cs->n, sizeof(*cs->v), 64))
+	struct bs_ctr_info *v = bs_grow(cs->v, &cs->cap, cs->n, sizeof(*v), 64);
+
+	if (!v)
 		return NULL;
+	cs->v = v;
 	memset(&cs->v[cs->n], 0, sizeof(cs->v[0]));
 	return &cs->v[cs->n++];
 }

@@ -127,9 +127,11 @@ struct id_list {
 static int collect(const struct bs_token *t, void *arg)
 {
 	struct id_list *l = arg;
+	uint32_t *v = bs_grow(l->ids, &l->cap, l->n, sizeof(*v), 16);
 
-	if (bs_grow(&l->ids, &l->cap, l->n, sizeof(*l->ids), 16))
+	if (!v)
 		return -ENOMEM;
+	l->ids = v;
 	l->ids[l->n++] = t->id;
 	return 0;
 }

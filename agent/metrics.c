@@ -67,8 +67,10 @@ static struct series *find_or_add(struct bs_metrics *m,
 	}
 	if (m->n == BS_METRICS_MAX_SERIES)
 		return NULL;
-	if (bs_grow(&m->s, &m->cap, m->n, sizeof(*m->s), 16))
+	s = bs_grow(m->s, &m->cap, m->n, sizeof(*s), 16);
+	if (!s)
 		return NULL;
+	m->s = s;
 	p = malloc(l1 + l2 + l3 + l4);
 	if (!p)
 		return NULL;

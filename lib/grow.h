@@ -5,9 +5,9 @@
 
 #include <stddef.h>
 
-/* *vec (a T * with n of *cap elements of elem bytes used) gets room for
- * one more: when full it is realloc'd to twice *cap (first when 0).  0 or
- * -ENOMEM (then *vec and *cap are left as they were). */
-int bs_grow(void *vec, size_t *cap, size_t n, size_t elem, size_t first);
+/* v (n of *cap elements of elem bytes used) with room for one more: v
+ * itself while there is room, else v realloc'd to twice *cap (first when
+ * 0) and *cap updated.  NULL on ENOMEM (v and *cap unchanged). */
+void *bs_grow(void *v, size_t *cap, size_t n, size_t elem, size_t first);
 
 #endif
