@@ -128,7 +128,7 @@ test: deps
 	$(Q)BUILD=$(BUILD) ./tests/run-suites.sh $(TEST_BINS) $(EXTRA_TEST_CMDS)
 
 LINT_SRCS = $(filter-out %.bpf.c,$(LIB_SRCS) $(LINT_EXTRA) $(AGENT_MAINS) \
-	harness/attack.c $(wildcard bench/*.c))
+	harness/attack/attack.c $(wildcard bench/*.c))
 lint: layers | $(GENERATED)
 	$(Q)BUILD=$(BUILD) LINT_CFLAGS="$(filter-out -MMD -MP,$(CFLAGS))" \
 		./tests/lint.sh $(sort $(LINT_SRCS))

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * reliability-bench: the long versions of the reliability scenarios
- * (harness/rel_scen.h) with their figures appended to
+ * (harness/reliability/rel_scen.h) with their figures appended to
  * <results>/reliability.csv.
  *
  *   reliability-bench [--results DIR] [--commit ID] [--only NAME]
@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/rel_scen.h"
+#include "harness/reliability/rel_scen.h"
 #include "lib/csv.h"
 
 struct opts {

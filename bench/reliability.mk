@@ -7,7 +7,7 @@ REL_RESULTS ?= results
 REL_FLAGS ?=
 REL_COMMIT = $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-# The scenarios are harness/rel_*.c, in the library.
+# The scenarios are harness/reliability/rel_*.c, in the library.
 $(BUILD)/reliability-bench: $(BUILD)/obj/bench/reliability.o $(LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)

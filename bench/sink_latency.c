@@ -28,7 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness/nri_victim.h"
+#include "harness/runtime/nri_victim.h"
 #include "lib/clock.h"
 #include "lib/csv.h"
 #include "lib/net.h"

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/nri_victim.h"
+#include "harness/runtime/nri_victim.h"
 #include "lib/clock.h"
 #include "lib/cmd.h"
 #include "lib/csv.h"

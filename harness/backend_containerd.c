@@ -2,7 +2,7 @@
 /*
  * containerd backend: the scenario engine on a real containerd >= 1.7.
  *
- * A private containerd (harness/containerd.h: own root, state, sockets
+ * A private containerd (harness/runtime/containerd.h: own root, state, sockets
  * and cgroup parent in a mount namespace of its own) with the busybox
  * victim image, into which the static attack tool is copied; the agent
  * runs on the host on containerd's NRI socket.  Victims are pods made
@@ -10,7 +10,7 @@
  * come from the agent's events file (bs_evtail, as for local).
  *
  * containerd makes the NRI calls itself; to time them the agent dials a
- * relay (harness/containerd_nri_tap.h) that passes every byte on to
+ * relay (harness/runtime/containerd_nri_tap.h) that passes every byte on to
  * containerd's NRI socket and times each request to its response.
  * Overhead rows:
  *   container_start_ms  crictl create + start in a pod the agent injects
@@ -38,10 +38,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/containerd.h"
+#include "harness/runtime/containerd.h"
 #include "harness/containerd_backend.h"
-#include "harness/containerd_nri_tap.h"
-#include "harness/cri_pods.h"
+#include "harness/runtime/containerd_nri_tap.h"
+#include "harness/runtime/cri_pods.h"
 #include "harness/k8s.h"
 #include "lib/clock.h"
 #include "lib/cmd.h"

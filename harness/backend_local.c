@@ -77,7 +77,7 @@ static int make_dirs(struct bs_bench *b, struct bs_local *l)
 	    bs_fmt(l->events, sizeof(l->events), "%s/events.jsonl", l->dir) ||
 	    bs_fmt(l->log, sizeof(l->log), "%s/agent.log", l->dir))
 		return -ENAMETOOLONG;
-	/* harness/runc.c names containers bs-<pid>-<seq>-<rand> */
+	/* harness/runtime/runc.c names containers bs-<pid>-<seq>-<rand> */
 	snprintf(l->id_prefix, sizeof(l->id_prefix), "bs-%d-", getpid());
 	return 0;
 }

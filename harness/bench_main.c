@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/containerd.h"
+#include "harness/runtime/containerd.h"
 #include "harness/containerd_backend.h"
 #include "harness/k8s.h"
 #include "harness/report.h"

@@ -2,8 +2,8 @@
 /*
  * The scenario engine on a real containerd >= 1.7
  * (harness/backend_containerd.c): a private containerd
- * (harness/containerd.h), the agent on its NRI socket, victims as pods
- * through CRI (harness/cri_pods.h), attacks with `crictl exec`.
+ * (harness/runtime/containerd.h), the agent on its NRI socket, victims as pods
+ * through CRI (harness/runtime/cri_pods.h), attacks with `crictl exec`.
  */
 #ifndef BS_HARNESS_CONTAINERD_BACKEND_H
 #define BS_HARNESS_CONTAINERD_BACKEND_H

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The detection cases: the suite's methods of the table (strategies/methods.h),
- * done by the accesses the attack tool uses (harness/access.c).  Each case
+ * done by the accesses the attack tool uses (harness/attack/access.c).  Each case
  * gets a fresh detector and a fresh temp token file, does its access in a
  * child process (so the accessor is never the runner), and waits a bounded
  * time for an event of the token.  What a strategy cannot see comes from
@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/access.h"
+#include "harness/attack/access.h"
 #include "harness/detect_suite.h"
 #include "lib/csv.h"
 #include "lib/fs.h"

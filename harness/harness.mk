@@ -1,8 +1,10 @@
-# The research harness: scenario engine, backends and OCI/runc containers
-# (library part: the injection tests and bench/ use them too) and
-# beesting-bench; make bench / bench-matrix / plots.
-HARNESS_MAINS := harness/bench_main.c harness/attack.c
-LIB_SRCS += $(filter-out $(HARNESS_MAINS),$(wildcard harness/*.c))
+# The research harness: the scenario engine and its backends at the top,
+# the rooms below it (attack/: the attack tool and the recon; runtime/:
+# runc, OCI, containerd, CRI pods; reliability/: the rel_* scenarios), all
+# in the library (the injection tests and bench/ use them too) but for the
+# mains; beesting-bench; make bench / bench-matrix / plots.
+HARNESS_MAINS := harness/bench_main.c harness/attack/attack.c
+LIB_SRCS += $(filter-out $(HARNESS_MAINS),$(wildcard harness/*.c harness/*/*.c))
 BINS += beesting-bench
 EXTRA_DEB_PACKAGES += gnuplot-nox busybox-static runc
 

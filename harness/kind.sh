@@ -214,7 +214,7 @@ cmd_attack() {
 		"$TOOL" "$method" "$path" --other /etc/hostname
 }
 
-# The attacker's view (harness/tells.h): one "tell,visible,evidence" line
+# The attacker's view (harness/attack/tells.h): one "tell,visible,evidence" line
 # per tell on stdout.
 cmd_recon() {
 	kc -n "$VICTIM_NS" exec "$1" -c app -- "$TOOL" recon "${2:-$TOKEN}"

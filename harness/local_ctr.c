@@ -19,10 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/kubelet_volume.h"
+#include "harness/runtime/kubelet_volume.h"
 #include "harness/local.h"
-#include "harness/oci.h"
-#include "harness/runc.h"
+#include "harness/runtime/oci.h"
+#include "harness/runtime/runc.h"
 #include "lib/clock.h"
 #include "lib/cmd.h"
 #include "lib/fmt.h"

@@ -9,7 +9,7 @@
 
 #include "harness/report.h"
 #include "harness/results.h"
-#include "harness/tells.h"
+#include "harness/attack/tells.h"
 #include "lib/csv.h"
 #include "lib/log.h"
 #include "lib/log.h"

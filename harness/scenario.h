@@ -16,7 +16,7 @@
 
 #include "harness/agentproc.h"
 #include "harness/results.h"
-#include "harness/tells.h"
+#include "harness/attack/tells.h"
 #include "lib/limits.h"
 #include "lib/stats.h"
 

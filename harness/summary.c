@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "harness/scenario.h"
-#include "harness/tells.h"
+#include "harness/attack/tells.h"
 #include "strategies/methods.h"
 #include "strategies/strategy.h"
 

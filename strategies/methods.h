@@ -5,7 +5,7 @@
  * VM kernel matrix), the harness's expectations, the detection strategies'
  * ready-line blind spots and the docs/strategies.md table are all read from
  * it, so a new method or blind spot is one entry here (plus its access in
- * harness/access.c).
+ * harness/attack/access.c).
  *
  * Pure data and small lookups, libc only: it is linked into the static
  * attack tool and VM runner as well as the agent.
@@ -21,7 +21,7 @@
 
 #include "bpf/events.h"
 
-/* One id per method: harness/access.c dispatches on it. */
+/* One id per method: harness/attack/access.c dispatches on it. */
 enum bs_access_id {
 	BS_ACC_CAT,
 	BS_ACC_BUSYBOX_CAT,

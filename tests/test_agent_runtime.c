@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/rel_env.h"
+#include "harness/reliability/rel_env.h"
 
 #define READY_MS  15000
 #define ACCEPT_MS 10000

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/runc.h"
+#include "harness/runtime/runc.h"
 #include "lib/fs.h"
 #include "strategies/atomic_dir.h"
 

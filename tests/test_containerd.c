@@ -5,7 +5,7 @@
  * created through CRI with crictl, the token read inside the container
  * with `crictl exec`, and the alert line checked.  containerd runs on its
  * own root, state, sockets and cgroup parent in a private mount namespace
- * (harness/containerd.h, harness/cri_pods.h).  Without one the suite is
+ * (harness/runtime/containerd.h, harness/runtime/cri_pods.h).  Without one the suite is
  * skipped.
  */
 #include <criterion/criterion.h>
@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "harness/agentproc.h"
-#include "harness/containerd.h"
-#include "harness/cri_pods.h"
+#include "harness/runtime/containerd.h"
+#include "harness/runtime/cri_pods.h"
 #include "tests/support/containerd_events.h"
 
 #define TOKEN	      "/var/run/secrets/eks.amazonaws.com/access_key_token"

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness/runc.h"
+#include "harness/runtime/runc.h"
 #include "lib/csv.h"
 
 static char build[PATH_MAX];

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/runc.h"
+#include "harness/runtime/runc.h"
 #include "lib/cmd.h"
 #include "lib/fs.h"
 #include "tests/support/shell.h"

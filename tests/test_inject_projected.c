@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "harness/detect_suite.h"
-#include "harness/oci.h"
+#include "harness/runtime/oci.h"
 #include "lib/fs.h"
 #include "strategies/atomic_dir.h"
 #include "strategies/tokgen.h"

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/oci.h"
-#include "harness/runc.h"
+#include "harness/runtime/oci.h"
+#include "harness/runtime/runc.h"
 
 static const char *base =
 	"{\"ociVersion\":\"1.0.2\",\"process\":{\"env\":[\"PATH=/"

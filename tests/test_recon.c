@@ -20,10 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/kubelet_volume.h"
-#include "harness/runc.h"
-#include "harness/tells.h"
-#include "harness/token_shape.h"
+#include "harness/runtime/kubelet_volume.h"
+#include "harness/runtime/runc.h"
+#include "harness/attack/tells.h"
+#include "harness/attack/token_shape.h"
 #include "lib/fs.h"
 #include "tests/support/inject_support.h"
 #include "tests/support/doc_block.h"

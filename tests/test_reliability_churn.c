@@ -3,7 +3,7 @@
  * entries, fds, mounts, memory. */
 #include <criterion/criterion.h>
 
-#include "harness/rel_scen.h"
+#include "harness/reliability/rel_scen.h"
 
 static struct rel_env env;
 

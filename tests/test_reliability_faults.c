@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "harness/rel_scen.h"
+#include "harness/reliability/rel_scen.h"
 
 static struct rel_env env;
 

@@ -3,7 +3,7 @@
  * repeats, counts what it drops, and still reports another container. */
 #include <criterion/criterion.h>
 
-#include "harness/rel_scen.h"
+#include "harness/reliability/rel_scen.h"
 
 static struct rel_env env;
 

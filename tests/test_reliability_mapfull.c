@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "agent/core.h"
-#include "harness/rel_env.h"
-#include "harness/runc.h"
+#include "harness/reliability/rel_env.h"
+#include "harness/runtime/runc.h"
 #include "lib/fs.h"
 
 static char dir[64] = "/tmp/bs-rel-mapfull-XXXXXX";

@@ -4,7 +4,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "harness/rel_scen.h"
+#include "harness/reliability/rel_scen.h"
 
 static struct rel_env env;
 

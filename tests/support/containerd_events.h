@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "harness/containerd.h"
+#include "harness/runtime/containerd.h"
 
 /* Events file of the agent, read line by line. */
 struct ctrd_events {

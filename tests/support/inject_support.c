@@ -8,7 +8,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "harness/oci.h"
+#include "harness/runtime/oci.h"
 #include "lib/fs.h"
 #include "inject_support.h"
 

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "harness/runc.h"
+#include "harness/runtime/runc.h"
 #include "strategies/inject.h"
 
 #define BS_IT_MAX_ANN 4

@@ -60,7 +60,7 @@ struct ctrd_file {
 	unsigned mode;
 };
 
-/* Build the busybox OCI archive (harness/containerd_image.c: /bin with
+/* Build the busybox OCI archive (harness/runtime/containerd_image.c: /bin with
  * busybox applets, /tmp, plus the n extra files) and import it as the
  * pause and victim images (CTRD_IMAGE, CTRD_PAUSE) into the k8s.io
  * namespace. */

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "harness/agentproc.h"
-#include "harness/runc.h"
+#include "harness/runtime/runc.h"
 #include "nri/cri.h"
 #include "nri/runtime.h"
 

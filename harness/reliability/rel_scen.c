@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness/rel_scen.h"
+#include "harness/reliability/rel_scen.h"
 #include "lib/clock.h"
 #include "lib/fs.h"
 #include "lib/stats.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Pods and containers on the private containerd (harness/containerd.h)
+ * Pods and containers on the private containerd (harness/runtime/containerd.h)
  * through CRI with crictl: one pod (host network, our cgroup parent) with
  * containers of the victim image, exec in them, their state from
  * `crictl inspect`.
@@ -11,7 +11,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "harness/containerd.h"
+#include "harness/runtime/containerd.h"
 
 struct ctrd_pod {
 	const char *name;

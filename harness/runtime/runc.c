@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/runc.h"
+#include "harness/runtime/runc.h"
 #include "lib/cmd.h"
 #include "lib/fs.h"
 

@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/cri_pods.h"
+#include "harness/runtime/cri_pods.h"
 
 static void nap_ms(int ms)
 {

@@ -12,7 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "harness/containerd_nri_tap.h"
+#include "harness/runtime/containerd_nri_tap.h"
 #include "lib/clock.h"
 #include "nri/mux.h"
 #include "nri/ttrpc.h"

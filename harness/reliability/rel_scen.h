@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "harness/rel_env.h"
+#include "harness/reliability/rel_env.h"
 
 struct rel_why {
 	char text[512];

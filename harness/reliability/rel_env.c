@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/rel_env.h"
+#include "harness/reliability/rel_env.h"
 #include "lib/clock.h"
 #include "lib/fs.h"
 

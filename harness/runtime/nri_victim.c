@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "harness/nri_victim.h"
+#include "harness/runtime/nri_victim.h"
 
 int bs_nri_victim_token(struct bs_nri_runtime *rt, const char *token, char *src,
 			size_t n)

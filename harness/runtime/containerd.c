@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* A private real containerd (harness/containerd.h). */
+/* A private real containerd (harness/runtime/containerd.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "lib/fs.h"
-#include "harness/containerd.h"
+#include "harness/runtime/containerd.h"
 
 #define CMD_TIMEOUT_MS 90000
 #define MAX_ARGV       48

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/kubelet_volume.h"
-#include "harness/token_shape.h"
+#include "harness/runtime/kubelet_volume.h"
+#include "harness/attack/token_shape.h"
 
 #define FILE_MODE     0644 /* secret/projected defaultMode */
 #define NAME_MAX_LINK 300

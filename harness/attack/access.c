@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness/access.h"
+#include "harness/attack/access.h"
 
 #define CHUNK 65536
 /* Tokens are small; never pull more than this through any method. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/oci.h"
+#include "harness/runtime/oci.h"
 
 const char *bs_oci_hook_list(enum bs_hook_kind kind)
 {

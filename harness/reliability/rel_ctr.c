@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/oci.h"
-#include "harness/rel_env.h"
+#include "harness/runtime/oci.h"
+#include "harness/reliability/rel_env.h"
 #include "lib/clock.h"
 #include "nri/cri.h"
 

@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "harness/rel_scen.h"
+#include "harness/reliability/rel_scen.h"
 #include "lib/clock.h"
 #include "lib/cmd.h"
 #include "lib/fs.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Images for the private containerd (harness/containerd.h): a one-layer
+ * Images for the private containerd (harness/runtime/containerd.h): a one-layer
  * OCI archive made here from busybox-static (no registry is reachable),
  * with whatever files the caller adds (the harness: its attack tool),
  * imported with ctr.
@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "strategies/sha256.h"
-#include "harness/containerd.h"
+#include "harness/runtime/containerd.h"
 
 #define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_CONFIG   "application/vnd.oci.image.config.v1+json"

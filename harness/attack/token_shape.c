@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/token_shape.h"
+#include "harness/attack/token_shape.h"
 
 #define JSON_MAX_DEPTH 32
 

@@ -3,9 +3,9 @@
 # only the method table, the accesses and the recon's tells (libc only),
 # nothing from $(LIB).
 BINS += beesting-attack
-ATTACK_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,harness/attack.c \
-	harness/access.c strategies/methods.c harness/tells.c \
-	harness/token_shape.c)
+ATTACK_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,harness/attack/attack.c \
+	harness/attack/access.c strategies/methods.c harness/attack/tells.c \
+	harness/attack/token_shape.c)
 
 $(BUILD)/beesting-attack: $(ATTACK_OBJS)
 	$(call msg,LD,$@)

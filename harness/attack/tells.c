@@ -24,8 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/tells.h"
-#include "harness/token_shape.h"
+#include "harness/attack/tells.h"
+#include "harness/attack/token_shape.h"
 
 #define PROC_MAX    (256 * 1024) /* mountinfo, environ */
 #define CONTENT_MAX (64 * 1024)
