@@ -2,14 +2,12 @@
 /*
  * Kubernetes backends (harness/k8s.h): a thin shell-out to harness/kind.sh,
  * which owns every cluster detail.  The agent runs the manifest rendered
- * from --inject/--detect/--attach, and every agent's ready line is checked
- * against them: a row describes what was measured or the run breaks.  One
- * bare victim pod per run; alerts are matched by its container id.  The
- * agents' JSON lines are followed into a local file (kind.sh up) and read
- * with the same tail reader as the local backend.
+ * from --inject/--detect/--attach; the agents' JSON lines are followed
+ * into a local file (kind.sh up), where the engine checks every agent's
+ * ready line and reads the alerts as for the other backends.  One bare
+ * victim pod per run; alerts are matched by its container id.
  */
 #include <errno.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +25,6 @@
 #define ALIVE_EVERY_MS 2000
 
 struct k8s {
-	char events[BS_PATH_LEN];
-	struct bs_evtail tail;
-	bool tail_open;
 	bool up;
 	bool alive;
 	int64_t next_alive;
@@ -56,107 +51,24 @@ static int k8s_sh(struct bs_bench *b, char *out, size_t len, const char *fmt,
 	return bs_run_cmd(cmd, out, len);
 }
 
-static const char *jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
-int bs_k8s_ready_check(const char *line, const char *inject, const char *detect,
-		       const char *attach, char *why, size_t len)
-{
-	json_t *o = json_loads(line, 0, NULL);
-	int rc = 0;
-
-	if (!o)
-		return 0;
-	if (strcmp(jstr(o, "type"), "ready") != 0)
-		goto out;
-	rc = 1;
-	if (strcmp(jstr(o, "inject"), inject) ||
-	    strcmp(jstr(o, "detect"), detect))
-		rc = -EINVAL;
-	/* auto may land on any backend; an explicit one must be what runs */
-	if (strcmp(attach, "auto") && strcmp(jstr(o, "backend"), attach))
-		rc = -EINVAL;
-	if (rc < 0)
-		snprintf(why, len,
-			 "agent is ready with inject=%s detect=%s backend=%s, "
-			 "the run asked for inject=%s detect=%s attach=%s",
-			 jstr(o, "inject"), jstr(o, "detect"),
-			 jstr(o, "backend"), inject, detect, attach);
-out:
-	json_decref(o);
-	return rc;
-}
-
-static void note_ready(struct bs_bench *b, const char *line)
-{
-	json_t *o = json_loads(line, 0, NULL);
-
-	snprintf(b->attach_reported, sizeof(b->attach_reported), "%s",
-		 jstr(o, "backend"));
-	snprintf(b->blind_spots, sizeof(b->blind_spots), "%s",
-		 jstr(o, "blind_spots"));
-	json_decref(o);
-}
-
-/* Every agent's ready line, each checked; complete lines only. */
-static int wait_ready(struct bs_bench *b, struct k8s *k, long want)
-{
-	int64_t deadline = bs_now_ns() + K8S_READY_S * 1000000000LL;
-	char *line = NULL, why[512];
-	size_t cap = 0;
-	long seen = 0;
-	int rc = -ETIMEDOUT;
-	FILE *f = fopen(k->events, "re");
-
-	if (!f)
-		return bs_bench_break(b, -errno, "open %s", k->events);
-	while (seen < want && bs_now_ns() < deadline) {
-		long at = ftell(f);
-		ssize_t n = getline(&line, &cap, f);
-
-		if (n <= 0 || line[n - 1] != '\n') {
-			clearerr(f);
-			fseek(f, at, SEEK_SET);
-			usleep(200000);
-			continue;
-		}
-		rc = bs_k8s_ready_check(line, b->cfg.inject, b->cfg.detect,
-					b->cfg.attach, why, sizeof(why));
-		if (rc < 0)
-			break;
-		if (rc == 1 && seen++ == 0)
-			note_ready(b, line);
-		rc = -ETIMEDOUT;
-	}
-	free(line);
-	fclose(f);
-	if (seen == want)
-		return 0;
-	if (rc == -EINVAL)
-		return bs_bench_break(b, rc, "%s", why);
-	return bs_bench_break(b, rc, "%ld of %ld agents sent a ready line",
-			      seen, want);
-}
-
+/* kind.sh up starts the agents (the manifest rendered from the run's
+ * flags) and follows their JSON lines into b->agent.events. */
 static int k_setup(struct bs_bench *b)
 {
 	struct k8s *k = &k8s_state;
+	struct bs_bench_agent *a = &b->agent;
 	char out[64];
-	long want;
 	int rc;
 
 	memset(k, 0, sizeof(*k));
 	b->priv = k;
-	if (bs_fmt(k->events, sizeof(k->events), "/tmp/beesting-%s-%d.jsonl",
+	a->external = true;
+	if (bs_fmt(a->events, sizeof(a->events), "/tmp/beesting-%s-%d.jsonl",
 		   b->ops->name, getpid()))
 		return -ENAMETOOLONG;
 	k->up = true;
 	rc = k8s_sh(b, NULL, 0, "up %s %s %s '%s' >&2", b->cfg.inject,
-		    b->cfg.detect, b->cfg.attach, k->events);
+		    b->cfg.detect, b->cfg.attach, a->events);
 	if (rc == 3)
 		return bs_bench_break(b, -ENOENT,
 				      "%s backend: tools missing (above)",
@@ -164,14 +76,15 @@ static int k_setup(struct bs_bench *b)
 	if (rc != 0)
 		return bs_bench_break(b, -EIO, "kind.sh up: exit %d", rc);
 	if (k8s_sh(b, out, sizeof(out), "agents") != 0 ||
-	    (want = strtol(out, NULL, 10)) <= 0)
+	    (a->count = strtol(out, NULL, 10)) <= 0)
 		return bs_bench_break(b, -EIO, "no agent pods scheduled");
-	rc = wait_ready(b, k, want);
-	if (rc)
-		return rc;
-	if (bs_evtail_open(&k->tail, k->events))
-		return bs_bench_break(b, -ENOENT, "open %s", k->events);
-	k->tail_open = true;
+	return 0;
+}
+
+static int k_connect(struct bs_bench *b)
+{
+	struct k8s *k = b->priv;
+
 	k->alive = true;
 	return 0;
 }
@@ -224,31 +137,12 @@ static int k_recon(struct bs_bench *b, struct bs_victim *v, char *out,
 	return *rc >= 0 && *rc < 126 ? 0 : -EIO;
 }
 
-static int k_next_event(struct bs_bench *b, struct bs_agent_event *ev)
-{
-	struct k8s *k = b->priv;
-
-	if (!k || !k->tail_open)
-		return 0;
-	return bs_evtail_next(&k->tail, ev);
-}
-
 static int k_victim_down(struct bs_bench *b, struct bs_victim *v)
 {
 	int rc = k8s_sh(b, NULL, 0, "victim-down %s", v->pod_name);
 
 	v->up = false;
 	return rc ? -EIO : 0;
-}
-
-static int k_overhead(struct bs_bench *b)
-{
-	(void)b;
-	fprintf(stderr,
-		"%s backend: container_start_ms and agent resource "
-		"use are measured by the local backend only\n",
-		b->ops->name);
-	return 0;
 }
 
 /* Asked at most every ALIVE_EVERY_MS: the engine asks after every poll. */
@@ -270,13 +164,11 @@ static int k_teardown(struct bs_bench *b)
 	struct k8s *k = &k8s_state;
 	int rc = 0;
 
-	if (k->tail_open)
-		bs_evtail_close(&k->tail);
-	k->tail_open = false;
 	if (k->up)
 		rc = k8s_sh(b, NULL, 0, "down >&2");
 	k->up = false;
-	unlink(k->events);
+	if (b->agent.events[0])
+		unlink(b->agent.events);
 	return rc ? -EIO : 0;
 }
 
@@ -291,10 +183,10 @@ static int k_leftovers(struct bs_bench *b)
 
 #define K8S_OPS(n)                                                             \
 	{                                                                      \
-		.name = n, .setup = k_setup, .victim_up = k_victim_up,         \
+		.name = n, .ready_ms = K8S_READY_S * 1000, .setup = k_setup,   \
+		.connect = k_connect, .victim_up = k_victim_up,                \
 		.attack = k_attack, .recon = k_recon,                          \
-		.next_event = k_next_event, .victim_down = k_victim_down,      \
-		.overhead = k_overhead, .agent_alive = k_alive,                \
+		.victim_down = k_victim_down, .agent_alive = k_alive,          \
 		.teardown = k_teardown, .leftovers = k_leftovers,              \
 	}
 

@@ -289,7 +289,7 @@ static void drain_events(struct bs_bench *b)
 {
 	struct bs_agent_event ev;
 
-	while (b->ops->next_event(b, &ev) == 1) {
+	while (bs_bench_next_event(b, &ev) == 1) {
 		note_stats(b, &ev);
 		bs_bench_stray(b, &ev);
 	}
@@ -323,7 +323,7 @@ static void wait_alerts(struct bs_bench *b, const struct bs_victim *v,
 	o->alerts = 0;
 	o->latency_us = -1;
 	for (;;) {
-		while (b->ops->next_event(b, &ev) == 1) {
+		while (bs_bench_next_event(b, &ev) == 1) {
 			note_stats(b, &ev);
 			if (!alert_matches(v, &ev) ||
 			    !after_start(&ev, real_t0)) {
@@ -341,7 +341,7 @@ static void wait_alerts(struct bs_bench *b, const struct bs_victim *v,
 					   DRAIN_AFTER_MATCH_MS * 1000000LL;
 			}
 		}
-		if (bs_now_ns() >= deadline || !b->ops->agent_alive(b))
+		if (bs_now_ns() >= deadline || !bs_bench_agent_alive(b))
 			return;
 		bs_nap_ms(10);
 	}
@@ -455,7 +455,7 @@ static void recon_alerts(struct bs_bench *b, const struct bs_victim *v)
 	if (b->peer)
 		return;
 	bs_nap_ms(RECON_SETTLE_MS);
-	while (b->ops->next_event(b, &ev) == 1) {
+	while (bs_bench_next_event(b, &ev) == 1) {
 		note_stats(b, &ev);
 		if (alert_matches(v, &ev))
 			b->recon_alerts++;
@@ -542,9 +542,12 @@ static int one_victim(struct bs_bench *b, int idx)
 	snprintf(v.token_path, sizeof(v.token_path), "%s",
 		 bs_bench_token(b->cfg.inject));
 	err = b->ops->victim_up(b, &v, idx);
+	bs_bench_sample_rss(b);
 	if (err) {
-		if (v.up)
+		if (v.up) {
+			bs_bench_sample_rss(b);
 			b->ops->victim_down(b, &v);
+		}
 		return bs_bench_break(b, err, "victim %d did not come up: %s",
 				      idx, strerror(-err));
 	}
@@ -552,7 +555,7 @@ static int one_victim(struct bs_bench *b, int idx)
 		err = bs_peer_start(b, &v);
 	for (size_t i = 0; !err && i < b->n_methods; i++) {
 		err = one_attack(b, &v, i);
-		if (!err && !b->ops->agent_alive(b))
+		if (!err && !bs_bench_agent_alive(b))
 			err = bs_bench_break(b, -ESRCH, "the agent died");
 		if (!err && bs_bench_interrupted && *bs_bench_interrupted)
 			err = bs_bench_break(b, -EINTR, "interrupted");
@@ -561,6 +564,7 @@ static int one_victim(struct bs_bench *b, int idx)
 		victim_recon(b, &v);
 	if (b->peer)
 		bs_peer_stop(b, &v);
+	bs_bench_sample_rss(b);
 	down = b->ops->victim_down(b, &v);
 	if (down && !err)
 		err = bs_bench_break(b, down, "victim %d teardown: %s", idx,
@@ -572,7 +576,7 @@ static int run_body(struct bs_bench *b)
 {
 	int err;
 
-	err = b->ops->setup(b);
+	err = bs_bench_agent_up(b);
 	if (err)
 		return bs_bench_break(b, err, "setup (%s backend): %s",
 				      b->ops->name, strerror(-err));
@@ -591,7 +595,7 @@ static int run_body(struct bs_bench *b)
 	if (!b->peer && b->latency_us.n)
 		bs_bench_overhead_samples(b, "alert_latency_us", "us", NULL,
 					  &b->latency_us);
-	err = b->ops->overhead(b);
+	err = bs_bench_agent_overhead(b);
 	if (err)
 		return bs_bench_break(b, err, "overhead (%s): %s", b->ops->name,
 				      strerror(-err));
@@ -632,12 +636,13 @@ int bs_scenario_run(struct bs_bench *b)
 		snprintf(b->broken, sizeof(b->broken), "%s", "");
 	}
 	/* the teardown runs whatever happened: nothing may be left behind */
-	down = b->ops->teardown(b);
+	down = bs_bench_agent_down(b);
 	if (down && !err)
 		err = bs_bench_break(b, down, "teardown: %s", strerror(-down));
 	if (!err && b->cfg.overhead)
 		bs_host_benchmarks(b);
 	b->leaks = (unsigned)b->ops->leftovers(b);
+	bs_bench_agent_free(b);
 	bs_results_close(&b->res);
 	return err;
 }

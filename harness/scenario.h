@@ -68,11 +68,17 @@ struct bs_victim {
 
 struct bs_bench;
 
+/* What varies between platforms.  The engine owns the agent (scenario_agent.c:
+ * start, ready check, events, teardown, start pairs, overhead rows); a
+ * backend makes the place it runs in and the pods.  NULL = not needed. */
 struct bs_backend_ops {
 	const char *name;
-	/* Start the agent (detection attached, NRI connected). Fills
-	 * b->attach_reported. */
+	int ready_ms; /* how long the agents may take to send ready lines */
+	/* Platform up and b->agent's places filled (or, external, the
+	 * agents started by the platform). */
 	int (*setup)(struct bs_bench *b);
+	/* After the ready line: the runtime and the agent connected. */
+	int (*connect)(struct bs_bench *b);
 	int (*victim_up)(struct bs_bench *b, struct bs_victim *v, int idx);
 	/* Run one attack; *rc is the attack tool's exit status. */
 	int (*attack)(struct bs_bench *b, struct bs_victim *v,
@@ -85,17 +91,43 @@ struct bs_backend_ops {
 	 * built as the kubelet builds one (kubelet_volume.h); NULL when the
 	 * backend cannot make one. */
 	int (*reference)(struct bs_bench *b, char *out, size_t len, int *rc);
-	/* Next alert/ready/stats line from the agent: 1, 0 = none yet. */
-	int (*next_event)(struct bs_bench *b, struct bs_agent_event *ev);
 	int (*victim_down)(struct bs_bench *b, struct bs_victim *v);
-	/* Backend-specific overhead rows (container_start_ms, ...). */
-	int (*overhead)(struct bs_bench *b);
-	/* true when the agent still runs */
+	/* container_start_ms: one container of start pair i made and
+	 * removed, with the agent's token or without; *ms = create ->
+	 * running.  NULL: the backend measures no overhead. */
+	int (*pairs_begin)(struct bs_bench *b);
+	int (*start_one)(struct bs_bench *b, int i, bool with, double *ms);
+	void (*pairs_end)(struct bs_bench *b);
+	/* true when the agents still run; NULL: the agent process's. */
 	bool (*agent_alive)(struct bs_bench *b);
-	/* Stop everything; then count what was left behind (and remove it). */
+	/* Before the agent stops: let go of it, count what it holds. */
+	int (*release)(struct bs_bench *b);
+	/* Stop the platform; then count what was left behind (and remove
+	 * it). */
 	int (*teardown)(struct bs_bench *b);
 	int (*leftovers)(struct bs_bench *b);
-	void *priv;
+};
+
+/* The run's agent.  The backend's setup fills the places; the rest is
+ * the engine's. */
+struct bs_bench_agent {
+	char nri_socket[BS_PATH_LEN];
+	char state_dir[BS_PATH_LEN];
+	char hook_dir[BS_PATH_LEN];
+	char events[BS_PATH_LEN]; /* the agents' JSON lines */
+	char log[BS_PATH_LEN];
+	bool external; /* the platform runs the agents: no process here */
+	long count;    /* agents whose ready lines are awaited (0 = 1) */
+	struct bs_agent proc;
+	bool started;
+	struct bs_evtail tail;
+	bool tail_open;
+	struct bs_samples rss_kib;
+	struct bs_samples token_armed_us; /* agent: created -> armed */
+	/* CreateContainer round trips, filled by the backend: containers
+	 * with the agent's token, and without (opted out), if measured */
+	struct bs_samples nri_create_us;
+	struct bs_samples nri_create_base_us;
 };
 
 extern const struct bs_backend_ops bs_backend_local;
@@ -138,6 +170,7 @@ struct bs_bench {
 	struct bs_bench_cfg cfg;
 	const struct bs_backend_ops *ops;
 	void *priv;
+	struct bs_bench_agent agent;
 	struct bs_results res;
 	char attach_reported[32];
 	char blind_spots[256];
@@ -195,6 +228,35 @@ int bs_bench_agent_nri_rows(struct bs_bench *b, const char *events_path);
 int bs_bench_overhead_samples(struct bs_bench *b, const char *metric,
 			      const char *unit, const struct bs_samples *base,
 			      const struct bs_samples *treat);
+
+/* ---- the agent (scenario_agent.c) ---- */
+/* One ready line of an agent against what the run asked for.  1 = a
+ * ready line that matches (inject, detect, and the attach backend when
+ * not "auto"), 0 = not a ready line, -EINVAL = a ready line that does not
+ * match (why says how). */
+int bs_agent_ready_check(const char *line, const char *inject,
+			 const char *detect, const char *attach, char *why,
+			 size_t len);
+/* Backend setup, then the agent started, ready and connected. */
+int bs_bench_agent_up(struct bs_bench *b);
+/* The backend's release, the agent stopped, the platform torn down. */
+int bs_bench_agent_down(struct bs_bench *b);
+/* Next alert/ready/stats line from the agents: 1, 0 = none yet. */
+int bs_bench_next_event(struct bs_bench *b, struct bs_agent_event *ev);
+bool bs_bench_agent_alive(struct bs_bench *b);
+/* One RSS sample of the agent process (none for external agents). */
+void bs_bench_sample_rss(struct bs_bench *b);
+/* Lines written so far are about earlier containers: strays. */
+void bs_bench_drain(struct bs_bench *b);
+/* The container just made: its created -> armed gap from the nth stats
+ * line with a token armed (bounded; a miss is a warning).  strays: the
+ * other lines read meanwhile count as strays, else they are dropped. */
+void bs_bench_wait_armed(struct bs_bench *b, int nth, bool strays);
+/* The overhead part: start pairs (ABBA), then the agent's rows. */
+int bs_bench_agent_overhead(struct bs_bench *b);
+/* Free the samples (after the leftovers are counted). */
+void bs_bench_agent_free(struct bs_bench *b);
+
 /* Print summary of the run to stdout. */
 void bs_scenario_summary(const struct bs_bench *b);
 /* "[n/N] text" progress on stderr */

@@ -28,11 +28,11 @@ Test(k8s_ready, matching_line_passes)
 	char line[256], why[256] = "";
 
 	snprintf(line, sizeof(line), READY, "bind", "open");
-	cr_expect_eq(bs_k8s_ready_check(line, "bind", "open", "auto", why,
-					sizeof(why)),
+	cr_expect_eq(bs_agent_ready_check(line, "bind", "open", "auto", why,
+					  sizeof(why)),
 		     1);
-	cr_expect_eq(bs_k8s_ready_check(line, "bind", "open", "tracepoint", why,
-					sizeof(why)),
+	cr_expect_eq(bs_agent_ready_check(line, "bind", "open", "tracepoint",
+					  why, sizeof(why)),
 		     1, "%s", why);
 }
 
@@ -41,15 +41,15 @@ Test(k8s_ready, mismatch_fails_and_says_why)
 	char line[256], why[256] = "";
 
 	snprintf(line, sizeof(line), READY, "bind", "open");
-	cr_expect_eq(bs_k8s_ready_check(line, "ocihook", "open", "auto", why,
-					sizeof(why)),
+	cr_expect_eq(bs_agent_ready_check(line, "ocihook", "open", "auto", why,
+					  sizeof(why)),
 		     -EINVAL);
 	cr_expect_not_null(strstr(why, "inject=bind"), "%s", why);
-	cr_expect_eq(bs_k8s_ready_check(line, "bind", "readscan", "auto", why,
-					sizeof(why)),
+	cr_expect_eq(bs_agent_ready_check(line, "bind", "readscan", "auto", why,
+					  sizeof(why)),
 		     -EINVAL);
-	cr_expect_eq(bs_k8s_ready_check(line, "bind", "open", "lsm", why,
-					sizeof(why)),
+	cr_expect_eq(bs_agent_ready_check(line, "bind", "open", "lsm", why,
+					  sizeof(why)),
 		     -EINVAL);
 	cr_expect_not_null(strstr(why, "backend=tracepoint"), "%s", why);
 }
@@ -58,11 +58,11 @@ Test(k8s_ready, other_lines_are_not_ready)
 {
 	char why[64];
 
-	cr_expect_eq(bs_k8s_ready_check("{\"type\":\"stats\"}", "bind", "open",
-					"auto", why, sizeof(why)),
+	cr_expect_eq(bs_agent_ready_check("{\"type\":\"stats\"}", "bind",
+					  "open", "auto", why, sizeof(why)),
 		     0);
-	cr_expect_eq(bs_k8s_ready_check("agent: info: hello", "bind", "open",
-					"auto", why, sizeof(why)),
+	cr_expect_eq(bs_agent_ready_check("agent: info: hello", "bind", "open",
+					  "auto", why, sizeof(why)),
 		     0);
 }
 
