@@ -77,7 +77,7 @@ static bool has_alert(struct rel_env *e, void *arg)
  * the container as both the token's and the accessor's. */
 static void cat_alerts_with_attribution(void)
 {
-	struct rel_ctr *c = calloc(1, sizeof(*c));
+	struct bs_nri_pod *c = calloc(1, sizeof(*c));
 	struct alert_q any, named;
 	int err;
 

@@ -134,11 +134,7 @@ void rel_env_fini(struct rel_env *e)
 		waitpid(e->agent.pid, NULL, 0);
 		e->agent.pid = -1;
 	}
-	for (int i = 0; i < REL_MAX_LIVE; i++)
-		if (e->live[i]) {
-			bs_runc_cleanup(&e->live[i]->rc);
-			e->live[i] = NULL;
-		}
+	bs_nri_pods_reap(&e->pods);
 	rel_unlisten(e);
 	reset_events(e);
 	if (e->dir[0] && !getenv("REL_KEEP")) {
@@ -156,15 +152,15 @@ int rel_listen(struct rel_env *e)
 		.registration_timeout_ms = REL_NRI_TIMEOUT_MS,
 	};
 
-	e->rt = bs_nri_runtime_new(&cfg);
-	return e->rt ? 0 : -errno;
+	e->pods.rt = bs_nri_runtime_new(&cfg);
+	return e->pods.rt ? 0 : -errno;
 }
 
 void rel_unlisten(struct rel_env *e)
 {
-	if (e->rt)
-		bs_nri_runtime_free(e->rt);
-	e->rt = NULL;
+	if (e->pods.rt)
+		bs_nri_runtime_free(e->pods.rt);
+	e->pods.rt = NULL;
 }
 
 int rel_agent_start(struct rel_env *e, const struct rel_agent_args *a)
@@ -210,11 +206,11 @@ void rel_agent_kill9(struct rel_env *e)
 		waitpid(e->agent.pid, &e->agent.exit_status, 0);
 		e->agent.pid = -1;
 	}
-	if (e->rt)
-		bs_nri_runtime_drop_all(e->rt);
+	if (e->pods.rt)
+		bs_nri_runtime_drop_all(e->pods.rt);
 }
 
-int rel_accept(struct rel_env *e, int timeout_ms, struct rel_ctr *ctrs,
+int rel_accept(struct rel_env *e, int timeout_ms, struct bs_nri_pod *ctrs,
 	       size_t n)
 {
 	struct bs_pod *pods = calloc(n + 1, sizeof(*pods));
@@ -240,13 +236,63 @@ int rel_accept(struct rel_env *e, int timeout_ms, struct rel_ctr *ctrs,
 		k += !err;
 	}
 	if (!err)
-		err = bs_nri_runtime_accept(e->rt, timeout_ms, pods, k, cs, k);
+		err = bs_nri_runtime_accept(e->pods.rt, timeout_ms, pods, k, cs,
+					    k);
 	for (size_t i = 0; views && i < k; i++)
 		bs_cri_view_free(&views[i]);
 	free(views);
 	free(pods);
 	free(cs);
 	return err;
+}
+
+int rel_ctr_new(struct rel_env *e, struct bs_nri_pod *c, int n, bool real)
+{
+	char pod[32];
+	struct bs_nri_pod_spec s = {
+		.pod_name = pod,
+		.name = "app",
+		.token_path = REL_TOKEN,
+		.tmp_base = e->dir,
+		.real = real,
+		.via_nri = true,
+		.n = n,
+	};
+
+	snprintf(pod, sizeof(pod), "victim-%d", n);
+	return bs_nri_pod_new(&e->pods, c, &s);
+}
+
+int rel_ctr_up(struct rel_env *e, struct bs_nri_pod *c)
+{
+	return bs_nri_pod_up(&e->pods, c);
+}
+
+int rel_ctr_down(struct rel_env *e, struct bs_nri_pod *c, bool via_nri)
+{
+	return bs_nri_pod_down(&e->pods, c, via_nri);
+}
+
+int rel_ctr_touch(struct rel_env *e, struct bs_nri_pod *c)
+{
+	const char *argv[] = { "cat", REL_TOKEN, NULL };
+	char out[512];
+	int st = -1, fd, err;
+
+	(void)e;
+	if (!c->real) {
+		if (!c->token_host[0])
+			return -ENOENT;
+		fd = open(c->token_host, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+		return 0;
+	}
+	err = bs_runc_exec(&c->rc, argv, out, sizeof(out), &st);
+	if (err)
+		return err;
+	return st == 0 ? 0 : -EIO;
 }
 
 /* ---- events ---------------------------------------------------------- */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Reliability fixture: the real agent as a child process, our NRI runtime
- * side in front of it, pods/containers driven through NRI (some of them
- * real runc containers), and a reader of the agent's JSON lines.
+ * side in front of it, pods/containers driven through NRI (nri_pods.h;
+ * some of them real runc containers), and a reader of the agent's JSON
+ * lines.
  *
  * The scenarios (rel_scen.h) are written once here and run twice: short by
  * the Criterion suites (tests/test_reliability_*.c), long by
@@ -16,31 +17,12 @@
 #include <stdint.h>
 
 #include "harness/agentproc.h"
-#include "harness/runtime/runc.h"
-#include "nri/cri.h"
-#include "nri/runtime.h"
+#include "harness/runtime/nri_pods.h"
 
 #define REL_TOKEN	   "/var/run/secrets/eks.amazonaws.com/access_key_token"
-#define REL_MAX_LIVE	   128	/* real containers tracked for cleanup */
+#define REL_MAX_LIVE	   BS_NRI_PODS_MAX /* real containers tracked */
 #define REL_MAX_ALERTS	   4096 /* distinct (token, accessor) pairs kept */
 #define REL_NRI_TIMEOUT_MS 5000
-
-struct rel_ctr {
-	char id[64];
-	char pod_id[96];
-	char pod_uid[96];
-	char cgpath[96];
-	char name[16];
-	char pod_name[32];
-	struct bs_pod pod;
-	struct bs_container ctr;
-	struct bs_cri_ctr cri; /* what the runtime side reports */
-	struct bs_runc rc;
-	bool real;
-	bool up;
-	char token_host[BS_PATH_LEN]; /* bind source, "" when not injected */
-	double create_us;	      /* CreateContainer round trip */
-};
 
 /* Alerts seen, folded by token container and accessor container. */
 struct rel_alert {
@@ -59,7 +41,7 @@ struct rel_env {
 	char log[192];
 	char build[BS_PATH_LEN];
 	char bin[BS_PATH_LEN + 16];
-	struct bs_nri_runtime *rt;
+	struct bs_nri_pods pods; /* the runtime side and its containers */
 	struct bs_agent agent;
 	bool agent_spawned;
 	int64_t spawn_ns;
@@ -74,8 +56,6 @@ struct rel_env {
 	struct rel_alert alerts[REL_MAX_ALERTS];
 	size_t n_alerts;
 	uint64_t alert_lines;
-	/* real containers not yet torn down */
-	struct rel_ctr *live[REL_MAX_LIVE];
 };
 
 /* Agent options beyond the fixture defaults. */
@@ -105,7 +85,7 @@ int rel_agent_stop(struct rel_env *e);
 /* SIGKILL + reap; the runtime forgets the dead plugin. */
 void rel_agent_kill9(struct rel_env *e);
 /* Admit the agent, synchronising the up containers of ctrs[0..n). */
-int rel_accept(struct rel_env *e, int timeout_ms, struct rel_ctr *ctrs,
+int rel_accept(struct rel_env *e, int timeout_ms, struct bs_nri_pod *ctrs,
 	       size_t n);
 
 /* Read new event lines.  Returns -ESRCH when the agent is gone. */
@@ -124,15 +104,16 @@ const struct rel_alert *rel_alert_for(struct rel_env *e, const char *token_ctr,
 /* Lines of the agent log containing needle (case-insensitive). */
 int rel_log_count(struct rel_env *e, const char *needle);
 
-/* Containers. */
-int rel_ctr_new(struct rel_env *e, struct rel_ctr *c, int n, bool real);
+/* Containers (harness/runtime/nri_pods.h): pod victim-<n>, container
+ * app, the token at REL_TOKEN; real = a runc container below e->dir. */
+int rel_ctr_new(struct rel_env *e, struct bs_nri_pod *c, int n, bool real);
 /* RunPodSandbox, CreateContainer (adjustment applied), runc create,
  * PostCreate, Start, runc start, PostStart. */
-int rel_ctr_up(struct rel_env *e, struct rel_ctr *c);
+int rel_ctr_up(struct rel_env *e, struct bs_nri_pod *c);
 /* Stop, runc delete, Remove, pod events; via_nri false: only runc. */
-int rel_ctr_down(struct rel_env *e, struct rel_ctr *c, bool via_nri);
+int rel_ctr_down(struct rel_env *e, struct bs_nri_pod *c, bool via_nri);
 /* Read the token: runc exec cat in a real container, else open() here. */
-int rel_ctr_touch(struct rel_env *e, struct rel_ctr *c);
+int rel_ctr_touch(struct rel_env *e, struct bs_nri_pod *c);
 
 /* /proc/<pid> figures. */
 int rel_count_fds(pid_t pid);

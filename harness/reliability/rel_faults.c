@@ -59,7 +59,7 @@ static int make_bad_state(struct rel_env *e, const char *how, char *path,
 }
 
 static int badstate_body(struct rel_env *e, const char *state,
-			 struct rel_badstate *r, struct rel_ctr *c,
+			 struct rel_badstate *r, struct bs_nri_pod *c,
 			 struct rel_why *w)
 {
 	struct rel_agent_args a = { .state_dir = state };
@@ -91,7 +91,7 @@ int rel_run_badstate(struct rel_env *e, const char *how, struct rel_badstate *r,
 		     struct rel_why *w)
 {
 	char state[BS_PATH_LEN];
-	struct rel_ctr *c = calloc(1, sizeof(*c));
+	struct bs_nri_pod *c = calloc(1, sizeof(*c));
 	bool mounted;
 	int err;
 
@@ -304,7 +304,7 @@ static int garbage_case(struct rel_env *e, int lfd, int i,
 }
 
 static int garbage_body(struct rel_env *e, struct rel_garbage *r,
-			struct rel_ctr *c, struct rel_why *w)
+			struct bs_nri_pod *c, struct rel_why *w)
 {
 	int lfd, err = 0;
 	char dir[BS_PATH_LEN];
@@ -347,7 +347,7 @@ static int garbage_body(struct rel_env *e, struct rel_garbage *r,
 
 int rel_run_garbage(struct rel_env *e, struct rel_garbage *r, struct rel_why *w)
 {
-	struct rel_ctr *c = calloc(1, sizeof(*c));
+	struct bs_nri_pod *c = calloc(1, sizeof(*c));
 	int err;
 
 	if (!c)

@@ -39,11 +39,11 @@ bool rel_is_ready(struct rel_env *e, void *arg)
 
 /* Runtime listening, agent up and admitted with these containers. */
 static int bring_up(struct rel_env *e, const struct rel_agent_args *a,
-		    struct rel_ctr *ctrs, size_t n, struct rel_why *w)
+		    struct bs_nri_pod *ctrs, size_t n, struct rel_why *w)
 {
 	int err;
 
-	if (!e->rt && (err = rel_listen(e)))
+	if (!e->pods.rt && (err = rel_listen(e)))
 		return rel_fail(w, err, "listen on %s: %s", e->sock,
 				strerror(-err));
 	err = rel_agent_start(e, a);
@@ -94,11 +94,11 @@ static int wait_alert(struct rel_env *e, const char *tc, const char *ac,
 }
 
 /* Tear down whatever is still up, through NRI when the agent listens. */
-static void all_down(struct rel_env *e, struct rel_ctr *c, size_t n)
+static void all_down(struct rel_env *e, struct bs_nri_pod *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (c[i].up || c[i].real)
-			rel_ctr_down(e, &c[i], c[i].up && e->rt);
+			rel_ctr_down(e, &c[i], c[i].up && e->pods.rt);
 }
 
 static bool state_has(const char *state, const char *id)
@@ -150,7 +150,7 @@ static int kill_with_blocked_reader(struct rel_env *e, struct rel_restart *r,
 }
 
 static int restart_body(struct rel_env *e, struct rel_restart *r,
-			const struct rel_agent_args *a, struct rel_ctr *c,
+			const struct rel_agent_args *a, struct bs_nri_pod *c,
 			struct rel_why *w)
 {
 	int n = r->n, left = r->n - r->n_removed, err;
@@ -210,7 +210,7 @@ static int restart_body(struct rel_env *e, struct rel_restart *r,
 int rel_run_restart(struct rel_env *e, struct rel_restart *r, struct rel_why *w)
 {
 	const struct rel_agent_args a = { .detect = r->detect };
-	struct rel_ctr *c = calloc((size_t)r->n, sizeof(*c));
+	struct bs_nri_pod *c = calloc((size_t)r->n, sizeof(*c));
 	int err;
 
 	if (!c)
@@ -234,7 +234,7 @@ static bool reconnects_seen(struct rel_env *e, void *arg)
 }
 
 static int rt_restart_body(struct rel_env *e, struct rel_rt_restart *r,
-			   struct rel_ctr *c, struct rel_why *w)
+			   struct bs_nri_pod *c, struct rel_why *w)
 {
 	uint64_t before;
 	int64_t t0;
@@ -286,7 +286,7 @@ static int rt_restart_body(struct rel_env *e, struct rel_rt_restart *r,
 int rel_run_rt_restart(struct rel_env *e, struct rel_rt_restart *r,
 		       struct rel_why *w)
 {
-	struct rel_ctr *c = calloc(2, sizeof(*c));
+	struct bs_nri_pod *c = calloc(2, sizeof(*c));
 	int err;
 
 	const struct rel_agent_args a = { .detect = r->detect };
@@ -332,7 +332,7 @@ static const struct rel_agent_args *inject_args(struct rel_agent_args *a,
 static int churn_body(struct rel_env *e, struct rel_churn *r,
 		      struct bs_samples *lat, struct rel_why *w)
 {
-	struct rel_ctr *c = calloc(1, sizeof(*c));
+	struct bs_nri_pod *c = calloc(1, sizeof(*c));
 	int err = 0;
 
 	if (!c)
@@ -424,7 +424,7 @@ static int cmp_dbl(const void *a, const void *b)
 }
 
 /* n containers up (NRI only), sampled, torn down. */
-static int mem_round(struct rel_env *e, struct rel_mem *r, struct rel_ctr *c,
+static int mem_round(struct rel_env *e, struct rel_mem *r, struct bs_nri_pod *c,
 		     double *d, struct rel_why *w)
 {
 	struct mem_sample before, up;
@@ -460,7 +460,7 @@ static int mem_round(struct rel_env *e, struct rel_mem *r, struct rel_ctr *c,
 
 int rel_run_mem(struct rel_env *e, struct rel_mem *r, struct rel_why *w)
 {
-	struct rel_ctr *c = calloc((size_t)r->n, sizeof(*c));
+	struct bs_nri_pod *c = calloc((size_t)r->n, sizeof(*c));
 	double *d = calloc((size_t)r->reps * 3 + 3, sizeof(*d));
 	struct rel_agent_args a;
 	int err = 0;
@@ -527,7 +527,7 @@ static void flood_child(const char *path, uint64_t min, struct flood_shm *s)
 }
 
 static int flood_checks(struct rel_env *e, struct rel_flood *r,
-			struct rel_ctr *c, struct rel_why *w)
+			struct bs_nri_pod *c, struct rel_why *w)
 {
 	uint64_t before;
 
@@ -566,8 +566,8 @@ static void flood_tally(struct rel_env *e, struct rel_flood *r, const char *id)
 	rel_stat(e, "aggregated", &r->aggregated);
 }
 
-static int flood_body(struct rel_env *e, struct rel_flood *r, struct rel_ctr *c,
-		      struct rel_why *w)
+static int flood_body(struct rel_env *e, struct rel_flood *r,
+		      struct bs_nri_pod *c, struct rel_why *w)
 {
 	struct flood_shm *s;
 	int64_t t0;
@@ -610,7 +610,7 @@ static int flood_body(struct rel_env *e, struct rel_flood *r, struct rel_ctr *c,
 int rel_run_flood(struct rel_env *e, struct rel_flood *r, struct rel_why *w)
 {
 	const struct rel_agent_args a = { .detect = r->detect };
-	struct rel_ctr *c = calloc(3, sizeof(*c));
+	struct bs_nri_pod *c = calloc(3, sizeof(*c));
 	int err;
 
 	if (!c)
