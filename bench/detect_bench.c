@@ -249,23 +249,33 @@ static int sample_pread(struct bs_samples *s, int fd)
 	return bs_samples_add(s, (double)(t1 - t0));
 }
 
+/* open + read of up to len bytes + close: what an accessor does. */
+static int read_once(const char *path, size_t len)
+{
+	char buf[BS_RS_WINDOW_MAX];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len < sizeof(buf) ? len : sizeof(buf));
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
 /* Open (and read: readscan needs the bytes) the token, wait for the event. */
 static int sample_alert(struct bench *b, struct bs_samples *s)
 {
-	char buf[256];
 	int64_t deadline;
-	int fd;
+	int err;
 
 	b->t_event = 0;
 	b->t_open = bs_now_ns();
-	fd = open(b->token, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	if (read(fd, buf, sizeof(buf)) < 0) {
-		close(fd);
-		return -errno;
-	}
-	close(fd);
+	err = read_once(b->token, 256);
+	if (err)
+		return err;
 	deadline = b->t_open + 1000000000;
 	while (!b->t_event && bs_now_ns() < deadline)
 		b->ops->poll(&b->ctx, 10);
@@ -277,17 +287,11 @@ static int sample_alert(struct bench *b, struct bs_samples *s)
 /* open + read + close of the token: what an accessor of it pays. */
 static int sample_token(struct bs_samples *s, const char *path)
 {
-	char buf[BS_RS_WINDOW_MAX];
 	int64_t t0 = bs_now_ns(), t1;
-	int fd = open(path, O_RDONLY);
+	int err = read_once(path, BS_RS_WINDOW_MAX);
 
-	if (fd < 0)
-		return -errno;
-	if (read(fd, buf, sizeof(buf)) < 0) {
-		close(fd);
-		return -errno;
-	}
-	close(fd);
+	if (err)
+		return err;
 	t1 = bs_now_ns();
 	return bs_samples_add(s, (double)(t1 - t0));
 }

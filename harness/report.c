@@ -58,22 +58,33 @@ static void full_once(const char *key)
 	said = true;
 }
 
+/* key's index in configs[0..*n), added (when add) if there is room;
+ * -1 when it is not there. */
+static int key_index(char (*configs)[48], size_t *n, const char *key, bool add)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp(configs[i], key))
+			return (int)i;
+	if (add && *n == MAX_CONFIGS)
+		full_once(key);
+	if (!add || *n == MAX_CONFIGS)
+		return -1;
+	snprintf(configs[*n], sizeof(configs[0]), "%s", key);
+	return (int)(*n)++;
+}
+
 static int config_index(struct table *t, char **f, bool add)
 {
 	char key[48];
+	size_t n = t->n_configs;
+	int i;
 
 	snprintf(key, sizeof(key), "%s+%s/%s", f[C_INJECT], f[C_DETECT],
 		 f[C_BACKEND]);
-	for (size_t i = 0; i < t->n_configs; i++)
-		if (!strcmp(t->configs[i], key))
-			return (int)i;
-	if (add && t->n_configs == MAX_CONFIGS)
-		full_once(key);
-	if (!add || t->n_configs == MAX_CONFIGS)
-		return -1;
-	snprintf(t->configs[t->n_configs], sizeof(t->configs[0]), "%s", key);
-	t->latest[t->n_configs][0] = '\0';
-	return (int)t->n_configs++;
+	i = key_index(t->configs, &t->n_configs, key, add);
+	if (t->n_configs > n)
+		t->latest[i][0] = '\0';
+	return i;
 }
 
 static int row_index(struct table *t, const char *name)
@@ -251,15 +262,37 @@ static FILE *open_in(const char *dir, const char *name)
 	return f;
 }
 
+/* A plot's data file name.dat and script name.gp in dir, the script
+ * drawing w x h pixels into results/name.svg; -EIO when either cannot be
+ * opened (*d, *g as far as they were). */
+static int open_plot(const char *dir, const char *results, const char *name,
+		     size_t w, size_t h, FILE **d, FILE **g)
+{
+	char file[64];
+
+	snprintf(file, sizeof(file), "%s.dat", name);
+	*d = open_in(dir, file);
+	snprintf(file, sizeof(file), "%s.gp", name);
+	*g = open_in(dir, file);
+	if (!*d || !*g)
+		return -EIO;
+	fprintf(*g,
+		"set terminal svg noenhanced size %zu,%zu dynamic "
+		"background rgb 'white'\n",
+		w, h);
+	fprintf(*g, "set output '%s/%s.svg'\n", results, name);
+	return 0;
+}
+
 /* Heat map: x = configuration, y = method, colour = share detected. */
 static int plot_coverage(const struct table *t, const char *dir,
 			 const char *results)
 {
-	FILE *d = open_in(dir, "coverage.dat"),
-	     *g = open_in(dir, "coverage.gp");
+	FILE *d, *g;
 
-	if (!d || !g)
-		goto fail;
+	if (open_plot(dir, results, "coverage", 320 + 130 * t->n_configs,
+		      200 + 24 * t->n_rows, &d, &g))
+		return close_pair(d, g, -EIO);
 	for (size_t r = 0; r < t->n_rows; r++)
 		for (size_t c = 0; c < t->n_configs; c++) {
 			const struct cell *x = &t->cells[r][c];
@@ -276,12 +309,7 @@ static int plot_coverage(const struct table *t, const char *dir,
 			else
 				fprintf(d, "%zu %zu -1 \"-\"\n", c, r);
 		}
-	fprintf(g,
-		"set terminal svg noenhanced size %zu,%zu dynamic "
-		"background rgb 'white'\n",
-		320 + 130 * t->n_configs, 200 + 24 * t->n_rows);
 	fprintf(g, "set lmargin 26\nset bmargin 8\n");
-	fprintf(g, "set output '%s/coverage.svg'\n", results);
 	fprintf(g,
 		"set title \"Coverage: runs that alerted / runs (latest "
 		"run per configuration)\\ngreen = right (alert when expected, "
@@ -309,8 +337,6 @@ static int plot_coverage(const struct table *t, const char *dir,
 		"'' using 1:2:4 with labels\n",
 		dir);
 	return close_pair(d, g, 0);
-fail:
-	return close_pair(d, g, -EIO);
 }
 
 /* Clustered bars: one group per metric, one bar per configuration. */
@@ -328,11 +354,10 @@ static bool clipped(const struct table *t)
 static int plot_overhead(const struct table *t, const char *dir,
 			 const char *results)
 {
-	FILE *d = open_in(dir, "overhead.dat"),
-	     *g = open_in(dir, "overhead.gp");
+	FILE *d, *g;
 
-	if (!d || !g)
-		goto fail;
+	if (open_plot(dir, results, "overhead", 1400, 700, &d, &g))
+		return close_pair(d, g, -EIO);
 	fprintf(d, "metric");
 	for (size_t c = 0; c < t->n_configs; c++)
 		fprintf(d, " \"%s\"", t->configs[c]);
@@ -347,10 +372,7 @@ static int plot_overhead(const struct table *t, const char *dir,
 		}
 		fprintf(d, "\n");
 	}
-	fprintf(g, "set terminal svg noenhanced size 1400,700 dynamic "
-		   "background rgb 'white'\n");
 	fprintf(g, "set bmargin 16\nset xtics rotate by -40\n");
-	fprintf(g, "set output '%s/overhead.svg'\n", results);
 	fprintf(g,
 		"set title 'Overhead: median with / median without (latest "
 		"run per configuration)%s'\n",
@@ -371,8 +393,6 @@ static int plot_overhead(const struct table *t, const char *dir,
 			"title columnheader(i)\n",
 			t->n_configs + 1, dir);
 	return close_pair(d, g, 0);
-fail:
-	return close_pair(d, g, -EIO);
 }
 
 /* ---- stealth.csv: tells per inject/backend, latest run each --------- */
@@ -391,15 +411,7 @@ static int stealth_config(struct stealth *t, char **f, bool add)
 	char key[48];
 
 	snprintf(key, sizeof(key), "%s/%s", f[S_INJECT], f[S_BACKEND]);
-	for (size_t i = 0; i < t->n_configs; i++)
-		if (!strcmp(t->configs[i], key))
-			return (int)i;
-	if (add && t->n_configs == MAX_CONFIGS)
-		full_once(key);
-	if (!add || t->n_configs == MAX_CONFIGS)
-		return -1;
-	snprintf(t->configs[t->n_configs], sizeof(t->configs[0]), "%s", key);
-	return (int)t->n_configs++;
+	return key_index(t->configs, &t->n_configs, key, add);
 }
 
 static int scan_stealth(const char *path, struct stealth *t)
@@ -479,20 +491,16 @@ static void print_stealth(const struct stealth *t)
 static int plot_stealth(const struct stealth *t, const char *dir,
 			const char *results)
 {
-	FILE *d = open_in(dir, "stealth.dat"), *g = open_in(dir, "stealth.gp");
+	FILE *d, *g;
 
-	if (!d || !g)
+	if (open_plot(dir, results, "stealth", 480 + 140 * t->n_configs, 500,
+		      &d, &g))
 		return close_pair(d, g, -EIO);
 	fprintf(d, "# config visible unknown\n");
 	for (size_t c = 0; c < t->n_configs; c++)
 		fprintf(d, "\"%s\" %u %u\n", t->configs[c],
 			stealth_count(t, c, "1"),
 			stealth_count(t, c, "unknown"));
-	fprintf(g,
-		"set terminal svg noenhanced size %zu,500 dynamic "
-		"background rgb 'white'\n",
-		480 + 140 * t->n_configs);
-	fprintf(g, "set output '%s/stealth.svg'\n", results);
 	fprintf(g,
 		"set title \"Stealth: tells an attacker in the container "
 		"sees (of %d), latest run per inject/backend\\nreference "

@@ -217,18 +217,36 @@ static int jliteral(struct jp *j, const char *word)
 /* matched: path components matched on the way here, -1 off the path. */
 static int jvalue(struct jp *j, int depth, int matched);
 
+/* Past the opening bracket; true when close follows at once (empty). */
+static bool jopen(struct jp *j, char close)
+{
+	j->p++;
+	ws(j);
+	if (j->p < j->end && *j->p == close) {
+		j->p++;
+		return true;
+	}
+	return false;
+}
+
+/* After a member or element: ',' -> 1 (another follows), close -> 0,
+ * anything else -EINVAL. */
+static int jnext(struct jp *j, char close)
+{
+	ws(j);
+	if (j->p < j->end && (*j->p == ',' || *j->p == close))
+		return *j->p++ == ',';
+	return -EINVAL;
+}
+
 static int jobject(struct jp *j, int depth, int matched)
 {
 	const char *key;
 	size_t klen;
 	int err;
 
-	j->p++;
-	ws(j);
-	if (j->p < j->end && *j->p == '}') {
-		j->p++;
+	if (jopen(j, '}'))
 		return 0;
-	}
 	for (;;) {
 		int m = -1;
 
@@ -246,18 +264,10 @@ static int jobject(struct jp *j, int depth, int matched)
 		    !strncmp(key, j->path[matched], klen))
 			m = matched + 1;
 		err = jvalue(j, depth + 1, m);
-		if (err)
+		if (!err)
+			err = jnext(j, '}');
+		if (err <= 0)
 			return err;
-		ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->end && *j->p == '}') {
-			j->p++;
-			return 0;
-		}
-		return -EINVAL;
 	}
 }
 
@@ -265,26 +275,14 @@ static int jarray(struct jp *j, int depth)
 {
 	int err;
 
-	j->p++;
-	ws(j);
-	if (j->p < j->end && *j->p == ']') {
-		j->p++;
+	if (jopen(j, ']'))
 		return 0;
-	}
 	for (;;) {
 		err = jvalue(j, depth + 1, -1);
-		if (err)
+		if (!err)
+			err = jnext(j, ']');
+		if (err <= 0)
 			return err;
-		ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->end && *j->p == ']') {
-			j->p++;
-			return 0;
-		}
-		return -EINVAL;
 	}
 }
 
