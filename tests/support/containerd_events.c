@@ -5,22 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/clock.h"
 #include "tests/support/containerd_events.h"
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nap_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
 
 int ctrd_events_open(struct ctrd_events *e, const char *path)
 {
@@ -29,7 +15,7 @@ int ctrd_events_open(struct ctrd_events *e, const char *path)
 	for (int i = 0; i < 500 && !e->f; i++) {
 		e->f = fopen(path, "re");
 		if (!e->f)
-			nap_ms(20);
+			bs_nap_ms(20);
 	}
 	return e->f ? 0 : -ENOENT;
 }
@@ -45,7 +31,7 @@ json_t *ctrd_events_wait(struct ctrd_events *e, const char *type,
 			 bool (*match)(json_t *ev, const void *arg),
 			 const void *arg, int ms)
 {
-	int64_t deadline = now_ms() + ms;
+	int64_t deadline = bs_now_ns() / 1000000 + ms;
 	static char line[65536];
 
 	if (!e->f)
@@ -62,8 +48,8 @@ json_t *ctrd_events_wait(struct ctrd_events *e, const char *type,
 			json_decref(j);
 		}
 		clearerr(e->f);
-		nap_ms(20);
-	} while (now_ms() < deadline);
+		bs_nap_ms(20);
+	} while (bs_now_ns() / 1000000 < deadline);
 	return NULL;
 }
 
