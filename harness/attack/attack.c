@@ -7,18 +7,18 @@
  *   beesting-attack recon <token-path>...
  *   beesting-attack --tells [--markdown]
  *
- * The methods are the attack entries of the table (strategies/methods.h), the
- * accesses those of harness/attack/access.c.  Runs inside busybox containers, so
- * it is linked statically, libc only.  Exit status: 0 the access
- * succeeded, 1 the access itself failed, 2 usage error.  With --print the
- * bytes read go to stdout unchanged (tests compare them); otherwise one
- * summary line "ok <method> <bytes>" is printed.  --list prints
- * "<name> <alert|none> <description>" per method; --list --markdown the
- * docs/strategies.md table of methods and blind spots.  recon checks the
- * tells of harness/attack/tells.h over the paths, as an unprivileged attacker in the
- * container can, and prints "<tell>,<0|1|unknown>,<evidence>" per tell
- * (exit 0); --tells lists "<tell> <what it checks>", --markdown the
- * docs/strategies.md table.
+ * The methods are the attack entries of the table (strategies/methods.h),
+ * the accesses those of harness/attack/access.c.  Runs inside busybox
+ * containers, so it is linked statically, libc only.  Exit status: 0 the
+ * access succeeded, 1 the access itself failed, 2 usage error.  With
+ * --print the bytes read go to stdout unchanged (tests compare them);
+ * otherwise one summary line "ok <method> <bytes>" is printed.  --list
+ * prints "<name> <alert|none> <description>" per method; --list --markdown
+ * the docs/strategies.md table of methods and blind spots.  recon checks
+ * the tells of harness/attack/tells.h over the paths, as an unprivileged
+ * attacker in the container can, and prints
+ * "<tell>,<0|1|unknown>,<evidence>" per tell (exit 0); --tells lists
+ * "<tell> <what it checks>", --markdown the docs/strategies.md table.
  */
 #include <errno.h>
 #include <limits.h>
