@@ -50,22 +50,10 @@ static inline unsigned int bs_rs_positions(unsigned int stride)
 	return (BS_SCAN_MAX - BS_GRAM_LEN) / stride + 1;
 }
 
-/* The hot loop takes them in equal blocks of at most BS_RS_BLOCK_MAX
- * (more spills the BPF stack): 9 x 8, 5 x 7, 3 x 6.  The last block may
- * read up to BS_RS_SLACK bytes past BS_SCAN_MAX (stale, never matched). */
-#define BS_RS_BLOCK_MAX 8
-#define BS_RS_SLACK	256
-
-static inline unsigned int bs_rs_blocks(unsigned int stride)
+/* 64-bit words of a gram's offset mask that a window of this stride uses. */
+static inline unsigned int bs_rs_offset_words(unsigned int stride)
 {
-	return (bs_rs_positions(stride) + BS_RS_BLOCK_MAX - 1) /
-	       BS_RS_BLOCK_MAX;
-}
-
-static inline unsigned int bs_rs_block(unsigned int stride)
-{
-	return (bs_rs_positions(stride) + bs_rs_blocks(stride) - 1) /
-	       bs_rs_blocks(stride);
+	return (stride + 63) / 64;
 }
 
 static inline int bs_rs_window_valid(unsigned int window)

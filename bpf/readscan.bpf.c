@@ -9,9 +9,8 @@
  * lookups per 4 KiB read.  Instead the read is copied once (one helper
  * call: on this kind of machine the call, not the bytes, is most of the
  * copy's cost) and sampled at p = 0, S, 2S, ...:
- *   1. hot path, branch-free, up to 8 positions per step: one probe of
- *      bloom A ("this gram is in some window"); S is a constant there, so
- *      every gram is one aligned load at a constant offset,
+ *   1. hot path: one probe of bloom A per sample ("this gram is in some
+ *      window"), one aligned load and one well-predicted branch,
  *   2. on a hit, the gram's slot in the offset table lists the window
  *      offsets k it was registered at,
  *   3. for each, the window's key at p-k+W-16 is looked up in the pattern
@@ -22,6 +21,14 @@
  * that grows); user space caps the tokens where it would saturate.
  * At most BS_SCAN_MAX bytes of a read are scanned; longer reads are
  * flagged BS_EVF_PARTIAL_SCAN and counted.
+ *
+ * Verifier budget: the scan and the confirmation are plain bounded loops
+ * (5.3+) in global functions (5.6+), each verified once on its own rather
+ * than at every call site or nested inside the other's iterations, so the
+ * instructions the verifier walks grow with the samples (~70), not with
+ * their product or with the paths through them (no bpf_loop: 5.17+).
+ * Every program stays far under a quarter of the 1M limit on every kernel
+ * of the matrix (tests/test_verifier_budget.c, results/verifier.csv).
  *
  * Backends: fexit/vfs_read, kprobe+kretprobe/vfs_read, or tp_btf/sys_exit
  * for read, pread64, readv, preadv, preadv2 (first iovec only).
@@ -43,7 +50,8 @@ struct {
 	__type(value, struct bs_pattern_val);
 } bs_patterns SEC(".maps");
 
-/* Set by user space before load: the window length (64, 128, 256). */
+/* Set by user space before load: the window length (64, 128, 256).  Read
+ * only: the verifier sees the stride as a constant. */
 const volatile __u32 bs_rs_window = BS_RS_WINDOW_DEFAULT;
 
 /* Set by user space before a pattern goes in; stale bits of disarmed
@@ -53,20 +61,11 @@ __u64 bs_offsets[BS_OFF_WORDS];
 /* 32 - log2(bloom A words); user space changes it as tokens come and go */
 __u32 bs_bloom_shift = 32 - (BS_BLOOM_LOG_MIN - 6);
 
-/* 1 when both bits are set.  Branch-free on purpose: with a branch per
- * sample the verifier walks 2^block paths. */
-static __always_inline __u32 bloom_test(__u32 gram, __u32 shift)
-{
-	__u64 w = bs_bloom[bs_bloom_word(gram, shift) & (BS_BLOOM_WORDS - 1)];
-	__u64 missing = bs_bloom_bits(gram) & ~w;
-
-	return (__u32)(((missing | -missing) >> 63) ^ 1);
-}
-
 struct bs_scratch {
-	unsigned char buf[BS_SCAN_MAX + BS_RS_SLACK];
+	unsigned char buf[BS_SCAN_MAX];
 };
 
+/* One read's bytes, per CPU: the scan and its confirmations share it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -82,45 +81,27 @@ struct {
 	__type(value, __u64);
 } bs_kbuf SEC(".maps");
 
-struct scan_ctx {
-	struct bs_scratch *s;
-	__u64 n;    /* bytes of the read in s */
-	__u64 base; /* first position of the block being confirmed */
-	__u64 p;    /* position being confirmed */
-	__u64 mask; /* offsets still to try in word `word` of p's slot */
-	__u32 hits; /* bloom A hits in that block, bit j: position j */
-	__u32 word;
-	__u32 slot;  /* offset table slot of the gram at p */
-	__u32 shift; /* of bloom A, read once per read */
-	__u32 stride;
-	__u32 key_off; /* of the key inside a window */
-	__u32 token_id;
-};
-
-/* One candidate: the gram at p is gram k of a window starting at p-k;
- * the window's key decides. */
-static __always_inline int try_start(struct scan_ctx *c, __u32 k)
+static __always_inline struct bs_scratch *scratch(void)
 {
-	struct bs_pattern_val *val;
-	struct bs_pattern key;
-	__u64 start;
+	__u32 zero = 0;
 
-	if (k > c->p)
-		return 0;
-	start = c->p - k + c->key_off;
-	if (start + BS_PATTERN_LEN > c->n ||
-	    start > BS_SCAN_MAX - BS_PATTERN_LEN)
-		return 0;
-	__builtin_memcpy(&key, &c->s->buf[start], sizeof(key));
-	val = bpf_map_lookup_elem(&bs_patterns, &key);
-	if (!val)
-		return 0;
-	c->token_id = val->ref.token_id;
-	return 1;
+	return bpf_map_lookup_elem(&bs_scratch_map, &zero);
 }
 
-/* Index of the lowest set bit of m: the ones below it, counted without
- * branches (the verifier walks every branch of every bit). */
+static __always_inline __u32 gram_at(const struct bs_scratch *s, __u64 p)
+{
+	/* x86 loads little-endian, like user space's gram_of() */
+	return *(const __u32 *)&s->buf[p];
+}
+
+static __always_inline bool bloom_test(__u32 gram, __u32 shift)
+{
+	__u64 w = bs_bloom[bs_bloom_word(gram, shift) & (BS_BLOOM_WORDS - 1)];
+
+	return !(bs_bloom_bits(gram) & ~w);
+}
+
+/* Index of the lowest set bit of m: the ones below it, counted. */
 static __always_inline __u32 low_bit_index(__u64 m)
 {
 	__u64 x = (m & -m) - 1;
@@ -131,137 +112,100 @@ static __always_inline __u32 low_bit_index(__u64 m)
 	return (__u32)((x * 0x0101010101010101ull) >> 56);
 }
 
-/* One set bit of the mask being walked: a candidate window offset. */
-static int try_bit(__u32 t, struct scan_ctx *c)
+/* One candidate: the gram at p is gram k of a window starting at p-k; the
+ * window's key (its last BS_PATTERN_LEN bytes) decides.  Token id or 0.
+ * Global like its caller: its bounds checks narrow its own copies of p
+ * and k, not the caller's, so the caller's bit walk keeps one state per
+ * step instead of one per narrowing. */
+__noinline __u32 bs_rs_try_window(__u64 p, __u64 k, __u64 n)
 {
-	__u64 m = c->mask;
+	const struct bs_scratch *s = scratch();
+	const struct bs_pattern_val *val;
+	__u64 start;
 
-	if (!m)
-		return 1;
-	c->mask = m & (m - 1);
-	return try_start(c, c->word * 64 + low_bit_index(m));
+	if (!s || k > p || n > BS_SCAN_MAX)
+		return 0;
+	start = p - k + (bs_rs_window - BS_PATTERN_LEN);
+	if (start + BS_PATTERN_LEN > n || start > BS_SCAN_MAX - BS_PATTERN_LEN)
+		return 0;
+	val = bpf_map_lookup_elem(&bs_patterns, &s->buf[start]);
+	return val ? val->ref.token_id : 0;
 }
 
-/* Word w of the gram's offset mask. */
-static int try_word(__u32 w, struct scan_ctx *c)
+/* Rare path: the sample at p passed bloom A.  Walks the window offsets its
+ * gram was registered at.  Global, so verified once whatever calls it;
+ * the bit walk is bounded (64 per word) and its branches rejoin. */
+__noinline __u32 bs_rs_confirm(__u64 p, __u64 n)
 {
-	c->word = w;
-	c->mask = bs_offsets[(c->slot * BS_OFF_WORDS_PER_SLOT + w) &
-			     (BS_OFF_WORDS - 1)];
-	if (c->mask)
-		bpf_loop(64, try_bit, c, 0);
-	return c->token_id ? 1 : 0;
-}
+	const __u32 stride = bs_rs_stride(bs_rs_window);
+	const struct bs_scratch *s = scratch();
+	__u32 slot, id;
 
-/* Rare path: position j of the block passed bloom A.  Positions past the
- * read's end (the hot loop reads stale bytes there) are dropped here.  A
- * bpf_loop callback keeps the verifier's work independent of the hits. */
-static int confirm(__u32 j, struct scan_ctx *c)
-{
-	__u64 p = c->base + (__u64)j * c->stride;
-	const unsigned char *b;
-	__u32 gram;
-
-	if (!((c->hits >> (j & 31)) & 1) || p + BS_GRAM_LEN > c->n ||
+	if (!s || n > BS_SCAN_MAX || n < BS_PATTERN_LEN ||
 	    p > BS_SCAN_MAX - BS_GRAM_LEN)
 		return 0;
-	b = &c->s->buf[p];
-	gram = b[0] | (__u32)b[1] << 8 | (__u32)b[2] << 16 | (__u32)b[3] << 24;
-	c->p = p;
-	c->slot = bs_off_slot(gram);
-	bpf_loop((c->stride + 63) / 64, try_word, c, 0);
-	return c->token_id ? 1 : 0;
-}
+	slot = bs_off_slot(gram_at(s, p)) * BS_OFF_WORDS_PER_SLOT;
+#pragma clang loop unroll(disable)
+	for (__u32 w = 0; w < BS_OFF_WORDS_PER_SLOT && w * 64 < stride; w++) {
+		__u64 m = bs_offsets[(slot + w) & (BS_OFF_WORDS - 1)];
 
-/* Hot path, block i for one stride (a constant once inlined): aligned
- * gram loads at constant offsets and bloom probes, no branch inside.
- * Returns 1 (stop) past the read or on a match.  x86 loads little-endian,
- * like user space's gram_of(). */
-static __always_inline int scan_block(__u32 i, struct scan_ctx *c,
-				      const __u32 stride)
-{
-	const __u32 block = bs_rs_block(stride), span = stride * block;
-	__u64 base = (__u64)i * span;
-	const unsigned char *b;
-	__u32 hits = 0;
-
-	/* bound base itself: the verifier tracks the register, not i */
-	if (base > (bs_rs_blocks(stride) - 1) * span || base >= c->n)
-		return 1;
-	b = &c->s->buf[base];
-#pragma unroll
-	for (__u32 j = 0; j < block; j++) {
-		__u32 gram = *(const __u32 *)&b[j * stride];
-
-		hits |= bloom_test(gram, c->shift) << j;
+#pragma clang loop unroll(disable)
+		for (__u32 j = 0; j < 64 && m; j++) {
+			id = bs_rs_try_window(p, w * 64 + low_bit_index(m), n);
+			if (id)
+				return id;
+			m &= m - 1;
+		}
 	}
-	if (!hits)
-		return 0;
-	c->base = base;
-	c->hits = hits;
-	bpf_loop(block, confirm, c, 0);
-	return c->token_id ? 1 : 0;
+	return 0;
 }
 
-/* bpf_loop callbacks, one per window: each verified once. */
-static int scan_block_w64(__u32 i, struct scan_ctx *c)
+/* Hot path over the n bytes in the scratch: one sample every stride (a
+ * constant to the verifier), a bloom A probe each.  Token id or 0. */
+static __always_inline __u32 scan(const struct bs_scratch *s, __u64 n)
 {
-	return scan_block(i, c, bs_rs_stride(64));
+	const __u32 stride = bs_rs_stride(bs_rs_window);
+	const __u32 shift = *(volatile __u32 *)&bs_bloom_shift;
+	__u32 id;
+
+#pragma clang loop unroll(disable)
+	for (__u64 p = 0; p + BS_GRAM_LEN <= n; p += stride) {
+		if (p > BS_SCAN_MAX - BS_GRAM_LEN)
+			break;
+		if (!bloom_test(gram_at(s, p), shift))
+			continue;
+		id = bs_rs_confirm(p, n);
+		if (id)
+			return id;
+	}
+	return 0;
 }
 
-static int scan_block_w128(__u32 i, struct scan_ctx *c)
+/* ubuf: user address of avail readable bytes; total: what the syscall
+ * returned.  Global: verified once for both of the tracepoint's callers. */
+__noinline int bs_rs_scan_user(__u64 ubuf, __u64 avail, __u64 total)
 {
-	return scan_block(i, c, bs_rs_stride(128));
-}
-
-static int scan_block_w256(__u32 i, struct scan_ctx *c)
-{
-	return scan_block(i, c, bs_rs_stride(256));
-}
-
-/* The window is read-only data: the verifier keeps one of the three. */
-static __always_inline int scan_any(struct scan_ctx *c)
-{
-	if (bs_rs_window == 64)
-		bpf_loop(bs_rs_blocks(bs_rs_stride(64)), scan_block_w64, c, 0);
-	else if (bs_rs_window == 128)
-		bpf_loop(bs_rs_blocks(bs_rs_stride(128)), scan_block_w128, c,
-			 0);
-	else
-		bpf_loop(bs_rs_blocks(bs_rs_stride(256)), scan_block_w256, c,
-			 0);
-	return c->token_id != 0;
-}
-
-/* avail: bytes readable at ubuf; total: bytes the syscall returned. */
-static __always_inline void scan_user(const void *ubuf, __u64 avail,
-				      __u64 total)
-{
-	struct scan_ctx c = {};
 	struct bs_scratch *s;
-	__u32 zero = 0, flags = 0;
+	__u32 flags = 0, id;
 	__u64 n;
 
 	if (avail < bs_rs_window)
-		return; /* cannot hold a whole window */
+		return 0; /* cannot hold a whole window */
 	n = avail > BS_SCAN_MAX ? BS_SCAN_MAX : avail;
 	if (total > n) {
 		flags = BS_EVF_PARTIAL_SCAN;
 		bs_count(BS_CNT_PARTIAL);
 	}
-	s = bpf_map_lookup_elem(&bs_scratch_map, &zero);
+	s = scratch();
 	if (!s || n > BS_SCAN_MAX)
-		return;
-	if (bpf_probe_read_user(s->buf, n, ubuf))
-		return;
-	c.s = s;
-	c.n = n;
-	c.stride = bs_rs_stride(bs_rs_window);
-	c.key_off = bs_rs_window - BS_PATTERN_LEN;
-	c.shift = *(volatile __u32 *)&bs_bloom_shift;
+		return 0;
+	if (bpf_probe_read_user(s->buf, n, (const void *)ubuf))
+		return 0;
+	id = scan(s, n);
 	/* the agent's own reads are filtered on a match: no cost per read */
-	if (scan_any(&c) && !bs_is_agent())
-		bs_emit(c.token_id, BS_M_READ, 0, 0, flags, n);
+	if (id && !bs_is_agent())
+		bs_emit(id, BS_M_READ, 0, 0, flags, n);
+	return 0;
 }
 
 SEC("fexit/vfs_read")
@@ -269,7 +213,7 @@ int BPF_PROG(bs_fexit_vfs_read, struct file *file, char *buf, size_t count,
 	     loff_t *pos, ssize_t ret)
 {
 	if (ret >= BS_RS_WINDOW_MIN)
-		scan_user(buf, ret, ret);
+		bs_rs_scan_user((__u64)buf, ret, ret);
 	return 0;
 }
 
@@ -292,7 +236,7 @@ int BPF_KRETPROBE(bs_kretprobe_vfs_read, long ret)
 	if (!b)
 		return 0;
 	if (ret >= BS_RS_WINDOW_MIN)
-		scan_user((const void *)*b, ret, ret);
+		bs_rs_scan_user(*b, ret, ret);
 	bpf_map_delete_elem(&bs_kbuf, &id);
 	return 0;
 }
@@ -323,14 +267,13 @@ int BPF_PROG(bs_tp_sys_exit, struct pt_regs *regs, long ret)
 	if (regs->cs == BS_USER32_CS)
 		return 0;
 	if (nr == NR_READ || nr == NR_PREAD64) {
-		scan_user((const void *)regs->si, ret, ret);
+		bs_rs_scan_user(regs->si, ret, ret);
 		return 0;
 	}
 	/* vectored: scan the first iovec; more is reported as partial */
 	if (bpf_probe_read_user(&iov, sizeof(iov), (const void *)regs->si))
 		return 0;
-	scan_user((const void *)iov.base, iov.len < (__u64)ret ? iov.len : ret,
-		  ret);
+	bs_rs_scan_user(iov.base, iov.len < (__u64)ret ? iov.len : ret, ret);
 	return 0;
 }
 
