@@ -30,8 +30,20 @@ static int64_t real_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The readscan window in use, which may not be the one asked for (a
+ * window the kernel refuses falls back to the nearest): 0 for others. */
+static uint32_t readscan_window(struct bs_core *c)
+{
+	struct bs_detect_stats ds = { 0 };
+
+	if (c->detect_started)
+		c->det->stats(&c->dctx, &ds);
+	return ds.rs_window;
+}
+
 void bs_core_emit_ready(struct bs_core *c)
 {
+	uint32_t window = readscan_window(c);
 	char line[2048];
 	size_t off;
 
@@ -45,7 +57,11 @@ void bs_core_emit_ready(struct bs_core *c)
 	off = strlen(line);
 	bs_json_str(line, sizeof(line) - 3, &off,
 		    c->dctx.blind_spots ? c->dctx.blind_spots : "");
-	snprintf(line + off, sizeof(line) - off, "}\n");
+	if (window)
+		snprintf(line + off, sizeof(line) - off,
+			 ",\"readscan_window\":%u}\n", window);
+	else
+		snprintf(line + off, sizeof(line) - off, "}\n");
 	bs_core_emit(c, line);
 }
 
@@ -53,13 +69,16 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 {
 	struct bs_detect_stats ds = { 0 };
 	struct bs_sink_stats ss;
-	char line[1280], when[48];
+	char line[1344], when[48], window[32] = "";
 	size_t armed = __atomic_load_n(&c->n_armed, __ATOMIC_RELAXED);
 
 	if (c->detect_started)
 		c->det->stats(&c->dctx, &ds);
 	bs_sinks_total(c->sinks, &ss);
 	bs_format_time(when, sizeof(when), real_now_ns());
+	if (ds.rs_window)
+		snprintf(window, sizeof(window), ",\"readscan_window\":%u",
+			 ds.rs_window);
 	snprintf(line, sizeof(line),
 		 "{\"type\":\"stats\",\"time\":\"%s\",\"events\":%" PRIu64
 		 ",\"alerts\":%" PRIu64 ",\"ringbuf_drops\":%" PRIu64
@@ -72,8 +91,9 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 ",\"projected_fallback\":%" PRIu64 ",\"irsa_skipped\":%" PRIu64
 		 ",\"spec_mount_skipped\":%" PRIu64
 		 ",\"annotation_refused\":%" PRIu64
-		 "%s%s,\"sink_delivered\":%" PRIu64 ",\"sink_dropped\":%" PRIu64
-		 ",\"sink_failed\":%" PRIu64 ",\"sink_retries\":%" PRIu64 "}\n",
+		 "%s%s%s,\"sink_delivered\":%" PRIu64
+		 ",\"sink_dropped\":%" PRIu64 ",\"sink_failed\":%" PRIu64
+		 ",\"sink_retries\":%" PRIu64 "}\n",
 		 when, ds.events, c->st.alerts, ds.ringbuf_drops, ds.aggregated,
 		 ds.partial_scans, ds.map_full, c->st.arm_failed,
 		 bs_token_store_count(c->store), armed,
@@ -81,7 +101,7 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 c->ictx.n_skipped, c->st.alert_write_errors,
 		 c->st.arm_gap_us_last, c->st.arm_gap_us_max,
 		 c->ictx.n_fallback, c->ictx.n_irsa_skipped,
-		 c->ictx.n_spec_mount_skipped, c->ictx.n_annotation_refused,
+		 c->ictx.n_spec_mount_skipped, c->ictx.n_annotation_refused, window,
 		 extra && *extra ? "," : "", extra ? extra : "", ss.delivered,
 		 ss.dropped, ss.failed, ss.retries);
 	bs_core_emit(c, line);

@@ -71,6 +71,11 @@ static void write_core(FILE *f, struct bs_core *c)
 	gauge(f, "beesting_arm_gap_max_seconds",
 	      "CreateContainer to token armed, largest",
 	      c->st.arm_gap_us_max / 1e6);
+	if (ds.rs_window)
+		gauge(f, "beesting_readscan_window_bytes",
+		      "Readscan window in use (the nearest that loads when the "
+		      "one asked for does not)",
+		      ds.rs_window);
 }
 
 static void write_histogram(FILE *f, const struct bs_nri_stats *s)

@@ -146,6 +146,7 @@ int bs_dtest_start(struct bs_dtest *d, const char *detect,
 	d->cfg.agent_tgid = agent_tgid;
 	d->cfg.aggregate_ns = agg_ns;
 	d->cfg.rs_window = d->rs_window;
+	d->cfg.rs_refuse_windows = d->rs_refuse_windows;
 	d->cfg.max_tokens = BS_MAX_TOKENS;
 	d->cfg.on_event = capture;
 	d->cfg.on_event_arg = d;

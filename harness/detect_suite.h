@@ -60,6 +60,7 @@ enum bs_dcase_result bs_detect_suite_case(const char *detect,
 struct bs_dtest {
 	const struct bs_detect_ops *ops;
 	uint32_t rs_window; /* readscan window; set before start, 0: default */
+	uint32_t rs_refuse_windows; /* see bs_detect_config; set before start */
 	struct bs_detect_config cfg;
 	struct bs_detect_ctx ctx;
 	char dir[64];

@@ -106,6 +106,53 @@ int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
 	return err;
 }
 
+int bs_det_load(struct bs_det_base *b, struct bpf_object_skeleton *skel)
+{
+	struct bpf_object *obj = *skel->obj;
+	struct bpf_program *prog, *watched[BS_DET_MAX_LINKS];
+	int n = 0, err;
+
+	int log = !bs_verifier_info_has_count();
+
+	b->n_verified = 0;
+	bpf_object__for_each_program(prog, obj)
+	{
+		if (!bpf_program__autoload(prog) || n >= BS_DET_MAX_LINKS)
+			continue;
+		b->vlog[n][0] = '\0';
+		if (log)
+			bs_verifier_log_stats(prog, b->vlog[n],
+					      sizeof(b->vlog[n]));
+		watched[n++] = prog;
+	}
+	err = bpf_object__load_skeleton(skel); /* maps .bss/.data too */
+	if (err)
+		return err;
+	for (int i = 0; i < n; i++) {
+		struct bs_det_verified *v = &b->verified[i];
+
+		snprintf(v->prog, sizeof(v->prog), "%s",
+			 bpf_program__name(watched[i]));
+		v->insns = bs_verifier_insns(watched[i], b->vlog[i]);
+		bs_debug("verifier: %s: %ld insns (budget %ld)", v->prog,
+			 v->insns, BS_VERIFIER_BUDGET);
+	}
+	b->n_verified = n;
+	return 0;
+}
+
+int bs_det_verified(const struct bs_detect_ctx *ctx,
+		    const struct bs_det_verified **out)
+{
+	const struct bs_det_base *b =
+		ctx->priv; /* first member of every priv */
+
+	if (!b)
+		return 0;
+	*out = b->verified;
+	return b->n_verified;
+}
+
 void bs_det_base_init(struct bs_det_base *b, const struct bs_detect_config *cfg)
 {
 	memset(b, 0, sizeof(*b));

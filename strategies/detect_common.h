@@ -12,13 +12,21 @@
 
 #include "bpf/events.h"
 #include "bpf/detect_shared.h"
+#include "bpf/verifier_stats.h"
 #include "strategies/strategy.h"
 
 struct bpf_link;
+struct bpf_object_skeleton;
 struct bpf_program;
 struct ring_buffer;
 
 #define BS_DET_MAX_LINKS 8
+
+/* What the verifier spent on one loaded program. */
+struct bs_det_verified {
+	char prog[48];
+	long insns; /* processed instructions, or -errno when unknown */
+};
 
 struct bs_det_base {
 	const struct bs_detect_config *cfg;
@@ -33,6 +41,10 @@ struct bs_det_base {
 	uint64_t events;
 	uint64_t map_full;
 	pthread_mutex_t lock; /* arm/disarm read-modify-write the maps */
+	/* the loaded programs' verifier counts (bs_det_load) */
+	struct bs_det_verified verified[BS_DET_MAX_LINKS];
+	int n_verified;
+	char vlog[BS_DET_MAX_LINKS][BS_VERIFIER_LOG_SIZE];
 };
 
 /* Tries one backend: loads and attaches, filling the strategy's priv. */
@@ -56,6 +68,14 @@ int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
 
 /* "bpf" listed in /sys/kernel/security/lsm */
 bool bs_det_lsm_enabled(void);
+
+/* Loads a skeleton (skel->skeleton) and records what the verifier spent
+ * on each of its programs. */
+int bs_det_load(struct bs_det_base *b, struct bpf_object_skeleton *skel);
+/* The counts of what ctx loaded.  ctx of "open"/"readscan" (like
+ * bs_det_pause()); 0 before a start. */
+int bs_det_verified(const struct bs_detect_ctx *ctx,
+		    const struct bs_det_verified **out);
 
 void bs_det_base_init(struct bs_det_base *b,
 		      const struct bs_detect_config *cfg);

@@ -105,7 +105,7 @@ static int open_try(struct bs_detect_ctx *ctx, enum bs_attach b)
 	p->skel->rodata->bs_aggregate_ns = ctx->cfg->aggregate_ns;
 	p->skel->rodata->bs_backend = (__u32)b;
 	set_autoload(p->skel, b);
-	err = detect_open_bpf__load(p->skel);
+	err = bs_det_load(&p->base, p->skel->skeleton);
 	if (err)
 		return err;
 	err = attach_all(p, b);

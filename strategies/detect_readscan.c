@@ -70,6 +70,8 @@ static int rs_try(struct bs_detect_ctx *ctx, enum bs_attach b)
 	struct readscan_bpf *s;
 	int err;
 
+	if (ctx->cfg->rs_refuse_windows & (1u << (p->window / 64)))
+		return -E2BIG; /* what the verifier says past its budget */
 	s = p->skel = readscan_bpf__open();
 	if (!s)
 		return -errno;
@@ -85,7 +87,7 @@ static int rs_try(struct bs_detect_ctx *ctx, enum bs_attach b)
 				  b == BS_ATTACH_KPROBE);
 	bpf_program__set_autoload(s->progs.bs_tp_sys_exit,
 				  b == BS_ATTACH_TRACEPOINT);
-	err = readscan_bpf__load(s);
+	err = bs_det_load(&p->base, p->skel->skeleton);
 	if (err)
 		return err;
 	err = rs_attach(p, b);
@@ -105,31 +107,74 @@ static size_t capacity(const struct rs_priv *p)
 	       p->stride;
 }
 
+/* Windows to try, the one asked for first, then the nearest; between two
+ * as near, the larger: fewer samples, less for the verifier to walk. */
+static void window_order(unsigned int want, unsigned int out[3])
+{
+	static const unsigned int by_want[3][3] = { { 64, 128, 256 },
+						    { 128, 256, 64 },
+						    { 256, 128, 64 } };
+
+	memcpy(out,
+	       by_want[want == 64    ? 0
+		       : want == 128 ? 1
+				     : 2],
+	       sizeof(by_want[0]));
+}
+
+static void set_window(struct rs_priv *p, unsigned int window)
+{
+	p->window = window;
+	p->stride = bs_rs_stride(window);
+}
+
+/* A window the kernel refuses (verifier budget, old kernel) is not a
+ * reason to run without detection: the nearest that loads is used and
+ * the ready/stats lines name it. */
+static int start_window(struct bs_detect_ctx *ctx, struct rs_priv *p)
+{
+	unsigned int order[3], want = p->window;
+	int err = -EOPNOTSUPP;
+
+	window_order(want, order);
+	for (int i = 0; i < 3; i++) {
+		set_window(p, order[i]);
+		err = bs_det_start(ctx, "readscan", backends,
+				   sizeof(backends) / sizeof(backends[0]),
+				   rs_try, rs_undo);
+		if (err)
+			continue;
+		if (p->window != want)
+			bs_err("readscan: the %u-byte window could not load "
+			       "(see above); started with the %u-byte window",
+			       want, p->window);
+		bs_info("readscan: %u-byte window, a read sampled every %u "
+			"bytes, room for %zu tokens",
+			p->window, p->stride, capacity(p));
+		return 0;
+	}
+	return err;
+}
+
 static int rs_start(struct bs_detect_ctx *ctx)
 {
 	struct rs_priv *p = calloc(1, sizeof(*p));
+	unsigned int want;
 	int err;
 
 	if (!p)
 		return -ENOMEM;
-	p->window = ctx->cfg->rs_window ? ctx->cfg->rs_window
-					: BS_RS_WINDOW_DEFAULT;
-	if (!bs_rs_window_valid(p->window)) {
-		bs_err("readscan: window %u: must be 64, 128 or 256",
-		       p->window);
+	want = ctx->cfg->rs_window ? ctx->cfg->rs_window : BS_RS_WINDOW_DEFAULT;
+	if (!bs_rs_window_valid(want)) {
+		bs_err("readscan: window %u: must be 64, 128 or 256", want);
 		free(p);
 		return -EINVAL;
 	}
-	p->stride = bs_rs_stride(p->window);
+	set_window(p, want);
 	p->bloom_log = BS_BLOOM_LOG_MIN;
 	bs_det_base_init(&p->base, ctx->cfg);
 	ctx->priv = p;
-	bs_info("readscan: %u-byte window, a read sampled every %u bytes, "
-		"room for %zu tokens",
-		p->window, p->stride, capacity(p));
-	err = bs_det_start(ctx, "readscan", backends,
-			   sizeof(backends) / sizeof(backends[0]), rs_try,
-			   rs_undo);
+	err = start_window(ctx, p);
 	if (err) {
 		free(p);
 		ctx->priv = NULL;
@@ -368,6 +413,7 @@ static void rs_stats(struct bs_detect_ctx *ctx, struct bs_detect_stats *out)
 		return;
 	}
 	bs_det_stats(&p->base, out);
+	out->rs_window = p->window;
 }
 
 static void rs_stop(struct bs_detect_ctx *ctx)

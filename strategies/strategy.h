@@ -131,6 +131,9 @@ struct bs_detect_config {
 	uint32_t agent_tgid;   /* filtered in the kernel */
 	uint64_t aggregate_ns; /* fold repeats within this interval */
 	uint32_t rs_window;    /* readscan window bytes, 0: default */
+	/* tests only: readscan windows (bit window/64) whose load fails as
+	 * if the verifier refused them, to prove the fallback */
+	uint32_t rs_refuse_windows;
 	size_t max_tokens;
 	bs_event_fn on_event;
 	void *on_event_arg;
@@ -142,6 +145,7 @@ struct bs_detect_stats {
 	uint64_t aggregated;	/* accesses folded into earlier events */
 	uint64_t partial_scans; /* readscan reads scanned only in part */
 	uint64_t map_full;	/* arm() failures because a map was full */
+	uint32_t rs_window;	/* readscan window in use, bytes; 0: other */
 };
 
 struct bs_detect_ctx {
