@@ -53,7 +53,7 @@ long bs_verifier_insns(const struct bpf_program *p, const char *log)
 	/* a kernel before 5.16 returns a shorter info, without the field */
 	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
 	    len >= offsetof(struct bpf_prog_info, verified_insns) +
-			   sizeof(info.verified_insns) &&
+			    sizeof(info.verified_insns) &&
 	    info.verified_insns)
 		return info.verified_insns;
 	return bs_verifier_parse_log(log);

@@ -14,8 +14,8 @@
 
 struct bpf_program;
 
-#define BS_VERIFIER_LIMIT    1000000L /* BPF_COMPLEXITY_LIMIT_INSNS, 5.2+ */
-#define BS_VERIFIER_BUDGET   (BS_VERIFIER_LIMIT / 4)
+#define BS_VERIFIER_LIMIT  1000000L /* BPF_COMPLEXITY_LIMIT_INSNS, 5.2+ */
+#define BS_VERIFIER_BUDGET (BS_VERIFIER_LIMIT / 4)
 /* A stats-level log ends as ~200 bytes, but the verifier writes and
  * rewinds more on the way (6.18 wants over 1 KiB for readscan), and a log
  * too small fails the load with ENOSPC. */

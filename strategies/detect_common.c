@@ -76,6 +76,7 @@ int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
 						BS_ATTACH_KPROBE,
 						BS_ATTACH_TRACEPOINT };
 	enum bs_attach want = ctx->cfg->attach;
+	struct bs_det_base *base = ctx->priv;
 	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
 	char why[384] = "";
 	int err = -EOPNOTSUPP;
@@ -102,7 +103,10 @@ int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
 		note_failure(why, sizeof(why), order[i], err);
 	}
 	libbpf_set_print(old);
-	bs_err("detect %s: no backend could start (%s)", strategy, why);
+	if (base) /* first member of every priv */
+		snprintf(base->start_why, sizeof(base->start_why), "%s", why);
+	if (!base || !base->start_quiet)
+		bs_err("detect %s: no backend could start (%s)", strategy, why);
 	return err;
 }
 

@@ -134,20 +134,23 @@ static void set_window(struct rs_priv *p, unsigned int window)
 static int start_window(struct bs_detect_ctx *ctx, struct rs_priv *p)
 {
 	unsigned int order[3], want = p->window;
+	char why[3][sizeof(p->base.start_why)];
 	int err = -EOPNOTSUPP;
 
 	window_order(want, order);
 	for (int i = 0; i < 3; i++) {
 		set_window(p, order[i]);
+		p->base.start_quiet = i < 2;
 		err = bs_det_start(ctx, "readscan", backends,
 				   sizeof(backends) / sizeof(backends[0]),
 				   rs_try, rs_undo);
+		memcpy(why[i], p->base.start_why, sizeof(why[i]));
 		if (err)
 			continue;
-		if (p->window != want)
-			bs_err("readscan: the %u-byte window could not load "
-			       "(see above); started with the %u-byte window",
-			       want, p->window);
+		if (i)
+			bs_err("readscan: the %u-byte window cannot load here "
+			       "(%s); started with the %u-byte window",
+			       want, why[0], p->window);
 		bs_info("readscan: %u-byte window, a read sampled every %u "
 			"bytes, room for %zu tokens",
 			p->window, p->stride, capacity(p));

@@ -168,6 +168,72 @@ Test(detect_readscan, window_longer_than_the_read_is_not_seen)
 	}
 }
 
+/* Starts readscan asking for window want while the windows in refuse fail
+ * to load as the verifier would fail them; returns the window in use. */
+static uint32_t window_used(struct bs_dtest *d, uint32_t want, uint32_t refuse)
+{
+	struct bs_detect_stats st;
+	int err;
+
+	d->rs_window = want;
+	d->rs_refuse_windows = refuse;
+	err = bs_dtest_start(d, "readscan", BS_ATTACH_TRACEPOINT, 0, 0);
+	cr_assert_eq(err, 0, "start: %s", strerror(-err));
+	d->ops->stats(&d->ctx, &st);
+	return st.rs_window;
+}
+
+#define REFUSE(w) (1u << ((w) / 64))
+
+/* A window the kernel refuses is not a detector that fails to start: the
+ * nearest window that loads is used (a tie goes to the larger), the
+ * stats name it, and it detects with that window's semantics. */
+Test(detect_readscan, refused_window_falls_back_to_the_nearest)
+{
+	struct bs_dtest *d = calloc(1, sizeof(*d));
+	char path[192];
+	int fd;
+
+	bs_dcheck_need_root();
+	cr_assert_not_null(d);
+	cr_expect_eq(window_used(d, 128, REFUSE(128)), 256);
+	cr_assert_eq(bs_dtest_arm(d), 0);
+	/* 255 bytes hold a 128-byte window, not a 256-byte one */
+	snprintf(path, sizeof(path), "%s/tail", d->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, d->tok.content + d->tok.content_len - 255, 255),
+		     255);
+	close(fd);
+	cr_assert_eq(bs_dtest_child_read(path), 0);
+	cr_expect_eq(bs_dtest_wait(d, 300, 0), 0, "read as a 128-byte window");
+	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
+	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "fallback window blind");
+	bs_dtest_stop(d);
+
+	cr_expect_eq(window_used(d, 64, REFUSE(64)), 128);
+	bs_dtest_stop(d);
+	cr_expect_eq(window_used(d, 256, REFUSE(256) | REFUSE(128)), 64);
+	bs_dtest_stop(d);
+	cr_expect_eq(window_used(d, 64, 0), 64, "nothing refused");
+	bs_dtest_stop(d);
+	free(d);
+}
+
+/* Every window refused: the start fails with the verifier's error. */
+Test(detect_readscan, no_window_loads_start_fails_with_the_reason)
+{
+	struct bs_dtest *d = calloc(1, sizeof(*d));
+
+	bs_dcheck_need_root();
+	cr_assert_not_null(d);
+	d->rs_refuse_windows = REFUSE(64) | REFUSE(128) | REFUSE(256);
+	cr_expect_eq(bs_dtest_start(d, "readscan", BS_ATTACH_TRACEPOINT, 0, 0),
+		     -E2BIG);
+	cr_expect_null(d->ctx.priv);
+	free(d);
+}
+
 Test(detect_readscan, long_reads_are_flagged_partial)
 {
 	struct bs_detect_stats st;
