@@ -26,8 +26,8 @@
 #define MAX_ROWS 64
 
 static const char *const header[COLS] = {
-	"kernel",  "detect", "config", "backend", "program",
-	"insns",   "limit",	 "share",  "status",  "note",
+	"kernel", "detect", "config", "backend", "program",
+	"insns",  "limit",  "share",  "status",	 "note",
 };
 
 struct row {
@@ -88,7 +88,7 @@ static void measure(const char *detect, uint32_t window, enum bs_attach b)
 		r = add_row(detect, config, b);
 		snprintf(r->program, sizeof(r->program), "%s", v[i].prog);
 		r->insns = v[i].insns;
-		r->status = v[i].insns < 0		    ? "unknown"
+		r->status = v[i].insns < 0		       ? "unknown"
 			    : v[i].insns >= BS_VERIFIER_BUDGET ? "over"
 							       : "ok";
 		if (window && st.rs_window != window) {
@@ -145,7 +145,7 @@ static void write_csv(const char *kernel)
 	snprintf(limit, sizeof(limit), "%ld", BS_VERIFIER_LIMIT);
 	for (size_t i = 0; i < n_rows; i++) {
 		const struct row *r = &rows[i];
-		const char *f[COLS] = { kernel,	   r->detect,  r->config,
+		const char *f[COLS] = { kernel,	    r->detect,	r->config,
 					r->backend, r->program, insns,
 					limit,	    share,	r->status,
 					r->note };
@@ -185,7 +185,8 @@ Test(verifier_budget, every_program_and_configuration_under_a_quarter,
 	for (size_t i = 0; i < n_rows; i++) {
 		const struct row *r = &rows[i];
 
-		fprintf(stderr, "  %-8s %-10s %-10s %-24s %8ld %5.1f%%  %s %s\n",
+		fprintf(stderr,
+			"  %-8s %-10s %-10s %-24s %8ld %5.1f%%  %s %s\n",
 			r->detect, r->config, r->backend, r->program, r->insns,
 			r->insns >= 0 ? 100.0 * r->insns / BS_VERIFIER_LIMIT
 				      : 0.0,
@@ -205,15 +206,14 @@ Test(verifier_budget, every_program_and_configuration_under_a_quarter,
 /* The count of kernels before 5.16 comes from the log's last line. */
 Test(verifier_budget, count_parsed_from_a_stats_log)
 {
-	cr_expect_eq(bs_verifier_parse_log(
-			     "verification time 59864 usec\nstack depth 16+184\n"
-			     "processed 16983 insns (limit 1000000) "
-			     "max_states_per_insn 7 total_states 230\n"),
-		     16983);
-	cr_expect_eq(bs_verifier_parse_log("processed 7 insns, 2 states\n"),
-		     7);
-	cr_expect_eq(bs_verifier_parse_log("processed many insns\n"),
-		     -ENODATA);
+	cr_expect_eq(
+		bs_verifier_parse_log(
+			"verification time 59864 usec\nstack depth 16+184\n"
+			"processed 16983 insns (limit 1000000) "
+			"max_states_per_insn 7 total_states 230\n"),
+		16983);
+	cr_expect_eq(bs_verifier_parse_log("processed 7 insns, 2 states\n"), 7);
+	cr_expect_eq(bs_verifier_parse_log("processed many insns\n"), -ENODATA);
 	cr_expect_eq(bs_verifier_parse_log(""), -ENODATA);
 	cr_expect_eq(bs_verifier_parse_log(NULL), -ENODATA);
 }

@@ -174,6 +174,43 @@ parse() {
 	}'
 }
 
+# "verify" lines of one guest log ($1): rows for results/verifier.csv
+# (appended to $2; columns as the host's tests/test_verifier_budget.c) and
+# "OK OVER" on stdout.  OVER (past a quarter of the verifier's limit, or
+# E2BIG) fails the run; FAIL (a hook this kernel lacks) is the suite's.
+verifier_rows() {
+	tr -d '\r' <"$1" | awk -v rows="$2" '
+	/^@@ guest / { for (i = 1; i <= NF; i++) if ($i ~ /^kernel=/) k = substr($i, 8) }
+	/^verify / && NF >= 7 {
+		obj = $2; sub(/\.bpf\.o$/, "", obj); sub(/^detect_/, "", obj); prog = $3
+		b = "-"
+		if (prog ~ /lsm/) b = "lsm"
+		else if (prog ~ /fentry|fexit/) b = "fentry"
+		else if (prog ~ /kprobe/) b = "kprobe"
+		else if (prog ~ /_tp_|tracepoint/) b = "tracepoint"
+		n = substr($6, 7); sh = substr($7, 7)
+		if (n == "-") n = ""; if (sh == "-") sh = ""
+		st = $5 == "OK" ? "ok" : $5 == "OVER" ? "over" : "not_loaded"
+		why = ""; for (i = 8; i <= NF; i++) why = why (why == "" ? "" : " ") $i
+		print k "," obj "," $4 "," b "," prog "," n ",1000000," sh "," st "," why >>rows
+		if ($5 == "OVER") over++; else if ($5 == "OK") ok++
+	}
+	END { print ok + 0, over + 0 }'
+}
+
+# Replaces the guests' kernels' rows of results/verifier.csv ($1) with
+# this run's, keeping the host's and other kernels'.
+write_verifier_csv() {
+	local out=$1 k
+	[ -s "$vrows" ] || return 0
+	[ -s "$out" ] || echo "kernel,detect,config,backend,program,insns,limit,share,status,note" >"$out"
+	cp "$out" "$out.tmp"
+	for k in $(cut -d, -f1 "$vrows" | sort -u); do
+		grep -v "^$k," "$out.tmp" >"$out.tmp2"; mv "$out.tmp2" "$out.tmp"
+	done
+	cat "$vrows" >>"$out.tmp" && mv "$out.tmp" "$out" && echo "$label: wrote $out"
+}
+
 # Prints $detects without fanotify when the kernel's config (beside its
 # vmlinuz) says it cannot: permission events need
 # CONFIG_FANOTIFY_ACCESS_PERMISSIONS.  The reason goes to $2/fanotify.na.
@@ -221,6 +258,9 @@ report_one() {
 	echo "$label: results of $meta"
 	tr -d '\r' <"$dir/results.log" | grep -v '^@@' | sed "s/^/  | /"
 	read -r p f s na < <(parse "$dir/results.log" "$rows")
+	read -r vok vover < <(verifier_rows "$dir/results.log" "$vrows")
+	[ "$vover" -gt 0 ] && echo "  $meta: $vover program x configuration over the verifier budget"
+	f=$((f + vover)) p=$((p + vok))
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	if [ -f "$dir/fanotify.na" ]; then
 		read -r kver why <"$dir/fanotify.na"
@@ -259,7 +299,7 @@ command -v qemu-system-x86_64 >/dev/null ||
 	skip_all "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
 [ -r "$initrd" ] || { echo "$label: no initramfs ${initrd:-given}"; failed=1; finish; }
 mkdir -p "$kdir" "$rundir"
-rows=$(mktemp) && trap 'rm -f "$rows"' EXIT
+rows=$(mktemp) && vrows=$(mktemp) && trap 'rm -f "$rows" "$vrows"' EXIT
 
 # Fetch sequentially (apt), boot up to $jobs guests at once (one TCG vCPU
 # each), then report in matrix order.
@@ -288,4 +328,5 @@ if [ -n "$csv" ] && [ "$ran" -gt 0 ]; then
 	{ echo "kernel,backend,detect,case,expect,result"; cat "$rows"; } >"$csv.tmp" &&
 		mv "$csv.tmp" "$csv" && echo "$label: wrote $csv"
 fi
+[ -n "$csv" ] && [ "$ran" -gt 0 ] && write_verifier_csv "$(dirname "$csv")/verifier.csv"
 finish

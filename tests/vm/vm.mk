@@ -49,12 +49,13 @@ $(VM_VERIFY_OBJ): tests/vm/verify.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-# Static: the guest has nothing but busybox.  The probe needs only tracefs.o,
-# so it still links while the library is mid-edit.
+# Static: the guest has nothing but busybox.  The probe needs only tracefs.o
+# (and verifier_stats.o for "runner verify"), so it still links while the
+# library is mid-edit.
 ifeq ($(VM_HAVE_SUITE),1)
 VM_RUNNER_LIBS := $(BUILD)/libbeesting.a
 else
-VM_RUNNER_LIBS := $(BUILD)/obj/bpf/tracefs.o
+VM_RUNNER_LIBS := $(BUILD)/obj/bpf/tracefs.o $(BUILD)/obj/bpf/verifier_stats.o
 endif
 
 $(VM_RUNNER): $(VM_RUNNER_OBJ) $(VM_VERIFY_OBJ) $(VM_RUNNER_LIBS)
