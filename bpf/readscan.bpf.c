@@ -61,8 +61,9 @@ __u64 bs_offsets[BS_OFF_WORDS];
 /* 32 - log2(bloom A words); user space changes it as tokens come and go */
 __u32 bs_bloom_shift = 32 - (BS_BLOOM_LOG_MIN - 6);
 
+/* The slack lets a key lookup's masked offset (below) stay inside. */
 struct bs_scratch {
-	unsigned char buf[BS_SCAN_MAX];
+	unsigned char buf[BS_SCAN_MAX + BS_PATTERN_LEN];
 };
 
 /* One read's bytes, per CPU: the scan and its confirmations share it. */
@@ -88,8 +89,15 @@ static __always_inline struct bs_scratch *scratch(void)
 	return bpf_map_lookup_elem(&bs_scratch_map, &zero);
 }
 
+/* Offsets are checked where the logic needs it and masked again right at
+ * the access: older verifiers (6.1) forget a checked bound when the
+ * compiler spills the register before the check and reloads it after.
+ * The barrier keeps the compiler from dropping a mask it finds
+ * redundant; for valid offsets the mask changes nothing. */
 static __always_inline __u32 gram_at(const struct bs_scratch *s, __u64 p)
 {
+	barrier_var(p);
+	p &= BS_SCAN_MAX - BS_GRAM_LEN; /* samples are 4-byte aligned */
 	/* x86 loads little-endian, like user space's gram_of() */
 	return *(const __u32 *)&s->buf[p];
 }
@@ -128,6 +136,8 @@ __noinline __u32 bs_rs_try_window(__u64 p, __u64 k, __u64 n)
 	start = p - k + (bs_rs_window - BS_PATTERN_LEN);
 	if (start + BS_PATTERN_LEN > n || start > BS_SCAN_MAX - BS_PATTERN_LEN)
 		return 0;
+	barrier_var(start);
+	start &= BS_SCAN_MAX - 1; /* see gram_at() */
 	val = bpf_map_lookup_elem(&bs_patterns, &s->buf[start]);
 	return val ? val->ref.token_id : 0;
 }

@@ -186,7 +186,7 @@ verifier_rows() {
 		b = "-"
 		if (prog ~ /lsm/) b = "lsm"
 		else if (prog ~ /fentry|fexit/) b = "fentry"
-		else if (prog ~ /kprobe/) b = "kprobe"
+		else if (prog ~ /k(ret)?probe/) b = "kprobe"
 		else if (prog ~ /_tp_|tracepoint/) b = "tracepoint"
 		n = substr($6, 7); sh = substr($7, 7)
 		if (n == "-") n = ""; if (sh == "-") sh = ""
