@@ -101,9 +101,9 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 c->ictx.n_skipped, c->st.alert_write_errors,
 		 c->st.arm_gap_us_last, c->st.arm_gap_us_max,
 		 c->ictx.n_fallback, c->ictx.n_irsa_skipped,
-		 c->ictx.n_spec_mount_skipped, c->ictx.n_annotation_refused, window,
-		 extra && *extra ? "," : "", extra ? extra : "", ss.delivered,
-		 ss.dropped, ss.failed, ss.retries);
+		 c->ictx.n_spec_mount_skipped, c->ictx.n_annotation_refused,
+		 window, extra && *extra ? "," : "", extra ? extra : "",
+		 ss.delivered, ss.dropped, ss.failed, ss.retries);
 	bs_core_emit(c, line);
 }
 

@@ -407,3 +407,22 @@ Test(agent_e2e, detect_auto_falls_back_to_open_without_cap_sys_admin)
 	start_agent_caps("bind", "auto", true);
 	expect_ready("open", "tracepoint");
 }
+
+/* The ready line names the readscan window in use (which a kernel that
+ * refuses the one asked for makes another: test_detect_readscan). */
+Test(agent_e2e, ready_line_names_the_readscan_window)
+{
+	FILE *ev;
+	json_t *j;
+
+	start_agent_detect("bind", "readscan");
+	ev = open_events();
+	j = wait_line(ev, "ready", 10000);
+	cr_assert_not_null(j, "agent never became ready");
+	cr_expect_str_eq(json_string_value(json_object_get(j, "detect")),
+			 "readscan");
+	cr_expect_eq(json_integer_value(json_object_get(j, "readscan_window")),
+		     256);
+	json_decref(j);
+	fclose(ev);
+}
