@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "harness/reliability/rel_env.h"
+#include "tests/support/rel_suite.h"
 
 #define READY_MS  15000
 #define ACCEPT_MS 10000
@@ -27,11 +28,7 @@ static char cg_dir[256];
 
 static void setup(void)
 {
-	const char *why = rel_missing();
-
-	if (why)
-		cr_skip_test("%s", why);
-	cr_assert_eq(rel_env_init(&env, "runtime"), 0);
+	rel_suite_init(&env, "runtime");
 }
 
 static void teardown(void)

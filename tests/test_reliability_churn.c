@@ -4,24 +4,9 @@
 #include <criterion/criterion.h>
 
 #include "harness/reliability/rel_scen.h"
+#include "tests/support/rel_suite.h"
 
-static struct rel_env env;
-
-static void setup(void)
-{
-	const char *why = rel_missing();
-
-	if (why)
-		cr_skip_test("%s", why);
-	cr_assert_eq(rel_env_init(&env, "churn"), 0);
-}
-
-static void teardown(void)
-{
-	rel_env_fini(&env);
-}
-
-TestSuite(reliability_churn, .init = setup, .fini = teardown, .timeout = 120);
+REL_SUITE(reliability_churn, "churn", 120);
 
 /* 100 cycles, every 20th a real runc container (the rest NRI only).
  * Mounts are counted below the state dir in the agent's mount namespace:

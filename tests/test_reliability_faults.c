@@ -9,24 +9,9 @@
 #include <sys/wait.h>
 
 #include "harness/reliability/rel_scen.h"
+#include "tests/support/rel_suite.h"
 
-static struct rel_env env;
-
-static void setup(void)
-{
-	const char *why = rel_missing();
-
-	if (why)
-		cr_skip_test("%s", why);
-	cr_assert_eq(rel_env_init(&env, "faults"), 0);
-}
-
-static void teardown(void)
-{
-	rel_env_fini(&env);
-}
-
-TestSuite(reliability_faults, .init = setup, .fini = teardown, .timeout = 120);
+REL_SUITE(reliability_faults, "faults", 120);
 
 static void check_badstate(const char *how)
 {

@@ -4,24 +4,9 @@
 #include <criterion/criterion.h>
 
 #include "harness/reliability/rel_scen.h"
+#include "tests/support/rel_suite.h"
 
-static struct rel_env env;
-
-static void setup(void)
-{
-	const char *why = rel_missing();
-
-	if (why)
-		cr_skip_test("%s", why);
-	cr_assert_eq(rel_env_init(&env, "flood"), 0);
-}
-
-static void teardown(void)
-{
-	rel_env_fini(&env);
-}
-
-TestSuite(reliability_flood, .init = setup, .fini = teardown, .timeout = 120);
+REL_SUITE(reliability_flood, "flood", 120);
 
 /* Whatever the detector: the agent lives, answers NRI mid-flood and
  * still reports another container. */

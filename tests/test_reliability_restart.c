@@ -5,24 +5,9 @@
 #include <string.h>
 
 #include "harness/reliability/rel_scen.h"
+#include "tests/support/rel_suite.h"
 
-static struct rel_env env;
-
-static void setup(void)
-{
-	const char *why = rel_missing();
-
-	if (why)
-		cr_skip_test("%s", why);
-	cr_assert_eq(rel_env_init(&env, "restart"), 0);
-}
-
-static void teardown(void)
-{
-	rel_env_fini(&env);
-}
-
-TestSuite(reliability_restart, .init = setup, .fini = teardown, .timeout = 120);
+REL_SUITE(reliability_restart, "restart", 120);
 
 Test(reliability_restart, agent_kill9_with_10_containers)
 {
