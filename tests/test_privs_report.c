@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "agent/privs.h"
+#include "tests/support/shell.h"
 
 #define CAP_PERFMON_ 38
 #define CAP_BPF_     39
@@ -230,26 +231,6 @@ Test(privs_report, several_missing_one_line_each, .init = setup,
 
 /* ---- the real agent -------------------------------------------------- */
 
-static const char *agent_bin(void)
-{
-	static char path[PATH_MAX];
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *slash;
-
-	if (n <= 0)
-		return "";
-	exe[n] = '\0';
-	/* <build>/tests/test_x -> <build>/beesting */
-	for (int i = 0; i < 2; i++) {
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-	}
-	snprintf(path, sizeof(path), "%.4000s/beesting", exe);
-	return path;
-}
-
 static uint64_t status_field(pid_t pid, const char *name)
 {
 	char p[64], line[256];
@@ -272,7 +253,7 @@ static uint64_t status_field(pid_t pid, const char *name)
 Test(privs_report, agent_reports_and_keeps_running, .init = setup,
      .fini = teardown)
 {
-	const char *bin = agent_bin();
+	const char *bin = bs_test_built("beesting");
 	char sock[PATH_MAX], st[PATH_MAX], hook[PATH_MAX], ev[PATH_MAX];
 	uint64_t eff, want, base;
 	int status;

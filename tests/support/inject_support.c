@@ -11,26 +11,11 @@
 #include "harness/runtime/oci.h"
 #include "lib/fs.h"
 #include "inject_support.h"
+#include "tests/support/shell.h"
 
 const char *bs_it_hook_src(void)
 {
-	static char path[PATH_MAX];
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *slash;
-
-	if (n <= 0)
-		return "";
-	exe[n] = '\0';
-	/* <build>/tests/test_x -> <build>/beesting-hook */
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
-	snprintf(path, sizeof(path), "%.4000s/beesting-hook", exe);
-	return path;
+	return bs_test_built("beesting-hook");
 }
 
 int bs_it_setup(struct bs_itest *t, const struct bs_inject_ops *ops)

@@ -11,4 +11,8 @@
 int bs_test_sh(char *out, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* <build>/name, this binary being <build>/tests/test_x ("" if it cannot
+ * tell).  The buffer is static: the next call overwrites it. */
+const char *bs_test_built(const char *name);
+
 #endif
