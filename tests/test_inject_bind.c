@@ -26,12 +26,6 @@ static void teardown(void)
 	bs_it_teardown(&T);
 }
 
-static void need_runc(void)
-{
-	if (geteuid() != 0 || !bs_runc_available())
-		cr_skip_test("needs root, runc and busybox-static");
-}
-
 /* The container sees exactly the record's content at path, read-only, on
  * the record's inode. */
 static void check_token(const char *path)
@@ -44,10 +38,7 @@ Test(inject_bind, plants_readonly_tokens, .init = setup, .fini = teardown)
 	char out[256];
 	int rc;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
-	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	bs_it_start(&T, &rc);
 	cr_assert_eq(rc, 0);
 	cr_assert_eq(T.ctx.n_injected, 1);
 	cr_assert_eq(bs_token_store_count(T.ctx.store), 2);
@@ -66,10 +57,7 @@ Test(inject_bind, two_containers_differ, .init = setup, .fini = teardown)
 	char first_id[64];
 	int rc;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
-	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	bs_it_start(&T, &rc);
 	cr_assert(bs_it_find(&T, AWS, &a));
 	snprintf(first_id, sizeof(first_id), "%s", T.run.id);
 	bs_it_stop(&T);
@@ -88,7 +76,7 @@ Test(inject_bind, annotation_path_added, .init = setup, .fini = teardown)
 {
 	int rc;
 
-	need_runc();
+	bs_it_need_runc(&T);
 	cr_assert_eq(bs_it_init(&T), 0);
 	bs_it_annotate(&T, "beesting.io/token-path",
 		       "/run/secrets/db/password");
@@ -114,7 +102,7 @@ Test(inject_bind, hostile_annotation_paths_ignored, .init = setup,
 	char out[256];
 	int rc;
 
-	need_runc();
+	bs_it_need_runc(&T);
 	memset(huge, 'a', sizeof(huge) - 1);
 	memcpy(huge, "/run/secrets/", 13);
 	cr_assert_eq(bs_it_init(&T), 0);
@@ -192,7 +180,7 @@ Test(inject_bind, state_dir_is_a_file, .init = setup, .fini = teardown)
 {
 	int fd;
 
-	need_runc();
+	bs_it_need_runc(&T);
 	fd = open(T.cfg.state_dir, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	cr_assert_geq(fd, 0);
 	close(fd);
@@ -202,7 +190,7 @@ Test(inject_bind, state_dir_is_a_file, .init = setup, .fini = teardown)
 
 Test(inject_bind, state_dir_read_only, .init = setup, .fini = teardown)
 {
-	need_runc();
+	bs_it_need_runc(&T);
 	cr_assert_eq(mkdir(T.cfg.state_dir, 0700), 0);
 	if (mount("tmpfs", T.cfg.state_dir, "tmpfs", MS_RDONLY, "size=1m"))
 		cr_skip_test("cannot mount tmpfs: %s", strerror(errno));
@@ -216,9 +204,7 @@ Test(inject_bind, planted_symlink_not_followed, .init = setup, .fini = teardown)
 	char p[700], victim[600], buf[16];
 	int fd;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	bs_it_prepare(&T);
 	snprintf(victim, sizeof(victim), "%s/victim", T.dir);
 	fd = open(victim, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	cr_assert_geq(fd, 0);

@@ -27,14 +27,6 @@ static void teardown(void)
 	bs_it_teardown(&T);
 }
 
-static void need_runc(void)
-{
-	if (geteuid() != 0 || !bs_runc_available())
-		cr_skip_test("needs root, runc and busybox-static");
-	if (access(T.cfg.hook_src, X_OK))
-		cr_skip_test("hook binary %s not built", T.cfg.hook_src);
-}
-
 /* Also: a hook-made file is 0444 and has its creation time. */
 static void check_token(const char *path)
 {
@@ -49,7 +41,7 @@ Test(inject_ocihook, hook_installed, .init = setup, .fini = teardown)
 	char p[700];
 	struct stat st;
 
-	need_runc();
+	bs_it_need_runc(&T);
 	cr_assert_eq(bs_it_init(&T), 0);
 	snprintf(p, sizeof(p), "%s/beesting-hook", T.cfg.hook_dir);
 	cr_assert_eq(stat(p, &st), 0);
@@ -79,10 +71,7 @@ Test(inject_ocihook, plants_tokens_in_container, .init = setup,
 	char out[256];
 	int rc;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
-	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	bs_it_start(&T, &rc);
 	cr_assert_eq(rc, 0);
 	cr_assert_eq(T.adj.n_hooks, 2);
 	cr_assert_eq(T.adj.n_mounts, 0);
@@ -119,10 +108,7 @@ Test(inject_ocihook, workload_can_modify_plain_file, .init = setup,
 	unsigned long long ino = 0;
 	int rc;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
-	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	bs_it_start(&T, &rc);
 	cr_assert(bs_it_find(&T, AWS, &tok));
 	cr_assert_eq(
 		bs_it_sh(&T,
@@ -141,10 +127,7 @@ Test(inject_ocihook, two_containers_differ, .init = setup, .fini = teardown)
 	struct bs_token a, b;
 	int rc;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
-	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	bs_it_start(&T, &rc);
 	cr_assert(bs_it_find(&T, SA, &a));
 	bs_it_stop(&T);
 	cr_assert_eq(bs_it_bundle(&T, "staging"), 0);
@@ -164,9 +147,7 @@ Test(inject_ocihook, planted_symlink_in_image, .init = setup, .fini = teardown)
 	struct stat st;
 	int rc;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	bs_it_prepare(&T);
 	snprintf(p, sizeof(p), "%s/root/.aws", T.run.rootfs);
 	cr_assert_eq(mkdir(p, 0700), 0);
 	snprintf(p, sizeof(p), "%s/root/.aws/credentials", T.run.rootfs);
@@ -189,7 +170,7 @@ Test(inject_ocihook, state_dir_unusable_fails_open, .init = setup,
 	char out[256];
 	int fd, rc;
 
-	need_runc();
+	bs_it_need_runc(&T);
 	fd = open(T.cfg.state_dir, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	cr_assert_geq(fd, 0);
 	close(fd);
@@ -209,10 +190,7 @@ Test(inject_ocihook, sync_restats_running_container, .init = setup,
 	struct bs_container c;
 	int rc;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
-	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	bs_it_start(&T, &rc);
 	cr_assert(bs_it_find(&T, AWS, &before));
 	bs_token_store_free(T.ctx.store);
 	T.ctx.store = bs_token_store_new(64);

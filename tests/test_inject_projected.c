@@ -40,10 +40,25 @@ static void need_root(void)
 		cr_skip_test("needs root to mount");
 }
 
-static void need_runc(void)
+/* A "prod" container whose spec already mounts mv (with opts), as a
+ * kubelet volume would, and whose NRI view says so; it must start. */
+static void run_with_spec_mount(struct bs_mount_view *mv,
+				const char *const *opts)
 {
-	if (geteuid() != 0 || !bs_runc_available())
-		cr_skip_test("needs root, runc and busybox-static");
+	struct bs_adjust spec;
+	int rc;
+
+	bs_it_prepare(&T);
+	bs_adjust_init(&spec);
+	cr_assert_eq(bs_adjust_add_mount(&spec, mv->destination, mv->type,
+					 mv->source, opts),
+		     0);
+	cr_assert_eq(bs_oci_apply_file(T.run.config, &spec), 0);
+	bs_adjust_free(&spec);
+	T.ctr.mounts = mv;
+	T.ctr.n_mounts = 1;
+	cr_assert_eq(bs_it_run(&T, &rc), 0, "container did not start");
+	cr_assert_eq(rc, 0);
 }
 
 /* tmpfs mounts in this (the node's) namespace below the test's dir. */
@@ -104,10 +119,7 @@ Test(inject_projected, kubelet_layout_in_container, .init = setup,
 	struct bs_token tok;
 	int rc;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
-	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	bs_it_start(&T, &rc);
 	cr_assert_eq(rc, 0);
 	cr_assert_eq(T.ctx.n_injected, 1);
 	cr_assert_eq(T.ctx.n_failed, 0);
@@ -183,7 +195,7 @@ Test(inject_projected, sa_dir_holds_ca_and_namespace, .init = setup,
 	char out[4096], cmd[600], pem[] = "/tmp/bs-ca-XXXXXX";
 	int rc, fd;
 
-	need_runc();
+	bs_it_need_runc(&T);
 	cr_assert_eq(bs_it_init(&T), 0);
 	snprintf(T.cfg.tokens[0].path, sizeof(T.cfg.tokens[0].path), IRSA);
 	snprintf(T.cfg.tokens[0].template_name,
@@ -236,24 +248,9 @@ Test(inject_projected, spec_mount_collision_falls_back, .init = setup,
 	struct bs_mount_view mv = { .destination = SA_DIR,
 				    .type = "tmpfs",
 				    .source = "tmpfs" };
-	struct bs_adjust spec;
 	const struct bs_adj_mount *m;
-	int rc;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
-	/* the container's spec has it too, as a kubelet volume would */
-	bs_adjust_init(&spec);
-	cr_assert_eq(bs_adjust_add_mount(&spec, SA_DIR, "tmpfs", "tmpfs",
-					 tmpfs_opts),
-		     0);
-	cr_assert_eq(bs_oci_apply_file(T.run.config, &spec), 0);
-	bs_adjust_free(&spec);
-	T.ctr.mounts = &mv;
-	T.ctr.n_mounts = 1;
-	cr_assert_eq(bs_it_run(&T, &rc), 0, "container did not start");
-	cr_assert_eq(rc, 0);
+	run_with_spec_mount(&mv, tmpfs_opts);
 	cr_assert_eq(T.ctx.n_fallback, 2);
 	cr_assert_null(adj_mount(SA_DIR));
 	m = adj_mount(SA);
@@ -272,24 +269,10 @@ Test(inject_projected, spec_mount_at_token_path_skipped_counted, .init = setup,
 				    .type = "bind",
 				    .source = "/etc/hostname" };
 	static const char *const opts[] = { "rbind", "ro", NULL };
-	struct bs_adjust spec;
 	struct bs_token t;
 	char out[256];
-	int rc;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
-	bs_adjust_init(&spec);
-	cr_assert_eq(
-		bs_adjust_add_mount(&spec, SA, "bind", "/etc/hostname", opts),
-		0);
-	cr_assert_eq(bs_oci_apply_file(T.run.config, &spec), 0);
-	bs_adjust_free(&spec);
-	T.ctr.mounts = &mv;
-	T.ctr.n_mounts = 1;
-	cr_assert_eq(bs_it_run(&T, &rc), 0, "container did not start");
-	cr_assert_eq(rc, 0);
+	run_with_spec_mount(&mv, opts);
 	cr_assert_eq(T.ctx.n_spec_mount_skipped, 1);
 	cr_assert_eq(T.ctx.n_failed, 0);
 	cr_assert_null(adj_mount(SA), "a mount over the spec's own at %s", SA);
@@ -311,9 +294,7 @@ Test(inject_projected, hostile_annotation_refused_counted, .init = setup,
 					   "/run/secrets//x" };
 	int rc;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	bs_it_prepare(&T);
 	bs_it_annotate(&T, "beesting.io/token-path", bad[0]);
 	cr_assert_eq(bs_it_run(&T, &rc), 0, "container did not start");
 	cr_assert_eq(rc, 0);
@@ -391,9 +372,7 @@ Test(inject_projected, image_file_or_link_covered, .init = setup,
 	struct stat before, after;
 	int rc;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	bs_it_prepare(&T);
 	snprintf(p, sizeof(p), "%s" SA_DIR, T.run.rootfs);
 	cr_assert_eq(bs_mkdir_p(p, 0755), 0);
 	snprintf(p, sizeof(p), "%s" SA, T.run.rootfs);
@@ -413,10 +392,7 @@ Test(inject_projected, remove_unmounts, .init = setup, .fini = teardown)
 	struct stat st;
 	int rc;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
-	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	bs_it_start(&T, &rc);
 	cr_assert_eq(host_mounts(), 1);
 	snprintf(id, sizeof(id), "%s", T.ctr.id);
 	bs_it_stop(&T); /* clears T.run, which T.ctr.id points into */
@@ -472,10 +448,7 @@ Test(inject_projected, sync_adopts_and_prunes, .init = setup, .fini = teardown)
 	struct bs_container c, gone;
 	int rc;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
-	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	bs_it_start(&T, &rc);
 	cr_assert(bs_it_find(&T, SA, &before));
 	c = T.ctr;
 	gone = T.ctr;
@@ -525,7 +498,7 @@ Test(inject_projected, irsa_token_and_env, .init = setup, .fini = teardown)
 	char out[4096], want[200];
 	int rc;
 
-	need_runc();
+	bs_it_need_runc(&T);
 	irsa_config();
 	cr_assert_eq(bs_it_init(&T), 0);
 	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
@@ -599,10 +572,7 @@ static void detect_through_links(const char *detect, const char *reader)
 	const char *paths[] = { SA, SA_DIR "/..data/token" };
 	int rc, err;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
-	cr_assert_eq(bs_it_run(&T, &rc), 0);
+	bs_it_start(&T, &rc);
 	cr_assert(bs_it_find(&T, SA, &tok));
 	memset(&d, 0, sizeof(d));
 	err = bs_dtest_start(&d, detect, BS_ATTACH_AUTO, (uint32_t)getpid(), 0);
@@ -668,9 +638,7 @@ Test(inject_projected, image_dir_link_stays_in_rootfs, .init = setup,
 	struct stat st;
 	int rc;
 
-	need_runc();
-	cr_assert_eq(bs_it_init(&T), 0);
-	cr_assert_eq(bs_it_bundle(&T, "prod"), 0);
+	bs_it_prepare(&T);
 	snprintf(p, sizeof(p), "%s/var/run/secrets", T.run.rootfs);
 	cr_assert_eq(bs_mkdir_p(p, 0755), 0);
 	snprintf(p, sizeof(p), "%s/var/run/secrets/kubernetes.io",

@@ -3,8 +3,30 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/support/inject_support.h"
+
+void bs_it_need_runc(struct bs_itest *t)
+{
+	if (geteuid() != 0 || !bs_runc_available())
+		cr_skip_test("needs root, runc and busybox-static");
+	if (t->ops == &bs_inject_ocihook_ops && access(t->cfg.hook_src, X_OK))
+		cr_skip_test("hook binary %s not built", t->cfg.hook_src);
+}
+
+void bs_it_prepare(struct bs_itest *t)
+{
+	bs_it_need_runc(t);
+	cr_assert_eq(bs_it_init(t), 0);
+	cr_assert_eq(bs_it_bundle(t, "prod"), 0);
+}
+
+void bs_it_start(struct bs_itest *t, int *create_rc)
+{
+	bs_it_prepare(t);
+	cr_assert_eq(bs_it_run(t, create_rc), 0);
+}
 
 void bs_it_check_token(struct bs_itest *t, const char *path, unsigned int mode,
 		       struct bs_token *out)

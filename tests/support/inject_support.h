@@ -50,6 +50,15 @@ int bs_it_find(struct bs_itest *t, const char *path, struct bs_token *out);
 /* Path of the built beesting-hook next to the test binary's dir. */
 const char *bs_it_hook_src(void);
 
+/* Criterion side (inject_check.c; a skip or failure ends the calling
+ * test).  Skip unless root, runc and busybox-static are here (and, for
+ * ocihook, the built hook). */
+void bs_it_need_runc(struct bs_itest *t);
+/* bs_it_need_runc, bs_it_init, a "prod" bundle. */
+void bs_it_prepare(struct bs_itest *t);
+/* bs_it_prepare and the container run (bs_it_run). */
+void bs_it_start(struct bs_itest *t, int *create_rc);
+
 /* Criterion checks (inject_check.c; a failure ends the calling test): the
  * container sees exactly the record's content at path, on the record's
  * inode, and cannot write it (unless t->token_writable); mode (octal, 0: not checked) is what stat
