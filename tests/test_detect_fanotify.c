@@ -23,29 +23,18 @@
 #include "strategies/detect_fanotify.h"
 #include "tests/support/detect_check.h"
 
-#define CASE(n)                                                                \
-	Test(detect_fanotify_case, n)                                          \
-	{                                                                      \
-		bs_dcheck_case("fanotify", #n);                                \
-	}
+#define CASE(n) BS_DCHECK_CASE(detect_fanotify_case, "fanotify", n)
 
 BS_DCASE_NAMES(CASE)
 
 static struct bs_dtest *start(uint32_t agent, uint64_t agg)
 {
-	struct bs_dtest *d = calloc(1, sizeof(*d));
-	int err;
-
-	cr_assert_not_null(d);
-	err = bs_dtest_start(d, "fanotify", BS_ATTACH_AUTO, agent, agg);
-	cr_assert_eq(err, 0, "start: %s", strerror(-err));
-	return d;
+	return bs_dcheck_start("fanotify", BS_ATTACH_AUTO, agent, agg, 0);
 }
 
 static void finish(struct bs_dtest *d)
 {
-	bs_dtest_stop(d);
-	free(d);
+	bs_dcheck_finish(d);
 }
 
 static int64_t now_ns(void)
@@ -225,11 +214,7 @@ Test(detect_fanotify, arm_disarm_arm_same_inode)
 	cr_expect_eq(d->ops->disarm(&d->ctx, &d->tok), -ENOENT);
 	bs_dtest_drain(d, 100);
 	d->n_evs = 0;
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 300, 0), 0, "disarmed: alert");
-	cr_assert_eq(bs_dtest_arm(d), 0);
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "re-armed: no alert");
+	bs_dcheck_rearm(d);
 	finish(d);
 }
 

@@ -17,29 +17,18 @@
 #include "tests/support/detect_check.h"
 #include "bpf/detect_shared.h"
 
-#define CASE(n)                                                                \
-	Test(detect_open_case, n)                                              \
-	{                                                                      \
-		bs_dcheck_case("open", #n);                                    \
-	}
+#define CASE(n) BS_DCHECK_CASE(detect_open_case, "open", n)
 
 BS_DCASE_NAMES(CASE)
 
 static struct bs_dtest *start(enum bs_attach a, uint32_t agent, uint64_t agg)
 {
-	struct bs_dtest *d = calloc(1, sizeof(*d));
-	int err;
-
-	cr_assert_not_null(d);
-	err = bs_dtest_start(d, "open", a, agent, agg);
-	cr_assert_eq(err, 0, "start: %s", strerror(-err));
-	return d;
+	return bs_dcheck_start("open", a, agent, agg, 0);
 }
 
 static void finish(struct bs_dtest *d)
 {
-	bs_dtest_stop(d);
-	free(d);
+	bs_dcheck_finish(d);
 }
 
 Test(detect_open, auto_picks_tracepoint_and_says_why)
@@ -87,20 +76,10 @@ Test(detect_open, explicit_backend_that_cannot_load_fails)
 Test(detect_open, agent_tgid_is_filtered_in_kernel)
 {
 	struct bs_dtest *d;
-	char buf[64];
-	int fd;
 
 	bs_dcheck_need_root();
 	d = start(BS_ATTACH_TRACEPOINT, (uint32_t)getpid(), 0);
-	cr_assert_eq(bs_dtest_arm(d), 0);
-	fd = open(d->token_path, O_RDONLY);
-	cr_assert_geq(fd, 0);
-	cr_assert_gt(read(fd, buf, sizeof(buf)), 0);
-	close(fd);
-	cr_expect_eq(bs_dtest_wait(d, 300, 0), 0, "agent's own open alerted");
-	/* the same open from another process does alert */
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "child open not seen");
+	bs_dcheck_agent_unseen(d);
 	finish(d);
 }
 
@@ -165,11 +144,7 @@ Test(detect_open, arm_disarm_arm_same_inode)
 	cr_assert_eq(d->ops->disarm(&d->ctx, &d->tok), 0);
 	cr_expect_eq(d->ops->disarm(&d->ctx, &d->tok), -ENOENT);
 	d->n_evs = 0;
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 300, 0), 0, "disarmed: alert");
-	cr_assert_eq(bs_dtest_arm(d), 0);
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "re-armed: no alert");
+	bs_dcheck_rearm(d);
 	finish(d);
 }
 

@@ -16,24 +16,14 @@
 #include "tests/support/detect_check.h"
 #include "bpf/detect_shared.h"
 
-#define CASE(n)                                                                \
-	Test(detect_readscan_case, n)                                          \
-	{                                                                      \
-		bs_dcheck_case("readscan", #n);                                \
-	}
+#define CASE(n) BS_DCHECK_CASE(detect_readscan_case, "readscan", n)
 
 BS_DCASE_NAMES(CASE)
 
 static struct bs_dtest *start_window(uint32_t agent, uint32_t window)
 {
-	struct bs_dtest *d = calloc(1, sizeof(*d));
-	int err;
-
-	cr_assert_not_null(d);
-	d->rs_window = window;
-	err = bs_dtest_start(d, "readscan", BS_ATTACH_TRACEPOINT, agent, 0);
-	cr_assert_eq(err, 0, "start: %s", strerror(-err));
-	return d;
+	return bs_dcheck_start("readscan", BS_ATTACH_TRACEPOINT, agent, 0,
+			       window);
 }
 
 static struct bs_dtest *start(uint32_t agent)
@@ -43,8 +33,7 @@ static struct bs_dtest *start(uint32_t agent)
 
 static void finish(struct bs_dtest *d)
 {
-	bs_dtest_stop(d);
-	free(d);
+	bs_dcheck_finish(d);
 }
 
 /* Armed on its token; other gets a non-token path next to it. */
@@ -303,19 +292,10 @@ Test(detect_readscan, tokens_sharing_a_header_both_alert)
 Test(detect_readscan, agent_tgid_is_filtered_in_kernel)
 {
 	struct bs_dtest *d;
-	char buf[256];
-	int fd;
 
 	bs_dcheck_need_root();
 	d = start((uint32_t)getpid());
-	cr_assert_eq(bs_dtest_arm(d), 0);
-	fd = open(d->token_path, O_RDONLY);
-	cr_assert_geq(fd, 0);
-	cr_assert_gt(read(fd, buf, sizeof(buf)), 0);
-	close(fd);
-	cr_expect_eq(bs_dtest_wait(d, 300, 0), 0, "agent's own read alerted");
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "child read not seen");
+	bs_dcheck_agent_unseen(d);
 	finish(d);
 }
 
@@ -328,11 +308,7 @@ Test(detect_readscan, arm_disarm_arm)
 	cr_assert_eq(bs_dtest_arm(d), 0);
 	cr_assert_eq(bs_dtest_arm(d), 0, "re-arming is idempotent");
 	cr_assert_eq(d->ops->disarm(&d->ctx, &d->tok), 0);
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 300, 0), 0, "disarmed: alert");
-	cr_assert_eq(bs_dtest_arm(d), 0);
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "re-armed: no alert");
+	bs_dcheck_rearm(d);
 	finish(d);
 }
 

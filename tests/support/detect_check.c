@@ -3,6 +3,8 @@
  * harness/detect_suite.c, which the static VM runner links without
  * Criterion). */
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -32,4 +34,49 @@ void bs_dcheck_case(const char *detect, const char *name)
 	if (r == BS_DCASE_BLIND)
 		cr_skip_test("blind spot: %s", why);
 	cr_assert_eq(r, BS_DCASE_PASS, "case %s: %s", name, why);
+}
+
+struct bs_dtest *bs_dcheck_start(const char *detect, enum bs_attach a,
+				 uint32_t agent, uint64_t agg,
+				 uint32_t rs_window)
+{
+	struct bs_dtest *d = calloc(1, sizeof(*d));
+	int err;
+
+	cr_assert_not_null(d);
+	d->rs_window = rs_window;
+	err = bs_dtest_start(d, detect, a, agent, agg);
+	cr_assert_eq(err, 0, "start: %s", strerror(-err));
+	return d;
+}
+
+void bs_dcheck_finish(struct bs_dtest *d)
+{
+	bs_dtest_stop(d);
+	free(d);
+}
+
+void bs_dcheck_rearm(struct bs_dtest *d)
+{
+	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
+	cr_expect_eq(bs_dtest_wait(d, 300, 0), 0, "disarmed: alert");
+	cr_assert_eq(bs_dtest_arm(d), 0);
+	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
+	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "re-armed: no alert");
+}
+
+void bs_dcheck_agent_unseen(struct bs_dtest *d)
+{
+	char buf[256];
+	int fd;
+
+	cr_assert_eq(bs_dtest_arm(d), 0);
+	fd = open(d->token_path, O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_gt(read(fd, buf, sizeof(buf)), 0);
+	close(fd);
+	cr_expect_eq(bs_dtest_wait(d, 300, 0), 0, "agent's own read alerted");
+	/* the same read from another process does alert */
+	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
+	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "child read not seen");
 }

@@ -3,9 +3,33 @@
 #ifndef BS_TESTS_DETECT_CHECK_H
 #define BS_TESTS_DETECT_CHECK_H
 
+#include "harness/detect_suite.h"
+
 /* Skip unless root; run one shared case on the tracepoint backend, a blind
  * spot is a skip. */
 void bs_dcheck_need_root(void);
 void bs_dcheck_case(const char *detect, const char *name);
+
+/* One Test in suite a shared case: BS_DCASE_NAMES(CASE) with
+ * #define CASE(n) BS_DCHECK_CASE(detect_x_case, "x", n). */
+#define BS_DCHECK_CASE(suite, detect, n)                                       \
+	Test(suite, n)                                                         \
+	{                                                                      \
+		bs_dcheck_case(detect, #n);                                    \
+	}
+
+/* A started detector on a calloc'ed bs_dtest (rs_window set first, 0:
+ * default), or the test fails; bs_dcheck_finish stops and frees it. */
+struct bs_dtest *bs_dcheck_start(const char *detect, enum bs_attach a,
+				 uint32_t agent, uint64_t agg,
+				 uint32_t rs_window);
+void bs_dcheck_finish(struct bs_dtest *d);
+
+/* d started with the agent filter on this process: its own read of the
+ * token (armed here) is not reported, the same read from a child is. */
+void bs_dcheck_agent_unseen(struct bs_dtest *d);
+
+/* d's token disarmed: a read of it is not reported; armed again: it is. */
+void bs_dcheck_rearm(struct bs_dtest *d);
 
 #endif
