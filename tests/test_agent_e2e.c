@@ -23,6 +23,8 @@
 
 #include "agent/privs.h"
 #include "nri/runtime.h"
+#include "tests/support/procfs.h"
+#include "tests/support/sink_env.h"
 
 #define TOKEN "/var/run/secrets/eks.amazonaws.com/access_key_token"
 
@@ -118,27 +120,6 @@ static void teardown(void)
 		fprintf(stderr, "cleanup of %s failed\n", dir);
 }
 
-/* Next JSON line of the given type, waiting up to ms; NULL on timeout. */
-static json_t *wait_line(FILE *f, const char *type, int ms)
-{
-	char line[8192];
-
-	for (int waited = 0; waited <= ms; waited += 20) {
-		while (fgets(line, sizeof(line), f)) {
-			json_t *j = json_loads(line, 0, NULL);
-			const char *t =
-				json_string_value(json_object_get(j, "type"));
-
-			if (t && !strcmp(t, type))
-				return j;
-			json_decref(j);
-		}
-		clearerr(f);
-		usleep(20000);
-	}
-	return NULL;
-}
-
 static FILE *open_events(void)
 {
 	FILE *f = NULL;
@@ -195,7 +176,7 @@ Test(agent_e2e, bind_open_alert_names_pod_and_accessor)
 
 	start_agent("bind");
 	ev = open_events();
-	j = wait_line(ev, "ready", 10000);
+	j = sink_wait_line(ev, "ready", 10000);
 	cr_assert_not_null(j, "agent never became ready");
 	cr_expect_str_eq(json_string_value(json_object_get(j, "backend")),
 			 "tracepoint", "the only backend this kernel allows");
@@ -215,7 +196,7 @@ Test(agent_e2e, bind_open_alert_names_pod_and_accessor)
 	/* negatives first: stat and access must not alert */
 	cr_assert_eq(access(src, R_OK), 0);
 	read_as("bs-e2e-reader", src);
-	j = wait_line(ev, "alert", 5000);
+	j = sink_wait_line(ev, "alert", 5000);
 	cr_assert_not_null(j, "no alert for an open of the token");
 	json_t *tok = json_object_get(j, "token");
 	json_t *acc = json_object_get(j, "accessor");
@@ -257,7 +238,7 @@ Test(agent_e2e, excluded_namespace_and_opt_out_get_no_token)
 	opted.n_annotations = 1;
 	start_agent("bind");
 	ev = open_events();
-	json_decref(wait_line(ev, "ready", 10000));
+	json_decref(sink_wait_line(ev, "ready", 10000));
 	cr_assert_eq(bs_nri_runtime_accept(rt, 10000, NULL, 0, NULL, 0), 0);
 	bs_adjust_init(&adj);
 	cr_assert_eq(bs_nri_runtime_create_container(rt, &sys, &ctr, &adj), 0);
@@ -279,13 +260,13 @@ Test(agent_e2e, sigterm_writes_final_stats_and_exits_zero)
 
 	start_agent("bind");
 	ev = open_events();
-	json_decref(wait_line(ev, "ready", 10000));
+	json_decref(sink_wait_line(ev, "ready", 10000));
 	cr_assert_eq(bs_nri_runtime_accept(rt, 10000, NULL, 0, NULL, 0), 0);
 	kill(agent, SIGTERM);
 	cr_assert_eq(waitpid(agent, &st, 0), agent);
 	agent = -1;
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit status %d", st);
-	j = wait_line(ev, "stats", 2000);
+	j = sink_wait_line(ev, "stats", 2000);
 	cr_assert_not_null(j, "no final stats line");
 	cr_expect(json_is_integer(json_object_get(j, "ringbuf_drops")));
 	cr_expect_eq(json_integer_value(json_object_get(j, "nri_requests")) > 0,
@@ -294,39 +275,24 @@ Test(agent_e2e, sigterm_writes_final_stats_and_exits_zero)
 	fclose(ev);
 }
 
-static uint64_t cap_field(pid_t pid, const char *name)
-{
-	char path[64], line[256];
-	unsigned long long v = ~0ull;
-	size_t n = strlen(name);
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	cr_assert_not_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, n) && line[n] == ':')
-			sscanf(line + n + 1, "%llx", &v);
-	fclose(f);
-	return v;
-}
-
 Test(agent_e2e, capabilities_are_dropped_after_start)
 {
 	FILE *ev;
 
 	start_agent("bind");
 	ev = open_events();
-	json_decref(wait_line(ev, "ready", 10000));
+	json_decref(sink_wait_line(ev, "ready", 10000));
 	/* the drop follows the ready line: wait for NRI to be served */
 	cr_assert_eq(bs_nri_runtime_accept(rt, 10000, NULL, 0, NULL, 0), 0);
-	cr_expect_eq(cap_field(agent, "CapEff") & ~bs_privs_kept_mask(), 0,
-		     "effective caps %llx beyond the kept set",
-		     (unsigned long long)cap_field(agent, "CapEff"));
-	cr_expect_eq(cap_field(agent, "CapBnd") & ~bs_privs_kept_mask(), 0,
-		     "bounding set not reduced");
-	cr_expect_eq(cap_field(agent, "NoNewPrivs"), 1);
-	cr_expect_neq(cap_field(agent, "CapEff") & (1ull << 39), 0,
+	cr_expect_eq(bs_test_status_hex(agent, "CapEff") &
+			     ~bs_privs_kept_mask(),
+		     0, "effective caps %llx beyond the kept set",
+		     (unsigned long long)bs_test_status_hex(agent, "CapEff"));
+	cr_expect_eq(bs_test_status_hex(agent, "CapBnd") &
+			     ~bs_privs_kept_mask(),
+		     0, "bounding set not reduced");
+	cr_expect_eq(bs_test_status_hex(agent, "NoNewPrivs"), 1);
+	cr_expect_neq(bs_test_status_hex(agent, "CapEff") & (1ull << 39), 0,
 		      "CAP_BPF kept for map updates");
 	fclose(ev);
 }
@@ -342,7 +308,7 @@ Test(agent_e2e, bind_fanotify_alert_names_pod_and_accessor)
 
 	start_agent_detect("bind", "fanotify");
 	ev = open_events();
-	j = wait_line(ev, "ready", 10000);
+	j = sink_wait_line(ev, "ready", 10000);
 	cr_assert_not_null(j, "agent never became ready");
 	cr_expect_str_eq(json_string_value(json_object_get(j, "backend")),
 			 "fanotify");
@@ -356,7 +322,7 @@ Test(agent_e2e, bind_fanotify_alert_names_pod_and_accessor)
 	cr_assert_not_null(src, "no bind mount at %s", TOKEN);
 	cr_assert_eq(access(src, R_OK), 0);
 	read_as("bs-fan-reader", src);
-	j = wait_line(ev, "alert", 5000);
+	j = sink_wait_line(ev, "alert", 5000);
 	cr_assert_not_null(j, "no alert for an open of the token");
 	acc = json_object_get(j, "accessor");
 	cr_expect_str_eq(json_string_value(json_object_get(j, "backend")),
@@ -382,7 +348,7 @@ Test(agent_e2e, bind_fanotify_alert_names_pod_and_accessor)
 static void expect_ready(const char *detect, const char *backend)
 {
 	FILE *ev = open_events();
-	json_t *j = wait_line(ev, "ready", 10000);
+	json_t *j = sink_wait_line(ev, "ready", 10000);
 
 	cr_assert_not_null(j, "agent never became ready");
 	cr_expect_str_eq(json_string_value(json_object_get(j, "detect")),
@@ -417,7 +383,7 @@ Test(agent_e2e, ready_line_names_the_readscan_window)
 
 	start_agent_detect("bind", "readscan");
 	ev = open_events();
-	j = wait_line(ev, "ready", 10000);
+	j = sink_wait_line(ev, "ready", 10000);
 	cr_assert_not_null(j, "agent never became ready");
 	cr_expect_str_eq(json_string_value(json_object_get(j, "detect")),
 			 "readscan");

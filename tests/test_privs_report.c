@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "agent/privs.h"
+#include "tests/support/procfs.h"
 #include "tests/support/shell.h"
 
 #define CAP_PERFMON_ 38
@@ -231,23 +232,6 @@ Test(privs_report, several_missing_one_line_each, .init = setup,
 
 /* ---- the real agent -------------------------------------------------- */
 
-static uint64_t status_field(pid_t pid, const char *name)
-{
-	char p[64], line[256];
-	uint64_t v = ~0ull;
-	size_t n = strlen(name);
-	FILE *f;
-
-	snprintf(p, sizeof(p), "/proc/%d/status", pid);
-	f = fopen(p, "re");
-	cr_assert_not_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, n) && line[n] == ':')
-			v = strtoull(line + n + 1, NULL, 16);
-	fclose(f);
-	return v;
-}
-
 /* No CAP_SYS_PTRACE and no CAP_SETPCAP in the bounding set before exec:
  * the agent says so, still starts, and still drops what it can. */
 Test(privs_report, agent_reports_and_keeps_running, .init = setup,
@@ -292,12 +276,12 @@ Test(privs_report, agent_reports_and_keeps_running, .init = setup,
 	cr_assert_eq(waitpid(agent, &status, WNOHANG), 0,
 		     "agent exited (status %d); log: %s", status, text);
 	/* kept set minus what it never had; an exec gains nothing */
-	eff = status_field(agent, "CapEff");
+	eff = bs_test_status_hex(agent, "CapEff");
 	want = bs_privs_kept_mask() & ~(1ull << CAP_SYS_PTRACE) & ~base;
 	cr_expect_eq(eff, want, "CapEff %llx want %llx",
 		     (unsigned long long)eff, (unsigned long long)want);
-	cr_expect_eq(status_field(agent, "CapPrm"), want);
-	cr_expect_eq(status_field(agent, "NoNewPrivs"), 1);
+	cr_expect_eq(bs_test_status_hex(agent, "CapPrm"), want);
+	cr_expect_eq(bs_test_status_hex(agent, "NoNewPrivs"), 1);
 	kill(agent, SIGTERM);
 	cr_assert_eq(waitpid(agent, &status, 0), agent);
 	agent = -1;

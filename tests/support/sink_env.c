@@ -68,6 +68,22 @@ void sink_env_teardown(struct sink_env *e)
 		fprintf(stderr, "cleanup of %s failed\n", e->dir);
 }
 
+void sink_env_stop(struct sink_env *e)
+{
+	sink_env_teardown(e);
+	memset(e, 0, sizeof(*e));
+	e->agent = -1;
+}
+
+void sink_env_expect_no_failed(struct sink_env *e, int ms)
+{
+	json_t *st = sink_env_wait_line(e, "stats", ms);
+
+	cr_assert_not_null(st, "no stats line");
+	cr_expect_eq(json_integer_value(json_object_get(st, "sink_failed")), 0);
+	json_decref(st);
+}
+
 static const char *build_dir(void)
 {
 	const char *b = getenv("BUILD");
@@ -164,10 +180,15 @@ void sink_env_read_token(struct sink_env *e, const char *comm)
 
 json_t *sink_env_wait_line(struct sink_env *e, const char *type, int ms)
 {
+	return sink_wait_line(e->ev, type, ms);
+}
+
+json_t *sink_wait_line(FILE *f, const char *type, int ms)
+{
 	char line[8192];
 
 	for (int waited = 0; waited <= ms; waited += 20) {
-		while (fgets(line, sizeof(line), e->ev)) {
+		while (fgets(line, sizeof(line), f)) {
 			json_t *j = json_loads(line, 0, NULL);
 			const char *t =
 				json_string_value(json_object_get(j, "type"));
@@ -176,7 +197,7 @@ json_t *sink_env_wait_line(struct sink_env *e, const char *type, int ms)
 				return j;
 			json_decref(j);
 		}
-		clearerr(e->ev);
+		clearerr(f);
 		usleep(20000);
 	}
 	return NULL;

@@ -28,6 +28,11 @@ struct sink_env {
 /* Fresh dir and runtime side; agent not started. */
 void sink_env_setup(struct sink_env *e);
 void sink_env_teardown(struct sink_env *e);
+/* Teardown inside a test: e is left empty, the suite's fini has nothing
+ * to do. */
+void sink_env_stop(struct sink_env *e);
+/* The next stats line (within ms) says no sink delivery failed. */
+void sink_env_expect_no_failed(struct sink_env *e, int ms);
 /* Start beesting (bind + open) with extra flags (NULL-terminated), wait
  * for ready and registration; skips when the binary is not built. */
 void sink_env_start_agent(struct sink_env *e, const char *const *extra);
@@ -38,6 +43,8 @@ void sink_env_create(struct sink_env *e);
 void sink_env_read_token(struct sink_env *e, const char *comm);
 /* Next --events line of type, waiting up to ms; NULL on timeout. */
 json_t *sink_env_wait_line(struct sink_env *e, const char *type, int ms);
+/* The same from any events file f. */
+json_t *sink_wait_line(FILE *f, const char *type, int ms);
 
 /* A free TCP port on 127.0.0.1 (bound, then released). */
 int sink_free_port(void);
