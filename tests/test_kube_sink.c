@@ -148,7 +148,6 @@ Test(kube_sink, event_and_annotation_requests_to_a_stand_in_api_server)
 	const char *extra[] = { "--kube-api", u,	   "--kube-token-file",
 				tok,	      "--kube-ca", "",
 				NULL };
-	json_t *st;
 	FILE *f;
 
 	cr_assert_eq(recv_start(&api, RECV_OK), 0);
@@ -167,13 +166,8 @@ Test(kube_sink, event_and_annotation_requests_to_a_stand_in_api_server)
 	check_event(0);
 	check_patch(1);
 	check_as_kubectl_prints_it();
-	st = sink_env_wait_line(&env, "stats", 2000);
-	cr_assert_not_null(st);
-	cr_expect_eq(json_integer_value(json_object_get(st, "sink_failed")), 0);
-	json_decref(st);
-	sink_env_teardown(&env);
-	memset(&env, 0, sizeof(env));
-	env.agent = -1;
+	sink_env_expect_no_failed(&env, 2000);
+	sink_env_stop(&env);
 	recv_stop(&api);
 }
 
@@ -301,9 +295,7 @@ Test(kube_sink, real_cluster, .timeout = 900)
 			"harness/kind.sh not found: run from the repo root");
 	setenv("KUBECONFIG", kc, 1);
 	snprintf(build, sizeof(build), "%s", b && *b ? b : "build");
-	sink_env_teardown(&env); /* nothing local: the cluster runs it all */
-	memset(&env, 0, sizeof(env));
-	env.agent = -1;
+	sink_env_stop(&env); /* nothing local: the cluster runs it all */
 	snprintf(args, sizeof(args), "up bind open auto %s >&2", KUBE_EVENTS_F);
 	cr_assert_eq(ksh(build, args), 0, "kind.sh up");
 	snprintf(args, sizeof(args),
