@@ -23,18 +23,6 @@
 #define BEGIN "<!-- methods:begin -->\n"
 #define END   "<!-- methods:end -->\n"
 
-static char *markdown(void)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
-
-	cr_assert_not_null(m);
-	bs_access_markdown(m);
-	cr_assert_eq(fclose(m), 0);
-	return text;
-}
-
 /* $(BUILD) from the test binary's path ($(BUILD)/tests/test_methods). */
 static void build_dir(char *out, size_t len)
 {
@@ -59,7 +47,8 @@ static char *run(const char *cmd)
 
 Test(methods, doc_block_is_the_table)
 {
-	char *block = bs_test_doc_block(DOC, BEGIN, END), *want = markdown();
+	char *block = bs_test_doc_block(DOC, BEGIN, END),
+	     *want = bs_test_generated(bs_access_markdown);
 
 	cr_expect_str_eq(block, want,
 			 DOC
@@ -71,7 +60,8 @@ Test(methods, doc_block_is_the_table)
 
 Test(methods, attack_tool_prints_the_table)
 {
-	char build[PATH_MAX], cmd[PATH_MAX + 64], *out, *want = markdown();
+	char build[PATH_MAX], cmd[PATH_MAX + 64], *out,
+		*want = bs_test_generated(bs_access_markdown);
 	char line[256], *p, *save = NULL;
 	size_t i = 0;
 
@@ -281,7 +271,7 @@ Test(methods, ready_text_comes_from_the_table)
 /* The docs name backends as --attach does (registry.c's table). */
 Test(methods, markdown_spells_backends_as_attach)
 {
-	char *md = markdown(), want[64];
+	char *md = bs_test_generated(bs_access_markdown), want[64];
 
 	snprintf(want, sizeof(want), "(%s, %s, %s",
 		 bs_attach_name(BS_ATTACH_LSM),

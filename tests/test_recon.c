@@ -183,21 +183,10 @@ Test(recon_shape, jwt_checks)
 		     -EINVAL);
 }
 
-static char *markdown(void)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
-
-	cr_assert_not_null(m);
-	bs_tells_markdown(m);
-	cr_assert_eq(fclose(m), 0);
-	return text;
-}
-
 Test(recon_table, doc_block_is_the_table)
 {
-	char *block = bs_test_doc_block(DOC, BEGIN, END), *want = markdown();
+	char *block = bs_test_doc_block(DOC, BEGIN, END),
+	     *want = bs_test_generated(bs_tells_markdown);
 
 	cr_expect_str_eq(
 		block, want,
@@ -209,7 +198,8 @@ Test(recon_table, doc_block_is_the_table)
 
 Test(recon_table, attack_tool_prints_the_table)
 {
-	char cmd[PATH_MAX + 32], *out, *want = markdown();
+	char cmd[PATH_MAX + 32], *out,
+		*want = bs_test_generated(bs_tells_markdown);
 	FILE *p;
 
 	find_tool();

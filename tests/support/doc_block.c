@@ -23,6 +23,18 @@ char *bs_test_slurp(FILE *f)
 	return buf;
 }
 
+char *bs_test_generated(void (*gen)(FILE *out))
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	cr_assert_not_null(m);
+	gen(m);
+	cr_assert_eq(fclose(m), 0);
+	return text;
+}
+
 char *bs_test_doc_block(const char *path, const char *begin, const char *end)
 {
 	FILE *f = fopen(path, "r");

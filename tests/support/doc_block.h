@@ -11,6 +11,9 @@
 /* All of f, NUL-terminated (malloc'd); fails the test on ENOMEM. */
 char *bs_test_slurp(FILE *f);
 
+/* What gen writes, NUL-terminated (malloc'd). */
+char *bs_test_generated(void (*gen)(FILE *out));
+
 /* The text of the file at path (e.g. "docs/strategies.md") between the
  * lines begin and end (the markers as they stand in the file), malloc'd;
  * fails the test when the file or a marker is missing.  Run from the
