@@ -112,66 +112,85 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* A temp results dir with plots/ below it, bs_results open on it at the
+ * first of two runs; rep_rm removes it all. */
+struct rep {
+	char dir[32], plots[64];
+	struct bs_results r;
+};
+
+static void rep_open(struct rep *t)
+{
+	snprintf(t->dir, sizeof(t->dir), "/tmp/bs-report-XXXXXX");
+	cr_assert_not_null(mkdtemp(t->dir));
+	snprintf(t->plots, sizeof(t->plots), "%s/plots", t->dir);
+	cr_assert_eq(
+		bs_results_open(&t->r, t->dir, ".", "bind", "open", "local"),
+		0);
+	snprintf(t->r.run_id, sizeof(t->r.run_id), "20260101T000000Z-aaaaaa");
+}
+
+static void rep_rm(const struct rep *t)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+	(void)!system(cmd);
+}
+
 /* Two runs of one configuration: the report and plots use the later. */
 Test(harness_report, latest_run_per_configuration)
 {
-	char dir[] = "/tmp/bs-report-XXXXXX", plots[64], path[96], cmd[128];
-	struct bs_results r;
+	struct rep t;
+	char path[96];
 	char *dat;
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(plots, sizeof(plots), "%s/plots", dir);
-	cr_assert_eq(bs_results_open(&r, dir, ".", "bind", "open", "local"), 0);
-	snprintf(r.run_id, sizeof(r.run_id), "20260101T000000Z-aaaaaa");
-	cr_assert_eq(bs_results_coverage(&r, "cat", true, false, 0, -1), 0);
-	cr_assert_eq(bs_results_overhead(&r, "open_close_ns", "ns", 10, 100,
+	rep_open(&t);
+	cr_assert_eq(bs_results_coverage(&t.r, "cat", true, false, 0, -1), 0);
+	cr_assert_eq(bs_results_overhead(&t.r, "open_close_ns", "ns", 10, 100,
 					 150, 200, 1.5),
 		     0);
-	snprintf(r.run_id, sizeof(r.run_id), "20260102T000000Z-bbbbbb");
-	cr_assert_eq(bs_results_coverage(&r, "cat", true, true, 2, 42.5), 0);
-	cr_assert_eq(bs_results_coverage(&r, "stat", false, false, 0, -1), 0);
-	cr_assert_eq(bs_results_overhead(&r, "open_close_ns", "ns", 10, 100,
+	snprintf(t.r.run_id, sizeof(t.r.run_id), "20260102T000000Z-bbbbbb");
+	cr_assert_eq(bs_results_coverage(&t.r, "cat", true, true, 2, 42.5), 0);
+	cr_assert_eq(bs_results_coverage(&t.r, "stat", false, false, 0, -1), 0);
+	cr_assert_eq(bs_results_overhead(&t.r, "open_close_ns", "ns", 10, 100,
 					 110, 200, NAN),
 		     0);
-	bs_results_close(&r);
-	cr_assert_eq(bs_report(dir, plots), 0);
-	snprintf(path, sizeof(path), "%s/coverage.dat", plots);
+	bs_results_close(&t.r);
+	cr_assert_eq(bs_report(t.dir, t.plots), 0);
+	snprintf(path, sizeof(path), "%s/coverage.dat", t.plots);
 	dat = slurp(path);
 	cr_expect_not_null(strstr(dat, "0 0 1.000 \"1/1\""), "%s", dat);
 	/* colour is "share right": silence is right for stat */
 	cr_expect_not_null(strstr(dat, "0 1 1.000 \"0/1\""), "%s", dat);
 	/* ratio is computed by the writer's caller; NaN is written empty */
-	snprintf(path, sizeof(path), "%s/overhead.csv", dir);
+	snprintf(path, sizeof(path), "%s/overhead.csv", t.dir);
 	cr_expect_not_null(strstr(slurp(path), ",ns,10,100,110,200,\n"));
-	snprintf(path, sizeof(path), "%s/coverage.gp", plots);
+	snprintf(path, sizeof(path), "%s/coverage.gp", t.plots);
 	cr_expect_not_null(strstr(slurp(path), "coverage.svg"));
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	(void)!system(cmd);
+	rep_rm(&t);
 }
 
 /* stealth.csv: tells per inject/backend of the latest run, the
  * reference volume's rows their own configuration. */
 Test(harness_report, stealth_latest_run_and_plot)
 {
-	char dir[] = "/tmp/bs-report-XXXXXX", plots[64], path[96], cmd[128];
-	struct bs_results r;
+	struct rep t;
+	char path[96];
 	char *dat;
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(plots, sizeof(plots), "%s/plots", dir);
-	cr_assert_eq(bs_results_open(&r, dir, ".", "bind", "open", "local"), 0);
-	snprintf(r.run_id, sizeof(r.run_id), "20260101T000000Z-aaaaaa");
-	cr_assert_eq(bs_results_stealth(&r, NULL, "layout", "1", "old"), 0);
-	cr_assert_eq(bs_results_stealth(&r, NULL, "meta", "1", "old"), 0);
-	snprintf(r.run_id, sizeof(r.run_id), "20260102T000000Z-bbbbbb");
-	cr_assert_eq(bs_results_stealth(&r, NULL, "layout", "1", "a, b"), 0);
-	cr_assert_eq(bs_results_stealth(&r, NULL, "meta", "0", "ok"), 0);
-	cr_assert_eq(bs_results_stealth(&r, NULL, "env", "unknown", "?"), 0);
-	cr_assert_eq(bs_results_stealth(&r, "reference", "layout", "0", "ok"),
+	rep_open(&t);
+	cr_assert_eq(bs_results_stealth(&t.r, NULL, "layout", "1", "old"), 0);
+	cr_assert_eq(bs_results_stealth(&t.r, NULL, "meta", "1", "old"), 0);
+	snprintf(t.r.run_id, sizeof(t.r.run_id), "20260102T000000Z-bbbbbb");
+	cr_assert_eq(bs_results_stealth(&t.r, NULL, "layout", "1", "a, b"), 0);
+	cr_assert_eq(bs_results_stealth(&t.r, NULL, "meta", "0", "ok"), 0);
+	cr_assert_eq(bs_results_stealth(&t.r, NULL, "env", "unknown", "?"), 0);
+	cr_assert_eq(bs_results_stealth(&t.r, "reference", "layout", "0", "ok"),
 		     0);
-	cr_assert_eq(bs_results_coverage(&r, "cat", true, true, 1, 1), 0);
-	bs_results_close(&r);
-	snprintf(path, sizeof(path), "%s/stealth.csv", dir);
+	cr_assert_eq(bs_results_coverage(&t.r, "cat", true, true, 1, 1), 0);
+	bs_results_close(&t.r);
+	snprintf(path, sizeof(path), "%s/stealth.csv", t.dir);
 	dat = slurp(path);
 	cr_expect_eq(strncmp(dat,
 			     "run_id,commit,inject,backend,kernel,tell,"
@@ -179,15 +198,14 @@ Test(harness_report, stealth_latest_run_and_plot)
 			     56),
 		     0, "%s", dat);
 	cr_expect_not_null(strstr(dat, ",layout,1,\"a, b\"\n"), "%s", dat);
-	cr_assert_eq(bs_report(dir, plots), 0);
-	snprintf(path, sizeof(path), "%s/stealth.dat", plots);
+	cr_assert_eq(bs_report(t.dir, t.plots), 0);
+	snprintf(path, sizeof(path), "%s/stealth.dat", t.plots);
 	dat = slurp(path);
 	cr_expect_not_null(strstr(dat, "\"bind/local\" 1 1\n"), "%s", dat);
 	cr_expect_not_null(strstr(dat, "\"reference/local\" 0 0\n"), "%s", dat);
-	snprintf(path, sizeof(path), "%s/stealth.gp", plots);
+	snprintf(path, sizeof(path), "%s/stealth.gp", t.plots);
 	cr_expect_not_null(strstr(slurp(path), "stealth.svg"));
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	(void)!system(cmd);
+	rep_rm(&t);
 }
 
 Test(harness_report, no_results_is_an_error)
