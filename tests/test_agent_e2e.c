@@ -163,6 +163,17 @@ static const char *token_source(const struct bs_adjust *adj)
 	return NULL;
 }
 
+/* RemoveContainer takes the token file away; then the test's own ends. */
+static void remove_container(const char *src, struct bs_adjust *adj, FILE *ev)
+{
+	cr_assert_eq(bs_nri_runtime_state_change(rt, BS_EV_REMOVE_CONTAINER,
+						 &pod, &ctr),
+		     0);
+	cr_expect_neq(access(src, F_OK), 0, "token file left behind");
+	bs_adjust_free(adj);
+	fclose(ev);
+}
+
 TestSuite(agent_e2e, .init = setup, .fini = teardown, .timeout = 60);
 
 Test(agent_e2e, bind_open_alert_names_pod_and_accessor)
@@ -217,12 +228,7 @@ Test(agent_e2e, bind_open_alert_names_pod_and_accessor)
 			 "e2e-node");
 	json_decref(j);
 
-	cr_assert_eq(bs_nri_runtime_state_change(rt, BS_EV_REMOVE_CONTAINER,
-						 &pod, &ctr),
-		     0);
-	cr_expect_neq(access(src, F_OK), 0, "token file left behind");
-	bs_adjust_free(&adj);
-	fclose(ev);
+	remove_container(src, &adj, ev);
 }
 
 Test(agent_e2e, excluded_namespace_and_opt_out_get_no_token)
@@ -337,12 +343,7 @@ Test(agent_e2e, bind_fanotify_alert_names_pod_and_accessor)
 				 json_object_get(j, "token"), "pod")),
 			 "victim");
 	json_decref(j);
-	cr_assert_eq(bs_nri_runtime_state_change(rt, BS_EV_REMOVE_CONTAINER,
-						 &pod, &ctr),
-		     0);
-	cr_expect_neq(access(src, F_OK), 0, "token file left behind");
-	bs_adjust_free(&adj);
-	fclose(ev);
+	remove_container(src, &adj, ev);
 }
 
 static void expect_ready(const char *detect, const char *backend)
