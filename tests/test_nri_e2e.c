@@ -171,6 +171,18 @@ static struct bs_container mkctr(const char *id, enum bs_ctr_state st)
 				      .n_mounts = 1 };
 }
 
+/* The runtime side on a fresh socket dir, cfg otherwise as given. */
+static struct bs_nri_runtime *runtime_new(struct bs_nri_runtime_config *cfg)
+{
+	struct bs_nri_runtime *rt;
+
+	mk_dir();
+	cfg->socket_path = sock;
+	rt = bs_nri_runtime_new(cfg);
+	cr_assert_not_null(rt);
+	return rt;
+}
+
 Test(nri_e2e, lifecycle_and_reconnect)
 {
 	struct bs_nri_runtime_config cfg = { .request_timeout_ms = 2000 };
@@ -182,10 +194,7 @@ Test(nri_e2e, lifecycle_and_reconnect)
 	struct runner r;
 	struct bs_nri_stats st;
 
-	mk_dir();
-	cfg.socket_path = sock;
-	rt = bs_nri_runtime_new(&cfg);
-	cr_assert_not_null(rt);
+	rt = runtime_new(&cfg);
 	start(&r, sock, "beesting", "10",
 	      BS_EV_MASK(BS_EV_CREATE_CONTAINER) |
 		      BS_EV_MASK(BS_EV_STOP_CONTAINER) |
@@ -270,10 +279,7 @@ Test(nri_e2e, split_sync_and_failing_handler)
 	struct bs_nri_runtime *rt;
 	struct runner r;
 
-	mk_dir();
-	cfg.socket_path = sock;
-	rt = bs_nri_runtime_new(&cfg);
-	cr_assert_not_null(rt);
+	rt = runtime_new(&cfg);
 	start(&r, sock, "beesting", "10", 0x07FF);
 	cr_assert_eq(bs_nri_runtime_accept(rt, 5000, pods, 3, ctrs, 2), 0);
 	cr_expect_eq(r.seen.syncs, 1, "handler called once for 3 chunks");
@@ -306,10 +312,7 @@ Test(nri_e2e, plugins_called_in_index_order)
 	struct bs_nri_runtime *rt;
 	struct runner a, b;
 
-	mk_dir();
-	cfg.socket_path = sock;
-	rt = bs_nri_runtime_new(&cfg);
-	cr_assert_not_null(rt);
+	rt = runtime_new(&cfg);
 	start(&a, sock, "late", "90", BS_EV_MASK(BS_EV_CREATE_CONTAINER));
 	cr_assert_eq(bs_nri_runtime_accept(rt, 5000, NULL, 0, NULL, 0), 0);
 	start(&b, sock, "early", "05", BS_EV_MASK(BS_EV_CREATE_CONTAINER));
@@ -496,10 +499,7 @@ Test(nri_e2e, resync_past_what_the_plugin_holds, .timeout = 60)
 	struct bs_nri_stats st;
 	struct runner r;
 
-	mk_dir();
-	cfg.socket_path = sock;
-	rt = bs_nri_runtime_new(&cfg);
-	cr_assert_not_null(rt);
+	rt = runtime_new(&cfg);
 	start(&r, sock, "beesting", "10", 0);
 	cr_expect_eq(bs_nri_runtime_accept(rt, 5000, NULL, 0, ctrs, 70), 0);
 	cr_expect_eq(r.seen.syncs, 1);
