@@ -66,6 +66,19 @@ static int push(struct bs_nri_plugin *p, int peer, const uint8_t *buf, size_t n)
 	return err;
 }
 
+/* A request with no body on stream id, processed without error. */
+static void push_call(struct bs_nri_plugin *p, int peer, uint32_t id,
+		      const char *service, const char *method)
+{
+	uint8_t *req;
+	size_t len;
+
+	cr_assert_eq(nri_t_request(1, id, service, method, NULL, &req, &len),
+		     0);
+	cr_assert_eq(push(p, peer, req, len), 0);
+	free(req);
+}
+
 static int reply_code(struct nri_t_msgs *m, size_t i, char *text, size_t n)
 {
 	struct bs_ttrpc_msg t = { m->v[i].sid, m->v[i].type, 0, m->v[i].data,
@@ -157,9 +170,8 @@ Test(nri_bad, error_statuses)
 		0, 0, 0, 4, 0, 0, 0, 1, 1, 0, 0xff, 0xff, 0xff, 0xff
 	};
 	struct nri_t_msgs out;
-	uint8_t *req, *f;
+	uint8_t *f;
 	char text[128];
-	size_t len;
 	int peer;
 	struct bs_nri_plugin *p = plugin_pair(&peer);
 
@@ -168,16 +180,8 @@ Test(nri_bad, error_statuses)
 	cr_assert_eq(push(p, peer, f, sizeof(garbage_env) + 8), 0);
 	free(f);
 	/* unknown service, unknown method */
-	cr_assert_eq(nri_t_request(1, 3, "evil.Service", "Configure", NULL,
-				   &req, &len),
-		     0);
-	cr_assert_eq(push(p, peer, req, len), 0);
-	free(req);
-	cr_assert_eq(nri_t_request(1, 5, BS_NRI_PLUGIN_SERVICE, "Frobnicate",
-				   NULL, &req, &len),
-		     0);
-	cr_assert_eq(push(p, peer, req, len), 0);
-	free(req);
+	push_call(p, peer, 3, "evil.Service", "Configure");
+	push_call(p, peer, 5, BS_NRI_PLUGIN_SERVICE, "Frobnicate");
 	/* garbage payload for a known method */
 	{
 		uint8_t *msg;
@@ -194,16 +198,8 @@ Test(nri_bad, error_statuses)
 		free(msg);
 	}
 	/* even, then non-increasing stream ids */
-	cr_assert_eq(nri_t_request(1, 8, BS_NRI_PLUGIN_SERVICE, "Shutdown",
-				   NULL, &req, &len),
-		     0);
-	cr_assert_eq(push(p, peer, req, len), 0);
-	free(req);
-	cr_assert_eq(nri_t_request(1, 3, BS_NRI_PLUGIN_SERVICE, "Shutdown",
-				   NULL, &req, &len),
-		     0);
-	cr_assert_eq(push(p, peer, req, len), 0);
-	free(req);
+	push_call(p, peer, 8, BS_NRI_PLUGIN_SERVICE, "Shutdown");
+	push_call(p, peer, 3, BS_NRI_PLUGIN_SERVICE, "Shutdown");
 
 	nri_t_msgs_init(&out);
 	nri_t_drain(peer, &out, 50);
