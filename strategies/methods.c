@@ -341,9 +341,8 @@ const char *bs_access_blind_spots(const char *strategy, enum bs_attach a)
 
 /* ---- the docs/strategies.md block ------------------------------------ */
 
-/* Backend names as --attach spells them (registry.c has the same table;
- * tests/test_methods.c keeps the two equal).  Not linked from there: the
- * static attack tool has no strategies. */
+/* Backend names as --attach spells them (bs_attach_parse reads them too).
+ * Here, not in registry.c: the static attack tool links this file alone. */
 static const char *const attach_names[BS_ATTACH_MAX] = {
 	[BS_ATTACH_AUTO] = "auto",
 	[BS_ATTACH_LSM] = "lsm",
@@ -352,6 +351,13 @@ static const char *const attach_names[BS_ATTACH_MAX] = {
 	[BS_ATTACH_TRACEPOINT] = "tracepoint",
 	[BS_ATTACH_FANOTIFY] = "fanotify",
 };
+
+const char *bs_attach_name(enum bs_attach a)
+{
+	if ((unsigned)a < BS_ATTACH_MAX)
+		return attach_names[a];
+	return "unknown";
+}
 
 /* Markdown cell text: a literal '|' would end the cell. */
 static void cell(FILE *out, const char *s)

@@ -21,6 +21,9 @@
 
 #include "bpf/events.h"
 
+/* A backend's name as --attach spells it; "unknown" out of range. */
+const char *bs_attach_name(enum bs_attach a);
+
 /* One id per method: harness/attack/access.c dispatches on it. */
 enum bs_access_id {
 	BS_ACC_CAT,

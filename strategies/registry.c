@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "strategies/inject.h"
+#include "strategies/methods.h"
 #include "strategies/strategy.h"
 
 extern const struct bs_detect_ops bs_detect_open_ops, bs_detect_readscan_ops,
@@ -44,26 +45,10 @@ const struct bs_detect_ops *bs_detect_find(const char *name)
 	return NULL;
 }
 
-static const char *const attach_names[] = {
-	[BS_ATTACH_AUTO] = "auto",
-	[BS_ATTACH_LSM] = "lsm",
-	[BS_ATTACH_FENTRY] = "fentry",
-	[BS_ATTACH_KPROBE] = "kprobe",
-	[BS_ATTACH_TRACEPOINT] = "tracepoint",
-	[BS_ATTACH_FANOTIFY] = "fanotify",
-};
-
-const char *bs_attach_name(enum bs_attach a)
-{
-	if ((size_t)a < ARRAY_LEN(attach_names))
-		return attach_names[a];
-	return "unknown";
-}
-
 int bs_attach_parse(const char *s, enum bs_attach *out)
 {
-	for (size_t i = 0; s && i < ARRAY_LEN(attach_names); i++)
-		if (!strcmp(attach_names[i], s)) {
+	for (int i = 0; s && i < BS_ATTACH_MAX; i++)
+		if (!strcmp(bs_attach_name((enum bs_attach)i), s)) {
 			*out = (enum bs_attach)i;
 			return 0;
 		}

@@ -22,6 +22,7 @@
 #include "bpf/events.h"
 #include "nri/adjust.h"
 #include "nri/model.h"
+#include "strategies/methods.h"
 #include "strategies/token.h"
 
 #define BS_MAX_TOKEN_PATHS 16
@@ -171,7 +172,7 @@ struct bs_detect_ops {
 const struct bs_inject_ops *bs_inject_find(const char *name);
 const struct bs_detect_ops *bs_detect_find(const char *name);
 
-const char *bs_attach_name(enum bs_attach a);
+/* bs_attach_name() is in strategies/methods.h. */
 int bs_attach_parse(const char *s, enum bs_attach *out);
 
 #endif

@@ -268,7 +268,7 @@ Test(methods, ready_text_comes_from_the_table)
 	cr_expect_str_eq(bs_access_blind_spots("none", BS_ATTACH_LSM), "");
 }
 
-/* The docs name backends as --attach does (registry.c's table). */
+/* The docs name backends as --attach does. */
 Test(methods, markdown_spells_backends_as_attach)
 {
 	char *md = bs_test_generated(bs_access_markdown), want[64];
