@@ -3,6 +3,7 @@
  * harness/detect_suite.c, which the static VM runner links without
  * Criterion). */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,4 +80,15 @@ void bs_dcheck_agent_unseen(struct bs_dtest *d)
 	/* the same read from another process does alert */
 	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
 	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "child read not seen");
+}
+
+void bs_dcheck_refuses_incomplete(struct bs_dtest *d)
+{
+	struct bs_token t = d->tok;
+
+	t.have_inode = false;
+	cr_expect_eq(d->ops->arm(&d->ctx, &t), -EINVAL);
+	t = d->tok;
+	t.id = 0;
+	cr_expect_eq(d->ops->arm(&d->ctx, &t), -EINVAL);
 }

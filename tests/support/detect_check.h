@@ -29,6 +29,9 @@ void bs_dcheck_finish(struct bs_dtest *d);
  * token (armed here) is not reported, the same read from a child is. */
 void bs_dcheck_agent_unseen(struct bs_dtest *d);
 
+/* A copy of d's token without its inode, or without an id: -EINVAL. */
+void bs_dcheck_refuses_incomplete(struct bs_dtest *d);
+
 /* d's token disarmed: a read of it is not reported; armed again: it is. */
 void bs_dcheck_rearm(struct bs_dtest *d);
 
