@@ -54,6 +54,19 @@ static void write_file(const char *rel, const char *text, mode_t mode)
 	close(fd);
 }
 
+/* The text of the file at path p (absolute), cut to cap - 1. */
+static void read_text(const char *p, char *buf, size_t cap)
+{
+	int fd = open(p, O_RDONLY);
+	ssize_t n;
+
+	cr_assert_geq(fd, 0, "%s", p);
+	n = read(fd, buf, cap - 1);
+	close(fd);
+	cr_assert_geq(n, 0);
+	buf[n] = '\0';
+}
+
 static void make_dir(const char *rel)
 {
 	char p[512];
@@ -180,8 +193,6 @@ static void check_token(const char *rootfs_rel)
 {
 	char p[512], buf[256];
 	struct stat st;
-	ssize_t n;
-	int fd;
 
 	snprintf(p, sizeof(p), "%s%s" TOKEN, root, rootfs_rel);
 	cr_assert_eq(lstat(p, &st), 0, "no token at %s: %s", p,
@@ -189,12 +200,7 @@ static void check_token(const char *rootfs_rel)
 	cr_assert(S_ISREG(st.st_mode));
 	cr_assert_eq(st.st_mode & 07777, 0444, "mode %o", st.st_mode & 07777);
 	cr_assert_eq(st.st_uid, 0);
-	fd = open(p, O_RDONLY);
-	cr_assert_geq(fd, 0);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	cr_assert_geq(n, 0);
-	buf[n] = '\0';
+	read_text(p, buf, sizeof(buf));
 	cr_assert_str_eq(buf, CONTENT);
 	/* parents made on the way, 0755 */
 	snprintf(p, sizeof(p), "%s%s/root/.aws", root, rootfs_rel);
@@ -409,8 +415,6 @@ Test(hook_static, existing_file_kept, .init = setup, .fini = teardown)
 {
 	const struct run r = { .state = STATE };
 	char p[512], buf[32];
-	ssize_t n;
-	int fd;
 
 	make_dir("/bundle/rootfs/root");
 	make_dir("/bundle/rootfs/root/.aws");
@@ -419,12 +423,7 @@ Test(hook_static, existing_file_kept, .init = setup, .fini = teardown)
 	cr_assert(strstr(err_text, TOKEN ": token not planted: File exists"),
 		  "stderr: %s", err_text);
 	path_in(p, sizeof(p), "/bundle/rootfs" TOKEN);
-	fd = open(p, O_RDONLY);
-	cr_assert_geq(fd, 0);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	cr_assert_gt(n, 0);
-	buf[n] = '\0';
+	read_text(p, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "image's own");
 }
 
