@@ -112,6 +112,15 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* The file name in dir, as slurp() gives it. */
+static char *slurp_at(const char *dir, const char *name)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return slurp(path);
+}
+
 /* A temp results dir with plots/ below it, bs_results open on it at the
  * first of two runs; rep_rm removes it all. */
 struct rep {
@@ -142,7 +151,6 @@ static void rep_rm(const struct rep *t)
 Test(harness_report, latest_run_per_configuration)
 {
 	struct rep t;
-	char path[96];
 	char *dat;
 
 	rep_open(&t);
@@ -158,16 +166,15 @@ Test(harness_report, latest_run_per_configuration)
 		     0);
 	bs_results_close(&t.r);
 	cr_assert_eq(bs_report(t.dir, t.plots), 0);
-	snprintf(path, sizeof(path), "%s/coverage.dat", t.plots);
-	dat = slurp(path);
+	dat = slurp_at(t.plots, "coverage.dat");
 	cr_expect_not_null(strstr(dat, "0 0 1.000 \"1/1\""), "%s", dat);
 	/* colour is "share right": silence is right for stat */
 	cr_expect_not_null(strstr(dat, "0 1 1.000 \"0/1\""), "%s", dat);
 	/* ratio is computed by the writer's caller; NaN is written empty */
-	snprintf(path, sizeof(path), "%s/overhead.csv", t.dir);
-	cr_expect_not_null(strstr(slurp(path), ",ns,10,100,110,200,\n"));
-	snprintf(path, sizeof(path), "%s/coverage.gp", t.plots);
-	cr_expect_not_null(strstr(slurp(path), "coverage.svg"));
+	cr_expect_not_null(strstr(slurp_at(t.dir, "overhead.csv"),
+				  ",ns,10,100,110,200,\n"));
+	cr_expect_not_null(
+		strstr(slurp_at(t.plots, "coverage.gp"), "coverage.svg"));
 	rep_rm(&t);
 }
 
@@ -176,7 +183,6 @@ Test(harness_report, latest_run_per_configuration)
 Test(harness_report, stealth_latest_run_and_plot)
 {
 	struct rep t;
-	char path[96];
 	char *dat;
 
 	rep_open(&t);
@@ -190,8 +196,7 @@ Test(harness_report, stealth_latest_run_and_plot)
 		     0);
 	cr_assert_eq(bs_results_coverage(&t.r, "cat", true, true, 1, 1), 0);
 	bs_results_close(&t.r);
-	snprintf(path, sizeof(path), "%s/stealth.csv", t.dir);
-	dat = slurp(path);
+	dat = slurp_at(t.dir, "stealth.csv");
 	cr_expect_eq(strncmp(dat,
 			     "run_id,commit,inject,backend,kernel,tell,"
 			     "visible,evidence\n",
@@ -199,12 +204,11 @@ Test(harness_report, stealth_latest_run_and_plot)
 		     0, "%s", dat);
 	cr_expect_not_null(strstr(dat, ",layout,1,\"a, b\"\n"), "%s", dat);
 	cr_assert_eq(bs_report(t.dir, t.plots), 0);
-	snprintf(path, sizeof(path), "%s/stealth.dat", t.plots);
-	dat = slurp(path);
+	dat = slurp_at(t.plots, "stealth.dat");
 	cr_expect_not_null(strstr(dat, "\"bind/local\" 1 1\n"), "%s", dat);
 	cr_expect_not_null(strstr(dat, "\"reference/local\" 0 0\n"), "%s", dat);
-	snprintf(path, sizeof(path), "%s/stealth.gp", t.plots);
-	cr_expect_not_null(strstr(slurp(path), "stealth.svg"));
+	cr_expect_not_null(
+		strstr(slurp_at(t.plots, "stealth.gp"), "stealth.svg"));
 	rep_rm(&t);
 }
 
