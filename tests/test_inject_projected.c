@@ -491,6 +491,17 @@ static void irsa_config(void)
 	T.cfg.n_tokens = 1;
 }
 
+/* An eks-irsa fixture and a container id in namespace prod, no runc. */
+static void irsa_ctr(const char *id)
+{
+	need_root();
+	irsa_config();
+	cr_assert_eq(bs_it_init(&T), 0);
+	T.pod.ns = "prod";
+	T.ctr.id = id;
+	T.ctr.pod_id = "pod-1";
+}
+
 /* eks-irsa: the token plus the env a pod identity webhook adds. */
 Test(inject_projected, irsa_token_and_env, .init = setup, .fini = teardown)
 {
@@ -532,12 +543,7 @@ Test(inject_projected, real_irsa_pod_left_alone, .init = setup,
 	};
 	char v[64];
 
-	need_root();
-	irsa_config();
-	cr_assert_eq(bs_it_init(&T), 0);
-	T.pod.ns = "prod";
-	T.ctr.id = "irsa-real-1";
-	T.ctr.pod_id = "pod-1";
+	irsa_ctr("irsa-real-1");
 	T.ctr.env = env;
 	T.ctr.n_env = 2;
 	cr_assert_eq(bs_inject_create(&T.ctx, &T.pod, &T.ctr, &T.adj), 0);
@@ -611,12 +617,7 @@ Test(inject_projected, late_failure_unmounts, .init = setup, .fini = teardown)
 {
 	char k[16];
 
-	need_root();
-	irsa_config();
-	cr_assert_eq(bs_it_init(&T), 0);
-	T.pod.ns = "prod";
-	T.ctr.id = "late-fail-1";
-	T.ctr.pod_id = "pod-1";
+	irsa_ctr("late-fail-1");
 	for (int i = 0; i < BS_ADJ_MAX_ITEMS - 2; i++) {
 		snprintf(k, sizeof(k), "K%d", i);
 		cr_assert_eq(bs_adjust_add_env(&T.adj, k, "v"), 0);
