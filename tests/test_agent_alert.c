@@ -30,6 +30,19 @@ static struct bs_event sample_event(void)
 	return ev;
 }
 
+/* Token in container abc (pod victim, container app), read from container
+ * def (namespace evil, container sh); each test adds path, namespace and
+ * the accessor's pod. */
+static void victim_and_accessor(struct bs_token *t, struct bs_ctr_info *acc)
+{
+	strcpy(t->container_id, "abc");
+	strcpy(t->pod, "victim");
+	strcpy(t->container, "app");
+	strcpy(acc->id, "def");
+	strcpy(acc->ns, "evil");
+	strcpy(acc->name, "sh");
+}
+
 static json_t *format_and_parse(const struct bs_event *ev,
 				const struct bs_token *t,
 				const struct bs_ctr_info *acc)
@@ -59,15 +72,10 @@ Test(alert, fields_of_a_known_token_and_container)
 	struct bs_token t = { .id = 5 };
 	struct bs_ctr_info acc = { .cgroup_id = 77 };
 
+	victim_and_accessor(&t, &acc);
 	strcpy(t.path, "/var/run/secrets/eks.amazonaws.com/access_key_token");
-	strcpy(t.container_id, "abc");
-	strcpy(t.pod, "victim");
 	strcpy(t.ns, "default");
-	strcpy(t.container, "app");
-	strcpy(acc.id, "def");
 	strcpy(acc.pod, "attacker");
-	strcpy(acc.ns, "evil");
-	strcpy(acc.name, "sh");
 	json_t *j = format_and_parse(&ev, &t, &acc);
 
 	cr_expect_str_eq(json_string_value(json_object_get(j, "type")),
@@ -207,14 +215,9 @@ Test(alert, line_is_byte_for_byte_stable)
 	ev.flags = BS_EVF_PARTIAL_SCAN | BS_EVF_AGGREGATED;
 	ev.scanned = 4096;
 	memcpy(ev.comm, "a\"b\\c\n\x01\xff}{", 11);
+	victim_and_accessor(&t, &acc);
 	strcpy(t.path, "/var/run/secrets/x\x7f\"y");
-	strcpy(t.container_id, "abc");
-	strcpy(t.pod, "victim");
-	strcpy(t.container, "app");
-	strcpy(acc.id, "def");
 	strcpy(acc.pod, "att\tacker");
-	strcpy(acc.ns, "evil");
-	strcpy(acc.name, "sh");
 	bs_alert_build(&a, &meta, &ev, &t, &acc, 2000000000ll,
 		       1700000000000000000ll);
 	cr_assert_gt(bs_alert_json(line, sizeof(line), &a), 0);
