@@ -38,24 +38,26 @@ static void copy(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src ? src : "");
 }
 
+/* "/proc/<pid>" in buf (32 bytes). */
+static const char *proc_dir(char *buf, uint32_t pid)
+{
+	snprintf(buf, 32, "/proc/%u", pid);
+	return buf;
+}
+
+/* pid 0: no process known, 0 for either. */
 uint64_t bs_cgroup_id_of_pid(uint32_t pid)
 {
 	char proc[32];
 
-	if (!pid)
-		return 0;
-	snprintf(proc, sizeof(proc), "/proc/%u", pid);
-	return bs_cgroup_id_of_proc(proc);
+	return pid ? bs_cgroup_id_of_proc(proc_dir(proc, pid)) : 0;
 }
 
 uint32_t bs_mntns_of_pid(uint32_t pid)
 {
 	char proc[32];
 
-	if (!pid)
-		return 0;
-	snprintf(proc, sizeof(proc), "/proc/%u", pid);
-	return bs_mntns_of_proc(proc);
+	return pid ? bs_mntns_of_proc(proc_dir(proc, pid)) : 0;
 }
 
 static struct bs_ctr_info *find(struct bs_containers *cs, const char *id)
