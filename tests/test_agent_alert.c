@@ -8,6 +8,7 @@
 
 #include "agent/alert.h"
 #include "strategies/strategy.h"
+#include "tests/support/json_check.h"
 
 static const struct bs_alert_meta meta = { "node-1", "bind", "open" };
 
@@ -78,14 +79,8 @@ Test(alert, fields_of_a_known_token_and_container)
 	strcpy(acc.pod, "attacker");
 	json_t *j = format_and_parse(&ev, &t, &acc);
 
-	cr_expect_str_eq(json_string_value(json_object_get(j, "type")),
-			 "alert");
-	cr_expect_str_eq(json_string_value(json_object_get(j, "node")),
-			 "node-1");
-	cr_expect_str_eq(json_string_value(json_object_get(j, "method")),
-			 "open");
-	cr_expect_str_eq(json_string_value(json_object_get(j, "backend")),
-			 "tracepoint");
+	bs_expect_jstrs(j, "type", "alert", "node", "node-1", "method", "open",
+			"backend", "tracepoint", NULL);
 	json_t *tok = json_object_get(j, "token");
 	cr_expect_str_eq(json_string_value(json_object_get(tok, "pod")),
 			 "victim");

@@ -23,6 +23,7 @@
 
 #include "agent/privs.h"
 #include "nri/runtime.h"
+#include "tests/support/json_check.h"
 #include "tests/support/procfs.h"
 #include "tests/support/sink_env.h"
 
@@ -212,12 +213,8 @@ Test(agent_e2e, bind_open_alert_names_pod_and_accessor)
 	json_t *tok = json_object_get(j, "token");
 	json_t *acc = json_object_get(j, "accessor");
 
-	cr_expect_str_eq(json_string_value(json_object_get(tok, "pod")),
-			 "victim");
-	cr_expect_str_eq(json_string_value(json_object_get(tok, "namespace")),
-			 "default");
-	cr_expect_str_eq(json_string_value(json_object_get(tok, "container")),
-			 "app");
+	bs_expect_jstrs(tok, "pod", "victim", "namespace", "default",
+			"container", "app", NULL);
 	cr_expect_str_eq(json_string_value(json_object_get(tok, "path")),
 			 TOKEN);
 	cr_expect_str_eq(json_string_value(json_object_get(acc, "comm")),

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "agent/sink_kube.h"
+#include "tests/support/json_check.h"
 #include "tests/support/kube_check.h"
 #include "tests/support/shell.h"
 #include "tests/support/sink_env.h"
@@ -71,10 +72,8 @@ static void check_event(int i)
 	cr_expect_str_eq(STR(json_object_get(j, "metadata"), "generateName"),
 			 "beesting-");
 	io = json_object_get(j, "involvedObject");
-	cr_expect_str_eq(STR(io, "kind"), "Pod");
-	cr_expect_str_eq(STR(io, "name"), "victim");
-	cr_expect_str_eq(STR(io, "namespace"), "default");
-	cr_expect_str_eq(STR(io, "fieldPath"), "spec.containers{app}");
+	bs_expect_jstrs(io, "kind", "Pod", "name", "victim", "namespace",
+			"default", "fieldPath", "spec.containers{app}", NULL);
 	cr_expect_str_eq(STR(j, "reason"), "HoneytokenAccessed");
 	cr_expect_str_eq(STR(j, "type"), "Warning");
 	cr_expect(rfc3339_seconds(STR(j, "firstTimestamp")),

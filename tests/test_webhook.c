@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/support/json_check.h"
 #include "tests/support/sink_env.h"
 
 static struct sink_env env;
@@ -140,14 +141,9 @@ Test(webhook, slow_dead_and_failing_receivers_cost_stdout_nothing)
 	cr_assert_eq(recv_wait(&falco, 1, 10000), 1);
 	body = json_loads(falco.bodies[0], 0, NULL);
 	cr_assert_not_null(body, "not JSON: %s", falco.bodies[0]);
-	cr_expect_str_eq(json_string_value(json_object_get(body, "rule")),
-			 "Honeytoken accessed");
-	cr_expect_str_eq(json_string_value(json_object_get(body, "priority")),
-			 "Critical");
-	cr_expect_str_eq(json_string_value(json_object_get(body, "source")),
-			 "beesting");
-	cr_expect_str_eq(json_string_value(json_object_get(body, "hostname")),
-			 "sink-node");
+	bs_expect_jstrs(body, "rule", "Honeytoken accessed", "priority",
+			"Critical", "source", "beesting", "hostname",
+			"sink-node", NULL);
 	cr_expect_str_eq(json_string_value(json_object_get(body, "time")),
 			 json_string_value(json_object_get(alert, "time")));
 	cr_expect(json_is_array(json_object_get(body, "tags")));
@@ -157,15 +153,8 @@ Test(webhook, slow_dead_and_failing_receivers_cost_stdout_nothing)
 	{
 		json_t *of = json_object_get(body, "output_fields");
 
-		cr_expect_str_eq(
-			json_string_value(json_object_get(of, "k8s.pod.name")),
-			"victim");
-		cr_expect_str_eq(
-			json_string_value(json_object_get(of, "k8s.ns.name")),
-			"default");
-		cr_expect_str_eq(
-			json_string_value(json_object_get(of, "proc.name")),
-			"bs-wh-reader");
+		bs_expect_jstrs(of, "k8s.pod.name", "victim", "k8s.ns.name",
+				"default", "proc.name", "bs-wh-reader", NULL);
 	}
 	json_decref(body);
 
@@ -284,17 +273,9 @@ Test(webhook, alertmanager_holds_the_alert)
 	{
 		json_t *l = json_object_get(a, "labels");
 
-		cr_expect_str_eq(
-			json_string_value(json_object_get(l, "namespace")),
-			"default");
-		cr_expect_str_eq(
-			json_string_value(json_object_get(l, "severity")),
-			"critical");
-		cr_expect_str_eq(
-			json_string_value(json_object_get(l, "method")),
-			"open");
-		cr_expect_str_eq(json_string_value(json_object_get(l, "node")),
-				 "sink-node");
+		bs_expect_jstrs(l, "namespace", "default", "severity",
+				"critical", "method", "open", "node",
+				"sink-node", NULL);
 	}
 	json_decref(a);
 }
