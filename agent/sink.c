@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "agent/sink.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 
 #define BS_MAX_SINKS 16
@@ -229,15 +230,8 @@ void bs_sinks_total(struct bs_sinks *s, struct bs_sink_stats *tot)
 
 static void wait_drained(struct sink *k, int drain_ms)
 {
-	struct timespec ts;
+	struct timespec ts = bs_deadline_ms(drain_ms);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += drain_ms / 1000;
-	ts.tv_nsec += (long)(drain_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
 	pthread_mutex_lock(&k->lock);
 	while ((k->n || k->busy) &&
 	       !pthread_cond_timedwait(&k->cond, &k->lock, &ts))

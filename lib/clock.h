@@ -22,4 +22,20 @@ static inline void bs_nap_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* CLOCK_REALTIME ms milliseconds from now: the deadline
+ * pthread_cond_timedwait() takes. */
+static inline struct timespec bs_deadline_ms(int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return ts;
+}
+
 #endif

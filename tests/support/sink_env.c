@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/cmd.h"
 #include "lib/net.h"
 #include "tests/support/sink_env.h"
@@ -390,16 +391,9 @@ int recv_start(struct recv_srv *r, enum recv_mode mode)
 
 int recv_wait(struct recv_srv *r, int n, int ms)
 {
-	struct timespec ts;
+	struct timespec ts = bs_deadline_ms(ms);
 	int got;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
 	pthread_mutex_lock(&r->lock);
 	while (r->n < n && !pthread_cond_timedwait(&r->cond, &r->lock, &ts))
 		;
