@@ -11,6 +11,7 @@
 #include "nri/cri.h"
 #include "nri/plugin.h"
 #include "nri/runtime.h"
+#include "tests/support/nri_util.h"
 
 struct seen {
 	pthread_mutex_t lock;
@@ -138,25 +139,11 @@ static void rm_dir(void)
 	rmdir(dir);
 }
 
-static const struct bs_kv pod_ann[] = { { "kubernetes.io/config.source",
-					  "api" } };
 static const struct bs_kv ctr_lbl[] = { { "io.kubernetes.container.name",
 					  "app" } };
 static const struct bs_mount_view ctr_mnt[] = {
 	{ .destination = "/etc/hosts", .type = "bind", .source = "/x/hosts" }
 };
-
-static struct bs_pod mkpod(const char *name)
-{
-	return (struct bs_pod){ .id = "pod-id-1",
-				.name = name,
-				.uid = "uid-1",
-				.ns = "default",
-				.annotations = pod_ann,
-				.n_annotations = 1,
-				.cgroup_parent = "/kubepods",
-				.pid = 42 };
-}
 
 static struct bs_container mkctr(const char *id, enum bs_ctr_state st)
 {
@@ -186,7 +173,7 @@ static struct bs_nri_runtime *runtime_new(struct bs_nri_runtime_config *cfg)
 Test(nri_e2e, lifecycle_and_reconnect)
 {
 	struct bs_nri_runtime_config cfg = { .request_timeout_ms = 2000 };
-	struct bs_pod pods[2] = { mkpod("pod0"), mkpod("pod1") };
+	struct bs_pod pods[2] = { nri_t_pod("pod0"), nri_t_pod("pod1") };
 	struct bs_container ctrs[1] = { mkctr("c-old", BS_CTR_RUNNING) };
 	struct bs_container ctr = mkctr("c-new", BS_CTR_CREATED);
 	struct bs_adjust *adj = malloc(sizeof(*adj));
@@ -272,7 +259,8 @@ Test(nri_e2e, lifecycle_and_reconnect)
 Test(nri_e2e, split_sync_and_failing_handler)
 {
 	struct bs_nri_runtime_config cfg = { .sync_chunk = 2 };
-	struct bs_pod pods[3] = { mkpod("pod0"), mkpod("pod1"), mkpod("pod2") };
+	struct bs_pod pods[3] = { nri_t_pod("pod0"), nri_t_pod("pod1"),
+				  nri_t_pod("pod2") };
 	struct bs_container ctrs[2] = { mkctr("a", BS_CTR_RUNNING),
 					mkctr("b", BS_CTR_RUNNING) };
 	struct bs_adjust *adj = malloc(sizeof(*adj));
@@ -306,7 +294,7 @@ Test(nri_e2e, split_sync_and_failing_handler)
 Test(nri_e2e, plugins_called_in_index_order)
 {
 	struct bs_nri_runtime_config cfg = { 0 };
-	struct bs_pod pod = mkpod("pod0");
+	struct bs_pod pod = nri_t_pod("pod0");
 	struct bs_container ctr = mkctr("c", BS_CTR_CREATED);
 	struct bs_adjust *adj = malloc(sizeof(*adj));
 	struct bs_nri_runtime *rt;
@@ -382,7 +370,7 @@ Test(nri_e2e, lifecycle_in_every_protocol_mode, .timeout = 60)
 		BS_EV_STOP_CONTAINER,	BS_EV_REMOVE_CONTAINER,
 		BS_EV_STOP_POD_SANDBOX, BS_EV_REMOVE_POD_SANDBOX,
 	};
-	struct bs_pod pod = mkpod("pod0");
+	struct bs_pod pod = nri_t_pod("pod0");
 	struct bs_container ctr = mkctr("c", BS_CTR_UNKNOWN);
 
 	mk_dir();
@@ -436,7 +424,7 @@ static struct bs_container *big_ctrs(struct bs_pod *pods)
 		envp[i] = env[i];
 	}
 	for (int i = 0; i < BIG_PODS; i++)
-		pods[i] = mkpod("pod0");
+		pods[i] = nri_t_pod("pod0");
 	for (int i = 0; i < BIG_CTRS; i++) {
 		snprintf(ids[i], sizeof(ids[i]), "c%04d", i);
 		c[i] = mkctr(ids[i], BS_CTR_RUNNING);

@@ -246,16 +246,6 @@ static void end_session(struct session *s)
 
 /* ---- a pod life cycle through nri/cri.c ---------------------------------- */
 
-static const struct bs_kv pod_ann[] = { { "kubernetes.io/config.source",
-					  "api" } };
-static const struct bs_pod pod = { .id = "pod-id-1",
-				   .name = "victim",
-				   .uid = "uid-1",
-				   .ns = "default",
-				   .annotations = pod_ann,
-				   .n_annotations = 1,
-				   .cgroup_parent = "/kubepods",
-				   .pid = 42 };
 static const char *const ctr_args[] = { "/bin/sleep", "3600" };
 static const struct bs_container ctr = { .id = "ctr-1",
 					 .pod_id = "pod-id-1",
@@ -265,6 +255,7 @@ static const struct bs_container ctr = { .id = "ctr-1",
 
 static void drive_life(struct bs_nri_runtime *rt)
 {
+	const struct bs_pod pod = nri_t_pod("victim");
 	struct bs_adjust *adj = calloc(1, sizeof(*adj));
 	struct bs_cri_ctr c;
 
@@ -559,7 +550,7 @@ static void make_big(void)
 		env_ptrs[i] = env_store[i];
 	}
 	for (int i = 0; i < BIG_CTRS / 10; i++) {
-		big_pods[i] = pod;
+		big_pods[i] = nri_t_pod("victim");
 		big_pods[i].id = ids[i * 10];
 	}
 	for (int i = 0; i < BIG_CTRS; i++) {

@@ -212,3 +212,18 @@ const ProtobufCMessageDescriptor *nri_t_request_desc(const char *method)
 			return map[i].d;
 	return NULL;
 }
+
+static const struct bs_kv pod_ann[] = { { "kubernetes.io/config.source",
+					  "api" } };
+
+struct bs_pod nri_t_pod(const char *name)
+{
+	return (struct bs_pod){ .id = "pod-id-1",
+				.name = name,
+				.uid = "uid-1",
+				.ns = "default",
+				.annotations = pod_ann,
+				.n_annotations = 1,
+				.cgroup_parent = "/kubepods",
+				.pid = 42 };
+}

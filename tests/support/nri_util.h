@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nri/model.h"
 #include "nri/mux.h"
 #include "nri/ttrpc.h"
 
@@ -46,6 +47,10 @@ int nri_t_read_file(const char *path, uint8_t **buf, size_t *len);
 int nri_t_request(uint32_t conn, uint32_t sid, const char *service,
 		  const char *method, const ProtobufCMessage *body,
 		  uint8_t **out, size_t *len);
+/* The pod the NRI suites use (id pod-id-1, namespace default, made by
+ * the API server, cgroup parent /kubepods, pid 42), named name. */
+struct bs_pod nri_t_pod(const char *name);
+
 /* Wrap raw ttrpc bytes (header included) in one mux frame. */
 uint8_t *nri_t_frame(uint32_t conn, const uint8_t *data, size_t len);
 int nri_t_write_all(int fd, const uint8_t *buf, size_t len);
