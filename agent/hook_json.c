@@ -269,10 +269,26 @@ static int value(struct hj *h, const char *const *keys, size_t nkeys, bool want,
 		 int depth);
 
 /* want: this object lies on the key path, keys[0] is the next key. */
+/* After a member or element: 1 at ',' (another follows), 0 at close (the
+ * container ends), the error for anything else. */
+static int after_member(struct hj *h, unsigned char close, const char *why)
+{
+	skip_ws(h);
+	if (at(h, ',')) {
+		h->p++;
+		return 1;
+	}
+	if (at(h, close)) {
+		h->p++;
+		return 0;
+	}
+	return bad(h, why);
+}
+
 static int object(struct hj *h, const char *const *keys, size_t nkeys,
 		  bool want, int depth)
 {
-	int hits = 0;
+	int hits = 0, err;
 
 	h->p++;
 	skip_ws(h);
@@ -303,21 +319,16 @@ static int object(struct hj *h, const char *const *keys, size_t nkeys,
 		if (value(h, match ? keys + 1 : NULL, match ? nkeys - 1 : 0,
 			  match, depth))
 			return -EINVAL;
-		skip_ws(h);
-		if (at(h, ',')) {
-			h->p++;
-			continue;
-		}
-		if (at(h, '}')) {
-			h->p++;
-			return 0;
-		}
-		return bad(h, "',' or '}' expected in an object");
+		err = after_member(h, '}', "',' or '}' expected in an object");
+		if (err <= 0)
+			return err;
 	}
 }
 
 static int array(struct hj *h, int depth)
 {
+	int err;
+
 	h->p++;
 	skip_ws(h);
 	if (at(h, ']')) {
@@ -327,16 +338,9 @@ static int array(struct hj *h, int depth)
 	for (;;) {
 		if (value(h, NULL, 0, false, depth))
 			return -EINVAL;
-		skip_ws(h);
-		if (at(h, ',')) {
-			h->p++;
-			continue;
-		}
-		if (at(h, ']')) {
-			h->p++;
-			return 0;
-		}
-		return bad(h, "',' or ']' expected in an array");
+		err = after_member(h, ']', "',' or ']' expected in an array");
+		if (err <= 0)
+			return err;
 	}
 }
 
