@@ -46,33 +46,16 @@ static void check_decodes(const struct nri_t_msg *v)
 	}
 	cr_assert_eq(v->type, BS_TTRPC_REQUEST);
 	Ttrpc__Request *q = bs_ttrpc_decode_request(&t);
+	const ProtobufCMessageDescriptor *desc;
 	ProtobufCMessage *pm = NULL;
 
 	cr_assert_not_null(q);
-	if (!strcmp(q->method, "StateChange"))
-		pm = &pb_(state_change_event__unpack)(NULL, q->payload.len,
-						      q->payload.data)
-			      ->base;
-	else if (!strcmp(q->method, "CreateContainer"))
-		pm = &pb_(create_container_request__unpack)(
-			      NULL, q->payload.len, q->payload.data)
-			      ->base;
-	else if (!strcmp(q->method, "StopContainer"))
-		pm = &pb_(stop_container_request__unpack)(NULL, q->payload.len,
-							  q->payload.data)
-			      ->base;
-	else if (!strcmp(q->method, "Synchronize"))
-		pm = &pb_(synchronize_request__unpack)(NULL, q->payload.len,
-						       q->payload.data)
-			      ->base;
-	else if (!strcmp(q->method, "Configure"))
-		pm = &pb_(configure_request__unpack)(NULL, q->payload.len,
-						     q->payload.data)
-			      ->base;
-	else if (!strcmp(q->method, "RegisterPlugin"))
-		pm = &pb_(register_plugin_request__unpack)(NULL, q->payload.len,
-							   q->payload.data)
-			      ->base;
+	desc = strcmp(q->method, "RegisterPlugin")
+		       ? nri_t_request_desc(q->method)
+		       : &pb_(register_plugin_request__descriptor);
+	if (desc)
+		pm = protobuf_c_message_unpack(desc, NULL, q->payload.len,
+					       q->payload.data);
 	cr_assert_not_null(pm, "method %s payload decodes", q->method);
 	protobuf_c_message_free_unpacked(pm, NULL);
 	ttrpc__request__free_unpacked(q, NULL);
