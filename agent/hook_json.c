@@ -269,6 +269,17 @@ static int value(struct hj *h, const char *const *keys, size_t nkeys, bool want,
 		 int depth);
 
 /* want: this object lies on the key path, keys[0] is the next key. */
+/* Past the opening bracket: true (and past close) when nothing is in it. */
+static bool opens_empty(struct hj *h, unsigned char close)
+{
+	h->p++;
+	skip_ws(h);
+	if (!at(h, close))
+		return false;
+	h->p++;
+	return true;
+}
+
 /* After a member or element: 1 at ',' (another follows), 0 at close (the
  * container ends), the error for anything else. */
 static int after_member(struct hj *h, unsigned char close, const char *why)
@@ -290,12 +301,8 @@ static int object(struct hj *h, const char *const *keys, size_t nkeys,
 {
 	int hits = 0, err;
 
-	h->p++;
-	skip_ws(h);
-	if (at(h, '}')) {
-		h->p++;
+	if (opens_empty(h, '}'))
 		return 0;
-	}
 	for (;;) {
 		char key[KEY_MAX];
 		struct sink ks = { .buf = key, .cap = sizeof(key) };
@@ -329,12 +336,8 @@ static int array(struct hj *h, int depth)
 {
 	int err;
 
-	h->p++;
-	skip_ws(h);
-	if (at(h, ']')) {
-		h->p++;
+	if (opens_empty(h, ']'))
 		return 0;
-	}
 	for (;;) {
 		if (value(h, NULL, 0, false, depth))
 			return -EINVAL;
