@@ -393,6 +393,22 @@ static const struct nri_t_msg *reply_for(struct nri_t_msgs *m, uint32_t sid)
 	return NULL;
 }
 
+/* A session's runtime-to-plugin capture into *in, and our plugin on one
+ * end of a socket pair (the runtime's end in sv[1]); no capture: skip. */
+static struct bs_nri_plugin *golden_plugin(const char *session, uint8_t **in,
+					   size_t *len, int sv[2],
+					   struct seen *s)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), NRI_T_GOLDEN "/%s.runtime-to-plugin.bin",
+		 session);
+	if (nri_t_read_file(path, in, len))
+		cr_skip_test("golden capture %s missing", path);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	return plugin_on(sv[0], s);
+}
+
 Test(nri_golden, plugin_replays_fresh_session)
 {
 	struct nri_t_msgs out;
@@ -400,12 +416,7 @@ Test(nri_golden, plugin_replays_fresh_session)
 	uint8_t reg[128], *in;
 	size_t in_len, frames;
 	int sv[2];
-
-	if (nri_t_read_file(NRI_T_GOLDEN "/fresh.runtime-to-plugin.bin", &in,
-			    &in_len))
-		cr_skip_test("golden capture missing");
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	struct bs_nri_plugin *p = plugin_on(sv[0], &s);
+	struct bs_nri_plugin *p = golden_plugin("fresh", &in, &in_len, sv, &s);
 
 	nri_t_msgs_init(&out);
 	nri_t_drain(sv[1], &out, 50);
@@ -484,12 +495,7 @@ Test(nri_golden, plugin_replays_resync_session)
 	uint8_t *in;
 	size_t in_len;
 	int sv[2];
-
-	if (nri_t_read_file(NRI_T_GOLDEN "/resync.runtime-to-plugin.bin", &in,
-			    &in_len))
-		cr_skip_test("golden capture missing");
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	struct bs_nri_plugin *p = plugin_on(sv[0], &s);
+	struct bs_nri_plugin *p = golden_plugin("resync", &in, &in_len, sv, &s);
 
 	nri_t_msgs_init(&out);
 	replay(p, sv[1], in, in_len, &out);
