@@ -216,3 +216,18 @@ void bs_http_cancel(struct bs_http *h)
 	bs_http_stop(h);
 	__atomic_store_n(&h->cancelled, 1, __ATOMIC_RELAXED);
 }
+
+uint64_t bs_http_sink_retries(void *impl)
+{
+	return bs_http_retries(*(struct bs_http **)impl);
+}
+
+void bs_http_sink_stop(void *impl)
+{
+	bs_http_stop(*(struct bs_http **)impl);
+}
+
+void bs_http_sink_cancel(void *impl)
+{
+	bs_http_cancel(*(struct bs_http **)impl);
+}

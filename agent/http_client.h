@@ -37,4 +37,10 @@ void bs_http_stop(struct bs_http *h);
 /* Abort a request in flight (and every later one). */
 void bs_http_cancel(struct bs_http *h);
 
+/* The bs_sink_ops retries/stop/cancel slots of a sink whose impl begins
+ * with its struct bs_http * (webhook, kube): they only forward to it. */
+uint64_t bs_http_sink_retries(void *impl);
+void bs_http_sink_stop(void *impl);
+void bs_http_sink_cancel(void *impl);
+
 #endif

@@ -12,9 +12,9 @@
 #include "lib/log.h"
 
 struct bs_kube {
+	struct bs_http *http; /* first: the bs_http_sink_* slots read it */
 	char api[512];
 	char *node;
-	struct bs_http *http;
 	int warned;
 };
 
@@ -194,26 +194,11 @@ static int kube_deliver(void *impl, const struct bs_alert *a)
 	return e1 ? e1 : e2;
 }
 
-static uint64_t kube_retries(void *impl)
-{
-	return bs_http_retries(((struct bs_kube *)impl)->http);
-}
-
-static void kube_stop(void *impl)
-{
-	bs_http_stop(((struct bs_kube *)impl)->http);
-}
-
-static void kube_cancel(void *impl)
-{
-	bs_http_cancel(((struct bs_kube *)impl)->http);
-}
-
 const struct bs_sink_ops bs_sink_kube_ops = {
 	.kind = "kube",
 	.deliver = kube_deliver,
-	.retries = kube_retries,
-	.stop = kube_stop,
-	.cancel = kube_cancel,
+	.retries = bs_http_sink_retries,
+	.stop = bs_http_sink_stop,
+	.cancel = bs_http_sink_cancel,
 	.free = kube_free,
 };

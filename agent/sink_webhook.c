@@ -10,9 +10,9 @@
 #include "lib/log.h"
 
 struct bs_webhook {
+	struct bs_http *http; /* first: the bs_http_sink_* slots read it */
 	enum bs_webhook_format format;
 	char *url, *hostname;
-	struct bs_http *http;
 	int warned; /* log the first failure only, counters say the rest */
 };
 
@@ -85,27 +85,12 @@ static int webhook_deliver(void *impl, const struct bs_alert *a)
 	return err;
 }
 
-static uint64_t webhook_retries(void *impl)
-{
-	return bs_http_retries(((struct bs_webhook *)impl)->http);
-}
-
-/* At exit: no more retries or back-off sleeps, one attempt per alert. */
-static void webhook_stop(void *impl)
-{
-	bs_http_stop(((struct bs_webhook *)impl)->http);
-}
-
-static void webhook_cancel(void *impl)
-{
-	bs_http_cancel(((struct bs_webhook *)impl)->http);
-}
-
 const struct bs_sink_ops bs_sink_webhook_ops = {
 	.kind = "webhook",
 	.deliver = webhook_deliver,
-	.retries = webhook_retries,
-	.stop = webhook_stop,
-	.cancel = webhook_cancel,
+	.retries = bs_http_sink_retries,
+	/* at exit: no more retries or back-off sleeps, one attempt each */
+	.stop = bs_http_sink_stop,
+	.cancel = bs_http_sink_cancel,
 	.free = webhook_free,
 };
