@@ -75,8 +75,6 @@ Test(webhook, slow_dead_and_failing_receivers_cost_stdout_nothing)
 {
 	char u_ok[128], u_falco[128], u_hang[128], u_fail[128], u_down[128];
 	char tokfile[192];
-	const char *extra[32];
-	size_t n = 0;
 	json_t *alert, *st, *body;
 	int64_t t0;
 	FILE *f;
@@ -95,25 +93,26 @@ Test(webhook, slow_dead_and_failing_receivers_cost_stdout_nothing)
 	cr_assert_not_null(f);
 	fputs("s3cret\n", f);
 	fclose(f);
-	/* before any --webhook: every webhook's token */
-	extra[n++] = "--webhook-token-file";
-	extra[n++] = tokfile;
-	extra[n++] = "--webhook";
-	extra[n++] = u_ok;
-	extra[n++] = "--webhook";
-	extra[n++] = u_falco;
-	extra[n++] = "--webhook";
-	extra[n++] = u_hang;
-	extra[n++] = "--webhook";
-	extra[n++] = u_fail;
-	extra[n++] = "--webhook";
-	extra[n++] = u_down;
-	/* long enough that a blocking sink would hold the line back */
-	extra[n++] = "--webhook-timeout-ms";
-	extra[n++] = "30000";
-	extra[n++] = "--webhook-retries";
-	extra[n++] = "2";
-	extra[n] = NULL;
+	/* the token file before any --webhook: every webhook's token; the
+	 * timeout long enough that a blocking sink would hold the line back */
+	const char *extra[] = { "--webhook-token-file",
+				tokfile,
+				"--webhook",
+				u_ok,
+				"--webhook",
+				u_falco,
+				"--webhook",
+				u_hang,
+				"--webhook",
+				u_fail,
+				"--webhook",
+				u_down,
+				"--webhook-timeout-ms",
+				"30000",
+				"--webhook-retries",
+				"2",
+				NULL };
+
 	sink_env_start_agent(&env, extra);
 	sink_env_create(&env);
 
