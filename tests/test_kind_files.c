@@ -39,6 +39,13 @@ static void check(const char *what)
 	cr_expect_eq(st, 0, "kind/check.py %s:\n%s", what, out);
 }
 
+/* A Test that is one kind/check.py check. */
+#define CHECKED(name, what)                                                    \
+	Test(kind_files, name, .init = in_repo)                                \
+	{                                                                      \
+		check(what);                                                   \
+	}
+
 /* $(BUILD): this binary is $(BUILD)/tests/test_kind_files. */
 static void build_dir(char *buf, size_t len)
 {
@@ -65,20 +72,11 @@ static int render(const char *file, const char *inject, const char *detect,
 			  inject, detect, attach, image, privileged, file);
 }
 
-Test(kind_files, yaml_parses, .init = in_repo)
-{
-	check("parse");
-}
+CHECKED(yaml_parses, "parse")
 
-Test(kind_files, cluster_enables_nri, .init = in_repo)
-{
-	check("cluster");
-}
+CHECKED(cluster_enables_nri, "cluster")
 
-Test(kind_files, daemonset_template_starts_on_bare_node, .init = in_repo)
-{
-	check("daemonset");
-}
+CHECKED(daemonset_template_starts_on_bare_node, "daemonset")
 
 /* What is deployed is what the flags say, privileged or not. */
 Test(kind_files, manifest_rendered_from_flags, .init = in_repo)
@@ -278,10 +276,14 @@ Test(kind_files, victims_get_attack_tool, .init = in_repo)
 	unlink(file);
 }
 
-Test(kind_files, dockerfile_multistage_runs_make, .init = in_repo)
-{
-	check("dockerfile");
-}
+CHECKED(dockerfile_multistage_runs_make, "dockerfile")
+
+/* A Test that is one lint() of a script. */
+#define LINTED(name, script)                                                   \
+	Test(kind_files, name, .init = in_repo)                                \
+	{                                                                      \
+		lint(script);                                                  \
+	}
 
 static void lint(const char *script)
 {
@@ -296,15 +298,9 @@ static void lint(const char *script)
 	cr_expect_eq(st, 0, "shellcheck %s:\n%s", script, out);
 }
 
-Test(kind_files, kind_sh_lints, .init = in_repo)
-{
-	lint("harness/kind.sh");
-}
+LINTED(kind_sh_lints, "harness/kind.sh")
 
-Test(kind_files, peers_sh_lints, .init = in_repo)
-{
-	lint("harness/peers.sh");
-}
+LINTED(peers_sh_lints, "harness/peers.sh")
 
 /* Without kind/kubectl/docker the driver names them all and exits 3. */
 Test(kind_files, kind_sh_reports_missing_tools, .init = in_repo)
