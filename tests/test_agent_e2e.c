@@ -156,6 +156,15 @@ static void read_as(const char *comm, const char *path)
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "reader failed");
 }
 
+/* The agent's ready line, or the test fails. */
+static json_t *ready_line(FILE *ev)
+{
+	json_t *j = sink_wait_line(ev, "ready", 10000);
+
+	cr_assert_not_null(j, "agent never became ready");
+	return j;
+}
+
 static const char *token_source(const struct bs_adjust *adj)
 {
 	for (size_t i = 0; i < adj->n_mounts; i++)
@@ -188,8 +197,7 @@ Test(agent_e2e, bind_open_alert_names_pod_and_accessor)
 
 	start_agent("bind");
 	ev = open_events();
-	j = sink_wait_line(ev, "ready", 10000);
-	cr_assert_not_null(j, "agent never became ready");
+	j = ready_line(ev);
 	cr_expect_str_eq(json_string_value(json_object_get(j, "backend")),
 			 "tracepoint", "the only backend this kernel allows");
 	json_decref(j);
@@ -311,8 +319,7 @@ Test(agent_e2e, bind_fanotify_alert_names_pod_and_accessor)
 
 	start_agent_detect("bind", "fanotify");
 	ev = open_events();
-	j = sink_wait_line(ev, "ready", 10000);
-	cr_assert_not_null(j, "agent never became ready");
+	j = ready_line(ev);
 	cr_expect_str_eq(json_string_value(json_object_get(j, "backend")),
 			 "fanotify");
 	cr_expect_str_eq(json_string_value(json_object_get(j, "detect")),
@@ -346,9 +353,8 @@ Test(agent_e2e, bind_fanotify_alert_names_pod_and_accessor)
 static void expect_ready(const char *detect, const char *backend)
 {
 	FILE *ev = open_events();
-	json_t *j = sink_wait_line(ev, "ready", 10000);
+	json_t *j = ready_line(ev);
 
-	cr_assert_not_null(j, "agent never became ready");
 	cr_expect_str_eq(json_string_value(json_object_get(j, "detect")),
 			 detect);
 	cr_expect_str_eq(json_string_value(json_object_get(j, "backend")),
@@ -381,8 +387,7 @@ Test(agent_e2e, ready_line_names_the_readscan_window)
 
 	start_agent_detect("bind", "readscan");
 	ev = open_events();
-	j = sink_wait_line(ev, "ready", 10000);
-	cr_assert_not_null(j, "agent never became ready");
+	j = ready_line(ev);
 	cr_expect_str_eq(json_string_value(json_object_get(j, "detect")),
 			 "readscan");
 	cr_expect_eq(json_integer_value(json_object_get(j, "readscan_window")),
