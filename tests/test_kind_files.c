@@ -39,6 +39,15 @@ static void check(const char *what)
 	cr_expect_eq(st, 0, "kind/check.py %s:\n%s", what, out);
 }
 
+/* An empty temp file named from the template in file. */
+static void temp_file(char *file)
+{
+	int fd = mkstemp(file);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+}
+
 /* A Test that is one kind/check.py check. */
 #define CHECKED(name, what)                                                    \
 	Test(kind_files, name, .init = in_repo)                                \
@@ -82,10 +91,8 @@ CHECKED(daemonset_template_starts_on_bare_node, "daemonset")
 Test(kind_files, manifest_rendered_from_flags, .init = in_repo)
 {
 	char file[] = "/tmp/bs-manifest-XXXXXX", what[512];
-	int fd = mkstemp(file);
 
-	cr_assert_geq(fd, 0);
-	close(fd);
+	temp_file(file);
 	for (size_t i = 0; i < 3; i++)
 		for (size_t d = 0; d < 2; d++)
 			for (int priv = 0; priv < 2; priv++) {
@@ -115,10 +122,8 @@ Test(kind_files, manifest_rendered_from_flags, .init = in_repo)
 Test(kind_files, metrics_port_rendered_with_scrape_annotations, .init = in_repo)
 {
 	char file[] = "/tmp/bs-manifest-XXXXXX", out[4096];
-	int fd = mkstemp(file);
 
-	cr_assert_geq(fd, 0);
-	close(fd);
+	temp_file(file);
 	check("daemonset kind/beesting.yaml projected open auto beesting:dev 1 "
 	      "9477");
 	for (int priv = 0; priv < 2; priv++) {
@@ -163,10 +168,8 @@ Test(kind_files, metrics_port_rendered_with_scrape_annotations, .init = in_repo)
 Test(kind_files, kube_events_rbac_rendered_and_checked, .init = in_repo)
 {
 	char file[] = "/tmp/bs-manifest-XXXXXX", out[4096];
-	int fd = mkstemp(file);
 
-	cr_assert_geq(fd, 0);
-	close(fd);
+	temp_file(file);
 	check("daemonset kind/beesting.yaml projected open auto beesting:dev 1 "
 	      "9477 "
 	      "1");
