@@ -133,10 +133,15 @@ static int containerd_up(struct bs_bench *b, struct cb *k)
 	};
 	int err;
 
-	if (ctrd_find(&k->c, why, sizeof(why)))
+	err = b->cfg.runtime_dir[0] ? ctrd_find_in(&k->c, b->cfg.runtime_dir,
+						   why, sizeof(why))
+				    : ctrd_find(&k->c, why, sizeof(why));
+	if (err)
 		return bs_bench_break(b, -ENOENT, "%s", why);
 	fprintf(stderr, "containerd backend: containerd %s from %s\n",
 		k->c.version, k->c.bindir);
+	snprintf(b->res.runtime, sizeof(b->res.runtime), "containerd-%.48s",
+		 k->c.version);
 	snprintf(tool, sizeof(tool), "%s/beesting-attack", b->cfg.build);
 	err = state_dir(b->agent.state_dir, sizeof(b->agent.state_dir));
 	if (err)

@@ -142,16 +142,26 @@ static int bad(const char *opt, const char *v)
 }
 
 /* containerd is never picked by auto: it is asked for, and then it must
- * be there (PATH or $BEESTING_CONTAINERD), or nothing runs. */
-static int containerd_present(void)
+ * be there (PATH or $BEESTING_CONTAINERD), or nothing runs.  Every one
+ * $BEESTING_CONTAINERD names is run, one after another; their
+ * directories go in dirs.  Returns how many, or -ENOENT. */
+static int containerd_runtimes(char dirs[][CTRD_PATH], int max)
 {
-	struct ctrd c;
+	static struct ctrd found[CTRD_MAX_RUNTIMES];
 	char why[512];
+	int n = ctrd_find_all(found, max, why, sizeof(why));
 
-	if (ctrd_find(&c, why, sizeof(why)) == 0)
-		return 0;
-	fprintf(stderr, "beesting-bench: --backend containerd: %s\n", why);
-	return -ENOENT;
+	if (!n) {
+		fprintf(stderr, "beesting-bench: --backend containerd: %s\n",
+			why);
+		return -ENOENT;
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(dirs[i], CTRD_PATH, "%s", found[i].bindir);
+		fprintf(stderr, "beesting-bench: containerd %s from %s\n",
+			found[i].version, found[i].bindir);
+	}
+	return n;
 }
 
 static const struct bs_backend_ops *backend_ops(const char *name)
@@ -167,6 +177,36 @@ static const struct bs_backend_ops *backend_ops(const char *name)
 
 static volatile sig_atomic_t interrupted;
 
+static int run_one(struct bs_bench *b)
+{
+	int err = bs_scenario_run(b);
+
+	bs_scenario_summary(b);
+	return err ? 1 : 0;
+}
+
+/* The same run on each containerd found, a fresh bench (and run id) for
+ * each; 1 when any broke. */
+static int run_each_containerd(struct bs_bench *b)
+{
+	static char dirs[CTRD_MAX_RUNTIMES][CTRD_PATH];
+	const struct bs_backend_ops *ops = b->ops;
+	struct bs_bench_cfg cfg = b->cfg;
+	int n = containerd_runtimes(dirs, CTRD_MAX_RUNTIMES), rc = 0;
+
+	if (n < 0)
+		return 1;
+	for (int i = 0; i < n && !interrupted; i++) {
+		memset(b, 0, sizeof(*b));
+		b->cfg = cfg;
+		b->ops = ops;
+		snprintf(b->cfg.runtime_dir, sizeof(b->cfg.runtime_dir), "%.*s",
+			 CTRD_PATH - 1, dirs[i]);
+		rc |= run_one(b);
+	}
+	return rc;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -179,7 +219,7 @@ int main(int argc, char **argv)
 	struct bs_bench_cfg *c = &b.cfg;
 	const char *plot_dir = NULL;
 	bool report = false;
-	int opt, err;
+	int opt;
 
 	defaults(c);
 	while ((opt = getopt_long(argc, argv, "i:d:b:a:r:m:h", longopts,
@@ -264,10 +304,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	bs_bench_interrupted = &interrupted;
 	bs_backend_choose(c);
-	if (!strcmp(c->backend, "containerd") && containerd_present())
-		return 1;
 	b.ops = backend_ops(c->backend);
-	err = bs_scenario_run(&b);
-	bs_scenario_summary(&b);
-	return err ? 1 : 0;
+	if (strcmp(c->backend, "containerd"))
+		return run_one(&b);
+	return run_each_containerd(&b);
 }

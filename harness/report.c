@@ -73,14 +73,22 @@ static int key_index(char (*configs)[48], size_t *n, const char *key, bool add)
 	return (int)(*n)++;
 }
 
-static int config_index(struct table *t, char **f, bool add)
+/* The backend, or the runtime and version it drove when the row names
+ * one (the last column, empty in rows from before it): one containerd
+ * version is a configuration of its own. */
+static const char *backend_of(char **f, int cols, int backend)
+{
+	return f[cols - 1][0] ? f[cols - 1] : f[backend];
+}
+
+static int config_index(struct table *t, char **f, int cols, bool add)
 {
 	char key[48];
 	size_t n = t->n_configs;
 	int i;
 
 	snprintf(key, sizeof(key), "%s+%s/%s", f[C_INJECT], f[C_DETECT],
-		 f[C_BACKEND]);
+		 backend_of(f, cols, C_BACKEND));
 	i = key_index(t->configs, &t->n_configs, key, add);
 	if (t->n_configs > n)
 		t->latest[i][0] = '\0';
@@ -149,7 +157,7 @@ static int scan(const char *path, size_t n_cols, struct table *t, row_fn fn)
 			n = bs_csv_split(line, f, BS_CSV_MAX_COLS);
 			if (n != (int)n_cols)
 				continue;
-			c = config_index(t, f, pass == 0);
+			c = config_index(t, f, n, pass == 0);
 			if (c < 0)
 				continue;
 			if (pass == 0) {
@@ -197,11 +205,25 @@ static void overhead_row(struct table *t, char **f, int n, int cfg)
 	c->ratio = strtod(f[13], NULL);
 }
 
+/* Wide enough for the longest configuration name (a runtime's version
+ * is the part that would be cut). */
+static int config_width(const struct table *t)
+{
+	size_t w = 22;
+
+	for (size_t c = 0; c < t->n_configs; c++)
+		if (strlen(t->configs[c]) > w)
+			w = strlen(t->configs[c]);
+	return (int)w;
+}
+
 static void print_coverage(const struct table *t)
 {
+	int w = config_width(t);
+
 	printf("%-18s %-6s", "method", "expect");
 	for (size_t c = 0; c < t->n_configs; c++)
-		printf(" %22.22s", t->configs[c]);
+		printf(" %*s", w, t->configs[c]);
 	printf("\n");
 	for (size_t r = 0; r < t->n_rows; r++) {
 		printf("%-18s %-6s", t->rows[r], t->expect[r]);
@@ -214,7 +236,7 @@ static void print_coverage(const struct table *t)
 					 x->tried);
 			else
 				snprintf(s, sizeof(s), "-");
-			printf(" %22s", s);
+			printf(" %*s", w, s);
 		}
 		printf("\n");
 	}
@@ -222,9 +244,11 @@ static void print_coverage(const struct table *t)
 
 static void print_overhead(const struct table *t)
 {
+	int w = config_width(t);
+
 	printf("\n%-34s", "overhead ratio");
 	for (size_t c = 0; c < t->n_configs; c++)
-		printf(" %22.22s", t->configs[c]);
+		printf(" %*s", w, t->configs[c]);
 	printf("\n");
 	for (size_t r = 0; r < t->n_rows; r++) {
 		printf("%-34s", t->rows[r]);
@@ -232,9 +256,9 @@ static void print_overhead(const struct table *t)
 			const struct cell *x = &t->cells[r][c];
 
 			if (x->have)
-				printf(" %22.3f", x->ratio);
+				printf(" %*.3f", w, x->ratio);
 			else
-				printf(" %22s", "-");
+				printf(" %*s", w, "-");
 		}
 		printf("\n");
 	}
@@ -410,7 +434,8 @@ static int stealth_config(struct stealth *t, char **f, bool add)
 {
 	char key[48];
 
-	snprintf(key, sizeof(key), "%s/%s", f[S_INJECT], f[S_BACKEND]);
+	snprintf(key, sizeof(key), "%s/%s", f[S_INJECT],
+		 backend_of(f, BS_STEALTH_COLS, S_BACKEND));
 	return key_index(t->configs, &t->n_configs, key, add);
 }
 
@@ -467,12 +492,12 @@ static void print_stealth(const struct stealth *t)
 	       "gives the token away; reference = kubelet-built volume):\n");
 	printf("%-18s", "tell");
 	for (size_t c = 0; c < t->n_configs; c++)
-		printf(" %18.18s", t->configs[c]);
+		printf(" %24.24s", t->configs[c]);
 	printf("\n");
 	for (size_t r = 0; r < BS_TELL_MAX; r++) {
 		printf("%-18s", bs_tells[r].name);
 		for (size_t c = 0; c < t->n_configs; c++)
-			printf(" %18s",
+			printf(" %24s",
 			       t->cells[r][c][0] ? t->cells[r][c] : "-");
 		printf("\n");
 	}
@@ -482,7 +507,7 @@ static void print_stealth(const struct stealth *t)
 
 		snprintf(s, sizeof(s), "%u/%d", stealth_count(t, c, "1"),
 			 BS_TELL_MAX);
-		printf(" %18s", s);
+		printf(" %24s", s);
 	}
 	printf("\n");
 }

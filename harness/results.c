@@ -15,19 +15,20 @@
 #include "lib/log.h"
 
 const char *const bs_coverage_header[BS_COVERAGE_COLS] = {
-	"run_id", "commit", "inject", "detect",	  "backend", "attach",
-	"kernel", "method", "expect", "detected", "alerts",  "latency_us",
+	"run_id", "commit",	"inject",  "detect", "backend",
+	"attach", "kernel",	"method",  "expect", "detected",
+	"alerts", "latency_us", "runtime",
 };
 
 const char *const bs_overhead_header[BS_OVERHEAD_COLS] = {
 	"run_id",	   "commit", "inject", "detect", "backend",
 	"attach",	   "kernel", "metric", "unit",	 "n",
-	"baseline_median", "median", "p99",    "ratio",
+	"baseline_median", "median", "p99",    "ratio",	 "runtime",
 };
 
 const char *const bs_stealth_header[BS_STEALTH_COLS] = {
-	"run_id", "commit", "inject",  "backend",
-	"kernel", "tell",   "visible", "evidence",
+	"run_id", "commit",  "inject",	 "backend", "kernel",
+	"tell",	  "visible", "evidence", "runtime",
 };
 
 void bs_make_run_id(char *buf, size_t len)
@@ -149,6 +150,7 @@ int bs_results_coverage(struct bs_results *r, const char *method,
 		detected ? "1" : "0",
 		n_alerts,
 		lat,
+		r->runtime,
 	};
 
 	snprintf(n_alerts, sizeof(n_alerts), "%u", alerts);
@@ -164,7 +166,7 @@ int bs_results_overhead(struct bs_results *r, const char *metric,
 	const char *row[BS_OVERHEAD_COLS] = {
 		r->run_id, r->commit, r->inject, r->detect, r->backend,
 		r->attach, r->kernel, metric,	 unit,	    sn,
-		sb,	   sm,	      sp,	 sr,
+		sb,	   sm,	      sp,	 sr,	    r->runtime,
 	};
 
 	snprintf(sn, sizeof(sn), "%lu", n);
@@ -182,7 +184,7 @@ int bs_results_stealth(struct bs_results *r, const char *inject,
 	const char *row[BS_STEALTH_COLS] = {
 		r->run_id,  r->commit, inject ? inject : r->inject,
 		r->backend, r->kernel, tell,
-		visible,    evidence,
+		visible,    evidence,  r->runtime,
 	};
 
 	return bs_csv_write(&r->st, row, BS_STEALTH_COLS);

@@ -2,7 +2,8 @@
 /*
  * Rows for results/coverage.csv, results/overhead.csv and
  * results/stealth.csv.  Every row carries the run id, the git commit and
- * the configuration it was measured in.
+ * the configuration it was measured in; the last column, runtime, was
+ * added later (rows from before it have it empty).
  */
 #ifndef BS_HARNESS_RESULTS_H
 #define BS_HARNESS_RESULTS_H
@@ -14,9 +15,9 @@
 #define BS_COVERAGE_CSV	 "coverage.csv"
 #define BS_OVERHEAD_CSV	 "overhead.csv"
 #define BS_STEALTH_CSV	 "stealth.csv"
-#define BS_COVERAGE_COLS 12
-#define BS_OVERHEAD_COLS 14
-#define BS_STEALTH_COLS	 8
+#define BS_COVERAGE_COLS 13
+#define BS_OVERHEAD_COLS 15
+#define BS_STEALTH_COLS	 9
 
 extern const char *const bs_coverage_header[BS_COVERAGE_COLS];
 extern const char *const bs_overhead_header[BS_OVERHEAD_COLS];
@@ -33,6 +34,9 @@ struct bs_results {
 	char detect[16];
 	char backend[16];
 	char attach[32]; /* what the agent reported; set before writing */
+	/* the CRI runtime and its version ("containerd-2.0.11"), set by a
+	 * backend that drives one; "" when the backend runs runc itself */
+	char runtime[64];
 };
 
 /* "20261122T140102Z-1a2b3c": sorts by time, unique enough per machine. */

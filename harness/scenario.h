@@ -52,6 +52,9 @@ struct bs_bench_cfg {
 	char build[BS_PATH_LEN]; /* where beesting, beesting-attack, ... are */
 	char results[BS_PATH_LEN];
 	char srcdir[BS_PATH_LEN]; /* repo root: harness/peers.sh, kind.sh */
+	/* containerd backend: the directory of the containerd to drive;
+	 * "" = the first $BEESTING_CONTAINERD names, or PATH's */
+	char runtime_dir[BS_PATH_LEN];
 };
 
 /* One pod + container with a token in it. */

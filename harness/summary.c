@@ -98,8 +98,9 @@ void bs_scenario_summary(const struct bs_bench *b)
 {
 	char n1[16], n2[16], n3[16], n4[16];
 
-	printf("\n== %s: inject=%s detect=%s backend=%s attach=%s ==\n",
+	printf("\n== %s: inject=%s detect=%s backend=%s%s%s attach=%s ==\n",
 	       b->res.run_id, b->cfg.inject, b->cfg.detect, b->cfg.backend,
+	       b->res.runtime[0] ? " runtime=" : "", b->res.runtime,
 	       b->attach_reported[0] ? b->attach_reported : "?");
 	print_methods(b);
 	print_stealth(b);

@@ -2,6 +2,7 @@
 /* CSV writer and line splitter for the results/ files (see csv.h). */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -90,6 +91,60 @@ static int check_header(FILE *f, const char *want)
 	return fseek(f, 0, SEEK_END) ? -errno : 0;
 }
 
+/* The file's header names our first columns, and ours adds more at the
+ * end (a column added to the public schema): how many more, else 0. */
+static size_t added_cols(FILE *f, const char *want)
+{
+	char line[BS_CSV_MAX_LINE];
+	size_t n, added = 0;
+
+	rewind(f);
+	if (!fgets(line, sizeof(line), f))
+		return 0;
+	n = strcspn(line, "\r\n");
+	if (!n || strncmp(line, want, n) || want[n] != ',')
+		return 0;
+	for (const char *p = want + n; *p; p++)
+		added += *p == ',';
+	return added;
+}
+
+/* Rewrite path (open as f) with header want, every row given `added`
+ * empty cells at the end, and put it in place atomically. */
+static int widen(FILE *f, const char *path, const char *want, size_t added)
+{
+	char line[BS_CSV_MAX_LINE], tmp[4096];
+	FILE *out;
+	int err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.widen", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	out = fopen(tmp, "w");
+	if (!out)
+		return -errno;
+	rewind(f);
+	if (!fgets(line, sizeof(line), f) || fputs(want, out) == EOF)
+		err = -EIO;
+	while (!err && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (fputs(line, out) == EOF)
+			err = -EIO;
+		for (size_t i = 0; !err && i < added; i++)
+			err = fputc(',', out) == EOF ? -EIO : 0;
+		if (!err && fputc('\n', out) == EOF)
+			err = -EIO;
+	}
+	if (fflush(out) || fsync(fileno(out)))
+		err = err ? err : -errno;
+	if (fclose(out) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
 int bs_csv_open(struct bs_csv *c, const char *path, const char *const *header,
 		size_t n_cols)
 {
@@ -115,6 +170,15 @@ int bs_csv_open(struct bs_csv *c, const char *path, const char *const *header,
 	}
 	err = size == 0 ? write_line(c->f, line, (size_t)len)
 			: check_header(c->f, line);
+	if (err == -EPROTO) {
+		size_t added = added_cols(c->f, line);
+
+		if (added && !(err = widen(c->f, path, line, added))) {
+			fclose(c->f);
+			c->f = fopen(path, "a");
+			err = c->f ? 0 : -errno;
+		}
+	}
 	if (err)
 		goto fail;
 	c->n_cols = n_cols;

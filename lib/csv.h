@@ -5,7 +5,8 @@
  *
  * Files are opened for appending; the header is written when the file is
  * new or empty, and checked when it is not (a file with another header is
- * refused rather than mixed).  Every row is flushed and fsync'ed: a run that
+ * refused rather than mixed; one written before columns were added at the
+ * end of ours is widened in place, its rows getting those cells empty).  Every row is flushed and fsync'ed: a run that
  * dies half way keeps the rows it measured.
  */
 #ifndef BS_LIB_CSV_H
@@ -22,8 +23,9 @@ struct bs_csv {
 	size_t n_cols;
 };
 
-/* Open path for appending; write or check the header.  -EINVAL for a
- * bad header, -EPROTO when the file has a different header, -errno. */
+/* Open path for appending; write or check the header (widening a file
+ * whose header is a prefix of ours).  -EINVAL for a bad header, -EPROTO
+ * when the file has a different header, -errno. */
 int bs_csv_open(struct bs_csv *c, const char *path, const char *const *header,
 		size_t n_cols);
 /* One row of exactly n_cols fields (NULL is written as empty). */

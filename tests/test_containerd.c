@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The agent against a real containerd >= 1.7 (found on PATH or in
- * $BEESTING_CONTAINERD): registered on containerd's NRI socket, pods
+ * The agent against every real containerd >= 1.7 found (on PATH, or the
+ * directories $BEESTING_CONTAINERD names, ':' between them), one suite per
+ * release line (containerd_1_7, containerd_2_0, ...): registered on containerd's NRI socket, pods
  * created through CRI with crictl, the token read inside the container
  * with `crictl exec`, and the alert line checked.  containerd runs on its
  * own root, state, sockets and cgroup parent in a private mount namespace
- * (harness/runtime/containerd.h, harness/runtime/cri_pods.h).  Without one the suite is
- * skipped.
+ * (harness/runtime/containerd.h, harness/runtime/cri_pods.h).  Each case
+ * logs the runtime and version it ran on; a line with no runtime found is
+ * skipped, saying what was found.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -39,12 +41,14 @@ static int agent_runs;
 static char agent_log[CTRD_PATH + 32];
 static char agent_state[CTRD_PATH + 32];
 
-static void suite_init(void)
+/* Each suite is one release line: the first containerd of that line
+ * among those $BEESTING_CONTAINERD names (or the one on PATH). */
+static void suite_init(int major, int minor)
 {
 	memset(&agent, 0, sizeof(agent));
 	agent.pid = -1;
 	agent_runs = 0;
-	have_ctrd = ctrd_find(&ctrd, why, sizeof(why)) == 0;
+	have_ctrd = ctrd_find_line(&ctrd, major, minor, why, sizeof(why)) == 0;
 }
 
 static void agent_kill(void)
@@ -63,8 +67,6 @@ static void suite_fini(void)
 	ctrd_teardown(&ctrd);
 }
 
-TestSuite(containerd, .init = suite_init, .fini = suite_fini, .timeout = 300);
-
 /* ---- fixture steps ------------------------------------------------------ */
 
 static void fail_dump(void)
@@ -81,7 +83,8 @@ static void containerd_up(void)
 
 	if (!have_ctrd)
 		cr_skip_test("%s", why);
-	cr_log_info("containerd %s from %s", ctrd.version, ctrd.bindir);
+	cr_log_info("runtime: containerd %s from %s", ctrd.version,
+		    ctrd.bindir);
 	err = ctrd_setup(&ctrd);
 	cr_assert_eq(err, 0, "containerd fixture: %s", strerror(-err));
 	err = ctrd_start(&ctrd, CONTAINERD_MS);
@@ -299,27 +302,27 @@ static void token_case(const char *inject, const char *detect)
 
 /* ---- cases -------------------------------------------------------------- */
 
-Test(containerd, bind_open)
+static void case_bind_open(void)
 {
 	token_case("bind", "open");
 }
 
-Test(containerd, bind_readscan)
+static void case_bind_readscan(void)
 {
 	token_case("bind", "readscan");
 }
 
-Test(containerd, ocihook_open)
+static void case_ocihook_open(void)
 {
 	token_case("ocihook", "open");
 }
 
-Test(containerd, ocihook_readscan)
+static void case_ocihook_readscan(void)
 {
 	token_case("ocihook", "readscan");
 }
 
-Test(containerd, opt_out_annotation_gets_no_token)
+static void case_opt_out_annotation_gets_no_token(void)
 {
 	json_t *ann = json_pack("{s:s}", "beesting.io/inject", "false");
 	struct ctrd_pod p = { .name = "optout",
@@ -345,7 +348,7 @@ Test(containerd, opt_out_annotation_gets_no_token)
 	json_decref(s);
 }
 
-Test(containerd, hostile_token_path_is_ignored)
+static void case_hostile_token_path_is_ignored(void)
 {
 	static const char *const bad[] = {
 		"../../etc/passwd", "/var/run/secrets/../../etc/passwd"
@@ -374,7 +377,7 @@ Test(containerd, hostile_token_path_is_ignored)
 	}
 }
 
-Test(containerd, containerd_restart_is_survived)
+static void case_containerd_restart_is_survived(void)
 {
 	struct ctrd_pod p = { .name = "victim",
 			      .ns = "default",
@@ -436,7 +439,7 @@ static int token_files(const char *ctr_id)
 	return n;
 }
 
-Test(containerd, agent_kill9_rearms_every_container)
+static void case_agent_kill9_rearms_every_container(void)
 {
 	struct ctrd_pod pods[] = {
 		{ .name = "victim", .ns = "default", .container = "app" },
@@ -504,7 +507,7 @@ static void check_coverage(const char *csv, int *rows, char *missed, size_t len)
 	fclose(f);
 }
 
-Test(containerd, bench_backend_covers_every_method, .timeout = 600)
+static void case_bench_backend_covers_every_method(void)
 {
 	char bin[PATH_MAX], bench[PATH_MAX + 16],
 		res[] = "/tmp/bs-ctrd-res-XXXXXX";
@@ -519,6 +522,9 @@ Test(containerd, bench_backend_covers_every_method, .timeout = 600)
 
 	if (!have_ctrd)
 		cr_skip_test("%s", why);
+	cr_log_info("runtime: containerd %s from %s", ctrd.version,
+		    ctrd.bindir);
+	setenv("BEESTING_CONTAINERD", ctrd.bindir, 1);
 	agent_bin(bin, sizeof(bin));
 	snprintf(bench, sizeof(bench), "%s-bench", bin);
 	if (access(bench, X_OK))
@@ -537,3 +543,38 @@ Test(containerd, bench_backend_covers_every_method, .timeout = 600)
 	snprintf(out, sizeof(out), "rm -rf '%s'", res);
 	cr_expect_eq(system(out), 0);
 }
+
+/* ---- the suites: every case on every release line ------------------------ */
+
+/* containerd_M_N runs each case on the containerd M.N found; a line not
+ * found skips, saying what was.  containerd_later takes the first one
+ * newer than the newest line named here. */
+#define CTRD_CASE(sfx, name, ms)                                               \
+	Test(containerd_##sfx, name, .timeout = (ms))                          \
+	{                                                                      \
+		case_##name();                                                 \
+	}
+
+#define CTRD_LINE(sfx, major, minor)                                           \
+	static void init_##sfx(void)                                           \
+	{                                                                      \
+		suite_init(major, minor);                                      \
+	}                                                                      \
+	TestSuite(containerd_##sfx, .init = init_##sfx, .fini = suite_fini,    \
+		  .timeout = 300);                                             \
+	CTRD_CASE(sfx, bind_open, 300)                                         \
+	CTRD_CASE(sfx, bind_readscan, 300)                                     \
+	CTRD_CASE(sfx, ocihook_open, 300)                                      \
+	CTRD_CASE(sfx, ocihook_readscan, 300)                                  \
+	CTRD_CASE(sfx, opt_out_annotation_gets_no_token, 300)                  \
+	CTRD_CASE(sfx, hostile_token_path_is_ignored, 300)                     \
+	CTRD_CASE(sfx, containerd_restart_is_survived, 300)                    \
+	CTRD_CASE(sfx, agent_kill9_rearms_every_container, 300)                \
+	CTRD_CASE(sfx, bench_backend_covers_every_method, 600)
+
+CTRD_LINE(1_7, 1, 7)
+CTRD_LINE(2_0, 2, 0)
+CTRD_LINE(2_1, 2, 1)
+CTRD_LINE(2_2, 2, 2)
+CTRD_LINE(2_3, 2, 3)
+CTRD_LINE(later, 2, -3)

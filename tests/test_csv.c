@@ -121,6 +121,33 @@ Test(csv, foreign_header_refused)
 	unlink(path);
 }
 
+Test(csv, file_from_before_an_added_column_is_widened)
+{
+	static const char *const old_hdr[] = { "run_id", "method" };
+	const char *row[] = { "r2", "dd", "new" };
+	char *path = tmp_path();
+	struct bs_csv c;
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	fputs("run_id,method\nr1,cat\nr1,\"a,b\"\n", f);
+	fclose(f);
+	cr_assert_eq(bs_csv_open(&c, path, hdr, 3), 0);
+	cr_assert_eq(bs_csv_write(&c, row, 3), 0);
+	cr_assert_eq(bs_csv_close(&c), 0);
+	cr_expect_str_eq(slurp(path), "run_id,method,note\nr1,cat,\n"
+				      "r1,\"a,b\",\nr2,dd,new\n");
+	/* a prefix that is not whole columns, or a longer one, is foreign */
+	cr_expect_eq(bs_csv_open(&c, path, old_hdr, 2), -EPROTO);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("run_id,meth\nr1,cat\n", f);
+	fclose(f);
+	cr_expect_eq(bs_csv_open(&c, path, hdr, 3), -EPROTO);
+	cr_expect_str_eq(slurp(path), "run_id,meth\nr1,cat\n");
+	unlink(path);
+}
+
 Test(csv, bad_input)
 {
 	char line[64], *f[2];

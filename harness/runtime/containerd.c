@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,14 +171,16 @@ int ctrd_ctr(const struct ctrd *c, char *out, size_t len, ...)
 
 /* ---- discovery -------------------------------------------------------- */
 
-static int find_bin(const char *name, const char *dir, char *out)
+/* name in dir, else (dir NULL, or path_too) on PATH */
+static int find_bin(const char *name, const char *dir, bool path_too, char *out)
 {
 	const char *path = getenv("PATH");
 	char buf[4096], *save = NULL, *d;
 
 	if (dir) {
 		snprintf(out, CTRD_PATH, "%s/%s", dir, name);
-		return access(out, X_OK) ? -ENOENT : 0;
+		if (!access(out, X_OK) || !path_too)
+			return access(out, X_OK) ? -ENOENT : 0;
 	}
 	snprintf(buf, sizeof(buf), "%s", path ? path : "/usr/bin:/bin");
 	for (d = strtok_r(buf, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
@@ -208,18 +211,31 @@ static int parse_version(const char *s, int *maj, int *min, char *ver,
 	return -EINVAL;
 }
 
-int ctrd_find(struct ctrd *c, char *why, size_t len)
+int ctrd_dirs(char dirs[][CTRD_PATH], int max)
 {
-	const char *dir = getenv("BEESTING_CONTAINERD");
+	const char *env = getenv("BEESTING_CONTAINERD");
+	char buf[CTRD_PATH * CTRD_MAX_RUNTIMES], *save = NULL, *d;
+	int n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", env ? env : "");
+	for (d = strtok_r(buf, ":", &save); d && n < max;
+	     d = strtok_r(NULL, ":", &save))
+		snprintf(dirs[n++], CTRD_PATH, "%s", d);
+	return n;
+}
+
+int ctrd_find_in(struct ctrd *c, const char *dir, char *why, size_t len)
+{
 	char out[512], *argv[3];
-	int maj = 0, min = 0;
 
 	memset(c, 0, sizeof(*c));
 	c->guard = c->pid = -1;
 	if (dir && !*dir)
 		dir = NULL;
 	for (int i = 0; i < CTRD_N; i++) {
-		if (find_bin(tool_names[i], dir, c->bin[i])) {
+		/* one crictl serves every containerd: PATH has it when the
+		 * runtime's own directory does not */
+		if (find_bin(tool_names[i], dir, i == CTRD_CRICTL, c->bin[i])) {
 			snprintf(why, len,
 				 "no containerd >= 1.7 with shim, ctr and "
 				 "crictl: "
@@ -235,8 +251,9 @@ int ctrd_find(struct ctrd *c, char *why, size_t len)
 	argv[1] = "--version";
 	argv[2] = NULL;
 	if (ctrd_run(argv, out, sizeof(out), 10000) != 0 ||
-	    parse_version(out, &maj, &min, c->version, sizeof(c->version)) ||
-	    maj < 1 || (maj == 1 && min < 7)) {
+	    parse_version(out, &c->major, &c->minor, c->version,
+			  sizeof(c->version)) ||
+	    c->major < 1 || (c->major == 1 && c->minor < 7)) {
 		snprintf(why, len,
 			 "no containerd >= 1.7 with shim, ctr and crictl: "
 			 "set BEESTING_CONTAINERD to their directory "
@@ -245,6 +262,71 @@ int ctrd_find(struct ctrd *c, char *why, size_t len)
 		return -ENOENT;
 	}
 	return 0;
+}
+
+int ctrd_find(struct ctrd *c, char *why, size_t len)
+{
+	char dirs[1][CTRD_PATH];
+
+	return ctrd_find_in(c, ctrd_dirs(dirs, 1) ? dirs[0] : NULL, why, len);
+}
+
+int ctrd_find_all(struct ctrd *list, int max, char *why, size_t len)
+{
+	char dirs[CTRD_MAX_RUNTIMES][CTRD_PATH];
+	int n = ctrd_dirs(dirs, CTRD_MAX_RUNTIMES), found = 0;
+
+	if (!n)
+		return ctrd_find_in(list, NULL, why, len) ? 0 : 1;
+	for (int i = 0; i < n && found < max; i++) {
+		char one[512];
+
+		if (ctrd_find_in(&list[found], dirs[i], one, sizeof(one)))
+			snprintf(why, len, "%s", one); /* the last reason */
+		else
+			found++;
+	}
+	return found;
+}
+
+/* Same release line; "later" (minor < 0) is any line after major.-minor */
+static bool on_line(const struct ctrd *c, int major, int minor)
+{
+	if (minor >= 0)
+		return c->major == major && c->minor == minor;
+	return c->major > major || (c->major == major && c->minor > -minor);
+}
+
+int ctrd_find_line(struct ctrd *c, int major, int minor, char *why, size_t len)
+{
+	static struct ctrd all[CTRD_MAX_RUNTIMES];
+	char seen[256] = "";
+	int n = ctrd_find_all(all, CTRD_MAX_RUNTIMES, why, len);
+
+	for (int i = 0; i < n; i++) {
+		if (on_line(&all[i], major, minor)) {
+			*c = all[i];
+			return 0;
+		}
+		snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen),
+			 "%s%s in %.80s", i ? ", " : "", all[i].version,
+			 all[i].bindir);
+	}
+	memset(c, 0, sizeof(*c));
+	c->guard = c->pid = -1;
+	if (n) {
+		if (minor >= 0)
+			snprintf(why, len,
+				 "no containerd %d.%d.x among those found (%s):"
+				 " add its directory to BEESTING_CONTAINERD",
+				 major, minor, seen);
+		else
+			snprintf(why, len,
+				 "no containerd newer than %d.%d among those "
+				 "found (%s)",
+				 major, -minor, seen);
+	}
+	return -ENOENT;
 }
 
 /* ---- the guardian of the mount namespace ------------------------------ */

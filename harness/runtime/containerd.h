@@ -27,7 +27,8 @@ struct ctrd {
 	char bin[CTRD_N][CTRD_PATH];
 	char bindir[CTRD_PATH]; /* first on the PATH containerd gets */
 	char version[64];
-	char dir[64]; /* /var/tmp/bs-ctrd-XXXXXX */
+	int major, minor; /* release line: 1.7, 2.0, ... */
+	char dir[64];	  /* /var/tmp/bs-ctrd-XXXXXX */
 	char sock[128];
 	char nri_sock[128];
 	char config[128];
@@ -38,9 +39,26 @@ struct ctrd {
 	pid_t pid;	   /* containerd */
 };
 
-/* Look for the four binaries and check containerd's version. 0 when all
- * are there; else -ENOENT with a reason in why (for cr_skip_test). */
+#define CTRD_MAX_RUNTIMES 8
+
+/* The directories $BEESTING_CONTAINERD names, ':' between them (one per
+ * containerd version to test); 0 when unset (PATH is then searched). */
+int ctrd_dirs(char dirs[][CTRD_PATH], int max);
+/* Look for the four binaries in dir (NULL: on PATH; crictl, which serves
+ * every version, is also looked for on PATH) and check containerd's
+ * version. 0 when all are there; else -ENOENT with a reason in why (for
+ * cr_skip_test). */
+int ctrd_find_in(struct ctrd *c, const char *dir, char *why, size_t len);
+/* The first directory of $BEESTING_CONTAINERD, or PATH. */
 int ctrd_find(struct ctrd *c, char *why, size_t len);
+/* Every containerd $BEESTING_CONTAINERD names (or the one on PATH), at
+ * most max; how many were found.  why: the reason the last one that was
+ * not found gave. */
+int ctrd_find_all(struct ctrd *list, int max, char *why, size_t len);
+/* The first one found of release line major.minor; minor < 0 asks for
+ * any line after major.-minor.  -ENOENT with the reason (and what was
+ * found) in why. */
+int ctrd_find_line(struct ctrd *c, int major, int minor, char *why, size_t len);
 /* Temp dir, guardian, config, crictl config. */
 int ctrd_setup(struct ctrd *c);
 /* A process outside the namespace (the agent) the guardian kills too
