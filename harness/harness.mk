@@ -14,7 +14,9 @@ $(BUILD)/beesting-bench: $(BUILD)/obj/harness/bench_main.o $(LIB)
 
 # ---- make bench ------------------------------------------------------------
 # make bench INJECT=projected|bind|ocihook DETECT=open|readscan|fanotify|auditd|fatrace
-#            [BACKEND=auto|kind|local] [ATTACH=auto|...] [RUNS=N]
+#            [BACKEND=auto|kind|local|containerd] [ATTACH=auto|...] [RUNS=N]
+# (BACKEND=containerd: the same run on every containerd BEESTING_CONTAINERD
+# names, ":" between directories, each in its own run id)
 INJECT ?= projected
 DETECT ?= open
 BACKEND ?= auto

@@ -172,10 +172,49 @@ Test(harness_report, latest_run_per_configuration)
 	cr_expect_not_null(strstr(dat, "0 1 1.000 \"0/1\""), "%s", dat);
 	/* ratio is computed by the writer's caller; NaN is written empty */
 	cr_expect_not_null(strstr(slurp_at(t.dir, "overhead.csv"),
-				  ",ns,10,100,110,200,\n"));
+				  ",ns,10,100,110,200,,\n"));
 	cr_expect_not_null(
 		strstr(slurp_at(t.plots, "coverage.gp"), "coverage.svg"));
 	rep_rm(&t);
+}
+
+/* Rows naming a runtime version (the last column) make a configuration
+ * per version, beside the rows from before the column (empty there). */
+Test(harness_report, each_runtime_version_is_its_own_configuration)
+{
+	char dir[] = "/tmp/bs-report-XXXXXX", plots[64], path[96], cmd[128];
+	static const char *const vers[] = { "", "containerd-2.0.11",
+					    "containerd-2.3.4" };
+	struct bs_results r;
+	char *dat;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(plots, sizeof(plots), "%s/plots", dir);
+	for (size_t i = 0; i < sizeof(vers) / sizeof(vers[0]); i++) {
+		cr_assert_eq(bs_results_open(&r, dir, ".", "bind", "open",
+					     "containerd"),
+			     0);
+		snprintf(r.runtime, sizeof(r.runtime), "%s", vers[i]);
+		cr_assert_eq(bs_results_overhead(&r, "nri_create_us", "us", 10,
+						 100, 150 + (double)i, 200,
+						 1.5 + (double)i),
+			     0);
+		bs_results_close(&r);
+	}
+	cr_assert_eq(bs_report(dir, plots), 0);
+	snprintf(path, sizeof(path), "%s/overhead.dat", plots);
+	dat = slurp(path);
+	cr_expect_not_null(strstr(dat, "\"bind+open/containerd\" "
+				       "\"bind+open/containerd-2.0.11\" "
+				       "\"bind+open/containerd-2.3.4\"\n"),
+			   "%s", dat);
+	cr_expect_not_null(strstr(dat, "nri_create_us 1.5000 2.5000 3.5000"),
+			   "%s", dat);
+	snprintf(path, sizeof(path), "%s/overhead.csv", dir);
+	cr_expect_not_null(strstr(slurp(path), ",us,10,100,152,200,3.500,"
+					       "containerd-2.3.4\n"));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	(void)!system(cmd);
 }
 
 /* stealth.csv: tells per inject/backend of the latest run, the
@@ -202,7 +241,7 @@ Test(harness_report, stealth_latest_run_and_plot)
 			     "visible,evidence\n",
 			     56),
 		     0, "%s", dat);
-	cr_expect_not_null(strstr(dat, ",layout,1,\"a, b\"\n"), "%s", dat);
+	cr_expect_not_null(strstr(dat, ",layout,1,\"a, b\",\n"), "%s", dat);
 	cr_assert_eq(bs_report(t.dir, t.plots), 0);
 	dat = slurp_at(t.plots, "stealth.dat");
 	cr_expect_not_null(strstr(dat, "\"bind/local\" 1 1\n"), "%s", dat);

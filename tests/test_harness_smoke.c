@@ -52,15 +52,17 @@ static int detected_for(const char *csv, const char *method, int *n_rows)
 	cr_assert_not_null(fgets(line, sizeof(line), in));
 	cr_expect_str_eq(line,
 			 "run_id,commit,inject,detect,backend,attach,"
-			 "kernel,method,expect,detected,alerts,latency_us\n");
+			 "kernel,method,expect,detected,alerts,latency_us,"
+			 "runtime\n");
 	while (fgets(line, sizeof(line), in)) {
 		int n = bs_csv_split(line, f, BS_CSV_MAX_COLS);
 
-		cr_assert_eq(n, 12, "bad row: %s", line);
+		cr_assert_eq(n, 13, "bad row: %s", line);
 		(*n_rows)++;
 		cr_expect_str_eq(f[2], "bind");
 		cr_expect_str_eq(f[3], "open");
 		cr_expect_str_eq(f[4], "local");
+		cr_expect_str_eq(f[12], "", "runtime of the local backend");
 		if (!strcmp(f[7], method))
 			found = atoi(f[9]);
 	}
@@ -79,10 +81,10 @@ static void check_stealth(const char *csv)
 	cr_assert_not_null(in, "no %s", csv);
 	cr_assert_not_null(fgets(line, sizeof(line), in));
 	cr_expect_str_eq(line, "run_id,commit,inject,backend,kernel,tell,"
-			       "visible,evidence\n");
+			       "visible,evidence,runtime\n");
 	while (fgets(line, sizeof(line), in)) {
 		line[strcspn(line, "\n")] = '\0';
-		cr_assert_eq(bs_csv_split(line, f, BS_CSV_MAX_COLS), 8,
+		cr_assert_eq(bs_csv_split(line, f, BS_CSV_MAX_COLS), 9,
 			     "bad row: %s", line);
 		if (!strcmp(f[2], "reference")) {
 			ref++;

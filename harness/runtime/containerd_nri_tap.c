@@ -39,6 +39,7 @@ struct dir {
 	struct bs_ttrpc_rx ttrpc; /* of conn 1 only */
 	int64_t now;		  /* when these bytes were read */
 	bool lost;		  /* framing not understood: stop timing */
+	int cap;		  /* raw copy ($BEESTING_NRI_CAPTURE), or -1 */
 };
 
 struct ctrd_nri_tap {
@@ -48,6 +49,7 @@ struct ctrd_nri_tap {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	struct dir down, up;
+	int conns; /* plugin connections so far: names the captures */
 	struct pending pend[MAX_PENDING];
 	struct method methods[MAX_METHODS];
 	int n_methods;
@@ -132,6 +134,7 @@ static void dir_reset(struct ctrd_nri_tap *t, struct dir *d, bool down)
 	memset(d, 0, sizeof(*d));
 	d->t = t;
 	d->down = down;
+	d->cap = -1;
 	bs_mux_rx_init(&d->mux);
 	bs_ttrpc_rx_init(&d->ttrpc);
 }
@@ -163,6 +166,10 @@ static int relay(struct dir *d, int from, int to)
 	d->now = bs_now_ns();
 	if (write_all(to, buf, (size_t)n))
 		return -EIO;
+	if (d->cap >= 0 && write_all(d->cap, buf, (size_t)n)) {
+		close(d->cap); /* the capture is short; the relay goes on */
+		d->cap = -1;
+	}
 	if (!d->lost && bs_mux_rx_feed(&d->mux, buf, (size_t)n, on_mux, d))
 		d->lost = true; /* stop timing, keep relaying */
 	return 0;
@@ -175,6 +182,11 @@ static void close_pair(struct ctrd_nri_tap *t)
 	if (t->runtime >= 0)
 		close(t->runtime);
 	t->agent = t->runtime = -1;
+	if (t->down.cap >= 0)
+		close(t->down.cap);
+	if (t->up.cap >= 0)
+		close(t->up.cap);
+	t->down.cap = t->up.cap = -1;
 	pthread_mutex_lock(&t->lock);
 	for (int i = 0; i < MAX_PENDING; i++) {
 		t->unanswered += t->pend[i].method >= 0;
@@ -200,6 +212,20 @@ static int dial(const char *path)
 	return fd;
 }
 
+/* With $BEESTING_NRI_CAPTURE set to a directory: each direction of
+ * plugin connection n, byte for byte, in
+ * conn<n>.{runtime-to-plugin,plugin-to-runtime}.bin there. */
+static int capture_file(const struct ctrd_nri_tap *t, const char *what)
+{
+	const char *dir = getenv("BEESTING_NRI_CAPTURE");
+	char path[4096];
+
+	if (!dir || !*dir)
+		return -1;
+	snprintf(path, sizeof(path), "%s/conn%d.%s.bin", dir, t->conns, what);
+	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
 /* A new plugin connection replaces the old pair. */
 static void accept_one(struct ctrd_nri_tap *t)
 {
@@ -217,6 +243,9 @@ static void accept_one(struct ctrd_nri_tap *t)
 	t->runtime = up;
 	dir_reset(t, &t->down, true);
 	dir_reset(t, &t->up, false);
+	t->conns++;
+	t->down.cap = capture_file(t, "runtime-to-plugin");
+	t->up.cap = capture_file(t, "plugin-to-runtime");
 }
 
 static void *tap_main(void *arg)

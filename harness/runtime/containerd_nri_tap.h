@@ -7,6 +7,10 @@
  * reach us to the moment the plugin's response does: the plugin's time
  * per request plus one local socket hop, as containerd sees it.  One
  * plugin connection at a time (a reconnecting agent replaces the old one).
+ * With $BEESTING_NRI_CAPTURE naming a directory, each direction of each
+ * connection n is also written there raw, as
+ * conn<n>.runtime-to-plugin.bin and conn<n>.plugin-to-runtime.bin (the
+ * layout of ../shared/nri-golden/), for decoding a newer runtime's wire.
  */
 #ifndef BS_HARNESS_CONTAINERD_NRI_TAP_H
 #define BS_HARNESS_CONTAINERD_NRI_TAP_H
