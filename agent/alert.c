@@ -8,6 +8,7 @@
 #include "agent/alert.h"
 #include "lib/fmt.h"
 #include "lib/json.h"
+#include "strategies/methods.h"
 #include "strategies/strategy.h"
 
 const char *bs_method_name(uint32_t method)
@@ -67,6 +68,9 @@ void bs_alert_build(struct bs_alert *a, const struct bs_alert_meta *m,
 	a->count = ev->count ? ev->count : 1;
 	a->flags = ev->flags;
 	a->scanned = ev->scanned;
+	a->respond = ev->respond;
+	a->respond_result = ev->respond_result;
+	a->respond_err = ev->respond_err;
 	a->token_id = ev->token_id;
 	a->have_token = t != NULL;
 	a->path = t ? t->path : "";
@@ -152,6 +156,24 @@ static void put_accessor(char *buf, size_t n, size_t *off,
 	bs_put(buf, n, off, "},");
 }
 
+/* --respond's outcome (only when one was asked): the action, its result,
+ * the error of a failed one, and whether the accessor can now tell the
+ * bait from a file (a denied or killed access gives it away). */
+static void put_response(char *buf, size_t n, size_t *off,
+			 const struct bs_alert *a)
+{
+	if (a->respond == BS_RESPOND_NONE)
+		return;
+	bs_put(buf, n, off, ",\"response\":{\"action\":\"%s\",\"result\":\"%s\"",
+	       bs_respond_name(a->respond),
+	       bs_respond_result_name(a->respond_result));
+	if (a->respond_result == BS_RR_FAILED)
+		bs_put(buf, n, off, ",\"error\":\"%s\"",
+		       strerror(-a->respond_err));
+	bs_put(buf, n, off, ",\"revealed\":%s}",
+	       a->respond_result == BS_RR_DONE ? "true" : "false");
+}
+
 int bs_alert_json(char *buf, size_t n, const struct bs_alert *a)
 {
 	size_t off = 0;
@@ -170,8 +192,9 @@ int bs_alert_json(char *buf, size_t n, const struct bs_alert *a)
 		bs_put(buf, n, &off, "\"scanned\":%u,", a->scanned);
 	put_token(buf, n, &off, a);
 	put_accessor(buf, n, &off, a);
-	bs_put(buf, n, &off, "\"latency_us\":%lld}\n",
-	       (long long)a->latency_us);
+	bs_put(buf, n, &off, "\"latency_us\":%lld", (long long)a->latency_us);
+	put_response(buf, n, &off, a);
+	bs_put(buf, n, &off, "}\n");
 	if (off >= n)
 		return -ENOSPC;
 	return (int)off;

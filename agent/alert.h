@@ -57,6 +57,9 @@ struct bs_alert {
 	char comm[BS_COMM_LEN + 1];
 	bool have_accessor; /* false: the host, or a container not known */
 	const char *acc_id, *acc_pod, *acc_ns, *acc_container;
+	/* --respond: enum bs_respond, enum bs_respond_result, -errno */
+	uint8_t respond, respond_result;
+	int16_t respond_err;
 };
 
 /* Build a (json NULL) from one event.  token and acc may be NULL (token

@@ -19,6 +19,7 @@
 #include "bpf/events.h"
 #include "bpf/detect_shared.h"
 #include "strategies/inject.h"
+#include "strategies/methods.h"
 
 /* ---- defaults: the only place each is written ------------------------- */
 #define DEF_NRI_SOCKET "/var/run/nri/nri.sock"
@@ -33,6 +34,8 @@
 #define DEF_HOOK_DIR   BS_DEFAULT_HOOK_DIR
 #define DEF_EXCLUDE_NS "kube-system"
 #define DEF_AGG_MS     1000
+#define DEF_RESPOND    "none"
+#define DEF_SCOPE      "container"
 #define DEF_RS_WINDOW  BS_RS_WINDOW_DEFAULT
 #define DEF_STATS_MS   0
 #define DEF_LOG_LEVEL  "info"
@@ -74,6 +77,8 @@ enum {
 	OPT_KUBE_API,
 	OPT_KUBE_TOKEN,
 	OPT_KUBE_CA,
+	OPT_RESPOND,
+	OPT_SCOPE,
 	OPT_USAGE,
 };
 
@@ -124,6 +129,14 @@ static const struct argp_option options[] = {
 	{ "aggregate-ms", OPT_AGG, "N", 0,
 	  "fold repeats per token and accessor over N ms "
 	  "(default " STR(DEF_AGG_MS) ")",
+	  G_DETECT },
+	{ "respond", OPT_RESPOND, "none|kill|deny", 0,
+	  "what to do to an accessor: kill it before the access returns, or "
+	  "deny the access, where the detector can (default " DEF_RESPOND ")",
+	  G_DETECT },
+	{ "respond-scope", OPT_SCOPE, "container|node", 0,
+	  "respond only to processes of the token's container, or to any "
+	  "but the agent and the runtime (default " DEF_SCOPE ")",
 	  G_DETECT },
 
 	{ NULL, 0, NULL, 0, "Output:", G_OUTPUT },
@@ -331,6 +344,8 @@ static void set_defaults(struct bs_agent_config *c)
 	if (gethostname(c->node, sizeof(c->node) - 1))
 		strcpy(c->node, "unknown");
 	c->aggregate_ms = DEF_AGG_MS;
+	c->respond = (enum bs_respond)bs_respond_parse(DEF_RESPOND);
+	c->respond_node = !strcmp(DEF_SCOPE, "node");
 	c->rs_window = DEF_RS_WINDOW;
 	c->stats_interval_ms = DEF_STATS_MS;
 	c->webhook_timeout_ms = DEF_WH_TIMEOUT;
@@ -481,6 +496,17 @@ static int parse_window(struct argp_state *st, const char *s, uint32_t *out)
 	return 0;
 }
 
+static int parse_respond(struct argp_state *st, struct bs_agent_config *c,
+			 const char *a)
+{
+	int r = bs_respond_parse(a);
+
+	if (r < 0)
+		return bad(st, "--respond takes none, kill or deny");
+	c->respond = (enum bs_respond)r;
+	return 0;
+}
+
 static int parse_idx(struct argp_state *st, char *dst, const char *a)
 {
 	if (strlen(a) != 2 || a[0] < '0' || a[0] > '9' || a[1] < '0' ||
@@ -601,6 +627,13 @@ static int apply_value(struct argp_state *st, struct parse_ctx *p, int key,
 	case OPT_LOG:
 		if (level_from_name(a, &c->log_level))
 			return bad(st, "bad --log-level '%s'", a);
+		return 0;
+	case OPT_RESPOND:
+		return parse_respond(st, c, a);
+	case OPT_SCOPE:
+		if (strcmp(a, "container") && strcmp(a, "node"))
+			return bad(st, "--respond-scope takes container or node");
+		c->respond_node = !strcmp(a, "node");
 		return 0;
 	default:
 		return apply_sink_value(st, c, key, a);

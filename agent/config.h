@@ -41,6 +41,8 @@ struct bs_agent_config {
 	char node[BS_NAME_LEN];
 	uint64_t aggregate_ms;
 	uint32_t rs_window; /* readscan window, bytes */
+	enum bs_respond respond; /* --respond */
+	bool respond_node;	 /* --respond-scope=node */
 	uint64_t stats_interval_ms;
 	enum bs_log_level log_level;
 	char metrics_addr[128]; /* "" = no metrics endpoint */

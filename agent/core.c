@@ -69,11 +69,14 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 {
 	struct bs_detect_stats ds = { 0 };
 	struct bs_sink_stats ss;
-	char line[1344], when[48], window[32] = "";
+	char line[1536], when[48], window[32] = "";
 	size_t armed = __atomic_load_n(&c->n_armed, __ATOMIC_RELAXED);
+
+	uint64_t *resp;
 
 	if (c->detect_started)
 		c->det->stats(&c->dctx, &ds);
+	resp = ds.responses[c->cfg->respond];
 	bs_sinks_total(c->sinks, &ss);
 	bs_format_time(when, sizeof(when), real_now_ns());
 	if (ds.rs_window)
@@ -93,7 +96,10 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 ",\"annotation_refused\":%" PRIu64
 		 "%s%s%s,\"sink_delivered\":%" PRIu64
 		 ",\"sink_dropped\":%" PRIu64 ",\"sink_failed\":%" PRIu64
-		 ",\"sink_retries\":%" PRIu64 "}\n",
+		 ",\"sink_retries\":%" PRIu64 ",\"responses_done\":%" PRIu64
+		 ",\"responses_failed\":%" PRIu64
+		 ",\"responses_skipped\":%" PRIu64
+		 ",\"responses_unsupported\":%" PRIu64 "}\n",
 		 when, ds.events, c->st.alerts, ds.ringbuf_drops, ds.aggregated,
 		 ds.partial_scans, ds.map_full, c->st.arm_failed,
 		 bs_token_store_count(c->store), armed,
@@ -103,7 +109,10 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 		 c->ictx.n_fallback, c->ictx.n_irsa_skipped,
 		 c->ictx.n_spec_mount_skipped, c->ictx.n_annotation_refused,
 		 window, extra && *extra ? "," : "", extra ? extra : "",
-		 ss.delivered, ss.dropped, ss.failed, ss.retries);
+		 ss.delivered, ss.dropped, ss.failed, ss.retries,
+		 resp[BS_RR_DONE], resp[BS_RR_FAILED],
+		 resp[BS_RR_OUT_OF_SCOPE] + resp[BS_RR_RUNTIME],
+		 resp[BS_RR_UNSUPPORTED]);
 	bs_core_emit(c, line);
 }
 
@@ -228,6 +237,37 @@ static void set_armed(void *arg, const char *container_id, bool arm)
 	free(l.ids);
 }
 
+/* The container's process is known: its cgroup and mount namespace go
+ * into its tokens, armed ones re-armed in place, so a response stays in
+ * the token's container (--respond-scope=container).  Until then (create
+ * to start: only the runtime runs there) nobody is responded to. */
+static void set_identity(struct bs_core *c, const struct bs_container *ctr)
+{
+	struct id_list l = { 0 };
+	struct bs_token t;
+	uint64_t cg;
+	uint32_t mnt;
+
+	if (!ctr->pid || c->cfg->respond == BS_RESPOND_NONE)
+		return;
+	cg = bs_cgroup_id_of_pid(ctr->pid);
+	mnt = bs_mntns_of_pid(ctr->pid);
+	token_ids(c, ctr->id, &l);
+	for (size_t i = 0; i < l.n; i++) {
+		if (bs_token_store_get(c->store, l.ids[i], &t) ||
+		    (t.ctr_cgroup_id == cg && t.ctr_mntns == mnt))
+			continue;
+		t.ctr_cgroup_id = cg;
+		t.ctr_mntns = mnt;
+		if (t.armed && c->det->arm(&c->dctx, &t))
+			bs_warn("token %u of %s: container identity not "
+				"updated: no response to it until re-armed",
+				t.id, ctr->id);
+		bs_token_store_update(c->store, &t);
+	}
+	free(l.ids);
+}
+
 /* ---- NRI handlers ---------------------------------------------------- */
 
 int bs_core_create(void *arg, const struct bs_pod *pod,
@@ -256,6 +296,7 @@ static void locate_and_arm(struct bs_core *c, enum bs_nri_event ev,
 	size_t before = __atomic_load_n(&c->n_armed, __ATOMIC_RELAXED);
 
 	bs_inject_locate(&c->ictx, ctr);
+	set_identity(c, ctr);
 	if (ev == BS_EV_POST_START_CONTAINER &&
 	    __atomic_load_n(&c->n_armed, __ATOMIC_RELAXED) > before)
 		bs_warn("container %s: token armed only at PostStartContainer "
@@ -312,6 +353,9 @@ int bs_core_synchronize(void *arg, const struct bs_pod *pods, size_t n_pods,
 	bs_containers_retain(c->ctrs, ids, n_ctrs);
 	free(ids);
 	bs_inject_sync(&c->ictx, pods, n_pods, ctrs, n_ctrs);
+	for (size_t i = 0; i < n_ctrs; i++)
+		if (ctrs[i].id)
+			set_identity(c, &ctrs[i]);
 	bs_info("synchronized: %zu pods, %zu containers, %zu tokens", n_pods,
 		n_ctrs, bs_token_store_count(c->store));
 	return 0;
@@ -416,6 +460,8 @@ int bs_core_init(struct bs_core *c, const struct bs_agent_config *cfg,
 		.agent_tgid = (uint32_t)getpid(),
 		.aggregate_ns = cfg->aggregate_ms * 1000000ull,
 		.rs_window = cfg->rs_window,
+		.respond = cfg->respond,
+		.respond_node = cfg->respond_node,
 		.max_tokens = BS_MAX_TOKENS,
 		.on_event = bs_core_on_event,
 		.on_event_arg = c,

@@ -4,6 +4,7 @@
 
 #include "agent/metrics.h"
 #include "agent/metrics_agent.h"
+#include "strategies/methods.h"
 
 static void counter(FILE *f, const char *name, const char *help, uint64_t v)
 {
@@ -15,6 +16,23 @@ static void gauge(FILE *f, const char *name, const char *help, double v)
 {
 	bs_prom_head(f, name, "gauge", help);
 	fprintf(f, "%s %.9g\n", name, v);
+}
+
+/* Every result of the action asked for (none: no series). */
+static void write_responses(FILE *f, struct bs_core *c,
+			    const struct bs_detect_stats *ds)
+{
+	unsigned a = c->cfg->respond;
+
+	bs_prom_head(f, "beesting_responses_total", "counter",
+		     "Accesses responded to (--respond), by action and result");
+	for (unsigned r = 0; a != BS_RESPOND_NONE && r < BS_RR_MAX; r++)
+		if (r != BS_RR_NONE)
+			fprintf(f,
+				"beesting_responses_total{action=\"%s\","
+				"result=\"%s\"} %" PRIu64 "\n",
+				bs_respond_name(a), bs_respond_result_name(r),
+				ds->responses[a][r]);
 }
 
 static void write_core(FILE *f, struct bs_core *c)
@@ -76,6 +94,7 @@ static void write_core(FILE *f, struct bs_core *c)
 		      "Readscan window in use (the nearest that loads when the "
 		      "one asked for does not)",
 		      ds.rs_window);
+	write_responses(f, c, &ds);
 }
 
 static void write_histogram(FILE *f, const struct bs_nri_stats *s)

@@ -15,6 +15,11 @@
 const volatile __u32 bs_agent_tgid = 0;
 const volatile __u64 bs_aggregate_ns = 0;
 const volatile __u32 bs_backend = BS_ATTACH_AUTO; /* set at load */
+/* --respond: the action asked, whether this program can give it (deny
+ * only where a hook's return value refuses the access) and the scope */
+const volatile __u32 bs_respond = BS_RESPOND_NONE;
+const volatile __u32 bs_respond_able = 0;
+const volatile __u32 bs_respond_node = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -49,6 +54,62 @@ static __always_inline void bs_count(__u32 idx)
 static __always_inline bool bs_is_agent(void)
 {
 	return (bpf_get_current_pid_tgid() >> 32) == bs_agent_tgid;
+}
+
+static __always_inline __u32 bs_current_mntns(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+}
+
+/* Is the current task one to respond to?  Inside the token's container
+ * (its cgroup or its mount namespace) always; outside only with scope
+ * node, and never the runtime there. */
+static __always_inline __u32 bs_respond_scope(const struct bs_token_ref *ref)
+{
+	char comm[BS_COMM_LEN];
+
+	if (ref->cgroup_id && bpf_get_current_cgroup_id() == ref->cgroup_id)
+		return BS_RR_DONE;
+	if (ref->mntns_ino && bs_current_mntns() == ref->mntns_ino)
+		return BS_RR_DONE;
+	if (!bs_respond_node)
+		return BS_RR_OUT_OF_SCOPE;
+	bpf_get_current_comm(comm, sizeof(comm));
+	return bs_runtime_comm(comm) ? BS_RR_RUNTIME : BS_RR_DONE;
+}
+
+struct bs_resp {
+	__u8 action, result;
+	__s16 err;
+};
+
+/* Decide and give the response, before any folding: every access of a
+ * token is answered and counted, not only the reported ones.  kill is a
+ * SIGKILL to the current process now, so it dies before this syscall
+ * gets back to user space; deny is the caller's (an LSM hook returns
+ * -EPERM when this says DONE). */
+static __always_inline struct bs_resp
+bs_respond_to(const struct bs_token_ref *ref)
+{
+	struct bs_resp r = { .action = bs_respond };
+	long err;
+
+	if (r.action == BS_RESPOND_NONE)
+		return r;
+	r.result = bs_respond_scope(ref);
+	if (r.result == BS_RR_DONE && !bs_respond_able)
+		r.result = BS_RR_UNSUPPORTED;
+	if (r.result == BS_RR_DONE && r.action == BS_RESPOND_KILL) {
+		err = bpf_send_signal(9 /* SIGKILL */);
+		if (err) {
+			r.result = BS_RR_FAILED;
+			r.err = (__s16)err;
+		}
+	}
+	bs_count(bs_resp_counter(r.action, r.result));
+	return r;
 }
 
 /* Returns the number of accesses this event stands for, or 0 when the
@@ -96,7 +157,8 @@ static __always_inline void bs_agg_remember(__u32 token_id,
 }
 
 static __always_inline void bs_emit(__u32 token_id, __u32 method, __u64 dev,
-				    __u64 ino, __u32 flags, __u32 scanned)
+				    __u64 ino, __u32 flags, __u32 scanned,
+				    struct bs_resp r)
 {
 	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns();
 	struct task_struct *task;
@@ -128,7 +190,9 @@ static __always_inline void bs_emit(__u32 token_id, __u32 method, __u64 dev,
 	e->scanned = scanned;
 	/* names the container whatever cgroup namespace the agent is in */
 	e->mntns_ino = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
-	e->_pad = 0;
+	e->respond = r.action;
+	e->respond_result = r.result;
+	e->respond_err = r.err;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bs_agg_remember(token_id, e);
 	bpf_ringbuf_submit(e, 0);

@@ -34,36 +34,46 @@ static __always_inline bool ino_maybe_armed(__u64 ino)
 	return (bs_ino_bits[h >> 6] >> (h & 63)) & 1;
 }
 
-/* The full test, for files whose inode number passed the bitmap. */
-static __always_inline void check_file(struct file *file, __u32 method)
+#define BS_EPERM 1
+
+/* The full test, for files whose inode number passed the bitmap.  Returns
+ * -EPERM when the access is to be denied (what an LSM hook returns). */
+static __always_inline int check_file(struct file *file, __u32 method)
 {
 	struct bs_inode_key k;
 	struct bs_token_ref *ref;
 	struct inode *inode;
+	struct bs_resp r;
 
 	if (!file || bs_is_agent())
-		return;
+		return 0;
 	/* O_PATH fds cannot read (runc opens mount targets this way); the
 	 * LSM hook is not even called for them, keep all backends alike */
 	if (BPF_CORE_READ(file, f_flags) & BS_O_PATH)
-		return;
+		return 0;
 	inode = BPF_CORE_READ(file, f_inode);
 	if (!inode)
-		return;
+		return 0;
 	k.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	k.ino = BPF_CORE_READ(inode, i_ino);
 	ref = bpf_map_lookup_elem(&bs_inodes, &k);
-	if (ref)
-		bs_emit(ref->token_id, method, k.dev, k.ino, 0, 0);
+	if (!ref)
+		return 0;
+	r = bs_respond_to(ref);
+	bs_emit(ref->token_id, method, k.dev, k.ino, 0, 0, r);
+	return r.action == BS_RESPOND_DENY && r.result == BS_RR_DONE
+		       ? -BS_EPERM
+		       : 0;
 }
 
 /* lsm, fentry: file is a BTF pointer, the prefilter costs plain loads. */
-static __always_inline void check_btf_file(struct file *file, __u32 method)
+static __always_inline int check_btf_file(struct file *file, __u32 method)
 {
 	struct inode *inode = file->f_inode;
 
 	if (inode && ino_maybe_armed(inode->i_ino))
-		check_file(file, method);
+		return check_file(file, method);
+	return 0;
 }
 
 /* kprobe, tracepoint: file is an untyped kernel pointer, two reads. */
@@ -96,18 +106,22 @@ static __always_inline struct file *fd_file_btf(long fd)
 	return f;
 }
 
+/* deny: the hook's answer refuses the open or the mapping */
 SEC("lsm/file_open")
-int BPF_PROG(bs_lsm_file_open, struct file *file)
+int BPF_PROG(bs_lsm_file_open, struct file *file, int ret)
 {
-	check_btf_file(file, BS_M_OPEN);
-	return 0;
+	int deny = check_btf_file(file, BS_M_OPEN);
+
+	return ret ? ret : deny;
 }
 
 SEC("lsm/mmap_file")
-int BPF_PROG(bs_lsm_mmap_file, struct file *file)
+int BPF_PROG(bs_lsm_mmap_file, struct file *file, unsigned long reqprot,
+	     unsigned long prot, unsigned long flags, int ret)
 {
-	check_btf_file(file, BS_M_MMAP);
-	return 0;
+	int deny = check_btf_file(file, BS_M_MMAP);
+
+	return ret ? ret : deny;
 }
 
 SEC("fentry/security_file_open")

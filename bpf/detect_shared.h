@@ -4,13 +4,47 @@
 #ifndef BS_BPF_DETECT_SHARED_H
 #define BS_BPF_DETECT_SHARED_H
 
+#include "bpf/events.h"
+
 /* Index into the per-CPU counter map. */
 enum bs_counter {
 	BS_CNT_RB_DROPS = 0,
 	BS_CNT_AGGREGATED = 1,
 	BS_CNT_PARTIAL = 2,
-	BS_CNT_MAX = 4,
+	/* responses, folded accesses included: one per (action, result) */
+	BS_CNT_RESP = 4,
+	BS_CNT_MAX = BS_CNT_RESP + BS_RESPOND_MAX * BS_RR_MAX,
 };
+
+static inline unsigned int bs_resp_counter(unsigned int action,
+					   unsigned int result)
+{
+	return BS_CNT_RESP + action * BS_RR_MAX + result;
+}
+
+/* A prefix of comm (16 bytes, maybe unterminated). */
+static inline int bs_comm_prefix(const char *comm, const char *p,
+				 unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (comm[i] != p[i])
+			return 0;
+	return 1;
+}
+
+/* The container runtime's processes by name: runc (and its runc:[N:...]
+ * stages), crun, containerd and its shims, conmon, CRI-O, our OCI hook.
+ * Only asked about accessors outside the token's container (scope node):
+ * inside it a renamed process is never spared. */
+static inline int bs_runtime_comm(const char *comm)
+{
+	return bs_comm_prefix(comm, "runc", 4) ||
+	       bs_comm_prefix(comm, "crun", 4) ||
+	       bs_comm_prefix(comm, "conmon", 6) ||
+	       bs_comm_prefix(comm, "containerd", 10) ||
+	       bs_comm_prefix(comm, "crio", 4) ||
+	       bs_comm_prefix(comm, "beesting-hook", 13);
+}
 
 /* open: a bitmap over inode numbers, set by user space for every armed
  * token before its (dev, ino) goes into the map.  A clear bit ends the

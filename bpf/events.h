@@ -21,6 +21,11 @@ struct bs_inode_key {
 struct bs_token_ref {
 	__u32 token_id; /* id in the user-space token store, never 0 */
 	__u32 flags;
+	/* the token's container, for --respond-scope=container: its cgroup
+	 * v2 id and mount namespace inode, 0 until the agent knows them */
+	__u64 cgroup_id;
+	__u32 mntns_ino;
+	__u32 _pad;
 };
 
 /* How the token was reached, as the event reports it (agent/alert.c names
@@ -55,6 +60,26 @@ enum bs_attach {
 	BS_ATTACH_MAX,
 };
 
+/* --respond: what the detector does to an accessor.  Stable: the alert
+ * JSON and the metrics name these (agent/alert.c). */
+enum bs_respond {
+	BS_RESPOND_NONE = 0, /* report only */
+	BS_RESPOND_KILL = 1, /* SIGKILL before the access returns */
+	BS_RESPOND_DENY = 2, /* the access fails with EPERM */
+	BS_RESPOND_MAX,
+};
+
+/* What came of a response (names in agent/alert.c). */
+enum bs_respond_result {
+	BS_RR_NONE = 0,	       /* no response asked */
+	BS_RR_DONE = 1,	       /* killed / denied */
+	BS_RR_FAILED = 2,      /* the kernel refused it (respond_err) */
+	BS_RR_OUT_OF_SCOPE = 3, /* accessor outside the token's container */
+	BS_RR_RUNTIME = 4,     /* the container runtime (scope node) */
+	BS_RR_UNSUPPORTED = 5, /* this detector/backend cannot give it */
+	BS_RR_MAX,
+};
+
 #define BS_EVF_PARTIAL_SCAN (1u << 0) /* readscan looked at part of the read */
 #define BS_EVF_AGGREGATED   (1u << 1) /* count > 1: repeats folded together */
 
@@ -74,7 +99,9 @@ struct bs_event {
 	__u32 count;	 /* accesses folded into this event (>= 1) */
 	__u32 scanned;	 /* readscan: bytes scanned of this read */
 	__u32 mntns_ino; /* accessor's mount namespace (inode of ns/mnt) */
-	__u32 _pad;
+	__u8 respond;	     /* enum bs_respond asked for this access */
+	__u8 respond_result; /* enum bs_respond_result */
+	__s16 respond_err;   /* -errno when respond_result is FAILED */
 	char comm[BS_COMM_LEN];
 };
 

@@ -64,6 +64,7 @@ __u32 bs_bloom_shift = 32 - (BS_BLOOM_LOG_MIN - 6);
 /* The slack lets a key lookup's masked offset (below) stay inside. */
 struct bs_scratch {
 	unsigned char buf[BS_SCAN_MAX + BS_PATTERN_LEN];
+	struct bs_token_ref ref; /* of the last window matched (--respond) */
 };
 
 /* One read's bytes, per CPU: the scan and its confirmations share it. */
@@ -127,7 +128,7 @@ static __always_inline __u32 low_bit_index(__u64 m)
  * step instead of one per narrowing. */
 __noinline __u32 bs_rs_try_window(__u64 p, __u64 k, __u64 n)
 {
-	const struct bs_scratch *s = scratch();
+	struct bs_scratch *s = scratch();
 	const struct bs_pattern_val *val;
 	__u64 start;
 
@@ -139,7 +140,10 @@ __noinline __u32 bs_rs_try_window(__u64 p, __u64 k, __u64 n)
 	barrier_var(start);
 	start &= BS_SCAN_MAX - 1; /* see gram_at() */
 	val = bpf_map_lookup_elem(&bs_patterns, &s->buf[start]);
-	return val ? val->ref.token_id : 0;
+	if (!val)
+		return 0;
+	s->ref = val->ref;
+	return val->ref.token_id;
 }
 
 /* Rare path: the sample at p passed bloom A.  Walks the window offsets its
@@ -213,8 +217,14 @@ __noinline int bs_rs_scan_user(__u64 ubuf, __u64 avail, __u64 total)
 		return 0;
 	id = scan(s, n);
 	/* the agent's own reads are filtered on a match: no cost per read */
-	if (id && !bs_is_agent())
-		bs_emit(id, BS_M_READ, 0, 0, flags, n);
+	if (id && !bs_is_agent()) {
+		/* the matched token's container: try_window kept its ref;
+		 * kill comes after the read: the bytes are in its buffer */
+		struct bs_token_ref ref = s->ref;
+
+		ref.token_id = id;
+		bs_emit(id, BS_M_READ, 0, 0, flags, n, bs_respond_to(&ref));
+	}
 	return 0;
 }
 

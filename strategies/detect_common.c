@@ -68,6 +68,34 @@ static void note_failure(char *why, size_t size, enum bs_attach a, int err)
 		 bs_attach_name(a), strerror(-err));
 }
 
+bool bs_det_respond_able(const struct bs_detect_config *cfg,
+			 const char *strategy, enum bs_attach a)
+{
+	return cfg->respond != BS_RESPOND_NONE &&
+	       bs_respond_cap(strategy, a, cfg->respond) != BS_RCAP_NO;
+}
+
+void bs_det_respond_note(struct bs_detect_ctx *ctx, const char *strategy,
+			 enum bs_attach a)
+{
+	unsigned action = ctx->cfg->respond;
+
+	ctx->respond_able = bs_det_respond_able(ctx->cfg, strategy, a);
+	if (action == BS_RESPOND_NONE)
+		return;
+	if (!ctx->respond_able)
+		bs_warn("respond %s: %s on %s cannot (%s); accesses are "
+			"reported only, counted as responses_total{action=\"%s\","
+			"result=\"unsupported\"}",
+			bs_respond_name(action), strategy, bs_attach_name(a),
+			bs_respond_how(strategy, a, action),
+			bs_respond_name(action));
+	else
+		bs_info("respond %s (scope %s): %s", bs_respond_name(action),
+			ctx->cfg->respond_node ? "node" : "container",
+			bs_respond_how(strategy, a, action));
+}
+
 int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
 		 const struct bs_det_backend_desc *descs, size_t n,
 		 bs_det_try_fn try_fn, bs_det_undo_fn undo_fn)
@@ -90,6 +118,7 @@ int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
 		err = d ? try_fn(ctx, order[i]) : -EOPNOTSUPP;
 		if (!err) {
 			libbpf_set_print(old);
+			bs_det_respond_note(ctx, strategy, order[i]);
 			ctx->backend = order[i];
 			ctx->blind_spots =
 				bs_access_blind_spots(strategy, order[i]);
@@ -323,6 +352,10 @@ void bs_det_stats(struct bs_det_base *b, struct bs_detect_stats *out)
 	out->ringbuf_drops = counter_sum(b->counters_fd, BS_CNT_RB_DROPS);
 	out->aggregated = counter_sum(b->counters_fd, BS_CNT_AGGREGATED);
 	out->partial_scans = counter_sum(b->counters_fd, BS_CNT_PARTIAL);
+	for (unsigned a = 1; b->cfg->respond && a < BS_RESPOND_MAX; a++)
+		for (unsigned r = 0; r < BS_RR_MAX; r++)
+			out->responses[a][r] = counter_sum(
+				b->counters_fd, bs_resp_counter(a, r));
 }
 
 void bs_det_base_close(struct bs_det_base *b)

@@ -70,6 +70,14 @@ int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
 		 const struct bs_det_backend_desc *descs, size_t n,
 		 bs_det_try_fn try_fn, bs_det_undo_fn undo_fn);
 
+/* --respond: can strategy on backend a give cfg->respond (methods.h)? */
+bool bs_det_respond_able(const struct bs_detect_config *cfg,
+			 const char *strategy, enum bs_attach a);
+/* Sets ctx->respond_able for backend a and says once what --respond does
+ * there, or that it cannot (then accesses are counted as unsupported). */
+void bs_det_respond_note(struct bs_detect_ctx *ctx, const char *strategy,
+			 enum bs_attach a);
+
 /* "bpf" listed in /sys/kernel/security/lsm */
 bool bs_det_lsm_enabled(void);
 

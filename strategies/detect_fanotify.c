@@ -22,10 +22,13 @@
 #include <sys/eventfd.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "bpf/detect_shared.h"
+#include "strategies/detect_common.h"
 #include "strategies/detect_fanotify.h"
 #include "strategies/fanotify_proc.h"
 #include "strategies/methods.h"
@@ -39,6 +42,8 @@
 struct fan_tok {
 	uint64_t dev, ino;
 	uint32_t id;
+	uint64_t cgroup_id; /* the token's container (--respond scope) */
+	uint32_t mntns;
 	char *path; /* where the agent reaches the file (disarm, pause) */
 	struct fan_tok *next;
 };
@@ -72,7 +77,8 @@ struct fan_priv {
 
 	/* counters: written by one thread each, read by stats() */
 	uint64_t events, drops, aggregated, map_full;
-	bool write_err_logged;
+	uint64_t responses[BS_RESPOND_MAX][BS_RR_MAX];
+	bool write_err_logged, respond_err_logged;
 };
 
 static uint64_t mono_ns(void)
@@ -106,16 +112,20 @@ static struct fan_tok **tok_slot(struct fan_priv *p, uint64_t dev, uint64_t ino)
 	return s;
 }
 
-static uint32_t tok_lookup(struct fan_priv *p, uint64_t dev, uint64_t ino)
+/* The token's id (0: not a token) and container, copied out. */
+static struct fan_tok tok_lookup(struct fan_priv *p, uint64_t dev,
+				 uint64_t ino)
 {
-	struct fan_tok *t;
-	uint32_t id;
+	struct fan_tok *t, out = { 0 };
 
 	pthread_mutex_lock(&p->lock);
 	t = *tok_slot(p, dev, ino);
-	id = t ? t->id : 0;
+	if (t)
+		out = *t;
 	pthread_mutex_unlock(&p->lock);
-	return id;
+	out.path = NULL;
+	out.next = NULL;
+	return out;
 }
 
 static void tok_free(struct fan_tok *t)
@@ -266,23 +276,74 @@ static uint32_t method_of(uint64_t mask)
 	return BS_M_OPEN;
 }
 
-/* An access of token id by thread tid: fold it, or attribute it (the
- * accessor is still blocked) and queue an event.  Before the answer. */
-static void on_access(struct fan_priv *p, uint32_t id, uint32_t tid,
-		      uint64_t mask, const struct stat *st)
+static bool is_agent(const struct fan_priv *p, const struct bs_event *who)
+{
+	return p->cfg->agent_tgid && who->tgid == p->cfg->agent_tgid;
+}
+
+/* Inside the token's container always; outside only with scope node,
+ * and never the runtime there (the BPF programs decide alike). */
+static unsigned scope_of(const struct fan_priv *p, const struct fan_tok *t,
+			 const struct bs_event *who)
+{
+	if ((t->cgroup_id && who->cgroup_id == t->cgroup_id) ||
+	    (t->mntns && who->mntns_ino == t->mntns))
+		return BS_RR_DONE;
+	if (!p->cfg->respond_node)
+		return BS_RR_OUT_OF_SCOPE;
+	return bs_runtime_comm(who->comm) ? BS_RR_RUNTIME : BS_RR_DONE;
+}
+
+/* --respond, decided while the accessor still waits: kill sends SIGKILL
+ * to its thread now; the caller answers FAN_DENY for kill and deny. */
+static void respond(struct fan_priv *p, const struct fan_tok *t, uint32_t tid,
+		    const struct bs_event *who, struct bs_event *ev)
+{
+	unsigned action = p->cfg->respond, result;
+	int err = 0;
+
+	ev->respond = (__u8)action;
+	if (action == BS_RESPOND_NONE)
+		return;
+	result = scope_of(p, t, who);
+	if (result == BS_RR_DONE && action == BS_RESPOND_KILL &&
+	    (!who->tgid ||
+	     syscall(SYS_tgkill, (pid_t)who->tgid, (pid_t)tid, SIGKILL)))
+		err = who->tgid ? -errno : -ESRCH;
+	if (err) {
+		result = BS_RR_FAILED;
+		if (!p->respond_err_logged) {
+			p->respond_err_logged = true;
+			bs_err("respond kill: thread %u: %s (counted; further "
+			       "failures not logged)",
+			       tid, strerror(-err));
+		}
+	}
+	ev->respond_result = (__u8)result;
+	ev->respond_err = (__s16)err;
+	add(&p->responses[action][result], 1);
+}
+
+/* An access of token t by thread tid: respond, then fold it or queue an
+ * event with the accessor read from /proc (it is still blocked).  Before
+ * the answer; returns true to deny. */
+static bool on_access(struct fan_priv *p, const struct fan_tok *t,
+		      uint32_t tid, uint64_t mask, const struct stat *st)
 {
 	uint64_t now = mono_ns(), agg = p->cfg->aggregate_ns;
+	uint32_t id = t->id;
 	struct fan_fold *f = agg ? fold_find(p, id, tid) : NULL;
 	struct bs_event ev = { 0 };
 	uint32_t folded = 0;
 
 	if (f && now - f->start_ns < agg) {
-		if (f->ev.tgid != p->cfg->agent_tgid || !f->ev.tgid) {
-			f->folded++;
-			f->last_fold_ns = now;
-			add(&p->aggregated, 1);
-		}
-		return;
+		if (is_agent(p, &f->ev) && f->ev.tgid)
+			return false;
+		respond(p, t, tid, &f->ev, &ev);
+		f->folded++;
+		f->last_fold_ns = now;
+		add(&p->aggregated, 1);
+		return ev.respond_result == BS_RR_DONE;
 	}
 	ev.ts_ns = now;
 	ev.dev = bs_dev_to_kernel(st->st_dev);
@@ -291,6 +352,8 @@ static void on_access(struct fan_priv *p, uint32_t id, uint32_t tid,
 	ev.method = method_of(mask);
 	ev.backend = BS_ATTACH_FANOTIFY;
 	bs_fan_attribute(tid, &ev); /* a thread killed meanwhile: what we got */
+	if (!is_agent(p, &ev))
+		respond(p, t, tid, &ev, &ev);
 	if (f) {
 		folded = f->folded;
 	} else if (agg) {
@@ -306,14 +369,17 @@ static void on_access(struct fan_priv *p, uint32_t id, uint32_t tid,
 					.start_ns = now,
 					.ev = ev };
 	}
-	if (p->cfg->agent_tgid && ev.tgid == p->cfg->agent_tgid)
-		return; /* the agent's own read: answered, not reported */
+	if (is_agent(p, &ev))
+		return false; /* the agent's own read: allowed, not reported */
 	queue_push(p, &ev);
+	return ev.respond_result == BS_RR_DONE;
 }
 
-static void answer(struct fan_priv *p, int fd)
+static void answer(struct fan_priv *p, int fd, bool deny)
 {
-	struct fanotify_response r = { .fd = fd, .response = FAN_ALLOW };
+	struct fanotify_response r = { .fd = fd,
+				       .response = deny ? FAN_DENY
+							: FAN_ALLOW };
 
 	if (write(p->fan_fd, &r, sizeof(r)) == (ssize_t)sizeof(r))
 		return;
@@ -327,8 +393,9 @@ static void answer(struct fan_priv *p, int fd)
 static void on_event(struct fan_priv *p,
 		     const struct fanotify_event_metadata *m)
 {
+	struct fan_tok t = { 0 };
 	struct stat st;
-	uint32_t id = 0;
+	bool deny = false;
 
 	if (m->mask & FAN_Q_OVERFLOW) {
 		add(&p->drops, 1); /* the kernel allowed them unseen */
@@ -337,12 +404,14 @@ static void on_event(struct fan_priv *p,
 	if (m->fd < 0)
 		return;
 	if (!fstat(m->fd, &st))
-		id = tok_lookup(p, bs_dev_to_kernel(st.st_dev), st.st_ino);
-	if (id && (m->mask & (FAN_MASK_BASE | FAN_OPEN_EXEC_PERM)))
-		on_access(p, id, (uint32_t)m->pid, m->mask, &st);
-	/* every event is allowed: the bait behaves like any file */
+		t = tok_lookup(p, bs_dev_to_kernel(st.st_dev), st.st_ino);
+	if (t.id && (m->mask & (FAN_MASK_BASE | FAN_OPEN_EXEC_PERM)))
+		deny = on_access(p, &t, (uint32_t)m->pid, m->mask, &st);
+	/* allowed unless --respond killed or denies the accessor: without
+	 * it the bait behaves like any file; a killed one is answered only
+	 * now, after its SIGKILL */
 	if (m->mask & (FAN_MASK_BASE | FAN_OPEN_EXEC_PERM))
-		answer(p, m->fd);
+		answer(p, m->fd, deny);
 	close(m->fd);
 }
 
@@ -497,6 +566,7 @@ static int fan_start(struct bs_detect_ctx *ctx)
 	ctx->priv = p;
 	ctx->backend = BS_ATTACH_FANOTIFY;
 	ctx->blind_spots = bs_access_blind_spots("fanotify", ctx->backend);
+	bs_det_respond_note(ctx, "fanotify", ctx->backend);
 	bs_info("detect fanotify: permission marks on token inodes; blind "
 		"spots: %s",
 		ctx->blind_spots);
@@ -510,6 +580,8 @@ static int tok_insert(struct fan_priv *p, const struct bs_token *t, bool *fresh)
 	*fresh = !*s;
 	if (*s) { /* re-arming an armed inode swaps the token */
 		(*s)->id = t->id;
+		(*s)->cgroup_id = t->ctr_cgroup_id;
+		(*s)->mntns = t->ctr_mntns;
 		return 0;
 	}
 	if (p->n_tokens >= p->cfg->max_tokens) {
@@ -526,6 +598,8 @@ static int tok_insert(struct fan_priv *p, const struct bs_token *t, bool *fresh)
 	n->dev = t->dev;
 	n->ino = t->ino;
 	n->id = t->id;
+	n->cgroup_id = t->ctr_cgroup_id;
+	n->mntns = t->ctr_mntns;
 	*s = n;
 	p->n_tokens++;
 	return 0;
@@ -644,6 +718,10 @@ static void fan_stats(struct bs_detect_ctx *ctx, struct bs_detect_stats *out)
 	out->events = __atomic_load_n(&p->events, __ATOMIC_RELAXED);
 	out->ringbuf_drops = __atomic_load_n(&p->drops, __ATOMIC_RELAXED);
 	out->aggregated = __atomic_load_n(&p->aggregated, __ATOMIC_RELAXED);
+	for (unsigned a = 0; a < BS_RESPOND_MAX; a++)
+		for (unsigned r = 0; r < BS_RR_MAX; r++)
+			out->responses[a][r] = __atomic_load_n(
+				&p->responses[a][r], __ATOMIC_RELAXED);
 	pthread_mutex_lock(&p->lock);
 	out->map_full = p->map_full;
 	pthread_mutex_unlock(&p->lock);

@@ -104,6 +104,10 @@ static int open_try(struct bs_detect_ctx *ctx, enum bs_attach b)
 	p->skel->rodata->bs_agent_tgid = ctx->cfg->agent_tgid;
 	p->skel->rodata->bs_aggregate_ns = ctx->cfg->aggregate_ns;
 	p->skel->rodata->bs_backend = (__u32)b;
+	p->skel->rodata->bs_respond = ctx->cfg->respond;
+	p->skel->rodata->bs_respond_able =
+		bs_det_respond_able(ctx->cfg, "open", b);
+	p->skel->rodata->bs_respond_node = ctx->cfg->respond_node;
 	set_autoload(p->skel, b);
 	err = bs_det_load(&p->base, p->skel->skeleton);
 	if (err)
@@ -163,7 +167,10 @@ static int open_arm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 {
 	struct open_priv *p = ctx->priv;
 	struct bs_inode_key k = { .dev = t->dev, .ino = t->ino };
-	struct bs_token_ref ref = { .token_id = t->id }, old;
+	struct bs_token_ref ref = { .token_id = t->id,
+				    .cgroup_id = t->ctr_cgroup_id,
+				    .mntns_ino = t->ctr_mntns },
+			    old;
 	bool fresh;
 	int fd, err;
 

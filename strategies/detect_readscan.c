@@ -79,6 +79,10 @@ static int rs_try(struct bs_detect_ctx *ctx, enum bs_attach b)
 	s->rodata->bs_aggregate_ns = ctx->cfg->aggregate_ns;
 	s->rodata->bs_backend = (__u32)b;
 	s->rodata->bs_rs_window = p->window;
+	s->rodata->bs_respond = ctx->cfg->respond;
+	s->rodata->bs_respond_able =
+		bs_det_respond_able(ctx->cfg, "readscan", b);
+	s->rodata->bs_respond_node = ctx->cfg->respond_node;
 	bpf_program__set_autoload(s->progs.bs_fexit_vfs_read,
 				  b == BS_ATTACH_FENTRY);
 	bpf_program__set_autoload(s->progs.bs_kprobe_vfs_read,
@@ -306,7 +310,10 @@ static void grow_index(struct rs_priv *p)
 static int rs_arm_locked(struct rs_priv *p, const struct bs_token *t)
 {
 	int fd = bpf_map__fd(p->skel->maps.bs_patterns);
-	struct bs_pattern_val val = { .ref.token_id = t->id }, cur;
+	struct bs_pattern_val val = { .ref = { .token_id = t->id,
+					       .cgroup_id = t->ctr_cgroup_id,
+					       .mntns_ino = t->ctr_mntns } },
+			      cur;
 	size_t len = usable_len(t);
 	struct bs_pattern pat;
 
@@ -315,9 +322,12 @@ static int rs_arm_locked(struct rs_priv *p, const struct bs_token *t)
 
 		memcpy(pat.b, win + p->window - BS_PATTERN_LEN, sizeof(pat.b));
 		if (!bpf_map_lookup_elem(fd, &pat, &cur)) {
-			if (cur.ref.token_id == t->id)
-				return 1; /* already armed */
-			continue;	  /* key taken by another token */
+			if (cur.ref.token_id != t->id)
+				continue; /* key taken by another token */
+			/* already armed: its container may be known now */
+			cur.ref = val.ref;
+			bpf_map_update_elem(fd, &pat, &cur, BPF_EXIST);
+			return 1;
 		}
 		if (p->live >= capacity(p))
 			return -ENOSPC;

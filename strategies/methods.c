@@ -434,3 +434,128 @@ void bs_access_markdown(FILE *out)
 		fputs(" |\n", out);
 	}
 }
+
+/* ---- responses ------------------------------------------------------- */
+
+const char *bs_respond_name(unsigned action)
+{
+	static const char *const n[BS_RESPOND_MAX] = { "none", "kill",
+						       "deny" };
+
+	return action < BS_RESPOND_MAX ? n[action] : "?";
+}
+
+const char *bs_respond_result_name(unsigned result)
+{
+	static const char *const n[BS_RR_MAX] = {
+		[BS_RR_NONE] = "none",
+		[BS_RR_DONE] = "done",
+		[BS_RR_FAILED] = "failed",
+		[BS_RR_OUT_OF_SCOPE] = "out_of_scope",
+		[BS_RR_RUNTIME] = "runtime",
+		[BS_RR_UNSUPPORTED] = "unsupported",
+	};
+
+	return result < BS_RR_MAX ? n[result] : "?";
+}
+
+int bs_respond_parse(const char *s)
+{
+	for (unsigned a = 0; s && a < BS_RESPOND_MAX; a++)
+		if (!strcmp(s, bs_respond_name(a)))
+			return (int)a;
+	return -1;
+}
+
+struct respond_row {
+	const char *strategy;
+	unsigned attach; /* BS_ACC_BK() mask */
+	unsigned action;
+	enum bs_respond_cap cap;
+	const char *how;
+};
+
+static const char R_KILL_HOOK[] =
+	"SIGKILL from the BPF program at the open (or mmap) hook: the "
+	"process dies before the syscall returns, so it never reads";
+static const char R_KILL_TP[] =
+	"SIGKILL from the BPF program at the open's syscall exit (io_uring: "
+	"at the completion): the fd exists but the process dies before it "
+	"gets back to user space";
+static const char R_NO_DENY_TRACE[] =
+	"a tracing program cannot change the syscall's result: reported and "
+	"counted as unsupported";
+
+static const struct respond_row respond_rows[] = {
+	{ "open", HOOKS, BS_RESPOND_KILL, BS_RCAP_YES, R_KILL_HOOK },
+	{ "open", TP, BS_RESPOND_KILL, BS_RCAP_YES, R_KILL_TP },
+	{ "open", BS_ACC_BK(BS_ATTACH_LSM), BS_RESPOND_DENY, BS_RCAP_YES,
+	  "lsm/file_open and lsm/mmap_file return -EPERM: the open or mmap "
+	  "fails" },
+	{ "open",
+	  BS_ACC_BK(BS_ATTACH_FENTRY) | BS_ACC_BK(BS_ATTACH_KPROBE) | TP,
+	  BS_RESPOND_DENY, BS_RCAP_NO, R_NO_DENY_TRACE },
+	{ "readscan", ALL, BS_RESPOND_KILL, BS_RCAP_AFTER,
+	  "SIGKILL at the read's exit: the bytes are already in the reader's "
+	  "buffer (the killed thread never runs again, but another thread or "
+	  "a shared mapping may see them first)" },
+	{ "readscan", ALL, BS_RESPOND_DENY, BS_RCAP_NO,
+	  "the bytes are seen only once the read has returned them: reported "
+	  "and counted as unsupported" },
+	{ "fanotify", FAN, BS_RESPOND_KILL, BS_RCAP_YES,
+	  "SIGKILL (tgkill) while the accessor waits on the permission "
+	  "event, then FAN_DENY: the open or read never completes" },
+	{ "fanotify", FAN, BS_RESPOND_DENY, BS_RCAP_YES,
+	  "FAN_DENY: the open or read fails with EPERM" },
+};
+
+static const struct respond_row *respond_row(const char *strategy,
+					     enum bs_attach a, unsigned action)
+{
+	for (size_t i = 0; strategy && (unsigned)a < BS_ATTACH_MAX &&
+			   i < sizeof(respond_rows) / sizeof(respond_rows[0]);
+	     i++) {
+		const struct respond_row *r = &respond_rows[i];
+
+		if (!strcmp(r->strategy, strategy) &&
+		    (r->attach & BS_ACC_BK(a)) && r->action == action)
+			return r;
+	}
+	return NULL;
+}
+
+enum bs_respond_cap bs_respond_cap(const char *strategy, enum bs_attach a,
+				   unsigned action)
+{
+	const struct respond_row *r = respond_row(strategy, a, action);
+
+	return r ? r->cap : BS_RCAP_NO;
+}
+
+const char *bs_respond_how(const char *strategy, enum bs_attach a,
+			   unsigned action)
+{
+	const struct respond_row *r = respond_row(strategy, a, action);
+
+	return r ? r->how : "";
+}
+
+void bs_respond_markdown(FILE *out)
+{
+	static const char *const cap[] = { "no", "yes", "after the read" };
+
+	fputs("| detector | backend | `--respond` | given | how |\n"
+	      "|---|---|---|---|---|\n",
+	      out);
+	for (size_t i = 0; i < sizeof(respond_rows) / sizeof(respond_rows[0]);
+	     i++) {
+		const struct respond_row *r = &respond_rows[i];
+
+		fprintf(out, "| %s | ", r->strategy);
+		backends(out, r->attach);
+		fprintf(out, " | %s | %s | ", bs_respond_name(r->action),
+			cap[r->cap]);
+		cell(out, r->how);
+		fputs(" |\n", out);
+	}
+}

@@ -134,4 +134,27 @@ const char *bs_access_expect_name(const struct bs_access *m);
 /* The docs/strategies.md block: one table of the methods, one of the limits. */
 void bs_access_markdown(FILE *out);
 
+/* ---- responses (--respond) ------------------------------------------- */
+
+/* What a detector on a backend can do to an accessor. */
+enum bs_respond_cap {
+	BS_RCAP_NO,	  /* cannot: the access is reported and counted */
+	BS_RCAP_YES,	  /* before the access returns anything */
+	BS_RCAP_AFTER, /* only once the bytes reached the accessor */
+};
+
+/* "none" | "kill" | "deny"; "?" out of range. */
+const char *bs_respond_name(unsigned action);
+/* "none" | "done" | "failed" | "out_of_scope" | "runtime" | "unsupported" */
+const char *bs_respond_result_name(unsigned result);
+/* -1 when s names no action. */
+int bs_respond_parse(const char *s);
+enum bs_respond_cap bs_respond_cap(const char *strategy, enum bs_attach a,
+				   unsigned action);
+/* The table's why for that cell ("" when none). */
+const char *bs_respond_how(const char *strategy, enum bs_attach a,
+			   unsigned action);
+/* The README block: detector x backend x action. */
+void bs_respond_markdown(FILE *out);
+
 #endif

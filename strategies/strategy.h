@@ -135,6 +135,9 @@ struct bs_detect_config {
 	/* tests only: readscan windows (bit window/64) whose load fails as
 	 * if the verifier refused them, to prove the fallback */
 	uint32_t rs_refuse_windows;
+	enum bs_respond respond; /* --respond: what to do to an accessor */
+	bool respond_node;	 /* --respond-scope=node: outside the token's
+				    container too (never the runtime) */
 	size_t max_tokens;
 	bs_event_fn on_event;
 	void *on_event_arg;
@@ -147,18 +150,23 @@ struct bs_detect_stats {
 	uint64_t partial_scans; /* readscan reads scanned only in part */
 	uint64_t map_full;	/* arm() failures because a map was full */
 	uint32_t rs_window;	/* readscan window in use, bytes; 0: other */
+	/* accesses responded to (folded ones too), by action and result */
+	uint64_t responses[BS_RESPOND_MAX][BS_RR_MAX];
 };
 
 struct bs_detect_ctx {
 	const struct bs_detect_config *cfg;
 	enum bs_attach backend;	 /* what start() actually attached */
 	const char *blind_spots; /* human text: what this backend misses */
+	bool respond_able; /* cfg->respond can be given on this backend */
 	void *priv;
 };
 
 struct bs_detect_ops {
 	const char *name; /* "open", "readscan", "none" */
 	int (*start)(struct bs_detect_ctx *ctx);
+	/* Also called again on an armed token whose container identity
+	 * (ctr_cgroup_id, ctr_mntns) became known: updates it in place. */
 	int (*arm)(struct bs_detect_ctx *ctx, const struct bs_token *t);
 	int (*disarm)(struct bs_detect_ctx *ctx, const struct bs_token *t);
 	/* fd to poll for readability, or -1 */

@@ -30,6 +30,10 @@ struct bs_token {
 	uint64_t dev;	    /* kernel s_dev encoding (major<<20|minor) */
 	uint64_t ino;
 	bool have_inode;    /* dev/ino known: can be armed */
+	/* the container's cgroup v2 id and mount namespace inode, once its
+	 * process is known (0 before): --respond-scope=container */
+	uint64_t ctr_cgroup_id;
+	uint32_t ctr_mntns;
 	bool armed;	    /* in the detection maps */
 	int64_t created_ns; /* CLOCK_MONOTONIC at injection */
 	int64_t armed_ns;   /* CLOCK_MONOTONIC when armed, 0 if not */
