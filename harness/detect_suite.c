@@ -147,6 +147,8 @@ int bs_dtest_start(struct bs_dtest *d, const char *detect,
 	d->cfg.aggregate_ns = agg_ns;
 	d->cfg.rs_window = d->rs_window;
 	d->cfg.rs_refuse_windows = d->rs_refuse_windows;
+	d->cfg.respond = d->respond;
+	d->cfg.respond_node = d->respond_node;
 	d->cfg.max_tokens = BS_MAX_TOKENS;
 	d->cfg.on_event = capture;
 	d->cfg.on_event_arg = d;
