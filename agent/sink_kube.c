@@ -78,8 +78,10 @@ char *bs_kube_patch_body(const struct bs_alert *a)
 
 	describe(msg, sizeof(msg), a);
 	snprintf(val, sizeof(val), "%s: %s", a->time, msg);
-	return dump(json_pack("{s:{s:{s:o}}}", "metadata", "annotations",
-			      BS_KUBE_ANNOTATION, bs_json_ascii(val)));
+	return dump(json_pack("{s:{s:{s:o}, s:{s:s}}}", "metadata",
+			      "annotations", BS_KUBE_ANNOTATION,
+			      bs_json_ascii(val), "labels", BS_KUBE_LABEL,
+			      BS_KUBE_LABEL_VAL));
 }
 
 static void kube_free(void *impl)

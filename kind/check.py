@@ -8,6 +8,7 @@
     check.py victims [FILE AGENT_IMAGE VICTIM_IMAGE]
     check.py schema NODE_MODULES_DIR FILE...
     check.py image TAR [IMAGE_REF]
+    check.py quarantine [FILE NAMESPACES ALLOW_DNS]
 
 (BS_REPO: the repository, default ".")
 
@@ -25,7 +26,8 @@ except ImportError:
     sys.exit(77)
 
 ROOT = os.environ.get("BS_REPO", ".")
-YAMLS = ["kind/cluster.yaml", "kind/beesting.yaml", "kind/victims.yaml"]
+YAMLS = ["kind/cluster.yaml", "kind/beesting.yaml", "kind/victims.yaml",
+         "kind/quarantine.yaml"]
 problems = []
 
 
@@ -368,7 +370,45 @@ def check_image(tar, ref="beesting:dev"):
          "entrypoint is not the agent")
 
 
+def check_quarantine(name="kind/quarantine.yaml", namespaces="default",
+                     allow_dns="0"):
+    """One NetworkPolicy per namespace that selects exactly the pods
+    labelled beesting.io/compromised=true, for Ingress and Egress, and
+    lets nothing through (with allow_dns 1: port 53 to kube-dns only)."""
+    objs = docs(name)
+    pols = find(objs, "NetworkPolicy")
+    need(len(pols) == len(objs), "objects other than NetworkPolicies")
+    need(sorted(p["metadata"].get("namespace") for p in pols)
+         == sorted(namespaces.split(",")),
+         "namespaces %s, want %s"
+         % ([p["metadata"].get("namespace") for p in pols], namespaces))
+    for p in pols:
+        spec = p.get("spec") or {}
+        sel = spec.get("podSelector") or {}
+        need(sel == {"matchLabels": {"beesting.io/compromised": "true"}},
+             "podSelector %s is not the quarantine label" % sel)
+        need(sorted(spec.get("policyTypes") or []) == ["Egress", "Ingress"],
+             "policyTypes %s" % spec.get("policyTypes"))
+        need(not spec.get("ingress"), "ingress allowed: %s"
+             % spec.get("ingress"))
+        egress = spec.get("egress") or []
+        if allow_dns != "1":
+            need(not egress, "egress allowed: %s" % egress)
+            continue
+        need(len(egress) == 1, "want one egress rule (DNS), got %s" % egress)
+        for rule in egress:
+            need(sorted((x.get("protocol"), x.get("port"))
+                        for x in rule.get("ports") or [])
+                 == [("TCP", 53), ("UDP", 53)],
+                 "egress beyond port 53: %s" % rule.get("ports"))
+            need(all(t.get("podSelector") == {"matchLabels":
+                                              {"k8s-app": "kube-dns"}}
+                     for t in rule.get("to") or [{}]),
+                 "egress to more than kube-dns: %s" % rule.get("to"))
+
+
 CHECKS = {
+    "quarantine": check_quarantine,
     "schema": check_schema,
     "image": check_image,
     "parse": check_parse,

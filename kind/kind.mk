@@ -3,7 +3,10 @@
 #
 #   make manifest [INJECT=] [DETECT=] [ATTACH=] [IMAGE=] [PRIVILEGED=0|1]
 #                 [VICTIM_IMAGE=] [METRICS_PORT=N|0] [KUBE_EVENTS=1|0]
+#                 [RESPOND=none|kill|deny] [RESPOND_SCOPE=container|node]
 #                                  -> $(BUILD)/beesting.yaml, victims.yaml
+#                 [QUARANTINE=1 [QUARANTINE_NS=ns,...] [QUARANTINE_DNS=1]]
+#                                  -> also $(BUILD)/quarantine.yaml
 #   make image [IMAGE=ref]         -> $(BUILD)/beesting-image.tar
 IMAGE ?= beesting:dev
 VICTIM_IMAGE ?= busybox:1.36
@@ -13,6 +16,11 @@ DETECT ?= open
 ATTACH ?= auto
 METRICS_PORT ?= 9477
 KUBE_EVENTS ?= 1
+RESPOND ?= none
+RESPOND_SCOPE ?= container
+QUARANTINE ?= 0
+QUARANTINE_NS ?= default,beesting-victims
+QUARANTINE_DNS ?= 0
 # harness/kind.sh (make bench BACKEND=k8s|kind) reads these too
 export IMAGE VICTIM_IMAGE PRIVILEGED
 IMAGE_TAR := $(BUILD)/beesting-image.tar
@@ -20,7 +28,8 @@ KIND_NPM := $(BUILD)/kind-npm
 RENDER = /usr/bin/python3 kind/render.py --inject $(INJECT) \
 	--detect $(DETECT) --attach $(ATTACH) --image '$(IMAGE)' \
 	--victim-image '$(VICTIM_IMAGE)' --privileged $(PRIVILEGED) \
-	--metrics-port $(METRICS_PORT) --kube-events $(KUBE_EVENTS)
+	--metrics-port $(METRICS_PORT) --kube-events $(KUBE_EVENTS) \
+	--respond $(RESPOND) --respond-scope $(RESPOND_SCOPE)
 
 # Rendered every time: the flags, not file dates, decide the contents.
 manifest:
@@ -29,6 +38,13 @@ manifest:
 		mv $(BUILD)/beesting.yaml.tmp $(BUILD)/beesting.yaml
 	$(Q)$(RENDER) victims > $(BUILD)/victims.yaml.tmp && \
 		mv $(BUILD)/victims.yaml.tmp $(BUILD)/victims.yaml
+ifeq ($(QUARANTINE),1)
+	$(Q)$(RENDER) quarantine --namespaces '$(QUARANTINE_NS)' \
+		--allow-dns $(QUARANTINE_DNS) > $(BUILD)/quarantine.yaml.tmp && \
+		mv $(BUILD)/quarantine.yaml.tmp $(BUILD)/quarantine.yaml
+	$(Q)echo "manifest: $(BUILD)/quarantine.yaml (namespaces" \
+		"$(QUARANTINE_NS), dns=$(QUARANTINE_DNS))"
+endif
 	$(Q)echo "manifest: $(BUILD)/beesting.yaml $(BUILD)/victims.yaml" \
 		"(inject=$(INJECT) detect=$(DETECT) attach=$(ATTACH)" \
 		"image=$(IMAGE) privileged=$(PRIVILEGED))"

@@ -5,11 +5,14 @@
     render.py agent  [options] > beesting.yaml   the Namespace + DaemonSet
     render.py victims [options] > victims.yaml   the victim Deployment
     render.py victim NAME [options]              one bare victim Pod
+    render.py quarantine [--namespaces NS,...] [--allow-dns 1|0]
+                                                 the opt-in NetworkPolicy
 
 options: --inject bind|ocihook|projected|none  --detect open|readscan|fanotify|none
          --attach auto|lsm|fentry|kprobe|tracepoint  --image REF
          --victim-image REF  --privileged 1|0  --metrics-port N|0
-         --kube-events 1|0  [--src REPO]
+         --kube-events 1|0  --respond none|kill|deny
+         --respond-scope container|node  [--src REPO]
 
 The templates are kind/beesting.yaml and kind/victims.yaml; only the
 agent's args, the images and (with --privileged 0) the security context
@@ -19,7 +22,9 @@ with --kube-events 0 no --kube-api, service account or RBAC), so
 what is deployed is what the flags say.  Exit 2 on a bad flag.
 """
 import argparse
+import copy
 import os
+import re
 import sys
 
 import yaml
@@ -97,6 +102,15 @@ def metrics(tmpl, ctr, port):
         tmpl["metadata"].pop("annotations")
 
 
+def namespaces_arg(s):
+    """NS[,NS...]: DNS labels (what a namespace name is)."""
+    names = s.split(",")
+    if not names or not all(re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?",
+                                         n) for n in names):
+        raise argparse.ArgumentTypeError("namespace names, comma separated")
+    return s
+
+
 def port_arg(s):
     v = int(s)
     if not 0 <= v <= 65535:
@@ -124,6 +138,9 @@ def agent(o):
     args = ctr.get("args") or []
     for flag in ("inject", "detect", "attach"):
         args = set_flag(args, flag, getattr(o, flag))
+    if o.respond != "none":
+        args = set_flag(args, "respond", o.respond)
+        args = set_flag(args, "respond-scope", o.respond_scope)
     ctr["args"] = args
     metrics(tmpl, ctr, o.metrics_port)
     if not o.kube_events:
@@ -134,9 +151,32 @@ def agent(o):
         meta.setdefault("annotations", {})[APPARMOR_KEY] = "unconfined"
     ds["metadata"].setdefault("annotations", {})["beesting.io/rendered"] = (
         "inject=%s detect=%s attach=%s image=%s privileged=%d metrics=%d "
-        "kube-events=%d"
+        "kube-events=%d respond=%s/%s"
         % (o.inject, o.detect, o.attach, o.image, o.privileged,
-           o.metrics_port, o.kube_events))
+           o.metrics_port, o.kube_events, o.respond, o.respond_scope))
+    return objs
+
+
+# The cluster's resolver, as kubeadm and kind label it.
+DNS_PEER = {"namespaceSelector": {"matchLabels": {
+                "kubernetes.io/metadata.name": "kube-system"}},
+            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}
+
+
+def quarantine(o):
+    """The NetworkPolicy of kind/quarantine.yaml in each namespace:
+    labelled pods get no traffic in or out (but DNS with --allow-dns 1)."""
+    (tmpl,) = load(o.src, "quarantine.yaml")
+    objs = []
+    for ns in [n for n in o.namespaces.split(",") if n]:
+        pol = copy.deepcopy(tmpl)
+        pol["metadata"]["namespace"] = ns
+        if o.allow_dns:
+            pol["spec"]["egress"] = [{
+                "to": [DNS_PEER],
+                "ports": [{"protocol": p, "port": 53}
+                          for p in ("UDP", "TCP")]}]
+        objs.append(pol)
     return objs
 
 
@@ -175,7 +215,8 @@ def victim(o):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("what", choices=("agent", "victims", "victim"))
+    p.add_argument("what", choices=("agent", "victims", "victim",
+                                    "quarantine"))
     p.add_argument("name", nargs="?")
     p.add_argument("--inject", default="projected", choices=INJECTS)
     p.add_argument("--detect", default="open", choices=DETECTS)
@@ -185,12 +226,20 @@ def main():
     p.add_argument("--privileged", type=int, default=1, choices=(0, 1))
     p.add_argument("--metrics-port", type=port_arg, default=9477)
     p.add_argument("--kube-events", type=int, default=1, choices=(0, 1))
+    p.add_argument("--respond", default="none",
+                   choices=("none", "kill", "deny"))
+    p.add_argument("--respond-scope", default="container",
+                   choices=("container", "node"))
+    p.add_argument("--namespaces", type=namespaces_arg,
+                   default="default,beesting-victims")
+    p.add_argument("--allow-dns", type=int, default=0, choices=(0, 1))
     p.add_argument("--src", default=os.path.join(os.path.dirname(
         os.path.abspath(__file__)), ".."))
     o = p.parse_args()
     if (o.what == "victim") != bool(o.name):
         p.error("a NAME is given with 'victim' and only there")
-    objs = {"agent": agent, "victims": victims, "victim": victim}[o.what](o)
+    objs = {"agent": agent, "victims": victims, "victim": victim,
+            "quarantine": quarantine}[o.what](o)
     sys.stdout.write("# Rendered by kind/render.py %s: do not edit.\n"
                      % " ".join(sys.argv[1:]))
     yaml.safe_dump_all(objs, sys.stdout, sort_keys=False,

@@ -198,6 +198,55 @@ Test(kind_files, kube_events_rbac_rendered_and_checked, .init = in_repo)
 	unlink(file);
 }
 
+/* make manifest QUARANTINE=1: a NetworkPolicy per namespace that cuts
+ * labelled pods off (DNS kept only when asked); the checker refuses a
+ * policy that lets DNS out when none was asked for. */
+Test(kind_files, quarantine_policy_rendered_and_checked, .init = in_repo)
+{
+	char file[] = "/tmp/bs-quarantine-XXXXXX", out[4096];
+	int fd = mkstemp(file);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	check("quarantine");
+	for (int dns = 0; dns <= 1; dns++) {
+		cr_assert_eq(bs_test_sh(out, sizeof(out),
+					PY " kind/render.py quarantine "
+					   "--namespaces a,b-2 --allow-dns %d "
+					   "> %s 2>&1",
+					dns, file),
+			     0, "%s", out);
+		snprintf(out, sizeof(out), "quarantine %s a,b-2 %d", file,
+			 dns);
+		check(out);
+	}
+	snprintf(out, sizeof(out),
+		 PY " kind/check.py quarantine %s a,b-2 0 >/dev/null", file);
+	cr_expect_neq(system(out), 0, "DNS let out without being asked");
+	cr_expect_neq(bs_test_sh(out, sizeof(out),
+				 PY " kind/render.py quarantine --namespaces "
+				    "'Bad_NS' 2>&1"),
+		      0, "a bad namespace name rendered");
+	unlink(file);
+}
+
+/* --respond in the agent's args only when asked for. */
+Test(kind_files, respond_rendered_into_agent_args, .init = in_repo)
+{
+	char out[16384];
+
+	cr_assert_eq(bs_test_sh(out, sizeof(out),
+				PY " kind/render.py agent --respond kill "
+				   "--respond-scope node 2>&1"),
+		     0, "%s", out);
+	cr_expect_not_null(strstr(out, "--respond=kill"), "%s", out);
+	cr_expect_not_null(strstr(out, "--respond-scope=node"));
+	cr_assert_eq(bs_test_sh(out, sizeof(out),
+				PY " kind/render.py agent 2>&1"),
+		     0);
+	cr_expect_null(strstr(out, "--respond"), "respond without asking");
+}
+
 Test(kind_files, render_refuses_bad_flags, .init = in_repo)
 {
 	cr_expect_eq(render("/dev/null", "mount", "open", "auto", "x", 1), 2);
@@ -224,15 +273,17 @@ Test(kind_files, manifests_validate_against_api_schema, .init = in_repo)
 			"agent --inject ocihook --detect readscan "
 			"--privileged $p > agent$p.yaml || exit 1; done && " PY
 			" %s/kind/render.py victims > victims.yaml && " PY
+			" %s/kind/render.py quarantine --allow-dns 1 > "
+			"quarantine.yaml && " PY
 			" %s/kind/render.py victim v0 > victim.yaml 2>&1",
-			dir, cwd, cwd, cwd),
+			dir, cwd, cwd, cwd, cwd),
 		0, "%s", out);
 	snprintf(
 		what, sizeof(what),
 		"schema %s/kind-npm/node_modules %s/agent0.yaml %s/agent1.yaml "
-		"%s/victims.yaml %s/victim.yaml kind/beesting.yaml "
-		"kind/victims.yaml",
-		build, dir, dir, dir, dir);
+		"%s/victims.yaml %s/victim.yaml %s/quarantine.yaml "
+		"kind/beesting.yaml kind/victims.yaml kind/quarantine.yaml",
+		build, dir, dir, dir, dir, dir);
 	check(what);
 	bs_test_sh(out, sizeof(out), "rm -rf %s", dir);
 }

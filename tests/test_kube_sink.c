@@ -89,7 +89,7 @@ static void check_event(int i)
 
 static void check_patch(int i)
 {
-	json_t *j = json_loads(api.bodies[i], 0, NULL), *ann;
+	json_t *j = json_loads(api.bodies[i], 0, NULL), *ann, *lab;
 
 	cr_expect_str_eq(api.method[i], "PATCH");
 	cr_expect_str_eq(api.url[i], "/api/v1/namespaces/default/pods/victim");
@@ -102,6 +102,10 @@ static void check_patch(int i)
 	cr_expect_not_null(strstr(STR(ann, "beesting.io/compromised") ?: "",
 				  "bs-kube-reader"),
 			   "%s", api.bodies[i]);
+	/* the quarantine label, for policies that select on it */
+	lab = json_object_get(json_object_get(j, "metadata"), "labels");
+	cr_expect_eq(json_object_size(lab), 1, "%s", api.bodies[i]);
+	cr_expect_str_eq(STR(lab, "beesting.io/compromised") ?: "", "true");
 	json_decref(j);
 }
 
@@ -134,6 +138,9 @@ static void check_as_kubectl_prints_it(void)
 		kube_pod_annotation(doc, BS_KUBE_ANNOTATION, ann, sizeof(ann)),
 		1, "%s", doc);
 	cr_expect_not_null(strstr(ann, "bs-kube-reader"), "%s", ann);
+	cr_expect_eq(kube_pod_label(doc, BS_KUBE_LABEL, ann, sizeof(ann)), 1,
+		     "%s", doc);
+	cr_expect_str_eq(ann, BS_KUBE_LABEL_VAL);
 	free(doc);
 	json_decref(ev);
 	json_decref(patch);
@@ -253,13 +260,15 @@ static int ksh(const char *build, const char *args)
 static void wait_marked(const char *pod)
 {
 	static char doc[1 << 20]; /* a busy namespace's events */
-	char ev_cmd[512], pod_cmd[512], ann[1024] = "";
-	int events = 0, marked = 0;
+	char ev_cmd[512], pod_cmd[512], ann[1024] = "", lab[64] = "";
+	int events = 0, marked = 0, labelled = 0;
 
 	cr_assert_eq(kube_events_cmd(ev_cmd, sizeof(ev_cmd), VICTIM_NS, pod),
 		     0);
 	cr_assert_eq(kube_pod_cmd(pod_cmd, sizeof(pod_cmd), VICTIM_NS, pod), 0);
-	for (int i = 0; i < KUBE_WAIT_S && (events <= 0 || marked <= 0); i++) {
+	for (int i = 0;
+	     i < KUBE_WAIT_S && (events <= 0 || marked <= 0 || labelled <= 0);
+	     i++) {
 		events = bs_test_sh(doc, sizeof(doc), "%s", ev_cmd)
 				 ? -1
 				 : kube_events_find(doc, pod, NULL);
@@ -267,7 +276,10 @@ static void wait_marked(const char *pod)
 				 ? -1
 				 : kube_pod_annotation(doc, BS_KUBE_ANNOTATION,
 						       ann, sizeof(ann));
-		if (events <= 0 || marked <= 0)
+		labelled = marked <= 0 ? marked
+					: kube_pod_label(doc, BS_KUBE_LABEL,
+							 lab, sizeof(lab));
+		if (events <= 0 || marked <= 0 || labelled <= 0)
 			sleep(1);
 	}
 	cr_expect_gt(events, 0, "no %s Event on %s/%s after %d s",
@@ -275,6 +287,9 @@ static void wait_marked(const char *pod)
 	cr_expect_gt(marked, 0, "%s/%s has no %s annotation", VICTIM_NS, pod,
 		     BS_KUBE_ANNOTATION);
 	cr_expect_not_null(strstr(ann, "honeytoken"), "annotation: %s", ann);
+	cr_expect_gt(labelled, 0, "%s/%s has no %s label", VICTIM_NS, pod,
+		     BS_KUBE_LABEL);
+	cr_expect_str_eq(lab, BS_KUBE_LABEL_VAL);
 }
 
 /* The DaemonSet as `make bench BACKEND=k8s` deploys it (--kube-api=

@@ -69,7 +69,8 @@ int kube_events_find(const char *doc, const char *pod, long *count)
 	return found;
 }
 
-int kube_pod_annotation(const char *doc, const char *key, char *out, size_t n)
+static int pod_meta(const char *doc, const char *map, const char *key,
+		    char *out, size_t n)
 {
 	json_t *j = json_loads(doc, 0, NULL), *ann;
 	const char *v;
@@ -79,7 +80,7 @@ int kube_pod_annotation(const char *doc, const char *key, char *out, size_t n)
 		json_decref(j);
 		return -EINVAL;
 	}
-	ann = json_object_get(json_object_get(j, "metadata"), "annotations");
+	ann = json_object_get(json_object_get(j, "metadata"), map);
 	v = json_string_value(json_object_get(ann, key));
 	if (v) {
 		snprintf(out, n, "%s", v);
@@ -87,4 +88,14 @@ int kube_pod_annotation(const char *doc, const char *key, char *out, size_t n)
 	}
 	json_decref(j);
 	return rc;
+}
+
+int kube_pod_annotation(const char *doc, const char *key, char *out, size_t n)
+{
+	return pod_meta(doc, "annotations", key, out, n);
+}
+
+int kube_pod_label(const char *doc, const char *key, char *out, size_t n)
+{
+	return pod_meta(doc, "labels", key, out, n);
 }

@@ -24,5 +24,7 @@ int kube_events_find(const char *doc, const char *pod, long *count);
 /* In a Pod document: annotation key into out.  1 found, 0 not there,
  * -EINVAL when doc is no Pod. */
 int kube_pod_annotation(const char *doc, const char *key, char *out, size_t n);
+/* The same for a label. */
+int kube_pod_label(const char *doc, const char *key, char *out, size_t n);
 
 #endif
