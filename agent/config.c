@@ -632,7 +632,8 @@ static int apply_value(struct argp_state *st, struct parse_ctx *p, int key,
 		return parse_respond(st, c, a);
 	case OPT_SCOPE:
 		if (strcmp(a, "container") && strcmp(a, "node"))
-			return bad(st, "--respond-scope takes container or node");
+			return bad(st,
+				   "--respond-scope takes container or node");
 		c->respond_node = !strcmp(a, "node");
 		return 0;
 	default:

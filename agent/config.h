@@ -40,7 +40,7 @@ struct bs_agent_config {
 	char events_path[BS_PATH_LEN]; /* "" = stdout */
 	char node[BS_NAME_LEN];
 	uint64_t aggregate_ms;
-	uint32_t rs_window; /* readscan window, bytes */
+	uint32_t rs_window;	 /* readscan window, bytes */
 	enum bs_respond respond; /* --respond */
 	bool respond_node;	 /* --respond-scope=node */
 	uint64_t stats_interval_ms;

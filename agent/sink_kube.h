@@ -16,9 +16,9 @@
 #define BS_KUBE_REASON	   "HoneytokenAccessed"
 #define BS_KUBE_ANNOTATION "beesting.io/compromised"
 /* the quarantine label: what a NetworkPolicy or admission policy selects */
-#define BS_KUBE_LABEL	   "beesting.io/compromised"
-#define BS_KUBE_LABEL_VAL  "true"
-#define BS_KUBE_SA_DIR	   "/var/run/secrets/kubernetes.io/serviceaccount"
+#define BS_KUBE_LABEL	  "beesting.io/compromised"
+#define BS_KUBE_LABEL_VAL "true"
+#define BS_KUBE_SA_DIR	  "/var/run/secrets/kubernetes.io/serviceaccount"
 
 struct bs_kube_opts {
 	const char *api;	/* base URL, or "in-cluster" */

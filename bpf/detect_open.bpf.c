@@ -61,9 +61,8 @@ static __always_inline int check_file(struct file *file, __u32 method)
 		return 0;
 	r = bs_respond_to(ref);
 	bs_emit(ref->token_id, method, k.dev, k.ino, 0, 0, r);
-	return r.action == BS_RESPOND_DENY && r.result == BS_RR_DONE
-		       ? -BS_EPERM
-		       : 0;
+	return r.action == BS_RESPOND_DENY && r.result == BS_RR_DONE ? -BS_EPERM
+								     : 0;
 }
 
 /* lsm, fentry: file is a BTF pointer, the prefilter costs plain loads. */

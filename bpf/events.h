@@ -71,12 +71,12 @@ enum bs_respond {
 
 /* What came of a response (names in agent/alert.c). */
 enum bs_respond_result {
-	BS_RR_NONE = 0,	       /* no response asked */
-	BS_RR_DONE = 1,	       /* killed / denied */
-	BS_RR_FAILED = 2,      /* the kernel refused it (respond_err) */
+	BS_RR_NONE = 0,		/* no response asked */
+	BS_RR_DONE = 1,		/* killed / denied */
+	BS_RR_FAILED = 2,	/* the kernel refused it (respond_err) */
 	BS_RR_OUT_OF_SCOPE = 3, /* accessor outside the token's container */
-	BS_RR_RUNTIME = 4,     /* the container runtime (scope node) */
-	BS_RR_UNSUPPORTED = 5, /* this detector/backend cannot give it */
+	BS_RR_RUNTIME = 4,	/* the container runtime (scope node) */
+	BS_RR_UNSUPPORTED = 5,	/* this detector/backend cannot give it */
 	BS_RR_MAX,
 };
 
@@ -96,9 +96,9 @@ struct bs_event {
 	__u32 tgid;    /* process id */
 	__u32 ppid;
 	__u32 uid;
-	__u32 count;	 /* accesses folded into this event (>= 1) */
-	__u32 scanned;	 /* readscan: bytes scanned of this read */
-	__u32 mntns_ino; /* accessor's mount namespace (inode of ns/mnt) */
+	__u32 count;	     /* accesses folded into this event (>= 1) */
+	__u32 scanned;	     /* readscan: bytes scanned of this read */
+	__u32 mntns_ino;     /* accessor's mount namespace (inode of ns/mnt) */
 	__u8 respond;	     /* enum bs_respond asked for this access */
 	__u8 respond_result; /* enum bs_respond_result */
 	__s16 respond_err;   /* -errno when respond_result is FAILED */

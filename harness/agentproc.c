@@ -106,6 +106,10 @@ int bs_agent_spawn(struct bs_agent *a, const struct bs_agent_opts *o)
 	if (o->aggregate_ms >= 0)
 		push(argv, &n, "--aggregate-ms", agg);
 	push(argv, &n, "--stats-interval-ms", stats);
+	if (o->respond)
+		push(argv, &n, "--respond", o->respond);
+	if (o->respond_scope)
+		push(argv, &n, "--respond-scope", o->respond_scope);
 	push(argv, &n, "--log-level", "info");
 	argv[n] = NULL;
 

@@ -22,8 +22,10 @@ struct bs_agent_opts {
 	const char *state_dir;
 	const char *hook_dir;
 	const char *events_path;
-	const char *log_path; /* stderr of the agent */
-	int aggregate_ms;     /* < 0: agent default */
+	const char *log_path;	   /* stderr of the agent */
+	int aggregate_ms;	   /* < 0: agent default */
+	const char *respond;	   /* --respond; NULL: agent default (none) */
+	const char *respond_scope; /* --respond-scope; NULL: default */
 	int stats_interval_ms;
 	/* Tests: join this cgroup v2 directory and take a private cgroup
 	 * namespace rooted there before exec (as an unprivileged pod's

@@ -85,7 +85,8 @@ void bs_det_respond_note(struct bs_detect_ctx *ctx, const char *strategy,
 		return;
 	if (!ctx->respond_able)
 		bs_warn("respond %s: %s on %s cannot (%s); accesses are "
-			"reported only, counted as responses_total{action=\"%s\","
+			"reported only, counted as "
+			"responses_total{action=\"%s\","
 			"result=\"unsupported\"}",
 			bs_respond_name(action), strategy, bs_attach_name(a),
 			bs_respond_how(strategy, a, action),

@@ -113,8 +113,7 @@ static struct fan_tok **tok_slot(struct fan_priv *p, uint64_t dev, uint64_t ino)
 }
 
 /* The token's id (0: not a token) and container, copied out. */
-static struct fan_tok tok_lookup(struct fan_priv *p, uint64_t dev,
-				 uint64_t ino)
+static struct fan_tok tok_lookup(struct fan_priv *p, uint64_t dev, uint64_t ino)
 {
 	struct fan_tok *t, out = { 0 };
 
@@ -327,8 +326,8 @@ static void respond(struct fan_priv *p, const struct fan_tok *t, uint32_t tid,
 /* An access of token t by thread tid: respond, then fold it or queue an
  * event with the accessor read from /proc (it is still blocked).  Before
  * the answer; returns true to deny. */
-static bool on_access(struct fan_priv *p, const struct fan_tok *t,
-		      uint32_t tid, uint64_t mask, const struct stat *st)
+static bool on_access(struct fan_priv *p, const struct fan_tok *t, uint32_t tid,
+		      uint64_t mask, const struct stat *st)
 {
 	uint64_t now = mono_ns(), agg = p->cfg->aggregate_ns;
 	uint32_t id = t->id;
@@ -378,8 +377,8 @@ static bool on_access(struct fan_priv *p, const struct fan_tok *t,
 static void answer(struct fan_priv *p, int fd, bool deny)
 {
 	struct fanotify_response r = { .fd = fd,
-				       .response = deny ? FAN_DENY
-							: FAN_ALLOW };
+				       .response =
+					       deny ? FAN_DENY : FAN_ALLOW };
 
 	if (write(p->fan_fd, &r, sizeof(r)) == (ssize_t)sizeof(r))
 		return;

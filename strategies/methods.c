@@ -439,8 +439,7 @@ void bs_access_markdown(FILE *out)
 
 const char *bs_respond_name(unsigned action)
 {
-	static const char *const n[BS_RESPOND_MAX] = { "none", "kill",
-						       "deny" };
+	static const char *const n[BS_RESPOND_MAX] = { "none", "kill", "deny" };
 
 	return action < BS_RESPOND_MAX ? n[action] : "?";
 }

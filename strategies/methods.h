@@ -138,8 +138,8 @@ void bs_access_markdown(FILE *out);
 
 /* What a detector on a backend can do to an accessor. */
 enum bs_respond_cap {
-	BS_RCAP_NO,	  /* cannot: the access is reported and counted */
-	BS_RCAP_YES,	  /* before the access returns anything */
+	BS_RCAP_NO,    /* cannot: the access is reported and counted */
+	BS_RCAP_YES,   /* before the access returns anything */
 	BS_RCAP_AFTER, /* only once the bytes reached the accessor */
 };
 

@@ -158,7 +158,7 @@ struct bs_detect_ctx {
 	const struct bs_detect_config *cfg;
 	enum bs_attach backend;	 /* what start() actually attached */
 	const char *blind_spots; /* human text: what this backend misses */
-	bool respond_able; /* cfg->respond can be given on this backend */
+	bool respond_able;	 /* cfg->respond can be given on this backend */
 	void *priv;
 };
 

@@ -29,7 +29,7 @@ struct bs_token {
 	uint8_t digest[32]; /* SHA-256 of content */
 	uint64_t dev;	    /* kernel s_dev encoding (major<<20|minor) */
 	uint64_t ino;
-	bool have_inode;    /* dev/ino known: can be armed */
+	bool have_inode; /* dev/ino known: can be armed */
 	/* the container's cgroup v2 id and mount namespace inode, once its
 	 * process is known (0 before): --respond-scope=container */
 	uint64_t ctr_cgroup_id;

@@ -216,8 +216,7 @@ Test(kind_files, quarantine_policy_rendered_and_checked, .init = in_repo)
 					   "> %s 2>&1",
 					dns, file),
 			     0, "%s", out);
-		snprintf(out, sizeof(out), "quarantine %s a,b-2 %d", file,
-			 dns);
+		snprintf(out, sizeof(out), "quarantine %s a,b-2 %d", file, dns);
 		check(out);
 	}
 	snprintf(out, sizeof(out),
@@ -241,9 +240,9 @@ Test(kind_files, respond_rendered_into_agent_args, .init = in_repo)
 		     0, "%s", out);
 	cr_expect_not_null(strstr(out, "--respond=kill"), "%s", out);
 	cr_expect_not_null(strstr(out, "--respond-scope=node"));
-	cr_assert_eq(bs_test_sh(out, sizeof(out),
-				PY " kind/render.py agent 2>&1"),
-		     0);
+	cr_assert_eq(
+		bs_test_sh(out, sizeof(out), PY " kind/render.py agent 2>&1"),
+		0);
 	cr_expect_null(strstr(out, "--respond"), "respond without asking");
 }
 

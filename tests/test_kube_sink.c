@@ -277,8 +277,8 @@ static void wait_marked(const char *pod)
 				 : kube_pod_annotation(doc, BS_KUBE_ANNOTATION,
 						       ann, sizeof(ann));
 		labelled = marked <= 0 ? marked
-					: kube_pod_label(doc, BS_KUBE_LABEL,
-							 lab, sizeof(lab));
+				       : kube_pod_label(doc, BS_KUBE_LABEL, lab,
+							sizeof(lab));
 		if (events <= 0 || marked <= 0 || labelled <= 0)
 			sleep(1);
 	}

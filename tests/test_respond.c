@@ -180,8 +180,7 @@ static const struct bs_event *response_event(struct bs_dtest *d)
 	return NULL;
 }
 
-static void expect_result(struct bs_dtest *d, unsigned action,
-			  unsigned result)
+static void expect_result(struct bs_dtest *d, unsigned action, unsigned result)
 {
 	const struct bs_event *ev = response_event(d);
 	struct bs_detect_stats st;
@@ -225,9 +224,8 @@ Test(respond, kill_fanotify_reader_gets_no_byte)
 Test(respond, deny_fanotify_reader_gets_eperm)
 {
 	uint64_t cg = make_container_cgroup();
-	struct bs_dtest *d =
-		start("fanotify", BS_ATTACH_FANOTIFY, BS_RESPOND_DENY, false,
-		      cg);
+	struct bs_dtest *d = start("fanotify", BS_ATTACH_FANOTIFY,
+				   BS_RESPOND_DENY, false, cg);
 	struct outcome o = access_token(d, true, READ_IT);
 
 	cr_expect(WIFEXITED(o.status), "reader died (status %#x)", o.status);
@@ -272,8 +270,7 @@ static void scope_case(const char *detect, enum bs_attach a)
 	struct bs_dtest *d = start(detect, a, BS_RESPOND_KILL, false, cg);
 	struct outcome o = access_token(d, false, READ_IT);
 
-	cr_expect(clean_exit(&o), "outside reader hurt (status %#x)",
-		  o.status);
+	cr_expect(clean_exit(&o), "outside reader hurt (status %#x)", o.status);
 	cr_expect_eq(o.bytes, d->tok.content_len, "outside reader got %zu",
 		     o.bytes);
 	expect_result(d, BS_RESPOND_KILL, BS_RR_OUT_OF_SCOPE);
@@ -281,8 +278,7 @@ static void scope_case(const char *detect, enum bs_attach a)
 
 	d = start(detect, a, BS_RESPOND_KILL, true, cg);
 	o = access_token(d, false, READ_IT);
-	cr_expect(killed(&o), "scope node: not killed (status %#x)",
-		  o.status);
+	cr_expect(killed(&o), "scope node: not killed (status %#x)", o.status);
 	cr_expect_eq(o.bytes, 0);
 	expect_result(d, BS_RESPOND_KILL, BS_RR_DONE);
 	finish(d);
@@ -330,8 +326,8 @@ Test(respond, agent_own_access_untouched_fanotify)
 Test(respond, deny_on_tracepoint_is_unsupported_and_counted)
 {
 	uint64_t cg = make_container_cgroup();
-	struct bs_dtest *d = start("open", BS_ATTACH_TRACEPOINT,
-				   BS_RESPOND_DENY, false, cg);
+	struct bs_dtest *d =
+		start("open", BS_ATTACH_TRACEPOINT, BS_RESPOND_DENY, false, cg);
 	struct outcome o = access_token(d, true, READ_IT);
 
 	cr_expect(d->ctx.respond_able == false);
@@ -364,8 +360,8 @@ Test(respond, readscan_kills_after_the_read)
 Test(respond, identity_learned_after_arming)
 {
 	uint64_t cg = make_container_cgroup();
-	struct bs_dtest *d = start("open", BS_ATTACH_TRACEPOINT,
-				   BS_RESPOND_KILL, false, 0);
+	struct bs_dtest *d =
+		start("open", BS_ATTACH_TRACEPOINT, BS_RESPOND_KILL, false, 0);
 	struct outcome o = access_token(d, true, READ_IT);
 
 	cr_expect(clean_exit(&o), "killed before the identity was known");

@@ -179,6 +179,8 @@ int rel_agent_start(struct rel_env *e, const struct rel_agent_args *a)
 		.aggregate_ms = a && a->aggregate_ms ? a->aggregate_ms : 1000,
 		.stats_interval_ms = a && a->stats_ms ? a->stats_ms : 200,
 		.cgroup_ns_dir = a ? a->cgroup_ns_dir : NULL,
+		.respond = a ? a->respond : NULL,
+		.respond_scope = a ? a->respond_scope : NULL,
 	};
 	int err;
 

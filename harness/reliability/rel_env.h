@@ -66,6 +66,8 @@ struct rel_agent_args {
 	const char *inject;	   /* NULL: bind */
 	const char *detect;	   /* NULL: open */
 	const char *cgroup_ns_dir; /* see struct bs_agent_opts */
+	const char *respond;	   /* NULL: none */
+	const char *respond_scope; /* NULL: container */
 };
 
 /* Where our binaries are: the dir of /proc/self/exe, minus a "tests". */
