@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -77,4 +78,36 @@ uint32_t bs_mntns_of_proc(const char *proc)
 
 	snprintf(path, sizeof(path), "%s/ns/mnt", proc);
 	return stat(path, &st) ? 0 : (uint32_t)st.st_ino;
+}
+
+int bs_cgroup_make(const char *name, char *dir, size_t n, uint64_t *id)
+{
+	const char *root = bs_cgroup2_root();
+	struct stat st;
+
+	if (!*root)
+		return -ENOENT;
+	if ((size_t)snprintf(dir, n, "%s/%s", root, name) >= n)
+		return -ENAMETOOLONG;
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
+	if (stat(dir, &st))
+		return -errno;
+	*id = st.st_ino;
+	return 0;
+}
+
+int bs_cgroup_join(const char *dir)
+{
+	char procs[512];
+	int fd, err = 0;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	fd = open(procs, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "0", 1) != 1)
+		err = -errno;
+	close(fd);
+	return err;
 }

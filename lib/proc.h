@@ -4,6 +4,7 @@
 #ifndef BS_LIB_PROC_H
 #define BS_LIB_PROC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Where cgroup v2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on
@@ -17,5 +18,12 @@ uint64_t bs_cgroup_id_of_proc(const char *proc);
 
 /* The inode of that task's mount namespace; 0 on error. */
 uint32_t bs_mntns_of_proc(const char *proc);
+
+/* A cgroup v2 directory `name` below the root (made unless there), its path
+ * into dir and its id (what bpf_get_current_cgroup_id() reports for its
+ * tasks) into *id: a stand-in for a container's cgroup.  0 or -errno. */
+int bs_cgroup_make(const char *name, char *dir, size_t n, uint64_t *id);
+/* Move the calling process into the cgroup directory dir.  0 or -errno. */
+int bs_cgroup_join(const char *dir);
 
 #endif

@@ -17,40 +17,25 @@
 #include <unistd.h>
 
 #include "harness/detect_suite.h"
+#include "lib/proc.h"
 #include "strategies/methods.h"
 #include "tests/support/detect_check.h"
 
 static char cg_dir[256];
 
-/* Where cgroup v2 is mounted (hybrid hosts: /sys/fs/cgroup/unified). */
-static const char *cgroup2_root(void)
-{
-	static const char *const roots[] = { "/sys/fs/cgroup/unified",
-					     "/sys/fs/cgroup" };
-	char path[128];
-
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/cgroup.procs", roots[i]);
-		if (access(path, W_OK) == 0)
-			return roots[i];
-	}
-	return NULL;
-}
-
 /* A cgroup standing for the token's container. */
 static uint64_t make_container_cgroup(void)
 {
-	const char *root = cgroup2_root();
-	struct stat st;
+	char name[64];
+	uint64_t id = 0;
+	int err;
 
-	if (!root)
-		cr_skip_test("no writable cgroup v2 hierarchy");
-	snprintf(cg_dir, sizeof(cg_dir), "%s/bs-respond-%d", root,
-		 (int)getpid());
-	cr_assert(mkdir(cg_dir, 0755) == 0 || errno == EEXIST, "mkdir %s: %s",
-		  cg_dir, strerror(errno));
-	cr_assert_eq(stat(cg_dir, &st), 0);
-	return st.st_ino;
+	snprintf(name, sizeof(name), "bs-respond-%d", (int)getpid());
+	err = bs_cgroup_make(name, cg_dir, sizeof(cg_dir), &id);
+	if (err == -ENOENT)
+		cr_skip_test("no cgroup v2 hierarchy");
+	cr_assert_eq(err, 0, "cgroup %s: %s", name, strerror(-err));
+	return id;
 }
 
 static void fini(void)
@@ -73,18 +58,13 @@ struct outcome {
 static void child(const char *path, bool in_ctr, enum access_kind k, int out,
 		  int err_fd)
 {
-	char buf[4096], procs[300];
+	char buf[4096];
 	struct stat st;
 	ssize_t n;
 	int fd, e = 0;
 
-	if (in_ctr) {
-		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg_dir);
-		fd = open(procs, O_WRONLY);
-		if (fd < 0 || write(fd, "0", 1) != 1)
-			_exit(90);
-		close(fd);
-	}
+	if (in_ctr && bs_cgroup_join(cg_dir))
+		_exit(90);
 	if (k == STAT_IT)
 		_exit(stat(path, &st) ? 91 : 0);
 	fd = open(path, O_RDONLY);
