@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,14 +383,153 @@ out:
 	free(d);
 }
 
+/* ---- the response cases: --respond on one open + read ------------------- */
+
+/* After the methods: a reader (a child, scope node: no container here)
+ * of the token under --respond kill or deny.  "alert" = the response is
+ * expected (the table says the detector/backend can give it), "blind" =
+ * it cannot; got = 1 when the reader was killed (kill) or got EPERM (deny)
+ * without a byte of the token passed on. */
+static const struct respond_case {
+	const char *name;
+	enum bs_respond action;
+} respond_cases[] = {
+	{ "respond_kill", BS_RESPOND_KILL },
+	{ "respond_deny", BS_RESPOND_DENY },
+};
+
+#define N_RESPOND_CASES (sizeof(respond_cases) / sizeof(respond_cases[0]))
+
+static const struct respond_case *find_respond_case(const char *name)
+{
+	for (size_t i = 0; name && i < N_RESPOND_CASES; i++)
+		if (!strcmp(respond_cases[i].name, name))
+			return &respond_cases[i];
+	return NULL;
+}
+
+/* Child: open + read the token, passing every byte to out; the open or
+ * read errno to err_fd. */
+static void respond_reader(const char *path, int out, int err_fd)
+{
+	char buf[512];
+	ssize_t n = 0;
+	int fd = open(path, O_RDONLY), e = 0;
+
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			_exit(3);
+	e = fd < 0 || n < 0 ? errno : 0;
+	if (write(err_fd, &e, sizeof(e)) != sizeof(e))
+		_exit(3);
+	_exit(e ? 1 : 0);
+}
+
+/* 1 when the reader met the response: killed, or EPERM, and no byte. */
+static int respond_got(const struct bs_dtest *d, enum bs_respond action)
+{
+	int out[2], errp[2], status, e = 0;
+	size_t bytes = 0;
+	char buf[512];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(out) || pipe(errp))
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		close(out[0]);
+		close(errp[0]);
+		respond_reader(d->token_path, out[1], errp[1]);
+	}
+	close(out[1]);
+	close(errp[1]);
+	while ((n = read(out[0], buf, sizeof(buf))) > 0)
+		bytes += (size_t)n;
+	if (read(errp[0], &e, sizeof(e)) != sizeof(e))
+		e = 0;
+	close(out[0]);
+	close(errp[0]);
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (bytes)
+		return 0;
+	return action == BS_RESPOND_KILL
+		       ? WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL
+		       : e == EPERM;
+}
+
+static void run_respond_case(const struct respond_case *rc, const char *detect,
+			     enum bs_attach attach, bool flip,
+			     struct case_out *o)
+{
+	struct bs_dtest *d = calloc(1, sizeof(*d));
+	int err;
+
+	memset(o, 0, sizeof(*o));
+	o->result = BS_DCASE_ERROR;
+	if (!d) {
+		snprintf(o->why, sizeof(o->why), "out of memory");
+		return;
+	}
+	d->respond = rc->action;
+	d->respond_node = true;
+	/* the runner is the agent: its own accesses are never responded to */
+	err = bs_dtest_start(d, detect, attach, (uint32_t)getpid(), 0);
+	if (err) {
+		snprintf(o->why, sizeof(o->why), "detector: %s",
+			 strerror(-err));
+		free(d);
+		return;
+	}
+	o->backend = d->ctx.backend;
+	o->expect = bs_respond_cap(detect, o->backend, rc->action) ==
+				    BS_RCAP_NO
+			    ? EXP_BLIND
+			    : EXP_ALERT;
+	if (flip)
+		o->expect = o->expect == EXP_ALERT ? EXP_NONE : EXP_ALERT;
+	err = bs_dtest_arm(d);
+	o->got = err ? err : respond_got(d, rc->action);
+	if (o->got < 0) {
+		snprintf(o->why, sizeof(o->why), "case setup: %s",
+			 strerror(-o->got));
+		o->got = 0;
+	} else if (o->expect == EXP_BLIND) {
+		o->result = BS_DCASE_BLIND;
+		snprintf(o->why, sizeof(o->why), "%s",
+			 bs_respond_how(detect, o->backend, rc->action));
+	} else {
+		o->result = o->got == (o->expect == EXP_ALERT) ? BS_DCASE_PASS
+							       : BS_DCASE_FAIL;
+		if (o->result == BS_DCASE_FAIL)
+			snprintf(o->why, sizeof(o->why),
+				 "expected the reader %s, it was %s",
+				 o->expect == EXP_ALERT ? "stopped"
+							: "untouched",
+				 o->got ? "stopped" : "untouched");
+	}
+	bs_dtest_stop(d);
+	free(d);
+}
+
 enum bs_dcase_result bs_detect_suite_case(const char *detect,
 					  enum bs_attach attach,
 					  const char *name, char *why,
 					  size_t why_len)
 {
 	const struct bs_access *c = find_case(name);
+	const struct respond_case *rc = find_respond_case(name);
 	struct case_out o;
 
+	if (rc) {
+		run_respond_case(rc, detect, attach, false, &o);
+		snprintf(why, why_len, "%s", o.why);
+		return o.result;
+	}
 	if (!c) {
 		snprintf(why, why_len, "no case named %s", name);
 		return BS_DCASE_ERROR;
@@ -454,7 +594,7 @@ static int parse_opts(int argc, char **argv, struct suite_opts *o)
 			o->detect);
 		return -EINVAL;
 	}
-	if (o->only && !find_case(o->only)) {
+	if (o->only && !find_case(o->only) && !find_respond_case(o->only)) {
 		fprintf(stderr, "no case named %s\n", o->only);
 		return -EINVAL;
 	}
@@ -490,11 +630,38 @@ static int probe_backend(const struct suite_opts *o, enum bs_attach *got)
 	return err;
 }
 
+/* One case's line (and CSV row); tally: passed, failed, skipped. */
+static void report(const struct suite_opts *o, struct bs_csv *csv,
+		   enum bs_attach backend, const char *name,
+		   const struct case_out *r, unsigned *tally)
+{
+	const char *res = r->result == BS_DCASE_ERROR ? "FAIL"
+						      : result_name(r->result);
+
+	tally[r->result == BS_DCASE_PASS    ? 0
+	      : r->result == BS_DCASE_BLIND ? 2
+					    : 1]++;
+	printf("case %s backend=%s expect=%s got=%d %s\n", name,
+	       bs_attach_name(r->result == BS_DCASE_ERROR ? backend
+							  : r->backend),
+	       expect_name(r->expect), r->got, res);
+	if (r->why[0])
+		printf("#   %s\n", r->why);
+	fflush(stdout);
+	if (csv) {
+		const char *row[] = { o->kernel, bs_attach_name(backend),
+				      o->detect, name,
+				      expect_name(r->expect), res };
+
+		bs_csv_write(csv, row, 6);
+	}
+}
+
 int bs_detect_suite_main(int argc, char **argv)
 {
 	static const char *const hdr[] = { "kernel", "backend", "detect",
 					   "case",   "expect",	"result" };
-	unsigned pass = 0, fail = 0, skip = 0;
+	unsigned tally[3] = { 0 }; /* passed, failed, skipped */
 	struct bs_csv csv = { 0 };
 	struct suite_opts o;
 	struct utsname un;
@@ -521,42 +688,27 @@ int bs_detect_suite_main(int argc, char **argv)
 		const struct bs_access *c = &bs_access_methods[i];
 		struct case_out r;
 
-		if (!(c->tools & BS_ACC_SUITE))
-			continue;
-		if (o.only && strcmp(o.only, c->name))
+		if (!(c->tools & BS_ACC_SUITE) ||
+		    (o.only && strcmp(o.only, c->name)))
 			continue;
 		run_case(c, o.detect, o.attach,
 			 o.break_case && !strcmp(o.break_case, c->name), &r);
-		if (r.result == BS_DCASE_PASS)
-			pass++;
-		else if (r.result == BS_DCASE_BLIND)
-			skip++;
-		else
-			fail++;
-		printf("case %s backend=%s expect=%s got=%d %s\n", c->name,
-		       bs_attach_name(r.result == BS_DCASE_ERROR ? backend
-								 : r.backend),
-		       expect_name(r.expect), r.got,
-		       r.result == BS_DCASE_ERROR ? "FAIL"
-						  : result_name(r.result));
-		if (r.why[0])
-			printf("#   %s\n", r.why);
-		fflush(stdout);
-		if (o.csv) {
-			const char *row[] = { o.kernel,
-					      bs_attach_name(backend),
-					      o.detect,
-					      c->name,
-					      expect_name(r.expect),
-					      r.result == BS_DCASE_ERROR
-						      ? "FAIL"
-						      : result_name(r.result) };
+		report(&o, o.csv ? &csv : NULL, backend, c->name, &r, tally);
+	}
+	for (size_t i = 0; i < N_RESPOND_CASES; i++) {
+		const struct respond_case *c = &respond_cases[i];
+		struct case_out r;
 
-			bs_csv_write(&csv, row, 6);
-		}
+		if (o.only && strcmp(o.only, c->name))
+			continue;
+		run_respond_case(c, o.detect, o.attach,
+				 o.break_case && !strcmp(o.break_case, c->name),
+				 &r);
+		report(&o, o.csv ? &csv : NULL, backend, c->name, &r, tally);
 	}
 	if (o.csv)
 		bs_csv_close(&csv);
-	printf("%u passed, %u failed, %u skipped\n", pass, fail, skip);
-	return fail ? 1 : 0;
+	printf("%u passed, %u failed, %u skipped\n", tally[0], tally[1],
+	       tally[2]);
+	return tally[1] ? 1 : 0;
 }
