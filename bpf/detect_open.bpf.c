@@ -37,7 +37,7 @@ static __always_inline bool ino_maybe_armed(__u64 ino)
 #define BS_EPERM 1
 
 /* The full test, for files whose inode number passed the bitmap.  Returns
- * -EPERM when the access is to be denied (what an LSM hook returns). */
+ * 1 when the access is to be denied (an LSM hook returns -EPERM). */
 static __always_inline int check_file(struct file *file, __u32 method)
 {
 	struct bs_inode_key k;
@@ -61,8 +61,7 @@ static __always_inline int check_file(struct file *file, __u32 method)
 		return 0;
 	r = bs_respond_to(ref);
 	bs_emit(ref->token_id, method, k.dev, k.ino, 0, 0, r);
-	return r.action == BS_RESPOND_DENY && r.result == BS_RR_DONE ? -BS_EPERM
-								     : 0;
+	return r.action == BS_RESPOND_DENY && r.result == BS_RR_DONE;
 }
 
 /* lsm, fentry: file is a BTF pointer, the prefilter costs plain loads. */
@@ -105,22 +104,31 @@ static __always_inline struct file *fd_file_btf(long fd)
 	return f;
 }
 
-/* deny: the hook's answer refuses the open or the mapping */
+/* deny: the hook's answer refuses the open or the mapping.  The error is
+ * a constant kept out of the compiler's select arithmetic (-(x & 1)):
+ * newer verifiers check that an LSM program returns [-4095, 0] and cannot
+ * bound a negation. */
+static __always_inline int lsm_answer(int deny, int ret)
+{
+	int err = -BS_EPERM;
+
+	if (!deny || ret)
+		return ret;
+	barrier_var(err);
+	return err;
+}
+
 SEC("lsm/file_open")
 int BPF_PROG(bs_lsm_file_open, struct file *file, int ret)
 {
-	int deny = check_btf_file(file, BS_M_OPEN);
-
-	return ret ? ret : deny;
+	return lsm_answer(check_btf_file(file, BS_M_OPEN), ret);
 }
 
 SEC("lsm/mmap_file")
 int BPF_PROG(bs_lsm_mmap_file, struct file *file, unsigned long reqprot,
 	     unsigned long prot, unsigned long flags, int ret)
 {
-	int deny = check_btf_file(file, BS_M_MMAP);
-
-	return ret ? ret : deny;
+	return lsm_answer(check_btf_file(file, BS_M_MMAP), ret);
 }
 
 SEC("fentry/security_file_open")

@@ -433,6 +433,11 @@ void bs_access_markdown(FILE *out)
 		cell(out, l->reason);
 		fputs(" |\n", out);
 	}
+	fputs("\nWhat `--respond` can do, per detector and backend (the "
+	      "others: nothing; an access it cannot respond to is reported and "
+	      "counted as `unsupported`):\n\n",
+	      out);
+	bs_respond_markdown(out);
 }
 
 /* ---- responses ------------------------------------------------------- */
