@@ -194,10 +194,20 @@ static void write_row(struct bs_csv *csv, const struct bs_results *id,
 	snprintf(p99, sizeof(p99), "%.1f",
 		 lat ? bs_samples_quantile(&r->lat_us, 0.99) : 0);
 	const char *row[N_COLS] = {
-		id->run_id, id->commit,	 id->kernel, detect,  bs_attach_name(b),
-		bs_respond_name(resp),	 m->name,    expect,  runs_s,
-		n[O_KILLED],		 n[O_DENIED],	     n[O_READ],
-		n[O_FAILED],		 bytes[0] ? bytes : NULL,
+		id->run_id,
+		id->commit,
+		id->kernel,
+		detect,
+		bs_attach_name(b),
+		bs_respond_name(resp),
+		m->name,
+		expect,
+		runs_s,
+		n[O_KILLED],
+		n[O_DENIED],
+		n[O_READ],
+		n[O_FAILED],
+		bytes[0] ? bytes : NULL,
 		lat ? p50 : "",
 		lat ? p99 : "",
 	};
@@ -269,7 +279,8 @@ static int parse(int argc, char **argv, struct opts *o)
 	};
 	int ch;
 
-	*o = (struct opts){ .runs = 20, .csv = "results/respond.csv",
+	*o = (struct opts){ .runs = 20,
+			    .csv = "results/respond.csv",
 			    .only_respond = -1 };
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
@@ -304,9 +315,9 @@ static int parse(int argc, char **argv, struct opts *o)
 int main(int argc, char **argv)
 {
 	static const char *const hdr[N_COLS] = {
-		"run_id",  "commit", "kernel",	 "detect", "backend", "respond",
-		"method",  "expect", "runs",	 "killed", "denied",  "read",
-		"failed",  "bytes_max", "p50_us", "p99_us",
+		"run_id", "commit",    "kernel", "detect", "backend", "respond",
+		"method", "expect",    "runs",	 "killed", "denied",  "read",
+		"failed", "bytes_max", "p50_us", "p99_us",
 	};
 	static const char *const detects[] = { "open", "fanotify" };
 	struct bs_results id = { 0 };
@@ -330,8 +341,9 @@ int main(int argc, char **argv)
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (err || sh == MAP_FAILED) {
-		fprintf(stderr, "respond-bench: a cgroup for the container: "
-				"%s\n",
+		fprintf(stderr,
+			"respond-bench: a cgroup for the container: "
+			"%s\n",
 			strerror(err ? -err : errno));
 		return 1;
 	}
@@ -345,7 +357,8 @@ int main(int argc, char **argv)
 		     r++)
 			if ((!o.only_detect ||
 			     !strcmp(o.only_detect, detects[i])) &&
-			    (o.only_respond < 0 || (unsigned)o.only_respond == r))
+			    (o.only_respond < 0 ||
+			     (unsigned)o.only_respond == r))
 				err = run_config(&o, &csv, &id, detects[i], r,
 						 cg, sh);
 	bs_csv_close(&csv);

@@ -486,8 +486,7 @@ static void run_respond_case(const struct respond_case *rc, const char *detect,
 		return;
 	}
 	o->backend = d->ctx.backend;
-	o->expect = bs_respond_cap(detect, o->backend, rc->action) ==
-				    BS_RCAP_NO
+	o->expect = bs_respond_cap(detect, o->backend, rc->action) == BS_RCAP_NO
 			    ? EXP_BLIND
 			    : EXP_ALERT;
 	if (flip)
@@ -635,8 +634,8 @@ static void report(const struct suite_opts *o, struct bs_csv *csv,
 		   enum bs_attach backend, const char *name,
 		   const struct case_out *r, unsigned *tally)
 {
-	const char *res = r->result == BS_DCASE_ERROR ? "FAIL"
-						      : result_name(r->result);
+	const char *res =
+		r->result == BS_DCASE_ERROR ? "FAIL" : result_name(r->result);
 
 	tally[r->result == BS_DCASE_PASS    ? 0
 	      : r->result == BS_DCASE_BLIND ? 2
@@ -649,9 +648,10 @@ static void report(const struct suite_opts *o, struct bs_csv *csv,
 		printf("#   %s\n", r->why);
 	fflush(stdout);
 	if (csv) {
-		const char *row[] = { o->kernel, bs_attach_name(backend),
-				      o->detect, name,
-				      expect_name(r->expect), res };
+		const char *row[] = {
+			o->kernel, bs_attach_name(backend), o->detect,
+			name,	   expect_name(r->expect),  res
+		};
 
 		bs_csv_write(csv, row, 6);
 	}

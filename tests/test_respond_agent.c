@@ -100,8 +100,8 @@ static json_t *alert_with(const char *result)
 		json_t *j = json_loads(line, 0, NULL), *r;
 
 		r = json_object_get(j, "response");
-		if (r && !strcmp(json_string_value(json_object_get(
-						 r, "result")) ?: "",
+		if (r && !strcmp(json_string_value(json_object_get(r, "result"))
+					 ?: "",
 				 result))
 			found = json_incref(j);
 		json_decref(j);
@@ -169,10 +169,10 @@ Test(respond_agent, kill_in_the_container_before_a_byte)
 	a = wait_alert("done");
 	if (a) {
 		expect_response(a, "kill", true);
-		cr_expect_str_eq(
-			json_string_value(json_object_get(
-				json_object_get(a, "accessor"), "container_id")),
-			c->id);
+		cr_expect_str_eq(json_string_value(json_object_get(
+					 json_object_get(a, "accessor"),
+					 "container_id")),
+				 c->id);
 		json_decref(a);
 	}
 	cr_expect_eq(rel_wait(&env, counted, NULL, ALERT_MS), 0,
@@ -210,8 +210,8 @@ Test(respond_agent, host_reader_outside_the_container_untouched)
 		n += k;
 	close(p[0]);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "host reader hurt: %#x",
-		  st);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "host reader hurt: %#x", st);
 	cr_expect_gt(n, 100, "host reader got %zd bytes", n);
 	a = wait_alert("out_of_scope");
 	if (a) {
