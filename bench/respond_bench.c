@@ -38,7 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness/access.h"
+#include "harness/attack/access.h"
 #include "harness/detect_suite.h"
 #include "harness/results.h"
 #include "lib/clock.h"

@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness/rel_env.h"
+#include "harness/reliability/rel_env.h"
 
 #define READY_MS  15000
 #define ACCEPT_MS 10000
@@ -50,12 +50,12 @@ static bool ready(struct rel_env *e, void *arg)
 	return e->ready;
 }
 
-static struct rel_ctr *up(const char *detect, const char *respond)
+static struct bs_nri_pod *up(const char *detect, const char *respond)
 {
 	const struct rel_agent_args a = { .detect = detect,
 					  .respond = respond,
 					  .aggregate_ms = 1 };
-	struct rel_ctr *c = calloc(1, sizeof(*c));
+	struct bs_nri_pod *c = calloc(1, sizeof(*c));
 	int err;
 
 	cr_assert_not_null(c);
@@ -71,13 +71,13 @@ static struct rel_ctr *up(const char *detect, const char *respond)
 	return c;
 }
 
-static void down(struct rel_ctr *c)
+static void down(struct bs_nri_pod *c)
 {
 	rel_ctr_down(&env, c, true);
 	free(c);
 }
 
-static int in_ctr(struct rel_ctr *c, const char *cmd, char *out, size_t cap)
+static int in_ctr(struct bs_nri_pod *c, const char *cmd, char *out, size_t cap)
 {
 	const char *argv[] = { cmd, REL_TOKEN, NULL };
 	int st = -1, err;
@@ -154,7 +154,7 @@ static bool counted(struct rel_env *e, void *arg)
 
 Test(respond_agent, kill_in_the_container_before_a_byte)
 {
-	struct rel_ctr *c = up("open", "kill");
+	struct bs_nri_pod *c = up("open", "kill");
 	char out[1024];
 	json_t *a;
 	int st;
@@ -184,7 +184,7 @@ Test(respond_agent, kill_in_the_container_before_a_byte)
  * token's container: it reads in full, the alert says out_of_scope. */
 Test(respond_agent, host_reader_outside_the_container_untouched)
 {
-	struct rel_ctr *c = up("open", "kill");
+	struct bs_nri_pod *c = up("open", "kill");
 	char buf[4096];
 	json_t *a;
 	pid_t pid;
@@ -223,7 +223,7 @@ Test(respond_agent, host_reader_outside_the_container_untouched)
 
 Test(respond_agent, fanotify_deny_gives_eperm_in_the_container)
 {
-	struct rel_ctr *c = up("fanotify", "deny");
+	struct bs_nri_pod *c = up("fanotify", "deny");
 	char out[1024];
 	json_t *a;
 	int st;
