@@ -164,7 +164,8 @@ static void put_response(char *buf, size_t n, size_t *off,
 {
 	if (a->respond == BS_RESPOND_NONE)
 		return;
-	bs_put(buf, n, off, ",\"response\":{\"action\":\"%s\",\"result\":\"%s\"",
+	bs_put(buf, n, off,
+	       ",\"response\":{\"action\":\"%s\",\"result\":\"%s\"",
 	       bs_respond_name(a->respond),
 	       bs_respond_result_name(a->respond_result));
 	if (a->respond_result == BS_RR_FAILED)

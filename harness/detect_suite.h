@@ -61,8 +61,8 @@ struct bs_dtest {
 	const struct bs_detect_ops *ops;
 	uint32_t rs_window; /* readscan window; set before start, 0: default */
 	uint32_t rs_refuse_windows; /* see bs_detect_config; set before start */
-	enum bs_respond respond; /* --respond; set before start */
-	bool respond_node;	 /* --respond-scope=node */
+	enum bs_respond respond;    /* --respond; set before start */
+	bool respond_node;	    /* --respond-scope=node */
 	struct bs_detect_config cfg;
 	struct bs_detect_ctx ctx;
 	char dir[64];
