@@ -13,6 +13,7 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "strategies/inject.h"
+#include "strategies/methods.h"
 #include "strategies/tokgen.h"
 
 /* ---- output ---------------------------------------------------------- */
@@ -118,6 +119,18 @@ void bs_core_emit_stats(struct bs_core *c, const char *extra)
 
 /* ---- detection -> alerts --------------------------------------------- */
 
+/* A response the kernel refused (counted in the kernel): said once. */
+static void note_respond_failure(struct bs_core *c, const struct bs_event *ev)
+{
+	if (ev->respond_result != BS_RR_FAILED || c->respond_fail_logged)
+		return;
+	c->respond_fail_logged = true;
+	bs_err("respond %s: pid %u (%.16s): %s (counted in responses_failed; "
+	       "further failures not logged)",
+	       bs_respond_name(ev->respond), ev->tgid, ev->comm,
+	       strerror(-ev->respond_err));
+}
+
 void bs_core_on_event(const struct bs_event *ev, void *arg)
 {
 	struct bs_core *c = arg;
@@ -132,6 +145,7 @@ void bs_core_on_event(const struct bs_event *ev, void *arg)
 					     ev->mntns_ino, &acc) == 0;
 	int64_t mono = bs_now_ns(), real = real_now_ns();
 
+	note_respond_failure(c, ev);
 	/* the record, built once; every sink renders it */
 	bs_alert_build(&a, &c->meta, ev, have_tok ? &tok : NULL,
 		       have_acc ? &acc : NULL, mono, real);

@@ -51,6 +51,7 @@ struct bs_core {
 	struct bs_core_stats st;
 	size_t n_armed; /* tokens in the detection maps */
 	int detect_started;
+	bool respond_fail_logged; /* a failed --respond said once */
 };
 
 /* Sets up store, injection and detection (load + attach).  out receives
