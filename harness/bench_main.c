@@ -21,6 +21,7 @@
 #include "harness/containerd_backend.h"
 #include "harness/k8s.h"
 #include "harness/report.h"
+#include "harness/results_doc.h"
 #include "harness/scenario.h"
 #include "lib/log.h"
 
@@ -36,7 +37,7 @@ static void usage(FILE *out)
 		     "         [--alert-wait-ms N] [--quiet-ms N] [--build "
 		     "DIR] [--results DIR]\n"
 		     "       beesting-bench --report [--results DIR] "
-		     "[--plot-dir DIR]\n"
+		     "[--plot-dir DIR] [--doc FILE]\n"
 		     "defaults: --inject projected --detect open --backend "
 		     "auto --runs 5\n");
 }
@@ -103,7 +104,8 @@ enum {
 	O_QUIET,
 	O_BUILD,
 	O_RESULTS,
-	O_SRC
+	O_SRC,
+	O_DOC
 };
 
 static const struct option longopts[] = {
@@ -122,6 +124,7 @@ static const struct option longopts[] = {
 	{ "srcdir", required_argument, NULL, O_SRC },
 	{ "report", no_argument, NULL, O_REPORT },
 	{ "plot-dir", required_argument, NULL, O_PLOT_DIR },
+	{ "doc", required_argument, NULL, O_DOC },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
@@ -207,6 +210,36 @@ static int run_each_containerd(struct bs_bench *b)
 	return rc;
 }
 
+/* The doc that sits beside the results (DIR/../docs/results.md), when its
+ * template is there: a scratch results dir leaves the committed doc be. */
+static const char *doc_beside(const char *results, char *buf, size_t len)
+{
+	char dir[PATH_MAX], tpl[PATH_MAX + 8];
+
+	snprintf(dir, sizeof(dir), "%s", results);
+	snprintf(buf, len, "%s/docs/results.md", dirname(dir));
+	snprintf(tpl, sizeof(tpl), "%s.in", buf);
+	return access(tpl, R_OK) ? NULL : buf;
+}
+
+/* Terminal tables and plots, then the doc from its template (FILE.in). */
+static int report_all(const char *results, const char *plot_dir,
+		      const char *doc)
+{
+	char buf[PATH_MAX], tpl[PATH_MAX + 8];
+	int err = bs_report(results, plot_dir);
+
+	if (!doc)
+		doc = doc_beside(results, buf, sizeof(buf));
+	if (err || !doc)
+		return err ? 1 : 0;
+	snprintf(tpl, sizeof(tpl), "%s.in", doc);
+	if (bs_results_doc(results, tpl, doc))
+		return 1;
+	printf("\nwrote %s\n", doc);
+	return 0;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -217,7 +250,7 @@ int main(int argc, char **argv)
 {
 	static struct bs_bench b;
 	struct bs_bench_cfg *c = &b.cfg;
-	const char *plot_dir = NULL;
+	const char *plot_dir = NULL, *doc = NULL;
 	bool report = false;
 	int opt;
 
@@ -284,6 +317,9 @@ int main(int argc, char **argv)
 		case O_PLOT_DIR:
 			plot_dir = optarg;
 			break;
+		case O_DOC:
+			doc = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -297,7 +333,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (report)
-		return bs_report(c->results, plot_dir) ? 1 : 0;
+		return report_all(c->results, plot_dir, doc);
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

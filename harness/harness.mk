@@ -65,3 +65,12 @@ plots: $(BUILD)/beesting-bench
 
 .PHONY: bench bench-matrix plots
 LINT_EXTRA += harness/bench_main.c
+
+# docs/results.md from docs/results.md.in and the committed results/*.csv
+# (tests/test_results_doc fails when they disagree).
+report: $(BUILD)/beesting-bench
+	$(Q)$(BUILD)/beesting-bench --results results --report \
+		--doc docs/results.md >/dev/null
+	$(Q)echo "report: docs/results.md regenerated from results/*.csv"
+
+.PHONY: report

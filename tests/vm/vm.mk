@@ -4,7 +4,7 @@
 #   make test-vm          all kernels -> results/kernel-matrix.csv
 #   make test-vm-broken   proves a broken case makes the matrix fail
 #   tests/vm/check-parse.sh       the verdict logic on synthetic guest logs
-#   tests/vm/matrix-table.sh      results/kernel-matrix.csv -> Markdown
+#   make report           results/kernel-matrix.csv -> docs/results.md (table)
 #
 # VM_MODE=suite runs harness/detect_suite.c, VM_MODE=probe the built-in
 # probe (bpf/vmprobe.bpf.c).  Default: suite when it exists.

@@ -1,0 +1,1286 @@
+// SPDX-License-Identifier: Apache-2.0
+/* docs/results.md from the results CSVs and a template (results_doc.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/results_doc.h"
+#include "lib/csv_table.h"
+#include "lib/log.h"
+
+#define MAX_CSVS  32
+#define MAX_LIST  ((size_t)128) /* configurations, methods, columns */
+#define KEY_LEN	  256
+#define NAME_LEN  96
+#define PATH_LEN  1024
+#define LINE_LEN  4096
+#define VALUE_LEN 64
+
+/* One results file and which of its rows belong to the latest run of
+ * their key. */
+struct view {
+	char name[NAME_LEN];
+	struct bs_csv_table t;
+	bool *keep;
+	bool is_key[BS_CSV_MAX_COLS];
+	bool loaded, missing;
+};
+
+struct doc {
+	const char *dir;
+	char shown[NAME_LEN]; /* the dir's last part, as the doc names it */
+	FILE *out;
+	struct view views[MAX_CSVS];
+	size_t n_views;
+	char claimed[MAX_CSVS][NAME_LEN]; /* files a marker names */
+	size_t n_claimed;
+	int err;
+};
+
+typedef void (*key_fn)(const struct view *v, size_t row, char *buf, size_t len);
+
+/* ---- keys and the latest run --------------------------------------- */
+
+static const char *at(const struct view *v, size_t r, const char *col)
+{
+	return bs_csv_table_get(&v->t, r, col);
+}
+
+/* "inject+detect/backend"; the runtime and its version stand for the
+ * backend when a row names one (one containerd version is a configuration
+ * of its own); no "+detect" in files without one (stealth). */
+static void config_key(const struct view *v, size_t r, char *buf, size_t len)
+{
+	const char *rt = at(v, r, "runtime");
+	const char *be = rt[0] ? rt : at(v, r, "backend");
+
+	if (bs_csv_table_col(&v->t, "detect") >= 0)
+		snprintf(buf, len, "%s+%s/%s", at(v, r, "inject"),
+			 at(v, r, "detect"), be);
+	else
+		snprintf(buf, len, "%s/%s", at(v, r, "inject"), be);
+}
+
+static void config_metric_key(const struct view *v, size_t r, char *buf,
+			      size_t len)
+{
+	char cfg[KEY_LEN];
+
+	config_key(v, r, cfg, sizeof(cfg));
+	snprintf(buf, len, "%s\x1f%s", cfg, at(v, r, "metric"));
+}
+
+static void generic_key(const struct view *v, size_t r, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t c = 0; c < v->t.n_cols && o < len; c++)
+		if (v->is_key[c])
+			o += (size_t)snprintf(
+				buf + o, len - o, "%s\x1f",
+				bs_csv_table_at(&v->t, r, (int)c));
+}
+
+static bool is_number(const char *s)
+{
+	char *end;
+
+	if (!s[0])
+		return false;
+	(void)strtod(s, &end);
+	return !*end;
+}
+
+/* Key columns: what a row is about, not what it measured: neither a
+ * number, free text (a value with a space), run_id nor commit. */
+static void find_keys(struct view *v)
+{
+	for (size_t c = 0; c < v->t.n_cols; c++) {
+		const char *h = v->t.header[c];
+		bool numeric = true, text = false, any = false;
+
+		for (size_t r = 0; r < v->t.n_rows; r++) {
+			const char *s = bs_csv_table_at(&v->t, r, (int)c);
+
+			any |= s[0] != '\0';
+			numeric &= !s[0] || is_number(s);
+			text |= strchr(s, ' ') != NULL;
+		}
+		v->is_key[c] = strcmp(h, "run_id") && strcmp(h, "commit") &&
+			       !(any && numeric) && !text;
+	}
+}
+
+/* The run a row belongs to: its run_id, else its commit. */
+static int run_col(const struct view *v)
+{
+	int c = bs_csv_table_col(&v->t, "run_id");
+
+	return c >= 0 ? c : bs_csv_table_col(&v->t, "commit");
+}
+
+/* Keep the rows of each key's latest run: the run of its last row, as
+ * files are appended to. */
+static int keep_latest(struct view *v, key_fn key)
+{
+	size_t n = v->t.n_rows, n_keys = 0;
+	char(*keys)[KEY_LEN] = calloc(n ? n : 1, KEY_LEN);
+	size_t *id = calloc(n ? n : 1, sizeof(*id));
+	size_t *last = calloc(n ? n : 1, sizeof(*last));
+	size_t *first = calloc(n ? n : 1, sizeof(*first));
+	int run = run_col(v), err = 0;
+
+	v->keep = calloc(n ? n : 1, sizeof(*v->keep));
+	if (!keys || !id || !last || !first || !v->keep) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t r = 0; r < n; r++) {
+		size_t k = 0;
+
+		key(v, r, keys[r], KEY_LEN);
+		while (k < n_keys && strcmp(keys[first[k]], keys[r]))
+			k++;
+		if (k == n_keys)
+			first[n_keys++] = r;
+		id[r] = k;
+		last[k] = r;
+	}
+	for (size_t r = 0; r < n; r++)
+		v->keep[r] = !strcmp(bs_csv_table_at(&v->t, r, run),
+				     bs_csv_table_at(&v->t, last[id[r]], run));
+out:
+	free(keys);
+	free(id);
+	free(last);
+	free(first);
+	return err;
+}
+
+static key_fn key_of(const char *name)
+{
+	if (!strcmp(name, "coverage.csv") || !strcmp(name, "stealth.csv"))
+		return config_key;
+	if (!strcmp(name, "overhead.csv"))
+		return config_metric_key;
+	return generic_key;
+}
+
+/* The file, loaded once; NULL when it is not there (said in the doc). */
+static struct view *view_of(struct doc *d, const char *name)
+{
+	char path[PATH_LEN];
+	struct view *v;
+	int err;
+
+	for (size_t i = 0; i < d->n_views; i++)
+		if (!strcmp(d->views[i].name, name))
+			return d->views[i].missing ? NULL : &d->views[i];
+	if (d->n_views == MAX_CSVS) {
+		bs_warn("results doc: more than %d CSVs, %s left out", MAX_CSVS,
+			name);
+		return NULL;
+	}
+	v = &d->views[d->n_views++];
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	snprintf(path, sizeof(path), "%s/%s", d->dir, name);
+	err = bs_csv_table_load(&v->t, path);
+	if (!err) {
+		find_keys(v);
+		err = keep_latest(v, key_of(name));
+	}
+	if (err == -ENOMEM)
+		d->err = err;
+	v->missing = err != 0;
+	v->loaded = !err;
+	return v->missing ? NULL : v;
+}
+
+/* ---- Markdown ------------------------------------------------------ */
+
+static void md_text(FILE *o, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			fputc('\\', o); /* a cell's bar would end the cell */
+		fputc(*s, o);
+	}
+}
+
+static void md_code(FILE *o, const char *s)
+{
+	if (!s[0]) {
+		fputs("—", o);
+		return;
+	}
+	fputc('`', o);
+	md_text(o, s);
+	fputc('`', o);
+}
+
+static void md_head(FILE *o, const char *const *cols, size_t n)
+{
+	for (size_t c = 0; c < n; c++)
+		fprintf(o, "| %s ", cols[c]);
+	fputs("|\n", o);
+	for (size_t c = 0; c < n; c++)
+		fputs("|---", o);
+	fputs("|\n", o);
+}
+
+static void no_file(struct doc *d, const char *name)
+{
+	fprintf(d->out, "_No `%s/%s` yet._\n", d->shown, name);
+}
+
+/* ---- configurations ------------------------------------------------ */
+
+struct configs {
+	char name[MAX_LIST][KEY_LEN];
+	size_t n;
+};
+
+/* By backend, then injection+detection: groups as in the plots. */
+static int config_cmp(const void *pa, const void *pb)
+{
+	const char *a = pa, *b = pb;
+	const char *sa = strchr(a, '/'), *sb = strchr(b, '/');
+	int r = strcmp(sa ? sa : "", sb ? sb : "");
+
+	return r ? r : strcmp(a, b);
+}
+
+static bool list_has(const char (*list)[KEY_LEN], size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], s))
+			return true;
+	return false;
+}
+
+/* Adds s unless it is there; a full list keeps what it has. */
+static void list_add(char (*list)[KEY_LEN], size_t *n, size_t cap,
+		     const char *s)
+{
+	if (*n < cap && !list_has((const char(*)[KEY_LEN])list, *n, s))
+		snprintf(list[(*n)++], KEY_LEN, "%s", s);
+}
+
+/* Does row r pass "col=a|b;col2=c"?  NULL passes everything. */
+static bool row_where(const struct view *v, size_t r, const char *where)
+{
+	char buf[KEY_LEN], *save = NULL, *clause;
+
+	if (!where)
+		return true;
+	snprintf(buf, sizeof(buf), "%s", where);
+	for (clause = strtok_r(buf, ";", &save); clause;
+	     clause = strtok_r(NULL, ";", &save)) {
+		char *eq = strchr(clause, '='), *alt, *save2 = NULL;
+		bool ok = false;
+
+		if (!eq)
+			continue;
+		*eq = '\0';
+		for (alt = strtok_r(eq + 1, "|", &save2); alt && !ok;
+		     alt = strtok_r(NULL, "|", &save2))
+			ok = !strcmp(at(v, r, clause), alt);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static void configs_of(const struct view *v, const char *where,
+		       struct configs *cf)
+{
+	char key[KEY_LEN];
+
+	cf->n = 0;
+	for (size_t r = 0; r < v->t.n_rows; r++) {
+		if (!v->keep[r] || !row_where(v, r, where))
+			continue;
+		config_key(v, r, key, sizeof(key));
+		list_add(cf->name, &cf->n, MAX_LIST, key);
+	}
+	qsort(cf->name, cf->n, sizeof(cf->name[0]), config_cmp);
+}
+
+static bool in_config(const struct view *v, size_t r, const char *cfg)
+{
+	char key[KEY_LEN];
+
+	if (!v->keep[r])
+		return false;
+	config_key(v, r, key, sizeof(key));
+	return !strcmp(key, cfg);
+}
+
+/* The first kept row of a configuration (its run, commit, attach). */
+static size_t config_row(const struct view *v, const char *cfg)
+{
+	for (size_t r = 0; r < v->t.n_rows; r++)
+		if (in_config(v, r, cfg))
+			return r;
+	return 0;
+}
+
+/* ---- coverage ------------------------------------------------------ */
+
+struct method {
+	char name[KEY_LEN];
+	bool expect_alert;
+	unsigned tried, detected;
+};
+
+static size_t methods_of(const struct view *v, const char *cfg,
+			 struct method *m)
+{
+	size_t n = 0, i;
+
+	for (size_t r = 0; r < v->t.n_rows; r++) {
+		if (!in_config(v, r, cfg))
+			continue;
+		for (i = 0; i < n && strcmp(m[i].name, at(v, r, "method")); i++)
+			;
+		if (i == n) {
+			if (n == MAX_LIST)
+				continue;
+			memset(&m[n], 0, sizeof(m[n]));
+			snprintf(m[n].name, sizeof(m[n].name), "%s",
+				 at(v, r, "method"));
+			m[n].expect_alert =
+				!strcmp(at(v, r, "expect"), "alert");
+			n++;
+		}
+		m[i].tried++;
+		m[i].detected += !strcmp(at(v, r, "detected"), "1");
+	}
+	return n;
+}
+
+/* The methods whose runs came out wrong: missed alerts or false ones. */
+static unsigned print_wrong(FILE *o, const struct method *m, size_t n,
+			    bool expect_alert)
+{
+	unsigned wrong = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		bool bad = expect_alert ? m[i].detected < m[i].tried
+					: m[i].detected > 0;
+
+		if (m[i].expect_alert != expect_alert || !bad)
+			continue;
+		fprintf(o, "%s`%s` %u/%u", wrong ? ", " : "", m[i].name,
+			m[i].detected, m[i].tried);
+		wrong++;
+	}
+	if (!wrong)
+		fputs("—", o);
+	return wrong;
+}
+
+static void render_coverage(struct doc *d, struct view *v)
+{
+	static const char *const cols[] = {
+		"configuration",
+		"attach",
+		"run",
+		"commit",
+		"alerted every run",
+		"missed (alerted/runs)",
+		"false alerts (alerted/runs)",
+	};
+	static struct method m[MAX_LIST];
+	static struct configs cf, best;
+	unsigned best_n = 0, false_cfgs = 0;
+	FILE *o = d->out;
+
+	configs_of(v, NULL, &cf);
+	best.n = 0;
+	md_head(o, cols, sizeof(cols) / sizeof(cols[0]));
+	for (size_t c = 0; c < cf.n; c++) {
+		size_t n = methods_of(v, cf.name[c], m), r0;
+		unsigned ok = 0, expected = 0;
+
+		r0 = config_row(v, cf.name[c]);
+		for (size_t i = 0; i < n; i++) {
+			expected += m[i].expect_alert;
+			ok += m[i].expect_alert && m[i].tried &&
+			      m[i].detected == m[i].tried;
+		}
+		fprintf(o, "| `%s` | %s | %s | %s | %u of %u | ", cf.name[c],
+			at(v, r0, "attach"), at(v, r0, "run_id"),
+			at(v, r0, "commit"), ok, expected);
+		print_wrong(o, m, n, true);
+		fputs(" | ", o);
+		false_cfgs += print_wrong(o, m, n, false) > 0;
+		fputs(" |\n", o);
+		if (ok > best_n)
+			best.n = 0;
+		if (ok >= best_n) {
+			best_n = ok;
+			list_add(best.name, &best.n, MAX_LIST, cf.name[c]);
+		}
+	}
+	fprintf(o, "\n");
+	if (!false_cfgs)
+		fprintf(o, "- **No configuration raised a false alert** in its "
+			   "latest run.\n");
+	else
+		fprintf(o,
+			"- %u of %zu configurations raised a false alert "
+			"(last column).\n",
+			false_cfgs, cf.n);
+	fprintf(o, "- Most methods alerting in every run: %u, by ", best_n);
+	for (size_t i = 0; i < best.n; i++)
+		fprintf(o, "%s`%s`", i ? ", " : "", best.name[i]);
+	fprintf(o, ".\n");
+}
+
+/* ---- stealth ------------------------------------------------------- */
+
+static void render_stealth(struct doc *d, struct view *v)
+{
+	static const char *const cols[] = {
+		"injection/backend", "run",	"commit",
+		"tells visible",     "unknown",
+	};
+	static struct configs cf, clean;
+	FILE *o = d->out;
+
+	configs_of(v, NULL, &cf);
+	clean.n = 0;
+	md_head(o, cols, sizeof(cols) / sizeof(cols[0]));
+	for (size_t c = 0; c < cf.n; c++) {
+		size_t r0 = config_row(v, cf.name[c]);
+		unsigned vis = 0, unknown = 0, tells = 0;
+
+		fprintf(o, "| `%s` | %s | %s | ", cf.name[c],
+			at(v, r0, "run_id"), at(v, r0, "commit"));
+		for (size_t r = 0; r < v->t.n_rows; r++)
+			if (in_config(v, r, cf.name[c]))
+				tells++;
+		for (size_t r = 0; r < v->t.n_rows; r++) {
+			if (!in_config(v, r, cf.name[c]))
+				continue;
+			unknown += !strcmp(at(v, r, "visible"), "unknown");
+			if (strcmp(at(v, r, "visible"), "1"))
+				continue;
+			fprintf(o, "%s`%s`", vis ? ", " : "", at(v, r, "tell"));
+			vis++;
+		}
+		fprintf(o, "%s%u of %u | %u |\n", vis ? ": " : "", vis, tells,
+			unknown);
+		if (!vis)
+			list_add(clean.name, &clean.n, MAX_LIST, cf.name[c]);
+	}
+	fprintf(o, "\n- Showing no tell in the latest run: ");
+	for (size_t i = 0; i < clean.n; i++)
+		fprintf(o, "%s`%s`", i ? ", " : "", clean.name[i]);
+	fprintf(o, "%s.\n", clean.n ? "" : "none");
+}
+
+/* ---- overhead.csv: curated metric columns -------------------------- */
+
+struct metric_col {
+	const char *metric, *field, *label;
+};
+
+struct metric_table {
+	const char *where; /* row_where filter, NULL = all */
+	const struct metric_col *cols;
+	size_t n;
+	const char *const *rank; /* metrics whose ratio gets best/worst */
+};
+
+#define COLS(a) a, sizeof(a) / sizeof(a[0])
+
+static const struct metric_col syscall_cols[] = {
+	{ "open_close_ns", "ratio", "open+close" },
+	{ "pread_4k_ns", "ratio", "4 KiB pread" },
+	{ "open_close_ns_1tok", "ratio", "open+close, 1 token" },
+	{ "pread_4k_ns_65536tok", "ratio", "pread, 65,536 tokens" },
+	{ "tokens_armed_65536tok", "median", "tokens taken of 65,536" },
+	{ "hook_floor_open_close_ns", "ratio", "empty program: open+close" },
+	{ "hook_floor_pread_4k_ns", "ratio", "empty program: pread" },
+};
+static const char *const syscall_rank[] = { "open_close_ns", "pread_4k_ns",
+					    NULL };
+static const struct metric_col lifecycle_cols[] = {
+	{ "nri_create_agent_us", "median", "agent CreateContainer µs" },
+	{ "nri_create_agent_us", "p99", "p99" },
+	{ "nri_create_us", "median", "NRI round trip µs" },
+	{ "nri_create_us", "p99", "p99" },
+	{ "container_start_ms", "ratio", "start ratio" },
+	{ "token_armed_us", "median", "token armed after create µs" },
+};
+static const struct metric_col agent_cols[] = {
+	{ "alert_latency_us", "median", "access → JSON line µs" },
+	{ "alert_latency_us", "p99", "p99" },
+	{ "agent_rss_kib", "median", "agent RSS KiB" },
+	{ "agent_cpu_pct", "median", "agent CPU %" },
+};
+static const struct metric_col fanotify_cols[] = {
+	{ "open_close_ns_tmpfs", "ratio", "open+close, tokens on own tmpfs" },
+	{ "pread_4k_ns_tmpfs", "ratio", "pread, tokens on own tmpfs" },
+	{ "accessor_delay_us", "median", "accessor delay µs" },
+	{ "accessor_delay_us", "p99", "p99" },
+	{ "token_open_read_off_ns", "median", "token open+read unmarked ns" },
+	{ "failopen_us_agg1000", "median", "fail-open µs" },
+	{ "flood_counted_agg1000", "median", "flood: opens counted" },
+	{ "flood_alerts_agg1000", "median", "in alert lines" },
+	{ "flood_dropped_agg1000", "median", "lost" },
+};
+
+static const struct metric_table syscall_table = { NULL, COLS(syscall_cols),
+						   syscall_rank };
+static const struct metric_table lifecycle_table = { NULL, COLS(lifecycle_cols),
+						     NULL };
+static const struct metric_table agent_table = { NULL, COLS(agent_cols), NULL };
+static const struct metric_table fanotify_table = { "detect=fanotify",
+						    COLS(fanotify_cols), NULL };
+static const struct metric_table *const metric_tables[] = {
+	&syscall_table,
+	&lifecycle_table,
+	&agent_table,
+	&fanotify_table,
+};
+
+/* The kept row of cfg measuring metric, or -1. */
+static long metric_row(const struct view *v, const char *cfg,
+		       const char *metric)
+{
+	for (size_t r = 0; r < v->t.n_rows; r++)
+		if (in_config(v, r, cfg) && !strcmp(at(v, r, "metric"), metric))
+			return (long)r;
+	return -1;
+}
+
+static bool table_has_metric(const struct metric_table *mt, const char *m)
+{
+	for (size_t i = 0; i < mt->n; i++)
+		if (!strcmp(mt->cols[i].metric, m))
+			return true;
+	return false;
+}
+
+/* Lowest and highest ratio of one metric across the configurations. */
+static void rank_metric(FILE *o, const struct view *v, const struct configs *cf,
+			const char *metric)
+{
+	long lo = -1, hi = -1;
+	size_t lo_c = 0, hi_c = 0;
+
+	for (size_t c = 0; c < cf->n; c++) {
+		long r = metric_row(v, cf->name[c], metric);
+		double x;
+
+		if (r < 0 || !is_number(at(v, (size_t)r, "ratio")))
+			continue;
+		x = strtod(at(v, (size_t)r, "ratio"), NULL);
+		if (lo < 0 || x < strtod(at(v, (size_t)lo, "ratio"), NULL)) {
+			lo = r;
+			lo_c = c;
+		}
+		if (hi < 0 || x > strtod(at(v, (size_t)hi, "ratio"), NULL)) {
+			hi = r;
+			hi_c = c;
+		}
+	}
+	if (lo < 0)
+		return;
+	fprintf(o,
+		"- `%s`, lowest median ratio: `%s` (%s); highest: `%s` "
+		"(%s).\n",
+		metric, cf->name[lo_c], at(v, (size_t)lo, "ratio"),
+		cf->name[hi_c], at(v, (size_t)hi, "ratio"));
+}
+
+static void render_metrics(struct doc *d, struct view *v,
+			   const struct metric_table *mt)
+{
+	static struct configs all, cf;
+	const char *cols[MAX_LIST] = { "configuration", "attach" };
+	size_t n_cols = 2;
+	FILE *o = d->out;
+
+	configs_of(v, mt->where, &all);
+	cf.n = 0;
+	for (size_t c = 0; c < all.n; c++)
+		for (size_t i = 0; i < mt->n; i++)
+			if (metric_row(v, all.name[c], mt->cols[i].metric) >=
+			    0) {
+				list_add(cf.name, &cf.n, MAX_LIST, all.name[c]);
+				break;
+			}
+	for (size_t i = 0; i < mt->n && n_cols < MAX_LIST - 1; i++)
+		cols[n_cols++] = mt->cols[i].label;
+	cols[n_cols++] = "commit";
+	md_head(o, cols, n_cols);
+	for (size_t c = 0; c < cf.n; c++) {
+		static char commits[MAX_LIST][KEY_LEN];
+		size_t n_commits = 0;
+
+		fprintf(o, "| `%s` | %s |", cf.name[c],
+			at(v, config_row(v, cf.name[c]), "attach"));
+		for (size_t i = 0; i < mt->n; i++) {
+			long r = metric_row(v, cf.name[c], mt->cols[i].metric);
+			const char *x =
+				r < 0 ? ""
+				      : at(v, (size_t)r, mt->cols[i].field);
+
+			fprintf(o, " %s |", x[0] ? x : "—");
+			if (r >= 0)
+				list_add(commits, &n_commits, MAX_LIST,
+					 at(v, (size_t)r, "commit"));
+		}
+		for (size_t i = 0; i < n_commits; i++)
+			fprintf(o, "%s%s", i ? ", " : " ", commits[i]);
+		fputs(" |\n", o);
+	}
+	if (mt->rank)
+		fputs("\n", o);
+	for (size_t i = 0; mt->rank && mt->rank[i]; i++)
+		rank_metric(o, v, &cf, mt->rank[i]);
+}
+
+/* The metrics of overhead.csv no curated table shows, by name. */
+static void render_other_metrics(struct doc *d, struct view *v)
+{
+	static char seen[MAX_LIST * 2][KEY_LEN];
+	size_t n = 0;
+
+	for (size_t r = 0; r < v->t.n_rows; r++) {
+		const char *m = at(v, r, "metric");
+		bool shown = false;
+
+		for (size_t t = 0;
+		     t < sizeof(metric_tables) / sizeof(metric_tables[0]); t++)
+			shown |= table_has_metric(metric_tables[t], m);
+		if (!shown)
+			list_add(seen, &n, MAX_LIST * 2, m);
+	}
+	for (size_t i = 0; i < n; i++)
+		fprintf(d->out, "%s`%s`", i ? ", " : "", seen[i]);
+	fprintf(d->out, "%s\n", n ? "." : "(none)");
+}
+
+/* ---- kernel-matrix.csv --------------------------------------------- */
+
+/* "6.1.0-57-cloud-amd64" -> "6.1.0-57", "6.12.117+deb12-..." ->
+ * "6.12.117". */
+static void short_kernel(const char *k, char *buf, size_t len)
+{
+	char *p;
+
+	snprintf(buf, len, "%s", k);
+	if ((p = strstr(buf, "-cloud-amd64")) && !p[12])
+		*p = '\0';
+	if ((p = strstr(buf, "+deb")) && is_number(p + 4))
+		*p = '\0';
+}
+
+static const char *matrix_cell(const char *expect, const char *result,
+			       char *buf, size_t len)
+{
+	if (!strcmp(result, "BLIND"))
+		return "blind";
+	if (!strcmp(result, "N/A"))
+		return "n/a";
+	if (!strcmp(result, "PASS"))
+		return strcmp(expect, "alert") ? "—" : "alert";
+	if (!strcmp(result, "FAIL"))
+		snprintf(buf, len, "**FAIL** (%s expected)", expect);
+	else
+		snprintf(buf, len, "**%s**", result);
+	for (char *p = buf; *p && strcmp(result, "FAIL"); p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return buf;
+}
+
+static void matrix_names(const struct view *v, size_t r, char *col, char *row)
+{
+	char k[KEY_LEN / 2];
+
+	short_kernel(at(v, r, "kernel"), k, sizeof(k));
+	snprintf(col, KEY_LEN, "%s %s", k, at(v, r, "backend"));
+	snprintf(row, KEY_LEN, "%s/%s", at(v, r, "detect"), at(v, r, "case"));
+}
+
+/* Rows detect/case, columns kernel backend; a "(start)"/"(runner)" case
+ * (a configuration that did not run) goes last. */
+static void render_matrix(struct doc *d, struct view *v)
+{
+	static char cols[MAX_LIST][KEY_LEN], rows[MAX_LIST * 4][KEY_LEN];
+	size_t nc = 0, nr = 0, broken = 0;
+	char col[KEY_LEN], row[KEY_LEN], buf[KEY_LEN];
+	FILE *o = d->out;
+
+	for (int late = 0; late < 2; late++)
+		for (size_t r = 0; r < v->t.n_rows; r++) {
+			matrix_names(v, r, col, row);
+			if (!late)
+				list_add(cols, &nc, MAX_LIST, col);
+			if ((at(v, r, "case")[0] == '(') == late)
+				list_add(rows, &nr, MAX_LIST * 4, row);
+		}
+	fputs("| case |", o);
+	for (size_t c = 0; c < nc; c++)
+		fprintf(o, " %s |", cols[c]);
+	fputs("\n|---|", o);
+	for (size_t c = 0; c < nc; c++)
+		fputs("---|", o);
+	fputs("\n", o);
+	for (size_t i = 0; i < nr; i++) {
+		fprintf(o, "| %s |", rows[i]);
+		for (size_t c = 0; c < nc; c++) {
+			const char *cell = "";
+
+			for (size_t r = 0; r < v->t.n_rows; r++) {
+				matrix_names(v, r, col, row);
+				if (!strcmp(col, cols[c]) &&
+				    !strcmp(row, rows[i]))
+					cell = matrix_cell(at(v, r, "expect"),
+							   at(v, r, "result"),
+							   buf, sizeof(buf));
+			}
+			broken += cell[0] == '*';
+			fprintf(o, " %s |", cell);
+		}
+		fputs("\n", o);
+	}
+	if (broken)
+		fprintf(d->out,
+			"\n- %zu cells did not come out as expected "
+			"(in bold).\n",
+			broken);
+	else
+		fprintf(d->out,
+			"\n- Every case came out as expected (an alert, "
+			"silence, or a known blind spot).\n");
+}
+
+/* ---- any CSV, as it is --------------------------------------------- */
+
+/* Rank of each key value by first appearance in its column, so sorted
+ * rows come in groups, in the file's order. */
+struct ranked {
+	const struct view *v;
+	size_t row;
+	size_t rank[BS_CSV_MAX_COLS];
+};
+
+static int ranked_cmp(const void *pa, const void *pb)
+{
+	const struct ranked *a = pa, *b = pb;
+
+	for (size_t c = 0; c < a->v->t.n_cols; c++)
+		if (a->rank[c] != b->rank[c])
+			return a->rank[c] < b->rank[c] ? -1 : 1;
+	return a->row < b->row ? -1 : a->row > b->row;
+}
+
+/* The first row (kept, or any) holding row's value in col. */
+static size_t first_seen(const struct view *v, int col, size_t row,
+			 bool kept_only)
+{
+	const char *s = bs_csv_table_at(&v->t, row, col);
+
+	for (size_t r = 0; r < row; r++)
+		if ((v->keep[r] || !kept_only) &&
+		    !strcmp(bs_csv_table_at(&v->t, r, col), s))
+			return r;
+	return row;
+}
+
+static void render_generic(struct doc *d, struct view *v)
+{
+	size_t n = 0, k = 0;
+	struct ranked *rows =
+		calloc(v->t.n_rows ? v->t.n_rows : 1, sizeof(*rows));
+	FILE *o = d->out;
+
+	if (!rows) {
+		d->err = -ENOMEM;
+		return;
+	}
+	fprintf(o, "From `%s/%s`, the latest run of each ", d->shown, v->name);
+	for (size_t c = 0; c < v->t.n_cols; c++)
+		if (v->is_key[c])
+			fprintf(o, "%s`%s`", k++ ? " × " : "", v->t.header[c]);
+	fprintf(o, "%s.\n\n", k ? "" : "row");
+	for (size_t r = 0; r < v->t.n_rows; r++) {
+		if (!v->keep[r])
+			continue;
+		rows[n].v = v;
+		rows[n].row = r;
+		for (size_t c = 0; c < v->t.n_cols; c++)
+			rows[n].rank[c] =
+				v->is_key[c] ? first_seen(v, (int)c, r, true)
+					     : 0;
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), ranked_cmp);
+	md_head(o, (const char *const *)v->t.header, v->t.n_cols);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t c = 0; c < v->t.n_cols; c++) {
+			fputs("| ", o);
+			md_text(o, bs_csv_table_at(&v->t, rows[i].row, (int)c));
+			fputc(' ', o);
+		}
+		fputs("|\n", o);
+	}
+	free(rows);
+}
+
+/* ---- summary and targets ------------------------------------------- */
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* The CSV files of the results dir, sorted by name. */
+static size_t csv_files(struct doc *d, char (*names)[KEY_LEN])
+{
+	DIR *dir = opendir(d->dir);
+	struct dirent *e;
+	size_t n = 0, len;
+
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir)) && n < MAX_CSVS) {
+		len = strlen(e->d_name);
+		if (len > 4 && !strcmp(e->d_name + len - 4, ".csv") &&
+		    len < NAME_LEN)
+			snprintf(names[n++], KEY_LEN, "%s", e->d_name);
+	}
+	closedir(dir);
+	qsort(names, n, KEY_LEN, name_cmp);
+	return n;
+}
+
+/* The distinct values of a column among the kept rows, or "—". */
+static void print_values(FILE *o, const struct view *v, const char *col,
+			 bool kept_only)
+{
+	static char seen[MAX_LIST][KEY_LEN];
+	size_t n = 0;
+
+	if (bs_csv_table_col(&v->t, col) < 0) {
+		fputs("—", o);
+		return;
+	}
+	for (size_t r = 0; r < v->t.n_rows; r++)
+		if (v->keep[r] || !kept_only)
+			list_add(seen, &n, MAX_LIST, at(v, r, col));
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? ", " : "", o);
+		md_code(o, seen[i]);
+	}
+}
+
+static void render_summary(struct doc *d)
+{
+	static const char *const cols[] = {
+		"file",
+		"rows",
+		"runs",
+		"latest run",
+		"kernels (latest rows)",
+		"attach (latest rows)",
+	};
+	static char names[MAX_CSVS][KEY_LEN];
+	size_t n = csv_files(d, names);
+	FILE *o = d->out;
+
+	md_head(o, cols, sizeof(cols) / sizeof(cols[0]));
+	for (size_t i = 0; i < n; i++) {
+		struct view *v = view_of(d, names[i]);
+		size_t n_runs = 0, last;
+		int rc;
+
+		if (!v)
+			continue;
+		rc = run_col(v);
+		for (size_t r = 0; r < v->t.n_rows && rc >= 0; r++)
+			n_runs += first_seen(v, rc, r, false) == r;
+		last = v->t.n_rows ? v->t.n_rows - 1 : 0;
+		fprintf(o, "| [`%s`](../%s/%s) | %zu | %zu | ", names[i],
+			d->shown, names[i], v->t.n_rows, n_runs);
+		md_code(o, bs_csv_table_at(&v->t, last, rc));
+		if (strcmp(at(v, last, "commit"), "") &&
+		    strcmp(v->t.header[rc < 0 ? 0 : rc], "commit"))
+			fprintf(o, " (`%s`)", at(v, last, "commit"));
+		fputs(" | ", o);
+		print_values(o, v, "kernel", true);
+		fputs(" | ", o);
+		print_values(o, v, "attach", true);
+		fputs(" |\n", o);
+	}
+}
+
+enum target_op { T_BELOW, T_AT_MOST, T_FLAG /* 1 = passed */ };
+
+struct target {
+	const char *text, *csv, *metric, *field, *where;
+	double limit;
+	enum target_op op;
+};
+
+/* From the issues; each checked on the latest row of every
+ * configuration (or key) that measured it. */
+static const struct target targets[] = {
+	{ "open, tracepoint backend: open+close ratio ≤ 1.15", "overhead.csv",
+	  "open_close_ns", "ratio", "detect=open;attach=tracepoint", 1.15,
+	  T_AT_MOST },
+	{ "open, tracepoint backend: 4 KiB pread ratio ≤ 1.15", "overhead.csv",
+	  "pread_4k_ns", "ratio", "detect=open;attach=tracepoint", 1.15,
+	  T_AT_MOST },
+	{ "readscan: 4 KiB pread ratio ≤ 1.5", "overhead.csv", "pread_4k_ns",
+	  "ratio", "detect=readscan", 1.5, T_AT_MOST },
+	{ "access → JSON line p99 < 5 ms", "overhead.csv", "alert_latency_us",
+	  "p99", "detect=open|readscan|fanotify", 5000, T_BELOW },
+	{ "CreateContainer p99 < 500 µs of agent time", "overhead.csv",
+	  "nri_create_agent_us", "p99", NULL, 500, T_BELOW },
+	{ "projected: start ratio ≤ 1.05", "overhead.csv", "container_start_ms",
+	  "ratio", "inject=projected", 1.05, T_AT_MOST },
+	{ "fanotify, tokens on a tmpfs of their own: open+close ratio ≤ 1.02",
+	  "overhead.csv", "open_close_ns_tmpfs", "ratio", "detect=fanotify",
+	  1.02, T_AT_MOST },
+	{ "fanotify, tokens on a tmpfs of their own: pread ratio ≤ 1.02",
+	  "overhead.csv", "pread_4k_ns_tmpfs", "ratio", "detect=fanotify", 1.02,
+	  T_AT_MOST },
+	{ "fanotify accessor delay p99 < 200 µs", "overhead.csv",
+	  "accessor_delay_us", "p99", "detect=fanotify", 200, T_BELOW },
+	{ "fanotify access → JSON line p99 < 1 ms", "overhead.csv",
+	  "alert_latency_us", "p99", "detect=fanotify", 1000, T_BELOW },
+	{ "sinks: access → webhook received p99 < 50 ms", "sinks.csv",
+	  "access_to_webhook_received", "p99", NULL, 50000, T_BELOW },
+	{ "sinks: access → metric incremented p99 < 50 ms", "sinks.csv",
+	  "access_to_metric_incremented", "p99", NULL, 50000, T_BELOW },
+	{ "sinks: access → Event POSTed p99 < 1 s", "sinks.csv",
+	  "access_to_event_posted_standin", "p99", NULL, 1000000, T_BELOW },
+	{ "sinks: agent RSS under 1,000 alerts/s < 32 MiB", "sinks.csv",
+	  "load_agent_rss", "p99", NULL, 32768, T_BELOW },
+	{ "reliability: every scenario passes", "reliability.csv", "pass",
+	  "value", NULL, 1, T_FLAG },
+};
+
+/* What a row is, for the "worst" column. */
+static void row_label(const struct view *v, size_t r, char *buf, size_t len)
+{
+	if (bs_csv_table_col(&v->t, "inject") >= 0)
+		config_key(v, r, buf, len);
+	else if (bs_csv_table_col(&v->t, "scenario") >= 0)
+		snprintf(buf, len, "%s", at(v, r, "scenario"));
+	else
+		snprintf(buf, len, "%s", at(v, r, "metric"));
+}
+
+static void render_target(struct doc *d, const struct target *t)
+{
+	struct view *v = view_of(d, t->csv);
+	unsigned met = 0, seen = 0;
+	long worst = -1;
+	double wx = 0;
+	char label[KEY_LEN];
+	bool flag = t->op == T_FLAG; /* worst is the lowest */
+
+	fprintf(d->out, "| %s | `%s` `%s` | ", t->text, t->csv, t->metric);
+	for (size_t r = 0; v && r < v->t.n_rows; r++) {
+		const char *s = at(v, r, t->field);
+		double x;
+
+		if (!v->keep[r] || strcmp(at(v, r, "metric"), t->metric) ||
+		    !row_where(v, r, t->where) || !is_number(s))
+			continue;
+		x = strtod(s, NULL);
+		seen++;
+		met += flag		    ? x >= t->limit
+		       : t->op == T_AT_MOST ? x <= t->limit
+					    : x < t->limit;
+		if (worst < 0 || (flag ? x < wx : x > wx)) {
+			worst = (long)r;
+			wx = x;
+		}
+	}
+	if (!seen) {
+		fputs("not measured | — |\n", d->out);
+		return;
+	}
+	fprintf(d->out, "%s %u of %u | ", met == seen ? "✔" : "✘", met, seen);
+	if (flag && met == seen) {
+		fputs("— |\n", d->out);
+		return;
+	}
+	row_label(v, (size_t)worst, label, sizeof(label));
+	/* a ratio has no unit; the unit column is the measured value's */
+	fprintf(d->out, "%s%s%s (`%s`) |\n", at(v, (size_t)worst, t->field),
+		strcmp(t->field, "ratio") ? " " : "×",
+		strcmp(t->field, "ratio") ? at(v, (size_t)worst, "unit") : "",
+		label);
+}
+
+static void render_targets(struct doc *d)
+{
+	static const char *const cols[] = {
+		"target",
+		"from",
+		"met (rows)",
+		"worst",
+	};
+
+	md_head(d->out, cols, sizeof(cols) / sizeof(cols[0]));
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+		render_target(d, &targets[i]);
+}
+
+/* ---- the template -------------------------------------------------- */
+
+enum kind {
+	K_SUMMARY,
+	K_COVERAGE,
+	K_STEALTH,
+	K_METRICS,
+	K_OTHER_METRICS,
+	K_MATRIX,
+	K_TARGETS,
+	K_CSV,
+	K_OTHER
+};
+
+struct section {
+	const char *name, *csv;
+	enum kind kind;
+	const struct metric_table *metrics;
+};
+
+static const struct section sections[] = {
+	{ "summary", NULL, K_SUMMARY, NULL },
+	{ "coverage", "coverage.csv", K_COVERAGE, NULL },
+	{ "stealth", "stealth.csv", K_STEALTH, NULL },
+	{ "cost-syscalls", "overhead.csv", K_METRICS, &syscall_table },
+	{ "cost-lifecycle", "overhead.csv", K_METRICS, &lifecycle_table },
+	{ "cost-agent", "overhead.csv", K_METRICS, &agent_table },
+	{ "fanotify", "overhead.csv", K_METRICS, &fanotify_table },
+	{ "cost-other", "overhead.csv", K_OTHER_METRICS, NULL },
+	{ "kernel-matrix", "kernel-matrix.csv", K_MATRIX, NULL },
+	{ "targets", NULL, K_TARGETS, NULL },
+	{ "other", NULL, K_OTHER, NULL },
+};
+
+/* "@@name@@" on a line of its own: the name, else NULL. */
+static const char *marker(char *line)
+{
+	size_t len;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	len = strlen(line);
+	if (len < 5 || strncmp(line, "@@", 2) || strcmp(line + len - 2, "@@"))
+		return NULL;
+	line[len - 2] = '\0';
+	return line + 2;
+}
+
+static const struct section *section_of(const char *name, const char **csv)
+{
+	static const struct section csv_section = { "csv", NULL, K_CSV, NULL };
+
+	*csv = NULL;
+	if (!strncmp(name, "csv:", 4)) {
+		*csv = name + 4;
+		return &csv_section;
+	}
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (!strcmp(sections[i].name, name)) {
+			*csv = sections[i].csv;
+			return &sections[i];
+		}
+	return NULL;
+}
+
+static bool claimed(const struct doc *d, const char *csv)
+{
+	for (size_t i = 0; i < d->n_claimed; i++)
+		if (!strcmp(d->claimed[i], csv))
+			return true;
+	return false;
+}
+
+static void render_other(struct doc *d)
+{
+	static char names[MAX_CSVS][KEY_LEN];
+	size_t n = csv_files(d, names), shown = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct view *v;
+
+		if (claimed(d, names[i]) || !(v = view_of(d, names[i])))
+			continue;
+		fprintf(d->out, "%s### %s\n\n", shown++ ? "\n" : "", names[i]);
+		render_generic(d, v);
+	}
+	if (!shown)
+		fprintf(d->out, "_Every CSV in `%s/` has its section above._\n",
+			d->shown);
+}
+
+/* The sections that read no one file. */
+static void render_whole(struct doc *d, enum kind kind)
+{
+	if (kind == K_SUMMARY)
+		render_summary(d);
+	else if (kind == K_TARGETS)
+		render_targets(d);
+	else if (kind == K_OTHER)
+		render_other(d);
+}
+
+static void render_file(struct doc *d, const struct section *s, struct view *v)
+{
+	switch (s->kind) {
+	case K_COVERAGE:
+		render_coverage(d, v);
+		break;
+	case K_STEALTH:
+		render_stealth(d, v);
+		break;
+	case K_METRICS:
+		render_metrics(d, v, s->metrics);
+		break;
+	case K_OTHER_METRICS:
+		render_other_metrics(d, v);
+		break;
+	case K_MATRIX:
+		render_matrix(d, v);
+		break;
+	case K_CSV:
+		render_generic(d, v);
+		break;
+	default:
+		break;
+	}
+}
+
+static void render(struct doc *d, const struct section *s, const char *csv)
+{
+	struct view *v;
+
+	if (!csv) {
+		render_whole(d, s->kind);
+		return;
+	}
+	v = view_of(d, csv);
+	if (v)
+		render_file(d, s, v);
+	else
+		no_file(d, csv);
+}
+
+/* First pass: which files the markers name, and no unknown marker. */
+static int claim(struct doc *d, FILE *tpl, const char *path)
+{
+	char line[LINE_LEN];
+	const char *name, *csv;
+	unsigned no = 0;
+
+	while (fgets(line, sizeof(line), tpl)) {
+		no++;
+		if (!(name = marker(line)))
+			continue;
+		if (!section_of(name, &csv)) {
+			bs_err("%s:%u: unknown section @@%s@@", path, no, name);
+			return -EINVAL;
+		}
+		if (csv && !claimed(d, csv) && d->n_claimed < MAX_CSVS)
+			snprintf(d->claimed[d->n_claimed++], NAME_LEN, "%s",
+				 csv);
+	}
+	rewind(tpl);
+	return 0;
+}
+
+static void fill(struct doc *d, FILE *tpl)
+{
+	char line[LINE_LEN], copy[LINE_LEN];
+	const char *name, *csv = NULL;
+	const struct section *s;
+
+	while (fgets(line, sizeof(line), tpl)) {
+		memcpy(copy, line, sizeof(copy));
+		if (!(name = marker(copy))) {
+			fputs(line, d->out);
+			continue;
+		}
+		s = section_of(name, &csv);
+		render(d, s, csv);
+	}
+}
+
+static void doc_free(struct doc *d)
+{
+	for (size_t i = 0; i < d->n_views; i++) {
+		bs_csv_table_free(&d->views[i].t);
+		free(d->views[i].keep);
+	}
+}
+
+/* "results", "./results/", "/x/results" -> "results". */
+static void shown_name(const char *dir, char *buf, size_t len)
+{
+	const char *end = dir + strlen(dir), *start;
+
+	while (end > dir && end[-1] == '/')
+		end--;
+	start = end;
+	while (start > dir && start[-1] != '/')
+		start--;
+	snprintf(buf, len, "%.*s", (int)(end - start), start);
+}
+
+int bs_results_doc(const char *results_dir, const char *template_path,
+		   const char *out_path)
+{
+	static struct doc d;
+	char tmp[PATH_LEN];
+	FILE *tpl = fopen(template_path, "r");
+	int err;
+
+	if (!tpl) {
+		err = -errno;
+		bs_err("results doc: %s: %s", template_path, strerror(-err));
+		return err;
+	}
+	memset(&d, 0, sizeof(d));
+	d.dir = results_dir;
+	shown_name(results_dir, d.shown, sizeof(d.shown));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", out_path);
+	err = claim(&d, tpl, template_path);
+	if (!err && !(d.out = fopen(tmp, "w")))
+		err = -errno;
+	if (!err) {
+		fill(&d, tpl);
+		err = d.err;
+		if (ferror(d.out))
+			err = -EIO;
+		if (fclose(d.out) && !err)
+			err = -errno;
+		if (!err && rename(tmp, out_path))
+			err = -errno;
+		if (err)
+			unlink(tmp);
+	}
+	fclose(tpl);
+	doc_free(&d);
+	if (err && err != -EINVAL)
+		bs_err("results doc: %s: %s", out_path, strerror(-err));
+	return err;
+}
