@@ -1043,6 +1043,138 @@ static void render_targets(struct doc *d)
 		render_target(d, &targets[i]);
 }
 
+/* ---- per detector: the ranges over its configurations ------------- */
+
+struct range {
+	char lo[VALUE_LEN], hi[VALUE_LEN];
+	double lo_x, hi_x;
+	unsigned n;
+};
+
+static void range_add(struct range *g, const char *s)
+{
+	double x;
+
+	if (!is_number(s))
+		return;
+	x = strtod(s, NULL);
+	if (!g->n || x < g->lo_x) {
+		g->lo_x = x;
+		snprintf(g->lo, sizeof(g->lo), "%s", s);
+	}
+	if (!g->n || x > g->hi_x) {
+		g->hi_x = x;
+		snprintf(g->hi, sizeof(g->hi), "%s", s);
+	}
+	g->n++;
+}
+
+/* One cell: "lo–hi", or the one value; then what (may be ""). */
+static void range_print(FILE *o, const struct range *g, const char *what)
+{
+	if (!g->n)
+		fputs(" — |", o);
+	else if (!strcmp(g->lo, g->hi))
+		fprintf(o, " %s%s |", g->lo, what);
+	else
+		fprintf(o, " %s–%s%s |", g->lo, g->hi, what);
+}
+
+/* The overhead columns of the detector table. */
+static const struct metric_col detector_cols[] = {
+	{ "open_close_ns", "ratio", "open+close ratio" },
+	{ "pread_4k_ns", "ratio", "4 KiB pread ratio" },
+	{ "alert_latency_us", "median", "access → JSON line µs" },
+	{ "alert_latency_us", "p99", "p99" },
+	{ "agent_rss_kib", "median", "agent RSS KiB" },
+};
+
+#define N_DETECTOR_COLS (sizeof(detector_cols) / sizeof(detector_cols[0]))
+
+static void detector_coverage(FILE *o, const struct view *cov,
+			      const char *where)
+{
+	static struct method m[MAX_LIST];
+	static struct configs cf;
+	struct range ok = { 0 };
+	unsigned expected = 0;
+	char num[VALUE_LEN];
+
+	configs_of(cov, where, &cf);
+	for (size_t c = 0; c < cf.n; c++) {
+		size_t n = methods_of(cov, cf.name[c], m);
+		unsigned k = 0, e = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			e += m[i].expect_alert;
+			k += m[i].expect_alert && m[i].tried &&
+			     m[i].detected == m[i].tried;
+		}
+		snprintf(num, sizeof(num), "%u", k);
+		range_add(&ok, num);
+		expected = e > expected ? e : expected;
+	}
+	snprintf(num, sizeof(num), " of %u", expected);
+	fprintf(o, " %zu |", cf.n);
+	range_print(o, &ok, num);
+}
+
+static void detector_costs(FILE *o, const struct view *ovh, const char *where)
+{
+	static struct configs cf;
+	struct range g[N_DETECTOR_COLS];
+
+	memset(g, 0, sizeof(g));
+	if (ovh)
+		configs_of(ovh, where, &cf);
+	for (size_t c = 0; ovh && c < cf.n; c++)
+		for (size_t i = 0; i < N_DETECTOR_COLS; i++) {
+			long r = metric_row(ovh, cf.name[c],
+					    detector_cols[i].metric);
+
+			if (r >= 0)
+				range_add(&g[i], at(ovh, (size_t)r,
+						    detector_cols[i].field));
+		}
+	for (size_t i = 0; i < N_DETECTOR_COLS; i++)
+		range_print(o, &g[i], "");
+}
+
+/* One row per detector: from the lowest to the highest over its
+ * configurations' latest runs (coverage.csv, overhead.csv). */
+static void render_detectors(struct doc *d)
+{
+	static char detects[MAX_LIST][KEY_LEN];
+	const char *cols[3 + N_DETECTOR_COLS] = {
+		"detector",
+		"configurations",
+		"methods alerting every run",
+	};
+	struct view *cov = view_of(d, "coverage.csv"),
+		    *ovh = view_of(d, "overhead.csv");
+	size_t n = 0;
+	char where[KEY_LEN];
+
+	if (!cov) {
+		no_file(d, "coverage.csv");
+		return;
+	}
+	for (size_t i = 0; i < N_DETECTOR_COLS; i++)
+		cols[3 + i] = detector_cols[i].label;
+	for (size_t r = 0; r < cov->t.n_rows; r++)
+		if (cov->keep[r])
+			list_add(detects, &n, MAX_LIST, at(cov, r, "detect"));
+	qsort(detects, n, KEY_LEN, name_cmp);
+	md_head(d->out, cols, sizeof(cols) / sizeof(cols[0]));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(where, sizeof(where), "detect=%s", detects[i]);
+		fprintf(d->out, "| `%s` |", detects[i]);
+		detector_coverage(d->out, cov, where);
+		detector_costs(d->out, ovh, where);
+		fputs("\n", d->out);
+	}
+}
+
 /* ---- the template -------------------------------------------------- */
 
 enum kind {
@@ -1053,6 +1185,7 @@ enum kind {
 	K_OTHER_METRICS,
 	K_MATRIX,
 	K_TARGETS,
+	K_DETECTORS,
 	K_CSV,
 	K_OTHER
 };
@@ -1074,6 +1207,7 @@ static const struct section sections[] = {
 	{ "cost-other", "overhead.csv", K_OTHER_METRICS, NULL },
 	{ "kernel-matrix", "kernel-matrix.csv", K_MATRIX, NULL },
 	{ "targets", NULL, K_TARGETS, NULL },
+	{ "detectors", NULL, K_DETECTORS, NULL },
 	{ "other", NULL, K_OTHER, NULL },
 };
 
@@ -1140,6 +1274,8 @@ static void render_whole(struct doc *d, enum kind kind)
 		render_summary(d);
 	else if (kind == K_TARGETS)
 		render_targets(d);
+	else if (kind == K_DETECTORS)
+		render_detectors(d);
 	else if (kind == K_OTHER)
 		render_other(d);
 }

@@ -12,6 +12,8 @@
  *   cost-other      overhead.csv: the metrics no table above shows
  *   kernel-matrix   kernel-matrix.csv: case x kernel/backend
  *   targets         the issues' targets, met or not, from the CSVs
+ *   detectors       per detector, coverage and cost ranges over its
+ *                   configurations
  *   csv:FILE        FILE as it is: its columns, the latest run of each key
  *   other           csv:FILE for every CSV no other marker names
  *
