@@ -364,6 +364,21 @@ static size_t methods_of(const struct view *v, const char *cfg,
 	return n;
 }
 
+/* Methods expected to alert that alerted in every run; *expected gets
+ * how many were expected to. */
+static unsigned alerted(const struct method *m, size_t n, unsigned *expected)
+{
+	unsigned ok = 0;
+
+	*expected = 0;
+	for (size_t i = 0; i < n; i++) {
+		*expected += m[i].expect_alert;
+		ok += m[i].expect_alert && m[i].tried &&
+		      m[i].detected == m[i].tried;
+	}
+	return ok;
+}
+
 /* The methods whose runs came out wrong: missed alerts or false ones. */
 static unsigned print_wrong(FILE *o, const struct method *m, size_t n,
 			    bool expect_alert)
@@ -406,14 +421,9 @@ static void render_coverage(struct doc *d, struct view *v)
 	md_head(o, cols, sizeof(cols) / sizeof(cols[0]));
 	for (size_t c = 0; c < cf.n; c++) {
 		size_t n = methods_of(v, cf.name[c], m), r0;
-		unsigned ok = 0, expected = 0;
+		unsigned expected, ok = alerted(m, n, &expected);
 
 		r0 = config_row(v, cf.name[c]);
-		for (size_t i = 0; i < n; i++) {
-			expected += m[i].expect_alert;
-			ok += m[i].expect_alert && m[i].tried &&
-			      m[i].detected == m[i].tried;
-		}
 		fprintf(o, "| `%s` | %s | %s | %s | %u of %u | ", cf.name[c],
 			at(v, r0, "attach"), at(v, r0, "run_id"),
 			at(v, r0, "commit"), ok, expected);
@@ -1103,13 +1113,8 @@ static void detector_coverage(FILE *o, const struct view *cov,
 	configs_of(cov, where, &cf);
 	for (size_t c = 0; c < cf.n; c++) {
 		size_t n = methods_of(cov, cf.name[c], m);
-		unsigned k = 0, e = 0;
+		unsigned e, k = alerted(m, n, &e);
 
-		for (size_t i = 0; i < n; i++) {
-			e += m[i].expect_alert;
-			k += m[i].expect_alert && m[i].tried &&
-			     m[i].detected == m[i].tried;
-		}
 		snprintf(num, sizeof(num), "%u", k);
 		range_add(&ok, num);
 		expected = e > expected ? e : expected;
