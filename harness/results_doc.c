@@ -9,196 +9,50 @@
 #include <unistd.h>
 
 #include "harness/results_doc.h"
+#include "harness/results_view.h"
 #include "lib/csv_table.h"
 #include "lib/log.h"
 
 #define MAX_CSVS  32
-#define MAX_LIST  ((size_t)128) /* configurations, methods, columns */
-#define KEY_LEN	  256
+#define MAX_LIST  BS_VIEW_MAX_NAMES
+#define KEY_LEN	  BS_VIEW_KEY_LEN
 #define NAME_LEN  96
 #define PATH_LEN  1024
 #define LINE_LEN  4096
 #define VALUE_LEN 64
 
-/* One results file and which of its rows belong to the latest run of
- * their key. */
-struct view {
-	char name[NAME_LEN];
-	struct bs_csv_table t;
-	bool *keep;
-	bool is_key[BS_CSV_MAX_COLS];
-	bool loaded, missing;
-};
-
 struct doc {
 	const char *dir;
 	char shown[NAME_LEN]; /* the dir's last part, as the doc names it */
 	FILE *out;
-	struct view views[MAX_CSVS];
+	struct bs_view views[MAX_CSVS];
+	bool missing[MAX_CSVS]; /* could not be read: said in the doc */
 	size_t n_views;
 	char claimed[MAX_CSVS][NAME_LEN]; /* files a marker names */
 	size_t n_claimed;
 	int err;
 };
 
-typedef void (*key_fn)(const struct view *v, size_t row, char *buf, size_t len);
-
-/* ---- keys and the latest run --------------------------------------- */
-
-static const char *at(const struct view *v, size_t r, const char *col)
-{
-	return bs_csv_table_get(&v->t, r, col);
-}
-
-/* "inject+detect/backend"; the runtime and its version stand for the
- * backend when a row names one (one containerd version is a configuration
- * of its own); no "+detect" in files without one (stealth). */
-static void config_key(const struct view *v, size_t r, char *buf, size_t len)
-{
-	const char *rt = at(v, r, "runtime");
-	const char *be = rt[0] ? rt : at(v, r, "backend");
-
-	if (bs_csv_table_col(&v->t, "detect") >= 0)
-		snprintf(buf, len, "%s+%s/%s", at(v, r, "inject"),
-			 at(v, r, "detect"), be);
-	else
-		snprintf(buf, len, "%s/%s", at(v, r, "inject"), be);
-}
-
-static void config_metric_key(const struct view *v, size_t r, char *buf,
-			      size_t len)
-{
-	char cfg[KEY_LEN];
-
-	config_key(v, r, cfg, sizeof(cfg));
-	snprintf(buf, len, "%s\x1f%s", cfg, at(v, r, "metric"));
-}
-
-static void generic_key(const struct view *v, size_t r, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	buf[0] = '\0';
-	for (size_t c = 0; c < v->t.n_cols && o < len; c++)
-		if (v->is_key[c])
-			o += (size_t)snprintf(
-				buf + o, len - o, "%s\x1f",
-				bs_csv_table_at(&v->t, r, (int)c));
-}
-
-static bool is_number(const char *s)
-{
-	char *end;
-
-	if (!s[0])
-		return false;
-	(void)strtod(s, &end);
-	return !*end;
-}
-
-/* Key columns: what a row is about, not what it measured: neither a
- * number, free text (a value with a space), run_id nor commit. */
-static void find_keys(struct view *v)
-{
-	for (size_t c = 0; c < v->t.n_cols; c++) {
-		const char *h = v->t.header[c];
-		bool numeric = true, text = false, any = false;
-
-		for (size_t r = 0; r < v->t.n_rows; r++) {
-			const char *s = bs_csv_table_at(&v->t, r, (int)c);
-
-			any |= s[0] != '\0';
-			numeric &= !s[0] || is_number(s);
-			text |= strchr(s, ' ') != NULL;
-		}
-		v->is_key[c] = strcmp(h, "run_id") && strcmp(h, "commit") &&
-			       !(any && numeric) && !text;
-	}
-}
-
-/* The run a row belongs to: its run_id, else its commit. */
-static int run_col(const struct view *v)
-{
-	int c = bs_csv_table_col(&v->t, "run_id");
-
-	return c >= 0 ? c : bs_csv_table_col(&v->t, "commit");
-}
-
-/* Keep the rows of each key's latest run: the run of its last row, as
- * files are appended to. */
-static int keep_latest(struct view *v, key_fn key)
-{
-	size_t n = v->t.n_rows, n_keys = 0;
-	char(*keys)[KEY_LEN] = calloc(n ? n : 1, KEY_LEN);
-	size_t *id = calloc(n ? n : 1, sizeof(*id));
-	size_t *last = calloc(n ? n : 1, sizeof(*last));
-	size_t *first = calloc(n ? n : 1, sizeof(*first));
-	int run = run_col(v), err = 0;
-
-	v->keep = calloc(n ? n : 1, sizeof(*v->keep));
-	if (!keys || !id || !last || !first || !v->keep) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (size_t r = 0; r < n; r++) {
-		size_t k = 0;
-
-		key(v, r, keys[r], KEY_LEN);
-		while (k < n_keys && strcmp(keys[first[k]], keys[r]))
-			k++;
-		if (k == n_keys)
-			first[n_keys++] = r;
-		id[r] = k;
-		last[k] = r;
-	}
-	for (size_t r = 0; r < n; r++)
-		v->keep[r] = !strcmp(bs_csv_table_at(&v->t, r, run),
-				     bs_csv_table_at(&v->t, last[id[r]], run));
-out:
-	free(keys);
-	free(id);
-	free(last);
-	free(first);
-	return err;
-}
-
-static key_fn key_of(const char *name)
-{
-	if (!strcmp(name, "coverage.csv") || !strcmp(name, "stealth.csv"))
-		return config_key;
-	if (!strcmp(name, "overhead.csv"))
-		return config_metric_key;
-	return generic_key;
-}
-
 /* The file, loaded once; NULL when it is not there (said in the doc). */
-static struct view *view_of(struct doc *d, const char *name)
+static struct bs_view *view_of(struct doc *d, const char *name)
 {
-	char path[PATH_LEN];
-	struct view *v;
+	size_t i;
 	int err;
 
-	for (size_t i = 0; i < d->n_views; i++)
+	for (i = 0; i < d->n_views; i++)
 		if (!strcmp(d->views[i].name, name))
-			return d->views[i].missing ? NULL : &d->views[i];
+			return d->missing[i] ? NULL : &d->views[i];
 	if (d->n_views == MAX_CSVS) {
 		bs_warn("results doc: more than %d CSVs, %s left out", MAX_CSVS,
 			name);
 		return NULL;
 	}
-	v = &d->views[d->n_views++];
-	snprintf(v->name, sizeof(v->name), "%s", name);
-	snprintf(path, sizeof(path), "%s/%s", d->dir, name);
-	err = bs_csv_table_load(&v->t, path);
-	if (!err) {
-		find_keys(v);
-		err = keep_latest(v, key_of(name));
-	}
+	i = d->n_views++;
+	err = bs_view_load(&d->views[i], d->dir, name);
 	if (err == -ENOMEM)
 		d->err = err;
-	v->missing = err != 0;
-	v->loaded = !err;
-	return v->missing ? NULL : v;
+	d->missing[i] = err != 0;
+	return d->missing[i] ? NULL : &d->views[i];
 }
 
 /* ---- Markdown ------------------------------------------------------ */
@@ -238,98 +92,6 @@ static void no_file(struct doc *d, const char *name)
 	fprintf(d->out, "_No `%s/%s` yet._\n", d->shown, name);
 }
 
-/* ---- configurations ------------------------------------------------ */
-
-struct configs {
-	char name[MAX_LIST][KEY_LEN];
-	size_t n;
-};
-
-/* By backend, then injection+detection: groups as in the plots. */
-static int config_cmp(const void *pa, const void *pb)
-{
-	const char *a = pa, *b = pb;
-	const char *sa = strchr(a, '/'), *sb = strchr(b, '/');
-	int r = strcmp(sa ? sa : "", sb ? sb : "");
-
-	return r ? r : strcmp(a, b);
-}
-
-static bool list_has(const char (*list)[KEY_LEN], size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(list[i], s))
-			return true;
-	return false;
-}
-
-/* Adds s unless it is there; a full list keeps what it has. */
-static void list_add(char (*list)[KEY_LEN], size_t *n, size_t cap,
-		     const char *s)
-{
-	if (*n < cap && !list_has((const char(*)[KEY_LEN])list, *n, s))
-		snprintf(list[(*n)++], KEY_LEN, "%s", s);
-}
-
-/* Does row r pass "col=a|b;col2=c"?  NULL passes everything. */
-static bool row_where(const struct view *v, size_t r, const char *where)
-{
-	char buf[KEY_LEN], *save = NULL, *clause;
-
-	if (!where)
-		return true;
-	snprintf(buf, sizeof(buf), "%s", where);
-	for (clause = strtok_r(buf, ";", &save); clause;
-	     clause = strtok_r(NULL, ";", &save)) {
-		char *eq = strchr(clause, '='), *alt, *save2 = NULL;
-		bool ok = false;
-
-		if (!eq)
-			continue;
-		*eq = '\0';
-		for (alt = strtok_r(eq + 1, "|", &save2); alt && !ok;
-		     alt = strtok_r(NULL, "|", &save2))
-			ok = !strcmp(at(v, r, clause), alt);
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
-static void configs_of(const struct view *v, const char *where,
-		       struct configs *cf)
-{
-	char key[KEY_LEN];
-
-	cf->n = 0;
-	for (size_t r = 0; r < v->t.n_rows; r++) {
-		if (!v->keep[r] || !row_where(v, r, where))
-			continue;
-		config_key(v, r, key, sizeof(key));
-		list_add(cf->name, &cf->n, MAX_LIST, key);
-	}
-	qsort(cf->name, cf->n, sizeof(cf->name[0]), config_cmp);
-}
-
-static bool in_config(const struct view *v, size_t r, const char *cfg)
-{
-	char key[KEY_LEN];
-
-	if (!v->keep[r])
-		return false;
-	config_key(v, r, key, sizeof(key));
-	return !strcmp(key, cfg);
-}
-
-/* The first kept row of a configuration (its run, commit, attach). */
-static size_t config_row(const struct view *v, const char *cfg)
-{
-	for (size_t r = 0; r < v->t.n_rows; r++)
-		if (in_config(v, r, cfg))
-			return r;
-	return 0;
-}
-
 /* ---- coverage ------------------------------------------------------ */
 
 struct method {
@@ -338,28 +100,30 @@ struct method {
 	unsigned tried, detected;
 };
 
-static size_t methods_of(const struct view *v, const char *cfg,
+static size_t methods_of(const struct bs_view *v, const char *cfg,
 			 struct method *m)
 {
 	size_t n = 0, i;
 
 	for (size_t r = 0; r < v->t.n_rows; r++) {
-		if (!in_config(v, r, cfg))
+		if (!bs_view_in_config(v, r, cfg))
 			continue;
-		for (i = 0; i < n && strcmp(m[i].name, at(v, r, "method")); i++)
+		for (i = 0;
+		     i < n && strcmp(m[i].name, bs_view_get(v, r, "method"));
+		     i++)
 			;
 		if (i == n) {
 			if (n == MAX_LIST)
 				continue;
 			memset(&m[n], 0, sizeof(m[n]));
 			snprintf(m[n].name, sizeof(m[n].name), "%s",
-				 at(v, r, "method"));
+				 bs_view_get(v, r, "method"));
 			m[n].expect_alert =
-				!strcmp(at(v, r, "expect"), "alert");
+				!strcmp(bs_view_get(v, r, "expect"), "alert");
 			n++;
 		}
 		m[i].tried++;
-		m[i].detected += !strcmp(at(v, r, "detected"), "1");
+		m[i].detected += !strcmp(bs_view_get(v, r, "detected"), "1");
 	}
 	return n;
 }
@@ -400,7 +164,7 @@ static unsigned print_wrong(FILE *o, const struct method *m, size_t n,
 	return wrong;
 }
 
-static void render_coverage(struct doc *d, struct view *v)
+static void render_coverage(struct doc *d, struct bs_view *v)
 {
 	static const char *const cols[] = {
 		"configuration",
@@ -412,21 +176,22 @@ static void render_coverage(struct doc *d, struct view *v)
 		"false alerts (alerted/runs)",
 	};
 	static struct method m[MAX_LIST];
-	static struct configs cf, best;
+	static struct bs_view_names cf, best;
 	unsigned best_n = 0, false_cfgs = 0;
 	FILE *o = d->out;
 
-	configs_of(v, NULL, &cf);
+	bs_view_configs(v, NULL, &cf);
 	best.n = 0;
 	md_head(o, cols, sizeof(cols) / sizeof(cols[0]));
 	for (size_t c = 0; c < cf.n; c++) {
 		size_t n = methods_of(v, cf.name[c], m), r0;
 		unsigned expected, ok = alerted(m, n, &expected);
 
-		r0 = config_row(v, cf.name[c]);
+		r0 = bs_view_config_row(v, cf.name[c]);
 		fprintf(o, "| `%s` | %s | %s | %s | %u of %u | ", cf.name[c],
-			at(v, r0, "attach"), at(v, r0, "run_id"),
-			at(v, r0, "commit"), ok, expected);
+			bs_view_get(v, r0, "attach"),
+			bs_view_get(v, r0, "run_id"),
+			bs_view_get(v, r0, "commit"), ok, expected);
 		print_wrong(o, m, n, true);
 		fputs(" | ", o);
 		false_cfgs += print_wrong(o, m, n, false) > 0;
@@ -435,7 +200,8 @@ static void render_coverage(struct doc *d, struct view *v)
 			best.n = 0;
 		if (ok >= best_n) {
 			best_n = ok;
-			list_add(best.name, &best.n, MAX_LIST, cf.name[c]);
+			bs_view_names_add(best.name, &best.n, MAX_LIST,
+					  cf.name[c]);
 		}
 	}
 	fprintf(o, "\n");
@@ -455,40 +221,44 @@ static void render_coverage(struct doc *d, struct view *v)
 
 /* ---- stealth ------------------------------------------------------- */
 
-static void render_stealth(struct doc *d, struct view *v)
+static void render_stealth(struct doc *d, struct bs_view *v)
 {
 	static const char *const cols[] = {
 		"injection/backend", "run",	"commit",
 		"tells visible",     "unknown",
 	};
-	static struct configs cf, clean;
+	static struct bs_view_names cf, clean;
 	FILE *o = d->out;
 
-	configs_of(v, NULL, &cf);
+	bs_view_configs(v, NULL, &cf);
 	clean.n = 0;
 	md_head(o, cols, sizeof(cols) / sizeof(cols[0]));
 	for (size_t c = 0; c < cf.n; c++) {
-		size_t r0 = config_row(v, cf.name[c]);
+		size_t r0 = bs_view_config_row(v, cf.name[c]);
 		unsigned vis = 0, unknown = 0, tells = 0;
 
 		fprintf(o, "| `%s` | %s | %s | ", cf.name[c],
-			at(v, r0, "run_id"), at(v, r0, "commit"));
+			bs_view_get(v, r0, "run_id"),
+			bs_view_get(v, r0, "commit"));
 		for (size_t r = 0; r < v->t.n_rows; r++)
-			if (in_config(v, r, cf.name[c]))
+			if (bs_view_in_config(v, r, cf.name[c]))
 				tells++;
 		for (size_t r = 0; r < v->t.n_rows; r++) {
-			if (!in_config(v, r, cf.name[c]))
+			if (!bs_view_in_config(v, r, cf.name[c]))
 				continue;
-			unknown += !strcmp(at(v, r, "visible"), "unknown");
-			if (strcmp(at(v, r, "visible"), "1"))
+			unknown += !strcmp(bs_view_get(v, r, "visible"),
+					   "unknown");
+			if (strcmp(bs_view_get(v, r, "visible"), "1"))
 				continue;
-			fprintf(o, "%s`%s`", vis ? ", " : "", at(v, r, "tell"));
+			fprintf(o, "%s`%s`", vis ? ", " : "",
+				bs_view_get(v, r, "tell"));
 			vis++;
 		}
 		fprintf(o, "%s%u of %u | %u |\n", vis ? ": " : "", vis, tells,
 			unknown);
 		if (!vis)
-			list_add(clean.name, &clean.n, MAX_LIST, cf.name[c]);
+			bs_view_names_add(clean.name, &clean.n, MAX_LIST,
+					  cf.name[c]);
 	}
 	fprintf(o, "\n- Showing no tell in the latest run: ");
 	for (size_t i = 0; i < clean.n; i++)
@@ -563,11 +333,12 @@ static const struct metric_table *const metric_tables[] = {
 };
 
 /* The kept row of cfg measuring metric, or -1. */
-static long metric_row(const struct view *v, const char *cfg,
+static long metric_row(const struct bs_view *v, const char *cfg,
 		       const char *metric)
 {
 	for (size_t r = 0; r < v->t.n_rows; r++)
-		if (in_config(v, r, cfg) && !strcmp(at(v, r, "metric"), metric))
+		if (bs_view_in_config(v, r, cfg) &&
+		    !strcmp(bs_view_get(v, r, "metric"), metric))
 			return (long)r;
 	return -1;
 }
@@ -581,8 +352,8 @@ static bool table_has_metric(const struct metric_table *mt, const char *m)
 }
 
 /* Lowest and highest ratio of one metric across the configurations. */
-static void rank_metric(FILE *o, const struct view *v, const struct configs *cf,
-			const char *metric)
+static void rank_metric(FILE *o, const struct bs_view *v,
+			const struct bs_view_names *cf, const char *metric)
 {
 	long lo = -1, hi = -1;
 	size_t lo_c = 0, hi_c = 0;
@@ -591,14 +362,17 @@ static void rank_metric(FILE *o, const struct view *v, const struct configs *cf,
 		long r = metric_row(v, cf->name[c], metric);
 		double x;
 
-		if (r < 0 || !is_number(at(v, (size_t)r, "ratio")))
+		if (r < 0 ||
+		    !bs_view_is_number(bs_view_get(v, (size_t)r, "ratio")))
 			continue;
-		x = strtod(at(v, (size_t)r, "ratio"), NULL);
-		if (lo < 0 || x < strtod(at(v, (size_t)lo, "ratio"), NULL)) {
+		x = strtod(bs_view_get(v, (size_t)r, "ratio"), NULL);
+		if (lo < 0 ||
+		    x < strtod(bs_view_get(v, (size_t)lo, "ratio"), NULL)) {
 			lo = r;
 			lo_c = c;
 		}
-		if (hi < 0 || x > strtod(at(v, (size_t)hi, "ratio"), NULL)) {
+		if (hi < 0 ||
+		    x > strtod(bs_view_get(v, (size_t)hi, "ratio"), NULL)) {
 			hi = r;
 			hi_c = c;
 		}
@@ -608,25 +382,26 @@ static void rank_metric(FILE *o, const struct view *v, const struct configs *cf,
 	fprintf(o,
 		"- `%s`, lowest median ratio: `%s` (%s); highest: `%s` "
 		"(%s).\n",
-		metric, cf->name[lo_c], at(v, (size_t)lo, "ratio"),
-		cf->name[hi_c], at(v, (size_t)hi, "ratio"));
+		metric, cf->name[lo_c], bs_view_get(v, (size_t)lo, "ratio"),
+		cf->name[hi_c], bs_view_get(v, (size_t)hi, "ratio"));
 }
 
-static void render_metrics(struct doc *d, struct view *v,
+static void render_metrics(struct doc *d, struct bs_view *v,
 			   const struct metric_table *mt)
 {
-	static struct configs all, cf;
+	static struct bs_view_names all, cf;
 	const char *cols[MAX_LIST] = { "configuration", "attach" };
 	size_t n_cols = 2;
 	FILE *o = d->out;
 
-	configs_of(v, mt->where, &all);
+	bs_view_configs(v, mt->where, &all);
 	cf.n = 0;
 	for (size_t c = 0; c < all.n; c++)
 		for (size_t i = 0; i < mt->n; i++)
 			if (metric_row(v, all.name[c], mt->cols[i].metric) >=
 			    0) {
-				list_add(cf.name, &cf.n, MAX_LIST, all.name[c]);
+				bs_view_names_add(cf.name, &cf.n, MAX_LIST,
+						  all.name[c]);
 				break;
 			}
 	for (size_t i = 0; i < mt->n && n_cols < MAX_LIST - 1; i++)
@@ -638,17 +413,19 @@ static void render_metrics(struct doc *d, struct view *v,
 		size_t n_commits = 0;
 
 		fprintf(o, "| `%s` | %s |", cf.name[c],
-			at(v, config_row(v, cf.name[c]), "attach"));
+			bs_view_get(v, bs_view_config_row(v, cf.name[c]),
+				    "attach"));
 		for (size_t i = 0; i < mt->n; i++) {
 			long r = metric_row(v, cf.name[c], mt->cols[i].metric);
-			const char *x =
-				r < 0 ? ""
-				      : at(v, (size_t)r, mt->cols[i].field);
+			const char *x = r < 0 ? ""
+					      : bs_view_get(v, (size_t)r,
+							    mt->cols[i].field);
 
 			fprintf(o, " %s |", x[0] ? x : "—");
 			if (r >= 0)
-				list_add(commits, &n_commits, MAX_LIST,
-					 at(v, (size_t)r, "commit"));
+				bs_view_names_add(
+					commits, &n_commits, MAX_LIST,
+					bs_view_get(v, (size_t)r, "commit"));
 		}
 		for (size_t i = 0; i < n_commits; i++)
 			fprintf(o, "%s%s", i ? ", " : " ", commits[i]);
@@ -661,20 +438,20 @@ static void render_metrics(struct doc *d, struct view *v,
 }
 
 /* The metrics of overhead.csv no curated table shows, by name. */
-static void render_other_metrics(struct doc *d, struct view *v)
+static void render_other_metrics(struct doc *d, struct bs_view *v)
 {
 	static char seen[MAX_LIST * 2][KEY_LEN];
 	size_t n = 0;
 
 	for (size_t r = 0; r < v->t.n_rows; r++) {
-		const char *m = at(v, r, "metric");
+		const char *m = bs_view_get(v, r, "metric");
 		bool shown = false;
 
 		for (size_t t = 0;
 		     t < sizeof(metric_tables) / sizeof(metric_tables[0]); t++)
 			shown |= table_has_metric(metric_tables[t], m);
 		if (!shown)
-			list_add(seen, &n, MAX_LIST * 2, m);
+			bs_view_names_add(seen, &n, MAX_LIST * 2, m);
 	}
 	for (size_t i = 0; i < n; i++)
 		fprintf(d->out, "%s`%s`", i ? ", " : "", seen[i]);
@@ -692,7 +469,7 @@ static void short_kernel(const char *k, char *buf, size_t len)
 	snprintf(buf, len, "%s", k);
 	if ((p = strstr(buf, "-cloud-amd64")) && !p[12])
 		*p = '\0';
-	if ((p = strstr(buf, "+deb")) && is_number(p + 4))
+	if ((p = strstr(buf, "+deb")) && bs_view_is_number(p + 4))
 		*p = '\0';
 }
 
@@ -715,18 +492,20 @@ static const char *matrix_cell(const char *expect, const char *result,
 	return buf;
 }
 
-static void matrix_names(const struct view *v, size_t r, char *col, char *row)
+static void matrix_names(const struct bs_view *v, size_t r, char *col,
+			 char *row)
 {
 	char k[KEY_LEN / 2];
 
-	short_kernel(at(v, r, "kernel"), k, sizeof(k));
-	snprintf(col, KEY_LEN, "%s %s", k, at(v, r, "backend"));
-	snprintf(row, KEY_LEN, "%s/%s", at(v, r, "detect"), at(v, r, "case"));
+	short_kernel(bs_view_get(v, r, "kernel"), k, sizeof(k));
+	snprintf(col, KEY_LEN, "%s %s", k, bs_view_get(v, r, "backend"));
+	snprintf(row, KEY_LEN, "%s/%s", bs_view_get(v, r, "detect"),
+		 bs_view_get(v, r, "case"));
 }
 
 /* Rows detect/case, columns kernel backend; a "(start)"/"(runner)" case
  * (a configuration that did not run) goes last. */
-static void render_matrix(struct doc *d, struct view *v)
+static void render_matrix(struct doc *d, struct bs_view *v)
 {
 	static char cols[MAX_LIST][KEY_LEN], rows[MAX_LIST * 4][KEY_LEN];
 	size_t nc = 0, nr = 0, broken = 0;
@@ -737,9 +516,9 @@ static void render_matrix(struct doc *d, struct view *v)
 		for (size_t r = 0; r < v->t.n_rows; r++) {
 			matrix_names(v, r, col, row);
 			if (!late)
-				list_add(cols, &nc, MAX_LIST, col);
-			if ((at(v, r, "case")[0] == '(') == late)
-				list_add(rows, &nr, MAX_LIST * 4, row);
+				bs_view_names_add(cols, &nc, MAX_LIST, col);
+			if ((bs_view_get(v, r, "case")[0] == '(') == late)
+				bs_view_names_add(rows, &nr, MAX_LIST * 4, row);
 		}
 	fputs("| case |", o);
 	for (size_t c = 0; c < nc; c++)
@@ -757,9 +536,10 @@ static void render_matrix(struct doc *d, struct view *v)
 				matrix_names(v, r, col, row);
 				if (!strcmp(col, cols[c]) &&
 				    !strcmp(row, rows[i]))
-					cell = matrix_cell(at(v, r, "expect"),
-							   at(v, r, "result"),
-							   buf, sizeof(buf));
+					cell = matrix_cell(
+						bs_view_get(v, r, "expect"),
+						bs_view_get(v, r, "result"),
+						buf, sizeof(buf));
 			}
 			broken += cell[0] == '*';
 			fprintf(o, " %s |", cell);
@@ -782,7 +562,7 @@ static void render_matrix(struct doc *d, struct view *v)
 /* Rank of each key value by first appearance in its column, so sorted
  * rows come in groups, in the file's order. */
 struct ranked {
-	const struct view *v;
+	const struct bs_view *v;
 	size_t row;
 	size_t rank[BS_CSV_MAX_COLS];
 };
@@ -797,20 +577,7 @@ static int ranked_cmp(const void *pa, const void *pb)
 	return a->row < b->row ? -1 : a->row > b->row;
 }
 
-/* The first row (kept, or any) holding row's value in col. */
-static size_t first_seen(const struct view *v, int col, size_t row,
-			 bool kept_only)
-{
-	const char *s = bs_csv_table_at(&v->t, row, col);
-
-	for (size_t r = 0; r < row; r++)
-		if ((v->keep[r] || !kept_only) &&
-		    !strcmp(bs_csv_table_at(&v->t, r, col), s))
-			return r;
-	return row;
-}
-
-static void render_generic(struct doc *d, struct view *v)
+static void render_generic(struct doc *d, struct bs_view *v)
 {
 	size_t n = 0, k = 0;
 	struct ranked *rows =
@@ -833,8 +600,9 @@ static void render_generic(struct doc *d, struct view *v)
 		rows[n].row = r;
 		for (size_t c = 0; c < v->t.n_cols; c++)
 			rows[n].rank[c] =
-				v->is_key[c] ? first_seen(v, (int)c, r, true)
-					     : 0;
+				v->is_key[c]
+					? bs_view_first_seen(v, (int)c, r, true)
+					: 0;
 		n++;
 	}
 	qsort(rows, n, sizeof(*rows), ranked_cmp);
@@ -878,7 +646,7 @@ static size_t csv_files(struct doc *d, char (*names)[KEY_LEN])
 }
 
 /* The distinct values of a column among the kept rows, or "—". */
-static void print_values(FILE *o, const struct view *v, const char *col,
+static void print_values(FILE *o, const struct bs_view *v, const char *col,
 			 bool kept_only)
 {
 	static char seen[MAX_LIST][KEY_LEN];
@@ -890,7 +658,8 @@ static void print_values(FILE *o, const struct view *v, const char *col,
 	}
 	for (size_t r = 0; r < v->t.n_rows; r++)
 		if (v->keep[r] || !kept_only)
-			list_add(seen, &n, MAX_LIST, at(v, r, col));
+			bs_view_names_add(seen, &n, MAX_LIST,
+					  bs_view_get(v, r, col));
 	for (size_t i = 0; i < n; i++) {
 		fputs(i ? ", " : "", o);
 		md_code(o, seen[i]);
@@ -913,22 +682,22 @@ static void render_summary(struct doc *d)
 
 	md_head(o, cols, sizeof(cols) / sizeof(cols[0]));
 	for (size_t i = 0; i < n; i++) {
-		struct view *v = view_of(d, names[i]);
+		struct bs_view *v = view_of(d, names[i]);
 		size_t n_runs = 0, last;
 		int rc;
 
 		if (!v)
 			continue;
-		rc = run_col(v);
+		rc = bs_view_run_col(v);
 		for (size_t r = 0; r < v->t.n_rows && rc >= 0; r++)
-			n_runs += first_seen(v, rc, r, false) == r;
+			n_runs += bs_view_first_seen(v, rc, r, false) == r;
 		last = v->t.n_rows ? v->t.n_rows - 1 : 0;
 		fprintf(o, "| [`%s`](../%s/%s) | %zu | %zu | ", names[i],
 			d->shown, names[i], v->t.n_rows, n_runs);
 		md_code(o, bs_csv_table_at(&v->t, last, rc));
-		if (strcmp(at(v, last, "commit"), "") &&
+		if (strcmp(bs_view_get(v, last, "commit"), "") &&
 		    strcmp(v->t.header[rc < 0 ? 0 : rc], "commit"))
-			fprintf(o, " (`%s`)", at(v, last, "commit"));
+			fprintf(o, " (`%s`)", bs_view_get(v, last, "commit"));
 		fputs(" | ", o);
 		print_values(o, v, "kernel", true);
 		fputs(" | ", o);
@@ -985,19 +754,19 @@ static const struct target targets[] = {
 };
 
 /* What a row is, for the "worst" column. */
-static void row_label(const struct view *v, size_t r, char *buf, size_t len)
+static void row_label(const struct bs_view *v, size_t r, char *buf, size_t len)
 {
 	if (bs_csv_table_col(&v->t, "inject") >= 0)
-		config_key(v, r, buf, len);
+		bs_view_config(v, r, buf, len);
 	else if (bs_csv_table_col(&v->t, "scenario") >= 0)
-		snprintf(buf, len, "%s", at(v, r, "scenario"));
+		snprintf(buf, len, "%s", bs_view_get(v, r, "scenario"));
 	else
-		snprintf(buf, len, "%s", at(v, r, "metric"));
+		snprintf(buf, len, "%s", bs_view_get(v, r, "metric"));
 }
 
 static void render_target(struct doc *d, const struct target *t)
 {
-	struct view *v = view_of(d, t->csv);
+	struct bs_view *v = view_of(d, t->csv);
 	unsigned met = 0, seen = 0;
 	long worst = -1;
 	double wx = 0;
@@ -1006,11 +775,12 @@ static void render_target(struct doc *d, const struct target *t)
 
 	fprintf(d->out, "| %s | `%s` `%s` | ", t->text, t->csv, t->metric);
 	for (size_t r = 0; v && r < v->t.n_rows; r++) {
-		const char *s = at(v, r, t->field);
+		const char *s = bs_view_get(v, r, t->field);
 		double x;
 
-		if (!v->keep[r] || strcmp(at(v, r, "metric"), t->metric) ||
-		    !row_where(v, r, t->where) || !is_number(s))
+		if (!v->keep[r] ||
+		    strcmp(bs_view_get(v, r, "metric"), t->metric) ||
+		    !bs_view_where(v, r, t->where) || !bs_view_is_number(s))
 			continue;
 		x = strtod(s, NULL);
 		seen++;
@@ -1033,9 +803,12 @@ static void render_target(struct doc *d, const struct target *t)
 	}
 	row_label(v, (size_t)worst, label, sizeof(label));
 	/* a ratio has no unit; the unit column is the measured value's */
-	fprintf(d->out, "%s%s%s (`%s`) |\n", at(v, (size_t)worst, t->field),
+	fprintf(d->out, "%s%s%s (`%s`) |\n",
+		bs_view_get(v, (size_t)worst, t->field),
 		strcmp(t->field, "ratio") ? " " : "×",
-		strcmp(t->field, "ratio") ? at(v, (size_t)worst, "unit") : "",
+		strcmp(t->field, "ratio")
+			? bs_view_get(v, (size_t)worst, "unit")
+			: "",
 		label);
 }
 
@@ -1065,7 +838,7 @@ static void range_add(struct range *g, const char *s)
 {
 	double x;
 
-	if (!is_number(s))
+	if (!bs_view_is_number(s))
 		return;
 	x = strtod(s, NULL);
 	if (!g->n || x < g->lo_x) {
@@ -1101,16 +874,16 @@ static const struct metric_col detector_cols[] = {
 
 #define N_DETECTOR_COLS (sizeof(detector_cols) / sizeof(detector_cols[0]))
 
-static void detector_coverage(FILE *o, const struct view *cov,
+static void detector_coverage(FILE *o, const struct bs_view *cov,
 			      const char *where)
 {
 	static struct method m[MAX_LIST];
-	static struct configs cf;
+	static struct bs_view_names cf;
 	struct range ok = { 0 };
 	unsigned expected = 0;
 	char num[VALUE_LEN];
 
-	configs_of(cov, where, &cf);
+	bs_view_configs(cov, where, &cf);
 	for (size_t c = 0; c < cf.n; c++) {
 		size_t n = methods_of(cov, cf.name[c], m);
 		unsigned e, k = alerted(m, n, &e);
@@ -1124,22 +897,24 @@ static void detector_coverage(FILE *o, const struct view *cov,
 	range_print(o, &ok, num);
 }
 
-static void detector_costs(FILE *o, const struct view *ovh, const char *where)
+static void detector_costs(FILE *o, const struct bs_view *ovh,
+			   const char *where)
 {
-	static struct configs cf;
+	static struct bs_view_names cf;
 	struct range g[N_DETECTOR_COLS];
 
 	memset(g, 0, sizeof(g));
 	if (ovh)
-		configs_of(ovh, where, &cf);
+		bs_view_configs(ovh, where, &cf);
 	for (size_t c = 0; ovh && c < cf.n; c++)
 		for (size_t i = 0; i < N_DETECTOR_COLS; i++) {
 			long r = metric_row(ovh, cf.name[c],
 					    detector_cols[i].metric);
 
 			if (r >= 0)
-				range_add(&g[i], at(ovh, (size_t)r,
-						    detector_cols[i].field));
+				range_add(&g[i],
+					  bs_view_get(ovh, (size_t)r,
+						      detector_cols[i].field));
 		}
 	for (size_t i = 0; i < N_DETECTOR_COLS; i++)
 		range_print(o, &g[i], "");
@@ -1155,8 +930,8 @@ static void render_detectors(struct doc *d)
 		"configurations",
 		"methods alerting every run",
 	};
-	struct view *cov = view_of(d, "coverage.csv"),
-		    *ovh = view_of(d, "overhead.csv");
+	struct bs_view *cov = view_of(d, "coverage.csv"),
+		       *ovh = view_of(d, "overhead.csv");
 	size_t n = 0;
 	char where[KEY_LEN];
 
@@ -1168,7 +943,8 @@ static void render_detectors(struct doc *d)
 		cols[3 + i] = detector_cols[i].label;
 	for (size_t r = 0; r < cov->t.n_rows; r++)
 		if (cov->keep[r])
-			list_add(detects, &n, MAX_LIST, at(cov, r, "detect"));
+			bs_view_names_add(detects, &n, MAX_LIST,
+					  bs_view_get(cov, r, "detect"));
 	qsort(detects, n, KEY_LEN, name_cmp);
 	md_head(d->out, cols, sizeof(cols) / sizeof(cols[0]));
 	for (size_t i = 0; i < n; i++) {
@@ -1260,7 +1036,7 @@ static void render_other(struct doc *d)
 	size_t n = csv_files(d, names), shown = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		struct view *v;
+		struct bs_view *v;
 
 		if (claimed(d, names[i]) || !(v = view_of(d, names[i])))
 			continue;
@@ -1285,7 +1061,8 @@ static void render_whole(struct doc *d, enum kind kind)
 		render_other(d);
 }
 
-static void render_file(struct doc *d, const struct section *s, struct view *v)
+static void render_file(struct doc *d, const struct section *s,
+			struct bs_view *v)
 {
 	switch (s->kind) {
 	case K_COVERAGE:
@@ -1313,7 +1090,7 @@ static void render_file(struct doc *d, const struct section *s, struct view *v)
 
 static void render(struct doc *d, const struct section *s, const char *csv)
 {
-	struct view *v;
+	struct bs_view *v;
 
 	if (!csv) {
 		render_whole(d, s->kind);
@@ -1368,10 +1145,8 @@ static void fill(struct doc *d, FILE *tpl)
 
 static void doc_free(struct doc *d)
 {
-	for (size_t i = 0; i < d->n_views; i++) {
-		bs_csv_table_free(&d->views[i].t);
-		free(d->views[i].keep);
-	}
+	for (size_t i = 0; i < d->n_views; i++)
+		bs_view_free(&d->views[i]);
 }
 
 /* "results", "./results/", "/x/results" -> "results". */
