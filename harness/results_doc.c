@@ -79,8 +79,11 @@ static void md_code(FILE *o, const char *s)
 
 static void md_head(FILE *o, const char *const *cols, size_t n)
 {
-	for (size_t c = 0; c < n; c++)
-		fprintf(o, "| %s ", cols[c]);
+	for (size_t c = 0; c < n; c++) {
+		fputs("| ", o);
+		md_text(o, cols[c]);
+		fputc(' ', o);
+	}
 	fputs("|\n", o);
 	for (size_t c = 0; c < n; c++)
 		fputs("|---", o);

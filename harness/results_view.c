@@ -10,7 +10,8 @@
 #define KEY_LEN	 BS_VIEW_KEY_LEN
 #define MAX_LIST BS_VIEW_MAX_NAMES
 
-typedef void (*key_fn)(const struct bs_view *v, size_t row, char *buf, size_t len);
+typedef void (*key_fn)(const struct bs_view *v, size_t row, char *buf,
+		       size_t len);
 
 /* ---- keys and the latest run --------------------------------------- */
 
@@ -43,7 +44,8 @@ static void config_metric_key(const struct bs_view *v, size_t r, char *buf,
 	snprintf(buf, len, "%s\x1f%s", cfg, bs_view_get(v, r, "metric"));
 }
 
-static void generic_key(const struct bs_view *v, size_t r, char *buf, size_t len)
+static void generic_key(const struct bs_view *v, size_t r, char *buf,
+			size_t len)
 {
 	size_t o = 0;
 
@@ -182,7 +184,7 @@ static bool list_has(const char (*list)[KEY_LEN], size_t n, const char *s)
 
 /* Adds s unless it is there; a full list keeps what it has. */
 void bs_view_names_add(char (*list)[KEY_LEN], size_t *n, size_t cap,
-		     const char *s)
+		       const char *s)
 {
 	if (*n < cap && !list_has((const char(*)[KEY_LEN])list, *n, s))
 		snprintf(list[(*n)++], KEY_LEN, "%s", s);
@@ -214,7 +216,7 @@ bool bs_view_where(const struct bs_view *v, size_t r, const char *where)
 }
 
 void bs_view_configs(const struct bs_view *v, const char *where,
-		       struct bs_view_names *cf)
+		     struct bs_view_names *cf)
 {
 	char key[KEY_LEN];
 
@@ -249,7 +251,7 @@ size_t bs_view_config_row(const struct bs_view *v, const char *cfg)
 
 /* The first row (kept, or any) holding row's value in col. */
 size_t bs_view_first_seen(const struct bs_view *v, int col, size_t row,
-			 bool kept_only)
+			  bool kept_only)
 {
 	const char *s = bs_csv_table_at(&v->t, row, col);
 
@@ -259,4 +261,3 @@ size_t bs_view_first_seen(const struct bs_view *v, int col, size_t row,
 			return r;
 	return row;
 }
-

@@ -50,8 +50,7 @@ void bs_view_names_add(char (*list)[BS_VIEW_KEY_LEN], size_t *n, size_t cap,
 		       const char *s);
 
 /* Row's configuration name into buf ("projected+open/local"). */
-void bs_view_config(const struct bs_view *v, size_t row, char *buf,
-		    size_t len);
+void bs_view_config(const struct bs_view *v, size_t row, char *buf, size_t len);
 /* Does row pass "col=a|b;col2=c"?  NULL passes every row. */
 bool bs_view_where(const struct bs_view *v, size_t row, const char *where);
 /* The configurations of the kept rows passing where, by backend, then
