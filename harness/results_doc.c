@@ -243,12 +243,10 @@ static void render_stealth(struct doc *d, struct bs_view *v)
 		fprintf(o, "| `%s` | %s | %s | ", cf.name[c],
 			bs_view_get(v, r0, "run_id"),
 			bs_view_get(v, r0, "commit"));
-		for (size_t r = 0; r < v->t.n_rows; r++)
-			if (bs_view_in_config(v, r, cf.name[c]))
-				tells++;
 		for (size_t r = 0; r < v->t.n_rows; r++) {
 			if (!bs_view_in_config(v, r, cf.name[c]))
 				continue;
+			tells++;
 			unknown += !strcmp(bs_view_get(v, r, "visible"),
 					   "unknown");
 			if (strcmp(bs_view_get(v, r, "visible"), "1"))
@@ -276,7 +274,7 @@ struct metric_col {
 };
 
 struct metric_table {
-	const char *where; /* row_where filter, NULL = all */
+	const char *where; /* bs_view_where filter, NULL = all */
 	const struct metric_col *cols;
 	size_t n;
 	const char *const *rank; /* metrics whose ratio gets best/worst */
