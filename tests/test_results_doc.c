@@ -78,14 +78,16 @@ Test(results_doc, unknown_csv_gets_its_table_latest_run_grouped)
 
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/verifier.csv", dir);
-	/* two runs; the later one re-measures prog_a on 6.1 only, and a row
-	 * from before the last column was added reads it as empty */
+	/* two runs; the later one re-measures prog_a on 6.1 only; a row
+	 * from before the last column was added reads it as empty, one wider
+	 * than the header is left out */
 	write_file(path, "run_id,commit,program,kernel,insns,note\n"
 			 "r1,c1,prog_a,6.1.0-57,100,first run\n"
 			 "r1,c1,prog_b,6.1.0-57,200,\n"
 			 "r1,c1,prog_a,6.12.117,110\n"
 			 "r2,c2,prog_a,6.1.0-57,105,second run\n"
-			 "r2,c2,prog_b,6.12.117,210,x | y\n");
+			 "r2,c2,prog_b,6.12.117,210,x | y\n"
+			 "r2,c2,prog_c,6.1.0-57,1,too,wide\n");
 	snprintf(path, sizeof(path), "%s/t.md.in", dir);
 	write_file(path, "# t\n@@other@@\nend\n");
 	snprintf(out, sizeof(out), "%s/t.md", dir);
@@ -104,6 +106,8 @@ Test(results_doc, unknown_csv_gets_its_table_latest_run_grouped)
 			 "end\n"),
 		  "%s", doc);
 	cr_expect_null(strstr(doc, "first run"), "%s", doc);
+	cr_expect_null(strstr(doc, "prog_c"), "a row wider than the header: %s",
+		       doc);
 	free(doc);
 	snprintf(path, sizeof(path), "rm -rf %s", dir);
 	cr_expect_eq(system(path), 0);
