@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/csv_table.h"
+#include "lib/grow.h"
 
 static char *slurp(const char *path)
 {
@@ -45,7 +46,8 @@ static int add_row(struct bs_csv_table *t, char *line)
 		t->skipped++;
 		return 0;
 	}
-	cells = realloc(t->cells, (t->n_rows + 1) * t->n_cols * sizeof(*cells));
+	cells = bs_grow(t->cells, &t->cap_rows, t->n_rows,
+			t->n_cols * sizeof(*cells), 256);
 	if (!cells)
 		return -ENOMEM;
 	t->cells = cells;

@@ -17,7 +17,7 @@ struct bs_csv_table {
 	char *text; /* the file; every field points into it */
 	char *header[BS_CSV_MAX_COLS];
 	char **cells; /* n_rows x n_cols */
-	size_t n_cols, n_rows;
+	size_t n_cols, n_rows, cap_rows;
 	size_t skipped; /* rows that did not fit the header */
 };
 
