@@ -298,6 +298,7 @@ static const struct metric_col lifecycle_cols[] = {
 	{ "nri_create_agent_us", "p99", "p99" },
 	{ "nri_create_us", "median", "NRI round trip µs" },
 	{ "nri_create_us", "p99", "p99" },
+	{ "nri_create_us", "baseline_median", "opted out µs" },
 	{ "container_start_ms", "ratio", "start ratio" },
 	{ "token_armed_us", "median", "token armed after create µs" },
 };
