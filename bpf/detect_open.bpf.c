@@ -91,16 +91,38 @@ static __always_inline void check_raw_file(struct file *file, __u32 method)
 }
 
 /* fd -> struct file of the current task: the table walk is plain loads
- * through the BTF task pointer, the slot itself one read. */
+ * through the BTF task pointer, the slot itself one read.  Kernels before
+ * 5.11 lack bpf_get_current_task_btf: there the walk is CO-RE reads (the
+ * check is resolved at load, the other branch is dead code). */
 static __always_inline struct file *fd_file_btf(long fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = task->files->fdt;
+	struct file **fds = NULL;
+	struct fdtable *fdt;
 	struct file *f = NULL;
+	unsigned int max = 0;
 
-	if (fd < 0 || !fdt || fd >= fdt->max_fds)
+	if (fd < 0)
 		return NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
+	if (bpf_core_enum_value_exists(enum bpf_func_id,
+				       BPF_FUNC_get_current_task_btf)) {
+		fdt = bpf_get_current_task_btf()->files->fdt;
+		if (fdt) {
+			max = fdt->max_fds;
+			fds = fdt->fd;
+		}
+	} else {
+		struct task_struct *t =
+			(struct task_struct *)bpf_get_current_task();
+
+		fdt = BPF_CORE_READ(t, files, fdt);
+		if (fdt) {
+			max = BPF_CORE_READ(fdt, max_fds);
+			fds = BPF_CORE_READ(fdt, fd);
+		}
+	}
+	if (!fds || fd >= max)
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
 }
 
@@ -229,13 +251,21 @@ int BPF_PROG(bs_tp_sys_exit, struct pt_regs *regs, long ret)
 /* Completion of an io_uring open: the fd lives in the submitter's table,
  * which io-wq workers share, so current->files resolves it.  Arguments
  * differ between kernels (6.1: ctx, req, user_data, res...; 6.18: ctx, req,
- * cqe) but req is always second and req->cqe.res is always set. */
+ * cqe) but req is always second and req->cqe.res is always set.  Before
+ * 5.19 the event carries no request (ctx, user_data, res): the opcode is
+ * unknown there, so nothing is checked (a blind spot of the methods table),
+ * and the CO-RE reads below are dead code the loader drops. */
 SEC("raw_tp/io_uring_complete")
 int BPF_PROG(bs_tp_io_uring, void *ring, struct io_kiocb *req)
 {
-	__u8 op = BPF_CORE_READ(req, opcode);
+	__u8 op;
 	int res;
 
+	if (!bpf_core_field_exists(struct trace_event_raw_io_uring_complete,
+				   req) ||
+	    !bpf_core_field_exists(req->cqe))
+		return 0;
+	op = BPF_CORE_READ(req, opcode);
 	if (op != IORING_OP_OPENAT_ && op != IORING_OP_OPENAT2_)
 		return 0;
 	res = BPF_CORE_READ(req, cqe.res);

@@ -36,6 +36,9 @@ static const char R_FAN_PRE_FD[] =
 	"the kernel decides at open whether a file raises permission events: "
 	"an fd opened before the mark never does (Linux 6.14, and Debian's "
 	"6.12; 6.1 checks each read)";
+static const char R_URING_OLD_TP[] =
+	"before 5.19 the io_uring_complete tracepoint carries no request: "
+	"which operation completed is unknown";
 static const char R_FAN_MMAP[] =
 	"page-ins of a mapping raise no permission event, and the mapped fd "
 	"was opened before the mark";
@@ -129,8 +132,9 @@ const struct bs_access bs_access_methods[BS_ACC_MAX] = {
 	[BS_ACC_IO_URING] = { "io_uring", BS_ACC_IO_URING,
 			      "raw io_uring IORING_OP_OPENAT + IORING_OP_READ",
 			      true, BOTH,
-			      .blind = { { "readscan", ALL, false,
-					   R_URING } } },
+			      .blind = { { "readscan", ALL, false, R_URING },
+					 { "open", TP, false, R_URING_OLD_TP,
+					   .before = BS_KVER(5, 19) } } },
 	[BS_ACC_ONEBYTE] = { "onebyte", BS_ACC_ONEBYTE,
 			     "read(2) one byte at a time", true, BOTH,
 			     .blind = { { "readscan", ALL, false, R_SHORT } } },
@@ -220,10 +224,11 @@ unsigned bs_kver_running(void)
 	return kver;
 }
 
-/* A blind spot that starts at some kernel holds on an unknown one. */
+/* A blind spot bounded by kernel versions holds on an unknown one. */
 static bool holds_on(const struct bs_access_blind *b, unsigned kver)
 {
-	return !b->since || !kver || kver >= b->since;
+	return !kver || ((!b->since || kver >= b->since) &&
+			 (!b->before || kver < b->before));
 }
 
 static const char *blind_on(const struct bs_access *m, const char *strategy,
@@ -404,6 +409,9 @@ static void method_row(FILE *out, const struct bs_access *m)
 		if (b->since)
 			fprintf(out, ", Linux >= %u.%u", b->since >> 8,
 				b->since & 0xff);
+		if (b->before)
+			fprintf(out, ", Linux < %u.%u", b->before >> 8,
+				b->before & 0xff);
 		fputs("): ", out);
 		cell(out, b->reason);
 		sep = "; ";

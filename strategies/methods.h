@@ -77,6 +77,9 @@ struct bs_access_blind {
 	 * older kernel that still cannot see it the case reads "blind (but
 	 * detected)", a wrong "sees it" would be a failure */
 	unsigned since;
+	/* only on kernels before this one (BS_KVER); 0: no bound.  Set it
+	 * high, for the same reason */
+	unsigned before;
 };
 
 #define BS_KVER(major, minor) ((unsigned)(major) << 8 | (unsigned)(minor))

@@ -30,6 +30,14 @@ check blind_is_skip "1 0 1 0" "$B" "$ok" "case b backend=lsm expect=blind got=0 
 check fail_line "0 1 0 0" "$B" "case a backend=lsm expect=alert got=0 FAIL" "@@ end rc=1"
 check na_backend "0 0 1 1" "$R" "@@ end rc=2"
 check no_start "0 1 0 0" "$B" "@@ end rc=2"
+# tests/vm/unsupported: readscan needs 5.17 on every backend
+old='@@ begin kernel=5.10.0-46-cloud-amd64 detect=readscan backend=fentry'
+new='@@ begin kernel=6.1.0-57-cloud-amd64 detect=readscan backend=fentry'
+check na_old_kernel "0 0 1 1" "$old" "@@ end rc=2"
+check na_not_on_newer "0 1 0 0" "$new" "@@ end rc=2"
+check na_other_detect "0 1 0 0" "${old/readscan/open}" "@@ end rc=2"
+check na_is_only_nostart "0 1 0 0" "$old" "@@ end rc=1"
+check na_but_ran "1 0 0 0" "$old" "case a backend=fentry expect=alert got=1 PASS" "@@ end rc=0"
 check wrong_backend "0 1 0 0" "$B" "case a backend=tracepoint expect=alert got=1 PASS" "@@ end rc=0"
 check exit_without_fail "1 1 0 0" "$B" "$ok" "@@ end rc=1"
 check crash "1 1 0 0" "$B" "$ok" "@@ end rc=139"

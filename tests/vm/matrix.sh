@@ -12,7 +12,10 @@
 # usage: matrix.sh --initrd FILE [--build DIR] [--kernels "META..."]
 #        [--csv FILE] [--mode probe|suite] [--break-case NAME] [--case NAME]
 #        [--backends a,b] [--detects a,b] [--timeout SECS] [--label NAME]
-#        [--unsupported "detect/backend ..."] [--jobs N]
+#        [--unsupported FILE] [--jobs N]
+#   --kernels: [SUITE:]META..., e.g. bullseye:linux-image-cloud-amd64
+#   --unsupported: configurations expected not to start, per kernel
+#     (default tests/vm/unsupported, which says the format)
 set -uo pipefail
 
 build=${BUILD:-build} initrd= csv= mode=probe brk= only= label=vm
@@ -20,7 +23,7 @@ kernels="linux-image-cloud-amd64 linux-image-6.12-cloud-amd64"
 backends=lsm,fentry,kprobe,tracepoint detects=open,readscan,fanotify
 limit=${VM_TIMEOUT:-180}
 lsm=lockdown,capability,landlock,yama,apparmor,bpf
-unsupported="readscan/lsm" jobs=2
+unsupported=$(dirname "$0")/unsupported jobs=2
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -60,62 +63,172 @@ skip_all() {
 	finish
 }
 
-# Metapackage -> the versioned image package it currently depends on.
-resolve() {
-	apt-cache depends --no-recommends --no-suggests "$1" 2>/dev/null |
-		awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }'
+# A kernel is "META" (the system's apt, bookworm here) or "SUITE:META": a
+# suite bookworm's apt does not know, read through a private apt setup
+# under $build/vm/apt/SUITE (own sources list, lists and cache; the
+# system's sources are never touched).  Stable suites get their -security
+# archive too.
+apt_dir() {
+	local suite=$1 dir=$build/vm/apt/$1
+
+	if [ ! -f "$dir/sources.list" ]; then
+		mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/parts"
+		{
+			echo "deb http://deb.debian.org/debian $suite main"
+			case "$suite" in
+			sid | unstable | experimental) ;;
+			*) echo "deb http://deb.debian.org/debian-security $suite-security main" ;;
+			esac
+		} >"$dir/sources.list"
+	fi
+	echo "$dir"
 }
 
-# Download and unpack one image package into $kdir/$pkg; keep only
-# /boot (vmlinuz + config): the modules are not needed by the guest.
+# apt-get or apt-cache ($2) for suite $1 ("": the system's), then args.
+apt_in() {
+	local suite=$1 tool=$2 dir
+	shift 2
+	if [ -z "$suite" ]; then
+		"$tool" "$@"
+		return
+	fi
+	dir=$(apt_dir "$suite")
+	"$tool" -o Dir::Etc::SourceList="$dir/sources.list" \
+		-o Dir::Etc::SourceParts="$dir/parts" \
+		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" \
+		-o APT::Sandbox::User=root "$@"
+}
+
+# Package -> what it depends on whose name matches $3 (awk regex).
+depends_on() {
+	apt_in "$1" apt-cache depends --no-recommends --no-suggests "$2" 2>/dev/null |
+		awk -v re="$3" '$1 == "Depends:" && $2 ~ re { print $2 }'
+}
+
+# Metapackage -> the versioned image package it currently depends on.
+resolve() {
+	depends_on "$1" "$2" '^linux-image-' | head -1
+}
+
+# Download and unpack package $2 of suite $1 into $3; 0 when unpacked.
+fetch_deb() {
+	local suite=$1 pkg=$2 x=$3 tmp=$3.dl
+
+	mkdir -p "$tmp" || return 1
+	(cd "$tmp" && apt_in "$suite" apt-get download -q "$pkg") >"$tmp/log" 2>&1 &&
+		dpkg-deb -x "$tmp"/*.deb "$x" 2>>"$tmp/log"
+	local rc=$?
+	[ "$rc" -eq 0 ] || tail -3 "$tmp/log" | sed "s/^/$label:   /"
+	rm -rf "$tmp"
+	return "$rc"
+}
+
+# Download one image package and keep only vmlinuz + config, as
+# $kdir/$pkg/boot/{vmlinuz,config}-VERSION: the guest needs no modules.
+# Newer packaging (sid, 2026) ships an empty linux-image-V that depends on
+# linux-binary-V (/usr/lib/modules/V/vmlinuz) and linux-base-V (its
+# config): those are fetched too.
 download() {
-	local pkg=$1 tmp
+	local suite=$1 pkg=$2 tmp dep f v
 
 	tmp=$(mktemp -d "$kdir/dl.XXXXXX") || return 1
-	if ! (cd "$tmp" && apt-get download -q "$pkg") >"$tmp/log" 2>&1; then
-		apt-get update -q >>"$tmp/log" 2>&1
-		(cd "$tmp" && apt-get download -q "$pkg") >>"$tmp/log" 2>&1
+	fetch_deb "$suite" "$pkg" "$tmp/x" || { rm -rf "$tmp"; return 1; }
+	if ! ls "$tmp"/x/boot/vmlinuz-* >/dev/null 2>&1; then
+		for dep in $(depends_on "$suite" "$pkg" '^linux-(binary|base)-[0-9]'); do
+			fetch_deb "$suite" "$dep" "$tmp/x" || { rm -rf "$tmp"; return 1; }
+		done
 	fi
-	if ! ls "$tmp"/*.deb >/dev/null 2>&1 ||
-		! dpkg-deb -x "$tmp"/*.deb "$tmp/x" 2>>"$tmp/log"; then
-		tail -3 "$tmp/log" | sed "s/^/$label:   /"
+	mkdir -p "$tmp/boot"
+	for f in "$tmp"/x/boot/vmlinuz-* "$tmp"/x/boot/config-*; do
+		[ -f "$f" ] && mv "$f" "$tmp/boot/"
+	done
+	for f in "$tmp"/x/usr/lib/modules/*/vmlinuz "$tmp"/x/usr/lib/modules/*/config; do
+		[ -f "$f" ] || continue
+		v=${f%/*} v=${v##*/}
+		mv "$f" "$tmp/boot/${f##*/}-$v"
+	done
+	if ! ls "$tmp"/boot/vmlinuz-* >/dev/null 2>&1; then
+		echo "$label:   $pkg and what it depends on hold no vmlinuz"
 		rm -rf "$tmp"
 		return 1
 	fi
 	rm -rf "${kdir:?}/$pkg"
-	mkdir -p "$kdir/$pkg" && mv "$tmp/x/boot" "$kdir/$pkg/boot"
+	mkdir -p "$kdir/$pkg" && mv "$tmp/boot" "$kdir/$pkg/boot"
 	rm -rf "$tmp"
 }
 
-# Prints the cached vmlinuz for a metapackage, fetching it when missing.
-kernel_image() {
-	local meta=$1 pkg
+have_image() {
+	[ -n "$1" ] && ls "$kdir/$1"/boot/vmlinuz-* >/dev/null 2>&1
+}
 
-	pkg=$(resolve "$meta")
-	if [ -z "$pkg" ]; then
-		apt-get update -q >/dev/null 2>&1
-		pkg=$(resolve "$meta")
+fetch_image() {
+	[ -n "$2" ] || return 1
+	echo "$label: fetching $2${1:+ ($1)}" >&2
+	download "$1" "$2" >&2
+}
+
+# Prints the cached vmlinuz for a kernel ([SUITE:]META), fetching it when
+# missing.  Lists that are missing or stale (their package is gone from
+# the mirror) are updated once; offline, what the last run resolved and
+# cached is used.
+kernel_image() {
+	local spec=$1 suite= meta=$1 pkg cached
+
+	case "$spec" in *:*) suite=${spec%%:*} meta=${spec#*:} ;; esac
+	cached=$(cat "$kdir/${spec/:/_}.pkg" 2>/dev/null)
+	pkg=$(resolve "$suite" "$meta")
+	have_image "$pkg" || fetch_image "$suite" "$pkg"
+	if ! have_image "$pkg"; then
+		echo "$label: updating the package lists for ${suite:-the system}" >&2
+		apt_in "$suite" apt-get update -q >/dev/null 2>&1
+		pkg=$(resolve "$suite" "$meta")
+		have_image "$pkg" || fetch_image "$suite" "$pkg"
 	fi
-	# offline: fall back to what the last run resolved
-	[ -n "$pkg" ] || pkg=$(cat "$kdir/$meta.pkg" 2>/dev/null)
-	if [ -z "$pkg" ]; then
-		echo "$label: apt knows no package $meta" >&2
-		return 1
+	if ! have_image "$pkg"; then
+		have_image "$cached" || {
+			echo "$label: apt knows no package $meta${suite:+ in $suite}" >&2
+			return 1
+		}
+		echo "$label: $spec: using the cached $cached" >&2
+		pkg=$cached
 	fi
-	if ! ls "$kdir/$pkg"/boot/vmlinuz-* >/dev/null 2>&1; then
-		echo "$label: fetching $pkg" >&2
-		download "$pkg" >&2 || return 1
-	fi
-	echo "$pkg" >"$kdir/$meta.pkg"
+	echo "$pkg" >"$kdir/${spec/:/_}.pkg"
 	ls "$kdir/$pkg"/boot/vmlinuz-* | head -1
 }
 
 # Guest result lines -> CSV rows (appended to $2) and "P F S N/A" on stdout.
-# Combinations in $unsupported (detect/backend) that do not start are
-# skipped, not failed: the strategy has no such backend by design.
-# Messages for humans go to stderr.
+# Configurations the $unsupported file expects not to start on that
+# kernel are skipped, not failed, and say why.  Messages for humans go to
+# stderr.
 parse() {
-	tr -d '\r' <"$1" | awk -v rows="$2" -v na=" $unsupported " '
+	tr -d '\r' <"$1" | awk -v rows="$2" -v naf="$unsupported" '
+	BEGIN {
+		while ((getline l < naf) > 0) {
+			if (l ~ /^[ \t]*(#|$)/) continue
+			split(l, w, " "); nna_rules++
+			na_det[nna_rules] = w[1]; na_back[nna_rules] = w[2]
+			na_below[nna_rules] = w[3]
+			sub(/^[ \t]*[^ \t]+[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]+/, "", l)
+			na_why[nna_rules] = l
+		}
+	}
+	# "5.10.0-46-cloud-amd64" -> 5 * 1000 + 10; 0: not a version
+	function kver(k,   v) {
+		if (!match(k, /^[0-9]+\.[0-9]+/)) return 0
+		split(substr(k, 1, RLENGTH), v, ".")
+		return v[1] * 1000 + v[2]
+	}
+	# why kernel k is not expected to start det/back; "" when it is
+	function na_reason(k, d, b,   i, v) {
+		for (i = 1; i <= nna_rules; i++) {
+			if (na_det[i] != d || (na_back[i] != "*" && na_back[i] != b))
+				continue
+			if (na_below[i] == "-") return na_why[i]
+			v = kver(k)
+			if (v && v < kver(na_below[i])) return na_why[i]
+		}
+		return ""
+	}
 	function row(c, e, r) {
 		print kernel "," back "," det "," c "," e "," r >>rows
 	}
@@ -145,9 +258,10 @@ parse() {
 	}
 	/^@@ end rc=/ {
 		rc = kv($0, "rc") + 0; open_cfg = 0
-		if (rc == 2 && index(na, " " det "/" back " ")) {
-			printf "  %s %s/%s: not supported by design\n", kernel, det,
-				back >"/dev/stderr"
+		why = rc == 2 ? na_reason(kernel, det, back) : ""
+		if (why != "") {
+			printf "  %s %s/%s: not supported: %s\n", kernel, det,
+				back, why >"/dev/stderr"
 			row("(start)", "-", "N/A"); s++; nna++
 		} else if (rc == 2) {
 			printf "  %s %s/%s: backend did not start\n", kernel, det,
@@ -232,7 +346,7 @@ guest_detects() {
 # Boot one kernel; results in $rundir/META/ (qemu.rc: qemu's exit status).
 boot_one() {
 	local meta=$1 vmlinuz=$2 dir=$rundir/$1 n det
-	local append="console=ttyS0 quiet panic=-1 lsm=$lsm bs.mode=$mode"
+	local append="console=ttyS0 quiet panic=-1 no_timer_check lsm=$lsm bs.mode=$mode"
 
 	rm -rf "$dir" && mkdir -p "$dir"
 	det=$(guest_detects "$vmlinuz" "$dir")
