@@ -64,11 +64,16 @@ static __always_inline int check_file(struct file *file, __u32 method)
 	return r.action == BS_RESPOND_DENY && r.result == BS_RR_DONE;
 }
 
-/* lsm, fentry: file is a BTF pointer, the prefilter costs plain loads. */
+/* lsm, fentry: file is a BTF pointer, the prefilter costs plain loads.
+ * mmap_file gets NULL for anonymous mappings; newer verifiers (Debian's
+ * 7.2) reject the load without this test. */
 static __always_inline int check_btf_file(struct file *file, __u32 method)
 {
-	struct inode *inode = file->f_inode;
+	struct inode *inode;
 
+	if (!file)
+		return 0;
+	inode = file->f_inode;
 	if (inode && ino_maybe_armed(inode->i_ino))
 		return check_file(file, method);
 	return 0;

@@ -19,7 +19,7 @@
 set -uo pipefail
 
 build=${BUILD:-build} initrd= csv= mode=probe brk= only= label=vm
-kernels="linux-image-cloud-amd64 linux-image-6.12-cloud-amd64"
+kernels="bullseye:linux-image-cloud-amd64 linux-image-cloud-amd64 linux-image-6.12-cloud-amd64 sid:linux-image-cloud-amd64"
 backends=lsm,fentry,kprobe,tracepoint detects=open,readscan,fanotify
 limit=${VM_TIMEOUT:-180}
 lsm=lockdown,capability,landlock,yama,apparmor,bpf
@@ -69,7 +69,9 @@ skip_all() {
 # system's sources are never touched).  Stable suites get their -security
 # archive too.
 apt_dir() {
-	local suite=$1 dir=$build/vm/apt/$1
+	local suite=$1 dir
+	# apt reads relative Dir:: paths below /etc/apt
+	dir=$(realpath -m "$build/vm/apt/$suite")
 
 	if [ ! -f "$dir/sources.list" ]; then
 		mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/parts"
@@ -345,10 +347,11 @@ guest_detects() {
 
 # Boot one kernel; results in $rundir/META/ (qemu.rc: qemu's exit status).
 boot_one() {
-	local meta=$1 vmlinuz=$2 dir=$rundir/$1 n det
+	local meta=$1 vmlinuz=$2 dir=$rundir/${1/:/_} n det
 	local append="console=ttyS0 quiet panic=-1 no_timer_check lsm=$lsm bs.mode=$mode"
 
 	rm -rf "$dir" && mkdir -p "$dir"
+	SECONDS=0
 	det=$(guest_detects "$vmlinuz" "$dir")
 	append+=" bs.backends=$backends bs.detects=$det bs.timeout=$limit"
 	[ -n "$brk" ] && append+=" bs.break=$brk"
@@ -362,14 +365,15 @@ boot_one() {
 		-serial "file:$dir/console.log" -serial "file:$dir/results.log" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 2>"$dir/qemu.err"
 	echo $? >"$dir/qemu.rc"
+	echo "$SECONDS" >"$dir/secs"
 }
 
 # Adds one finished boot to the counters and appends its rows to $rows.
 report_one() {
-	local meta=$1 dir=$rundir/$1 rc p f s na
+	local meta=$1 dir=$rundir/${1/:/_} rc p f s na
 
 	rc=$(cat "$dir/qemu.rc" 2>/dev/null || echo 255)
-	echo "$label: results of $meta"
+	echo "$label: results of $meta (guest ran $(cat "$dir/secs" 2>/dev/null)s)"
 	tr -d '\r' <"$dir/results.log" | grep -v '^@@' | sed "s/^/  | /"
 	read -r p f s na < <(parse "$dir/results.log" "$rows")
 	read -r vok vover < <(verifier_rows "$dir/results.log" "$vrows")

@@ -12,7 +12,12 @@ VM_DIR := $(BUILD)/vm
 VM_RUNNER := $(VM_DIR)/runner
 VM_INITRD := $(VM_DIR)/initramfs.cpio.gz
 VM_BUSYBOX ?= /bin/busybox
-VM_KERNELS ?= linux-image-cloud-amd64 linux-image-6.12-cloud-amd64
+# [SUITE:]META, oldest first (the table's column order; test-vm-broken
+# boots the first): bullseye's 5.10 (the oldest LTS still on managed
+# nodes) and sid's newest through a private apt setup under $(VM_DIR)/apt
+# (matrix.sh), bookworm's 6.1 and 6.12 through the system's apt
+VM_KERNELS ?= bullseye:linux-image-cloud-amd64 linux-image-cloud-amd64 \
+	linux-image-6.12-cloud-amd64 sid:linux-image-cloud-amd64
 VM_CSV ?= results/kernel-matrix.csv
 VM_HAVE_SUITE := $(if $(wildcard harness/detect_suite.c),1)
 VM_MODE ?= $(if $(VM_HAVE_SUITE),suite,probe)
