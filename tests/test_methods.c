@@ -366,9 +366,8 @@ Test(methods, io_uring_tracepoint_blind_spot_ends_at_5_19)
 					  BS_KVER(5, 19)));
 	cr_expect_null(bs_access_blind_at("open", tp, "io_uring", false,
 					  BS_KVER(6, 1)));
-	cr_expect_not_null(
-		bs_access_blind_at("open", tp, "io_uring", false, 0),
-		"an unknown kernel keeps every blind spot");
+	cr_expect_not_null(bs_access_blind_at("open", tp, "io_uring", false, 0),
+			   "an unknown kernel keeps every blind spot");
 	cr_expect_null(bs_access_blind_at("open", BS_ATTACH_LSM, "io_uring",
 					  false, BS_KVER(5, 10)));
 }
