@@ -12,8 +12,8 @@ VM_DIR := $(BUILD)/vm
 VM_RUNNER := $(VM_DIR)/runner
 VM_INITRD := $(VM_DIR)/initramfs.cpio.gz
 VM_BUSYBOX ?= /bin/busybox
-# [SUITE:]META, oldest first (the table's column order; test-vm-broken
-# boots the first): bullseye's 5.10 (the oldest LTS still on managed
+# [SUITE:]META, oldest first (the table's order; test-vm-broken boots the
+# first and the last): bullseye's 5.10 (the oldest LTS still on managed
 # nodes) and sid's newest through a private apt setup under $(VM_DIR)/apt
 # (matrix.sh), bookworm's 6.1 and 6.12 through the system's apt
 VM_KERNELS ?= bullseye:linux-image-cloud-amd64 linux-image-cloud-amd64 \
