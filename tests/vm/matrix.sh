@@ -21,10 +21,8 @@ set -uo pipefail
 build=${BUILD:-build} initrd= csv= mode=probe brk= only= label=vm
 kernels="bullseye:linux-image-cloud-amd64 linux-image-cloud-amd64 linux-image-6.12-cloud-amd64 sid:linux-image-cloud-amd64"
 backends=lsm,fentry,kprobe,tracepoint detects=open,readscan,fanotify
-# per configuration: the readscan suite on 7.2 with bpf_loop scans (546k..1M
-# verifier steps per load, 23 loads) took over 180 s under TCG on a loaded
-# host
-limit=${VM_TIMEOUT:-420}
+# per configuration (the slowest took 60 s, a loaded host, TCG)
+limit=${VM_TIMEOUT:-180}
 lsm=lockdown,capability,landlock,yama,apparmor,bpf
 unsupported=$(dirname "$0")/unsupported jobs=2
 
