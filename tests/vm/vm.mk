@@ -1,7 +1,9 @@
 # Kernel matrix: boots Debian's cloud kernels in QEMU (TCG) with a busybox
 # initramfs whose /init runs the detection suite for every backend.
 #
-#   make test-vm          all kernels -> results/kernel-matrix.csv
+#   make test-vm          all kernels -> $(VM_CSV) (make test: under build/)
+#   make measure-kernels  the committed figures: results/kernel-matrix.csv,
+#                         results/verifier.csv (guests and this host)
 #   make test-vm-broken   proves a broken case makes the matrix fail
 #   tests/vm/check-parse.sh       the verdict logic on synthetic guest logs
 #   make report           results/kernel-matrix.csv -> docs/results.md (table)
@@ -27,7 +29,8 @@ VM_RUNNER_OBJ := $(BUILD)/obj/tests/vm/runner-$(if $(VM_HAVE_SUITE),suite,probe)
 EXTRA_DEB_PACKAGES += qemu-system-x86 busybox-static libbpf-dev libelf-dev \
 	zlib1g-dev gzip
 EXTRA_TEST_CMDS += tests/vm/check-parse.sh \
-	'make -s --no-print-directory BUILD=$(BUILD) test-vm' \
+	'make -s --no-print-directory BUILD=$(BUILD) \
+		VM_CSV=$(BUILD)/results/kernel-matrix.csv test-vm' \
 	'make -s --no-print-directory BUILD=$(BUILD) test-vm-broken'
 
 # $(GENERATED) is defined after the fragments are read: name the skeletons.
@@ -80,11 +83,18 @@ VM_ARGS = --build $(BUILD) --initrd $(VM_INITRD) --mode $(VM_MODE) \
 	--kernels "$(VM_KERNELS)"
 
 test-vm: $(VM_INITRD)
+	$(Q)mkdir -p $(dir $(VM_CSV))
 	$(Q)tests/vm/matrix.sh $(VM_ARGS) --csv $(VM_CSV)
+
+# The committed figures: every guest (kernel-matrix.csv and its verifier
+# rows) and this host's verifier counts, into results/; then make report.
+measure-kernels: $(VM_INITRD) all
+	$(Q)tests/vm/matrix.sh $(VM_ARGS) --csv results/kernel-matrix.csv
+	$(Q)BEESTING_RESULTS=results $(BUILD)/tests/test_verifier_budget --jobs=1
 
 test-vm-broken: $(VM_INITRD)
 	$(Q)tests/vm/check-broken.sh $(VM_ARGS)
 
 vm-initrd: $(VM_INITRD)
 
-.PHONY: test-vm test-vm-broken vm-initrd
+.PHONY: test-vm test-vm-broken vm-initrd measure-kernels
