@@ -48,6 +48,9 @@ while [ $# -gt 0 ]; do
 	shift 2 || { echo "$label: $1 needs a value" >&2; exit 2; }
 done
 
+# absolute: apt downloads run from a temp dir, and a relative build dir
+# there named an empty private apt setup (no kernel found on a fresh clone)
+build=$(realpath -m "$build")
 kdir=$build/vm/kernels
 rundir=$build/vm/run
 passed=0 failed=0 skipped=0
