@@ -7,6 +7,14 @@
 
 #define TRACEFS "/sys/kernel/tracing"
 
+const char *bs_tracefs_root(void)
+{
+	if (access(TRACEFS "/events", F_OK) &&
+	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return "/sys/kernel/debug/tracing";
+	return TRACEFS;
+}
+
 int bs_tracefs_ensure(void)
 {
 	if (access(TRACEFS "/events", F_OK) == 0)

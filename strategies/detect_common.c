@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/kretprobe.h"
 #include "lib/log.h"
 #include "strategies/detect_common.h"
 #include "strategies/methods.h"
@@ -196,18 +197,59 @@ void bs_det_base_init(struct bs_det_base *b, const struct bs_detect_config *cfg)
 	pthread_mutex_init(&b->lock, NULL);
 }
 
-int bs_det_attach(struct bs_det_base *b, struct bpf_program *p)
+/* Links slot i: a tracefs kretprobe when asked, libbpf's attach else. */
+static struct bpf_link *attach_one(struct bs_det_base *b, int i)
 {
 	struct bpf_link *l;
 
-	if (b->n_links >= BS_DET_MAX_LINKS)
+	if (!b->kret_func[i])
+		return bpf_program__attach(b->progs[i]);
+	l = bs_kretprobe_attach(b->progs[i], b->kret_func[i],
+				BS_KRETPROBE_MAXACTIVE, b->kret_event[i],
+				sizeof(b->kret_event[i]));
+	if (l || b->kret_warned)
+		return l ? l : bpf_program__attach(b->progs[i]);
+	b->kret_warned = true;
+	bs_warn("kretprobe %s: no tracefs event (%s): the kernel's default "
+		"room for calls in flight, returns past it are missed",
+		b->kret_func[i], strerror(errno));
+	return bpf_program__attach(b->progs[i]);
+}
+
+static void detach_one(struct bs_det_base *b, int i)
+{
+	bpf_link__destroy(b->links[i]); /* NULL-safe */
+	b->links[i] = NULL;
+	bs_kretprobe_remove(b->kret_event[i]);
+}
+
+static int attach_new(struct bs_det_base *b, struct bpf_program *p,
+		      const char *kret_func)
+{
+	struct bpf_link *l;
+	int i = b->n_links;
+
+	if (i >= BS_DET_MAX_LINKS)
 		return -E2BIG;
-	l = bpf_program__attach(p);
+	b->progs[i] = p;
+	b->kret_func[i] = kret_func;
+	b->kret_event[i][0] = '\0';
+	l = attach_one(b, i);
 	if (!l)
 		return -errno;
-	b->progs[b->n_links] = p;
 	b->links[b->n_links++] = l;
 	return 0;
+}
+
+int bs_det_attach(struct bs_det_base *b, struct bpf_program *p)
+{
+	return attach_new(b, p, NULL);
+}
+
+int bs_det_attach_kretprobe(struct bs_det_base *b, struct bpf_program *p,
+			    const char *func)
+{
+	return attach_new(b, p, func);
 }
 
 int bs_det_pause(struct bs_detect_ctx *ctx, bool paused)
@@ -218,11 +260,10 @@ int bs_det_pause(struct bs_detect_ctx *ctx, bool paused)
 		return 0;
 	for (int i = 0; i < b->n_links; i++) {
 		if (paused) {
-			bpf_link__destroy(b->links[i]);
-			b->links[i] = NULL;
+			detach_one(b, i);
 			continue;
 		}
-		b->links[i] = bpf_program__attach(b->progs[i]);
+		b->links[i] = attach_one(b, i);
 		if (!b->links[i])
 			return -errno;
 	}
@@ -362,7 +403,7 @@ void bs_det_stats(struct bs_det_base *b, struct bs_detect_stats *out)
 void bs_det_base_close(struct bs_det_base *b)
 {
 	while (b->n_links > 0)
-		bpf_link__destroy(b->links[--b->n_links]); /* NULL-safe */
+		detach_one(b, --b->n_links);
 	ring_buffer__free(b->rb);
 	b->rb = NULL;
 	b->counters_fd = -1;

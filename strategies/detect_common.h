@@ -36,6 +36,11 @@ struct bs_det_base {
 	uint64_t last_flush_ns;
 	struct bpf_link *links[BS_DET_MAX_LINKS];
 	struct bpf_program *progs[BS_DET_MAX_LINKS]; /* what links[] attach */
+	/* return probes attached through tracefs (bs_det_attach_kretprobe):
+	 * the function, and the event to remove once detached */
+	const char *kret_func[BS_DET_MAX_LINKS];
+	char kret_event[BS_DET_MAX_LINKS][64];
+	bool kret_warned; /* the fallback is logged once */
 	int n_links;
 	bool paused;
 	uint64_t events;
@@ -92,6 +97,10 @@ int bs_det_verified(const struct bs_detect_ctx *ctx,
 void bs_det_base_init(struct bs_det_base *b,
 		      const struct bs_detect_config *cfg);
 int bs_det_attach(struct bs_det_base *b, struct bpf_program *p);
+/* p, a kretprobe of func, with room for every call in flight (see
+ * bpf/kretprobe.h); libbpf's own attach, warned, where tracefs cannot. */
+int bs_det_attach_kretprobe(struct bs_det_base *b, struct bpf_program *p,
+			    const char *func);
 /* agg_fd: the bs_agg map, flushed by bs_det_poll(); -1 for none. */
 int bs_det_rb_open(struct bs_det_base *b, int rb_fd, int counters_fd,
 		   int agg_fd);

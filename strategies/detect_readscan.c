@@ -61,7 +61,9 @@ static int rs_attach(struct rs_priv *p, enum bs_attach b)
 		return bs_det_attach(&p->base, s->progs.bs_tp_sys_exit);
 	err = bs_det_attach(&p->base, s->progs.bs_kprobe_vfs_read);
 	return err ? err
-		   : bs_det_attach(&p->base, s->progs.bs_kretprobe_vfs_read);
+		   : bs_det_attach_kretprobe(&p->base,
+					     s->progs.bs_kretprobe_vfs_read,
+					     "vfs_read");
 }
 
 static int rs_try(struct bs_detect_ctx *ctx, enum bs_attach b)

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef BS_BPF_KRETPROBE_H
+#define BS_BPF_KRETPROBE_H
+
+#include <stddef.h>
+
+struct bpf_link;
+struct bpf_program;
+
+/* Calls of one function a kretprobe can follow at once.  A call that
+ * starts while every slot is held by a call still in flight (a process
+ * asleep in it: a read of an idle pipe or socket) loses its return.
+ * libbpf's kretprobes (perf_event_open) get the kernel's default, which
+ * on a kernel without CONFIG_PREEMPTION before 5.18 is one per CPU:
+ * one reader asleep on a one-CPU 5.10 machine hides every other read.
+ * 4096 is the most tracefs accepts (KRETPROBE_MAXACTIVE_MAX). */
+#define BS_KRETPROBE_MAXACTIVE 4096
+
+/* Attaches prog as a return probe of func through a tracefs kprobe event
+ * with room for maxactive calls; its name is written to event (removed
+ * with bs_kretprobe_remove() once the link is destroyed).  Returns the
+ * link, or NULL with errno set and event empty. */
+struct bpf_link *bs_kretprobe_attach(const struct bpf_program *prog,
+				     const char *func, unsigned maxactive,
+				     char *event, size_t len);
+/* Removes an event of bs_kretprobe_attach(); "" is a no-op.  Returns 0 or
+ * -errno. */
+int bs_kretprobe_remove(char *event);
+
+#endif
