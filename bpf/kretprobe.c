@@ -81,8 +81,8 @@ struct bpf_link *bs_kretprobe_attach(const struct bpf_program *prog,
 	/* pid and a sequence: agents and detectors never share a name */
 	snprintf(event, len, "%s_%d_%u", func, (int)getpid(),
 		 atomic_fetch_add(&seq, 1));
-	snprintf(line, sizeof(line), "r%u:" GROUP "/%s %s\n", maxactive,
-		 event, func);
+	snprintf(line, sizeof(line), "r%u:" GROUP "/%s %s\n", maxactive, event,
+		 func);
 	err = bs_tracefs_ensure();
 	if (!err)
 		err = kprobe_events(line);

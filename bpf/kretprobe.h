@@ -10,9 +10,10 @@ struct bpf_program;
 /* Calls of one function a kretprobe can follow at once.  A call that
  * starts while every slot is held by a call still in flight (a process
  * asleep in it: a read of an idle pipe or socket) loses its return.
- * libbpf's kretprobes (perf_event_open) get the kernel's default, which
- * on a kernel without CONFIG_PREEMPTION before 5.18 is one per CPU:
- * one reader asleep on a one-CPU 5.10 machine hides every other read.
+ * libbpf's kretprobes (perf_event_open) get the kernel's default: one
+ * per CPU on older kernels built without CONFIG_PREEMPTION (5.10), where
+ * one reader asleep on a one-CPU machine hides every other read, and
+ * max(10, 2 per CPU) on newer ones.
  * 4096 is the most tracefs accepts (KRETPROBE_MAXACTIVE_MAX). */
 #define BS_KRETPROBE_MAXACTIVE 4096
 

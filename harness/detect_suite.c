@@ -515,6 +515,106 @@ static void run_respond_case(const struct respond_case *rc, const char *detect,
 	free(d);
 }
 
+/* ---- a read among readers asleep in it --------------------------------- */
+
+/* More readers than a kretprobe's default room for calls in flight (one
+ * per CPU on 5.10 without CONFIG_PREEMPTION, 10 or 2 per CPU on others),
+ * each asleep in read() on its own pipe, entered after the detector was
+ * attached: a return probe that ran out of room misses the token's read. */
+#define SLEEPERS      32
+#define SLEEPERS_CASE "sleepers"
+
+/* Forks the sleepers; each stops when its pipe's writer (us) closes. */
+static int start_sleepers(int wfd[SLEEPERS], pid_t pid[SLEEPERS])
+{
+	for (int i = 0; i < SLEEPERS; i++) {
+		wfd[i] = -1;
+		pid[i] = -1;
+	}
+	for (int i = 0; i < SLEEPERS; i++) {
+		int p[2];
+		char c;
+
+		if (pipe(p))
+			return -errno;
+		fflush(NULL);
+		pid[i] = fork();
+		if (pid[i] < 0) {
+			close(p[0]);
+			close(p[1]);
+			return -errno;
+		}
+		if (pid[i] == 0) {
+			/* only our writer may hold our pipe open */
+			for (int j = 0; j < i; j++)
+				close(wfd[j]);
+			close(p[1]);
+			_exit(read(p[0], &c, 1) < 0 ? 1 : 0);
+		}
+		close(p[0]);
+		wfd[i] = p[1];
+	}
+	usleep(100 * 1000); /* let every one reach its read */
+	return 0;
+}
+
+static void stop_sleepers(const int wfd[SLEEPERS], const pid_t pid[SLEEPERS])
+{
+	for (int i = 0; i < SLEEPERS; i++) {
+		if (wfd[i] >= 0)
+			close(wfd[i]);
+		if (pid[i] > 0)
+			waitpid(pid[i], NULL, 0);
+	}
+}
+
+static void run_sleepers_case(const char *detect, enum bs_attach attach,
+			      bool flip, struct case_out *o)
+{
+	struct bs_dtest *d = calloc(1, sizeof(*d));
+	int wfd[SLEEPERS], err, rc;
+	pid_t pid[SLEEPERS];
+	bool armed;
+
+	memset(o, 0, sizeof(*o));
+	o->result = BS_DCASE_ERROR;
+	if (!d) {
+		snprintf(o->why, sizeof(o->why), "out of memory");
+		return;
+	}
+	err = bs_dtest_start(d, detect, attach, 0, 0);
+	if (err) {
+		snprintf(o->why, sizeof(o->why), "detector: %s",
+			 strerror(-err));
+		free(d);
+		return;
+	}
+	o->backend = d->ctx.backend;
+	o->expect = flip ? EXP_NONE : EXP_ALERT;
+	armed = bs_dtest_arm(d) == 0;
+	err = armed ? start_sleepers(wfd, pid) : -EIO;
+	rc = err ? err : bs_dtest_child_read(d->token_path);
+	if (!rc)
+		o->got = bs_dtest_wait(d, WAIT_ALERT_MS, 0);
+	if (armed) /* also the ones started before a failure */
+		stop_sleepers(wfd, pid);
+	if (rc) {
+		snprintf(o->why, sizeof(o->why), "case setup: %s",
+			 rc < 0 ? strerror(-rc) : "the read failed");
+	} else {
+		o->result = o->got == (o->expect == EXP_ALERT) ? BS_DCASE_PASS
+							       : BS_DCASE_FAIL;
+		if (o->result == BS_DCASE_FAIL)
+			snprintf(o->why, sizeof(o->why),
+				 "expected %s with %d readers asleep, got %s",
+				 o->expect == EXP_ALERT ? "an alert"
+							: "no alert",
+				 SLEEPERS, o->got ? "one" : "none");
+	}
+	bs_dtest_stop(d);
+	free(d);
+}
+
 enum bs_dcase_result bs_detect_suite_case(const char *detect,
 					  enum bs_attach attach,
 					  const char *name, char *why,
@@ -526,6 +626,11 @@ enum bs_dcase_result bs_detect_suite_case(const char *detect,
 
 	if (rc) {
 		run_respond_case(rc, detect, attach, false, &o);
+		snprintf(why, why_len, "%s", o.why);
+		return o.result;
+	}
+	if (!strcmp(name, SLEEPERS_CASE)) {
+		run_sleepers_case(detect, attach, false, &o);
 		snprintf(why, why_len, "%s", o.why);
 		return o.result;
 	}
@@ -593,7 +698,8 @@ static int parse_opts(int argc, char **argv, struct suite_opts *o)
 			o->detect);
 		return -EINVAL;
 	}
-	if (o->only && !find_case(o->only) && !find_respond_case(o->only)) {
+	if (o->only && !find_case(o->only) && !find_respond_case(o->only) &&
+	    strcmp(o->only, SLEEPERS_CASE)) {
 		fprintf(stderr, "no case named %s\n", o->only);
 		return -EINVAL;
 	}
@@ -694,6 +800,16 @@ int bs_detect_suite_main(int argc, char **argv)
 		run_case(c, o.detect, o.attach,
 			 o.break_case && !strcmp(o.break_case, c->name), &r);
 		report(&o, o.csv ? &csv : NULL, backend, c->name, &r, tally);
+	}
+	if (!o.only || !strcmp(o.only, SLEEPERS_CASE)) {
+		struct case_out r;
+
+		run_sleepers_case(o.detect, o.attach,
+				  o.break_case &&
+					  !strcmp(o.break_case, SLEEPERS_CASE),
+				  &r);
+		report(&o, o.csv ? &csv : NULL, backend, SLEEPERS_CASE, &r,
+		       tally);
 	}
 	for (size_t i = 0; i < N_RESPOND_CASES; i++) {
 		const struct respond_case *c = &respond_cases[i];
