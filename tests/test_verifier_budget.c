@@ -3,13 +3,15 @@
  * here (detector x backend x readscan window), through the detectors' own
  * loaders: the verifier's processed-instruction count stays under a
  * quarter of the kernel's 1M limit (bpf/verifier_stats.h says why).  The
- * figures of all of them are printed and written to results/verifier.csv
- * (this kernel's rows replaced; $BEESTING_RESULTS names another
- * directory).  A configuration that does not start for a reason other
+ * figures of all of them are printed and written to verifier.csv in
+ * $BEESTING_RESULTS, by default build/results (this kernel's rows
+ * replaced): a test run never edits the committed results/, which
+ * `make measure-kernels` writes on purpose.  A configuration that does not start for a reason other
  * than the verifier (a backend this kernel lacks) is a row, not a
  * failure. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,7 +106,11 @@ static const char *results_dir(void)
 {
 	const char *dir = getenv("BEESTING_RESULTS");
 
-	return dir && *dir ? dir : "results";
+	if (dir && *dir)
+		return dir;
+	(void)mkdir("build", 0755);
+	(void)mkdir("build/results", 0755);
+	return "build/results";
 }
 
 /* Keeps the other kernels' rows (the VM matrix adds its own). */
