@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness/agentproc.h"
 #include "harness/runtime/nri_victim.h"
 #include "lib/clock.h"
 #include "lib/csv.h"
@@ -113,7 +114,7 @@ static long scrape(CURL *c, const char *url)
 }
 
 struct ctx {
-	char dir[64], sock[128], events[128], state[128], hook[128];
+	struct bs_agent_dirs rd;
 	char hook_url[64], maddr[32], metrics_url[64], kube_url[64];
 	pid_t agent;
 	struct bs_nri_runtime *rt;
@@ -130,12 +131,12 @@ static int start_agent(struct ctx *x, const char *bin)
 
 		dup2(null, 1);
 		dup2(null, 2);
-		execl(bin, bin, "--nri-socket", x->sock, "--state-dir",
-		      x->state, "--hook-dir", x->hook, "--events", x->events,
-		      "--inject", "bind", "--detect", "open", "--aggregate-ms",
-		      "0", "--node", "bench", "--webhook", x->hook_url,
-		      "--metrics-addr", x->maddr, "--kube-api", x->kube_url,
-		      NULL);
+		execl(bin, bin, "--nri-socket", x->rd.sock, "--state-dir",
+		      x->rd.state, "--hook-dir", x->rd.hook, "--events",
+		      x->rd.events, "--inject", "bind", "--detect", "open",
+		      "--aggregate-ms", "0", "--node", "bench", "--webhook",
+		      x->hook_url, "--metrics-addr", x->maddr, "--kube-api",
+		      x->kube_url, NULL);
 		_exit(127);
 	}
 	return bs_nri_runtime_accept(x->rt, 10000, NULL, 0, NULL, 0);
@@ -250,24 +251,20 @@ static void cleanup(struct ctx *x)
 		MHD_stop_daemon(x->d);
 	if (x->kd)
 		MHD_stop_daemon(x->kd);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", x->dir);
-	if (*x->dir && system(cmd))
-		fprintf(stderr, "cleanup of %s failed\n", x->dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", x->rd.dir);
+	if (*x->rd.dir && system(cmd))
+		fprintf(stderr, "cleanup of %s failed\n", x->rd.dir);
 }
 
 static int setup(struct ctx *x)
 {
-	struct bs_nri_runtime_config rc = { .socket_path = x->sock };
+	struct bs_nri_runtime_config rc = { .socket_path = x->rd.sock };
 	int hp = bs_free_tcp_port(), mp = bs_free_tcp_port();
-	int kp = bs_free_tcp_port();
+	int kp = bs_free_tcp_port(), err;
 
-	strcpy(x->dir, "/run/bs-sinkbench-XXXXXX");
-	if (!mkdtemp(x->dir))
-		return -errno;
-	snprintf(x->sock, sizeof(x->sock), "%s/nri.sock", x->dir);
-	snprintf(x->events, sizeof(x->events), "%s/events", x->dir);
-	snprintf(x->state, sizeof(x->state), "%s/state", x->dir);
-	snprintf(x->hook, sizeof(x->hook), "%s/hook", x->dir);
+	err = bs_agent_dirs_make(&x->rd, "/run/bs-sinkbench-XXXXXX");
+	if (err)
+		return err;
 	snprintf(x->hook_url, sizeof(x->hook_url), "http://127.0.0.1:%d/", hp);
 	snprintf(x->maddr, sizeof(x->maddr), "127.0.0.1:%d", mp);
 	snprintf(x->metrics_url, sizeof(x->metrics_url),

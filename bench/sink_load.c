@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/agentproc.h"
 #include "harness/runtime/nri_victim.h"
 #include "lib/clock.h"
 #include "lib/cmd.h"
@@ -93,7 +94,7 @@ static void rx_stop(struct rx *r)
 }
 
 struct ctx {
-	char dir[64], sock[128], events[128], state[128], hook[128];
+	struct bs_agent_dirs rd;
 	char maddr[32], murl[64];
 	char wh[3][96], kube[64];
 	struct rx rx_bee, rx_falco, rx_am, rx_kube;
@@ -140,17 +141,17 @@ static int start_alertmanager(struct ctx *x, int port)
 
 	if (access(bin, X_OK))
 		return -ENOENT;
-	snprintf(cfg, sizeof(cfg), "%s/am.yml", x->dir);
+	snprintf(cfg, sizeof(cfg), "%s/am.yml", x->rd.dir);
 	f = fopen(cfg, "w");
 	if (!f)
 		return -errno;
 	fputs("route:\n  receiver: none\nreceivers:\n  - name: none\n", f);
 	fclose(f);
 	snprintf(a_cfg, sizeof(a_cfg), "--config.file=%s", cfg);
-	snprintf(a_data, sizeof(a_data), "--storage.path=%s/am", x->dir);
+	snprintf(a_data, sizeof(a_data), "--storage.path=%s/am", x->rd.dir);
 	snprintf(a_listen, sizeof(a_listen),
 		 "--web.listen-address=127.0.0.1:%d", port);
-	snprintf(log, sizeof(log), "%s/am.log", x->dir);
+	snprintf(log, sizeof(log), "%s/am.log", x->rd.dir);
 	{
 		char *const argv[] = { (char *)bin,
 				       a_cfg,
@@ -179,16 +180,12 @@ static int start_alertmanager(struct ctx *x, int port)
 
 static int setup(struct ctx *x, int *real_am)
 {
-	struct bs_nri_runtime_config rc = { .socket_path = x->sock };
-	int mp = bs_free_tcp_port(), amp = bs_free_tcp_port();
+	struct bs_nri_runtime_config rc = { .socket_path = x->rd.sock };
+	int mp = bs_free_tcp_port(), amp = bs_free_tcp_port(), err;
 
-	strcpy(x->dir, "/run/bs-sinkload-XXXXXX");
-	if (!mkdtemp(x->dir))
-		return -errno;
-	snprintf(x->sock, sizeof(x->sock), "%s/nri.sock", x->dir);
-	snprintf(x->events, sizeof(x->events), "%s/events", x->dir);
-	snprintf(x->state, sizeof(x->state), "%s/state", x->dir);
-	snprintf(x->hook, sizeof(x->hook), "%s/hook", x->dir);
+	err = bs_agent_dirs_make(&x->rd, "/run/bs-sinkload-XXXXXX");
+	if (err)
+		return err;
 	snprintf(x->maddr, sizeof(x->maddr), "127.0.0.1:%d", mp);
 	snprintf(x->murl, sizeof(x->murl), "http://127.0.0.1:%d/metrics", mp);
 	if (rx_start(&x->rx_bee) || rx_start(&x->rx_falco) ||
@@ -220,9 +217,9 @@ static int start_agent(struct ctx *x, const char *bin)
 {
 	char log[192];
 	char *const argv[] = {
-		(char *)bin,   "--nri-socket",	 x->sock,
-		"--state-dir", x->state,	 "--hook-dir",
-		x->hook,       "--events",	 x->events,
+		(char *)bin,   "--nri-socket",	 x->rd.sock,
+		"--state-dir", x->rd.state,	 "--hook-dir",
+		x->rd.hook,    "--events",	 x->rd.events,
 		"--inject",    "bind",		 "--detect",
 		"open",	       "--aggregate-ms", "0",
 		"--node",      "bench",		 "--webhook",
@@ -232,7 +229,7 @@ static int start_agent(struct ctx *x, const char *bin)
 		"--log-level", "warn",		 NULL
 	};
 
-	snprintf(log, sizeof(log), "%s/agent.log", x->dir);
+	snprintf(log, sizeof(log), "%s/agent.log", x->rd.dir);
 	x->agent = bs_cmd_spawn(argv, log);
 	if (x->agent < 0)
 		return -errno;
@@ -516,9 +513,9 @@ static void cleanup(struct ctx *x)
 	rx_stop(&x->rx_falco);
 	rx_stop(&x->rx_am);
 	rx_stop(&x->rx_kube);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", x->dir);
-	if (*x->dir && system(cmd))
-		fprintf(stderr, "cleanup of %s failed\n", x->dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", x->rd.dir);
+	if (*x->rd.dir && system(cmd))
+		fprintf(stderr, "cleanup of %s failed\n", x->rd.dir);
 }
 
 /* After the load: queues empty and every sink caught up (up to 60 s). */

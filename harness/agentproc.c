@@ -73,6 +73,18 @@ static void exec_agent(const struct bs_agent_opts *o, const char **argv)
 	_exit(127);
 }
 
+int bs_agent_dirs_make(struct bs_agent_dirs *d, const char *tmpl)
+{
+	snprintf(d->dir, sizeof(d->dir), "%s", tmpl);
+	if (!mkdtemp(d->dir))
+		return -errno;
+	snprintf(d->sock, sizeof(d->sock), "%s/nri.sock", d->dir);
+	snprintf(d->events, sizeof(d->events), "%s/events", d->dir);
+	snprintf(d->state, sizeof(d->state), "%s/state", d->dir);
+	snprintf(d->hook, sizeof(d->hook), "%s/hook", d->dir);
+	return 0;
+}
+
 int bs_agent_spawn(struct bs_agent *a, const struct bs_agent_opts *o)
 {
 	const char *argv[MAX_ARGS];

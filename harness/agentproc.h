@@ -43,6 +43,15 @@ struct bs_agent {
 	long max_rss_kib;
 };
 
+/* A scratch run directory for one agent: dir from a mkdtemp template,
+ * the NRI socket, events file, state and hook dirs named inside it. */
+struct bs_agent_dirs {
+	char dir[64], sock[128], events[128], state[128], hook[128];
+};
+
+/* mkdtemp(tmpl) into d->dir and name the paths in it: 0 or -errno. */
+int bs_agent_dirs_make(struct bs_agent_dirs *d, const char *tmpl);
+
 int bs_agent_spawn(struct bs_agent *a, const struct bs_agent_opts *o);
 /* false once the process has exited (reaps it). */
 bool bs_agent_alive(struct bs_agent *a);
