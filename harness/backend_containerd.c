@@ -44,6 +44,7 @@
 #include "lib/clock.h"
 #include "lib/cmd.h"
 #include "lib/fmt.h"
+#include "lib/fs.h"
 #include "lib/log.h"
 
 #define CONTAINERD_MS	  60000
@@ -167,25 +168,11 @@ static int containerd_up(struct bs_bench *b, struct cb *k)
 	return 0;
 }
 
-static int count_in_file(const char *path, const char *needle)
-{
-	char line[4096];
-	FILE *f = fopen(path, "re");
-	int n = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, needle) != NULL;
-	fclose(f);
-	return n;
-}
-
 /* containerd has registered and synchronized the plugin. */
 static int wait_synchronized(struct bs_bench *b, struct cb *k)
 {
 	for (int i = 0; i < SYNC_MS / 50; i++) {
-		if (count_in_file(b->agent.log, "synchronized:"))
+		if (bs_file_count_matches(b->agent.log, "synchronized:"))
 			return 0;
 		if (!bs_bench_agent_alive(b))
 			break;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdio.h>
 #include <linux/openat2.h>
 #include <stdint.h>
 #include <string.h>
@@ -119,4 +120,18 @@ int bs_write_file(const char *path, const void *buf, size_t len, mode_t mode)
 	if (close(fd) && !err)
 		err = -errno;
 	return err;
+}
+
+int bs_file_count_matches(const char *path, const char *needle)
+{
+	char line[4096];
+	FILE *f = fopen(path, "re");
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
 }

@@ -24,6 +24,10 @@ int bs_write_all(int fd, const void *buf, size_t len);
 /* Create or truncate path with mode and write buf: 0 or -errno. */
 int bs_write_file(const char *path, const void *buf, size_t len, mode_t mode);
 
+/* How many lines of the text file path contain needle (0 when it cannot
+ * be read: a log not written yet counts as nothing found). */
+int bs_file_count_matches(const char *path, const char *needle);
+
 /* rm -rf that stays on one file system and never follows symlinks. */
 int bs_rm_rf(const char *path);
 

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "lib/clock.h"
+#include "lib/fs.h"
 #include "tests/support/containerd_events.h"
 
 int ctrd_events_open(struct ctrd_events *e, const char *path)
@@ -55,14 +56,5 @@ json_t *ctrd_events_wait(struct ctrd_events *e, const char *type,
 
 int ctrd_count_in_file(const char *path, const char *needle)
 {
-	char line[4096];
-	FILE *f = fopen(path, "re");
-	int n = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, needle) != NULL;
-	fclose(f);
-	return n;
+	return bs_file_count_matches(path, needle);
 }
