@@ -318,27 +318,46 @@ struct case_out {
 	char why[160];
 };
 
-static void run_case(const struct bs_access *c, const char *detect,
-		     enum bs_attach attach, bool flip, struct case_out *o)
+/* A case's detector, zeroed, with o reset to an error until it has run;
+ * NULL (o says why) when out of memory. */
+static struct bs_dtest *case_alloc(struct case_out *o)
 {
 	struct bs_dtest *d = calloc(1, sizeof(*d));
-	const char *blind;
-	int fd = -1, rc, err;
 
 	memset(o, 0, sizeof(*o));
 	o->result = BS_DCASE_ERROR;
-	if (!d) {
+	if (!d)
 		snprintf(o->why, sizeof(o->why), "out of memory");
-		return;
-	}
-	err = bs_dtest_start(d, detect, attach, 0, 0);
+	return d;
+}
+
+/* Start d, its agent agent_tgid (0: none): 0, or -errno with d freed and o
+ * saying why. */
+static int case_start(struct bs_dtest *d, const char *detect,
+		      enum bs_attach attach, uint32_t agent_tgid,
+		      struct case_out *o)
+{
+	int err = bs_dtest_start(d, detect, attach, agent_tgid, 0);
+
 	if (err) {
 		snprintf(o->why, sizeof(o->why), "detector: %s",
 			 strerror(-err));
 		free(d);
-		return;
+		return err;
 	}
 	o->backend = d->ctx.backend;
+	return 0;
+}
+
+static void run_case(const struct bs_access *c, const char *detect,
+		     enum bs_attach attach, bool flip, struct case_out *o)
+{
+	struct bs_dtest *d = case_alloc(o);
+	const char *blind;
+	int fd = -1, rc, err;
+
+	if (!d || case_start(d, detect, attach, 0, o))
+		return;
 	blind = bs_access_blind(detect, o->backend, c->name, c->pre_open);
 	o->expect = blind ? EXP_BLIND : c->expect_alert ? EXP_ALERT : EXP_NONE;
 	if (flip)
@@ -466,26 +485,16 @@ static void run_respond_case(const struct respond_case *rc, const char *detect,
 			     enum bs_attach attach, bool flip,
 			     struct case_out *o)
 {
-	struct bs_dtest *d = calloc(1, sizeof(*d));
+	struct bs_dtest *d = case_alloc(o);
 	int err;
 
-	memset(o, 0, sizeof(*o));
-	o->result = BS_DCASE_ERROR;
-	if (!d) {
-		snprintf(o->why, sizeof(o->why), "out of memory");
+	if (!d)
 		return;
-	}
 	d->respond = rc->action;
 	d->respond_node = true;
 	/* the runner is the agent: its own accesses are never responded to */
-	err = bs_dtest_start(d, detect, attach, (uint32_t)getpid(), 0);
-	if (err) {
-		snprintf(o->why, sizeof(o->why), "detector: %s",
-			 strerror(-err));
-		free(d);
+	if (case_start(d, detect, attach, (uint32_t)getpid(), o))
 		return;
-	}
-	o->backend = d->ctx.backend;
 	o->expect = bs_respond_cap(detect, o->backend, rc->action) == BS_RCAP_NO
 			    ? EXP_BLIND
 			    : EXP_ALERT;
