@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/sink_common.h"
 #include "harness/agentproc.h"
 #include "harness/runtime/nri_victim.h"
 #include "lib/clock.h"
@@ -239,7 +240,6 @@ static int write_rows(const char *results, const char *commit, int n,
 
 static void cleanup(struct ctx *x)
 {
-	char cmd[128];
 
 	if (x->agent > 0) {
 		kill(x->agent, SIGTERM);
@@ -251,9 +251,7 @@ static void cleanup(struct ctx *x)
 		MHD_stop_daemon(x->d);
 	if (x->kd)
 		MHD_stop_daemon(x->kd);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", x->rd.dir);
-	if (*x->rd.dir && system(cmd))
-		fprintf(stderr, "cleanup of %s failed\n", x->rd.dir);
+	bs_agent_dirs_remove(&x->rd);
 }
 
 static int setup(struct ctx *x)
@@ -280,7 +278,7 @@ static int setup(struct ctx *x)
 
 int main(int argc, char **argv)
 {
-	const char *results = "results", *commit = "unknown", *build = "build";
+	struct bs_sink_where w = BS_SINK_WHERE_DEFAULT;
 	struct bs_samples wh = { 0 }, met = { 0 }, ev = { 0 };
 	struct ctx x = { .agent = -1 };
 	char bin[256], src[512];
@@ -289,18 +287,12 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "n:r:c:b:")) != -1) {
 		if (opt == 'n')
 			n = atoi(optarg);
-		else if (opt == 'r')
-			results = optarg;
-		else if (opt == 'c')
-			commit = optarg;
-		else if (opt == 'b')
-			build = optarg;
-		else
+		else if (!bs_sink_where_opt(opt, &w))
 			return 2;
 	}
 	if (n <= 0)
 		return 2;
-	snprintf(bin, sizeof(bin), "%s/beesting", build);
+	snprintf(bin, sizeof(bin), "%s/beesting", w.build);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	err = setup(&x);
 	if (!err)
@@ -310,7 +302,7 @@ int main(int argc, char **argv)
 	if (!err)
 		err = measure(&x, src, n, &wh, &met, &ev);
 	if (!err)
-		err = write_rows(results, commit, n, &wh, &met, &ev);
+		err = write_rows(w.results, w.commit, n, &wh, &met, &ev);
 	cleanup(&x);
 	bs_samples_free(&wh);
 	bs_samples_free(&met);

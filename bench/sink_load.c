@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/sink_common.h"
 #include "harness/agentproc.h"
 #include "harness/runtime/nri_victim.h"
 #include "lib/clock.h"
@@ -503,7 +504,6 @@ static int write_rows(const char *results, const char *commit, int secs,
 
 static void cleanup(struct ctx *x)
 {
-	char cmd[128];
 
 	stop_pid(x->agent);
 	stop_pid(x->am);
@@ -513,9 +513,7 @@ static void cleanup(struct ctx *x)
 	rx_stop(&x->rx_falco);
 	rx_stop(&x->rx_am);
 	rx_stop(&x->rx_kube);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", x->rd.dir);
-	if (*x->rd.dir && system(cmd))
-		fprintf(stderr, "cleanup of %s failed\n", x->rd.dir);
+	bs_agent_dirs_remove(&x->rd);
 }
 
 /* After the load: queues empty and every sink caught up (up to 60 s). */
@@ -565,7 +563,7 @@ static int run(struct ctx *x, const char *bin, int secs, int rate,
 
 int main(int argc, char **argv)
 {
-	const char *results = "results", *commit = "unknown", *build = "build";
+	struct bs_sink_where w = BS_SINK_WHERE_DEFAULT;
 	struct ctx x = { .agent = -1, .am = -1 };
 	struct load l = { 0 };
 	struct tally t = { 0 };
@@ -577,22 +575,16 @@ int main(int argc, char **argv)
 			secs = atoi(optarg);
 		else if (opt == 'R')
 			rate = atoi(optarg);
-		else if (opt == 'r')
-			results = optarg;
-		else if (opt == 'c')
-			commit = optarg;
-		else if (opt == 'b')
-			build = optarg;
-		else
+		else if (!bs_sink_where_opt(opt, &w))
 			return 2;
 	}
 	if (secs <= 0 || rate <= 0 || rate > 100000)
 		return 2;
-	snprintf(bin, sizeof(bin), "%s/beesting", build);
+	snprintf(bin, sizeof(bin), "%s/beesting", w.build);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	err = run(&x, bin, secs, rate, &l, &t);
 	if (!err)
-		err = write_rows(results, commit, secs, &l, &t);
+		err = write_rows(w.results, w.commit, secs, &l, &t);
 	cleanup(&x);
 	bs_samples_free(&l.rss);
 	bs_samples_free(&l.cpu);

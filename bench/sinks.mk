@@ -9,13 +9,17 @@ SINK_N ?= 200
 SINK_LOAD_S ?= 10
 SINK_LOAD_RATE ?= 1000
 
-$(BUILD)/sink-bench: $(BUILD)/obj/bench/sink_latency.o $(BUILD)/libbeesting.a
+$(BUILD)/sink-bench: $(BUILD)/obj/bench/sink_latency.o \
+		$(BUILD)/obj/bench/sink_common.o $(BUILD)/libbeesting.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libbeesting.a $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libbeesting.a \
+		$(LDLIBS)
 
-$(BUILD)/sink-load: $(BUILD)/obj/bench/sink_load.o $(BUILD)/libbeesting.a
+$(BUILD)/sink-load: $(BUILD)/obj/bench/sink_load.o \
+		$(BUILD)/obj/bench/sink_common.o $(BUILD)/libbeesting.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libbeesting.a $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libbeesting.a \
+		$(LDLIBS)
 
 SINK_COMMIT = $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 

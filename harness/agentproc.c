@@ -15,6 +15,7 @@
 
 #include "harness/agentproc.h"
 #include "lib/clock.h"
+#include "lib/fs.h"
 #include "lib/log.h"
 
 #define MAX_ARGS 40
@@ -83,6 +84,12 @@ int bs_agent_dirs_make(struct bs_agent_dirs *d, const char *tmpl)
 	snprintf(d->state, sizeof(d->state), "%s/state", d->dir);
 	snprintf(d->hook, sizeof(d->hook), "%s/hook", d->dir);
 	return 0;
+}
+
+void bs_agent_dirs_remove(const struct bs_agent_dirs *d)
+{
+	if (*d->dir && bs_rm_rf(d->dir))
+		fprintf(stderr, "cleanup of %s failed\n", d->dir);
 }
 
 int bs_agent_spawn(struct bs_agent *a, const struct bs_agent_opts *o)

@@ -51,6 +51,9 @@ struct bs_agent_dirs {
 
 /* mkdtemp(tmpl) into d->dir and name the paths in it: 0 or -errno. */
 int bs_agent_dirs_make(struct bs_agent_dirs *d, const char *tmpl);
+/* rm -rf the run dir (nothing when it was never made); says so when that
+ * fails. */
+void bs_agent_dirs_remove(const struct bs_agent_dirs *d);
 
 int bs_agent_spawn(struct bs_agent *a, const struct bs_agent_opts *o);
 /* false once the process has exited (reaps it). */
