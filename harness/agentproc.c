@@ -17,6 +17,7 @@
 #include "lib/clock.h"
 #include "lib/fs.h"
 #include "lib/log.h"
+#include "lib/proc.h"
 
 #define MAX_ARGS 40
 
@@ -32,16 +33,8 @@ static void push(const char **argv, int *n, const char *a, const char *b)
 /* Child side: into dir's cgroup, then a cgroup namespace rooted there. */
 static int private_cgroup_ns(const char *dir)
 {
-	char path[BS_PATH_LEN + 16];
-	int fd, err = 0;
+	int err = bs_cgroup_join(dir);
 
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, "0", 1) != 1)
-		err = -errno;
-	close(fd);
 	if (!err && unshare(CLONE_NEWCGROUP))
 		err = -errno;
 	return err;
@@ -191,39 +184,24 @@ done:
 		       : -EIO;
 }
 
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
-
 int bs_agent_sample(struct bs_agent *a, long *rss_kib, uint64_t *ticks)
 {
 	char path[64], buf[4096], *p;
 	unsigned long long ut, st;
-	int err;
+	ssize_t n;
 
 	if (a->pid <= 0)
 		return -ESRCH;
 	snprintf(path, sizeof(path), "/proc/%d/status", a->pid);
-	err = read_file(path, buf, sizeof(buf));
-	if (err)
-		return err;
+	n = bs_read_small(path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
 	p = strstr(buf, "VmRSS:");
 	*rss_kib = p ? strtol(p + 6, NULL, 10) : 0;
 	snprintf(path, sizeof(path), "/proc/%d/stat", a->pid);
-	err = read_file(path, buf, sizeof(buf));
-	if (err)
-		return err;
+	n = bs_read_small(path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
 	/* comm may hold spaces and parens: fields restart after the last ')' */
 	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 2,

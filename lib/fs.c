@@ -122,6 +122,22 @@ int bs_write_file(const char *path, const void *buf, size_t len, mode_t mode)
 	return err;
 }
 
+ssize_t bs_read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
 int bs_file_count_matches(const char *path, const char *needle)
 {
 	char line[4096];

@@ -24,6 +24,10 @@ int bs_write_all(int fd, const void *buf, size_t len);
 /* Create or truncate path with mode and write buf: 0 or -errno. */
 int bs_write_file(const char *path, const void *buf, size_t len, mode_t mode);
 
+/* Read a small file (a /proc entry) in one read into buf, at most len - 1
+ * bytes, NUL-terminated: the length read or -errno. */
+ssize_t bs_read_small(const char *path, char *buf, size_t len);
+
 /* How many lines of the text file path contain needle (0 when it cannot
  * be read: a log not written yet counts as nothing found). */
 int bs_file_count_matches(const char *path, const char *needle);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/limits.h"
 #include "lib/proc.h"
 
 static char cg2_root[256];
@@ -99,7 +100,7 @@ int bs_cgroup_make(const char *name, char *dir, size_t n, uint64_t *id)
 
 int bs_cgroup_join(const char *dir)
 {
-	char procs[512];
+	char procs[BS_PATH_LEN + 16];
 	int fd, err = 0;
 
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);

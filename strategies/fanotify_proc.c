@@ -6,24 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/fs.h"
 #include "lib/proc.h"
 #include "strategies/fanotify_proc.h"
-
-static ssize_t read_small(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
 
 static const char *field(const char *status, const char *key)
 {
@@ -63,7 +48,7 @@ int bs_fan_attribute(uint32_t tid, struct bs_event *ev)
 	ev->tid = tid;
 	snprintf(proc, sizeof(proc), "/proc/%u", tid);
 	snprintf(path, sizeof(path), "%s/status", proc);
-	n = read_small(path, status, sizeof(status));
+	n = bs_read_small(path, status, sizeof(status));
 	if (n < 0)
 		return (int)n;
 	parse_status(status, ev);
