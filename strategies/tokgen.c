@@ -351,6 +351,8 @@ struct jwt_who {
 	const char *ns, *sa;
 	char pod[254];
 	char pod_uid[37], sa_uid[37];
+	char kid[48], sub[600];
+	json_int_t now;
 };
 
 /* The node: one per agent, like the cluster above. */
@@ -398,6 +400,31 @@ static int jwt_who(const struct bs_tokgen_who *who, struct jwt_who *w)
 	return err;
 }
 
+/* Who a service-account JWT is for, plus its kid (kid_len random bytes,
+ * base64url when b64 else hex: each issuer's digest of its key), its
+ * subject and its issue time; the node is named by then. */
+static int jwt_begin(const struct bs_tokgen_who *who, size_t kid_len, bool b64,
+		     struct jwt_who *w)
+{
+	uint8_t raw[32];
+	int err = jwt_who(who, w);
+
+	if (!err)
+		err = bs_random(raw, kid_len);
+	if (err)
+		return err;
+	if (b64)
+		bs_base64(raw, kid_len, 1, w->kid, sizeof(w->kid));
+	else
+		for (size_t i = 0; i < kid_len; i++)
+			snprintf(w->kid + i * 2, 3, "%02x", raw[i]);
+	snprintf(w->sub, sizeof(w->sub), "system:serviceaccount:%s:%s", w->ns,
+		 w->sa);
+	w->now = (json_int_t)time(NULL);
+	pthread_once(&node_once, node_init);
+	return 0;
+}
+
 /* header.claims.signature; the signature is random bytes of an RS256
  * (RSA-2048) signature's length: nobody can verify it, as nobody can
  * verify a real one without the issuer's keys. */
@@ -440,33 +467,25 @@ static int jwt_sign(const char *kid, json_t *claims, uint8_t *out, size_t cap)
  * the API server, one year (extended) with warnafter at kubelet's 3607 s. */
 static int gen_k8s(const struct bs_tokgen_who *who, uint8_t *out, size_t cap)
 {
-	uint8_t kid_raw[32];
-	char kid[48], jti[37], sub[600];
+	char jti[37];
 	struct jwt_who w;
-	json_int_t now = (json_int_t)time(NULL);
 	json_t *claims;
-	int err;
+	/* kid: base64url of the SHA-256 of the signing key */
+	int err = jwt_begin(who, 32, true, &w);
 
-	err = jwt_who(who, &w);
 	if (!err)
 		err = uuid_random(jti);
-	if (!err)
-		err = bs_random(kid_raw, sizeof(kid_raw));
 	if (err)
 		return err;
-	/* kid: base64url of the SHA-256 of the signing key */
-	bs_base64(kid_raw, sizeof(kid_raw), 1, kid, sizeof(kid));
-	snprintf(sub, sizeof(sub), "system:serviceaccount:%s:%s", w.ns, w.sa);
-	pthread_once(&node_once, node_init);
 	claims = json_pack(
 		"{s:[s], s:I, s:I, s:s, s:s, s:{s:s, s:{s:s, s:s}, "
 		"s:{s:s, s:s}, s:{s:s, s:s}, s:I}, s:I, s:s}",
-		"aud", K8S_ISS, "exp", now + K8S_EXP_S, "iat", now, "iss",
+		"aud", K8S_ISS, "exp", w.now + K8S_EXP_S, "iat", w.now, "iss",
 		K8S_ISS, "jti", jti, "kubernetes.io", "namespace", w.ns, "node",
 		"name", node.name, "uid", node.uid, "pod", "name", w.pod, "uid",
 		w.pod_uid, "serviceaccount", "name", w.sa, "uid", w.sa_uid,
-		"warnafter", now + K8S_WARN_S, "nbf", now, "sub", sub);
-	err = jwt_sign(kid, claims, out, cap);
+		"warnafter", w.now + K8S_WARN_S, "nbf", w.now, "sub", w.sub);
+	err = jwt_sign(w.kid, claims, out, cap);
 	json_decref(claims);
 	return err;
 }
@@ -476,35 +495,26 @@ static int gen_k8s(const struct bs_tokgen_who *who, uint8_t *out, size_t cap)
 static int gen_irsa(const struct bs_tokgen_who *who, uint8_t *out, size_t cap)
 {
 	const struct bs_aws_cluster *c = bs_aws_cluster();
-	uint8_t kid_raw[20];
-	char kid[41], iss[192], sub[600];
+	char iss[192];
 	struct jwt_who w;
-	json_int_t now = (json_int_t)time(NULL);
 	json_t *claims;
-	int err;
+	/* EKS kids are 40 hex digits (a SHA-1 of the key) */
+	int err = jwt_begin(who, 20, false, &w);
 
-	err = jwt_who(who, &w);
-	if (!err)
-		err = bs_random(kid_raw, sizeof(kid_raw));
 	if (err)
 		return err;
-	/* EKS kids are 40 hex digits (a SHA-1 of the key) */
-	for (int i = 0; i < 20; i++)
-		snprintf(kid + (size_t)i * 2, 3, "%02x", kid_raw[i]);
 	snprintf(iss, sizeof(iss),
 		 "https://oidc.eks.%.23s.amazonaws.com/id/%.32s", c->region,
 		 c->oidc_id);
-	snprintf(sub, sizeof(sub), "system:serviceaccount:%s:%s", w.ns, w.sa);
-	pthread_once(&node_once, node_init);
 	claims = json_pack("{s:[s], s:I, s:I, s:s, s:{s:s, s:{s:s, s:s}, "
 			   "s:{s:s, s:s}, s:{s:s, s:s}}, s:I, s:s}",
-			   "aud", "sts.amazonaws.com", "exp", now + IRSA_EXP_S,
-			   "iat", now, "iss", iss, "kubernetes.io", "namespace",
-			   w.ns, "node", "name", node.name, "uid", node.uid,
-			   "pod", "name", w.pod, "uid", w.pod_uid,
-			   "serviceaccount", "name", w.sa, "uid", w.sa_uid,
-			   "nbf", now, "sub", sub);
-	err = jwt_sign(kid, claims, out, cap);
+			   "aud", "sts.amazonaws.com", "exp",
+			   w.now + IRSA_EXP_S, "iat", w.now, "iss", iss,
+			   "kubernetes.io", "namespace", w.ns, "node", "name",
+			   node.name, "uid", node.uid, "pod", "name", w.pod,
+			   "uid", w.pod_uid, "serviceaccount", "name", w.sa,
+			   "uid", w.sa_uid, "nbf", w.now, "sub", w.sub);
+	err = jwt_sign(w.kid, claims, out, cap);
 	json_decref(claims);
 	return err;
 }
