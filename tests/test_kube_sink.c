@@ -56,15 +56,27 @@ static int rfc3339_seconds(const char *s)
 	return ok;
 }
 
+/* Request i as the agent sent it (method, path, content type, the
+ * service account's token): its JSON body, to json_decref. */
+static json_t *request_body(int i, const char *method, const char *url,
+			    const char *ctype)
+{
+	json_t *j = json_loads(api.bodies[i], 0, NULL);
+
+	cr_expect_str_eq(api.method[i], method);
+	cr_expect_str_eq(api.url[i], url);
+	cr_expect_str_eq(api.ctype[i], ctype);
+	cr_expect_str_eq(api.auth[i], "Bearer sa-token");
+	cr_assert_not_null(j, "%s body not JSON: %s", method, api.bodies[i]);
+	return j;
+}
+
 static void check_event(int i)
 {
-	json_t *j = json_loads(api.bodies[i], 0, NULL), *io, *src;
+	json_t *j = request_body(i, "POST", "/api/v1/namespaces/default/events",
+				 "application/json");
+	json_t *io, *src;
 
-	cr_expect_str_eq(api.method[i], "POST");
-	cr_expect_str_eq(api.url[i], "/api/v1/namespaces/default/events");
-	cr_expect_str_eq(api.ctype[i], "application/json");
-	cr_expect_str_eq(api.auth[i], "Bearer sa-token");
-	cr_assert_not_null(j, "event body not JSON: %s", api.bodies[i]);
 	cr_expect_str_eq(STR(j, "apiVersion"), "v1");
 	cr_expect_str_eq(STR(j, "kind"), "Event");
 	cr_expect_str_eq(STR(json_object_get(j, "metadata"), "namespace"),
@@ -89,13 +101,11 @@ static void check_event(int i)
 
 static void check_patch(int i)
 {
-	json_t *j = json_loads(api.bodies[i], 0, NULL), *ann, *lab;
+	json_t *j = request_body(i, "PATCH",
+				 "/api/v1/namespaces/default/pods/victim",
+				 "application/merge-patch+json");
+	json_t *ann, *lab;
 
-	cr_expect_str_eq(api.method[i], "PATCH");
-	cr_expect_str_eq(api.url[i], "/api/v1/namespaces/default/pods/victim");
-	cr_expect_str_eq(api.ctype[i], "application/merge-patch+json");
-	cr_expect_str_eq(api.auth[i], "Bearer sa-token");
-	cr_assert_not_null(j, "patch body not JSON: %s", api.bodies[i]);
 	cr_expect_eq(json_object_size(j), 1, "a patch of more than metadata");
 	ann = json_object_get(json_object_get(j, "metadata"), "annotations");
 	cr_expect_eq(json_object_size(ann), 1);
