@@ -4,6 +4,7 @@
 #ifndef BS_BENCH_SINK_COMMON_H
 #define BS_BENCH_SINK_COMMON_H
 
+#include <microhttpd.h>
 #include <stdbool.h>
 
 struct bs_sink_where {
@@ -20,5 +21,13 @@ struct bs_sink_where {
 /* Take getopt's opt when it is -r, -c or -b (optarg its value): true when
  * it was one of them. */
 bool bs_sink_where_opt(int opt, struct bs_sink_where *w);
+
+/* A stand-in receiver's access handler, before it counts a request: false
+ * while microhttpd is still delivering it (the handler answers MHD_YES),
+ * true once it is all in. */
+bool bs_sink_req_complete(size_t *upload_size, void **con_cls);
+
+/* Answer 200 with the static text body. */
+enum MHD_Result bs_sink_reply(struct MHD_Connection *conn, const char *body);
 
 #endif

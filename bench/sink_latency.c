@@ -67,29 +67,17 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *conn,
 			      size_t *size, void **con_cls)
 {
 	struct recv *rv = cls;
-	struct MHD_Response *r;
-	enum MHD_Result ret;
 
 	(void)method, (void)version, (void)data;
-	if (!*con_cls) {
-		*con_cls = (void *)1;
+	if (!bs_sink_req_complete(size, con_cls))
 		return MHD_YES;
-	}
-	if (*size) {
-		*size = 0;
-		return MHD_YES;
-	}
 	pthread_mutex_lock(&rv->lock);
 	if (ends_with(url, rv->suffix)) {
 		rv->n++;
 		rv->last_ns = bs_now_ns();
 	}
 	pthread_mutex_unlock(&rv->lock);
-	r = MHD_create_response_from_buffer(
-		sizeof(STAND_IN) - 1, (void *)STAND_IN, MHD_RESPMEM_PERSISTENT);
-	ret = MHD_queue_response(conn, 200, r);
-	MHD_destroy_response(r);
-	return ret;
+	return bs_sink_reply(conn, STAND_IN);
 }
 
 /* The victim's alert counter in one scrape; -1 when unreachable. */

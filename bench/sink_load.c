@@ -58,24 +58,12 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *conn,
 			      size_t *size, void **con_cls)
 {
 	struct rx *r = cls;
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
 
 	(void)url, (void)method, (void)version, (void)data;
-	if (!*con_cls) {
-		*con_cls = (void *)1;
+	if (!bs_sink_req_complete(size, con_cls))
 		return MHD_YES;
-	}
-	if (*size) {
-		*size = 0;
-		return MHD_YES;
-	}
 	__atomic_add_fetch(&r->n, 1, __ATOMIC_RELAXED);
-	resp = MHD_create_response_from_buffer(
-		sizeof(STAND_IN) - 1, (void *)STAND_IN, MHD_RESPMEM_PERSISTENT);
-	ret = MHD_queue_response(conn, 200, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return bs_sink_reply(conn, STAND_IN);
 }
 
 static int rx_start(struct rx *r)
