@@ -400,6 +400,30 @@ void bs_det_stats(struct bs_det_base *b, struct bs_detect_stats *out)
 				b->counters_fd, bs_resp_counter(a, r));
 }
 
+int bs_det_op_poll_fd(struct bs_detect_ctx *ctx)
+{
+	struct bs_det_base *b = ctx->priv;
+
+	return b ? bs_det_poll_fd(b) : -1;
+}
+
+int bs_det_op_poll(struct bs_detect_ctx *ctx, int timeout_ms)
+{
+	struct bs_det_base *b = ctx->priv;
+
+	return b ? bs_det_poll(b, timeout_ms) : -EINVAL;
+}
+
+void bs_det_op_stats(struct bs_detect_ctx *ctx, struct bs_detect_stats *out)
+{
+	struct bs_det_base *b = ctx->priv;
+
+	if (b)
+		bs_det_stats(b, out);
+	else
+		memset(out, 0, sizeof(*out));
+}
+
 void bs_det_base_close(struct bs_det_base *b)
 {
 	while (b->n_links > 0)

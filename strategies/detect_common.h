@@ -107,6 +107,12 @@ int bs_det_rb_open(struct bs_det_base *b, int rb_fd, int counters_fd,
 int bs_det_poll(struct bs_det_base *b, int timeout_ms);
 int bs_det_poll_fd(struct bs_det_base *b);
 void bs_det_stats(struct bs_det_base *b, struct bs_detect_stats *out);
+/* The same as bs_detect_ops slots, for a detector whose ctx->priv starts
+ * with its struct bs_det_base (NULL before start or after stop: -1,
+ * -EINVAL, zeroed stats). */
+int bs_det_op_poll_fd(struct bs_detect_ctx *ctx);
+int bs_det_op_poll(struct bs_detect_ctx *ctx, int timeout_ms);
+void bs_det_op_stats(struct bs_detect_ctx *ctx, struct bs_detect_stats *out);
 /* Benchmarks: detach (paused) or re-attach every program while the maps
  * stay loaded and armed.  ctx of "open"/"readscan"; no-op for "none". */
 int bs_det_pause(struct bs_detect_ctx *ctx, bool paused);

@@ -3,6 +3,7 @@
  * every open (or fd-based access) of one.  Kernel side: bpf/detect_open.bpf.c */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,11 @@
 #include "strategies/detect_common.h"
 
 struct open_priv {
-	struct bs_det_base base;
+	struct bs_det_base base; /* first: the bs_det_op_* slots */
 	struct detect_open_bpf *skel;
 	uint16_t *ino_refs; /* armed tokens per bit of bs_ino_bits */
 };
+_Static_assert(offsetof(struct open_priv, base) == 0, "base first");
 
 /* Blind spots per backend: strategies/methods.h. */
 static const struct bs_det_backend_desc backends[] = {
@@ -219,32 +221,6 @@ static int open_disarm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 	return err;
 }
 
-static int open_poll_fd(struct bs_detect_ctx *ctx)
-{
-	struct open_priv *p = ctx->priv;
-
-	return p ? bs_det_poll_fd(&p->base) : -1;
-}
-
-static int open_poll(struct bs_detect_ctx *ctx, int timeout_ms)
-{
-	struct open_priv *p = ctx->priv;
-
-	return p ? bs_det_poll(&p->base, timeout_ms) : -EINVAL;
-}
-
-static void open_stats(struct bs_detect_ctx *ctx, struct bs_detect_stats *out)
-{
-	struct open_priv *p = ctx->priv;
-	struct bs_detect_stats zero = { 0 };
-
-	if (!p) {
-		*out = zero;
-		return;
-	}
-	bs_det_stats(&p->base, out);
-}
-
 static void open_stop(struct bs_detect_ctx *ctx)
 {
 	struct open_priv *p = ctx->priv;
@@ -263,8 +239,8 @@ const struct bs_detect_ops bs_detect_open_ops = {
 	.start = open_start,
 	.arm = open_arm,
 	.disarm = open_disarm,
-	.poll_fd = open_poll_fd,
-	.poll = open_poll,
-	.stats = open_stats,
+	.poll_fd = bs_det_op_poll_fd,
+	.poll = bs_det_op_poll,
+	.stats = bs_det_op_stats,
 	.stop = open_stop,
 };

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,7 +24,7 @@
 #include "strategies/detect_common.h"
 
 struct rs_priv {
-	struct bs_det_base base; /* first: see bs_det_pause() */
+	struct bs_det_base base; /* first: see bs_det_pause(), bs_det_op_* */
 	struct readscan_bpf *skel;
 	unsigned int window;	/* bytes */
 	unsigned int stride;	/* grams registered per window */
@@ -33,6 +34,7 @@ struct rs_priv {
 	size_t live;		/* armed windows */
 	size_t stale;		/* disarmed windows whose bits remain */
 };
+_Static_assert(offsetof(struct rs_priv, base) == 0, "base first");
 
 /* No LSM hook for reads.  Blind spots per backend: strategies/methods.h. */
 static const struct bs_det_backend_desc backends[] = {
@@ -401,13 +403,6 @@ static int rs_disarm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 	return err;
 }
 
-static int rs_poll_fd(struct bs_detect_ctx *ctx)
-{
-	struct rs_priv *p = ctx->priv;
-
-	return p ? bs_det_poll_fd(&p->base) : -1;
-}
-
 static int rs_poll(struct bs_detect_ctx *ctx, int timeout_ms)
 {
 	struct rs_priv *p = ctx->priv;
@@ -421,14 +416,10 @@ static int rs_poll(struct bs_detect_ctx *ctx, int timeout_ms)
 static void rs_stats(struct bs_detect_ctx *ctx, struct bs_detect_stats *out)
 {
 	struct rs_priv *p = ctx->priv;
-	struct bs_detect_stats zero = { 0 };
 
-	if (!p) {
-		*out = zero;
-		return;
-	}
-	bs_det_stats(&p->base, out);
-	out->rs_window = p->window;
+	bs_det_op_stats(ctx, out);
+	if (p)
+		out->rs_window = p->window;
 }
 
 static void rs_stop(struct bs_detect_ctx *ctx)
@@ -448,7 +439,7 @@ const struct bs_detect_ops bs_detect_readscan_ops = {
 	.start = rs_start,
 	.arm = rs_arm,
 	.disarm = rs_disarm,
-	.poll_fd = rs_poll_fd,
+	.poll_fd = bs_det_op_poll_fd,
 	.poll = rs_poll,
 	.stats = rs_stats,
 	.stop = rs_stop,
