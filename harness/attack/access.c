@@ -203,19 +203,25 @@ static int m_relpath(struct bs_access_ctx *c)
 	return read_path(c, rel, 0);
 }
 
-static int m_symlink(struct bs_access_ctx *c)
+/* Read the token through a new symbolic or hard link to it. */
+static int read_via_link(struct bs_access_ctx *c, bool hard)
 {
-	char link[PATH_MAX];
+	char link_path[PATH_MAX];
 	int err;
 
-	if (tmp_name(c, link, sizeof(link), "sym"))
+	if (tmp_name(c, link_path, sizeof(link_path), hard ? "hl" : "sym"))
 		return -ENAMETOOLONG;
-	unlink(link);
-	if (symlink(c->path, link))
-		return fail(c, "symlink", link, errno);
-	err = read_path(c, link, 0);
-	unlink(link);
+	unlink(link_path);
+	if (hard ? link(c->path, link_path) : symlink(c->path, link_path))
+		return fail(c, hard ? "link" : "symlink", link_path, errno);
+	err = read_path(c, link_path, 0);
+	unlink(link_path);
 	return err;
+}
+
+static int m_symlink(struct bs_access_ctx *c)
+{
+	return read_via_link(c, false);
 }
 
 static int m_procroot(struct bs_access_ctx *c)
@@ -292,17 +298,7 @@ static int m_openat2(struct bs_access_ctx *c)
 
 static int m_hardlink(struct bs_access_ctx *c)
 {
-	char link_path[PATH_MAX];
-	int err;
-
-	if (tmp_name(c, link_path, sizeof(link_path), "hl"))
-		return -ENAMETOOLONG;
-	unlink(link_path);
-	if (link(c->path, link_path))
-		return fail(c, "link", link_path, errno);
-	err = read_path(c, link_path, 0);
-	unlink(link_path);
-	return err;
+	return read_via_link(c, true);
 }
 
 static int m_rename_read(struct bs_access_ctx *c)
