@@ -349,6 +349,14 @@ static int case_start(struct bs_dtest *d, const char *detect,
 	return 0;
 }
 
+/* Pass when what was got is what was expected; true when it failed. */
+static bool case_failed(struct case_out *o)
+{
+	o->result = o->got == (o->expect == EXP_ALERT) ? BS_DCASE_PASS
+						       : BS_DCASE_FAIL;
+	return o->result == BS_DCASE_FAIL;
+}
+
 static void run_case(const struct bs_access *c, const char *detect,
 		     enum bs_attach attach, bool flip, struct case_out *o)
 {
@@ -387,10 +395,7 @@ static void run_case(const struct bs_access *c, const char *detect,
 		o->result = BS_DCASE_BLIND;
 		snprintf(o->why, sizeof(o->why), "%s%s", blind,
 			 o->got ? " (but detected)" : "");
-	} else if (o->got == (o->expect == EXP_ALERT)) {
-		o->result = BS_DCASE_PASS;
-	} else {
-		o->result = BS_DCASE_FAIL;
+	} else if (case_failed(o)) {
 		snprintf(o->why, sizeof(o->why), "expected %s, got %s",
 			 o->expect == EXP_ALERT ? "an alert" : "no alert",
 			 o->got ? "one" : "none");
@@ -510,15 +515,11 @@ static void run_respond_case(const struct respond_case *rc, const char *detect,
 		o->result = BS_DCASE_BLIND;
 		snprintf(o->why, sizeof(o->why), "%s",
 			 bs_respond_how(detect, o->backend, rc->action));
-	} else {
-		o->result = o->got == (o->expect == EXP_ALERT) ? BS_DCASE_PASS
-							       : BS_DCASE_FAIL;
-		if (o->result == BS_DCASE_FAIL)
-			snprintf(o->why, sizeof(o->why),
-				 "expected the reader %s, it was %s",
-				 o->expect == EXP_ALERT ? "stopped"
-							: "untouched",
-				 o->got ? "stopped" : "untouched");
+	} else if (case_failed(o)) {
+		snprintf(o->why, sizeof(o->why),
+			 "expected the reader %s, it was %s",
+			 o->expect == EXP_ALERT ? "stopped" : "untouched",
+			 o->got ? "stopped" : "untouched");
 	}
 	bs_dtest_stop(d);
 	free(d);
@@ -580,25 +581,13 @@ static void stop_sleepers(const int wfd[SLEEPERS], const pid_t pid[SLEEPERS])
 static void run_sleepers_case(const char *detect, enum bs_attach attach,
 			      bool flip, struct case_out *o)
 {
-	struct bs_dtest *d = calloc(1, sizeof(*d));
+	struct bs_dtest *d = case_alloc(o);
 	int wfd[SLEEPERS], err, rc;
 	pid_t pid[SLEEPERS];
 	bool armed;
 
-	memset(o, 0, sizeof(*o));
-	o->result = BS_DCASE_ERROR;
-	if (!d) {
-		snprintf(o->why, sizeof(o->why), "out of memory");
+	if (!d || case_start(d, detect, attach, 0, o))
 		return;
-	}
-	err = bs_dtest_start(d, detect, attach, 0, 0);
-	if (err) {
-		snprintf(o->why, sizeof(o->why), "detector: %s",
-			 strerror(-err));
-		free(d);
-		return;
-	}
-	o->backend = d->ctx.backend;
 	o->expect = flip ? EXP_NONE : EXP_ALERT;
 	armed = bs_dtest_arm(d) == 0;
 	err = armed ? start_sleepers(wfd, pid) : -EIO;
@@ -610,15 +599,11 @@ static void run_sleepers_case(const char *detect, enum bs_attach attach,
 	if (rc) {
 		snprintf(o->why, sizeof(o->why), "case setup: %s",
 			 rc < 0 ? strerror(-rc) : "the read failed");
-	} else {
-		o->result = o->got == (o->expect == EXP_ALERT) ? BS_DCASE_PASS
-							       : BS_DCASE_FAIL;
-		if (o->result == BS_DCASE_FAIL)
-			snprintf(o->why, sizeof(o->why),
-				 "expected %s with %d readers asleep, got %s",
-				 o->expect == EXP_ALERT ? "an alert"
-							: "no alert",
-				 SLEEPERS, o->got ? "one" : "none");
+	} else if (case_failed(o)) {
+		snprintf(o->why, sizeof(o->why),
+			 "expected %s with %d readers asleep, got %s",
+			 o->expect == EXP_ALERT ? "an alert" : "no alert",
+			 SLEEPERS, o->got ? "one" : "none");
 	}
 	bs_dtest_stop(d);
 	free(d);
