@@ -228,7 +228,6 @@ static int write_rows(const char *results, const char *commit, int n,
 
 static void cleanup(struct ctx *x)
 {
-
 	if (x->agent > 0) {
 		kill(x->agent, SIGTERM);
 		waitpid(x->agent, NULL, 0);

@@ -492,7 +492,6 @@ static int write_rows(const char *results, const char *commit, int secs,
 
 static void cleanup(struct ctx *x)
 {
-
 	stop_pid(x->agent);
 	stop_pid(x->am);
 	if (x->rt)
