@@ -21,6 +21,7 @@
 
 #include "lib/fs.h"
 #include "harness/runtime/containerd.h"
+#include "harness/runtime/crio.h"
 
 #define CMD_TIMEOUT_MS 90000
 #define MAX_ARGV       48
@@ -171,8 +172,12 @@ int ctrd_ctr(const struct ctrd *c, char *out, size_t len, ...)
 
 /* ---- discovery -------------------------------------------------------- */
 
-/* name in dir, else (dir NULL, or path_too) on PATH */
-static int find_bin(const char *name, const char *dir, bool path_too, char *out)
+const char *ctrd_name(const struct ctrd *c)
+{
+	return c->kind == CTRD_KIND_CRIO ? "cri-o" : "containerd";
+}
+
+int ctrd_find_bin(const char *name, const char *dir, bool path_too, char *out)
 {
 	const char *path = getenv("PATH");
 	char buf[4096], *save = NULL, *d;
@@ -192,8 +197,7 @@ static int find_bin(const char *name, const char *dir, bool path_too, char *out)
 }
 
 /* "containerd github.com/containerd/containerd v1.7.13 7c3a..." -> 1, 7 */
-static int parse_version(const char *s, int *maj, int *min, char *ver,
-			 size_t len)
+int ctrd_parse_version(const char *s, int *maj, int *min, char *ver, size_t len)
 {
 	char buf[512], *save = NULL, *t;
 
@@ -235,7 +239,7 @@ int ctrd_find_in(struct ctrd *c, const char *dir, char *why, size_t len)
 	for (int i = 0; i < CTRD_N; i++) {
 		/* one crictl serves every containerd: PATH has it when the
 		 * runtime's own directory does not */
-		if (find_bin(tool_names[i], dir, i == CTRD_CRICTL, c->bin[i])) {
+		if (ctrd_find_bin(tool_names[i], dir, i == CTRD_CRICTL, c->bin[i])) {
 			snprintf(why, len,
 				 "no containerd >= 1.7 with shim, ctr and "
 				 "crictl: "
@@ -251,7 +255,7 @@ int ctrd_find_in(struct ctrd *c, const char *dir, char *why, size_t len)
 	argv[1] = "--version";
 	argv[2] = NULL;
 	if (ctrd_run(argv, out, sizeof(out), 10000) != 0 ||
-	    parse_version(out, &c->major, &c->minor, c->version,
+	    ctrd_parse_version(out, &c->major, &c->minor, c->version,
 			  sizeof(c->version)) ||
 	    c->major < 1 || (c->major == 1 && c->minor < 7)) {
 		snprintf(why, len,
@@ -730,13 +734,13 @@ int ctrd_setup(struct ctrd *c)
 		return -errno;
 	}
 	snprintf(c->cgparent, sizeof(c->cgparent), "%s", c->dir + 9);
-	snprintf(c->sock, sizeof(c->sock), "%s/containerd.sock", c->dir);
+	snprintf(c->sock, sizeof(c->sock), "%s/%s.sock", c->dir, ctrd_name(c));
 	snprintf(c->nri_sock, sizeof(c->nri_sock), "%s/nri.sock", c->dir);
 	snprintf(c->config, sizeof(c->config), "%s/config.toml", c->dir);
 	snprintf(c->crictl_cfg, sizeof(c->crictl_cfg), "%s/crictl.yaml",
 		 c->dir);
-	snprintf(c->log, sizeof(c->log), "%s/containerd.log", c->dir);
-	err = write_config(c);
+	snprintf(c->log, sizeof(c->log), "%s/%s.log", c->dir, ctrd_name(c));
+	err = c->kind == CTRD_KIND_CRIO ? crio_prepare(c) : write_config(c);
 	if (err)
 		return err;
 	n = snprintf(buf, sizeof(buf),
@@ -770,8 +774,11 @@ static void exec_containerd(const struct ctrd *c, int ns_fd)
 		 "/sbin:/bin",
 		 c->bindir);
 	putenv(path);
-	execl(c->bin[CTRD_CONTAINERD], c->bin[CTRD_CONTAINERD], "--config",
-	      c->config, NULL);
+	if (c->kind == CTRD_KIND_CRIO)
+		crio_exec(c);
+	else
+		execl(c->bin[CTRD_CONTAINERD], c->bin[CTRD_CONTAINERD],
+		      "--config", c->config, NULL);
 	_exit(127);
 }
 
@@ -845,9 +852,10 @@ void ctrd_dump_log(const struct ctrd *c, int lines)
 	if (!c->log[0])
 		return;
 	snprintf(cmd, sizeof(cmd), "tail -n %d '%s' >&2", lines, c->log);
-	fprintf(stderr, "---- last containerd log lines (%s) ----\n", c->log);
+	fprintf(stderr, "---- last %s log lines (%s) ----\n", ctrd_name(c),
+		c->log);
 	if (system(cmd) != 0)
-		fprintf(stderr, "(no containerd log)\n");
+		fprintf(stderr, "(no %s log)\n", ctrd_name(c));
 }
 
 /* ---- teardown --------------------------------------------------------- */

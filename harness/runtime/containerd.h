@@ -21,10 +21,25 @@
 
 #define CTRD_PATH 256
 
-enum ctrd_tool { CTRD_CONTAINERD, CTRD_SHIM, CTRD_CTR, CTRD_CRICTL, CTRD_N };
+/* The same four slots serve CRI-O (harness/runtime/crio.h): the daemon,
+ * its namespace helper, the image tool, crictl. */
+enum ctrd_tool {
+	CTRD_CONTAINERD,
+	CTRD_SHIM,
+	CTRD_CTR,
+	CTRD_CRICTL,
+	CTRD_N,
+	CRIO_CRIO = CTRD_CONTAINERD,
+	CRIO_PINNS = CTRD_SHIM,
+	CRIO_SKOPEO = CTRD_CTR,
+};
+
+enum ctrd_kind { CTRD_KIND_CONTAINERD, CTRD_KIND_CRIO };
 
 struct ctrd {
+	enum ctrd_kind kind;
 	char bin[CTRD_N][CTRD_PATH];
+	char conmon[CTRD_PATH]; /* CRI-O only */
 	char bindir[CTRD_PATH]; /* first on the PATH containerd gets */
 	char version[64];
 	int major, minor; /* release line: 1.7, 2.0, ... */
@@ -40,6 +55,14 @@ struct ctrd {
 };
 
 #define CTRD_MAX_RUNTIMES 8
+
+/* "containerd" or "cri-o": what logs and results call the runtime. */
+const char *ctrd_name(const struct ctrd *c);
+/* name in dir, else (dir NULL, or path_too) on PATH; 0 or -ENOENT. */
+int ctrd_find_bin(const char *name, const char *dir, bool path_too, char *out);
+/* The first "[v]M.N..." word of a --version output: M, N and the word. */
+int ctrd_parse_version(const char *s, int *maj, int *min, char *ver,
+		       size_t len);
 
 /* The directories $BEESTING_CONTAINERD names, ':' between them (one per
  * containerd version to test); 0 when unset (PATH is then searched). */
@@ -59,7 +82,7 @@ int ctrd_find_all(struct ctrd *list, int max, char *why, size_t len);
  * any line after major.-minor.  -ENOENT with the reason (and what was
  * found) in why. */
 int ctrd_find_line(struct ctrd *c, int major, int minor, char *why, size_t len);
-/* Temp dir, guardian, config, crictl config. */
+/* Temp dir, guardian, config, crictl config (either kind). */
 int ctrd_setup(struct ctrd *c);
 /* A process outside the namespace (the agent) the guardian kills too
  * if our process dies before its teardown. */

@@ -18,6 +18,7 @@
 
 #include "strategies/sha256.h"
 #include "harness/runtime/containerd.h"
+#include "harness/runtime/crio.h"
 
 #define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_CONFIG   "application/vnd.oci.image.config.v1+json"
@@ -287,20 +288,23 @@ static json_t *image(const char *layout, const struct blob *layer,
 				      "os", "linux"));
 	json_object_set_new(
 		doc, "annotations",
-		json_pack("{s:s}", "io.containerd.image.name", name));
+		json_pack("{s:s,s:s}", "io.containerd.image.name", name,
+			  "org.opencontainers.image.ref.name", name));
 	return doc;
 }
 
-static int make_archive(const struct ctrd *c, const struct ctrd_file *extra,
-			size_t n, char *archive, size_t len)
+/* The OCI layout dir img/layout with both images; for containerd also
+ * the tar of it (archive), which ctr imports. */
+static int make_images(const struct ctrd *c, const struct ctrd_file *extra,
+		       size_t n, char *layout, char *archive, size_t len)
 {
-	char img[96], layout[128], blobs[160], path[192];
+	char img[96], blobs[CTRD_PATH + 16], path[CTRD_PATH + 16];
 	json_t *victim, *pause, *index;
 	struct blob layer;
 	int err;
 
 	snprintf(img, sizeof(img), "%s/img", c->dir);
-	snprintf(layout, sizeof(layout), "%s/layout", img);
+	snprintf(layout, len, "%s/layout", img);
 	snprintf(blobs, sizeof(blobs), "%s/blobs", layout);
 	if (mkdir(img, 0755) || mkdir(layout, 0755) || mkdir(blobs, 0755))
 		return -errno;
@@ -331,25 +335,43 @@ static int make_archive(const struct ctrd *c, const struct ctrd_file *extra,
 	json_decref(index);
 	if (err)
 		return err;
+	if (c->kind == CTRD_KIND_CRIO)
+		return 0;
 	snprintf(archive, len, "%s/image.tar", img);
 	return tar_dir(layout, archive, "oci-layout", "index.json", "blobs");
 }
 
-int ctrd_import_images(struct ctrd *c, const struct ctrd_file *extra, size_t n)
+/* Into the runtime's own store: ctr imports the tar, skopeo copies each
+ * image of the layout into CRI-O's containers/storage. */
+static int load_images(struct ctrd *c, const char *layout, const char *archive)
 {
-	char archive[CTRD_PATH], out[8192];
+	char out[8192];
+	int r;
 
-	_Static_assert(sizeof(c->dir) <= 64, "paths below are sized for it");
-	int err = make_archive(c, extra, n, archive, sizeof(archive)), r;
-
-	if (err)
-		return err;
+	if (c->kind == CTRD_KIND_CRIO) {
+		r = crio_copy_image(c, layout, CTRD_PAUSE);
+		return r ? r : crio_copy_image(c, layout, CTRD_IMAGE);
+	}
 	r = ctrd_ctr(c, out, sizeof(out), "images", "import", archive,
 		     (char *)NULL);
 	if (r) {
 		fprintf(stderr, "ctr images import: exit %d: %s\n", r, out);
 		return -EIO;
 	}
+	return 0;
+}
+
+int ctrd_import_images(struct ctrd *c, const struct ctrd_file *extra, size_t n)
+{
+	char archive[CTRD_PATH], layout[CTRD_PATH], out[8192];
+
+	_Static_assert(sizeof(c->dir) <= 64, "paths below are sized for it");
+	int err = make_images(c, extra, n, layout, archive, sizeof(archive));
+
+	if (!err)
+		err = load_images(c, layout, archive);
+	if (err)
+		return err;
 	/* CRI learns of images through events: wait until it sees both */
 	for (int i = 0; i < 100; i++) {
 		if (!ctrd_crictl(c, out, sizeof(out), "inspecti", CTRD_PAUSE,

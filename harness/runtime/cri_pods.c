@@ -61,6 +61,15 @@ static json_t *ns_options(void)
 			 "pid", 1);
 }
 
+/* The labels the kubelet puts on every container: CRI-O names a
+ * container to NRI plugins by io.kubernetes.container.name alone. */
+static json_t *kubelet_labels(const struct ctrd_pod *p)
+{
+	return json_pack("{s:s,s:s,s:s}", "io.kubernetes.container.name",
+			 p->container, "io.kubernetes.pod.name", p->name,
+			 "io.kubernetes.pod.namespace", p->ns);
+}
+
 /* The sandbox config. */
 static int write_pod_file(const struct ctrd *c, struct ctrd_pod *p)
 {
@@ -92,10 +101,11 @@ static int write_ctr_file(const struct ctrd *c, const struct ctrd_pod *p,
 
 	snprintf(path, len, "%s/ctr-%d-%u.json", c->dir, (int)getpid(),
 		 serial++);
-	ctr = json_pack("{s:{s:s},s:{s:s},s:[s,s],s:s,s:{s:o}}", "metadata",
-			"name", p->container, "image", "image", CTRD_IMAGE,
-			"command", "sleep", "3600", "log_path", "app.log",
-			"linux", "security_context", ns_options());
+	ctr = json_pack("{s:{s:s},s:{s:s},s:[s,s],s:s,s:o,s:{s:o}}",
+			"metadata", "name", p->container, "image", "image",
+			CTRD_IMAGE, "command", "sleep", "3600", "log_path",
+			"app.log", "labels", kubelet_labels(p), "linux",
+			"security_context", ns_options());
 	return ctr ? dump_to(path, ctr) : -ENOMEM;
 }
 
