@@ -7,6 +7,9 @@ HARNESS_MAINS := harness/bench_main.c harness/attack/attack.c
 LIB_SRCS += $(filter-out $(HARNESS_MAINS),$(wildcard harness/*.c harness/*/*.c))
 BINS += beesting-bench
 EXTRA_DEB_PACKAGES += gnuplot-nox busybox-static runc
+# CRI-O (BEESTING_CRIO) runs containers through conmon; skopeo puts the
+# victim image into its containers/storage
+EXTRA_DEB_PACKAGES += conmon skopeo
 
 $(BUILD)/beesting-bench: $(BUILD)/obj/harness/bench_main.o $(LIB)
 	$(call msg,LD,$@)

@@ -3,10 +3,10 @@
  * The agent against every real containerd >= 1.7 found (on PATH, or the
  * directories $BEESTING_CONTAINERD names, ':' between them), one suite per
  * release line (containerd_1_7, containerd_2_0, ...; the same cases as
- * suite crio for $BEESTING_CRIO, skipped until it has a fixture):
+ * suite crio for the CRI-O $BEESTING_CRIO names, harness/runtime/crio.h):
  * registered on containerd's NRI socket, pods
  * created through CRI with crictl, the token read inside the container
- * with `crictl exec`, and the alert line checked.  containerd runs on its
+ * with `crictl exec`, and the alert line checked.  The runtime runs on its
  * own root, state, sockets and cgroup parent in a private mount namespace
  * (harness/runtime/containerd.h, harness/runtime/cri_pods.h).  Each case
  * logs the runtime and version it ran on; a line with no runtime found is

@@ -239,7 +239,8 @@ int ctrd_find_in(struct ctrd *c, const char *dir, char *why, size_t len)
 	for (int i = 0; i < CTRD_N; i++) {
 		/* one crictl serves every containerd: PATH has it when the
 		 * runtime's own directory does not */
-		if (ctrd_find_bin(tool_names[i], dir, i == CTRD_CRICTL, c->bin[i])) {
+		if (ctrd_find_bin(tool_names[i], dir, i == CTRD_CRICTL,
+				  c->bin[i])) {
 			snprintf(why, len,
 				 "no containerd >= 1.7 with shim, ctr and "
 				 "crictl: "
@@ -256,7 +257,7 @@ int ctrd_find_in(struct ctrd *c, const char *dir, char *why, size_t len)
 	argv[2] = NULL;
 	if (ctrd_run(argv, out, sizeof(out), 10000) != 0 ||
 	    ctrd_parse_version(out, &c->major, &c->minor, c->version,
-			  sizeof(c->version)) ||
+			       sizeof(c->version)) ||
 	    c->major < 1 || (c->major == 1 && c->minor < 7)) {
 		snprintf(why, len,
 			 "no containerd >= 1.7 with shim, ctr and crictl: "

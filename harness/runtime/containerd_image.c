@@ -286,10 +286,10 @@ static json_t *image(const char *layout, const struct blob *layer,
 	json_object_set_new(doc, "platform",
 			    json_pack("{s:s,s:s}", "architecture", oci_arch(),
 				      "os", "linux"));
-	json_object_set_new(
-		doc, "annotations",
-		json_pack("{s:s,s:s}", "io.containerd.image.name", name,
-			  "org.opencontainers.image.ref.name", name));
+	json_object_set_new(doc, "annotations",
+			    json_pack("{s:s,s:s}", "io.containerd.image.name",
+				      name, "org.opencontainers.image.ref.name",
+				      name));
 	return doc;
 }
 

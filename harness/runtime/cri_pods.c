@@ -101,10 +101,10 @@ static int write_ctr_file(const struct ctrd *c, const struct ctrd_pod *p,
 
 	snprintf(path, len, "%s/ctr-%d-%u.json", c->dir, (int)getpid(),
 		 serial++);
-	ctr = json_pack("{s:{s:s},s:{s:s},s:[s,s],s:s,s:o,s:{s:o}}",
-			"metadata", "name", p->container, "image", "image",
-			CTRD_IMAGE, "command", "sleep", "3600", "log_path",
-			"app.log", "labels", kubelet_labels(p), "linux",
+	ctr = json_pack("{s:{s:s},s:{s:s},s:[s,s],s:s,s:o,s:{s:o}}", "metadata",
+			"name", p->container, "image", "image", CTRD_IMAGE,
+			"command", "sleep", "3600", "log_path", "app.log",
+			"labels", kubelet_labels(p), "linux",
 			"security_context", ns_options());
 	return ctr ? dump_to(path, ctr) : -ENOMEM;
 }

@@ -60,9 +60,9 @@ int crio_find(struct ctrd *c, char *why, size_t len)
 	return 0;
 }
 
-static const char *const crio_dirs[] = { "crio.conf.d", "hooks",   "logs",
-					  "nri-plugins", "nri-conf", "cni",
-					  "cni/conf",	 "cni/bin",  "keys" };
+static const char *const crio_dirs[] = { "crio.conf.d", "hooks",    "logs",
+					 "nri-plugins", "nri-conf", "cni",
+					 "cni/conf",	"cni/bin",  "keys" };
 
 int crio_prepare(const struct ctrd *c)
 {
@@ -121,8 +121,8 @@ void crio_exec(const struct ctrd *c)
 				 leafs[i][1]);
 	argv[n++] = flag(bufs[b], sizeof(bufs[b]), "listen", c->sock, NULL);
 	b++;
-	argv[n++] = flag(bufs[b], sizeof(bufs[b]), "nri-listen", c->nri_sock,
-			 NULL);
+	argv[n++] =
+		flag(bufs[b], sizeof(bufs[b]), "nri-listen", c->nri_sock, NULL);
 	b++;
 	argv[n++] = flag(bufs[b], sizeof(bufs[b]), "conmon", c->conmon, NULL);
 	b++;
@@ -153,14 +153,20 @@ void crio_exec(const struct ctrd *c)
 int crio_copy_image(const struct ctrd *c, const char *layout, const char *ref)
 {
 	char src[CTRD_PATH * 2], dst[CTRD_PATH * 3], out[8192];
-	char *argv[] = { (char *)c->bin[CRIO_SKOPEO], "--insecure-policy",
-			 "copy", "--quiet", src, dst, NULL };
+	char *argv[] = { (char *)c->bin[CRIO_SKOPEO],
+			 "--insecure-policy",
+			 "copy",
+			 "--quiet",
+			 src,
+			 dst,
+			 NULL };
 	int r;
 
 	/* skopeo finds the image by its org.opencontainers.image.ref.name */
 	snprintf(src, sizeof(src), "oci:%s:%s", layout, ref);
-	snprintf(dst, sizeof(dst), "containers-storage:[vfs@%s/root+%s/runroot]%s",
-		 c->dir, c->dir, ref);
+	snprintf(dst, sizeof(dst),
+		 "containers-storage:[vfs@%s/root+%s/runroot]%s", c->dir,
+		 c->dir, ref);
 	r = ctrd_run(argv, out, sizeof(out), IMPORT_MS);
 	if (r) {
 		fprintf(stderr, "skopeo copy %s: exit %d: %s\n", ref, r, out);
