@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * containerd backend: the scenario engine on a real containerd >= 1.7.
+ * containerd backend: the scenario engine on a real containerd >= 1.7;
+ * crio backend: the same on the CRI-O >= 1.30 $BEESTING_CRIO names
+ * (harness/runtime/crio.h), everything else alike.
  *
  * A private containerd (harness/runtime/containerd.h: own root, state, sockets
  * and cgroup parent in a mount namespace of its own) with the busybox
@@ -41,6 +43,7 @@
 #include "harness/containerd_backend.h"
 #include "harness/runtime/containerd_nri_tap.h"
 #include "harness/runtime/cri_pods.h"
+#include "harness/runtime/crio.h"
 #include "lib/clock.h"
 #include "lib/cmd.h"
 #include "lib/fmt.h"
@@ -134,15 +137,19 @@ static int containerd_up(struct bs_bench *b, struct cb *k)
 	};
 	int err;
 
-	err = b->cfg.runtime_dir[0] ? ctrd_find_in(&k->c, b->cfg.runtime_dir,
-						   why, sizeof(why))
-				    : ctrd_find(&k->c, why, sizeof(why));
+	if (b->ops == &bs_backend_crio)
+		err = crio_find(&k->c, why, sizeof(why));
+	else
+		err = b->cfg.runtime_dir[0]
+			      ? ctrd_find_in(&k->c, b->cfg.runtime_dir, why,
+					     sizeof(why))
+			      : ctrd_find(&k->c, why, sizeof(why));
 	if (err)
 		return bs_bench_break(b, -ENOENT, "%s", why);
-	fprintf(stderr, "containerd backend: containerd %s from %s\n",
-		k->c.version, k->c.bindir);
-	snprintf(b->res.runtime, sizeof(b->res.runtime), "containerd-%.48s",
-		 k->c.version);
+	fprintf(stderr, "%s backend: %s %s from %s\n", b->ops->name,
+		ctrd_name(&k->c), k->c.version, k->c.bindir);
+	snprintf(b->res.runtime, sizeof(b->res.runtime), "%s-%.48s",
+		 ctrd_name(&k->c), k->c.version);
 	snprintf(tool, sizeof(tool), "%s/beesting-attack", b->cfg.build);
 	err = state_dir(b->agent.state_dir, sizeof(b->agent.state_dir));
 	if (err)
@@ -216,17 +223,27 @@ static int c_connect(struct bs_bench *b)
 
 /* Where the token is on the host: the bind source (bind), or the file in
  * the container's rootfs as the runtime's mount namespace shows it
- * (ocihook), reached through the guardian's /proc/<pid>/root. */
+ * (ocihook), reached through the guardian's /proc/<pid>/root.  CRI-O's
+ * spec names the rootfs by its absolute path; containerd's says "rootfs",
+ * under the task's state dir. */
 static void token_host_path(struct cb *k, struct bs_victim *v)
 {
+	char root[CTRD_PATH];
+
 	if (!ctrd_ctr_mount_source(&k->c, v->ctr_id, v->token_path,
 				   v->token_host_path,
 				   sizeof(v->token_host_path)))
 		return;
-	bs_fmt(v->token_host_path, sizeof(v->token_host_path),
-	       "/proc/%d/root%s/state/io.containerd.runtime.v2.task/k8s.io/"
-	       "%s/rootfs%s",
-	       (int)k->c.guard, k->c.dir, v->ctr_id, v->token_path);
+	if (!ctrd_ctr_root_path(&k->c, v->ctr_id, root, sizeof(root)) &&
+	    root[0] == '/')
+		bs_fmt(v->token_host_path, sizeof(v->token_host_path),
+		       "/proc/%d/root%s%s", (int)k->c.guard, root,
+		       v->token_path);
+	else
+		bs_fmt(v->token_host_path, sizeof(v->token_host_path),
+		       "/proc/%d/root%s/state/io.containerd.runtime.v2.task/"
+		       "k8s.io/%s/rootfs%s",
+		       (int)k->c.guard, k->c.dir, v->ctr_id, v->token_path);
 	if (access(v->token_host_path, R_OK)) {
 		bs_warn("no token at %s: host_bind_source cannot be tried",
 			v->token_host_path);
@@ -466,19 +483,17 @@ static int c_leftovers(struct bs_bench *b)
 	return cb_state.leaks;
 }
 
-const struct bs_backend_ops bs_backend_containerd = {
-	.name = "containerd",
-	.ready_ms = READY_MS,
-	.setup = c_setup,
-	.connect = c_connect,
-	.victim_up = c_victim_up,
-	.attack = c_attack,
-	.recon = c_recon,
-	.victim_down = c_victim_down,
-	.pairs_begin = c_pairs_begin,
-	.start_one = c_start_one,
-	.pairs_end = c_pairs_end,
-	.release = c_release,
-	.teardown = c_teardown,
-	.leftovers = c_leftovers,
-};
+/* One set of steps for both runtimes: setup tells them apart by ops. */
+#define CB_OPS(backend_name)                                                   \
+	{                                                                      \
+		.name = backend_name, .ready_ms = READY_MS, .setup = c_setup,  \
+		.connect = c_connect, .victim_up = c_victim_up,                \
+		.attack = c_attack, .recon = c_recon,                          \
+		.victim_down = c_victim_down, .pairs_begin = c_pairs_begin,    \
+		.start_one = c_start_one, .pairs_end = c_pairs_end,            \
+		.release = c_release, .teardown = c_teardown,                  \
+		.leftovers = c_leftovers,                                      \
+	}
+
+const struct bs_backend_ops bs_backend_containerd = CB_OPS("containerd");
+const struct bs_backend_ops bs_backend_crio = CB_OPS("crio");

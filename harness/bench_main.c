@@ -27,19 +27,20 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: beesting-bench [--inject projected|bind|ocihook] "
-		     "[--detect "
-		     "open|readscan|fanotify|auditd|fatrace]\n"
-		     "         [--backend auto|local|kind|k8s|containerd]\n"
-		     "         [--attach auto|lsm|fentry|kprobe|tracepoint]\n"
-		     "         [--runs N] [--methods m1,m2] [--no-overhead] "
-		     "[--start-pairs N]\n"
-		     "         [--alert-wait-ms N] [--quiet-ms N] [--build "
-		     "DIR] [--results DIR]\n"
-		     "       beesting-bench --report [--results DIR] "
-		     "[--plot-dir DIR] [--doc FILE]\n"
-		     "defaults: --inject projected --detect open --backend "
-		     "auto --runs 5\n");
+	fprintf(out,
+		"usage: beesting-bench [--inject projected|bind|ocihook] "
+		"[--detect "
+		"open|readscan|fanotify|auditd|fatrace]\n"
+		"         [--backend auto|local|kind|k8s|containerd|crio]\n"
+		"         [--attach auto|lsm|fentry|kprobe|tracepoint]\n"
+		"         [--runs N] [--methods m1,m2] [--no-overhead] "
+		"[--start-pairs N]\n"
+		"         [--alert-wait-ms N] [--quiet-ms N] [--build "
+		"DIR] [--results DIR]\n"
+		"       beesting-bench --report [--results DIR] "
+		"[--plot-dir DIR] [--doc FILE]\n"
+		"defaults: --inject projected --detect open --backend "
+		"auto --runs 5\n");
 }
 
 static bool one_of(const char *v, const char *const *set)
@@ -132,8 +133,8 @@ static const struct option longopts[] = {
 static const char *const injects[] = { "bind", "ocihook", "projected", NULL };
 static const char *const detects[] = { "open",	 "readscan", "fanotify",
 				       "auditd", "fatrace",  NULL };
-static const char *const backends[] = { "auto", "local",      "kind",
-					"k8s",	"containerd", NULL };
+static const char *const backends[] = { "auto",	      "local", "kind", "k8s",
+					"containerd", "crio",  NULL };
 static const char *const attaches[] = { "auto",	  "lsm",	"fentry",
 					"kprobe", "tracepoint", NULL };
 
@@ -175,6 +176,8 @@ static const struct bs_backend_ops *backend_ops(const char *name)
 		return &bs_backend_k8s;
 	if (!strcmp(name, "containerd"))
 		return &bs_backend_containerd;
+	if (!strcmp(name, "crio"))
+		return &bs_backend_crio;
 	return &bs_backend_local;
 }
 

@@ -11,5 +11,6 @@
 #include "harness/scenario.h"
 
 extern const struct bs_backend_ops bs_backend_containerd;
+extern const struct bs_backend_ops bs_backend_crio;
 
 #endif

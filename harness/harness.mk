@@ -17,9 +17,10 @@ $(BUILD)/beesting-bench: $(BUILD)/obj/harness/bench_main.o $(LIB)
 
 # ---- make bench ------------------------------------------------------------
 # make bench INJECT=projected|bind|ocihook DETECT=open|readscan|fanotify|auditd|fatrace
-#            [BACKEND=auto|kind|local|containerd] [ATTACH=auto|...] [RUNS=N]
+#            [BACKEND=auto|kind|local|containerd|crio] [ATTACH=auto|...] [RUNS=N]
 # (BACKEND=containerd: the same run on every containerd BEESTING_CONTAINERD
-# names, ":" between directories, each in its own run id)
+# names, ":" between directories, each in its own run id; BACKEND=crio: on
+# the CRI-O BEESTING_CRIO names)
 INJECT ?= projected
 DETECT ?= open
 BACKEND ?= auto

@@ -493,10 +493,11 @@ static void case_agent_kill9_rearms_every_container(void)
 
 /* ---- the harness on this containerd ------------------------------------- */
 
-/* The coverage rows of csv: how many say backend=containerd, and which
+/* The coverage rows of csv: how many name backend, and which
  * methods expected to alert did not.  hardlink and rename_read are not
  * accesses here (a read-only token refuses them: the bench says n/a). */
-static void check_coverage(const char *csv, int *rows, char *missed, size_t len)
+static void check_coverage(const char *csv, const char *backend, int *rows,
+			   char *missed, size_t len)
 {
 	char line[1024];
 	FILE *f = fopen(csv, "re");
@@ -513,7 +514,7 @@ static void check_coverage(const char *csv, int *rows, char *missed, size_t len)
 			fld[n++] = t;
 		/* run_id,commit,inject,detect,backend,attach,kernel,method,
 		 * expect,detected,alerts,latency_us */
-		if (n < 10 || strcmp(fld[4], "containerd"))
+		if (n < 10 || strcmp(fld[4], backend))
 			continue;
 		(*rows)++;
 		if (!strcmp(fld[8], "alert") && strcmp(fld[9], "1") &&
@@ -532,7 +533,9 @@ static void case_bench_backend_covers_every_method(void)
 	char bin[PATH_MAX], bench[PATH_MAX + 16],
 		res[] = "/tmp/bs-ctrd-res-XXXXXX";
 	char csv[sizeof(res) + 16], missed[512];
-	char *argv[] = { bench,		  "--backend", "containerd",
+	const char *backend =
+		ctrd.kind == CTRD_KIND_CRIO ? "crio" : "containerd";
+	char *argv[] = { bench,		  "--backend", (char *)backend,
 			 "--inject",	  "ocihook",   "--detect",
 			 "open",	  "--runs",    "1",
 			 "--no-overhead", "--results", res,
@@ -544,11 +547,8 @@ static void case_bench_backend_covers_every_method(void)
 		cr_skip_test("%s", why);
 	cr_log_info("runtime: %s %s from %s", ctrd_name(&ctrd), ctrd.version,
 		    ctrd.bindir);
-	if (ctrd.kind == CTRD_KIND_CRIO)
-		cr_skip_test("beesting-bench has a containerd backend only "
-			     "(harness/backend_containerd.c drives ctr and "
-			     "containerd's config): no CRI-O backend yet");
-	setenv("BEESTING_CONTAINERD", ctrd.bindir, 1);
+	if (ctrd.kind != CTRD_KIND_CRIO)
+		setenv("BEESTING_CONTAINERD", ctrd.bindir, 1);
 	agent_bin(bin, sizeof(bin));
 	snprintf(bench, sizeof(bench), "%s-bench", bin);
 	if (access(bench, X_OK))
@@ -556,10 +556,11 @@ static void case_bench_backend_covers_every_method(void)
 	cr_assert_not_null(mkdtemp(res));
 	rc = ctrd_run(argv, out, sizeof(out), 540000);
 	cr_log_info("%s", out);
-	cr_assert_eq(rc, 0, "beesting-bench --backend containerd: exit %d", rc);
+	cr_assert_eq(rc, 0, "beesting-bench --backend %s: exit %d", backend,
+		     rc);
 	snprintf(csv, sizeof(csv), "%s/coverage.csv", res);
-	check_coverage(csv, &rows, missed, sizeof(missed));
-	cr_expect_geq(rows, 20, "coverage rows with backend=containerd: %d",
+	check_coverage(csv, backend, &rows, missed, sizeof(missed));
+	cr_expect_geq(rows, 20, "coverage rows with backend=%s: %d", backend,
 		      rows);
 	cr_expect_eq(missed[0], '\0', "not detected:%s", missed);
 	cr_expect(strstr(out, "left behind after teardown: 0") != NULL,

@@ -266,6 +266,28 @@ int ctrd_ctr_pid(const struct ctrd *c, const char *id)
 	return pid > 0 ? (int)pid : -EPROTO;
 }
 
+static json_t *runtime_spec(json_t *inspect)
+{
+	return json_object_get(json_object_get(inspect, "info"), "runtimeSpec");
+}
+
+int ctrd_ctr_root_path(const struct ctrd *c, const char *id, char *path,
+		       size_t len)
+{
+	json_t *j = ctrd_inspect(c, id);
+	const char *s;
+
+	path[0] = '\0';
+	if (!j)
+		return -EIO;
+	s = json_string_value(json_object_get(
+		json_object_get(runtime_spec(j), "root"), "path"));
+	if (s)
+		snprintf(path, len, "%s", s);
+	json_decref(j);
+	return s ? 0 : -ENOENT;
+}
+
 int ctrd_ctr_mount_source(const struct ctrd *c, const char *id, const char *dst,
 			  char *src, size_t len)
 {
@@ -276,7 +298,7 @@ int ctrd_ctr_mount_source(const struct ctrd *c, const char *id, const char *dst,
 	src[0] = '\0';
 	if (!j)
 		return -EIO;
-	spec = json_object_get(json_object_get(j, "info"), "runtimeSpec");
+	spec = runtime_spec(j);
 	json_array_foreach(json_object_get(spec, "mounts"), i, m)
 	{
 		const char *d =

@@ -47,6 +47,10 @@ int ctrd_ctr_pid(const struct ctrd *c, const char *id);
 /* Host side of the bind mount at dst in the container's OCI spec. */
 int ctrd_ctr_mount_source(const struct ctrd *c, const char *id, const char *dst,
 			  char *src, size_t len);
+/* The rootfs path of the container's OCI spec (root.path), as the
+ * runtime's mount namespace sees it; relative on containerd. */
+int ctrd_ctr_root_path(const struct ctrd *c, const char *id, char *path,
+		       size_t len);
 /* How many pods / containers (any state) CRI still lists. */
 int ctrd_count(const struct ctrd *c, const char *what);
 
