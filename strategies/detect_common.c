@@ -145,33 +145,35 @@ int bs_det_load(struct bs_det_base *b, struct bpf_object_skeleton *skel)
 {
 	struct bpf_object *obj = *skel->obj;
 	struct bpf_program *prog, *watched[BS_DET_MAX_LINKS];
+	/* only kernels before 5.16 need the verifier's log for the count,
+	 * and only while loading */
+	char(*vlog)[BS_VERIFIER_LOG_SIZE] = NULL;
 	int n = 0, err;
 
-	int log = !bs_verifier_info_has_count();
-
+	if (!bs_verifier_info_has_count())
+		vlog = calloc(BS_DET_MAX_LINKS, sizeof(*vlog));
 	b->n_verified = 0;
 	bpf_object__for_each_program(prog, obj)
 	{
 		if (!bpf_program__autoload(prog) || n >= BS_DET_MAX_LINKS)
 			continue;
-		b->vlog[n][0] = '\0';
-		if (log)
-			bs_verifier_log_stats(prog, b->vlog[n],
-					      sizeof(b->vlog[n]));
+		if (vlog)
+			bs_verifier_log_stats(prog, vlog[n], sizeof(vlog[n]));
 		watched[n++] = prog;
 	}
 	err = bpf_object__load_skeleton(skel); /* maps .bss/.data too */
-	if (err)
-		return err;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; !err && i < n; i++) {
 		struct bs_det_verified *v = &b->verified[i];
 
 		snprintf(v->prog, sizeof(v->prog), "%s",
 			 bpf_program__name(watched[i]));
-		v->insns = bs_verifier_insns(watched[i], b->vlog[i]);
+		v->insns = bs_verifier_insns(watched[i], vlog ? vlog[i] : NULL);
 		bs_debug("verifier: %s: %ld insns (budget %ld)", v->prog,
 			 v->insns, BS_VERIFIER_BUDGET);
 	}
+	free(vlog);
+	if (err)
+		return err;
 	b->n_verified = n;
 	return 0;
 }

@@ -49,7 +49,6 @@ struct bs_det_base {
 	/* the loaded programs' verifier counts (bs_det_load) */
 	struct bs_det_verified verified[BS_DET_MAX_LINKS];
 	int n_verified;
-	char vlog[BS_DET_MAX_LINKS][BS_VERIFIER_LOG_SIZE];
 	/* bs_det_start(): why each backend failed; quiet: the caller tries
 	 * another configuration and reports the failure itself */
 	char start_why[384];
