@@ -2,12 +2,14 @@
 /*
  * The agent's command line on argp: one option table is the parser, the
  * --help/--usage text and (through "(default X)" in each doc string) what
- * docs/agent.md's flag table is checked against.  Every default is written
- * once, below, and used both to fill the config and, string-ized, in the
- * doc.
+ * docs/agent.md's flag table is checked against.  A second table, opts[],
+ * says for each option how its value is checked and where it is stored;
+ * parse_opt() applies it.  Every default is written once, below, and used
+ * both to fill the config and, string-ized, in the doc.
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,10 +199,51 @@ static const struct argp_option options[] = {
 	{ 0 },
 };
 
+static const char *const injects[] = { "bind", "ocihook", "projected", "none",
+				       NULL };
+static const char *const detects[] = { "open", "readscan", "fanotify",
+				       "auto", "none",	   NULL };
+/* indexed by enum bs_log_level */
+static const char *const log_levels[] = { "error", "warn", "info", "debug",
+					  NULL };
+/* indexed by respond_node */
+static const char *const scopes[] = { "container", "node", NULL };
+
 struct parse_ctx {
 	struct bs_agent_config *c;
 	size_t n_excl;
+	const char *name; /* the option being applied, for errors */
 };
+
+/* What a value must be beyond its type, and what its error says. */
+struct rule {
+	const char *const *names;    /* one of these; a number: its index */
+	bool (*ok)(const char *a);   /* a string's own check */
+	int (*value)(const char *a); /* a name's number; < 0: none */
+	bool (*num_ok)(uint64_t v);  /* a number's own check */
+	/* a list: its items' parser, where its size_t count is, the most */
+	int (*parse)(void *item, const char *a);
+	size_t count, max;
+	const char *takes; /* "--X takes ...", a list's: the hint */
+};
+
+/* One option (by argp key): what applies its value, and where to. */
+struct opt {
+	int key;
+	int (*set)(struct argp_state *st, struct parse_ctx *p,
+		   const struct opt *o, const char *a);
+	/* the field in struct bs_agent_config; a list's: its array and the
+	 * size of an item */
+	size_t off, size;
+	const struct rule *rule; /* NULL: any value of the field's type */
+};
+
+#define FIELD(m)                                                               \
+	.off = offsetof(struct bs_agent_config, m),                            \
+	.size = sizeof(((struct bs_agent_config *)0)->m)
+#define ITEMS(arr)                                                             \
+	.off = offsetof(struct bs_agent_config, arr),                          \
+	.size = sizeof(((struct bs_agent_config *)0)->arr[0])
 
 /* argp_error() (message plus "Try --help"), as EINVAL for argp_parse. */
 static int __attribute__((format(printf, 2, 3)))
@@ -216,11 +259,21 @@ bad(struct argp_state *st, const char *fmt, ...)
 	return EINVAL;
 }
 
+/* "--X takes ..." where the rule says what X takes, else
+ * "bad --X 'VALUE'". */
+static int bad_value(struct argp_state *st, const struct parse_ctx *p,
+		     const struct rule *r, const char *a)
+{
+	if (r->takes)
+		return bad(st, "--%s takes %s", p->name, r->takes);
+	return bad(st, "bad --%s '%s'", p->name, a);
+}
+
 static int copy_str(struct argp_state *st, char *dst, size_t n, const char *src,
-		    const char *what)
+		    const char *name)
 {
 	if (strlen(src) >= n)
-		return bad(st, "%s too long", what);
+		return bad(st, "--%s too long", name);
 	strcpy(dst, src);
 	return 0;
 }
@@ -321,15 +374,11 @@ static void hook_src_default(char *buf, size_t n)
 	strcat(buf, "/beesting-hook");
 }
 
-static int level_from_name(const char *s, enum bs_log_level *out)
+static int name_index(const char *const *names, const char *s)
 {
-	static const char *const names[] = { "error", "warn", "info", "debug" };
-
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(s, names[i])) {
-			*out = (enum bs_log_level)i;
-			return 0;
-		}
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(s, names[i]))
+			return i;
 	return -EINVAL;
 }
 
@@ -353,7 +402,7 @@ static void set_defaults(struct bs_agent_config *c)
 	c->sink_queue = DEF_SINK_QUEUE;
 	strcpy(c->kube_token_file, DEF_KUBE_TOKEN);
 	strcpy(c->kube_ca, DEF_KUBE_CA);
-	level_from_name(DEF_LOG_LEVEL, &c->log_level);
+	c->log_level = (enum bs_log_level)name_index(log_levels, DEF_LOG_LEVEL);
 	strcpy(c->inject_cfg.state_dir, DEF_STATE_DIR);
 	strcpy(c->inject_cfg.hook_dir, DEF_HOOK_DIR);
 	strcpy(c->exclude_ns[0], DEF_EXCLUDE_NS);
@@ -361,8 +410,7 @@ static void set_defaults(struct bs_agent_config *c)
 			 sizeof(c->inject_cfg.hook_src));
 }
 
-static int parse_u64(struct argp_state *st, const char *s, uint64_t *out,
-		     const char *what)
+static int parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -370,22 +418,175 @@ static int parse_u64(struct argp_state *st, const char *s, uint64_t *out,
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || *end || end == s || s[0] == '-')
-		return bad(st, "bad %s '%s'", what, s);
+		return -EINVAL;
 	*out = v;
 	return 0;
 }
 
-static int one_of(struct argp_state *st, const char *s, const char *const *set,
-		  const char *what)
+/* ---- the rules -------------------------------------------------------- */
+
+static bool two_digits(const char *a)
 {
-	for (; *set; set++)
-		if (!strcmp(s, *set))
-			return 0;
-	return bad(st, "bad %s '%s'", what, s);
+	return strlen(a) == 2 && a[0] >= '0' && a[0] <= '9' && a[1] >= '0' &&
+	       a[1] <= '9';
 }
 
+static bool http_or_in_cluster(const char *a)
+{
+	return !strcmp(a, "in-cluster") || !strncmp(a, "http://", 7) ||
+	       !strncmp(a, "https://", 8);
+}
+
+static bool window_ok(uint64_t v)
+{
+	return v <= BS_RS_WINDOW_MAX && bs_rs_window_valid((unsigned int)v);
+}
+
+static bool sink_queue_ok(uint64_t v)
+{
+	return v && v <= 1000000;
+}
+
+static int attach_value(const char *a)
+{
+	enum bs_attach at;
+
+	return bs_attach_parse(a, &at) ? -EINVAL : (int)at;
+}
+
+static int token_item(void *item, const char *a)
+{
+	return bs_token_spec_parse(item, a);
+}
+
+static int webhook_item(void *item, const char *a)
+{
+	return bs_webhook_parse(item, a);
+}
+
+static const struct rule plugin_idx = { .ok = two_digits, .takes = "00-99" };
+static const struct rule inject = { .names = injects };
+static const struct rule detect = { .names = detects };
+static const struct rule attach = { .value = attach_value };
+static const struct rule tokens = {
+	.parse = token_item,
+	.count = offsetof(struct bs_agent_config, inject_cfg.n_tokens),
+	.max = BS_MAX_TOKEN_PATHS,
+	.takes = "absolute normalized path, template "
+		 "aws-access-key|k8s-sa-token|eks-irsa|generic|file:F",
+};
+static const struct rule window = { .num_ok = window_ok,
+				    .takes = "64, 128 or 256" };
+static const struct rule respond = { .value = bs_respond_parse,
+				     .takes = "none, kill or deny" };
+static const struct rule scope = { .names = scopes,
+				   .takes = "container or node" };
+static const struct rule log_level = { .names = log_levels };
+static const struct rule host_port = { .takes = "HOST:PORT" };
+static const struct rule webhooks = {
+	.parse = webhook_item,
+	.count = offsetof(struct bs_agent_config, n_webhooks),
+	.max = BS_MAX_WEBHOOKS,
+	.takes = "[beesting|falco|alertmanager=]http(s)://...",
+};
+static const struct rule sink_queue = { .num_ok = sink_queue_ok,
+					.takes = "1-1000000" };
+static const struct rule kube_api = { .ok = http_or_in_cluster,
+				      .takes = "http(s)://... or in-cluster" };
+static const struct rule any;
+
+/* ---- the setters ------------------------------------------------------ */
+
+static const struct rule *rule_of(const struct opt *o)
+{
+	return o->rule ? o->rule : &any;
+}
+
+static void *field(const struct parse_ctx *p, const struct opt *o)
+{
+	return (char *)p->c + o->off;
+}
+
+/* A string: one of the rule's names, or what its check passes. */
+static int set_str(struct argp_state *st, struct parse_ctx *p,
+		   const struct opt *o, const char *a)
+{
+	const struct rule *r = rule_of(o);
+
+	if (r->names ? name_index(r->names, a) < 0 : r->ok && !r->ok(a))
+		return bad_value(st, p, r, a);
+	return copy_str(st, field(p, o), o->size, a, p->name);
+}
+
+/* A bool, a uint32_t (or enum) or a uint64_t field, by its size. */
+static void store_num(void *f, size_t size, uint64_t v)
+{
+	uint32_t v32 = (uint32_t)v;
+	bool b = v != 0;
+
+	if (size == sizeof(b))
+		memcpy(f, &b, size);
+	else if (size == sizeof(v32))
+		memcpy(f, &v32, size);
+	else
+		memcpy(f, &v, sizeof(v));
+}
+
+_Static_assert(sizeof(enum bs_attach) == sizeof(uint32_t) &&
+		       sizeof(enum bs_respond) == sizeof(uint32_t) &&
+		       sizeof(enum bs_log_level) == sizeof(uint32_t),
+	       "store_num stores an enum as a uint32_t");
+
+/* A number: a name's (its index in the rule's names, or the rule's
+ * value), or a whole number the rule's check passes. */
+static int set_num(struct argp_state *st, struct parse_ctx *p,
+		   const struct opt *o, const char *a)
+{
+	const struct rule *r = rule_of(o);
+	uint64_t v = 0;
+	int n;
+
+	if (r->names || r->value) {
+		n = r->names ? name_index(r->names, a) : r->value(a);
+		if (n < 0)
+			return bad_value(st, p, r, a);
+		v = (uint64_t)n;
+	} else if (parse_u64(a, &v)) {
+		return bad(st, "bad --%s '%s'", p->name, a);
+	} else if (r->num_ok && !r->num_ok(v)) {
+		return bad_value(st, p, r, a);
+	}
+	store_num(field(p, o), o->size, v);
+	return 0;
+}
+
+static int set_flag(struct argp_state *st, struct parse_ctx *p,
+		    const struct opt *o, const char *a)
+{
+	(void)st;
+	(void)a;
+	store_num(field(p, o), o->size, 1);
+	return 0;
+}
+
+/* One more item of a repeatable option's list. */
+static int add_item(struct argp_state *st, struct parse_ctx *p,
+		    const struct opt *o, const char *a)
+{
+	const struct rule *r = rule_of(o);
+	size_t *n = (size_t *)((char *)p->c + r->count);
+
+	if (*n == r->max)
+		return bad(st, "at most %zu --%s", r->max, p->name);
+	if (r->parse((char *)field(p, o) + *n * o->size, a))
+		return bad(st, "bad --%s '%.64s' (%s)", p->name, a, r->takes);
+	(*n)++;
+	return 0;
+}
+
+/* The first --exclude-namespace replaces the default. */
 static int add_exclude(struct argp_state *st, struct parse_ctx *p,
-		       const char *ns)
+		       const struct opt *o, const char *ns)
 {
 	struct bs_agent_config *c = p->c;
 
@@ -394,66 +595,33 @@ static int add_exclude(struct argp_state *st, struct parse_ctx *p,
 		p->n_excl = 0;
 	}
 	if (p->n_excl == BS_MAX_EXCLUDE_NS)
-		return bad(st, "too many --exclude-namespace");
-	return copy_str(st, c->exclude_ns[p->n_excl++], BS_NAME_LEN, ns,
-			"--exclude-namespace");
-}
-
-static int add_token(struct argp_state *st, struct bs_agent_config *c,
-		     const char *arg)
-{
-	struct bs_inject_config *ic = &c->inject_cfg;
-
-	if (ic->n_tokens == BS_MAX_TOKEN_PATHS)
-		return bad(st, "at most %d --token", BS_MAX_TOKEN_PATHS);
-	if (bs_token_spec_parse(&ic->tokens[ic->n_tokens], arg))
-		return bad(
-			st,
-			"bad --token '%.64s' (absolute normalized path, "
-			"template aws-access-key|k8s-sa-token|eks-irsa|generic|"
-			"file:F)",
-			arg);
-	ic->n_tokens++;
-	return 0;
-}
-
-static int add_webhook(struct argp_state *st, struct bs_agent_config *c,
-		       const char *arg)
-{
-	if (c->n_webhooks == BS_MAX_WEBHOOKS)
-		return bad(st, "at most %d --webhook", BS_MAX_WEBHOOKS);
-	if (bs_webhook_parse(&c->webhooks[c->n_webhooks], arg))
-		return bad(st,
-			   "bad --webhook '%.64s' ([beesting|falco|"
-			   "alertmanager=]http(s)://...)",
-			   arg);
-	c->n_webhooks++;
-	return 0;
+		return bad(st, "too many --%s", p->name);
+	return copy_str(st, (char *)field(p, o) + p->n_excl++ * o->size,
+			o->size, ns, p->name);
 }
 
 /* --webhook-token-file/--webhook-ca: for the --webhook just before, or
- * (before any) every webhook's default.  Once per webhook. */
-static int webhook_cred(struct argp_state *st, struct bs_agent_config *c,
-			bool token, const char *a)
+ * (before any) every webhook's default, the option's field.  Once per
+ * webhook. */
+static int set_webhook_cred(struct argp_state *st, struct parse_ctx *p,
+			    const struct opt *o, const char *a)
 {
-	const char *flag = token ? "--webhook-token-file" : "--webhook-ca";
+	struct bs_agent_config *c = p->c;
+	bool token = o->key == OPT_WH_TOKEN;
 	struct bs_webhook_config *w;
 	bool *set;
 
 	if (!c->n_webhooks)
-		return token ? copy_str(st, c->webhook_token_file,
-					sizeof(c->webhook_token_file), a, flag)
-			     : copy_str(st, c->webhook_ca,
-					sizeof(c->webhook_ca), a, flag);
+		return set_str(st, p, o, a);
 	w = &c->webhooks[c->n_webhooks - 1];
 	set = token ? &w->token_set : &w->ca_set;
 	if (*set)
-		return bad(st, "%s given twice after --webhook %.64s", flag,
-			   w->url);
+		return bad(st, "--%s given twice after --webhook %.64s",
+			   p->name, w->url);
 	*set = true;
 	return token ? copy_str(st, w->token_file, sizeof(w->token_file), a,
-				flag)
-		     : copy_str(st, w->ca, sizeof(w->ca), a, flag);
+				p->name)
+		     : copy_str(st, w->ca, sizeof(w->ca), a, p->name);
 }
 
 const char *bs_webhook_token_file(const struct bs_agent_config *c, size_t i)
@@ -468,198 +636,87 @@ const char *bs_webhook_ca(const struct bs_agent_config *c, size_t i)
 }
 
 /* HOST:PORT with a port; HOST may be empty (any) or [v6]. */
-static int parse_hostport(struct argp_state *st, char *dst, size_t n,
-			  const char *a)
+static int set_hostport(struct argp_state *st, struct parse_ctx *p,
+			const struct opt *o, const char *a)
 {
 	const char *colon = strrchr(a, ':');
 	uint64_t port = 0;
 
-	if (!colon || !colon[1] ||
-	    parse_u64(st, colon + 1, &port, "--metrics-addr port"))
-		return colon ? EINVAL
-			     : bad(st, "--metrics-addr takes HOST:PORT");
+	if (!colon)
+		return bad_value(st, p, rule_of(o), a);
+	if (parse_u64(colon + 1, &port))
+		return bad(st, "bad --%s port '%s'", p->name, colon + 1);
 	if (port > 65535)
-		return bad(st, "--metrics-addr port %llu out of range",
+		return bad(st, "--%s port %llu out of range", p->name,
 			   (unsigned long long)port);
-	return copy_str(st, dst, n, a, "--metrics-addr");
-}
-
-static int parse_window(struct argp_state *st, const char *s, uint32_t *out)
-{
-	uint64_t v = 0;
-
-	if (parse_u64(st, s, &v, "--readscan-window"))
-		return EINVAL;
-	if (v > BS_RS_WINDOW_MAX || !bs_rs_window_valid((unsigned int)v))
-		return bad(st, "--readscan-window takes 64, 128 or 256");
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int parse_respond(struct argp_state *st, struct bs_agent_config *c,
-			 const char *a)
-{
-	int r = bs_respond_parse(a);
-
-	if (r < 0)
-		return bad(st, "--respond takes none, kill or deny");
-	c->respond = (enum bs_respond)r;
-	return 0;
-}
-
-static int parse_idx(struct argp_state *st, char *dst, const char *a)
-{
-	if (strlen(a) != 2 || a[0] < '0' || a[0] > '9' || a[1] < '0' ||
-	    a[1] > '9')
-		return bad(st, "--plugin-idx takes 00-99");
-	strcpy(dst, a);
-	return 0;
-}
-
-static int parse_choice(struct argp_state *st, char *dst, size_t n,
-			const char *a, const char *const *set, const char *what)
-{
-	if (one_of(st, a, set, what))
-		return EINVAL;
-	return copy_str(st, dst, n, a, what);
+	return set_str(st, p, o, a);
 }
 
 /* --help/--usage: note it and stop; the program prints it. */
-static int want_help(struct argp_state *st, struct bs_agent_config *c,
-		     unsigned int flags)
+static int want_help(struct argp_state *st, struct parse_ctx *p,
+		     const struct opt *o, const char *a)
 {
-	c->help = flags;
+	(void)a;
+	store_num(field(p, o), o->size,
+		  o->key == OPT_HELP ? ARGP_HELP_STD_HELP : ARGP_HELP_USAGE);
 	st->next = st->argc;
 	return 0;
 }
 
-static int apply_sink_value(struct argp_state *st, struct bs_agent_config *c,
-			    int key, const char *a)
-{
-	switch (key) {
-	case OPT_METRICS:
-		return parse_hostport(st, c->metrics_addr,
-				      sizeof(c->metrics_addr), a);
-	case OPT_WEBHOOK:
-		return add_webhook(st, c, a);
-	case OPT_WH_TOKEN:
-	case OPT_WH_CA:
-		return webhook_cred(st, c, key == OPT_WH_TOKEN, a);
-	case OPT_WH_TIMEOUT:
-		return parse_u64(st, a, &c->webhook_timeout_ms,
-				 "--webhook-timeout-ms");
-	case OPT_WH_RETRIES:
-		return parse_u64(st, a, &c->webhook_retries,
-				 "--webhook-retries");
-	case OPT_SINK_QUEUE:
-		if (parse_u64(st, a, &c->sink_queue, "--sink-queue"))
-			return EINVAL;
-		if (!c->sink_queue || c->sink_queue > 1000000)
-			return bad(st, "--sink-queue takes 1-1000000");
-		return 0;
-	case OPT_KUBE_API:
-		if (strcmp(a, "in-cluster") && strncmp(a, "http://", 7) &&
-		    strncmp(a, "https://", 8))
-			return bad(st, "--kube-api takes http(s)://... or "
-				       "in-cluster");
-		return copy_str(st, c->kube_api, sizeof(c->kube_api), a,
-				"--kube-api");
-	case OPT_KUBE_TOKEN:
-		return copy_str(st, c->kube_token_file,
-				sizeof(c->kube_token_file), a,
-				"--kube-token-file");
-	case OPT_KUBE_CA:
-		return copy_str(st, c->kube_ca, sizeof(c->kube_ca), a,
-				"--kube-ca");
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-}
+static const struct opt opts[] = {
+	{ OPT_SOCKET, set_str, FIELD(nri_socket) },
+	{ OPT_IDX, set_str, FIELD(plugin_idx), &plugin_idx },
+	{ OPT_INJECT, set_str, FIELD(inject), &inject },
+	{ OPT_DETECT, set_str, FIELD(detect), &detect },
+	{ OPT_ATTACH, set_num, FIELD(attach), &attach },
+	{ OPT_TOKEN, add_item, ITEMS(inject_cfg.tokens), &tokens },
+	{ OPT_STATE, set_str, FIELD(inject_cfg.state_dir) },
+	{ OPT_HOOK, set_str, FIELD(inject_cfg.hook_dir) },
+	{ OPT_FAILCLOSED, set_flag, FIELD(inject_cfg.fail_closed) },
+	{ OPT_EXCLUDE, add_exclude, ITEMS(exclude_ns) },
+	{ OPT_EVENTS, set_str, FIELD(events_path) },
+	{ OPT_NODE, set_str, FIELD(node) },
+	{ OPT_AGG, set_num, FIELD(aggregate_ms) },
+	{ OPT_WINDOW, set_num, FIELD(rs_window), &window },
+	{ OPT_STATS, set_num, FIELD(stats_interval_ms) },
+	{ OPT_LOG, set_num, FIELD(log_level), &log_level },
+	{ OPT_METRICS, set_hostport, FIELD(metrics_addr), &host_port },
+	{ OPT_WEBHOOK, add_item, ITEMS(webhooks), &webhooks },
+	{ OPT_WH_TOKEN, set_webhook_cred, FIELD(webhook_token_file) },
+	{ OPT_WH_CA, set_webhook_cred, FIELD(webhook_ca) },
+	{ OPT_WH_TIMEOUT, set_num, FIELD(webhook_timeout_ms) },
+	{ OPT_WH_RETRIES, set_num, FIELD(webhook_retries) },
+	{ OPT_SINK_QUEUE, set_num, FIELD(sink_queue), &sink_queue },
+	{ OPT_KUBE_API, set_str, FIELD(kube_api), &kube_api },
+	{ OPT_KUBE_TOKEN, set_str, FIELD(kube_token_file) },
+	{ OPT_KUBE_CA, set_str, FIELD(kube_ca) },
+	{ OPT_RESPOND, set_num, FIELD(respond), &respond },
+	{ OPT_SCOPE, set_num, FIELD(respond_node), &scope },
+	{ OPT_HELP, want_help, FIELD(help) },
+	{ OPT_USAGE, want_help, FIELD(help) },
+};
 
-static int apply_value(struct argp_state *st, struct parse_ctx *p, int key,
-		       const char *a)
+/* The long name of the option with this key, for errors. */
+static const char *opt_name(int key)
 {
-	static const char *const injects[] = { "bind", "ocihook", "projected",
-					       "none", NULL };
-	static const char *const detects[] = { "open", "readscan", "fanotify",
-					       "auto", "none",	   NULL };
-	struct bs_agent_config *c = p->c;
-	struct bs_inject_config *ic = &c->inject_cfg;
-
-	switch (key) {
-	case OPT_SOCKET:
-		return copy_str(st, c->nri_socket, sizeof(c->nri_socket), a,
-				"--nri-socket");
-	case OPT_IDX:
-		return parse_idx(st, c->plugin_idx, a);
-	case OPT_INJECT:
-		return parse_choice(st, c->inject, sizeof(c->inject), a,
-				    injects, "--inject");
-	case OPT_DETECT:
-		return parse_choice(st, c->detect, sizeof(c->detect), a,
-				    detects, "--detect");
-	case OPT_ATTACH:
-		if (bs_attach_parse(a, &c->attach))
-			return bad(st, "bad --attach '%s'", a);
-		return 0;
-	case OPT_TOKEN:
-		return add_token(st, c, a);
-	case OPT_STATE:
-		return copy_str(st, ic->state_dir, sizeof(ic->state_dir), a,
-				"--state-dir");
-	case OPT_HOOK:
-		return copy_str(st, ic->hook_dir, sizeof(ic->hook_dir), a,
-				"--hook-dir");
-	case OPT_EXCLUDE:
-		return add_exclude(st, p, a);
-	case OPT_EVENTS:
-		return copy_str(st, c->events_path, sizeof(c->events_path), a,
-				"--events");
-	case OPT_NODE:
-		return copy_str(st, c->node, sizeof(c->node), a, "--node");
-	case OPT_AGG:
-		return parse_u64(st, a, &c->aggregate_ms, "--aggregate-ms");
-	case OPT_WINDOW:
-		return parse_window(st, a, &c->rs_window);
-	case OPT_STATS:
-		return parse_u64(st, a, &c->stats_interval_ms,
-				 "--stats-interval-ms");
-	case OPT_LOG:
-		if (level_from_name(a, &c->log_level))
-			return bad(st, "bad --log-level '%s'", a);
-		return 0;
-	case OPT_RESPOND:
-		return parse_respond(st, c, a);
-	case OPT_SCOPE:
-		if (strcmp(a, "container") && strcmp(a, "node"))
-			return bad(st,
-				   "--respond-scope takes container or node");
-		c->respond_node = !strcmp(a, "node");
-		return 0;
-	default:
-		return apply_sink_value(st, c, key, a);
-	}
+	for (const struct argp_option *o = options; o->name || o->doc; o++)
+		if (o->name && o->key == key)
+			return o->name;
+	return "?";
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *st)
 {
 	struct parse_ctx *p = st->input;
 
-	switch (key) {
-	case OPT_HELP:
-		return want_help(st, p->c, ARGP_HELP_STD_HELP);
-	case OPT_USAGE:
-		return want_help(st, p->c, ARGP_HELP_USAGE);
-	case OPT_FAILCLOSED:
-		p->c->inject_cfg.fail_closed = true;
-		return 0;
-	case ARGP_KEY_ARG:
+	if (key == ARGP_KEY_ARG)
 		return bad(st, "unexpected argument '%s'", arg);
-	default:
-		if (key >= OPT_SOCKET && key < OPT_USAGE)
-			return apply_value(st, p, key, arg);
-		return ARGP_ERR_UNKNOWN;
-	}
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (opts[i].key == key) {
+			p->name = opt_name(key);
+			return opts[i].set(st, p, &opts[i], arg);
+		}
+	return ARGP_ERR_UNKNOWN;
 }
 
 static const struct argp agent_argp = {
