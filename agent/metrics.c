@@ -34,10 +34,11 @@ void bs_prom_head(FILE *f, const char *name, const char *type, const char *help)
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* "…" with \, " and newline escaped, as the format asks. */
-void bs_prom_label_value(FILE *f, const char *v)
+/* sep (the '{' before the first label, ',' before the others), then
+ * name="…" with \, " and newline escaped, as the format asks. */
+void bs_prom_label(FILE *f, char sep, const char *name, const char *v)
 {
-	fputc('"', f);
+	fprintf(f, "%c%s=\"", sep, name);
 	for (; *v; v++) {
 		if (*v == '\\' || *v == '"')
 			fprintf(f, "\\%c", *v);
@@ -107,14 +108,11 @@ static void write_alerts(struct bs_metrics *m, FILE *f)
 	for (size_t i = 0; i < m->n; i++) {
 		struct series *s = &m->s[i];
 
-		fputs("beesting_alerts_total{namespace=", f);
-		bs_prom_label_value(f, s->ns);
-		fputs(",pod=", f);
-		bs_prom_label_value(f, s->pod);
-		fputs(",container=", f);
-		bs_prom_label_value(f, s->container);
-		fputs(",method=", f);
-		bs_prom_label_value(f, s->method);
+		fputs("beesting_alerts_total", f);
+		bs_prom_label(f, '{', "namespace", s->ns);
+		bs_prom_label(f, ',', "pod", s->pod);
+		bs_prom_label(f, ',', "container", s->container);
+		bs_prom_label(f, ',', "method", s->method);
 		fprintf(f, "} %" PRIu64 "\n", s->n);
 	}
 	bs_prom_head(f, "beesting_alerts_unlabelled_total", "counter",

@@ -39,6 +39,7 @@ extern const struct bs_sink_ops bs_sink_metrics_ops;
 /* Exposition helpers for collect callbacks. */
 void bs_prom_head(FILE *f, const char *name, const char *type,
 		  const char *help);
-void bs_prom_label_value(FILE *f, const char *v);
+/* One label: sep ('{' first, then ','), name="value" escaped. */
+void bs_prom_label(FILE *f, char sep, const char *name, const char *v);
 
 #endif

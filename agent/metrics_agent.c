@@ -179,10 +179,9 @@ static void write_sinks(FILE *f, struct bs_sinks *sinks)
 			     ms[m].help);
 		for (size_t i = 0;
 		     bs_sinks_get(sinks, i, &name, &kind, &st) == 0; i++) {
-			fprintf(f, "%s{sink=", ms[m].name);
-			bs_prom_label_value(f, name);
-			fputs(",kind=", f);
-			bs_prom_label_value(f, kind);
+			fputs(ms[m].name, f);
+			bs_prom_label(f, '{', "sink", name);
+			bs_prom_label(f, ',', "kind", kind);
 			fprintf(f, "} %" PRIu64 "\n",
 				*(const uint64_t *)((const char *)&st +
 						    ms[m].off));
@@ -197,12 +196,10 @@ void bs_metrics_agent_collect(FILE *f, void *arg)
 
 	bs_prom_head(f, "beesting_info", "gauge",
 		     "The agent's node and strategies");
-	fputs("beesting_info{node=", f);
-	bs_prom_label_value(f, c->cfg->node);
-	fputs(",inject=", f);
-	bs_prom_label_value(f, c->inj->name);
-	fputs(",detect=", f);
-	bs_prom_label_value(f, c->det->name);
+	fputs("beesting_info", f);
+	bs_prom_label(f, '{', "node", c->cfg->node);
+	bs_prom_label(f, ',', "inject", c->inj->name);
+	bs_prom_label(f, ',', "detect", c->det->name);
 	fputs("} 1\n", f);
 	write_core(f, c);
 	write_nri(f, __atomic_load_n(&src->nri, __ATOMIC_ACQUIRE));
