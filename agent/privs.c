@@ -98,26 +98,31 @@ static int drop_bounding(uint64_t keep)
 	return 0;
 }
 
-static int set_caps(uint64_t keep)
+/* capget() of this thread's sets, two 32-bit halves each. */
+static int caps_get(struct __user_cap_header_struct *hdr,
+		    struct __user_cap_data_struct d[2])
 {
-	struct __user_cap_header_struct hdr = {
+	*hdr = (struct __user_cap_header_struct){
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
-	struct __user_cap_data_struct data[2];
+	memset(d, 0, 2 * sizeof(*d));
+	return syscall(SYS_capget, hdr, d) ? -errno : 0;
+}
 
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
+int bs_privs_mask(uint64_t effective, uint64_t permitted, uint64_t inheritable)
+{
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct d[2];
+	int err = caps_get(&hdr, d);
+
+	if (err)
+		return err;
 	for (int i = 0; i < 2; i++) {
-		uint32_t k = (uint32_t)(keep >> (32 * i));
-
-		data[i].effective &= k;
-		data[i].permitted &= k;
-		data[i].inheritable = 0;
+		d[i].effective &= (uint32_t)(effective >> (32 * i));
+		d[i].permitted &= (uint32_t)(permitted >> (32 * i));
+		d[i].inheritable &= (uint32_t)(inheritable >> (32 * i));
 	}
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
-	return 0;
+	return syscall(SYS_capset, &hdr, d) ? -errno : 0;
 }
 
 int bs_privs_drop_after_start(void)
@@ -137,7 +142,7 @@ int bs_privs_drop_after_start_for(unsigned int uses)
 	bnd = drop_bounding(keep);
 	err = bnd == -EPERM ? 0 : bnd;
 	if (!err)
-		err = set_caps(keep);
+		err = bs_privs_mask(keep, keep, 0);
 	if (!err && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		err = -errno;
 	if (err)
@@ -179,16 +184,13 @@ static unsigned int kernel_version(void)
 
 static int effective_caps(uint64_t *eff)
 {
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct d[2];
+	int err = caps_get(&hdr, d);
 
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	*eff = (uint64_t)data[1].effective << 32 | data[0].effective;
-	return 0;
+	if (!err)
+		*eff = (uint64_t)d[1].effective << 32 | d[0].effective;
+	return err;
 }
 
 int bs_privs_report(unsigned int uses, uint64_t *missing)

@@ -23,6 +23,10 @@ int bs_privs_drop_after_start(void);
  * CAP_SYS_ADMIN and CAP_SYS_CHROOT, to mount at every create/remove). */
 int bs_privs_drop_after_start_for(unsigned int uses);
 
+/* Keep only these bits (bit n = capability n) of this thread's effective,
+ * permitted and inheritable sets.  0 or -errno. */
+int bs_privs_mask(uint64_t effective, uint64_t permitted, uint64_t inheritable);
+
 /* What the agent was asked to do, for bs_privs_report(). */
 enum bs_priv_use {
 	BS_USE_DETECT = 1 << 0,	 /* BPF detection (--detect other than none) */
