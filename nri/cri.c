@@ -106,13 +106,25 @@ static bool adj_has_mount(const struct bs_adjust *adj, const char *dst)
 	return false;
 }
 
+/* Room for n items of the container and the m the plugins added (and a
+ * zeroed end), the container's first when base is given. */
+static void *view_array(const void *base, size_t n, size_t m, size_t size)
+{
+	char *v = calloc(n + m + 1, size);
+
+	if (v && base && n)
+		memcpy(v, base, n * size);
+	return v;
+}
+
 static int view_mounts(const struct bs_cri_ctr *c, struct bs_cri_view *v)
 {
 	const struct bs_adjust *adj = c->applied;
 	size_t n = 0;
 
-	v->mounts = calloc(c->base.n_mounts + adj->n_mounts + 1,
-			   sizeof(*v->mounts));
+	/* a mount the plugins replaced is left out */
+	v->mounts = view_array(NULL, c->base.n_mounts, adj->n_mounts,
+			       sizeof(*v->mounts));
 	if (!v->mounts)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->base.n_mounts; i++)
@@ -136,14 +148,12 @@ static int view_mounts(const struct bs_cri_ctr *c, struct bs_cri_view *v)
 static int view_annotations(const struct bs_cri_ctr *c, struct bs_cri_view *v)
 {
 	const struct bs_adjust *adj = c->applied;
-	size_t n = 0;
+	size_t n = c->base.n_annotations;
 
-	v->annotations = calloc(c->base.n_annotations + adj->n_annotations + 1,
-				sizeof(*v->annotations));
+	v->annotations = view_array(c->base.annotations, n, adj->n_annotations,
+				    sizeof(*v->annotations));
 	if (!v->annotations)
 		return -ENOMEM;
-	for (size_t i = 0; i < c->base.n_annotations; i++)
-		v->annotations[n++] = c->base.annotations[i];
 	for (size_t i = 0; i < adj->n_annotations; i++) {
 		struct bs_kv kv = { adj->annotations[i].key,
 				    adj->annotations[i].value };
@@ -169,9 +179,9 @@ static bool same_key(const char *kv, const char *key)
 static int view_env(const struct bs_cri_ctr *c, struct bs_cri_view *v)
 {
 	const struct bs_adjust *adj = c->applied;
-	size_t n = 0, cap = c->base.n_env + adj->n_env + 1;
+	size_t n = 0;
 
-	v->env = calloc(cap, sizeof(*v->env));
+	v->env = view_array(NULL, c->base.n_env, adj->n_env, sizeof(*v->env));
 	if (!v->env)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->base.n_env; i++) {
@@ -200,14 +210,12 @@ static int view_env(const struct bs_cri_ctr *c, struct bs_cri_view *v)
 static int view_hooks(const struct bs_cri_ctr *c, struct bs_cri_view *v)
 {
 	const struct bs_adjust *adj = c->applied;
-	size_t n = 0;
+	size_t n = c->base.n_hooks;
 
 	v->hooks =
-		calloc(c->base.n_hooks + adj->n_hooks + 1, sizeof(*v->hooks));
+		view_array(c->base.hooks, n, adj->n_hooks, sizeof(*v->hooks));
 	if (!v->hooks)
 		return -ENOMEM;
-	for (size_t i = 0; i < c->base.n_hooks; i++)
-		v->hooks[n++] = c->base.hooks[i];
 	for (size_t i = 0; i < adj->n_hooks; i++) {
 		const struct bs_adj_hook *h = &adj->hooks[i];
 
@@ -223,19 +231,18 @@ static int view_hooks(const struct bs_cri_ctr *c, struct bs_cri_view *v)
 
 int bs_cri_view_build(const struct bs_cri_ctr *c, struct bs_cri_view *v)
 {
-	int err;
+	static int (*const views[])(const struct bs_cri_ctr *c,
+				    struct bs_cri_view *v) = {
+		view_mounts, view_annotations, view_env, view_hooks
+	};
+	int err = 0;
 
 	memset(v, 0, sizeof(*v));
 	v->ctr = c->base;
 	v->ctr.state = c->state;
 	v->ctr.pid = c->pid;
-	err = view_mounts(c, v);
-	if (!err)
-		err = view_annotations(c, v);
-	if (!err)
-		err = view_env(c, v);
-	if (!err)
-		err = view_hooks(c, v);
+	for (size_t i = 0; !err && i < sizeof(views) / sizeof(views[0]); i++)
+		err = views[i](c, v);
 	if (err)
 		bs_cri_view_free(v);
 	return err;
