@@ -217,6 +217,26 @@ void bs_http_cancel(struct bs_http *h)
 	__atomic_store_n(&h->cancelled, 1, __ATOMIC_RELAXED);
 }
 
+void *bs_http_sink_new(size_t size, const struct bs_http_opts *o)
+{
+	struct bs_http **impl = calloc(1, size);
+
+	if (impl)
+		*impl = bs_http_new(o);
+	if (impl && !*impl) {
+		free(impl);
+		return NULL;
+	}
+	return impl;
+}
+
+void bs_http_sink_free(void *impl)
+{
+	if (impl)
+		bs_http_free(*(struct bs_http **)impl);
+	free(impl);
+}
+
 uint64_t bs_http_sink_retries(void *impl)
 {
 	return bs_http_retries(*(struct bs_http **)impl);

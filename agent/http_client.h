@@ -37,8 +37,12 @@ void bs_http_stop(struct bs_http *h);
 /* Abort a request in flight (and every later one). */
 void bs_http_cancel(struct bs_http *h);
 
-/* The bs_sink_ops retries/stop/cancel slots of a sink whose impl begins
- * with its struct bs_http * (webhook, kube): they only forward to it. */
+/* A sink whose impl begins with its struct bs_http * (webhook, kube) and
+ * holds no other allocation: calloc(size) with the client in place, or
+ * NULL on ENOMEM; bs_http_sink_free() is its bs_sink_ops free slot. */
+void *bs_http_sink_new(size_t size, const struct bs_http_opts *o);
+void bs_http_sink_free(void *impl);
+/* Its retries/stop/cancel slots: they only forward to the client. */
 uint64_t bs_http_sink_retries(void *impl);
 void bs_http_sink_stop(void *impl);
 void bs_http_sink_cancel(void *impl);

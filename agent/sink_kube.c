@@ -9,12 +9,15 @@
 #include "agent/http_client.h"
 #include "agent/sink_kube.h"
 #include "lib/json.h"
+#include "lib/limits.h"
 #include "lib/log.h"
+
+#define KUBE_API_LEN 512
 
 struct bs_kube {
 	struct bs_http *http; /* first: the bs_http_sink_* slots read it */
-	char api[512];
-	char *node;
+	char api[KUBE_API_LEN];
+	char node[BS_NAME_LEN];
 	int warned;
 };
 
@@ -84,17 +87,6 @@ char *bs_kube_patch_body(const struct bs_alert *a)
 			      BS_KUBE_LABEL_VAL));
 }
 
-static void kube_free(void *impl)
-{
-	struct bs_kube *k = impl;
-
-	if (!k)
-		return;
-	bs_http_free(k->http);
-	free(k->node);
-	free(k);
-}
-
 static int resolve_api(const char *api, char *out, size_t n)
 {
 	const char *host = getenv("KUBERNETES_SERVICE_HOST");
@@ -132,25 +124,26 @@ int bs_kube_new(const struct bs_kube_opts *o, struct bs_kube **out)
 		.timeout_ms = o->timeout_ms,
 		.retries = o->retries,
 	};
-	struct bs_kube *k = calloc(1, sizeof(*k));
+	const char *node = o->node ? o->node : "";
+	char api[KUBE_API_LEN];
+	struct bs_kube *k;
 	int err;
 
-	if (!k)
-		return -ENOMEM;
-	err = resolve_api(o->api, k->api, sizeof(k->api));
-	if (err) {
-		free(k);
+	err = resolve_api(o->api, api, sizeof(api));
+	if (err)
 		return err;
+	if (strlen(node) >= sizeof(k->node)) {
+		bs_err("kube: node name %.64s too long", node);
+		return -ENAMETOOLONG;
 	}
 	if (!ho.token_file)
 		bs_warn("kube: no token file %s: requests go unauthenticated",
 			o->token_file && *o->token_file ? o->token_file : "");
-	k->node = strdup(o->node ? o->node : "");
-	k->http = bs_http_new(&ho);
-	if (!k->node || !k->http) {
-		kube_free(k);
+	k = bs_http_sink_new(sizeof(*k), &ho);
+	if (!k)
 		return -ENOMEM;
-	}
+	strcpy(k->api, api);
+	strcpy(k->node, node);
 	*out = k;
 	return 0;
 }
@@ -202,5 +195,5 @@ const struct bs_sink_ops bs_sink_kube_ops = {
 	.retries = bs_http_sink_retries,
 	.stop = bs_http_sink_stop,
 	.cancel = bs_http_sink_cancel,
-	.free = kube_free,
+	.free = bs_http_sink_free,
 };

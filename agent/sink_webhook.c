@@ -7,26 +7,16 @@
 #include "agent/http_client.h"
 #include "agent/sink_webhook.h"
 #include "agent/webhook_format.h"
+#include "lib/limits.h"
 #include "lib/log.h"
 
 struct bs_webhook {
 	struct bs_http *http; /* first: the bs_http_sink_* slots read it */
 	enum bs_webhook_format format;
-	char *url, *hostname;
+	char url[BS_PATH_LEN];
+	char hostname[BS_NAME_LEN]; /* "": the alert's node */
 	int warned; /* log the first failure only, counters say the rest */
 };
-
-static void webhook_free(void *impl)
-{
-	struct bs_webhook *h = impl;
-
-	if (!h)
-		return;
-	bs_http_free(h->http);
-	free(h->url);
-	free(h->hostname);
-	free(h);
-}
 
 int bs_webhook_new(const struct bs_webhook_opts *o, struct bs_webhook **out)
 {
@@ -36,6 +26,7 @@ int bs_webhook_new(const struct bs_webhook_opts *o, struct bs_webhook **out)
 		.timeout_ms = o->timeout_ms,
 		.retries = o->retries,
 	};
+	const char *hostname = o->hostname ? o->hostname : "";
 	struct bs_webhook *h;
 
 	if (o->token_file && *o->token_file && access(o->token_file, R_OK)) {
@@ -45,18 +36,19 @@ int bs_webhook_new(const struct bs_webhook_opts *o, struct bs_webhook **out)
 		       strerror(err));
 		return -err;
 	}
-	h = calloc(1, sizeof(*h));
-	if (!h)
-		return -ENOMEM;
-	h->format = o->format;
-	h->url = strdup(o->url);
-	h->hostname = o->hostname ? strdup(o->hostname) : NULL;
-	h->http = bs_http_new(&ho);
-	if (!h->url || !h->http) {
+	if (strlen(o->url) >= sizeof(h->url) ||
+	    strlen(hostname) >= sizeof(h->hostname)) {
+		bs_err("webhook %.64s: URL or hostname too long", o->url);
+		return -ENAMETOOLONG;
+	}
+	h = bs_http_sink_new(sizeof(*h), &ho);
+	if (!h) {
 		bs_err("webhook %s: cannot set up libcurl", o->url);
-		webhook_free(h);
 		return -ENOMEM;
 	}
+	h->format = o->format;
+	strcpy(h->url, o->url);
+	strcpy(h->hostname, hostname);
 	*out = h;
 	return 0;
 }
@@ -70,7 +62,8 @@ static int webhook_deliver(void *impl, const struct bs_alert *a)
 	char *body;
 	int err;
 
-	body = bs_webhook_body(h->format, a, h->hostname, &len);
+	body = bs_webhook_body(h->format, a, *h->hostname ? h->hostname : NULL,
+			       &len);
 	if (!body)
 		return -ENOMEM;
 	err = bs_http_send(h->http, "POST", h->url, "application/json", body,
@@ -92,5 +85,5 @@ const struct bs_sink_ops bs_sink_webhook_ops = {
 	/* at exit: no more retries or back-off sleeps, one attempt each */
 	.stop = bs_http_sink_stop,
 	.cancel = bs_http_sink_cancel,
-	.free = webhook_free,
+	.free = bs_http_sink_free,
 };
