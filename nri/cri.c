@@ -106,13 +106,13 @@ static bool adj_has_mount(const struct bs_adjust *adj, const char *dst)
 	return false;
 }
 
-/* Room for n items of the container and the m the plugins added (and a
- * zeroed end), the container's first when base is given. */
-static void *view_array(const void *base, size_t n, size_t m, size_t size)
+/* Room for the container's items and the ones the plugins added (and a
+ * zeroed end), the first n copied from base. */
+static void *view_array(const void *base, size_t n, size_t room, size_t size)
 {
-	char *v = calloc(n + m + 1, size);
+	char *v = calloc(room + 1, size);
 
-	if (v && base && n)
+	if (v && n)
 		memcpy(v, base, n * size);
 	return v;
 }
@@ -123,7 +123,7 @@ static int view_mounts(const struct bs_cri_ctr *c, struct bs_cri_view *v)
 	size_t n = 0;
 
 	/* a mount the plugins replaced is left out */
-	v->mounts = view_array(NULL, c->base.n_mounts, adj->n_mounts,
+	v->mounts = view_array(NULL, 0, c->base.n_mounts + adj->n_mounts,
 			       sizeof(*v->mounts));
 	if (!v->mounts)
 		return -ENOMEM;
@@ -150,8 +150,9 @@ static int view_annotations(const struct bs_cri_ctr *c, struct bs_cri_view *v)
 	const struct bs_adjust *adj = c->applied;
 	size_t n = c->base.n_annotations;
 
-	v->annotations = view_array(c->base.annotations, n, adj->n_annotations,
-				    sizeof(*v->annotations));
+	v->annotations =
+		view_array(c->base.annotations, n, n + adj->n_annotations,
+			   sizeof(*v->annotations));
 	if (!v->annotations)
 		return -ENOMEM;
 	for (size_t i = 0; i < adj->n_annotations; i++) {
@@ -181,7 +182,8 @@ static int view_env(const struct bs_cri_ctr *c, struct bs_cri_view *v)
 	const struct bs_adjust *adj = c->applied;
 	size_t n = 0;
 
-	v->env = view_array(NULL, c->base.n_env, adj->n_env, sizeof(*v->env));
+	v->env = view_array(NULL, 0, c->base.n_env + adj->n_env,
+			    sizeof(*v->env));
 	if (!v->env)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->base.n_env; i++) {
@@ -212,8 +214,8 @@ static int view_hooks(const struct bs_cri_ctr *c, struct bs_cri_view *v)
 	const struct bs_adjust *adj = c->applied;
 	size_t n = c->base.n_hooks;
 
-	v->hooks =
-		view_array(c->base.hooks, n, adj->n_hooks, sizeof(*v->hooks));
+	v->hooks = view_array(c->base.hooks, n, n + adj->n_hooks,
+			      sizeof(*v->hooks));
 	if (!v->hooks)
 		return -ENOMEM;
 	for (size_t i = 0; i < adj->n_hooks; i++) {
