@@ -122,14 +122,15 @@ static int view_mounts(const struct bs_cri_ctr *c, struct bs_cri_view *v)
 	const struct bs_adjust *adj = c->applied;
 	size_t n = 0;
 
-	/* a mount the plugins replaced is left out */
-	v->mounts = view_array(NULL, 0, c->base.n_mounts + adj->n_mounts,
+	v->mounts = view_array(c->base.mounts, c->base.n_mounts,
+			       c->base.n_mounts + adj->n_mounts,
 			       sizeof(*v->mounts));
 	if (!v->mounts)
 		return -ENOMEM;
+	/* less the ones the plugins replaced */
 	for (size_t i = 0; i < c->base.n_mounts; i++)
-		if (!adj_has_mount(adj, c->base.mounts[i].destination))
-			v->mounts[n++] = c->base.mounts[i];
+		if (!adj_has_mount(adj, v->mounts[i].destination))
+			v->mounts[n++] = v->mounts[i];
 	for (size_t i = 0; i < adj->n_mounts; i++) {
 		const struct bs_adj_mount *m = &adj->mounts[i];
 
