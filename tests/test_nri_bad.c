@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/fs.h"
 #include "nri/conn.h"
 #include "nri/pb.h"
 #include "nri/plugin.h"
@@ -60,7 +61,7 @@ static int push(struct bs_nri_plugin *p, int peer, const uint8_t *buf, size_t n)
 	int err = 0;
 
 	if (n)
-		cr_assert_eq(nri_t_write_all(peer, buf, n), 0);
+		cr_assert_eq(bs_write_all(peer, buf, n), 0);
 	for (int i = 0; i < 8 && !err; i++)
 		err = bs_nri_plugin_process(p);
 	return err;
@@ -303,7 +304,7 @@ static void send_register(int fd, const char *name, const char *idx)
 	cr_assert_eq(nri_t_request(2, 1, BS_NRI_RUNTIME_SERVICE,
 				   "RegisterPlugin", &r.base, &req, &len),
 		     0);
-	cr_assert_eq(nri_t_write_all(fd, req, len), 0);
+	cr_assert_eq(bs_write_all(fd, req, len), 0);
 	free(req);
 }
 

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/fs.h"
 #include "nri/conn.h"
 #include "nri/convert.h"
 #include "nri/pb.h"
@@ -376,7 +377,7 @@ static void replay(struct bs_nri_plugin *p, int peer, const uint8_t *buf,
 		size_t n = sizes[k++ % 9];
 
 		n = n < len - off ? n : len - off;
-		cr_assert_eq(nri_t_write_all(peer, buf + off, n), 0);
+		cr_assert_eq(bs_write_all(peer, buf + off, n), 0);
 		off += n;
 		cr_assert_eq(bs_nri_plugin_process(p), 0);
 		nri_t_drain(peer, out, 0);

@@ -31,6 +31,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lib/fs.h"
 #include "nri/be32.h"
 #include "nri/convert.h"
 #include "nri/cri.h"
@@ -80,26 +81,39 @@ static int strp_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static size_t elem_size(const ProtobufCFieldDescriptor *f)
+{
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_STRING:
+	case PROTOBUF_C_TYPE_MESSAGE:
+		return sizeof(void *);
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_UINT64:
+		return 8;
+	case PROTOBUF_C_TYPE_BYTES:
+		return sizeof(ProtobufCBinaryData);
+	default:
+		return 4;
+	}
+}
+
+/* The integer kinds api.proto uses (bool, enum, int32, uint32, int64) as
+ * one number: both sides of a comparison print alike. */
+static long long int_value(const ProtobufCFieldDescriptor *f, const void *p)
+{
+	if (elem_size(f) == 8)
+		return (long long)*(const uint64_t *)p;
+	if (f->type == PROTOBUF_C_TYPE_UINT32)
+		return *(const uint32_t *)p;
+	return *(const int32_t *)p; /* protobuf_c_boolean is an int */
+}
+
 static void dump_scalar(struct text *t, const ProtobufCFieldDescriptor *f,
 			const void *p)
 {
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_STRING:
 		put(t, "\"%s\"", *(char *const *)p);
-		break;
-	case PROTOBUF_C_TYPE_BOOL:
-		put(t, "%d", *(const protobuf_c_boolean *)p);
-		break;
-	case PROTOBUF_C_TYPE_ENUM:
-	case PROTOBUF_C_TYPE_INT32:
-		put(t, "%d", *(const int32_t *)p);
-		break;
-	case PROTOBUF_C_TYPE_UINT32:
-		put(t, "%u", *(const uint32_t *)p);
-		break;
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_UINT64:
-		put(t, "%llu", (unsigned long long)*(const uint64_t *)p);
 		break;
 	case PROTOBUF_C_TYPE_BYTES:
 		put(t, "bytes[%zu]", ((const ProtobufCBinaryData *)p)->len);
@@ -112,7 +126,7 @@ static void dump_scalar(struct text *t, const ProtobufCFieldDescriptor *f,
 		break;
 	}
 	default:
-		put(t, "?");
+		put(t, "%lld", int_value(f, p));
 	}
 }
 
@@ -142,22 +156,6 @@ static void dump_map(struct text *t, void *const *v, size_t n)
 		free(kv[i]);
 	}
 	free(kv);
-}
-
-static size_t elem_size(const ProtobufCFieldDescriptor *f)
-{
-	switch (f->type) {
-	case PROTOBUF_C_TYPE_STRING:
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(void *);
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_UINT64:
-		return 8;
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	default:
-		return 4;
-	}
 }
 
 static bool scalar_is_default(const ProtobufCFieldDescriptor *f, const void *p)
@@ -313,7 +311,7 @@ static void send_msg(int fd, uint32_t conn, uint32_t sid, uint8_t type,
 	buf[17] = 0;
 	if (len)
 		memcpy(buf + 18, body, len);
-	nri_t_write_all(fd, buf, 18 + (size_t)len);
+	bs_write_all(fd, buf, 18 + (size_t)len);
 	free(buf);
 }
 

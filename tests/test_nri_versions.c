@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lib/fs.h"
 #include "nri/be32.h"
 #include "nri/conn.h"
 #include "nri/cri.h"
@@ -129,7 +130,7 @@ static void *fake_main(void *arg)
 	reg.plugin_idx = "10";
 	if (!nri_t_request(2, 1, BS_NRI_RUNTIME_SERVICE, "RegisterPlugin",
 			   &reg.base, &out, &len)) {
-		nri_t_write_all(fd, out, len);
+		bs_write_all(fd, out, len);
 		free(out);
 	}
 	for (;;) {
@@ -144,7 +145,7 @@ static void *fake_main(void *arg)
 				continue;
 			out = answer(f, v, &len);
 			if (out)
-				nri_t_write_all(fd, out, len);
+				bs_write_all(fd, out, len);
 			free(out);
 		}
 	}

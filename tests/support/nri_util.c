@@ -165,21 +165,6 @@ int nri_t_request(uint32_t conn, uint32_t sid, const char *service,
 	return *out ? 0 : -ENOMEM;
 }
 
-int nri_t_write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -errno;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 const ProtobufCMessageDescriptor *nri_t_request_desc(const char *method)
 {
 	static const struct {

@@ -53,7 +53,6 @@ struct bs_pod nri_t_pod(const char *name);
 
 /* Wrap raw ttrpc bytes (header included) in one mux frame. */
 uint8_t *nri_t_frame(uint32_t conn, const uint8_t *data, size_t len);
-int nri_t_write_all(int fd, const uint8_t *buf, size_t len);
 /* The request type of a Plugin-service method a runtime calls (v0.4 ...
  * v0.12 event methods), or NULL. */
 const ProtobufCMessageDescriptor *nri_t_request_desc(const char *method);
