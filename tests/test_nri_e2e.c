@@ -158,6 +158,26 @@ static struct bs_container mkctr(const char *id, enum bs_ctr_state st)
 				      .n_mounts = 1 };
 }
 
+/* The plugin's Synchronize handler ran syncs times, the last time with
+ * pods pods and ctrs containers. */
+static void expect_synced(const struct seen *s, int syncs, size_t pods,
+			  size_t ctrs)
+{
+	cr_expect_eq(s->syncs, syncs, "%d Synchronize handler calls", s->syncs);
+	cr_expect_eq(s->sync_pods, pods, "%zu pods synced", s->sync_pods);
+	cr_expect_eq(s->sync_ctrs, ctrs, "%zu containers synced", s->sync_ctrs);
+}
+
+/* CreateContainer of ctr in pod through rt: adj (initialised here) gets
+ * the one token mount. */
+static void create_one(struct bs_nri_runtime *rt, const struct bs_pod *pod,
+		       const struct bs_container *ctr, struct bs_adjust *adj)
+{
+	bs_adjust_init(adj);
+	cr_assert_eq(bs_nri_runtime_create_container(rt, pod, ctr, adj), 0);
+	cr_assert_eq(adj->n_mounts, 1);
+}
+
 /* The runtime side on a fresh socket dir, cfg otherwise as given. */
 static struct bs_nri_runtime *runtime_new(struct bs_nri_runtime_config *cfg)
 {
@@ -189,14 +209,9 @@ Test(nri_e2e, lifecycle_and_reconnect)
 	cr_assert_eq(bs_nri_runtime_accept(rt, 5000, pods, 2, ctrs, 1), 0);
 	cr_expect_eq(bs_nri_runtime_n_plugins(rt), 1);
 	cr_expect_str_eq(bs_nri_runtime_plugin_name(rt, 0), "beesting");
-	cr_expect_eq(r.seen.syncs, 1);
-	cr_expect_eq(r.seen.sync_pods, 2);
-	cr_expect_eq(r.seen.sync_ctrs, 1);
+	expect_synced(&r.seen, 1, 2, 1);
 
-	bs_adjust_init(adj);
-	cr_assert_eq(bs_nri_runtime_create_container(rt, &pods[0], &ctr, adj),
-		     0);
-	cr_assert_eq(adj->n_mounts, 1);
+	create_one(rt, &pods[0], &ctr, adj);
 	cr_expect_str_eq(adj->mounts[0].destination, "/token");
 	cr_expect_str_eq(adj->mounts[0].source, "/var/lib/beesting/pod0-app");
 	cr_expect_str_eq(adj->mounts[0].options[1], "ro");
@@ -233,12 +248,8 @@ Test(nri_e2e, lifecycle_and_reconnect)
 	rt = bs_nri_runtime_new(&cfg);
 	cr_assert_not_null(rt);
 	cr_assert_eq(bs_nri_runtime_accept(rt, 5000, pods, 1, NULL, 0), 0);
-	cr_expect_eq(r.seen.syncs, 2);
-	cr_expect_eq(r.seen.sync_pods, 1);
-	bs_adjust_init(adj);
-	cr_expect_eq(bs_nri_runtime_create_container(rt, &pods[1], &ctr, adj),
-		     0);
-	cr_expect_eq(adj->n_mounts, 1);
+	expect_synced(&r.seen, 2, 1, 0);
+	create_one(rt, &pods[1], &ctr, adj);
 	bs_adjust_free(adj);
 	bs_nri_plugin_stats(r.p, &st);
 	cr_expect_geq(st.reconnects, 1);
@@ -270,9 +281,7 @@ Test(nri_e2e, split_sync_and_failing_handler)
 	rt = runtime_new(&cfg);
 	start(&r, sock, "beesting", "10", 0x07FF);
 	cr_assert_eq(bs_nri_runtime_accept(rt, 5000, pods, 3, ctrs, 2), 0);
-	cr_expect_eq(r.seen.syncs, 1, "handler called once for 3 chunks");
-	cr_expect_eq(r.seen.sync_pods, 3);
-	cr_expect_eq(r.seen.sync_ctrs, 2);
+	expect_synced(&r.seen, 1, 3, 2); /* once for 3 chunks */
 
 	r.seen.fail_create = 1;
 	bs_adjust_init(adj);
@@ -463,9 +472,7 @@ Test(nri_e2e, large_resync_in_every_protocol_mode, .timeout = 120)
 		} else {
 			cr_expect_eq(err, 0, "v0.%d", modes[m]);
 			cr_expect_geq(rs.syncs, 2, "split");
-			cr_expect_eq(r.seen.syncs, 1, "one handler call");
-			cr_expect_eq(r.seen.sync_pods, BIG_PODS);
-			cr_expect_eq(r.seen.sync_ctrs, BIG_CTRS);
+			expect_synced(&r.seen, 1, BIG_PODS, BIG_CTRS);
 		}
 		cr_expect_eq(bs_nri_runtime_n_plugins(rt), 1);
 		stop(&r);
@@ -490,8 +497,7 @@ Test(nri_e2e, resync_past_what_the_plugin_holds, .timeout = 60)
 	rt = runtime_new(&cfg);
 	start(&r, sock, "beesting", "10", 0);
 	cr_expect_eq(bs_nri_runtime_accept(rt, 5000, NULL, 0, ctrs, 70), 0);
-	cr_expect_eq(r.seen.syncs, 1);
-	cr_expect_eq(r.seen.sync_ctrs, 64);
+	expect_synced(&r.seen, 1, 0, 64);
 	bs_nri_plugin_stats(r.p, &st);
 	cr_expect_eq(st.sync_skipped, 6);
 	cr_expect_eq(st.errors, 1);
