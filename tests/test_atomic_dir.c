@@ -31,8 +31,24 @@ static void teardown(void)
 	bs_rm_rf(dir);
 }
 
+/* valid() says want for each name of the NULL-terminated list. */
+static void expect_valid(bool (*valid)(const char *), bool want,
+			 const char *const *names)
+{
+	for (; *names; names++)
+		cr_assert_eq(valid(*names), want, "%s: want %s", *names,
+			     want ? "valid" : "refused");
+}
+
 Test(atomic_dir, ts_name_format)
 {
+	static const char *const good[] = { "..2026_12_01_13_55_48.7", NULL };
+	static const char *const bad[] = { "..2026_12_01_13_55_48.",
+					   "..2026_12_01_13_55_48.12345678901",
+					   "..2026-12-01_13_55_48.1",
+					   "/etc",
+					   "..data",
+					   NULL };
 	char ts[BS_ATOMIC_TS_LEN];
 
 	/* 2026-12-01 13:55:48 UTC */
@@ -40,24 +56,31 @@ Test(atomic_dir, ts_name_format)
 		     0);
 	cr_assert_str_eq(ts, "..2026_12_01_13_55_48.4294967295");
 	cr_assert(bs_atomic_ts_valid(ts));
-	cr_assert(bs_atomic_ts_valid("..2026_12_01_13_55_48.7"));
-	cr_assert_not(bs_atomic_ts_valid("..2026_12_01_13_55_48."));
-	cr_assert_not(bs_atomic_ts_valid("..2026_12_01_13_55_48.12345678901"));
-	cr_assert_not(bs_atomic_ts_valid("..2026-12-01_13_55_48.1"));
-	cr_assert_not(bs_atomic_ts_valid("/etc"));
-	cr_assert_not(bs_atomic_ts_valid("..data"));
+	expect_valid(bs_atomic_ts_valid, true, good);
+	expect_valid(bs_atomic_ts_valid, false, bad);
 	cr_assert_eq(bs_atomic_ts_name(0, 1, ts, 10), -ENAMETOOLONG);
 }
 
 Test(atomic_dir, names)
 {
-	cr_assert(bs_atomic_name_valid("token"));
-	cr_assert(bs_atomic_name_valid(".hidden"));
-	cr_assert_not(bs_atomic_name_valid("..data"));
-	cr_assert_not(bs_atomic_name_valid(".."));
-	cr_assert_not(bs_atomic_name_valid("."));
-	cr_assert_not(bs_atomic_name_valid("a/b"));
-	cr_assert_not(bs_atomic_name_valid(""));
+	static const char *const good[] = { "token", ".hidden", NULL };
+	static const char *const bad[] = {
+		"..data", "..", ".", "a/b", "", NULL
+	};
+
+	expect_valid(bs_atomic_name_valid, true, good);
+	expect_valid(bs_atomic_name_valid, false, bad);
+}
+
+/* name in the test dir is a symlink to target. */
+static void expect_link(const char *name, const char *target)
+{
+	char link[300];
+	ssize_t n = readlinkat(dfd, name, link, sizeof(link) - 1);
+
+	cr_assert_gt(n, 0, "%s: no link", name);
+	link[n] = '\0';
+	cr_assert_str_eq(link, target);
 }
 
 Test(atomic_dir, layout, .init = setup, .fini = teardown)
@@ -72,21 +95,14 @@ Test(atomic_dir, layout, .init = setup, .fini = teardown)
 	};
 	char ts[BS_ATOMIC_TS_LEN], link[300], p[300];
 	struct stat st;
-	ssize_t n;
 	int fd;
 
 	umask(077); /* the modes must not depend on it */
 	cr_assert_eq(bs_atomic_write(dfd, f, 2, ts, sizeof(ts)), 0);
 	umask(022);
 	cr_assert(bs_atomic_ts_valid(ts), "%s", ts);
-	n = readlinkat(dfd, "..data", link, sizeof(link) - 1);
-	cr_assert_gt(n, 0);
-	link[n] = '\0';
-	cr_assert_str_eq(link, ts);
-	n = readlinkat(dfd, "token", link, sizeof(link) - 1);
-	cr_assert_gt(n, 0);
-	link[n] = '\0';
-	cr_assert_str_eq(link, "..data/token");
+	expect_link("..data", ts);
+	expect_link("token", "..data/token");
 	cr_assert_eq(fstatat(dfd, ts, &st, AT_SYMLINK_NOFOLLOW), 0);
 	cr_assert(S_ISDIR(st.st_mode));
 	cr_assert_eq(st.st_mode & 07777, 0755);
