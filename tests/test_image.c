@@ -86,15 +86,13 @@ Test(image, digests_sizes_and_binaries, .init = setup, .fini = teardown)
 			PY " kind/check.py image %s other:1 2>&1", tar_path);
 	cr_expect_eq(st, 1, "wrong ref accepted: %s", out);
 	/* ... and a layer that is not the one the manifest names */
-	st = bs_test_sh(
-		out, sizeof(out),
+	bs_expect_sh(
+		1, "layer digest", out, sizeof(out),
 		"cd %s && mkdir x && cd x && tar xf ../a.tar && "
 		"for f in blobs/sha256/*; do [ $(stat -c %%s $f) -gt 100000 ] "
 		"&& echo >> $f; done; tar cf ../bad.tar * && cd .. && " PY
 		" %s/kind/check.py image bad.tar 2>&1",
 		dir, getcwd((char[PATH_MAX]){ 0 }, PATH_MAX));
-	cr_expect_eq(st, 1, "tampered layer accepted: %s", out);
-	cr_expect_not_null(strstr(out, "layer digest"), "%s", out);
 }
 
 Test(image, ref_selects_the_name, .init = setup, .fini = teardown)

@@ -171,21 +171,16 @@ static int attack(const char *pod, const char *method)
 Test(k8s, bench_end_to_end, .init = cluster, .timeout = 900)
 {
 	char dir[] = "/tmp/bs-k8s-res-XXXXXX", out[8192];
-	int st;
 
 	cr_assert_not_null(mkdtemp(dir));
-	st = bs_test_sh(
-		out, sizeof(out),
-		"%s/beesting-bench --backend k8s --runs 1 --no-overhead "
-		"--methods cat,symlink,stat,other --results %s --srcdir .",
-		build, dir);
-	cr_expect_eq(st, 0, "beesting-bench:\n%s", out);
-	cr_expect_not_null(strstr(out, "left behind after teardown: 0"), "%s",
-			   out);
-	st = bs_test_sh(out, sizeof(out),
-			"awk -F, '$5==\"k8s\" && $3==\"bind\" && $4==\"open\"' "
-			"%s/coverage.csv | wc -l",
-			dir);
+	bs_expect_sh(0, "left behind after teardown: 0", out, sizeof(out),
+		     "%s/beesting-bench --backend k8s --runs 1 --no-overhead "
+		     "--methods cat,symlink,stat,other --results %s --srcdir .",
+		     build, dir);
+	bs_test_sh(out, sizeof(out),
+		   "awk -F, '$5==\"k8s\" && $3==\"bind\" && $4==\"open\"' "
+		   "%s/coverage.csv | wc -l",
+		   dir);
 	cr_expect_eq(strtol(out, NULL, 10), 4, "coverage rows: %s", out);
 	bs_test_sh(out, sizeof(out), "grep -c ',cat,alert,1,' %s/coverage.csv",
 		   dir);

@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,17 +27,30 @@ static void in_repo(void)
 			     "repo root");
 }
 
-static void check(const char *what)
+/* kind/check.py with the formatted arguments: with wrong_pass NULL it
+ * must pass them, else refuse them (wrong_pass says what a pass would
+ * mean).  Exit 77 (python3-yaml or kubernetes-models missing) skips. */
+static void check(const char *wrong_pass, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void check(const char *wrong_pass, const char *fmt, ...)
 {
-	char out[4096];
+	char what[8192], out[4096];
+	va_list ap;
 	int st;
 
 	if (access(PY, X_OK))
 		cr_skip_test(PY " not installed");
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
 	st = bs_test_sh(out, sizeof(out), PY " kind/check.py %s 2>&1", what);
 	if (st == 77)
 		cr_skip_test("%s", out);
-	cr_expect_eq(st, 0, "kind/check.py %s:\n%s", what, out);
+	if (wrong_pass)
+		cr_expect_neq(st, 0, "%s: kind/check.py %s", wrong_pass, what);
+	else
+		cr_expect_eq(st, 0, "kind/check.py %s:\n%s", what, out);
 }
 
 /* An empty temp file named from the template in file. */
@@ -52,7 +66,7 @@ static void temp_file(char *file)
 #define CHECKED(name, what)                                                    \
 	Test(kind_files, name, .init = in_repo)                                \
 	{                                                                      \
-		check(what);                                                   \
+		check(NULL, "%s", what);                                       \
 	}
 
 /* $(BUILD): this binary is $(BUILD)/tests/test_kind_files. */
@@ -90,7 +104,7 @@ CHECKED(daemonset_template_starts_on_bare_node, "daemonset")
 /* What is deployed is what the flags say, privileged or not. */
 Test(kind_files, manifest_rendered_from_flags, .init = in_repo)
 {
-	char file[] = "/tmp/bs-manifest-XXXXXX", what[512];
+	char file[] = "/tmp/bs-manifest-XXXXXX";
 
 	temp_file(file);
 	for (size_t i = 0; i < 3; i++)
@@ -100,20 +114,16 @@ Test(kind_files, manifest_rendered_from_flags, .init = in_repo)
 						    detects[d], "tracepoint",
 						    "reg.example/bs:t1", priv),
 					     0);
-				snprintf(what, sizeof(what),
-					 "daemonset %s %s %s tracepoint "
-					 "reg.example/bs:t1 %d",
-					 file, injects[i], detects[d], priv);
-				check(what);
+				check(NULL,
+				      "daemonset %s %s %s tracepoint "
+				      "reg.example/bs:t1 %d",
+				      file, injects[i], detects[d], priv);
 			}
 	/* and the checker does notice a mismatch */
 	cr_assert_eq(render(file, "ocihook", "open", "auto", "beesting:dev", 1),
 		     0);
-	snprintf(what, sizeof(what),
-		 PY " kind/check.py daemonset %s bind open auto beesting:dev 1"
-		    " >/dev/null",
-		 file);
-	cr_expect_neq(system(what), 0, "ocihook manifest passed as bind");
+	check("ocihook manifest passed as bind",
+	      "daemonset %s bind open auto beesting:dev 1", file);
 	unlink(file);
 }
 
@@ -121,41 +131,29 @@ Test(kind_files, manifest_rendered_from_flags, .init = in_repo)
  * prometheus.io annotations agree, or are all gone for 0. */
 Test(kind_files, metrics_port_rendered_with_scrape_annotations, .init = in_repo)
 {
+	static const int ports[] = { 9100, 0 };
 	char file[] = "/tmp/bs-manifest-XXXXXX", out[4096];
 
 	temp_file(file);
-	check("daemonset kind/beesting.yaml projected open auto beesting:dev 1 "
-	      "9477");
-	for (int priv = 0; priv < 2; priv++) {
-		cr_assert_eq(bs_test_sh(out, sizeof(out),
-					PY
-					" kind/render.py agent --privileged %d "
-					"--metrics-port 9100 > %s 2>&1",
-					priv, file),
-			     0);
-		snprintf(
-			out, sizeof(out),
-			"daemonset %s projected open auto beesting:dev %d 9100",
-			file, priv);
-		check(out);
-		cr_assert_eq(bs_test_sh(out, sizeof(out),
-					PY
-					" kind/render.py agent --privileged %d "
-					"--metrics-port 0 > %s 2>&1",
-					priv, file),
-			     0);
-		snprintf(out, sizeof(out),
-			 "daemonset %s projected open auto beesting:dev %d 0",
-			 file, priv);
-		check(out);
-	}
+	check(NULL, "daemonset kind/beesting.yaml projected open auto "
+		    "beesting:dev 1 9477");
+	for (int priv = 0; priv < 2; priv++)
+		for (size_t i = 0; i < 2; i++) {
+			cr_assert_eq(bs_test_sh(out, sizeof(out),
+						PY
+						" kind/render.py agent "
+						"--privileged %d "
+						"--metrics-port %d > %s 2>&1",
+						priv, ports[i], file),
+				     0);
+			check(NULL,
+			      "daemonset %s projected open auto beesting:dev "
+			      "%d %d",
+			      file, priv, ports[i]);
+		}
 	/* the checker notices a port that does not match */
-	snprintf(out, sizeof(out),
-		 PY " kind/check.py daemonset %s projected open auto "
-		    "beesting:dev 1 "
-		    "9477 >/dev/null",
-		 file);
-	cr_expect_neq(system(out), 0, "metrics-off manifest passed as on");
+	check("metrics-off manifest passed as on",
+	      "daemonset %s projected open auto beesting:dev 1 9477", file);
 	cr_expect_eq(bs_test_sh(out, sizeof(out),
 				PY " kind/render.py agent --metrics-port 70000 "
 				   ">/dev/null 2>&1"),
@@ -170,31 +168,25 @@ Test(kind_files, kube_events_rbac_rendered_and_checked, .init = in_repo)
 	char file[] = "/tmp/bs-manifest-XXXXXX", out[4096];
 
 	temp_file(file);
-	check("daemonset kind/beesting.yaml projected open auto beesting:dev 1 "
-	      "9477 "
-	      "1");
+	check(NULL, "daemonset kind/beesting.yaml projected open auto "
+		    "beesting:dev 1 9477 1");
 	cr_assert_eq(
 		bs_test_sh(out, sizeof(out),
 			   PY " kind/render.py agent --kube-events 0 > %s 2>&1",
 			   file),
 		0);
-	snprintf(out, sizeof(out),
-		 "daemonset %s projected open auto beesting:dev 1 9477 0",
-		 file);
-	check(out);
-	snprintf(out, sizeof(out),
-		 PY " kind/check.py daemonset %s projected open auto "
-		    "beesting:dev 1 "
-		    "9477 1 >/dev/null",
-		 file);
-	cr_expect_neq(system(out), 0, "a manifest without RBAC passed");
+	check(NULL, "daemonset %s projected open auto beesting:dev 1 9477 0",
+	      file);
+	check("a manifest without RBAC passed",
+	      "daemonset %s projected open auto beesting:dev 1 9477 1", file);
 	/* a role that grants more is refused */
-	snprintf(out, sizeof(out),
-		 "sed 's/verbs: \\[\"create\"\\]/verbs: [\"create\", "
-		 "\"delete\"]/' kind/beesting.yaml > %s && " PY
-		 " kind/check.py daemonset %s >/dev/null",
-		 file, file);
-	cr_expect_neq(system(out), 0, "an over-broad role passed");
+	cr_assert_eq(bs_test_sh(out, sizeof(out),
+				"sed 's/verbs: \\[\"create\"\\]/verbs: "
+				"[\"create\", \"delete\"]/' kind/beesting.yaml "
+				"> %s",
+				file),
+		     0);
+	check("an over-broad role passed", "daemonset %s", file);
 	unlink(file);
 }
 
@@ -204,11 +196,9 @@ Test(kind_files, kube_events_rbac_rendered_and_checked, .init = in_repo)
 Test(kind_files, quarantine_policy_rendered_and_checked, .init = in_repo)
 {
 	char file[] = "/tmp/bs-quarantine-XXXXXX", out[4096];
-	int fd = mkstemp(file);
 
-	cr_assert_geq(fd, 0);
-	close(fd);
-	check("quarantine");
+	temp_file(file);
+	check(NULL, "quarantine");
 	for (int dns = 0; dns <= 1; dns++) {
 		cr_assert_eq(bs_test_sh(out, sizeof(out),
 					PY " kind/render.py quarantine "
@@ -216,12 +206,9 @@ Test(kind_files, quarantine_policy_rendered_and_checked, .init = in_repo)
 					   "> %s 2>&1",
 					dns, file),
 			     0, "%s", out);
-		snprintf(out, sizeof(out), "quarantine %s a,b-2 %d", file, dns);
-		check(out);
+		check(NULL, "quarantine %s a,b-2 %d", file, dns);
 	}
-	snprintf(out, sizeof(out),
-		 PY " kind/check.py quarantine %s a,b-2 0 >/dev/null", file);
-	cr_expect_neq(system(out), 0, "DNS let out without being asked");
+	check("DNS let out without being asked", "quarantine %s a,b-2 0", file);
 	cr_expect_neq(bs_test_sh(out, sizeof(out),
 				 PY " kind/render.py quarantine --namespaces "
 				    "'Bad_NS' 2>&1"),
@@ -257,7 +244,7 @@ Test(kind_files, render_refuses_bad_flags, .init = in_repo)
  * validate without a server): kubernetes-models from make deps. */
 Test(kind_files, manifests_validate_against_api_schema, .init = in_repo)
 {
-	char dir[] = "/tmp/bs-schema-XXXXXX", build[1024], what[8192];
+	char dir[] = "/tmp/bs-schema-XXXXXX", build[1024];
 	char out[1024], cwd[PATH_MAX];
 
 	if (system("command -v node >/dev/null 2>&1") != 0)
@@ -277,13 +264,11 @@ Test(kind_files, manifests_validate_against_api_schema, .init = in_repo)
 			" %s/kind/render.py victim v0 > victim.yaml 2>&1",
 			dir, cwd, cwd, cwd, cwd),
 		0, "%s", out);
-	snprintf(
-		what, sizeof(what),
-		"schema %s/kind-npm/node_modules %s/agent0.yaml %s/agent1.yaml "
-		"%s/victims.yaml %s/victim.yaml %s/quarantine.yaml "
-		"kind/beesting.yaml kind/victims.yaml kind/quarantine.yaml",
-		build, dir, dir, dir, dir, dir);
-	check(what);
+	check(NULL,
+	      "schema %s/kind-npm/node_modules %s/agent0.yaml %s/agent1.yaml "
+	      "%s/victims.yaml %s/victim.yaml %s/quarantine.yaml "
+	      "kind/beesting.yaml kind/victims.yaml kind/quarantine.yaml",
+	      build, dir, dir, dir, dir, dir);
 	bs_test_sh(out, sizeof(out), "rm -rf %s", dir);
 }
 
@@ -311,21 +296,17 @@ Test(kind_files, schema_check_can_fail, .init = in_repo)
 
 Test(kind_files, victims_get_attack_tool, .init = in_repo)
 {
-	char file[] = "/tmp/bs-victims-XXXXXX", what[256], out[1024];
-	int fd = mkstemp(file);
+	char file[] = "/tmp/bs-victims-XXXXXX", out[1024];
 
-	check("victims");
+	check(NULL, "victims");
 	/* offline runs: both images come from the flags */
-	cr_assert_geq(fd, 0);
-	close(fd);
+	temp_file(file);
 	cr_assert_eq(bs_test_sh(out, sizeof(out),
 				PY " kind/render.py victims --image local/bs:1 "
 				   "--victim-image local/busybox:2 > %s 2>&1",
 				file),
 		     0, "%s", out);
-	snprintf(what, sizeof(what), "victims %s local/bs:1 local/busybox:2",
-		 file);
-	check(what);
+	check(NULL, "victims %s local/bs:1 local/busybox:2", file);
 	unlink(file);
 }
 
@@ -341,14 +322,11 @@ CHECKED(dockerfile_multistage_runs_make, "dockerfile")
 static void lint(const char *script)
 {
 	char out[4096];
-	int st;
 
-	st = bs_test_sh(out, sizeof(out), "bash -n %s 2>&1", script);
-	cr_expect_eq(st, 0, "bash -n %s:\n%s", script, out);
+	bs_expect_sh(0, NULL, out, sizeof(out), "bash -n %s 2>&1", script);
 	if (system("command -v shellcheck >/dev/null 2>&1") != 0)
 		cr_skip_test("shellcheck not installed (bash -n passed)");
-	st = bs_test_sh(out, sizeof(out), "shellcheck %s 2>&1", script);
-	cr_expect_eq(st, 0, "shellcheck %s:\n%s", script, out);
+	bs_expect_sh(0, NULL, out, sizeof(out), "shellcheck %s 2>&1", script);
 }
 
 LINTED(kind_sh_lints, "harness/kind.sh")
@@ -359,27 +337,20 @@ LINTED(peers_sh_lints, "harness/peers.sh")
 Test(kind_files, kind_sh_reports_missing_tools, .init = in_repo)
 {
 	char dir[] = "/tmp/bs-kind-path-XXXXXX", out[1024];
-	int st;
 
 	cr_assert_not_null(mkdtemp(dir));
 	/* a PATH with only what the script needs before its tool check */
-	st = bs_test_sh(
-		out, sizeof(out),
-		"ln -s \"$(command -v dirname)\" %s/ && "
-		"ln -s \"$(command -v sed)\" %s/ && "
-		"PATH=%s \"$(command -v bash)\" harness/kind.sh logs 2>&1",
-		dir, dir, dir);
-	cr_expect_eq(st, 3, "exit %d: %s", st, out);
-	cr_expect_not_null(strstr(out, "missing: kind kubectl docker"), "%s",
-			   out);
+	bs_expect_sh(3, "missing: kind kubectl docker", out, sizeof(out),
+		     "ln -s \"$(command -v dirname)\" %s/ && "
+		     "ln -s \"$(command -v sed)\" %s/ && "
+		     "PATH=%s \"$(command -v bash)\" harness/kind.sh logs 2>&1",
+		     dir, dir, dir);
 	/* an existing cluster needs kubectl only */
-	st = bs_test_sh(out, sizeof(out),
-			"BS_K8S_MODE=k8s PATH=%s \"$(command -v bash)\" "
-			"harness/kind.sh logs 2>&1",
-			dir);
-	cr_expect_eq(st, 3, "exit %d: %s", st, out);
-	cr_expect_not_null(strstr(out, "missing: kubectl\n"), "%s", out);
-	st = bs_test_sh(out, sizeof(out), "bash harness/kind.sh 2>&1");
-	cr_expect_eq(st, 2, "no arguments: exit %d", st);
+	bs_expect_sh(3, "missing: kubectl\n", out, sizeof(out),
+		     "BS_K8S_MODE=k8s PATH=%s \"$(command -v bash)\" "
+		     "harness/kind.sh logs 2>&1",
+		     dir);
+	/* no arguments */
+	bs_expect_sh(2, NULL, out, sizeof(out), "bash harness/kind.sh 2>&1");
 	bs_test_sh(out, sizeof(out), "rm -rf %s", dir);
 }

@@ -31,6 +31,24 @@ int bs_test_sh(char *out, size_t cap, const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+int bs_expect_sh(int want, const char *has, char *out, size_t cap,
+		 const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = bs_test_sh(out, cap, "%s", cmd);
+	cr_expect_eq(st, want, "%s: exit %d, want %d:\n%s", cmd, st, want, out);
+	if (has)
+		cr_expect_not_null(strstr(out, has), "%s: no \"%s\" in:\n%s",
+				   cmd, has, out);
+	return st;
+}
+
 const char *bs_test_built(const char *name)
 {
 	static char path[PATH_MAX];
