@@ -36,11 +36,8 @@ static void check_token(const char *path)
 Test(inject_bind, plants_readonly_tokens, .init = setup, .fini = teardown)
 {
 	char out[256];
-	int rc;
 
-	bs_it_start(&T, &rc);
-	cr_assert_eq(rc, 0);
-	cr_assert_eq(T.ctx.n_injected, 1);
+	bs_it_start_clean(&T);
 	cr_assert_eq(bs_token_store_count(T.ctx.store), 2);
 	check_token(AWS);
 	check_token(SA);

@@ -117,12 +117,8 @@ Test(inject_projected, kubelet_layout_in_container, .init = setup,
 	char out[4096];
 	const struct bs_adj_mount *m;
 	struct bs_token tok;
-	int rc;
 
-	bs_it_start(&T, &rc);
-	cr_assert_eq(rc, 0);
-	cr_assert_eq(T.ctx.n_injected, 1);
-	cr_assert_eq(T.ctx.n_failed, 0);
+	bs_it_start_clean(&T);
 	/* /root/.aws is no secrets dir: covering it could hide the image's
 	 * files, so that token gets bind's file mount */
 	cr_assert_eq(T.ctx.n_fallback, 1);

@@ -28,6 +28,16 @@ void bs_it_start(struct bs_itest *t, int *create_rc)
 	cr_assert_eq(bs_it_run(t, create_rc), 0);
 }
 
+void bs_it_start_clean(struct bs_itest *t)
+{
+	int rc;
+
+	bs_it_start(t, &rc);
+	cr_assert_eq(rc, 0, "create: %d", rc);
+	cr_assert_eq(t->ctx.n_injected, 1);
+	cr_assert_eq(t->ctx.n_failed, 0);
+}
+
 void bs_it_check_token(struct bs_itest *t, const char *path, unsigned int mode,
 		       struct bs_token *out)
 {

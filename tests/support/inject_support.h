@@ -58,6 +58,8 @@ void bs_it_need_runc(struct bs_itest *t);
 void bs_it_prepare(struct bs_itest *t);
 /* bs_it_prepare and the container run (bs_it_run). */
 void bs_it_start(struct bs_itest *t, int *create_rc);
+/* bs_it_start, and create() planted for the container with no failure. */
+void bs_it_start_clean(struct bs_itest *t);
 
 /* Criterion checks (inject_check.c; a failure ends the calling test): the
  * container sees exactly the record's content at path, on the record's
