@@ -165,6 +165,15 @@ static json_t *ready_line(FILE *ev)
 	return j;
 }
 
+/* ev's ready line names detect and backend. */
+static void expect_ready_in(FILE *ev, const char *detect, const char *backend)
+{
+	json_t *j = ready_line(ev);
+
+	bs_expect_jstrs(j, "detect", detect, "backend", backend, NULL);
+	json_decref(j);
+}
+
 static const char *token_source(const struct bs_adjust *adj)
 {
 	for (size_t i = 0; i < adj->n_mounts; i++)
@@ -319,12 +328,7 @@ Test(agent_e2e, bind_fanotify_alert_names_pod_and_accessor)
 
 	start_agent_detect("bind", "fanotify");
 	ev = open_events();
-	j = ready_line(ev);
-	cr_expect_str_eq(json_string_value(json_object_get(j, "backend")),
-			 "fanotify");
-	cr_expect_str_eq(json_string_value(json_object_get(j, "detect")),
-			 "fanotify");
-	json_decref(j);
+	expect_ready_in(ev, "fanotify", "fanotify");
 	cr_assert_eq(bs_nri_runtime_accept(rt, 10000, NULL, 0, NULL, 0), 0);
 	bs_adjust_init(&adj);
 	cr_assert_eq(bs_nri_runtime_create_container(rt, &pod, &ctr, &adj), 0);
@@ -335,12 +339,8 @@ Test(agent_e2e, bind_fanotify_alert_names_pod_and_accessor)
 	j = sink_wait_line(ev, "alert", 5000);
 	cr_assert_not_null(j, "no alert for an open of the token");
 	acc = json_object_get(j, "accessor");
-	cr_expect_str_eq(json_string_value(json_object_get(j, "backend")),
-			 "fanotify");
-	cr_expect_str_eq(json_string_value(json_object_get(j, "method")),
-			 "open");
-	cr_expect_str_eq(json_string_value(json_object_get(acc, "comm")),
-			 "bs-fan-reader");
+	bs_expect_jstrs(j, "backend", "fanotify", "method", "open", NULL);
+	bs_expect_jstrs(acc, "comm", "bs-fan-reader", NULL);
 	cr_expect_eq(json_integer_value(json_object_get(acc, "ppid")),
 		     getpid());
 	cr_expect_str_eq(json_string_value(json_object_get(
@@ -353,13 +353,8 @@ Test(agent_e2e, bind_fanotify_alert_names_pod_and_accessor)
 static void expect_ready(const char *detect, const char *backend)
 {
 	FILE *ev = open_events();
-	json_t *j = ready_line(ev);
 
-	cr_expect_str_eq(json_string_value(json_object_get(j, "detect")),
-			 detect);
-	cr_expect_str_eq(json_string_value(json_object_get(j, "backend")),
-			 backend);
-	json_decref(j);
+	expect_ready_in(ev, detect, backend);
 	fclose(ev);
 }
 
@@ -388,8 +383,7 @@ Test(agent_e2e, ready_line_names_the_readscan_window)
 	start_agent_detect("bind", "readscan");
 	ev = open_events();
 	j = ready_line(ev);
-	cr_expect_str_eq(json_string_value(json_object_get(j, "detect")),
-			 "readscan");
+	bs_expect_jstrs(j, "detect", "readscan", NULL);
 	cr_expect_eq(json_integer_value(json_object_get(j, "readscan_window")),
 		     256);
 	json_decref(j);
