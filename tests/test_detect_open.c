@@ -139,8 +139,7 @@ Test(detect_open, arm_disarm_arm_same_inode)
 	bs_dcheck_need_root();
 	d = start(BS_ATTACH_TRACEPOINT, 0, 0);
 	cr_assert_eq(bs_dtest_arm(d), 0);
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "armed: no alert");
+	bs_dcheck_read(d, NULL, true, "armed: no alert");
 	cr_assert_eq(d->ops->disarm(&d->ctx, &d->tok), 0);
 	cr_expect_eq(d->ops->disarm(&d->ctx, &d->tok), -ENOENT);
 	d->n_evs = 0;
@@ -168,13 +167,10 @@ Test(detect_open, shared_prefilter_bit_survives_a_disarm)
 	cr_assert_eq(bs_dtest_arm(d), 0);
 	cr_assert_eq(d->ops->arm(&d->ctx, &other), 0);
 	cr_assert_eq(d->ops->disarm(&d->ctx, &other), 0);
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1,
-		     "bit cleared under a live token");
+	bs_dcheck_read(d, NULL, true, "bit cleared under a live token");
 	cr_assert_eq(d->ops->disarm(&d->ctx, &d->tok), 0);
 	d->n_evs = 0;
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 300, 0), 0, "disarmed: alert");
+	bs_dcheck_read(d, NULL, false, "disarmed: alert");
 	finish(d);
 }
 
@@ -188,31 +184,21 @@ Test(detect_open, bad_tokens_are_refused)
 	finish(d);
 }
 
+/* Token i of a full map: an inode of its own. */
+static void other_inode(struct bs_token *t, uint32_t i)
+{
+	t->dev = 1; /* no such device: these never match a real file */
+	t->id = i + 100;
+	t->ino = 1000000 + i;
+}
+
 Test(detect_open, full_map_is_reported, .timeout = 120)
 {
-	struct bs_detect_stats st;
 	struct bs_dtest *d;
-	struct bs_token *t = malloc(sizeof(*t));
-	int err = 0;
 
 	bs_dcheck_need_root();
-	cr_assert_not_null(t);
 	d = start(BS_ATTACH_TRACEPOINT, 0, 0);
-	*t = d->tok;
-	t->dev = 1; /* no such device: these never match a real file */
-	for (uint32_t i = 0; i < BS_MAX_TOKENS && !err; i++) {
-		t->id = i + 100;
-		t->ino = 1000000 + i;
-		err = d->ops->arm(&d->ctx, t);
-	}
-	cr_assert_eq(err, 0, "arming %d tokens: %s", BS_MAX_TOKENS,
-		     strerror(-err));
-	t->id = BS_MAX_TOKENS + 100;
-	t->ino = 1000000 + BS_MAX_TOKENS;
-	cr_expect_eq(d->ops->arm(&d->ctx, t), -ENOSPC);
-	d->ops->stats(&d->ctx, &st);
-	cr_expect_eq(st.map_full, 1);
-	free(t);
+	free(bs_dcheck_fill(d, BS_MAX_TOKENS, other_inode));
 	finish(d);
 }
 

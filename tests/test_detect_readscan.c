@@ -80,6 +80,33 @@ static void child_read_12k(const char *path)
 	cr_assert_eq(status, 0);
 }
 
+/* path (in d's dir) holds the token's last 255 bytes: a 128-byte window
+ * fits in them, a 256-byte one does not. */
+static void write_tail(const struct bs_dtest *d, char *path, size_t len)
+{
+	int fd;
+
+	snprintf(path, len, "%s/tail", d->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, d->tok.content + d->tok.content_len - 255, 255),
+		     255);
+	close(fd);
+}
+
+/* Armed on its token, a child reads 12 KiB with the token at off. */
+static struct bs_dtest *read_12k_with_token_at(size_t off)
+{
+	char path[192];
+	struct bs_dtest *d;
+
+	bs_dcheck_need_root();
+	d = start_armed(path, sizeof(path));
+	write_carrier(d, path, 4096 * 3, off);
+	child_read_12k(path);
+	return d;
+}
+
 static const struct bs_event *event_of(const struct bs_dtest *d)
 {
 	for (size_t i = 0; i < d->n_evs; i++)
@@ -105,10 +132,9 @@ static void found_at_any_offset(uint32_t window)
 	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
 		write_carrier(d, path, 4096, offs[i]);
 		d->n_evs = 0;
-		cr_assert_eq(bs_dtest_child_read(path), 0);
-		cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1,
-			     "window %u: token at offset %zu not seen", window,
-			     offs[i]);
+		bs_dcheck_read(d, path, true,
+			       "window %u: token at offset %zu not seen",
+			       window, offs[i]);
 	}
 	finish(d);
 }
@@ -138,21 +164,11 @@ Test(detect_readscan, window_longer_than_the_read_is_not_seen)
 	for (int i = 0; i < 2; i++) {
 		struct bs_dtest *d = start_window(0, windows[i]);
 		char path[192];
-		int fd;
 
 		cr_assert_eq(bs_dtest_arm(d), 0);
-		snprintf(path, sizeof(path), "%s/tail", d->dir);
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		cr_assert_geq(fd, 0);
-		cr_assert_eq(write(fd,
-				   d->tok.content + d->tok.content_len - 255,
-				   255),
-			     255);
-		close(fd);
-		cr_assert_eq(bs_dtest_child_read(path), 0);
-		cr_expect_eq(
-			bs_dtest_wait(d, windows[i] == 128 ? 1500 : 300, 0),
-			windows[i] == 128 ? 1 : 0, "window %u", windows[i]);
+		write_tail(d, path, sizeof(path));
+		bs_dcheck_read(d, path, windows[i] == 128, "window %u",
+			       windows[i]);
 		finish(d);
 	}
 }
@@ -181,23 +197,14 @@ Test(detect_readscan, refused_window_falls_back_to_the_nearest)
 {
 	struct bs_dtest *d = calloc(1, sizeof(*d));
 	char path[192];
-	int fd;
 
 	bs_dcheck_need_root();
 	cr_assert_not_null(d);
 	cr_expect_eq(window_used(d, 128, REFUSE(128)), 256);
 	cr_assert_eq(bs_dtest_arm(d), 0);
-	/* 255 bytes hold a 128-byte window, not a 256-byte one */
-	snprintf(path, sizeof(path), "%s/tail", d->dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(write(fd, d->tok.content + d->tok.content_len - 255, 255),
-		     255);
-	close(fd);
-	cr_assert_eq(bs_dtest_child_read(path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 300, 0), 0, "read as a 128-byte window");
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "fallback window blind");
+	write_tail(d, path, sizeof(path));
+	bs_dcheck_read(d, path, false, "read as a 128-byte window");
+	bs_dcheck_read(d, NULL, true, "fallback window blind");
 	bs_dtest_stop(d);
 
 	cr_expect_eq(window_used(d, 64, REFUSE(64)), 128);
@@ -227,14 +234,9 @@ Test(detect_readscan, long_reads_are_flagged_partial)
 {
 	struct bs_detect_stats st;
 	const struct bs_event *ev;
-	char path[192];
-	struct bs_dtest *d;
-
-	bs_dcheck_need_root();
-	d = start_armed(path, sizeof(path));
 	/* in the scanned first 4096 bytes of a 4096+ read: found, partial */
-	write_carrier(d, path, 4096 * 3, 10);
-	child_read_12k(path);
+	struct bs_dtest *d = read_12k_with_token_at(10);
+
 	cr_assert_eq(bs_dtest_wait(d, 1500, 0), 1);
 	ev = event_of(d);
 	cr_expect(ev->flags & BS_EVF_PARTIAL_SCAN);
@@ -248,13 +250,8 @@ Test(detect_readscan, long_reads_are_flagged_partial)
 
 Test(detect_readscan, past_the_scan_limit_is_not_seen)
 {
-	char path[192];
-	struct bs_dtest *d;
+	struct bs_dtest *d = read_12k_with_token_at(6000);
 
-	bs_dcheck_need_root();
-	d = start_armed(path, sizeof(path));
-	write_carrier(d, path, 4096 * 3, 6000);
-	child_read_12k(path);
 	/* documented limit: proves the bound is real, not just claimed */
 	cr_expect_eq(bs_dtest_wait(d, 300, 0), 0);
 	finish(d);
@@ -281,8 +278,7 @@ Test(detect_readscan, tokens_sharing_a_header_both_alert)
 	cr_assert_eq(d->ops->arm(&d->ctx, &other), 0);
 	snprintf(path, sizeof(path), "%s/other", d->dir);
 	write_carrier(d, path, 400, 0);
-	cr_assert_eq(bs_dtest_child_read(path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "first token missed");
+	bs_dcheck_read(d, path, true, "first token missed");
 	cr_expect_eq(d->ops->disarm(&d->ctx, &other), 0);
 	cr_expect_eq(d->ops->disarm(&d->ctx, &d->tok), 0);
 	cr_expect_eq(d->ops->disarm(&d->ctx, &d->tok), -ENOENT);
@@ -325,43 +321,32 @@ Test(detect_readscan, short_content_is_refused)
 	finish(d);
 }
 
+/* Token i of a full index: a last window of its own. */
+static void own_tail(struct bs_token *t, uint32_t i)
+{
+	char tail[17];
+
+	t->id = i + 100;
+	snprintf(tail, sizeof(tail), "cap-%012u", i);
+	memcpy(t->content + t->content_len - 16, tail, 16);
+}
+
 /* Past its capacity readscan refuses (and counts) instead of letting
  * every read pay for a saturated index; room comes back on disarm. */
 Test(detect_readscan, capacity_is_enforced_and_reported, .timeout = 300)
 {
 	const uint32_t cap = BS_BLOOM_WORDS * 64 / BS_BLOOM_BITS_PER_GRAM /
 			     bs_rs_stride(BS_RS_WINDOW_DEFAULT);
-	struct bs_detect_stats st;
 	struct bs_dtest *d;
-	struct bs_token *t = malloc(sizeof(*t));
-	int err = 0;
+	struct bs_token *t;
 
 	bs_dcheck_need_root();
-	cr_assert_not_null(t);
 	d = start(0);
-	*t = d->tok;
-	for (uint32_t i = 0; i <= cap && !err; i++) {
-		char tail[17];
-
-		t->id = i + 100;
-		/* unique last window per token */
-		snprintf(tail, sizeof(tail), "cap-%012u", i);
-		memcpy(t->content + t->content_len - 16, tail, 16);
-		err = d->ops->arm(&d->ctx, t);
-		if (i == cap)
-			cr_expect_eq(err, -ENOSPC, "token %u: %d", i, err);
-		else
-			cr_assert_eq(err, 0, "token %u: %s", i, strerror(-err));
-	}
-	d->ops->stats(&d->ctx, &st);
-	cr_expect_eq(st.map_full, 1);
-	t->id = 100 + cap - 1;
-	snprintf((char *)t->content + t->content_len - 16, 17, "cap-%012u",
-		 cap - 1);
+	t = bs_dcheck_fill(d, cap, own_tail);
+	own_tail(t, cap - 1);
 	cr_expect_eq(d->ops->disarm(&d->ctx, t), 0);
 	cr_expect_eq(bs_dtest_arm(d), 0, "room after a disarm");
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "armed at capacity: missed");
+	bs_dcheck_read(d, NULL, true, "armed at capacity: missed");
 	free(t);
 	finish(d);
 }
@@ -391,8 +376,7 @@ Test(detect_readscan, bloom_rebuild_after_churn_keeps_live_tokens,
 		memcpy(t->content + t->content_len - 16, tail, 16);
 		cr_assert_eq(d->ops->disarm(&d->ctx, t), 0);
 	}
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "live token lost");
+	bs_dcheck_read(d, NULL, true, "live token lost");
 	free(t);
 	finish(d);
 }

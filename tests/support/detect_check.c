@@ -5,6 +5,8 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,13 +59,47 @@ void bs_dcheck_finish(struct bs_dtest *d)
 	free(d);
 }
 
+void bs_dcheck_read(struct bs_dtest *d, const char *path, bool seen,
+		    const char *why, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, why);
+	vsnprintf(msg, sizeof(msg), why, ap);
+	va_end(ap);
+	cr_assert_eq(bs_dtest_child_read(path ? path : d->token_path), 0);
+	cr_expect_eq(bs_dtest_wait(d, seen ? 1500 : 300, 0), seen ? 1 : 0, "%s",
+		     msg);
+}
+
+struct bs_token *bs_dcheck_fill(struct bs_dtest *d, uint32_t cap,
+				void (*vary)(struct bs_token *t, uint32_t i))
+{
+	struct bs_detect_stats st;
+	struct bs_token *t = malloc(sizeof(*t));
+	int err;
+
+	cr_assert_not_null(t);
+	*t = d->tok;
+	for (uint32_t i = 0; i < cap; i++) {
+		vary(t, i);
+		err = d->ops->arm(&d->ctx, t);
+		cr_assert_eq(err, 0, "token %u of %u: %s", i, cap,
+			     strerror(-err));
+	}
+	vary(t, cap);
+	cr_expect_eq(d->ops->arm(&d->ctx, t), -ENOSPC, "token past %u", cap);
+	d->ops->stats(&d->ctx, &st);
+	cr_expect_eq(st.map_full, 1);
+	return t;
+}
+
 void bs_dcheck_rearm(struct bs_dtest *d)
 {
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 300, 0), 0, "disarmed: alert");
+	bs_dcheck_read(d, NULL, false, "disarmed: alert");
 	cr_assert_eq(bs_dtest_arm(d), 0);
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "re-armed: no alert");
+	bs_dcheck_read(d, NULL, true, "re-armed: no alert");
 }
 
 void bs_dcheck_agent_unseen(struct bs_dtest *d)
@@ -78,8 +114,7 @@ void bs_dcheck_agent_unseen(struct bs_dtest *d)
 	close(fd);
 	cr_expect_eq(bs_dtest_wait(d, 300, 0), 0, "agent's own read alerted");
 	/* the same read from another process does alert */
-	cr_assert_eq(bs_dtest_child_read(d->token_path), 0);
-	cr_expect_eq(bs_dtest_wait(d, 1500, 0), 1, "child read not seen");
+	bs_dcheck_read(d, NULL, true, "child read not seen");
 }
 
 void bs_dcheck_refuses_incomplete(struct bs_dtest *d)
