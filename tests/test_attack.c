@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/support/child.h"
+
 #define OUT_CAP (1u << 20)
 /* Crosses the tool's 64 KiB chunk so loops are exercised. */
 #define TOKEN_LEN 70001
@@ -100,20 +102,13 @@ static void run_tool(const char *const *args, struct run *r)
 	for (; *args && n < 15; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;
-	cr_assert_eq(pipe(out), 0);
-	cr_assert_eq(pipe(err), 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
+	pid = bs_test_fork_pipes(out, 1, err, 1);
 	if (pid == 0) {
 		dup2(out[1], 1);
 		dup2(err[1], 2);
-		close(out[0]);
-		close(err[0]);
 		execv(tool, (char *const *)argv);
 		_exit(127);
 	}
-	close(out[1]);
-	close(err[1]);
 	r->out = malloc(OUT_CAP);
 	cr_assert_not_null(r->out);
 	/* stderr is small; stdout may be big: read stdout first */

@@ -16,6 +16,7 @@
 
 #include "lib/fs.h"
 #include "strategies/host_mount.h"
+#include "tests/support/child.h"
 
 static char dir[64];
 static pid_t node = -1; /* a process in a mount namespace of its own */
@@ -71,13 +72,9 @@ static void start_node(void)
 	int ready[2];
 	char c;
 
-	cr_assert_eq(pipe(node_pipe), 0);
-	cr_assert_eq(pipe(ready), 0);
-	node = fork();
-	cr_assert_geq(node, 0);
+	/* the node reads node_pipe, writes ready */
+	node = bs_test_fork_pipes(node_pipe, 0, ready, 1);
 	if (node == 0) {
-		close(node_pipe[1]);
-		close(ready[0]);
 		if (unshare(CLONE_NEWNS) ||
 		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 			_exit(1);
@@ -88,8 +85,6 @@ static void start_node(void)
 			;
 		_exit(0);
 	}
-	close(node_pipe[0]);
-	close(ready[1]);
 	cr_assert_eq(read(ready[0], &c, 1), 1, "node child failed");
 	close(ready[0]);
 }

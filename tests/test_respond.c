@@ -19,6 +19,7 @@
 #include "harness/detect_suite.h"
 #include "lib/proc.h"
 #include "strategies/methods.h"
+#include "tests/support/child.h"
 #include "tests/support/detect_check.h"
 
 static char cg_dir[256];
@@ -92,17 +93,9 @@ static struct outcome access_token(struct bs_dtest *d, bool in_ctr,
 	ssize_t n;
 	pid_t pid;
 
-	cr_assert_eq(pipe(out), 0);
-	cr_assert_eq(pipe(errp), 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		close(out[0]);
-		close(errp[0]);
+	pid = bs_test_fork_pipes(out, 1, errp, 1);
+	if (pid == 0)
 		child(d->token_path, in_ctr, k, out[1], errp[1]);
-	}
-	close(out[1]);
-	close(errp[1]);
 	while ((n = read(out[0], buf, sizeof(buf))) > 0)
 		o.bytes += (size_t)n;
 	if (read(errp[0], &o.open_errno, sizeof(o.open_errno)) <= 0)
