@@ -300,6 +300,25 @@ static char *recon_in(struct bs_runc *rc, const char *path)
 	return out;
 }
 
+/* recon on path in rc: each "tell=want" of tells (space-separated) as
+ * expect_tell checks it, and says (NULL: not checked) in its report. */
+static void expect_recon(struct bs_runc *rc, const char *path,
+			 const char *tells, const char *says)
+{
+	const char *out = recon_in(rc, path), *p = tells;
+	char tell[32], want[16];
+	int n;
+
+	while (sscanf(p, " %31[^= ]=%15s%n", tell, want, &n) == 2) {
+		expect_tell(out, tell, want);
+		p += n;
+	}
+	cr_assert_eq(p[strspn(p, " ")], '\0', "bad tells at \"%s\"", p);
+	if (says)
+		cr_expect_not_null(strstr(out, says), "%s: no \"%s\" in:\n%s",
+				   path, says, out);
+}
+
 TestSuite(recon_ctr, .fini = ref_teardown, .timeout = 60);
 
 Test(recon_ctr, reference_volume_shows_no_tell)
@@ -312,9 +331,8 @@ Test(recon_ctr, reference_volume_shows_no_tell)
 	for (size_t i = 0; i < BS_TELL_MAX; i++)
 		expect_tell(out, bs_tells[i].name, "0");
 	/* the other files of the volume are clean as well */
-	out = recon_in(&R.rc, BS_KVOL_SA_DIR "/namespace");
-	expect_tell(out, "layout", "0");
-	expect_tell(out, "meta", "0");
+	expect_recon(&R.rc, BS_KVOL_SA_DIR "/namespace", "layout=0 meta=0",
+		     NULL);
 }
 
 Test(recon_ctr, bad_content_on_a_kubelet_volume)
@@ -327,8 +345,25 @@ Test(recon_ctr, bad_content_on_a_kubelet_volume)
 			      "\naws_secret_access_key = " GOOD_SECRET "\n";
 	const char zero[] = "[default]\naws_access_key_id = " ZERO_KEY
 			    "\naws_secret_access_key = " GOOD_SECRET "\n";
+	/* each file alone: only its content tell, the volume is kubelet's */
+	static const struct {
+		const char *path, *tells, *says;
+	} seen[] = {
+		{ "/vols/jwt/expired",
+		  "jwt=1 layout=0 single_file_mount=0 disk_fs=0 meta=0",
+		  "in the past" },
+		{ "/vols/jwt/foreign", "jwt=1", "pod.name another-pod" },
+		{ "/vols/jwt/token", "jwt=1", NULL },
+		{ "/vols/aws/canary", "aws_key=1 jwt=0", "canarytokens.org" },
+		{ "/vols/aws/zero", "aws_key=1", "000000000000" },
+		{ "/vols/meta/old", "meta=1", "backdated" },
+		{ "/vols/mode/plain", "meta=1", "odd 0600" },
+		/* the kubelet's own token next to them stays clean, but the
+		 * web-identity token lacks its environment */
+		{ BS_KVOL_SA_DIR "/token", "jwt=0 aws_key=0 env=1",
+		  "AWS_WEB_IDENTITY_TOKEN_FILE unset" },
+	};
 	int ne, nf;
-	char *out;
 
 	ref_bundle();
 	ne = bs_kvol_sa_token(&other, time(NULL) - 7200, 3600, expired,
@@ -377,40 +412,8 @@ Test(recon_ctr, bad_content_on_a_kubelet_volume)
 		cr_assert_eq(chmod(host, 0600), 0);
 	}
 	ref_start();
-	/* each file alone: only its content tell, the volume is kubelet's */
-	out = recon_in(&R.rc, "/vols/jwt/expired");
-	expect_tell(out, "jwt", "1");
-	expect_tell(out, "layout", "0");
-	expect_tell(out, "single_file_mount", "0");
-	expect_tell(out, "disk_fs", "0");
-	expect_tell(out, "meta", "0");
-	cr_expect_not_null(strstr(out, "in the past"), "%s", out);
-	out = recon_in(&R.rc, "/vols/jwt/foreign");
-	expect_tell(out, "jwt", "1");
-	cr_expect_not_null(strstr(out, "pod.name another-pod"), "%s", out);
-	out = recon_in(&R.rc, "/vols/jwt/token");
-	expect_tell(out, "jwt", "1");
-	out = recon_in(&R.rc, "/vols/aws/canary");
-	expect_tell(out, "aws_key", "1");
-	expect_tell(out, "jwt", "0");
-	cr_expect_not_null(strstr(out, "canarytokens.org"), "%s", out);
-	out = recon_in(&R.rc, "/vols/aws/zero");
-	expect_tell(out, "aws_key", "1");
-	cr_expect_not_null(strstr(out, "000000000000"), "%s", out);
-	out = recon_in(&R.rc, "/vols/meta/old");
-	expect_tell(out, "meta", "1");
-	cr_expect_not_null(strstr(out, "backdated"), "%s", out);
-	out = recon_in(&R.rc, "/vols/mode/plain");
-	expect_tell(out, "meta", "1");
-	cr_expect_not_null(strstr(out, "odd 0600"), "%s", out);
-	/* the kubelet's own token next to them stays clean */
-	out = recon_in(&R.rc, BS_KVOL_SA_DIR "/token");
-	expect_tell(out, "jwt", "0");
-	expect_tell(out, "aws_key", "0");
-	/* ... but the web-identity token lacks its environment */
-	expect_tell(out, "env", "1");
-	cr_expect_not_null(strstr(out, "AWS_WEB_IDENTITY_TOKEN_FILE unset"),
-			   "%s", out);
+	for (size_t i = 0; i < sizeof(seen) / sizeof(seen[0]); i++)
+		expect_recon(&R.rc, seen[i].path, seen[i].tells, seen[i].says);
 }
 
 /* The bind strategy as the agent runs it, its state dir on disk where the
@@ -429,7 +432,6 @@ Test(recon_bind, bind_token_from_a_disk_state_dir)
 	char cmd[PATH_MAX];
 	struct stat st;
 	int create_rc = -1;
-	char *out;
 
 	need_root_runc();
 	cr_assert_eq(bs_it_setup(&T, &bs_inject_bind_ops), 0);
@@ -443,15 +445,11 @@ Test(recon_bind, bind_token_from_a_disk_state_dir)
 	copy_tool(T.run.rootfs);
 	cr_assert_eq(bs_it_run(&T, &create_rc), 0);
 	cr_assert_eq(create_rc, 0);
-	out = recon_in(&T.run, "/root/.aws/credentials");
-	expect_tell(out, "agent_name", "1");
-	expect_tell(out, "single_file_mount", "1");
-	expect_tell(out, "disk_fs", "1");
-	expect_tell(out, "layout", "1");
-	expect_tell(out, "env", "0");
-	cr_expect_not_null(strstr(out, "/var/lib/beesting"), "%s", out);
+	expect_recon(
+		&T.run, "/root/.aws/credentials",
+		"agent_name=1 single_file_mount=1 disk_fs=1 layout=1 env=0",
+		"/var/lib/beesting");
 	/* the agent's own SA-token decoy, the same way */
-	out = recon_in(&T.run, BS_KVOL_SA_DIR "/token");
-	expect_tell(out, "single_file_mount", "1");
-	expect_tell(out, "layout", "1");
+	expect_recon(&T.run, BS_KVOL_SA_DIR "/token",
+		     "single_file_mount=1 layout=1", NULL);
 }
