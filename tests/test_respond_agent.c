@@ -77,7 +77,9 @@ static void down(struct bs_nri_pod *c)
 	free(c);
 }
 
-static int in_ctr(struct bs_nri_pod *c, const char *cmd, char *out, size_t cap)
+/* cmd on the token in the container exits want; out gets its output. */
+static void expect_in_ctr(struct bs_nri_pod *c, const char *cmd, int want,
+			  char *out, size_t cap)
 {
 	const char *argv[] = { cmd, REL_TOKEN, NULL };
 	int st = -1, err;
@@ -85,7 +87,8 @@ static int in_ctr(struct bs_nri_pod *c, const char *cmd, char *out, size_t cap)
 	out[0] = '\0';
 	err = bs_runc_exec(&c->rc, argv, out, cap, &st);
 	cr_assert_eq(err, 0, "runc exec %s: %s", cmd, strerror(-err));
-	return st;
+	cr_expect_eq(st, want, "%s in the container: status %d, want %d: %s",
+		     cmd, st, want, out);
 }
 
 /* The events file's first alert whose response result is `result`. */
@@ -134,14 +137,27 @@ static json_t *wait_alert(const char *result)
 	return w.alert;
 }
 
-static void expect_response(json_t *a, const char *action, bool revealed)
+/* An alert with response result comes, its response says action and
+ * revealed, its accessor (unless ctr_id is NULL) the container ctr_id. */
+static void expect_alert(const char *result, const char *action, bool revealed,
+			 const char *ctr_id)
 {
-	json_t *r = json_object_get(a, "response");
+	json_t *a = wait_alert(result), *r;
 
+	if (!a)
+		return; /* wait_alert said so */
+	r = json_object_get(a, "response");
 	cr_assert_not_null(r);
 	cr_expect_str_eq(json_string_value(json_object_get(r, "action")),
 			 action);
 	cr_expect_eq(json_is_true(json_object_get(r, "revealed")), revealed);
+	if (ctr_id)
+		cr_expect_str_eq(
+			json_string_value(json_object_get(
+				json_object_get(a, "accessor"), "container_id"))
+				?: "",
+			ctr_id);
+	json_decref(a);
 }
 
 static bool counted(struct rel_env *e, void *arg)
@@ -156,25 +172,13 @@ Test(respond_agent, kill_in_the_container_before_a_byte)
 {
 	struct bs_nri_pod *c = up("open", "kill");
 	char out[1024];
-	json_t *a;
-	int st;
 
 	/* stat only: nothing happens to it */
-	st = in_ctr(c, "stat", out, sizeof(out));
-	cr_expect_eq(st, 0, "stat in the container: status %d: %s", st, out);
-	st = in_ctr(c, "cat", out, sizeof(out));
-	cr_expect_eq(st, 128 + 9, "cat not killed: status %d", st);
+	expect_in_ctr(c, "stat", 0, out, sizeof(out));
+	expect_in_ctr(c, "cat", 128 + 9, out, sizeof(out)); /* killed */
 	cr_expect_eq(strlen(out), 0, "the killed cat printed %zu bytes: %.64s",
 		     strlen(out), out);
-	a = wait_alert("done");
-	if (a) {
-		expect_response(a, "kill", true);
-		cr_expect_str_eq(json_string_value(json_object_get(
-					 json_object_get(a, "accessor"),
-					 "container_id")),
-				 c->id);
-		json_decref(a);
-	}
+	expect_alert("done", "kill", true, c->id);
 	cr_expect_eq(rel_wait(&env, counted, NULL, ALERT_MS), 0,
 		     "responses_done not counted in the stats line");
 	down(c);
@@ -186,7 +190,6 @@ Test(respond_agent, host_reader_outside_the_container_untouched)
 {
 	struct bs_nri_pod *c = up("open", "kill");
 	char buf[4096];
-	json_t *a;
 	pid_t pid;
 	int st, p[2];
 	ssize_t n = 0;
@@ -213,11 +216,7 @@ Test(respond_agent, host_reader_outside_the_container_untouched)
 	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		  "host reader hurt: %#x", st);
 	cr_expect_gt(n, 100, "host reader got %zd bytes", n);
-	a = wait_alert("out_of_scope");
-	if (a) {
-		expect_response(a, "kill", false);
-		json_decref(a);
-	}
+	expect_alert("out_of_scope", "kill", false, NULL);
 	down(c);
 }
 
@@ -225,17 +224,10 @@ Test(respond_agent, fanotify_deny_gives_eperm_in_the_container)
 {
 	struct bs_nri_pod *c = up("fanotify", "deny");
 	char out[1024];
-	json_t *a;
-	int st;
 
-	st = in_ctr(c, "cat", out, sizeof(out));
-	cr_expect_eq(st, 1, "cat: status %d: %s", st, out);
+	expect_in_ctr(c, "cat", 1, out, sizeof(out));
 	cr_expect_not_null(strstr(out, "not permitted"),
 			   "cat did not get EPERM: %s", out);
-	a = wait_alert("done");
-	if (a) {
-		expect_response(a, "deny", true);
-		json_decref(a);
-	}
+	expect_alert("done", "deny", true, NULL);
 	down(c);
 }
