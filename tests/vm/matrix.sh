@@ -26,26 +26,20 @@ limit=${VM_TIMEOUT:-180}
 lsm=lockdown,capability,landlock,yama,apparmor,bpf
 unsupported=$(dirname "$0")/unsupported jobs=2
 
+# each option and the variable its value goes to
+declare -A opt_var=(
+	[--build]=build [--initrd]=initrd [--kernels]=kernels [--csv]=csv
+	[--mode]=mode [--break-case]=brk [--case]=only [--backends]=backends
+	[--detects]=detects [--timeout]=limit [--label]=label
+	[--unsupported]=unsupported [--jobs]=jobs [--parse-only]=parse_only
+	[--detects-for]=detects_for
+)
 while [ $# -gt 0 ]; do
-	case "$1" in
-	--build) build=$2 ;;
-	--initrd) initrd=$2 ;;
-	--kernels) kernels=$2 ;;
-	--csv) csv=$2 ;;
-	--mode) mode=$2 ;;
-	--break-case) brk=$2 ;;
-	--case) only=$2 ;;
-	--backends) backends=$2 ;;
-	--detects) detects=$2 ;;
-	--timeout) limit=$2 ;;
-	--label) label=$2 ;;
-	--unsupported) unsupported=$2 ;;
-	--jobs) jobs=$2 ;;
-	--parse-only) parse_only=$2 ;;
-	--detects-for) detects_for=$2 ;;
-	*) echo "$label: unknown option $1" >&2; exit 2 ;;
-	esac
-	shift 2 || { echo "$label: $1 needs a value" >&2; exit 2; }
+	var=${1:+${opt_var[$1]:-}}
+	[ -n "$var" ] || { echo "$label: unknown option $1" >&2; exit 2; }
+	[ $# -ge 2 ] || { echo "$label: $1 needs a value" >&2; exit 2; }
+	printf -v "$var" '%s' "$2"
+	shift 2
 done
 
 # absolute: apt downloads run from a temp dir, and a relative build dir
