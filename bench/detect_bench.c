@@ -34,7 +34,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
+#include <limits.h>
 #include <linux/types.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +48,7 @@
 #include "bench/peer_toggle.h"
 #include "bpf/events.h"
 #include "bpf/hookfloor.skel.h"
+#include "lib/cli.h"
 #include "lib/clock.h"
 #include "lib/fs.h"
 #include "lib/log.h"
@@ -72,6 +73,7 @@ struct bench {
 	int64_t t_event;    /* set by the callback */
 	uint64_t count_sum; /* accesses the token's events stand for */
 	uint64_t n_events;  /* events of the token */
+	long tokens, iters; /* --tokens, --iters */
 	long flood, failopen;
 	int blocks;		    /* --blocks: 0 = BLOCKS (PEER_BLOCKS) */
 	struct bs_peer_toggle peer; /* peer.tool set: --peer */
@@ -596,96 +598,88 @@ static void usage(void)
 		"[--peer-script PATH] [--iters N]\n");
 }
 
-static int parse(int argc, char **argv, struct bench *b, long *tokens,
-		 long *iters)
+static int opt_detect(const char *arg, void *field)
 {
-	static const struct option lo[] = {
-		{ "detect", required_argument, NULL, 'd' },
-		{ "attach", required_argument, NULL, 'a' },
-		{ "tokens", required_argument, NULL, 't' },
-		{ "iters", required_argument, NULL, 'i' },
-		{ "window", required_argument, NULL, 'w' },
-		{ "token-fs", required_argument, NULL, 'f' },
-		{ "aggregate-ms", required_argument, NULL, 'g' },
-		{ "flood", required_argument, NULL, 'F' },
-		{ "failopen", required_argument, NULL, 'K' },
-		{ "peer", required_argument, NULL, 'p' },
-		{ "peer-script", required_argument, NULL, 'P' },
-		{ "blocks", required_argument, NULL, 'b' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char *end;
-	int ch;
+	const struct bs_detect_ops **ops = field;
 
-	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			b->ops = bs_detect_find(optarg);
-			if (!b->ops)
-				return -EINVAL;
-			break;
-		case 'a':
-			if (bs_attach_parse(optarg, &b->cfg.attach))
-				return -EINVAL;
-			break;
-		case 'w':
-			b->cfg.rs_window = (uint32_t)strtoul(optarg, &end, 10);
-			if (*end || !bs_rs_window_valid(b->cfg.rs_window))
-				return -EINVAL;
-			break;
-		case 'g':
-			b->cfg.aggregate_ns =
-				strtoull(optarg, &end, 10) * 1000000ull;
-			if (*end || optarg[0] == '-')
-				return -EINVAL;
-			break;
-		case 'p':
-			if (strcmp(optarg, "auditd") &&
-			    strcmp(optarg, "fatrace"))
-				return -EINVAL;
-			b->peer.tool = optarg;
-			b->ops = bs_detect_find("none");
-			break;
-		case 'P':
-			b->peer.script = optarg;
-			break;
-		case 'b':
-			/* even, so on and off blocks come in pairs */
-			b->blocks = (int)strtol(optarg, &end, 10);
-			if (*end || b->blocks < 2 || b->blocks > BLOCKS ||
-			    b->blocks % 2)
-				return -EINVAL;
-			break;
-		case 'f':
-			if (strcmp(optarg, "shared") && strcmp(optarg, "tmpfs"))
-				return -EINVAL;
-			b->tok_tmpfs = !strcmp(optarg, "tmpfs");
-			break;
-		case 'F':
-		case 'K':
-			errno = 0;
-			*(ch == 'F' ? &b->flood : &b->failopen) =
-				strtol(optarg, &end, 10);
-			if (errno || *end || optarg[0] == '-' ||
-			    b->flood > BS_SAMPLES_MAX)
-				return -EINVAL;
-			break;
-		case 't':
-		case 'i':
-			errno = 0;
-			*(ch == 't' ? tokens : iters) =
-				strtol(optarg, &end, 10);
-			if (errno || *end || *(ch == 't' ? tokens : iters) < 1)
-				return -EINVAL;
-			break;
-		default:
-			return -EINVAL;
-		}
-	}
-	if (!b->ops || *tokens > BS_MAX_TOKENS || *iters > BS_SAMPLES_MAX)
+	*ops = bs_detect_find(arg);
+	return *ops ? 0 : -EINVAL;
+}
+
+static int opt_attach(const char *arg, void *field)
+{
+	return bs_attach_parse(arg, field);
+}
+
+static int opt_window(const char *arg, void *field)
+{
+	uint32_t *w = field;
+	char *end;
+
+	*w = (uint32_t)strtoul(arg, &end, 10);
+	return *end || !bs_rs_window_valid(*w) ? -EINVAL : 0;
+}
+
+static int opt_token_fs(const char *arg, void *field)
+{
+	if (strcmp(arg, "shared") && strcmp(arg, "tmpfs"))
+		return -EINVAL;
+	*(bool *)field = !strcmp(arg, "tmpfs");
+	return 0;
+}
+
+static int opt_aggregate_ms(const char *arg, void *field)
+{
+	char *end;
+
+	*(uint64_t *)field = strtoull(arg, &end, 10) * 1000000ull;
+	return *end || arg[0] == '-' ? -EINVAL : 0;
+}
+
+/* the whole bench: a peer is measured with no detector of ours */
+static int opt_peer(const char *arg, void *field)
+{
+	struct bench *b = field;
+
+	if (strcmp(arg, "auditd") && strcmp(arg, "fatrace"))
+		return -EINVAL;
+	b->peer.tool = arg;
+	b->ops = bs_detect_find("none");
+	return 0;
+}
+
+static const struct bs_cli_opt opts[] = {
+	{ "detect", BS_CLI_FN, offsetof(struct bench, ops), .fn = opt_detect },
+	{ "attach", BS_CLI_FN, offsetof(struct bench, cfg.attach),
+	  .fn = opt_attach },
+	{ "tokens", BS_CLI_LONG, offsetof(struct bench, tokens), .lo = 1,
+	  .hi = BS_MAX_TOKENS },
+	{ "iters", BS_CLI_LONG, offsetof(struct bench, iters), .lo = 1,
+	  .hi = BS_SAMPLES_MAX },
+	{ "window", BS_CLI_FN, offsetof(struct bench, cfg.rs_window),
+	  .fn = opt_window },
+	{ "token-fs", BS_CLI_FN, offsetof(struct bench, tok_tmpfs),
+	  .fn = opt_token_fs },
+	{ "aggregate-ms", BS_CLI_FN, offsetof(struct bench, cfg.aggregate_ns),
+	  .fn = opt_aggregate_ms },
+	{ "flood", BS_CLI_LONG, offsetof(struct bench, flood),
+	  .hi = BS_SAMPLES_MAX },
+	{ "failopen", BS_CLI_LONG, offsetof(struct bench, failopen),
+	  .hi = LONG_MAX },
+	{ "peer", BS_CLI_FN, 0, .fn = opt_peer },
+	{ "peer-script", .off = offsetof(struct bench, peer.script) },
+	/* and even (parse): on and off blocks come in pairs */
+	{ "blocks", BS_CLI_INT, offsetof(struct bench, blocks), .lo = 2,
+	  .hi = BLOCKS },
+	{ 0 },
+};
+
+static int parse(int argc, char **argv, struct bench *b)
+{
+	if (bs_cli_parse(argc, argv, opts, b, NULL) || !b->ops || b->blocks % 2)
 		return -EINVAL;
 	/* a peer watches one token: it has no map of ours to fill */
-	if (b->peer.tool && (*tokens != 1 || strcmp(b->ops->name, "none")))
+	if (b->peer.tool && (b->tokens != 1 || strcmp(b->ops->name, "none")))
 		return -EINVAL;
 	return 0;
 }
@@ -753,11 +747,10 @@ static int run_peer(struct bench *b, long tokens, long iters)
 
 int main(int argc, char **argv)
 {
-	static struct bench b;
-	long tokens = 1, iters = 100000;
+	static struct bench b = { .tokens = 1, .iters = 100000 };
 	int err;
 
-	if (parse(argc, argv, &b, &tokens, &iters)) {
+	if (parse(argc, argv, &b)) {
 		usage();
 		return 2;
 	}
@@ -771,7 +764,7 @@ int main(int argc, char **argv)
 		remove_files(&b);
 		return 1;
 	}
-	err = b.peer.tool ? run_peer(&b, tokens, iters)
-			  : run(&b, tokens, iters);
+	err = b.peer.tool ? run_peer(&b, b.tokens, b.iters)
+			  : run(&b, b.tokens, b.iters);
 	return err ? 1 : 0;
 }

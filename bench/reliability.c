@@ -14,7 +14,8 @@
  * so a broken run is visible in the CSV, not only on the terminal.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "harness/reliability/rel_scen.h"
+#include "lib/cli.h"
 #include "lib/csv.h"
 
 struct opts {
@@ -31,7 +33,7 @@ struct opts {
 	const char *only;
 	int containers;
 	int cycles;
-	uint64_t opens;
+	long opens;
 	int mem_containers;
 };
 
@@ -377,19 +379,26 @@ static void run_faults(struct out *o)
 	finish(o, err, &w);
 }
 
+/* bounded: each container is a real runc container */
+static const struct bs_cli_opt opts[] = {
+	{ "results", .off = offsetof(struct opts, results) },
+	{ "commit", .off = offsetof(struct opts, commit) },
+	{ "only", .off = offsetof(struct opts, only) },
+	{ "containers", BS_CLI_INT, offsetof(struct opts, containers), .lo = 6,
+	  .hi = REL_MAX_LIVE - 8 },
+	{ "cycles", BS_CLI_INT, offsetof(struct opts, cycles), .lo = 10,
+	  .hi = 1000000 },
+	{ "opens", BS_CLI_LONG, offsetof(struct opts, opens), .lo = 1000,
+	  .hi = LONG_MAX },
+	{ "mem-containers", BS_CLI_INT, offsetof(struct opts, mem_containers),
+	  .lo = 10, .hi = 4000 },
+	{ 0 },
+};
+
 static int parse(struct opts *o, int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "results", required_argument, NULL, 'r' },
-		{ "commit", required_argument, NULL, 'c' },
-		{ "only", required_argument, NULL, 'o' },
-		{ "containers", required_argument, NULL, 'n' },
-		{ "cycles", required_argument, NULL, 'y' },
-		{ "opens", required_argument, NULL, 'f' },
-		{ "mem-containers", required_argument, NULL, 'm' },
-		{ 0 },
-	};
-	int c;
+	const struct bs_cli_opt *bad;
+	int err;
 
 	*o = (struct opts){ .results = "results",
 			    .commit = "unknown",
@@ -397,41 +406,10 @@ static int parse(struct opts *o, int argc, char **argv)
 			    .cycles = 1000,
 			    .opens = 1000000,
 			    .mem_containers = 200 };
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			o->results = optarg;
-			break;
-		case 'c':
-			o->commit = optarg;
-			break;
-		case 'o':
-			o->only = optarg;
-			break;
-		case 'n':
-			o->containers = atoi(optarg);
-			break;
-		case 'y':
-			o->cycles = atoi(optarg);
-			break;
-		case 'f':
-			o->opens = strtoull(optarg, NULL, 10);
-			break;
-		case 'm':
-			o->mem_containers = atoi(optarg);
-			break;
-		default:
-			return -EINVAL;
-		}
-	}
-	/* bounded: each container is a real runc container */
-	if (o->containers < 6 || o->containers > REL_MAX_LIVE - 8 ||
-	    o->cycles < 10 || o->cycles > 1000000 || o->opens < 1000 ||
-	    o->mem_containers < 10 || o->mem_containers > 4000) {
+	err = bs_cli_parse(argc, argv, opts, o, &bad);
+	if (bad)
 		fprintf(stderr, "reliability: values out of range\n");
-		return -EINVAL;
-	}
-	return 0;
+	return err;
 }
 
 static bool want(const struct opts *o, const char *name)

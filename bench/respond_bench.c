@@ -28,7 +28,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +41,7 @@
 #include "harness/attack/access.h"
 #include "harness/detect_suite.h"
 #include "harness/results.h"
+#include "lib/cli.h"
 #include "lib/clock.h"
 #include "lib/csv.h"
 #include "lib/fs.h"
@@ -266,50 +267,38 @@ static int run_config(const struct opts *o, struct bs_csv *csv,
 	return 0;
 }
 
+static int opt_attach(const char *arg, void *field)
+{
+	return bs_attach_parse(arg, field);
+}
+
+static int opt_respond(const char *arg, void *field)
+{
+	int *r = field;
+
+	*r = bs_respond_parse(arg);
+	return *r > 0 ? 0 : -EINVAL;
+}
+
+static const struct bs_cli_opt opts[] = {
+	{ "runs", BS_CLI_INT, offsetof(struct opts, runs), .lo = 1,
+	  .hi = INT_MAX },
+	{ "csv", .off = offsetof(struct opts, csv) },
+	{ "detect", .off = offsetof(struct opts, only_detect) },
+	{ "attach", BS_CLI_FN, offsetof(struct opts, attach),
+	  .fn = opt_attach },
+	{ "respond", BS_CLI_FN, offsetof(struct opts, only_respond),
+	  .fn = opt_respond },
+	{ "method", .off = offsetof(struct opts, only_method) },
+	{ 0 },
+};
+
 static int parse(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {
-		{ "runs", required_argument, NULL, 'n' },
-		{ "csv", required_argument, NULL, 'c' },
-		{ "detect", required_argument, NULL, 'd' },
-		{ "attach", required_argument, NULL, 'a' },
-		{ "respond", required_argument, NULL, 'r' },
-		{ "method", required_argument, NULL, 'm' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch;
-
 	*o = (struct opts){ .runs = 20,
 			    .csv = "results/respond.csv",
 			    .only_respond = -1 };
-	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (ch) {
-		case 'n':
-			o->runs = atoi(optarg);
-			break;
-		case 'c':
-			o->csv = optarg;
-			break;
-		case 'd':
-			o->only_detect = optarg;
-			break;
-		case 'a':
-			if (bs_attach_parse(optarg, &o->attach))
-				return -EINVAL;
-			break;
-		case 'r':
-			o->only_respond = bs_respond_parse(optarg);
-			if (o->only_respond <= 0)
-				return -EINVAL;
-			break;
-		case 'm':
-			o->only_method = optarg;
-			break;
-		default:
-			return -EINVAL;
-		}
-	}
-	return o->runs > 0 ? 0 : -EINVAL;
+	return bs_cli_parse(argc, argv, opts, o, NULL);
 }
 
 int main(int argc, char **argv)

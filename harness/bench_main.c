@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include "harness/report.h"
 #include "harness/results_doc.h"
 #include "harness/scenario.h"
+#include "lib/cli.h"
 #include "lib/log.h"
 
 static void usage(FILE *out)
@@ -41,27 +43,6 @@ static void usage(FILE *out)
 		"[--plot-dir DIR] [--doc FILE]\n"
 		"defaults: --inject projected --detect open --backend "
 		"auto --runs 5\n");
-}
-
-static bool one_of(const char *v, const char *const *set)
-{
-	for (; *set; set++)
-		if (!strcmp(v, *set))
-			return true;
-	return false;
-}
-
-static int bounded_int(const char *s, int lo, int hi, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < lo || v > hi)
-		return -EINVAL;
-	*out = (int)v;
-	return 0;
 }
 
 static void set_str(char *dst, size_t len, const char *v)
@@ -96,40 +77,6 @@ static void defaults(struct bs_bench_cfg *c)
 	}
 }
 
-enum {
-	O_REPORT = 256,
-	O_PLOT_DIR,
-	O_NO_OVH,
-	O_PAIRS,
-	O_WAIT,
-	O_QUIET,
-	O_BUILD,
-	O_RESULTS,
-	O_SRC,
-	O_DOC
-};
-
-static const struct option longopts[] = {
-	{ "inject", required_argument, NULL, 'i' },
-	{ "detect", required_argument, NULL, 'd' },
-	{ "backend", required_argument, NULL, 'b' },
-	{ "attach", required_argument, NULL, 'a' },
-	{ "runs", required_argument, NULL, 'r' },
-	{ "methods", required_argument, NULL, 'm' },
-	{ "no-overhead", no_argument, NULL, O_NO_OVH },
-	{ "start-pairs", required_argument, NULL, O_PAIRS },
-	{ "alert-wait-ms", required_argument, NULL, O_WAIT },
-	{ "quiet-ms", required_argument, NULL, O_QUIET },
-	{ "build", required_argument, NULL, O_BUILD },
-	{ "results", required_argument, NULL, O_RESULTS },
-	{ "srcdir", required_argument, NULL, O_SRC },
-	{ "report", no_argument, NULL, O_REPORT },
-	{ "plot-dir", required_argument, NULL, O_PLOT_DIR },
-	{ "doc", required_argument, NULL, O_DOC },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
-};
-
 static const char *const injects[] = { "bind", "ocihook", "projected", NULL };
 static const char *const detects[] = { "open",	 "readscan", "fanotify",
 				       "auditd", "fatrace",  NULL };
@@ -143,6 +90,64 @@ static int bad(const char *opt, const char *v)
 	fprintf(stderr, "beesting-bench: bad value for --%s: '%s'\n", opt, v);
 	usage(stderr);
 	return 2;
+}
+
+/* What the command line sets: the run, and the report. */
+struct args {
+	struct bs_bench_cfg cfg;
+	bool report, help;
+	const char *plot_dir, *doc;
+};
+
+static const struct bs_cli_opt opts[] = {
+	{ "inject", BS_CLI_BUF, BS_CLI_FIELD(struct args, cfg.inject),
+	  .choices = injects, .key = 'i' },
+	{ "detect", BS_CLI_BUF, BS_CLI_FIELD(struct args, cfg.detect),
+	  .choices = detects, .key = 'd' },
+	{ "backend", BS_CLI_BUF, BS_CLI_FIELD(struct args, cfg.backend),
+	  .choices = backends, .key = 'b' },
+	{ "attach", BS_CLI_BUF, BS_CLI_FIELD(struct args, cfg.attach),
+	  .choices = attaches, .key = 'a' },
+	{ "runs", BS_CLI_INT, offsetof(struct args, cfg.runs), .lo = 1,
+	  .hi = 100, .key = 'r' },
+	{ "methods", BS_CLI_BUF, BS_CLI_FIELD(struct args, cfg.methods),
+	  .key = 'm' },
+	{ "no-overhead", BS_CLI_CLEAR,
+	  .off = offsetof(struct args, cfg.overhead) },
+	{ "start-pairs", BS_CLI_INT, offsetof(struct args, cfg.start_pairs),
+	  .hi = 200 },
+	{ "alert-wait-ms", BS_CLI_INT, offsetof(struct args, cfg.alert_wait_ms),
+	  .lo = 10, .hi = 60000 },
+	{ "quiet-ms", BS_CLI_INT, offsetof(struct args, cfg.quiet_ms),
+	  .hi = 60000 },
+	{ "build", BS_CLI_BUF, BS_CLI_FIELD(struct args, cfg.build) },
+	{ "results", BS_CLI_BUF, BS_CLI_FIELD(struct args, cfg.results) },
+	{ "srcdir", BS_CLI_BUF, BS_CLI_FIELD(struct args, cfg.srcdir) },
+	{ "report", BS_CLI_SET, .off = offsetof(struct args, report) },
+	{ "plot-dir", .off = offsetof(struct args, plot_dir) },
+	{ "doc", .off = offsetof(struct args, doc) },
+	{ "help", BS_CLI_SET, offsetof(struct args, help), .key = 'h' },
+	{ 0 },
+};
+
+/* -1 to go on, or main's exit code: 0 after --help, 2 for a usage error.
+ * Options are read in order: --help before a bad one still helps. */
+static int parse(int argc, char **argv, struct args *a)
+{
+	const struct bs_cli_opt *bad_opt;
+	int err = bs_cli_parse(argc, argv, opts, a, &bad_opt);
+
+	if (a->help) {
+		usage(stdout);
+		return 0;
+	}
+	if (bad_opt)
+		return bad(bad_opt->name, optarg);
+	if (err || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	return -1;
 }
 
 /* containerd is never picked by auto: it is asked for, and then it must
@@ -252,99 +257,24 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	static struct bs_bench b;
-	struct bs_bench_cfg *c = &b.cfg;
-	const char *plot_dir = NULL, *doc = NULL;
-	bool report = false;
-	int opt;
+	static struct args a;
+	int rc;
 
-	defaults(c);
-	while ((opt = getopt_long(argc, argv, "i:d:b:a:r:m:h", longopts,
-				  NULL)) != -1) {
-		switch (opt) {
-		case 'i':
-			if (!one_of(optarg, injects))
-				return bad("inject", optarg);
-			set_str(c->inject, sizeof(c->inject), optarg);
-			break;
-		case 'd':
-			if (!one_of(optarg, detects))
-				return bad("detect", optarg);
-			set_str(c->detect, sizeof(c->detect), optarg);
-			break;
-		case 'b':
-			if (!one_of(optarg, backends))
-				return bad("backend", optarg);
-			set_str(c->backend, sizeof(c->backend), optarg);
-			break;
-		case 'a':
-			if (!one_of(optarg, attaches))
-				return bad("attach", optarg);
-			set_str(c->attach, sizeof(c->attach), optarg);
-			break;
-		case 'r':
-			if (bounded_int(optarg, 1, 100, &c->runs))
-				return bad("runs", optarg);
-			break;
-		case 'm':
-			if (strlen(optarg) >= sizeof(c->methods))
-				return bad("methods", optarg);
-			set_str(c->methods, sizeof(c->methods), optarg);
-			break;
-		case O_NO_OVH:
-			c->overhead = false;
-			break;
-		case O_PAIRS:
-			if (bounded_int(optarg, 0, 200, &c->start_pairs))
-				return bad("start-pairs", optarg);
-			break;
-		case O_WAIT:
-			if (bounded_int(optarg, 10, 60000, &c->alert_wait_ms))
-				return bad("alert-wait-ms", optarg);
-			break;
-		case O_QUIET:
-			if (bounded_int(optarg, 0, 60000, &c->quiet_ms))
-				return bad("quiet-ms", optarg);
-			break;
-		case O_BUILD:
-			set_str(c->build, sizeof(c->build), optarg);
-			break;
-		case O_RESULTS:
-			set_str(c->results, sizeof(c->results), optarg);
-			break;
-		case O_SRC:
-			set_str(c->srcdir, sizeof(c->srcdir), optarg);
-			break;
-		case O_REPORT:
-			report = true;
-			break;
-		case O_PLOT_DIR:
-			plot_dir = optarg;
-			break;
-		case O_DOC:
-			doc = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	if (report)
-		return report_all(c->results, plot_dir, doc);
+	defaults(&a.cfg);
+	rc = parse(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	if (a.report)
+		return report_all(a.cfg.results, a.plot_dir, a.doc);
 
+	b.cfg = a.cfg;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	bs_bench_interrupted = &interrupted;
-	bs_backend_choose(c);
-	b.ops = backend_ops(c->backend);
-	if (strcmp(c->backend, "containerd"))
+	bs_backend_choose(&b.cfg);
+	b.ops = backend_ops(b.cfg.backend);
+	if (strcmp(b.cfg.backend, "containerd"))
 		return run_one(&b);
 	return run_each_containerd(&b);
 }

@@ -19,7 +19,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +30,7 @@
 #include <unistd.h>
 
 #include "harness/attack/access.h"
+#include "harness/case_opts.h"
 #include "harness/detect_suite.h"
 #include "lib/csv.h"
 #include "lib/fs.h"
@@ -639,62 +639,30 @@ enum bs_dcase_result bs_detect_suite_case(const char *detect,
 
 /* ---- the command line ---------------------------------------------------- */
 
+/* The case options, and --attach as the backend it names. */
 struct suite_opts {
-	const char *detect, *csv, *kernel, *break_case, *only;
+	struct bs_case_opts arg;
 	enum bs_attach attach;
 };
 
 static int parse_opts(int argc, char **argv, struct suite_opts *o)
 {
-	static const struct option lo[] = {
-		{ "detect", required_argument, NULL, 'd' },
-		{ "attach", required_argument, NULL, 'a' },
-		{ "csv", required_argument, NULL, 'c' },
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "break-case", required_argument, NULL, 'b' },
-		{ "case", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch;
-
-	memset(o, 0, sizeof(*o));
-	o->detect = "open";
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			o->detect = optarg;
-			break;
-		case 'a':
-			if (bs_attach_parse(optarg, &o->attach)) {
-				fprintf(stderr, "bad --attach %s\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'c':
-			o->csv = optarg;
-			break;
-		case 'k':
-			o->kernel = optarg;
-			break;
-		case 'b':
-			o->break_case = optarg;
-			break;
-		case 'o':
-			o->only = optarg;
-			break;
-		default:
-			return -EINVAL;
-		}
-	}
-	if (!bs_detect_find(o->detect) || !strcmp(o->detect, "none")) {
-		fprintf(stderr, "bad --detect %s (open|readscan|fanotify)\n",
-			o->detect);
+	*o = (struct suite_opts){ .arg.detect = "open" };
+	if (bs_case_opts_parse(argc, argv, &o->arg))
+		return -EINVAL;
+	if (o->arg.attach && bs_attach_parse(o->arg.attach, &o->attach)) {
+		fprintf(stderr, "bad --attach %s\n", o->arg.attach);
 		return -EINVAL;
 	}
-	if (o->only && !find_case(o->only) && !find_respond_case(o->only) &&
-	    strcmp(o->only, SLEEPERS_CASE)) {
-		fprintf(stderr, "no case named %s\n", o->only);
+	if (!bs_detect_find(o->arg.detect) || !strcmp(o->arg.detect, "none")) {
+		fprintf(stderr, "bad --detect %s (open|readscan|fanotify)\n",
+			o->arg.detect);
+		return -EINVAL;
+	}
+	if (o->arg.only && !find_case(o->arg.only) &&
+	    !find_respond_case(o->arg.only) &&
+	    strcmp(o->arg.only, SLEEPERS_CASE)) {
+		fprintf(stderr, "no case named %s\n", o->arg.only);
 		return -EINVAL;
 	}
 	return 0;
@@ -720,7 +688,7 @@ static int probe_backend(const struct suite_opts *o, enum bs_attach *got)
 
 	if (!d)
 		return -ENOMEM;
-	err = bs_dtest_start(d, o->detect, o->attach, 0, 0);
+	err = bs_dtest_start(d, o->arg.detect, o->attach, 0, 0);
 	if (!err) {
 		*got = d->ctx.backend;
 		bs_dtest_stop(d);
@@ -749,8 +717,8 @@ static void report(const struct suite_opts *o, struct bs_csv *csv,
 	fflush(stdout);
 	if (csv) {
 		const char *row[] = {
-			o->kernel, bs_attach_name(backend), o->detect,
-			name,	   expect_name(r->expect),  res
+			o->arg.kernel, bs_attach_name(backend), o->arg.detect,
+			name,	       expect_name(r->expect),	res
 		};
 
 		bs_csv_write(csv, row, 6);
@@ -771,17 +739,17 @@ int bs_detect_suite_main(int argc, char **argv)
 	if (parse_opts(argc, argv, &o))
 		return 2;
 	bs_log_set_level(BS_LOG_WARN); /* one start per case: keep it quiet */
-	if (!o.kernel)
-		o.kernel = uname(&un) ? "unknown" : un.release;
+	if (!o.arg.kernel)
+		o.arg.kernel = uname(&un) ? "unknown" : un.release;
 	err = probe_backend(&o, &backend);
 	if (err) {
 		fprintf(stderr, "detect %s: backend %s could not start: %s\n",
-			o.detect, bs_attach_name(o.attach), strerror(-err));
+			o.arg.detect, bs_attach_name(o.attach), strerror(-err));
 		printf("0 passed, 0 failed, 0 skipped\n");
 		return 2;
 	}
-	if (o.csv && (err = bs_csv_open(&csv, o.csv, hdr, 6))) {
-		fprintf(stderr, "csv %s: %s\n", o.csv, strerror(-err));
+	if (o.arg.csv && (err = bs_csv_open(&csv, o.arg.csv, hdr, 6))) {
+		fprintf(stderr, "csv %s: %s\n", o.arg.csv, strerror(-err));
 		return 2;
 	}
 	for (size_t i = 0; i < BS_ACC_MAX; i++) {
@@ -789,34 +757,38 @@ int bs_detect_suite_main(int argc, char **argv)
 		struct case_out r;
 
 		if (!(c->tools & BS_ACC_SUITE) ||
-		    (o.only && strcmp(o.only, c->name)))
+		    (o.arg.only && strcmp(o.arg.only, c->name)))
 			continue;
-		run_case(c, o.detect, o.attach,
-			 o.break_case && !strcmp(o.break_case, c->name), &r);
-		report(&o, o.csv ? &csv : NULL, backend, c->name, &r, tally);
+		run_case(c, o.arg.detect, o.attach,
+			 o.arg.break_case && !strcmp(o.arg.break_case, c->name),
+			 &r);
+		report(&o, o.arg.csv ? &csv : NULL, backend, c->name, &r,
+		       tally);
 	}
-	if (!o.only || !strcmp(o.only, SLEEPERS_CASE)) {
+	if (!o.arg.only || !strcmp(o.arg.only, SLEEPERS_CASE)) {
 		struct case_out r;
 
-		run_sleepers_case(o.detect, o.attach,
-				  o.break_case &&
-					  !strcmp(o.break_case, SLEEPERS_CASE),
+		run_sleepers_case(o.arg.detect, o.attach,
+				  o.arg.break_case && !strcmp(o.arg.break_case,
+							      SLEEPERS_CASE),
 				  &r);
-		report(&o, o.csv ? &csv : NULL, backend, SLEEPERS_CASE, &r,
+		report(&o, o.arg.csv ? &csv : NULL, backend, SLEEPERS_CASE, &r,
 		       tally);
 	}
 	for (size_t i = 0; i < N_RESPOND_CASES; i++) {
 		const struct respond_case *c = &respond_cases[i];
 		struct case_out r;
 
-		if (o.only && strcmp(o.only, c->name))
+		if (o.arg.only && strcmp(o.arg.only, c->name))
 			continue;
-		run_respond_case(c, o.detect, o.attach,
-				 o.break_case && !strcmp(o.break_case, c->name),
+		run_respond_case(c, o.arg.detect, o.attach,
+				 o.arg.break_case &&
+					 !strcmp(o.arg.break_case, c->name),
 				 &r);
-		report(&o, o.csv ? &csv : NULL, backend, c->name, &r, tally);
+		report(&o, o.arg.csv ? &csv : NULL, backend, c->name, &r,
+		       tally);
 	}
-	if (o.csv)
+	if (o.arg.csv)
 		bs_csv_close(&csv);
 	printf("%u passed, %u failed, %u skipped\n", tally[0], tally[1],
 	       tally[2]);

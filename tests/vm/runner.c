@@ -4,7 +4,8 @@
  * by tests/vm/init once per backend x detect configuration.
  *
  *   runner probe --attach lsm|fentry|kprobe|tracepoint [--break-case NAME]
- *                [--case NAME] [--kernel NAME]
+ *                [--case NAME] [--kernel NAME] [--detect D] [--csv FILE]
+ *        (the suite's options, harness/case_opts.h; the last three unused)
  *        the built-in probe (bpf/vmprobe.bpf.c): validates the pipeline
  *   runner suite ARGS...   bs_detect_suite_main(ARGS) (when built with it)
  *   runner has-suite       exit 0 when the detection suite is linked in
@@ -18,7 +19,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -36,6 +36,7 @@
 
 #include "bpf/tracefs.h"
 #include "bpf/vmprobe.skel.h"
+#include "harness/case_opts.h"
 #include "tests/vm/verify.h"
 
 #ifdef BS_HAVE_DETECT_SUITE
@@ -44,12 +45,6 @@
 
 #define DEBUG_EXIT_PORT 0xf4
 #define PROBE_DIR	"/tmp/bsvm"
-
-struct probe_opts {
-	const char *attach;
-	const char *break_case;
-	const char *only_case;
-};
 
 struct probe_case {
 	const char *name;
@@ -194,7 +189,8 @@ static int probe_start(struct vmprobe_bpf **out, const char *attach,
 	return 0;
 }
 
-static int probe_run_cases(struct vmprobe_bpf *skel, const struct probe_opts *o)
+static int probe_run_cases(struct vmprobe_bpf *skel,
+			   const struct bs_case_opts *o)
 {
 	int passed = 0, failed = 0;
 
@@ -205,7 +201,7 @@ static int probe_run_cases(struct vmprobe_bpf *skel, const struct probe_opts *o)
 		bool got, ok;
 		int err;
 
-		if (o->only_case && strcmp(o->only_case, c->name) != 0)
+		if (o->only && strcmp(o->only, c->name) != 0)
 			continue;
 		/* --break-case: flip the expectation so the case must fail */
 		if (o->break_case && !strcmp(o->break_case, c->name))
@@ -226,31 +222,17 @@ static int probe_run_cases(struct vmprobe_bpf *skel, const struct probe_opts *o)
 	return failed ? 1 : 0;
 }
 
+/* The suite's options (tests/vm/init passes both the same); the probe
+ * reads --attach, --break-case and --case. */
 static int probe_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "attach", required_argument, NULL, 'a' },
-		{ "break-case", required_argument, NULL, 'b' },
-		{ "case", required_argument, NULL, 'c' },
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "detect", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct probe_opts o = { .attach = "tracepoint" };
+	struct bs_case_opts o = { .attach = "tracepoint" };
 	struct vmprobe_bpf *skel = NULL;
 	struct stat token = { 0 };
-	int opt, err, rc;
+	int err, rc;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (opt == 'a')
-			o.attach = optarg;
-		else if (opt == 'b')
-			o.break_case = optarg;
-		else if (opt == 'c')
-			o.only_case = optarg;
-		else if (opt == '?')
-			return 2;
-	}
+	if (bs_case_opts_parse(argc, argv, &o))
+		return 2;
 	err = probe_setup(&token);
 	if (!err)
 		err = probe_start(&skel, o.attach, &token);

@@ -58,12 +58,13 @@ $(VM_VERIFY_OBJ): tests/vm/verify.c
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 # Static: the guest has nothing but busybox.  The probe needs only tracefs.o
-# (and verifier_stats.o for "runner verify"), so it still links while the
-# library is mid-edit.
+# (and verifier_stats.o for "runner verify", case_opts.o and cli.o for its
+# options), so it still links while the library is mid-edit.
 ifeq ($(VM_HAVE_SUITE),1)
 VM_RUNNER_LIBS := $(BUILD)/libbeesting.a
 else
-VM_RUNNER_LIBS := $(BUILD)/obj/bpf/tracefs.o $(BUILD)/obj/bpf/verifier_stats.o
+VM_RUNNER_LIBS := $(BUILD)/obj/bpf/tracefs.o $(BUILD)/obj/bpf/verifier_stats.o \
+	$(BUILD)/obj/harness/case_opts.o $(BUILD)/obj/lib/cli.o
 endif
 
 $(VM_RUNNER): $(VM_RUNNER_OBJ) $(VM_VERIFY_OBJ) $(VM_RUNNER_LIBS)
