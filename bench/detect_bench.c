@@ -48,6 +48,7 @@
 #include "bench/peer_toggle.h"
 #include "bpf/events.h"
 #include "bpf/hookfloor.skel.h"
+#include "harness/detect_suite.h"
 #include "lib/cli.h"
 #include "lib/clock.h"
 #include "lib/fs.h"
@@ -107,7 +108,6 @@ static void fill(unsigned char *p, size_t n, uint32_t seed)
 static int make_files(struct bench *b)
 {
 	static unsigned char buf[4096 * PAGES];
-	struct stat st;
 	int err;
 
 	strcpy(b->dir, "/tmp/bs-dbench-XXXXXX");
@@ -127,18 +127,7 @@ static int make_files(struct bench *b)
 	b->tok.id = 1;
 	b->tok.content_len = BS_RS_WINDOW_MAX;
 	fill(b->tok.content, b->tok.content_len, (uint32_t)getpid());
-	if (!err)
-		err = bs_write_file(b->token, b->tok.content,
-				    b->tok.content_len, 0600);
-	if (!err && stat(b->token, &st))
-		err = -errno;
-	if (err)
-		return err;
-	b->tok.dev = bs_dev_to_kernel(st.st_dev);
-	b->tok.ino = st.st_ino;
-	b->tok.have_inode = true;
-	snprintf(b->tok.host_path, sizeof(b->tok.host_path), "%s", b->token);
-	return 0;
+	return err ? err : bs_dtest_token_file(&b->tok, b->token, 0600);
 }
 
 static void extra_path(const struct bench *b, long i, char *p, size_t n)

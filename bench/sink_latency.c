@@ -20,12 +20,10 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench/sink_common.h"
@@ -105,17 +103,17 @@ static long scrape(CURL *c, const char *url)
 struct ctx {
 	struct bs_agent_dirs rd;
 	char hook_url[64], maddr[32], metrics_url[64], kube_url[64];
-	pid_t agent;
+	struct bs_agent agent;
 	struct bs_nri_runtime *rt;
 	struct MHD_Daemon *d, *kd;
 };
 
 static int start_agent(struct ctx *x, const char *bin)
 {
-	x->agent = fork();
-	if (x->agent < 0)
+	x->agent.pid = fork();
+	if (x->agent.pid < 0)
 		return -errno;
-	if (x->agent == 0) {
+	if (x->agent.pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
 		dup2(null, 1);
@@ -228,10 +226,7 @@ static int write_rows(const char *results, const char *commit, int n,
 
 static void cleanup(struct ctx *x)
 {
-	if (x->agent > 0) {
-		kill(x->agent, SIGTERM);
-		waitpid(x->agent, NULL, 0);
-	}
+	bs_agent_stop(&x->agent, 5000);
 	if (x->rt)
 		bs_nri_runtime_free(x->rt);
 	if (x->d)
@@ -267,7 +262,7 @@ int main(int argc, char **argv)
 {
 	struct bs_sink_where w = BS_SINK_WHERE_DEFAULT;
 	struct bs_samples wh = { 0 }, met = { 0 }, ev = { 0 };
-	struct ctx x = { .agent = -1 };
+	struct ctx x = { .agent = { .pid = -1, .exit_status = -1 } };
 	char bin[256], src[512];
 	int n = 200, opt, err;
 

@@ -35,6 +35,7 @@
 #include "lib/csv.h"
 #include "lib/fs.h"
 #include "lib/log.h"
+#include "strategies/inject_state.h"
 #include "strategies/methods.h"
 
 #define BUSYBOX	      "/bin/busybox"
@@ -77,10 +78,23 @@ static int random_content(char *out, size_t len)
 	return 0;
 }
 
+int bs_dtest_token_file(struct bs_token *t, const char *path, mode_t mode)
+{
+	struct stat st;
+	int err = bs_write_file(path, t->content, t->content_len, mode);
+
+	if (!err && stat(path, &st))
+		err = -errno;
+	if (err)
+		return err;
+	bs_token_set_inode(t, &st);
+	snprintf(t->host_path, sizeof(t->host_path), "%s", path);
+	return 0;
+}
+
 static int make_token(struct bs_dtest *d)
 {
 	struct bs_token *t = &d->tok;
-	struct stat st;
 	int err;
 
 	strcpy(d->dir, "/tmp/bs-detect-XXXXXX");
@@ -90,20 +104,9 @@ static int make_token(struct bs_dtest *d)
 	memset(t, 0, sizeof(*t));
 	t->id = 7;
 	t->content_len = 320; /* longer than every readscan window */
-	err = random_content((char *)t->content, t->content_len);
-	if (!err)
-		err = bs_write_file(d->token_path, t->content, t->content_len,
-				    0644);
-	if (!err && stat(d->token_path, &st))
-		err = -errno;
-	if (err)
-		return err;
-	t->dev = bs_dev_to_kernel(st.st_dev);
-	t->ino = st.st_ino;
-	t->have_inode = true;
-	snprintf(t->host_path, sizeof(t->host_path), "%s", d->token_path);
 	snprintf(t->path, sizeof(t->path), "/token");
-	return 0;
+	err = random_content((char *)t->content, t->content_len);
+	return err ? err : bs_dtest_token_file(t, d->token_path, 0644);
 }
 
 /* The temp dir and whatever a case left in it (links, moved names, the

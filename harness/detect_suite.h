@@ -9,6 +9,7 @@
 
 #include <linux/types.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "bpf/events.h"
 #include "strategies/strategy.h"
@@ -86,6 +87,10 @@ int bs_dtest_wait(struct bs_dtest *d, int timeout_ms, uint32_t method);
 /* Polls for timeout_ms whatever happens (to collect a burst). */
 void bs_dtest_drain(struct bs_dtest *d, int timeout_ms);
 void bs_dtest_stop(struct bs_dtest *d);
+
+/* Writes t's content to path (mode) and takes t's inode and host_path
+ * from the file: 0 or -errno. */
+int bs_dtest_token_file(struct bs_token *t, const char *path, mode_t mode);
 
 /* Opens and reads path in a child process; returns its exit status. */
 int bs_dtest_child_read(const char *path);
