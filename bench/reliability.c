@@ -42,8 +42,10 @@ struct out {
 	char run_id[64];
 	const char *commit;
 	const char *scenario;
-	char notes[1024]; /* failed checks of the current scenario */
-	int failed;	  /* scenarios that failed */
+	char notes[1024];   /* failed checks of the current scenario */
+	int failed;	    /* scenarios that failed */
+	struct rel_env env; /* the current scenario's dirs, agent, pods */
+	struct rel_why why; /* why it did not run to the end */
 };
 
 static void row(struct out *o, const char *metric, const char *unit,
@@ -79,31 +81,31 @@ static void check(struct out *o, bool ok, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void begin(struct out *o, const char *scenario)
+/* A scenario's start: its name on the rows, no failed checks yet, fresh
+ * temp dirs.  0, or -errno: it is skipped (said on stderr). */
+static int begin(struct out *o, const char *scenario, const char *tag)
 {
+	int err;
+
 	o->scenario = scenario;
 	o->notes[0] = '\0';
+	o->why.text[0] = '\0';
 	printf("==> %s\n", scenario);
+	err = rel_env_init(&o->env, tag);
+	if (err)
+		fprintf(stderr, "reliability: temp dirs: %s\n", strerror(-err));
+	return err;
 }
 
-static void finish(struct out *o, int err, const struct rel_why *w)
+static void finish(struct out *o, int err)
 {
 	if (err)
-		check(o, false, "did not run to the end: %s", w->text);
+		check(o, false, "did not run to the end: %s", o->why.text);
 	row(o, "pass", "bool", o->notes[0] ? 0 : 1, o->notes);
 	if (o->notes[0]) {
 		o->failed++;
 		printf("  FAILED: %s\n", o->notes);
 	}
-}
-
-static int env_up(struct rel_env *e, const char *tag)
-{
-	int err = rel_env_init(e, tag);
-
-	if (err)
-		fprintf(stderr, "reliability: temp dirs: %s\n", strerror(-err));
-	return err;
 }
 
 /* The fanotify variant's extra rows: the reader blocked at the kill. */
@@ -121,18 +123,16 @@ static void blocked_rows(struct out *o, const struct rel_restart *r)
 static void run_restart(struct out *o, const struct opts *op,
 			const char *detect)
 {
-	static struct rel_env e;
 	struct rel_restart r = { .n = op->containers,
 				 .n_removed = 5,
 				 .detect = detect };
-	struct rel_why w = { "" };
 	int err, left = r.n - r.n_removed;
 
-	begin(o, detect ? "agent_restart_fanotify" : "agent_restart");
-	if (env_up(&e, "restart"))
+	if (begin(o, detect ? "agent_restart_fanotify" : "agent_restart",
+		  "restart"))
 		return;
-	err = rel_run_restart(&e, &r, &w);
-	rel_env_fini(&e);
+	err = rel_run_restart(&o->env, &r, &o->why);
+	rel_env_fini(&o->env);
 	row(o, "containers", "count", r.n, "real runc containers");
 	row(o, "removed_while_down", "count", r.n_removed, "");
 	row(o, "sync_ms", "ms", r.sync_ms,
@@ -152,21 +152,18 @@ static void run_restart(struct out *o, const struct opts *op,
 	check(o, r.stale_left == 0, "%d stale token dirs", r.stale_left);
 	if (detect)
 		blocked_rows(o, &r);
-	finish(o, err, &w);
+	finish(o, err);
 }
 
 static void run_rt_restart(struct out *o)
 {
-	static struct rel_env e;
 	struct rel_rt_restart r = { .down_ms = 1500 };
-	struct rel_why w = { "" };
 	int err;
 
-	begin(o, "runtime_restart");
-	if (env_up(&e, "rtrestart"))
+	if (begin(o, "runtime_restart", "rtrestart"))
 		return;
-	err = rel_run_rt_restart(&e, &r, &w);
-	rel_env_fini(&e);
+	err = rel_run_rt_restart(&o->env, &r, &o->why);
+	rel_env_fini(&o->env);
 	row(o, "socket_down_ms", "ms", r.down_ms, "");
 	row(o, "reconnect_ms", "ms", r.reconnect_ms,
 	    "new listen -> plugin admitted (agent back-off)");
@@ -179,29 +176,26 @@ static void run_rt_restart(struct out *o)
 	check(o, r.new_ctr_token && r.new_ctr_alert,
 	      "new container not covered");
 	check(o, r.old_ctr_alert, "old container no longer alerts");
-	finish(o, err, &w);
+	finish(o, err);
 }
 
 /* scenario "churn" (bind) or "churn_<inject>" */
 static void run_churn(struct out *o, const struct opts *op, const char *inject)
 {
-	static struct rel_env e;
 	static char name[32];
 	struct rel_churn r = { .cycles = op->cycles,
 			       .real_every = 20,
 			       .inject = inject };
-	struct rel_why w = { "" };
 	double growth;
 	int err;
 
 	snprintf(name, sizeof(name), "churn%s%s",
 		 strcmp(inject, "bind") ? "_" : "",
 		 strcmp(inject, "bind") ? inject : "");
-	begin(o, name);
-	if (env_up(&e, "churn"))
+	if (begin(o, name, "churn"))
 		return;
-	err = rel_run_churn(&e, &r, &w);
-	rel_env_fini(&e);
+	err = rel_run_churn(&o->env, &r, &o->why);
+	rel_env_fini(&o->env);
 	growth = r.rss_warm > 0 ? 100.0 * (double)(r.rss_end - r.rss_warm) /
 					  (double)r.rss_warm
 				: 0;
@@ -241,26 +235,23 @@ static void run_churn(struct out *o, const struct opts *op, const char *inject)
 	check(o, r.state_entries == 0 && r.tokens_end == 0 && r.armed_end == 0,
 	      "tokens leaked");
 	check(o, r.no_token == 0, "%d creations without a token", r.no_token);
-	finish(o, err, &w);
+	finish(o, err);
 }
 
 /* scenario "memory_<inject>" */
 static void run_mem(struct out *o, const struct opts *op, const char *inject)
 {
-	static struct rel_env e;
 	static char name[32];
 	struct rel_mem r = { .n = op->mem_containers,
 			     .reps = 5,
 			     .inject = inject };
-	struct rel_why w = { "" };
 	int err;
 
 	snprintf(name, sizeof(name), "memory_%s", inject);
-	begin(o, name);
-	if (env_up(&e, "mem"))
+	if (begin(o, name, "mem"))
 		return;
-	err = rel_run_mem(&e, &r, &w);
-	rel_env_fini(&e);
+	err = rel_run_mem(&o->env, &r, &o->why);
+	rel_env_fini(&o->env);
 	row(o, "containers", "count", r.n,
 	    "NRI-only containers up at once; median of 5 rounds");
 	row(o, "mem_per_container_kib", "KiB", r.shmem_kib + r.slab_kib,
@@ -278,21 +269,18 @@ static void run_mem(struct out *o, const struct opts *op, const char *inject)
 	      (unsigned long long)r.tokens_up, r.n);
 	check(o, r.state_mounts_after == 0, "%d mounts left",
 	      r.state_mounts_after);
-	finish(o, err, &w);
+	finish(o, err);
 }
 
 static void run_flood(struct out *o, const struct opts *op, const char *detect)
 {
-	static struct rel_env e;
 	struct rel_flood r = { .opens = op->opens, .detect = detect };
-	struct rel_why w = { "" };
 	int err;
 
-	begin(o, detect ? "flood_fanotify" : "flood");
-	if (env_up(&e, "flood"))
+	if (begin(o, detect ? "flood_fanotify" : "flood", "flood"))
 		return;
-	err = rel_run_flood(&e, &r, &w);
-	rel_env_fini(&e);
+	err = rel_run_flood(&o->env, &r, &o->why);
+	rel_env_fini(&o->env);
 	row(o, "opens", "count", (double)r.opens,
 	    "open+close of one token, host");
 	row(o, "flood_s", "s", r.flood_s, "");
@@ -318,50 +306,43 @@ static void run_flood(struct out *o, const struct opts *op, const char *detect)
 		     : r.alert_count + r.ringbuf_drops >= r.opens * 9 / 10,
 	      "alert counts sum to %llu of %llu opens",
 	      (unsigned long long)r.alert_count, (unsigned long long)r.opens);
-	finish(o, err, &w);
+	finish(o, err);
 }
 
 static void run_faults(struct out *o)
 {
-	static struct rel_env e;
 	struct rel_badstate b = { 0 };
 	struct rel_nobtf n = { 0 };
 	struct rel_garbage g = { 0 };
-	struct rel_why w = { "" };
 	int err;
 
-	begin(o, "fault_state_file");
-	if (env_up(&e, "faults"))
+	if (begin(o, "fault_state_file", "faults"))
 		return;
-	err = rel_run_badstate(&e, "file", &b, &w);
-	rel_env_fini(&e);
+	err = rel_run_badstate(&o->env, "file", &b, &o->why);
+	rel_env_fini(&o->env);
 	row(o, "container_started", "bool", b.ctr_started, "");
 	row(o, "inject_failed", "count", (double)b.inject_failed, "stats");
 	check(o,
 	      b.ctr_started && b.adj_empty && b.inject_failed > 0 &&
 		      b.log_lines > 0,
 	      "not a clean fail-open");
-	finish(o, err, &w);
+	finish(o, err);
 
-	begin(o, "fault_no_btf");
-	if (env_up(&e, "faults"))
+	if (begin(o, "fault_no_btf", "faults"))
 		return;
-	w.text[0] = '\0';
-	err = rel_run_nobtf(&e, &n, &w);
-	rel_env_fini(&e);
+	err = rel_run_nobtf(&o->env, &n, &o->why);
+	rel_env_fini(&o->env);
 	row(o, "exit_status", "code", n.exited ? n.status : -1, "");
 	row(o, "startup_ms", "ms", n.ms, "until it gave up");
 	row(o, "mentions_btf", "bool", n.btf_lines > 0, "");
 	check(o, n.exited && n.status > 0 && n.status < 128, "bad exit");
 	check(o, n.btf_lines > 0, "error does not mention BTF");
-	finish(o, err, &w);
+	finish(o, err);
 
-	begin(o, "fault_hostile_runtime");
-	if (env_up(&e, "faults"))
+	if (begin(o, "fault_hostile_runtime", "faults"))
 		return;
-	w.text[0] = '\0';
-	err = rel_run_garbage(&e, &g, &w);
-	rel_env_fini(&e);
+	err = rel_run_garbage(&o->env, &g, &o->why);
+	rel_env_fini(&o->env);
 	for (int i = 0; i < REL_GARBAGE_CASES && g.name[i]; i++) {
 		char m[64];
 
@@ -376,7 +357,7 @@ static void run_faults(struct out *o)
 	row(o, "served_after", "bool", g.served_after, "");
 	check(o, g.served_after && g.pid_after == g.pid_before,
 	      "not serving afterwards");
-	finish(o, err, &w);
+	finish(o, err);
 }
 
 /* bounded: each container is a real runc container */
