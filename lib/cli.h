@@ -23,9 +23,9 @@ enum bs_cli_kind {
 struct bs_cli_opt {
 	const char *name; /* --name; NULL ends the table */
 	enum bs_cli_kind kind;
-	size_t off; /* the field: offsetof() in the struct parsed into */
-	long lo, hi;
-	size_t size;		    /* BS_CLI_BUF: the field's size */
+	size_t off;  /* the field: offsetof() in the struct parsed into */
+	long lo, hi; /* BS_CLI_INT, BS_CLI_LONG: the range */
+	size_t size; /* BS_CLI_BUF: the field's size */
 	const char *const *choices; /* BS_CLI_BUF: NULL-ended; NULL: any */
 	int (*fn)(const char *arg, void *field);
 	char key; /* -key as well; 0: long only */
