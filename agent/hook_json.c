@@ -21,6 +21,8 @@ struct hj {
 	char *out;
 	size_t outsz;
 	enum found found;
+	const unsigned char *raw; /* the target value's text */
+	size_t rawlen;
 	bool too_long;
 	bool dup;
 	size_t dup_off;
@@ -347,16 +349,11 @@ static int array(struct hj *h, int depth)
 	}
 }
 
-static int value(struct hj *h, const char *const *keys, size_t nkeys, bool want,
-		 int depth)
+static int one_value(struct hj *h, const char *const *keys, size_t nkeys,
+		     bool want, int depth)
 {
 	bool target = want && nkeys == 0;
 
-	skip_ws(h);
-	if (h->p >= h->end)
-		return bad(h, "value expected");
-	if (target)
-		h->found = *h->p == '"' ? FOUND_STRING : FOUND_OTHER;
 	switch (*h->p) {
 	case '"':
 		if (target) {
@@ -389,6 +386,78 @@ static int value(struct hj *h, const char *const *keys, size_t nkeys, bool want,
 	}
 }
 
+static int value(struct hj *h, const char *const *keys, size_t nkeys, bool want,
+		 int depth)
+{
+	const unsigned char *start;
+	bool quoted;
+	int err;
+
+	skip_ws(h);
+	if (h->p >= h->end)
+		return bad(h, "value expected");
+	start = h->p;
+	quoted = *start == '"';
+	err = one_value(h, keys, nkeys, want, depth);
+	if (err || !want || nkeys)
+		return err;
+	h->found = quoted ? FOUND_STRING : FOUND_OTHER;
+	/* a string's text is what lies between its quotes */
+	h->raw = start + quoted;
+	h->rawlen = (size_t)(h->p - start) - 2 * quoted;
+	return 0;
+}
+
+/* Validate the whole document, finding the value at keys on the way. */
+static int walk(struct hj *h, const char *const *keys, size_t nkeys,
+		struct bs_hj_error *err)
+{
+	int e;
+
+	if (err) {
+		err->why = NULL;
+		err->off = 0;
+	}
+	if (nkeys > BS_HJ_MAX_KEYS || (nkeys && !keys))
+		return -EINVAL;
+	e = value(h, keys, nkeys, true, 0);
+	if (!e) {
+		skip_ws(h);
+		if (h->p != h->end)
+			e = bad(h, "trailing data after the document");
+	}
+	if (!e && h->dup) {
+		h->why = "duplicate key on the path";
+		h->why_off = h->dup_off;
+		e = -EINVAL;
+	}
+	if (e && err) {
+		err->why = h->why;
+		err->off = h->why_off;
+	}
+	return e ? -EINVAL : 0;
+}
+
+int bs_hj_get_raw(const char *doc, size_t len, const char *const *keys,
+		  size_t nkeys, const char **val, size_t *vlen,
+		  struct bs_hj_error *err)
+{
+	struct hj h = {
+		.p = (const unsigned char *)doc,
+		.start = (const unsigned char *)doc,
+		.end = (const unsigned char *)doc + (doc ? len : 0),
+	};
+	int e = walk(&h, keys, nkeys, err);
+
+	if (e)
+		return e;
+	if (h.found == FOUND_NONE)
+		return -ENOENT;
+	*val = (const char *)h.raw;
+	*vlen = h.rawlen;
+	return 0;
+}
+
 int bs_hj_get_string(const char *doc, size_t len, const char *const *keys,
 		     size_t nkeys, char *out, size_t outsz,
 		     struct bs_hj_error *err)
@@ -402,35 +471,15 @@ int bs_hj_get_string(const char *doc, size_t len, const char *const *keys,
 	};
 	int e;
 
-	if (err) {
-		err->why = NULL;
-		err->off = 0;
-	}
 	if (out && outsz)
 		out[0] = '\0';
-	if (nkeys > BS_HJ_MAX_KEYS || (nkeys && !keys))
-		return -EINVAL;
-	e = value(&h, keys, nkeys, true, 0);
-	if (!e) {
-		skip_ws(&h);
-		if (h.p != h.end)
-			e = bad(&h, "trailing data after the document");
-	}
-	if (!e && h.dup) {
-		h.why = "duplicate key on the path";
-		h.why_off = h.dup_off;
-		e = -EINVAL;
-	}
-	if (e && err) {
-		err->why = h.why;
-		err->off = h.why_off;
-	}
+	e = walk(&h, keys, nkeys, err);
 	if (e || h.found != FOUND_STRING || h.too_long) {
 		if (out && outsz)
 			out[0] = '\0';
 	}
 	if (e)
-		return -EINVAL;
+		return e;
 	if (h.found != FOUND_STRING)
 		return -ENOENT;
 	return h.too_long ? -ENAMETOOLONG : 0;

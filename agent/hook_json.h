@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A small, bounded JSON reader for beesting-hook, so the hook links fully
- * static without libjansson: it validates one whole document (RFC 8259:
- * strict grammar, UTF-8, escapes, no \u0000, nesting at most
- * BS_HJ_MAX_DEPTH) and returns the string at a path of object keys, e.g.
- * {"root", "path"} for an OCI config's root.path.  No allocation.
+ * A small, bounded JSON reader for the static binaries (beesting-hook and
+ * beesting-attack's token checks), so they link without libjansson: it
+ * validates one whole document (RFC 8259: strict grammar, UTF-8, escapes,
+ * no \u0000, nesting at most BS_HJ_MAX_DEPTH) and returns the value at a
+ * path of object keys, e.g. {"root", "path"} for an OCI config's
+ * root.path.  No allocation.
  */
 #ifndef BS_AGENT_HOOK_JSON_H
 #define BS_AGENT_HOOK_JSON_H
@@ -29,5 +30,15 @@ struct bs_hj_error {
 int bs_hj_get_string(const char *doc, size_t len, const char *const *keys,
 		     size_t nkeys, char *out, size_t outsz,
 		     struct bs_hj_error *err);
+
+/*
+ * The same walk, giving the value's text as it stands in doc: a string's
+ * bytes between its quotes (escapes not decoded), any other value whole.
+ * nkeys 0 is the document itself, so this also just validates a document.
+ * Returns 0 with *val, *vlen set, -EINVAL or -ENOENT as above.
+ */
+int bs_hj_get_raw(const char *doc, size_t len, const char *const *keys,
+		  size_t nkeys, const char **val, size_t *vlen,
+		  struct bs_hj_error *err);
 
 #endif

@@ -228,6 +228,36 @@ Test(hook_json, output_bounded)
 		     -ENAMETOOLONG);
 }
 
+static void expect_raw(const char *doc, const char *key, const char *want)
+{
+	const char *keys[] = { key }, *v = NULL;
+	size_t vl = 0;
+
+	cr_assert_eq(bs_hj_get_raw(doc, strlen(doc), keys, key ? 1 : 0, &v, &vl,
+				   NULL),
+		     0, "%s in %s", key ? key : "(document)", doc);
+	cr_expect_eq(vl, strlen(want), "%s: length %zu", doc, vl);
+	cr_expect_eq(strncmp(v, want, vl), 0, "%s: got %.*s", doc, (int)vl, v);
+}
+
+Test(hook_json, raw_values)
+{
+	static const char doc[] =
+		" {\"n\":-1.5e3,\"s\":\"p\\\"x\",\"o\":{\"k\":true}} ";
+	const char *v;
+	size_t vl;
+
+	expect_raw(doc, "n", "-1.5e3");
+	expect_raw(doc, "s", "p\\\"x");
+	expect_raw(doc, "o", "{\"k\":true}");
+	expect_raw(doc, NULL,
+		   "{\"n\":-1.5e3,\"s\":\"p\\\"x\",\"o\":{\"k\":true}}");
+	cr_expect_eq(bs_hj_get_raw("{\"a\":1,}", 8, NULL, 0, &v, &vl, NULL),
+		     -EINVAL);
+	cr_expect_eq(bs_hj_get_raw("{\"a\":1}", 7, K_BUNDLE, 1, &v, &vl, NULL),
+		     -ENOENT);
+}
+
 /* ---- differential against libjansson --------------------------------- */
 
 static const char *const seeds[] = {
@@ -315,6 +345,10 @@ static void compare(const char *d, size_t len, const char *const *keys,
 	json_error_t je;
 	char out[1024];
 	int mine = bs_hj_get_string(d, len, keys, nk, out, sizeof(out), &e);
+	const char *rv;
+	size_t rl;
+	/* the raw walk validates exactly as the string walk does */
+	int raw = bs_hj_get_raw(d, len, keys, nk, &rv, &rl, NULL);
 	json_t *j = json_loadb(d, len, JSON_DECODE_ANY, &je);
 	const char *js = j ? jansson_at(j, keys, nk) : NULL;
 	bool ok;
@@ -338,6 +372,7 @@ static void compare(const char *d, size_t len, const char *const *keys,
 		ok = mine == 0 && !strcmp(out, js);
 	else
 		ok = mine == -ENOENT;
+	ok = ok && (raw == -EINVAL) == (mine == -EINVAL);
 	if (!ok) {
 		fprintf(stderr,
 			"disagree (mine %d %s @%zu, jansson %s): ", mine,

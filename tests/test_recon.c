@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/hook_json.h"
 #include "harness/runtime/kubelet_volume.h"
 #include "harness/runtime/runc.h"
 #include "harness/attack/tells.h"
@@ -135,12 +136,16 @@ Test(recon_shape, base64url_and_json)
 	cr_assert_eq(bs_b64url_decode(enc, 4, back, sizeof(back)), 3);
 	cr_expect_eq(memcmp(back, "\xfb\xff\x01", 3), 0);
 	cr_expect_eq(bs_b64url_decode("ab+c", 4, back, sizeof(back)), -EINVAL);
-	cr_assert_eq(bs_json_get(json, strlen(json), path, 3, &v, &vl), 0);
+	cr_assert_eq(bs_hj_get_raw(json, strlen(json), path, 3, &v, &vl, NULL),
+		     0);
 	cr_expect_eq(vl, 4);
 	cr_expect_eq(strncmp(v, "p\\\"x", 4), 0);
-	cr_expect_eq(bs_json_get(json, strlen(json), path, 2, &v, &vl), 0);
-	cr_expect_eq(bs_json_get("{\"a\":1,}", 8, path, 1, &v, &vl), -EINVAL);
-	cr_expect_eq(bs_json_get("{\"a\":1}", 7, path, 1, &v, &vl), -ENOENT);
+	cr_expect_eq(bs_hj_get_raw(json, strlen(json), path, 2, &v, &vl, NULL),
+		     0);
+	cr_expect_eq(bs_hj_get_raw("{\"a\":1,}", 8, path, 1, &v, &vl, NULL),
+		     -EINVAL);
+	cr_expect_eq(bs_hj_get_raw("{\"a\":1}", 7, path, 1, &v, &vl, NULL),
+		     -ENOENT);
 }
 
 Test(recon_shape, jwt_checks)

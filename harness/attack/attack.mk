@@ -1,11 +1,11 @@
 # beesting-attack: one access method per subcommand.  Static, because it is
 # copied into busybox containers that have nothing but the kernel; it links
-# only the method table, the accesses and the recon's tells (libc only),
-# nothing from $(LIB).
+# only the method table, the accesses, the recon's tells and the bounded
+# JSON reader (libc only), nothing from $(LIB).
 BINS += beesting-attack
 ATTACK_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,harness/attack/attack.c \
 	harness/attack/access.c strategies/methods.c harness/attack/tells.c \
-	harness/attack/token_shape.c)
+	harness/attack/token_shape.c agent/hook_json.c)
 
 $(BUILD)/beesting-attack: $(ATTACK_OBJS)
 	$(call msg,LD,$@)

@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/hook_json.h"
 #include "harness/attack/token_shape.h"
-
-#define JSON_MAX_DEPTH 32
 
 static const char b64url[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -153,203 +152,6 @@ const char *bs_aws_account_flag(uint64_t account)
 	return NULL;
 }
 
-/* ---- minimal JSON: validate, and find one value by key path ---------- */
-
-struct jp {
-	const char *p, *end;
-	const char *const *path;
-	size_t n;
-	const char *val;
-	size_t vlen;
-};
-
-static void ws(struct jp *j)
-{
-	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
-				 *j->p == '\n' || *j->p == '\r'))
-		j->p++;
-}
-
-/* At the opening quote: past the closing one; the content span. */
-static int jstring(struct jp *j, const char **s, size_t *len)
-{
-	const char *start = ++j->p;
-
-	while (j->p < j->end && *j->p != '"') {
-		if ((unsigned char)*j->p < 0x20)
-			return -EINVAL;
-		if (*j->p == '\\') {
-			j->p++;
-			if (j->p >= j->end || !strchr("\"\\/bfnrtu", *j->p))
-				return -EINVAL;
-		}
-		j->p++;
-	}
-	if (j->p >= j->end)
-		return -EINVAL;
-	*s = start;
-	*len = (size_t)(j->p - start);
-	j->p++;
-	return 0;
-}
-
-static int jnumber(struct jp *j)
-{
-	const char *start = j->p;
-
-	if (j->p < j->end && *j->p == '-')
-		j->p++;
-	while (j->p < j->end && strchr("0123456789.eE+-", *j->p) && *j->p)
-		j->p++;
-	return j->p - start > (start[0] == '-') ? 0 : -EINVAL;
-}
-
-static int jliteral(struct jp *j, const char *word)
-{
-	size_t n = strlen(word);
-
-	if ((size_t)(j->end - j->p) < n || strncmp(j->p, word, n))
-		return -EINVAL;
-	j->p += n;
-	return 0;
-}
-
-/* matched: path components matched on the way here, -1 off the path. */
-static int jvalue(struct jp *j, int depth, int matched);
-
-/* Past the opening bracket; true when close follows at once (empty). */
-static bool jopen(struct jp *j, char close)
-{
-	j->p++;
-	ws(j);
-	if (j->p < j->end && *j->p == close) {
-		j->p++;
-		return true;
-	}
-	return false;
-}
-
-/* After a member or element: ',' -> 1 (another follows), close -> 0,
- * anything else -EINVAL. */
-static int jnext(struct jp *j, char close)
-{
-	ws(j);
-	if (j->p < j->end && (*j->p == ',' || *j->p == close))
-		return *j->p++ == ',';
-	return -EINVAL;
-}
-
-static int jobject(struct jp *j, int depth, int matched)
-{
-	const char *key;
-	size_t klen;
-	int err;
-
-	if (jopen(j, '}'))
-		return 0;
-	for (;;) {
-		int m = -1;
-
-		ws(j);
-		if (j->p >= j->end || *j->p != '"')
-			return -EINVAL;
-		err = jstring(j, &key, &klen);
-		if (err)
-			return err;
-		ws(j);
-		if (j->p >= j->end || *j->p++ != ':')
-			return -EINVAL;
-		if (matched >= 0 && (size_t)matched < j->n &&
-		    strlen(j->path[matched]) == klen &&
-		    !strncmp(key, j->path[matched], klen))
-			m = matched + 1;
-		err = jvalue(j, depth + 1, m);
-		if (!err)
-			err = jnext(j, '}');
-		if (err <= 0)
-			return err;
-	}
-}
-
-static int jarray(struct jp *j, int depth)
-{
-	int err;
-
-	if (jopen(j, ']'))
-		return 0;
-	for (;;) {
-		err = jvalue(j, depth + 1, -1);
-		if (!err)
-			err = jnext(j, ']');
-		if (err <= 0)
-			return err;
-	}
-}
-
-static int jvalue(struct jp *j, int depth, int matched)
-{
-	const char *start, *s;
-	size_t len;
-	int err;
-
-	if (depth > JSON_MAX_DEPTH)
-		return -EINVAL;
-	ws(j);
-	if (j->p >= j->end)
-		return -EINVAL;
-	start = j->p;
-	switch (*j->p) {
-	case '{':
-		err = jobject(j, depth, matched);
-		break;
-	case '[':
-		err = jarray(j, depth);
-		break;
-	case '"':
-		err = jstring(j, &s, &len);
-		if (!err && matched >= 0 && (size_t)matched == j->n) {
-			j->val = s;
-			j->vlen = len;
-			return 0;
-		}
-		break;
-	case 't':
-		err = jliteral(j, "true");
-		break;
-	case 'f':
-		err = jliteral(j, "false");
-		break;
-	case 'n':
-		err = jliteral(j, "null");
-		break;
-	default:
-		err = jnumber(j);
-	}
-	if (!err && matched >= 0 && (size_t)matched == j->n) {
-		j->val = start;
-		j->vlen = (size_t)(j->p - start);
-	}
-	return err;
-}
-
-int bs_json_get(const char *json, size_t len, const char *const *path, size_t n,
-		const char **val, size_t *vlen)
-{
-	struct jp j = { json, json + len, path, n, NULL, 0 };
-	int err = jvalue(&j, 0, 0);
-
-	if (err)
-		return err;
-	ws(&j);
-	if (j.p != j.end)
-		return -EINVAL;
-	if (!j.val)
-		return -ENOENT;
-	*val = j.val;
-	*vlen = j.vlen;
-	return 0;
-}
-
 /* ---- JWT --------------------------------------------------------------- */
 
 #define JWT_PART_MAX 8192
@@ -373,7 +175,7 @@ static int claim_str(const char *json, size_t len, const char *const *path,
 	const char *v;
 	size_t vl;
 
-	if (bs_json_get(json, len, path, n, &v, &vl))
+	if (bs_hj_get_raw(json, len, path, n, &v, &vl, NULL))
 		return -ENOENT;
 	if (vl >= cap)
 		vl = cap - 1;
@@ -389,7 +191,7 @@ static int claim_num(const char *json, size_t len, const char *name,
 	char *end;
 	size_t vl;
 
-	if (bs_json_get(json, len, path, 1, &v, &vl))
+	if (bs_hj_get_raw(json, len, path, 1, &v, &vl, NULL))
 		return -ENOENT;
 	*out = strtoll(v, &end, 10);
 	return end == v ? -EINVAL : 0;
@@ -477,12 +279,12 @@ int bs_jwt_check(const char *tok, size_t len, const struct bs_pod_facts *pod,
 	if (hdr[0] != '{' || pl[0] != '{')
 		return why_set(why, why_len, 1,
 			       "header or payload not an object");
-	err = bs_json_get(hdr, strlen(hdr), alg_path, 1, &v, &vl);
+	err = bs_hj_get_raw(hdr, strlen(hdr), alg_path, 1, &v, &vl, NULL);
 	if (err == -EINVAL)
 		return why_set(why, why_len, 1, "header not JSON");
 	if (err || (vl == 4 && !strncmp(v, "none", 4)))
 		return why_set(why, why_len, 1, "no signing alg in header");
-	err = bs_json_get(pl, strlen(pl), NULL, 0, &v, &vl);
+	err = bs_hj_get_raw(pl, strlen(pl), NULL, 0, &v, &vl, NULL);
 	if (err == -EINVAL)
 		return why_set(why, why_len, 1, "payload not JSON");
 	err = check_times(pl, strlen(pl), now, why, why_len);

@@ -31,13 +31,6 @@ int bs_aws_key_account(const char *id, uint64_t *account);
  * NULL when it is not one we know. */
 const char *bs_aws_account_flag(uint64_t account);
 
-/* Validates json[0..len) as one JSON value and finds the value at path
- * (object keys, depth n).  0 with *val, *vlen the value's text (strings
- * without their quotes, unescaped only if they had no escapes),
- * -ENOENT valid but not there, -EINVAL not JSON. */
-int bs_json_get(const char *json, size_t len, const char *const *path, size_t n,
-		const char **val, size_t *vlen);
-
 /* What the recon knows about the pod it runs in; NULL/"" = unknown. */
 struct bs_pod_facts {
 	const char *ns;
