@@ -404,7 +404,7 @@ static int value(struct hj *h, const char *const *keys, size_t nkeys, bool want,
 	h->found = quoted ? FOUND_STRING : FOUND_OTHER;
 	/* a string's text is what lies between its quotes */
 	h->raw = start + quoted;
-	h->rawlen = (size_t)(h->p - start) - 2 * quoted;
+	h->rawlen = (size_t)(h->p - start) - (quoted ? 2U : 0U);
 	return 0;
 }
 
