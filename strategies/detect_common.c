@@ -52,6 +52,20 @@ static int quiet_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 	return 0;
 }
 
+static int on_sample(void *arg, void *data, size_t size);
+
+static int rb_open(struct bs_det_base *b, struct bpf_object *obj)
+{
+	b->rb = ring_buffer__new(
+		bpf_object__find_map_fd_by_name(obj, "bs_events"), on_sample, b,
+		NULL);
+	if (!b->rb)
+		return -errno;
+	b->counters_fd = bpf_object__find_map_fd_by_name(obj, "bs_counters");
+	b->agg_fd = bpf_object__find_map_fd_by_name(obj, "bs_agg");
+	return 0;
+}
+
 static const struct bs_det_backend_desc *
 find_desc(const struct bs_det_backend_desc *d, size_t n, enum bs_attach a)
 {
@@ -119,6 +133,7 @@ int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
 		d = find_desc(descs, n, order[i]);
 		err = d ? try_fn(ctx, order[i]) : -EOPNOTSUPP;
 		if (!err) {
+			base->undo = undo_fn;
 			libbpf_set_print(old);
 			bs_det_respond_note(ctx, strategy, order[i]);
 			ctx->backend = order[i];
@@ -130,13 +145,13 @@ int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
 				why[0] ? ")" : "", ctx->blind_spots);
 			return 0;
 		}
+		bs_det_base_close(base);
 		undo_fn(ctx);
 		note_failure(why, sizeof(why), order[i], err);
 	}
 	libbpf_set_print(old);
-	if (base) /* first member of every priv */
-		snprintf(base->start_why, sizeof(base->start_why), "%s", why);
-	if (!base || !base->start_quiet)
+	snprintf(base->start_why, sizeof(base->start_why), "%s", why);
+	if (!base->start_quiet)
 		bs_err("detect %s: no backend could start (%s)", strategy, why);
 	return err;
 }
@@ -175,7 +190,7 @@ int bs_det_load(struct bs_det_base *b, struct bpf_object_skeleton *skel)
 	if (err)
 		return err;
 	b->n_verified = n;
-	return 0;
+	return rb_open(b, obj);
 }
 
 int bs_det_verified(const struct bs_detect_ctx *ctx,
@@ -190,13 +205,18 @@ int bs_det_verified(const struct bs_detect_ctx *ctx,
 	return b->n_verified;
 }
 
-void bs_det_base_init(struct bs_det_base *b, const struct bs_detect_config *cfg)
+void *bs_det_priv_new(struct bs_detect_ctx *ctx, size_t size)
 {
-	memset(b, 0, sizeof(*b));
-	b->cfg = cfg;
+	struct bs_det_base *b = calloc(1, size);
+
+	if (!b)
+		return NULL;
+	b->cfg = ctx->cfg;
 	b->counters_fd = -1;
 	b->agg_fd = -1;
 	pthread_mutex_init(&b->lock, NULL);
+	ctx->priv = b;
+	return b;
 }
 
 /* Links slot i: a tracefs kretprobe when asked, libbpf's attach else. */
@@ -284,17 +304,6 @@ static int on_sample(void *arg, void *data, size_t size)
 	b->events++;
 	if (b->cfg->on_event)
 		b->cfg->on_event(&ev, b->cfg->on_event_arg);
-	return 0;
-}
-
-int bs_det_rb_open(struct bs_det_base *b, int rb_fd, int counters_fd,
-		   int agg_fd)
-{
-	b->rb = ring_buffer__new(rb_fd, on_sample, b, NULL);
-	if (!b->rb)
-		return -errno;
-	b->counters_fd = counters_fd;
-	b->agg_fd = agg_fd;
 	return 0;
 }
 
@@ -424,6 +433,28 @@ void bs_det_op_stats(struct bs_detect_ctx *ctx, struct bs_detect_stats *out)
 		bs_det_stats(b, out);
 	else
 		memset(out, 0, sizeof(*out));
+}
+
+int bs_det_arm_result(struct bs_det_base *b, int err)
+{
+	if (err != -E2BIG && err != -ENOMEM && err != -ENOSPC)
+		return err;
+	b->map_full++;
+	return -ENOSPC;
+}
+
+void bs_det_op_stop(struct bs_detect_ctx *ctx)
+{
+	struct bs_det_base *b = ctx->priv;
+
+	if (!b)
+		return;
+	bs_det_base_close(b);
+	if (b->undo)
+		b->undo(ctx);
+	pthread_mutex_destroy(&b->lock);
+	free(b);
+	ctx->priv = NULL;
 }
 
 void bs_det_base_close(struct bs_det_base *b)

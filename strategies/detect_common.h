@@ -53,6 +53,9 @@ struct bs_det_base {
 	 * another configuration and reports the failure itself */
 	char start_why[384];
 	bool start_quiet;
+	/* the strategy's undo while a backend is up (bs_det_start()), for
+	 * bs_det_op_stop() */
+	void (*undo)(struct bs_detect_ctx *ctx);
 };
 
 /* Tries one backend: loads and attaches, filling the strategy's priv. */
@@ -69,7 +72,9 @@ struct bs_det_backend_desc {
 /* Walks the backends cfg->attach allows (auto: lsm, fentry, kprobe,
  * tracepoint) and keeps the first that loads and attaches.  Sets
  * ctx->backend and ctx->blind_spots (the table's text for the strategy on
- * that backend) and logs the choice once. */
+ * that backend) and logs the choice once.  ctx->priv comes from
+ * bs_det_priv_new(); a failed try is undone (the base's links and ring
+ * buffer closed, then undo_fn). */
 int bs_det_start(struct bs_detect_ctx *ctx, const char *strategy,
 		 const struct bs_det_backend_desc *descs, size_t n,
 		 bs_det_try_fn try_fn, bs_det_undo_fn undo_fn);
@@ -85,37 +90,43 @@ void bs_det_respond_note(struct bs_detect_ctx *ctx, const char *strategy,
 /* "bpf" listed in /sys/kernel/security/lsm */
 bool bs_det_lsm_enabled(void);
 
-/* Loads a skeleton (skel->skeleton) and records what the verifier spent
- * on each of its programs. */
+/* Loads a skeleton (skel->skeleton), records what the verifier spent on
+ * each of its programs and opens the ring buffer of the maps every
+ * detector shares (bpf/detect_common.bpf.h: bs_events, bs_counters,
+ * bs_agg, flushed by bs_det_poll()). */
 int bs_det_load(struct bs_det_base *b, struct bpf_object_skeleton *skel);
 /* The counts of what ctx loaded.  ctx of "open"/"readscan" (like
  * bs_det_pause()); 0 before a start. */
 int bs_det_verified(const struct bs_detect_ctx *ctx,
 		    const struct bs_det_verified **out);
 
-void bs_det_base_init(struct bs_det_base *b,
-		      const struct bs_detect_config *cfg);
+/* ctx->priv for a detector: size zeroed bytes starting with its struct
+ * bs_det_base, initialized.  NULL when out of memory. */
+void *bs_det_priv_new(struct bs_detect_ctx *ctx, size_t size);
+/* arm() under b->lock: a full map (E2BIG, ENOMEM; ENOSPC: the strategy's
+ * own limit) is counted in map_full and said as -ENOSPC. */
+int bs_det_arm_result(struct bs_det_base *b, int err);
 int bs_det_attach(struct bs_det_base *b, struct bpf_program *p);
 /* p, a kretprobe of func, with room for every call in flight (see
  * bpf/kretprobe.h); libbpf's own attach, warned, where tracefs cannot. */
 int bs_det_attach_kretprobe(struct bs_det_base *b, struct bpf_program *p,
 			    const char *func);
-/* agg_fd: the bs_agg map, flushed by bs_det_poll(); -1 for none. */
-int bs_det_rb_open(struct bs_det_base *b, int rb_fd, int counters_fd,
-		   int agg_fd);
 int bs_det_poll(struct bs_det_base *b, int timeout_ms);
 int bs_det_poll_fd(struct bs_det_base *b);
 void bs_det_stats(struct bs_det_base *b, struct bs_detect_stats *out);
 /* The same as bs_detect_ops slots, for a detector whose ctx->priv starts
- * with its struct bs_det_base (NULL before start or after stop: -1,
- * -EINVAL, zeroed stats). */
+ * with its struct bs_det_base (NULL before start or after stop, or a
+ * detector without priv: -1, -EINVAL, zeroed stats, nothing to stop);
+ * the registry fills a detector's empty slots with them. */
 int bs_det_op_poll_fd(struct bs_detect_ctx *ctx);
 int bs_det_op_poll(struct bs_detect_ctx *ctx, int timeout_ms);
 void bs_det_op_stats(struct bs_detect_ctx *ctx, struct bs_detect_stats *out);
+/* Undoes the started backend, frees ctx->priv and clears it. */
+void bs_det_op_stop(struct bs_detect_ctx *ctx);
 /* Benchmarks: detach (paused) or re-attach every program while the maps
  * stay loaded and armed.  ctx of "open"/"readscan"; no-op for "none". */
 int bs_det_pause(struct bs_detect_ctx *ctx, bool paused);
-/* Detaches and frees the ring buffer; the caller destroys its skeleton. */
+/* Detaches and frees the ring buffer; the undo destroys the skeleton. */
 void bs_det_base_close(struct bs_det_base *b);
 
 #endif

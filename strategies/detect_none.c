@@ -2,9 +2,8 @@
 /* "none" detection: the baseline for benchmarks; never alerts. */
 #include <errno.h>
 #include <poll.h>
-#include <string.h>
 
-#include "strategies/strategy.h"
+#include "strategies/detect_common.h"
 
 static int none_start(struct bs_detect_ctx *ctx)
 {
@@ -27,12 +26,6 @@ static int none_disarm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 	return 0;
 }
 
-static int none_poll_fd(struct bs_detect_ctx *ctx)
-{
-	(void)ctx;
-	return -1;
-}
-
 /* Sleeps like a real poll so callers' loops do not spin. */
 static int none_poll(struct bs_detect_ctx *ctx, int timeout_ms)
 {
@@ -42,24 +35,14 @@ static int none_poll(struct bs_detect_ctx *ctx, int timeout_ms)
 	return 0;
 }
 
-static void none_stats(struct bs_detect_ctx *ctx, struct bs_detect_stats *out)
-{
-	(void)ctx;
-	memset(out, 0, sizeof(*out));
-}
-
-static void none_stop(struct bs_detect_ctx *ctx)
-{
-	ctx->priv = NULL;
-}
-
+/* No priv: the shared slots give -1, zeroed stats and nothing to stop. */
 const struct bs_detect_ops bs_detect_none_ops = {
 	.name = "none",
 	.start = none_start,
 	.arm = none_arm,
 	.disarm = none_disarm,
-	.poll_fd = none_poll_fd,
+	.poll_fd = bs_det_op_poll_fd,
 	.poll = none_poll,
-	.stats = none_stats,
-	.stop = none_stop,
+	.stats = bs_det_op_stats,
+	.stop = bs_det_op_stop,
 };

@@ -17,7 +17,7 @@
 struct open_priv {
 	struct bs_det_base base; /* first: the bs_det_op_* slots */
 	struct detect_open_bpf *skel;
-	uint16_t *ino_refs; /* armed tokens per bit of bs_ino_bits */
+	uint16_t ino_refs[]; /* armed tokens per bit of bs_ino_bits */
 };
 _Static_assert(offsetof(struct open_priv, base) == 0, "base first");
 
@@ -51,7 +51,6 @@ static void open_undo(struct bs_detect_ctx *ctx)
 {
 	struct open_priv *p = ctx->priv;
 
-	bs_det_base_close(&p->base);
 	detect_open_bpf__destroy(p->skel);
 	p->skel = NULL;
 }
@@ -112,38 +111,22 @@ static int open_try(struct bs_detect_ctx *ctx, enum bs_attach b)
 	p->skel->rodata->bs_respond_node = ctx->cfg->respond_node;
 	set_autoload(p->skel, b);
 	err = bs_det_load(&p->base, p->skel->skeleton);
-	if (err)
-		return err;
-	err = attach_all(p, b);
-	if (err)
-		return err;
-	return bs_det_rb_open(&p->base, bpf_map__fd(p->skel->maps.bs_events),
-			      bpf_map__fd(p->skel->maps.bs_counters),
-			      bpf_map__fd(p->skel->maps.bs_agg));
+	return err ? err : attach_all(p, b);
 }
 
 static int open_start(struct bs_detect_ctx *ctx)
 {
-	struct open_priv *p = calloc(1, sizeof(*p));
 	int err;
 
-	if (!p)
+	if (!bs_det_priv_new(ctx,
+			     sizeof(struct open_priv) +
+				     (sizeof(uint16_t) << BS_INO_BITS_LOG)))
 		return -ENOMEM;
-	p->ino_refs = calloc(1u << BS_INO_BITS_LOG, sizeof(*p->ino_refs));
-	if (!p->ino_refs) {
-		free(p);
-		return -ENOMEM;
-	}
-	bs_det_base_init(&p->base, ctx->cfg);
-	ctx->priv = p;
 	err = bs_det_start(ctx, "open", backends,
 			   sizeof(backends) / sizeof(backends[0]), open_try,
 			   open_undo);
-	if (err) {
-		free(p->ino_refs);
-		free(p);
-		ctx->priv = NULL;
-	}
+	if (err)
+		bs_det_op_stop(ctx);
 	return err;
 }
 
@@ -191,10 +174,7 @@ static int open_arm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 		err = -errno;
 	if (err && fresh)
 		ino_ref(p, k.ino, -1);
-	if (err == -E2BIG || err == -ENOMEM) {
-		p->base.map_full++;
-		err = -ENOSPC;
-	}
+	err = bs_det_arm_result(&p->base, err);
 	pthread_mutex_unlock(&p->base.lock);
 	return err;
 }
@@ -221,19 +201,6 @@ static int open_disarm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 	return err;
 }
 
-static void open_stop(struct bs_detect_ctx *ctx)
-{
-	struct open_priv *p = ctx->priv;
-
-	if (!p)
-		return;
-	open_undo(ctx);
-	pthread_mutex_destroy(&p->base.lock);
-	free(p->ino_refs);
-	free(p);
-	ctx->priv = NULL;
-}
-
 const struct bs_detect_ops bs_detect_open_ops = {
 	.name = "open",
 	.start = open_start,
@@ -242,5 +209,5 @@ const struct bs_detect_ops bs_detect_open_ops = {
 	.poll_fd = bs_det_op_poll_fd,
 	.poll = bs_det_op_poll,
 	.stats = bs_det_op_stats,
-	.stop = open_stop,
+	.stop = bs_det_op_stop,
 };

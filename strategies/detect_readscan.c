@@ -47,7 +47,6 @@ static void rs_undo(struct bs_detect_ctx *ctx)
 {
 	struct rs_priv *p = ctx->priv;
 
-	bs_det_base_close(&p->base);
 	readscan_bpf__destroy(p->skel);
 	p->skel = NULL;
 }
@@ -96,14 +95,7 @@ static int rs_try(struct bs_detect_ctx *ctx, enum bs_attach b)
 	bpf_program__set_autoload(s->progs.bs_tp_sys_exit,
 				  b == BS_ATTACH_TRACEPOINT);
 	err = bs_det_load(&p->base, p->skel->skeleton);
-	if (err)
-		return err;
-	err = rs_attach(p, b);
-	if (err)
-		return err;
-	return bs_det_rb_open(&p->base, bpf_map__fd(s->maps.bs_events),
-			      bpf_map__fd(s->maps.bs_counters),
-			      bpf_map__fd(s->maps.bs_agg));
+	return err ? err : rs_attach(p, b);
 }
 
 /* Windows the index holds before bloom A, at its largest, stops keeping
@@ -169,27 +161,23 @@ static int start_window(struct bs_detect_ctx *ctx, struct rs_priv *p)
 
 static int rs_start(struct bs_detect_ctx *ctx)
 {
-	struct rs_priv *p = calloc(1, sizeof(*p));
-	unsigned int want;
+	unsigned int want = ctx->cfg->rs_window ? ctx->cfg->rs_window
+						: BS_RS_WINDOW_DEFAULT;
+	struct rs_priv *p;
 	int err;
 
-	if (!p)
-		return -ENOMEM;
-	want = ctx->cfg->rs_window ? ctx->cfg->rs_window : BS_RS_WINDOW_DEFAULT;
 	if (!bs_rs_window_valid(want)) {
 		bs_err("readscan: window %u: must be 64, 128 or 256", want);
-		free(p);
 		return -EINVAL;
 	}
+	p = bs_det_priv_new(ctx, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
 	set_window(p, want);
 	p->bloom_log = BS_BLOOM_LOG_MIN;
-	bs_det_base_init(&p->base, ctx->cfg);
-	ctx->priv = p;
 	err = start_window(ctx, p);
-	if (err) {
-		free(p);
-		ctx->priv = NULL;
-	}
+	if (err)
+		bs_det_op_stop(ctx);
 	return err;
 }
 
@@ -364,10 +352,7 @@ static int rs_arm(struct bs_detect_ctx *ctx, const struct bs_token *t)
 		p->live++;
 	if (err == 1)
 		err = 0;
-	if (err == -E2BIG || err == -ENOMEM || err == -ENOSPC) {
-		p->base.map_full++;
-		err = -ENOSPC;
-	}
+	err = bs_det_arm_result(&p->base, err);
 	pthread_mutex_unlock(&p->base.lock);
 	return err;
 }
@@ -422,18 +407,6 @@ static void rs_stats(struct bs_detect_ctx *ctx, struct bs_detect_stats *out)
 		out->rs_window = p->window;
 }
 
-static void rs_stop(struct bs_detect_ctx *ctx)
-{
-	struct rs_priv *p = ctx->priv;
-
-	if (!p)
-		return;
-	rs_undo(ctx);
-	pthread_mutex_destroy(&p->base.lock);
-	free(p);
-	ctx->priv = NULL;
-}
-
 const struct bs_detect_ops bs_detect_readscan_ops = {
 	.name = "readscan",
 	.start = rs_start,
@@ -442,5 +415,5 @@ const struct bs_detect_ops bs_detect_readscan_ops = {
 	.poll_fd = bs_det_op_poll_fd,
 	.poll = rs_poll,
 	.stats = rs_stats,
-	.stop = rs_stop,
+	.stop = bs_det_op_stop,
 };

@@ -39,6 +39,7 @@ void bs_inject_fini(struct bs_inject_ctx *ctx)
 {
 	if (ctx->ops && ctx->ops->fini)
 		ctx->ops->fini(ctx);
+	ctx->priv = NULL; /* freed by fini */
 }
 
 static int annotate_ids(struct bs_inject_ctx *ctx, const char *ctr_id,

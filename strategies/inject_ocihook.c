@@ -273,7 +273,6 @@ static int ocihook_relocate(struct bs_inject_ctx *ctx,
 static void ocihook_fini(struct bs_inject_ctx *ctx)
 {
 	free(ctx->priv);
-	ctx->priv = NULL;
 }
 
 const struct bs_inject_ops bs_inject_ocihook_ops = {

@@ -151,7 +151,6 @@ static void fini(struct bs_inject_ctx *ctx)
 			close(p->dirfd);
 	}
 	free(p);
-	ctx->priv = NULL;
 }
 
 /* dir is path, or below it. */

@@ -121,6 +121,7 @@ struct bs_inject_ops {
 	/* Resync: the same for every container not in ctrs. */
 	void (*prune)(struct bs_inject_ctx *ctx,
 		      const struct bs_container *ctrs, size_t n);
+	/* Free ctx->priv; the driver clears it after. */
 	void (*fini)(struct bs_inject_ctx *ctx);
 };
 
@@ -162,8 +163,11 @@ struct bs_detect_ctx {
 	void *priv;
 };
 
+/* A detection strategy: every slot is called without a check.  What the
+ * BPF detectors share (and "none", without a priv) is in detect_common.h:
+ * bs_det_op_*.  stop leaves ctx->priv NULL. */
 struct bs_detect_ops {
-	const char *name; /* "open", "readscan", "none" */
+	const char *name; /* "open", "readscan", "fanotify", "none" */
 	int (*start)(struct bs_detect_ctx *ctx);
 	/* Also called again on an armed token whose container identity
 	 * (ctr_cgroup_id, ctr_mntns) became known: updates it in place. */
