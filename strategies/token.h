@@ -57,8 +57,9 @@ int bs_token_store_update(struct bs_token_store *s, const struct bs_token *t);
 int bs_token_store_remove(struct bs_token_store *s, uint32_t id);
 size_t bs_token_store_count(struct bs_token_store *s);
 
-/* Calls fn for every record (a copy) until fn returns non-zero, which is
- * then returned.  fn must not call back into the store. */
+/* Calls fn for every record (read-only, valid during the call) until fn
+ * returns non-zero, which is then returned.  fn must not call back into
+ * the store. */
 typedef int (*bs_token_fn)(const struct bs_token *t, void *arg);
 int bs_token_store_each(struct bs_token_store *s, bs_token_fn fn, void *arg);
 

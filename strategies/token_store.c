@@ -19,17 +19,21 @@
 
 #define MAX_CAPACITY (1u << 20)
 
+struct slot {
+	struct bs_token *rec; /* NULL: free */
+	uint32_t gen;
+	uint32_t next; /* next slot + 1 in its bucket */
+};
+
 struct bs_token_store {
 	pthread_rwlock_t lock;
 	size_t cap;
 	size_t count;
 	uint32_t max_gen; /* gens per slot before ids would overflow */
-	struct bs_token **slot;
-	uint32_t *gen;
+	struct slot *slot;
 	uint32_t *free_slots; /* stack of free slot indices */
 	size_t n_free;
 	uint32_t *bucket; /* container hash -> first slot + 1, 0 = none */
-	uint32_t *next;	  /* slot -> next slot + 1 in its bucket */
 	size_t n_bucket;  /* power of two */
 };
 
@@ -46,32 +50,32 @@ static size_t bucket_of(const struct bs_token_store *s, const char *ctr_id)
  * container's tokens list in the order they were added. */
 static void link_slot(struct bs_token_store *s, size_t i)
 {
-	uint32_t *p = &s->bucket[bucket_of(s, s->slot[i]->container_id)];
+	uint32_t *p = &s->bucket[bucket_of(s, s->slot[i].rec->container_id)];
 
 	while (*p)
-		p = &s->next[*p - 1];
+		p = &s->slot[*p - 1].next;
 	*p = (uint32_t)(i + 1);
-	s->next[i] = 0;
+	s->slot[i].next = 0;
 }
 
 static void unlink_slot(struct bs_token_store *s, size_t i)
 {
-	uint32_t *p = &s->bucket[bucket_of(s, s->slot[i]->container_id)];
+	uint32_t *p = &s->bucket[bucket_of(s, s->slot[i].rec->container_id)];
 
 	while (*p && *p != i + 1)
-		p = &s->next[*p - 1];
+		p = &s->slot[*p - 1].next;
 	if (*p)
-		*p = s->next[i];
-	s->next[i] = 0;
+		*p = s->slot[i].next;
+	s->slot[i].next = 0;
 }
 
 /* First slot (+1) after cur (+1, 0 = start) holding container_id. */
 static uint32_t next_of(const struct bs_token_store *s, const char *ctr_id,
 			uint32_t cur)
 {
-	cur = cur ? s->next[cur - 1] : s->bucket[bucket_of(s, ctr_id)];
-	while (cur && strcmp(s->slot[cur - 1]->container_id, ctr_id))
-		cur = s->next[cur - 1];
+	cur = cur ? s->slot[cur - 1].next : s->bucket[bucket_of(s, ctr_id)];
+	while (cur && strcmp(s->slot[cur - 1].rec->container_id, ctr_id))
+		cur = s->slot[cur - 1].next;
 	return cur;
 }
 
@@ -93,22 +97,18 @@ struct bs_token_store *bs_token_store_new(size_t capacity)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
+	if (pthread_rwlock_init(&s->lock, NULL)) {
+		free(s);
+		return NULL;
+	}
 	s->cap = capacity;
 	s->max_gen = (uint32_t)(UINT32_MAX / capacity);
-	s->slot = calloc(capacity, sizeof(struct bs_token *));
-	s->gen = calloc(capacity, sizeof(*s->gen));
+	s->slot = calloc(capacity, sizeof(*s->slot));
 	s->free_slots = calloc(capacity, sizeof(*s->free_slots));
 	s->n_bucket = buckets_for(capacity);
 	s->bucket = calloc(s->n_bucket, sizeof(*s->bucket));
-	s->next = calloc(capacity, sizeof(*s->next));
-	if (!s->slot || !s->gen || !s->free_slots || !s->bucket || !s->next ||
-	    pthread_rwlock_init(&s->lock, NULL)) {
-		free(s->slot);
-		free(s->gen);
-		free(s->free_slots);
-		free(s->bucket);
-		free(s->next);
-		free(s);
+	if (!s->slot || !s->free_slots || !s->bucket) {
+		bs_token_store_free(s);
 		return NULL;
 	}
 	/* Pop order: slot 0 first. */
@@ -122,20 +122,18 @@ void bs_token_store_free(struct bs_token_store *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->cap; i++)
-		free(s->slot[i]);
+	for (size_t i = 0; s->slot && i < s->cap; i++)
+		free(s->slot[i].rec);
 	pthread_rwlock_destroy(&s->lock);
 	free(s->slot);
-	free(s->gen);
 	free(s->free_slots);
 	free(s->bucket);
-	free(s->next);
 	free(s);
 }
 
 static uint32_t make_id(const struct bs_token_store *s, size_t i)
 {
-	return (uint32_t)((uint64_t)s->gen[i] * s->cap + i + 1);
+	return (uint32_t)((uint64_t)s->slot[i].gen * s->cap + i + 1);
 }
 
 /* Slot of a live record with this id, or -1. */
@@ -146,7 +144,7 @@ static long find(const struct bs_token_store *s, uint32_t id)
 	if (id == 0)
 		return -1;
 	i = (size_t)(id - 1) % s->cap;
-	if (!s->slot[i] || s->slot[i]->id != id)
+	if (!s->slot[i].rec || s->slot[i].rec->id != id)
 		return -1;
 	return (long)i;
 }
@@ -175,7 +173,7 @@ int bs_token_store_add(struct bs_token_store *s, struct bs_token *t)
 	}
 	for (uint32_t k = next_of(s, t->container_id, 0); k;
 	     k = next_of(s, t->container_id, k)) {
-		if (same_target(s->slot[k - 1], t)) {
+		if (same_target(s->slot[k - 1].rec, t)) {
 			err = -EEXIST;
 			goto out;
 		}
@@ -183,7 +181,7 @@ int bs_token_store_add(struct bs_token_store *s, struct bs_token *t)
 	i = s->free_slots[--s->n_free];
 	t->id = make_id(s, i);
 	memcpy(copy, t, sizeof(*copy));
-	s->slot[i] = copy;
+	s->slot[i].rec = copy;
 	link_slot(s, i);
 	s->count++;
 	copy = NULL;
@@ -206,7 +204,7 @@ int bs_token_store_get(struct bs_token_store *s, uint32_t id,
 	if (i < 0)
 		err = -ENOENT;
 	else
-		memcpy(out, s->slot[i], sizeof(*out));
+		memcpy(out, s->slot[i].rec, sizeof(*out));
 	pthread_rwlock_unlock(&s->lock);
 	return err;
 }
@@ -222,11 +220,11 @@ int bs_token_store_update(struct bs_token_store *s, const struct bs_token *t)
 	i = find(s, t->id);
 	if (i < 0) {
 		err = -ENOENT;
-	} else if (!strcmp(s->slot[i]->container_id, t->container_id)) {
-		memcpy(s->slot[i], t, sizeof(*t));
+	} else if (!strcmp(s->slot[i].rec->container_id, t->container_id)) {
+		memcpy(s->slot[i].rec, t, sizeof(*t));
 	} else {
 		unlink_slot(s, (size_t)i);
-		memcpy(s->slot[i], t, sizeof(*t));
+		memcpy(s->slot[i].rec, t, sizeof(*t));
 		link_slot(s, (size_t)i);
 	}
 	pthread_rwlock_unlock(&s->lock);
@@ -237,9 +235,9 @@ int bs_token_store_update(struct bs_token_store *s, const struct bs_token *t)
 static void drop_slot(struct bs_token_store *s, size_t i)
 {
 	unlink_slot(s, i);
-	free(s->slot[i]);
-	s->slot[i] = NULL;
-	s->gen[i] = (s->gen[i] + 1) % s->max_gen;
+	free(s->slot[i].rec);
+	s->slot[i].rec = NULL;
+	s->slot[i].gen = (s->slot[i].gen + 1) % s->max_gen;
 	/* FIFO would spread reuse further, but with generations a stack is
 	 * already safe: the same slot comes back with a new id. */
 	s->free_slots[s->n_free++] = (uint32_t)i;
@@ -277,23 +275,15 @@ size_t bs_token_store_count(struct bs_token_store *s)
 
 int bs_token_store_each(struct bs_token_store *s, bs_token_fn fn, void *arg)
 {
-	struct bs_token *copy;
 	int ret = 0;
 
 	if (!s || !fn)
 		return -EINVAL;
-	copy = malloc(sizeof(*copy));
-	if (!copy)
-		return -ENOMEM;
 	pthread_rwlock_rdlock(&s->lock);
-	for (size_t i = 0; i < s->cap && !ret; i++) {
-		if (!s->slot[i])
-			continue;
-		memcpy(copy, s->slot[i], sizeof(*copy));
-		ret = fn(copy, arg);
-	}
+	for (size_t i = 0; i < s->cap && !ret; i++)
+		if (s->slot[i].rec)
+			ret = fn(s->slot[i].rec, arg);
 	pthread_rwlock_unlock(&s->lock);
-	free(copy);
 	return ret;
 }
 
@@ -323,7 +313,7 @@ size_t bs_token_store_list_container(struct bs_token_store *s,
 	for (uint32_t k = next_of(s, container_id, 0); k;
 	     k = next_of(s, container_id, k)) {
 		if (ids && n < max)
-			ids[n] = s->slot[k - 1]->id;
+			ids[n] = s->slot[k - 1].rec->id;
 		n++;
 	}
 	pthread_rwlock_unlock(&s->lock);
