@@ -91,6 +91,7 @@ static void *ns_thread(void *arg)
 		err = -errno;
 	pthread_mutex_lock(&m->mu);
 	m->init_err = err;
+	m->ret = err;
 	m->done = true;
 	pthread_cond_broadcast(&m->cv);
 	while (!err) {
@@ -105,6 +106,32 @@ static void *ns_thread(void *arg)
 	}
 	pthread_mutex_unlock(&m->mu);
 	return NULL;
+}
+
+/* Hands the thread a request (NS_STOP: to end). */
+static void hand_over(struct bs_mounter *m, enum ns_op op, int mfd,
+		      const char *path)
+{
+	pthread_mutex_lock(&m->mu);
+	m->op = op;
+	m->mfd = mfd;
+	m->path = path;
+	m->done = false;
+	pthread_cond_broadcast(&m->cv);
+	pthread_mutex_unlock(&m->mu);
+}
+
+/* Waits until the thread is done with its start or a request: its result. */
+static int wait_done(struct bs_mounter *m)
+{
+	int ret;
+
+	pthread_mutex_lock(&m->mu);
+	while (!m->done)
+		pthread_cond_wait(&m->cv, &m->mu);
+	ret = m->ret;
+	pthread_mutex_unlock(&m->mu);
+	return ret;
 }
 
 /* Start the thread with every signal blocked (the agent's handlers run
@@ -122,11 +149,7 @@ static int start_thread(struct bs_mounter *m)
 	if (err)
 		return err;
 	m->started = true;
-	pthread_mutex_lock(&m->mu);
-	while (!m->done)
-		pthread_cond_wait(&m->cv, &m->mu);
-	err = m->init_err;
-	pthread_mutex_unlock(&m->mu);
+	err = wait_done(m);
 	if (err) {
 		pthread_join(m->thread, NULL);
 		m->started = false;
@@ -145,16 +168,8 @@ static int in_thread(struct bs_mounter *m, enum ns_op op, int mfd,
 	else if (m->init_err)
 		err = m->init_err;
 	if (!err) {
-		pthread_mutex_lock(&m->mu);
-		m->op = op;
-		m->mfd = mfd;
-		m->path = path;
-		m->done = false;
-		pthread_cond_broadcast(&m->cv);
-		while (!m->done)
-			pthread_cond_wait(&m->cv, &m->mu);
-		err = m->ret;
-		pthread_mutex_unlock(&m->mu);
+		hand_over(m, op, mfd, path);
+		err = wait_done(m);
 	}
 	pthread_mutex_unlock(&m->call);
 	return err;
@@ -203,10 +218,7 @@ void bs_mounter_free(struct bs_mounter *m)
 	if (!m)
 		return;
 	if (m->started) {
-		pthread_mutex_lock(&m->mu);
-		m->op = NS_STOP;
-		pthread_cond_broadcast(&m->cv);
-		pthread_mutex_unlock(&m->mu);
+		hand_over(m, NS_STOP, -1, NULL);
 		pthread_join(m->thread, NULL);
 	}
 	pthread_cond_destroy(&m->cv);
