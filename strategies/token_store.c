@@ -136,16 +136,16 @@ static uint32_t make_id(const struct bs_token_store *s, size_t i)
 	return (uint32_t)((uint64_t)s->slot[i].gen * s->cap + i + 1);
 }
 
-/* Slot of a live record with this id, or -1. */
+/* Slot of a live record with this id, or -ENOENT. */
 static long find(const struct bs_token_store *s, uint32_t id)
 {
 	size_t i;
 
 	if (id == 0)
-		return -1;
+		return -ENOENT;
 	i = (size_t)(id - 1) % s->cap;
 	if (!s->slot[i].rec || s->slot[i].rec->id != id)
-		return -1;
+		return -ENOENT;
 	return (long)i;
 }
 
@@ -195,18 +195,15 @@ int bs_token_store_get(struct bs_token_store *s, uint32_t id,
 		       struct bs_token *out)
 {
 	long i;
-	int err = 0;
 
 	if (!s || !out)
 		return -EINVAL;
 	pthread_rwlock_rdlock(&s->lock);
 	i = find(s, id);
-	if (i < 0)
-		err = -ENOENT;
-	else
+	if (i >= 0)
 		memcpy(out, s->slot[i].rec, sizeof(*out));
 	pthread_rwlock_unlock(&s->lock);
-	return err;
+	return i < 0 ? (int)i : 0;
 }
 
 int bs_token_store_update(struct bs_token_store *s, const struct bs_token *t)
@@ -219,7 +216,7 @@ int bs_token_store_update(struct bs_token_store *s, const struct bs_token *t)
 	pthread_rwlock_wrlock(&s->lock);
 	i = find(s, t->id);
 	if (i < 0) {
-		err = -ENOENT;
+		err = (int)i;
 	} else if (!strcmp(s->slot[i].rec->container_id, t->container_id)) {
 		memcpy(s->slot[i].rec, t, sizeof(*t));
 	} else {
@@ -247,18 +244,15 @@ static void drop_slot(struct bs_token_store *s, size_t i)
 int bs_token_store_remove(struct bs_token_store *s, uint32_t id)
 {
 	long i;
-	int err = 0;
 
 	if (!s)
 		return -EINVAL;
 	pthread_rwlock_wrlock(&s->lock);
 	i = find(s, id);
-	if (i < 0)
-		err = -ENOENT;
-	else
+	if (i >= 0)
 		drop_slot(s, (size_t)i);
 	pthread_rwlock_unlock(&s->lock);
-	return err;
+	return i < 0 ? (int)i : 0;
 }
 
 size_t bs_token_store_count(struct bs_token_store *s)
