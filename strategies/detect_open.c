@@ -29,8 +29,10 @@ static const struct bs_det_backend_desc backends[] = {
 	{ BS_ATTACH_TRACEPOINT },
 };
 
-/* Which programs make up a backend; io_uring is best effort. */
-static void set_autoload(struct detect_open_bpf *s, enum bs_attach b)
+/* Which two programs make up a backend (open, then mmap or io_uring):
+ * only they load, and pair gets them to attach. */
+static void pick_progs(struct detect_open_bpf *s, enum bs_attach b,
+		       struct bpf_program *pair[2])
 {
 	struct bpf_program *all[] = {
 		s->progs.bs_lsm_file_open,    s->progs.bs_lsm_mmap_file,
@@ -45,6 +47,8 @@ static void set_autoload(struct detect_open_bpf *s, enum bs_attach b)
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		bpf_program__set_autoload(all[i], i == first || i == first + 1);
+	pair[0] = all[first];
+	pair[1] = all[first + 1];
 }
 
 static void open_undo(struct bs_detect_ctx *ctx)
@@ -55,34 +59,15 @@ static void open_undo(struct bs_detect_ctx *ctx)
 	p->skel = NULL;
 }
 
-static int attach_all(struct open_priv *p, enum bs_attach b)
+/* io_uring is best effort. */
+static int attach_pair(struct open_priv *p, enum bs_attach b,
+		       struct bpf_program *const pair[2])
 {
-	struct detect_open_bpf *s = p->skel;
-	struct bpf_program *main_prog, *extra;
-	int err;
+	int err = bs_det_attach(&p->base, pair[0]);
 
-	switch (b) {
-	case BS_ATTACH_LSM:
-		main_prog = s->progs.bs_lsm_file_open;
-		extra = s->progs.bs_lsm_mmap_file;
-		break;
-	case BS_ATTACH_FENTRY:
-		main_prog = s->progs.bs_fentry_file_open;
-		extra = s->progs.bs_fentry_mmap_file;
-		break;
-	case BS_ATTACH_KPROBE:
-		main_prog = s->progs.bs_kprobe_file_open;
-		extra = s->progs.bs_kprobe_mmap_file;
-		break;
-	default:
-		main_prog = s->progs.bs_tp_sys_exit;
-		extra = s->progs.bs_tp_io_uring;
-		break;
-	}
-	err = bs_det_attach(&p->base, main_prog);
 	if (err)
 		return err;
-	err = bs_det_attach(&p->base, extra);
+	err = bs_det_attach(&p->base, pair[1]);
 	if (err && b == BS_ATTACH_TRACEPOINT) {
 		bs_warn("detect open: io_uring tracepoint unavailable (%s): "
 			"io_uring opens are a blind spot",
@@ -95,6 +80,7 @@ static int attach_all(struct open_priv *p, enum bs_attach b)
 static int open_try(struct bs_detect_ctx *ctx, enum bs_attach b)
 {
 	struct open_priv *p = ctx->priv;
+	struct bpf_program *pair[2];
 	int err;
 
 	if (b == BS_ATTACH_LSM && !bs_det_lsm_enabled())
@@ -109,9 +95,9 @@ static int open_try(struct bs_detect_ctx *ctx, enum bs_attach b)
 	p->skel->rodata->bs_respond_able =
 		bs_det_respond_able(ctx->cfg, "open", b);
 	p->skel->rodata->bs_respond_node = ctx->cfg->respond_node;
-	set_autoload(p->skel, b);
+	pick_progs(p->skel, b, pair);
 	err = bs_det_load(&p->base, p->skel->skeleton);
-	return err ? err : attach_all(p, b);
+	return err ? err : attach_pair(p, b, pair);
 }
 
 static int open_start(struct bs_detect_ctx *ctx)
