@@ -116,8 +116,8 @@ int bs_det_poll_fd(struct bs_det_base *b);
 void bs_det_stats(struct bs_det_base *b, struct bs_detect_stats *out);
 /* The same as bs_detect_ops slots, for a detector whose ctx->priv starts
  * with its struct bs_det_base (NULL before start or after stop, or a
- * detector without priv: -1, -EINVAL, zeroed stats, nothing to stop);
- * the registry fills a detector's empty slots with them. */
+ * detector without priv, as "none": -1, -EINVAL, zeroed stats, nothing
+ * to stop). */
 int bs_det_op_poll_fd(struct bs_detect_ctx *ctx);
 int bs_det_op_poll(struct bs_detect_ctx *ctx, int timeout_ms);
 void bs_det_op_stats(struct bs_detect_ctx *ctx, struct bs_detect_stats *out);
