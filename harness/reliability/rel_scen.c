@@ -101,6 +101,31 @@ static void all_down(struct rel_env *e, struct bs_nri_pod *c, size_t n)
 			rel_ctr_down(e, &c[i], c[i].up && e->pods.rt);
 }
 
+/* What a scenario does with the agent up (detect as asked) and room for
+ * its containers; r is the scenario's record. */
+typedef int (*pods_body)(struct rel_env *e, void *r,
+			 const struct rel_agent_args *a, struct bs_nri_pod *c,
+			 struct rel_why *w);
+
+/* n container slots, the agent up, body, then whatever is still up torn
+ * down. */
+static int with_pods(struct rel_env *e, const char *detect, size_t n,
+		     pods_body body, void *r, struct rel_why *w)
+{
+	const struct rel_agent_args a = { .detect = detect };
+	struct bs_nri_pod *c = calloc(n, sizeof(*c));
+	int err;
+
+	if (!c)
+		return rel_fail(w, -ENOMEM, "out of memory");
+	err = bring_up(e, &a, NULL, 0, w);
+	if (!err)
+		err = body(e, r, &a, c, w);
+	all_down(e, c, n);
+	free(c);
+	return err;
+}
+
 static bool state_has(const char *state, const char *id)
 {
 	char path[BS_PATH_LEN];
@@ -149,10 +174,11 @@ static int kill_with_blocked_reader(struct rel_env *e, struct rel_restart *r,
 	return 0;
 }
 
-static int restart_body(struct rel_env *e, struct rel_restart *r,
+static int restart_body(struct rel_env *e, void *arg,
 			const struct rel_agent_args *a, struct bs_nri_pod *c,
 			struct rel_why *w)
 {
+	struct rel_restart *r = arg;
 	int n = r->n, left = r->n - r->n_removed, err;
 
 	for (int i = 0; i < n; i++) {
@@ -209,18 +235,7 @@ static int restart_body(struct rel_env *e, struct rel_restart *r,
 
 int rel_run_restart(struct rel_env *e, struct rel_restart *r, struct rel_why *w)
 {
-	const struct rel_agent_args a = { .detect = r->detect };
-	struct bs_nri_pod *c = calloc((size_t)r->n, sizeof(*c));
-	int err;
-
-	if (!c)
-		return rel_fail(w, -ENOMEM, "out of memory");
-	err = bring_up(e, &a, NULL, 0, w);
-	if (!err)
-		err = restart_body(e, r, &a, c, w);
-	all_down(e, c, (size_t)r->n);
-	free(c);
-	return err;
+	return with_pods(e, r->detect, (size_t)r->n, restart_body, r, w);
 }
 
 /* ---- runtime restart -------------------------------------------------- */
@@ -233,13 +248,16 @@ static bool reconnects_seen(struct rel_env *e, void *arg)
 	return rel_stat(e, "nri_reconnects", &v) && v >= 1;
 }
 
-static int rt_restart_body(struct rel_env *e, struct rel_rt_restart *r,
-			   struct bs_nri_pod *c, struct rel_why *w)
+static int rt_restart_body(struct rel_env *e, void *arg,
+			   const struct rel_agent_args *a, struct bs_nri_pod *c,
+			   struct rel_why *w)
 {
+	struct rel_rt_restart *r = arg;
 	uint64_t before;
 	int64_t t0;
 	int err;
 
+	(void)a;
 	err = rel_ctr_new(e, &c[0], 0, true);
 	if (!err)
 		err = rel_ctr_up(e, &c[0]);
@@ -286,19 +304,7 @@ static int rt_restart_body(struct rel_env *e, struct rel_rt_restart *r,
 int rel_run_rt_restart(struct rel_env *e, struct rel_rt_restart *r,
 		       struct rel_why *w)
 {
-	struct bs_nri_pod *c = calloc(2, sizeof(*c));
-	int err;
-
-	const struct rel_agent_args a = { .detect = r->detect };
-
-	if (!c)
-		return rel_fail(w, -ENOMEM, "out of memory");
-	err = bring_up(e, &a, NULL, 0, w);
-	if (!err)
-		err = rt_restart_body(e, r, c, w);
-	all_down(e, c, 2);
-	free(c);
-	return err;
+	return with_pods(e, r->detect, 2, rt_restart_body, r, w);
 }
 
 /* ---- churn ------------------------------------------------------------ */
@@ -566,14 +572,17 @@ static void flood_tally(struct rel_env *e, struct rel_flood *r, const char *id)
 	rel_stat(e, "aggregated", &r->aggregated);
 }
 
-static int flood_body(struct rel_env *e, struct rel_flood *r,
-		      struct bs_nri_pod *c, struct rel_why *w)
+static int flood_body(struct rel_env *e, void *arg,
+		      const struct rel_agent_args *a, struct bs_nri_pod *c,
+		      struct rel_why *w)
 {
+	struct rel_flood *r = arg;
 	struct flood_shm *s;
 	int64_t t0;
 	pid_t pid;
 	int err = 0;
 
+	(void)a;
 	for (int i = 0; i < 2 && !err; i++) {
 		err = rel_ctr_new(e, &c[i], i, true);
 		if (!err)
@@ -609,16 +618,5 @@ static int flood_body(struct rel_env *e, struct rel_flood *r,
 
 int rel_run_flood(struct rel_env *e, struct rel_flood *r, struct rel_why *w)
 {
-	const struct rel_agent_args a = { .detect = r->detect };
-	struct bs_nri_pod *c = calloc(3, sizeof(*c));
-	int err;
-
-	if (!c)
-		return rel_fail(w, -ENOMEM, "out of memory");
-	err = bring_up(e, &a, NULL, 0, w);
-	if (!err)
-		err = flood_body(e, r, c, w);
-	all_down(e, c, 3);
-	free(c);
-	return err;
+	return with_pods(e, r->detect, 3, flood_body, r, w);
 }
