@@ -368,18 +368,37 @@ static int kill_ns(const struct stat *ns)
 	return n;
 }
 
+/* fn on every subdirectory of path (hidden ones left out): the sum of
+ * what it returns, or -1 when path cannot be read. */
+static int each_subdir(const char *path, int (*fn)(const char *))
+{
+	char sub[CTRD_PATH * 2];
+	struct dirent *e;
+	DIR *d = opendir(path);
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		n += fn(sub);
+	}
+	closedir(d);
+	return n;
+}
+
 /* SIGKILL every process in the cgroups under cgparent (the containers:
  * they have mount namespaces of their own). Returns how many. */
 static int kill_cgroup_tree(const char *path)
 {
-	char sub[CTRD_PATH * 2];
-	struct dirent *e;
-	int n = 0, pid;
-	DIR *d;
+	char procs[CTRD_PATH * 2];
+	int n = 0, below, pid;
 	FILE *f;
 
-	snprintf(sub, sizeof(sub), "%s/cgroup.procs", path);
-	f = fopen(sub, "re");
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
+	f = fopen(procs, "re");
 	if (f) {
 		while (fscanf(f, "%d", &pid) == 1) {
 			kill(pid, SIGKILL);
@@ -387,17 +406,8 @@ static int kill_cgroup_tree(const char *path)
 		}
 		fclose(f);
 	}
-	d = opendir(path);
-	if (!d)
-		return n;
-	while ((e = readdir(d))) {
-		if (e->d_type != DT_DIR || e->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		n += kill_cgroup_tree(sub);
-	}
-	closedir(d);
-	return n;
+	below = each_subdir(path, kill_cgroup_tree);
+	return below > 0 ? n + below : n;
 }
 
 /* Apply fn to <hierarchy>/<cgparent> for every cgroup hierarchy. */
@@ -429,20 +439,10 @@ static int each_cgroup(const char *cgparent, int (*fn)(const char *))
 
 static int rmdir_tree(const char *path)
 {
-	char sub[CTRD_PATH * 2];
-	struct dirent *e;
-	DIR *d = opendir(path);
-	int left = 0;
+	int left = each_subdir(path, rmdir_tree);
 
-	if (!d)
+	if (left < 0)
 		return 0;
-	while ((e = readdir(d))) {
-		if (e->d_type != DT_DIR || e->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		left += rmdir_tree(sub);
-	}
-	closedir(d);
 	return left + (rmdir(path) && errno != ENOENT);
 }
 
