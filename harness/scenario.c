@@ -481,11 +481,22 @@ static void recon_result(struct bs_stealth *st, int err, int rc, char *out)
 	}
 }
 
+/* One recon's outcome into st, its stealth.csv rows (inject: NULL = the
+ * run's) and its progress line (what: where it looked). */
+static void recon_record(struct bs_bench *b, struct bs_stealth *st,
+			 const char *inject, const char *what, int err, int rc,
+			 char *out)
+{
+	recon_result(st, err, rc, out);
+	write_stealth(b, inject, st);
+	bs_progress(b, "%s recon: %u of %d tells visible", what,
+		    bs_stealth_visible(st), BS_TELL_MAX);
+}
+
 /* The attacker's view of the first victim: one stealth.csv row per tell.
  * A recon that cannot run gives unknown rows, not a broken run. */
 static void victim_recon(struct bs_bench *b, struct bs_victim *v)
 {
-	struct bs_stealth *st = &b->stealth[BS_STEALTH_RUN];
 	static char out[RECON_OUT];
 	int rc = 0, err;
 
@@ -496,17 +507,14 @@ static void victim_recon(struct bs_bench *b, struct bs_victim *v)
 		drain_events(b);
 	out[0] = '\0';
 	err = b->ops->recon(b, v, out, sizeof(out), &rc);
-	recon_result(st, err, rc, out);
 	recon_alerts(b, v);
-	write_stealth(b, NULL, st);
-	bs_progress(b, "%s recon: %u of %d tells visible", v->ctr_name,
-		    bs_stealth_visible(st), BS_TELL_MAX);
+	recon_record(b, &b->stealth[BS_STEALTH_RUN], NULL, v->ctr_name, err, rc,
+		     out);
 }
 
 /* The same recon on the kubelet-built reference volume: must be clean. */
 static void reference_recon(struct bs_bench *b)
 {
-	struct bs_stealth *st = &b->stealth[BS_STEALTH_REFERENCE];
 	static char out[RECON_OUT];
 	int rc = 0, err;
 
@@ -515,10 +523,8 @@ static void reference_recon(struct bs_bench *b)
 	b->step++;
 	out[0] = '\0';
 	err = b->ops->reference(b, out, sizeof(out), &rc);
-	recon_result(st, err, rc, out);
-	write_stealth(b, "reference", st);
-	bs_progress(b, "reference volume recon: %u of %d tells visible",
-		    bs_stealth_visible(st), BS_TELL_MAX);
+	recon_record(b, &b->stealth[BS_STEALTH_REFERENCE], "reference",
+		     "reference volume", err, rc, out);
 }
 
 const char *bs_bench_token(const char *inject)
