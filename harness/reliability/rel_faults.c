@@ -11,10 +11,10 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "harness/reliability/rel_scen.h"
+#include "harness/runtime/uds.h"
 #include "lib/clock.h"
 #include "lib/cmd.h"
 #include "lib/fs.h"
@@ -155,28 +155,6 @@ int rel_run_nobtf(struct rel_env *e, struct rel_nobtf *r, struct rel_why *w)
 
 /* ---- a runtime that sends nonsense ------------------------------------ */
 
-static int raw_listen(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -errno;
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		close(fd);
-		return -ENAMETOOLONG;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 4)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 static int raw_accept(int lfd, int timeout_ms)
 {
 	struct pollfd p = { .fd = lfd, .events = POLLIN };
@@ -311,7 +289,7 @@ static int garbage_body(struct rel_env *e, struct rel_garbage *r,
 
 	snprintf(dir, sizeof(dir), "%s/nri", e->dir);
 	mkdir(dir, 0700);
-	lfd = raw_listen(e->sock);
+	lfd = bs_uds_listen(e->sock);
 	if (lfd < 0)
 		return rel_fail(w, lfd, "listen: %s", strerror(-lfd));
 	err = rel_agent_start(e, NULL);

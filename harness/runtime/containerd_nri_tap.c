@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness/runtime/containerd_nri_tap.h"
+#include "harness/runtime/uds.h"
 #include "lib/clock.h"
 #include "nri/mux.h"
 #include "nri/ttrpc.h"
@@ -195,23 +196,6 @@ static void close_pair(struct ctrd_nri_tap *t)
 	pthread_mutex_unlock(&t->lock);
 }
 
-static int dial(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -errno;
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 /* With $BEESTING_NRI_CAPTURE set to a directory: each direction of
  * plugin connection n, byte for byte, in
  * conn<n>.{runtime-to-plugin,plugin-to-runtime}.bin there. */
@@ -233,7 +217,7 @@ static void accept_one(struct ctrd_nri_tap *t)
 
 	if (fd < 0)
 		return;
-	up = dial(t->upstream);
+	up = bs_uds_dial(t->upstream);
 	if (up < 0) {
 		close(fd); /* the agent retries, as with a runtime not up */
 		return;
@@ -277,27 +261,6 @@ static void *tap_main(void *arg)
 	return NULL;
 }
 
-static int listen_on(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(a.sun_path))
-		return -ENAMETOOLONG;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 4)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 struct ctrd_nri_tap *ctrd_nri_tap_start(const char *listen_path,
 					const char *upstream)
 {
@@ -316,7 +279,7 @@ struct ctrd_nri_tap *ctrd_nri_tap_start(const char *listen_path,
 	pthread_mutex_init(&t->lock, NULL);
 	dir_reset(t, &t->down, true);
 	dir_reset(t, &t->up, false);
-	t->lfd = listen_on(listen_path);
+	t->lfd = bs_uds_listen(listen_path);
 	err = t->lfd;
 	if (t->lfd < 0)
 		goto fail;
