@@ -287,36 +287,38 @@ static int64_t parse_time(json_t *v)
 	return (int64_t)timegm(&tm) * 1000000000 + ns;
 }
 
+/* A "token" or "accessor" that is missing or no object leaves its fields
+ * empty: json_object_get of a non-object is NULL. */
 static void parse_alert(json_t *root, struct bs_agent_event *ev)
 {
 	json_t *tok = json_object_get(root, "token");
 	json_t *acc = json_object_get(root, "accessor");
 	json_t *lat = json_object_get(root, "latency_us");
+	const struct {
+		json_t *obj;
+		const char *key;
+		char *dst;
+		size_t len;
+	} strs[] = {
+		{ root, "method", ev->method, sizeof(ev->method) },
+		{ root, "backend", ev->backend, sizeof(ev->backend) },
+		{ tok, "path", ev->token_path, sizeof(ev->token_path) },
+		{ tok, "container_id", ev->token_ctr, sizeof(ev->token_ctr) },
+		{ tok, "pod", ev->token_pod, sizeof(ev->token_pod) },
+		{ acc, "comm", ev->comm, sizeof(ev->comm) },
+		{ acc, "container_id", ev->accessor_ctr,
+		  sizeof(ev->accessor_ctr) },
+	};
 
 	ev->type = BS_EVT_ALERT;
-	copy_str(ev->method, sizeof(ev->method),
-		 json_object_get(root, "method"));
-	copy_str(ev->backend, sizeof(ev->backend),
-		 json_object_get(root, "backend"));
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		copy_str(strs[i].dst, strs[i].len,
+			 json_object_get(strs[i].obj, strs[i].key));
 	ev->count = (uint32_t)get_u64(root, "count");
 	ev->latency_us = json_is_integer(lat) ? json_integer_value(lat) : -1;
 	ev->time_ns = parse_time(json_object_get(root, "time"));
-	if (json_is_object(tok)) {
-		ev->token_id = (uint32_t)get_u64(tok, "id");
-		copy_str(ev->token_path, sizeof(ev->token_path),
-			 json_object_get(tok, "path"));
-		copy_str(ev->token_ctr, sizeof(ev->token_ctr),
-			 json_object_get(tok, "container_id"));
-		copy_str(ev->token_pod, sizeof(ev->token_pod),
-			 json_object_get(tok, "pod"));
-	}
-	if (json_is_object(acc)) {
-		ev->tgid = (uint32_t)get_u64(acc, "tgid");
-		copy_str(ev->comm, sizeof(ev->comm),
-			 json_object_get(acc, "comm"));
-		copy_str(ev->accessor_ctr, sizeof(ev->accessor_ctr),
-			 json_object_get(acc, "container_id"));
-	}
+	ev->token_id = (uint32_t)get_u64(tok, "id");
+	ev->tgid = (uint32_t)get_u64(acc, "tgid");
 }
 
 int bs_agent_event_parse(const char *line, struct bs_agent_event *ev)
