@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* NRI adjustment -> OCI config.json (see oci.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,15 +100,8 @@ static int sort_mounts(json_t *mounts)
 	return err;
 }
 
-static int apply_mounts(json_t *cfg, const struct bs_adjust *adj)
+static int apply_mounts(json_t *mounts, const struct bs_adjust *adj)
 {
-	json_t *mounts;
-
-	if (!adj->n_mounts)
-		return 0;
-	mounts = child(cfg, "mounts", 1);
-	if (!mounts)
-		return -EINVAL;
 	for (size_t i = 0; i < adj->n_mounts; i++) {
 		const struct bs_adj_mount *m = &adj->mounts[i];
 		json_t *o;
@@ -127,15 +121,8 @@ static int apply_mounts(json_t *cfg, const struct bs_adjust *adj)
 	return sort_mounts(mounts);
 }
 
-static int apply_hooks(json_t *cfg, const struct bs_adjust *adj)
+static int apply_hooks(json_t *hooks, const struct bs_adjust *adj)
 {
-	json_t *hooks;
-
-	if (!adj->n_hooks)
-		return 0;
-	hooks = child(cfg, "hooks", 0);
-	if (!hooks)
-		return -EINVAL;
 	for (size_t i = 0; i < adj->n_hooks; i++) {
 		const struct bs_adj_hook *h = &adj->hooks[i];
 		const char *name = bs_oci_hook_list(h->kind);
@@ -164,14 +151,10 @@ static int apply_hooks(json_t *cfg, const struct bs_adjust *adj)
 	return 0;
 }
 
-static int apply_env(json_t *cfg, const struct bs_adjust *adj)
+static int apply_env(json_t *proc, const struct bs_adjust *adj)
 {
-	json_t *proc, *env;
+	json_t *env = child(proc, "env", 1);
 
-	if (!adj->n_env)
-		return 0;
-	proc = child(cfg, "process", 0);
-	env = proc ? child(proc, "env", 1) : NULL;
 	if (!env)
 		return -EINVAL;
 	for (size_t i = 0; i < adj->n_env; i++) {
@@ -198,15 +181,8 @@ static int apply_env(json_t *cfg, const struct bs_adjust *adj)
 	return 0;
 }
 
-static int apply_annotations(json_t *cfg, const struct bs_adjust *adj)
+static int apply_annotations(json_t *ann, const struct bs_adjust *adj)
 {
-	json_t *ann;
-
-	if (!adj->n_annotations)
-		return 0;
-	ann = child(cfg, "annotations", 0);
-	if (!ann)
-		return -EINVAL;
 	for (size_t i = 0; i < adj->n_annotations; i++) {
 		const struct bs_adj_kv *kv = &adj->annotations[i];
 
@@ -218,19 +194,42 @@ static int apply_annotations(json_t *cfg, const struct bs_adjust *adj)
 	return 0;
 }
 
+/* Each part of the adjustment, in this order, into the member of config
+ * it goes to: made when missing, only when there is something to apply. */
+static const struct part {
+	const char *key;
+	int array;
+	size_t count; /* offset of the part's count in struct bs_adjust */
+	int (*apply)(json_t *to, const struct bs_adjust *adj);
+} parts[] = {
+	{ "mounts", 1, offsetof(struct bs_adjust, n_mounts), apply_mounts },
+	{ "hooks", 0, offsetof(struct bs_adjust, n_hooks), apply_hooks },
+	{ "process", 0, offsetof(struct bs_adjust, n_env), apply_env },
+	{ "annotations", 0, offsetof(struct bs_adjust, n_annotations),
+	  apply_annotations },
+};
+
+static int apply_part(json_t *config, const struct part *p,
+		      const struct bs_adjust *adj)
+{
+	size_t n;
+	json_t *to;
+
+	memcpy(&n, (const char *)adj + p->count, sizeof(n));
+	if (!n)
+		return 0;
+	to = child(config, p->key, p->array);
+	return to ? p->apply(to, adj) : -EINVAL;
+}
+
 int bs_oci_apply(json_t *config, const struct bs_adjust *adj)
 {
-	int err;
+	int err = 0;
 
 	if (!json_is_object(config) || !adj)
 		return -EINVAL;
-	err = apply_mounts(config, adj);
-	if (!err)
-		err = apply_hooks(config, adj);
-	if (!err)
-		err = apply_env(config, adj);
-	if (!err)
-		err = apply_annotations(config, adj);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && !err; i++)
+		err = apply_part(config, &parts[i], adj);
 	return err;
 }
 
