@@ -474,44 +474,29 @@ static int m_copy_file_range(struct bs_access_ctx *c)
 	return err;
 }
 
-static int m_readv(struct bs_access_ctx *c)
+/* The bytes readv gets in its first buffer: a short one, so that the read
+ * spans two iovecs. */
+#define READV_HEAD 16
+
+enum fd_op { OP_READV, OP_PREAD };
+
+/* One call of op: up to a chunk from fd into buf (at off for pread). */
+static ssize_t read_chunk(enum fd_op op, int fd, char *buf, off_t off)
 {
-	static char a[16], b[CHUNK];
 	struct iovec iov[2] = {
-		{ .iov_base = a, .iov_len = sizeof(a) },
-		{ .iov_base = b, .iov_len = sizeof(b) },
+		{ .iov_base = buf, .iov_len = READV_HEAD },
+		{ .iov_base = buf + READV_HEAD, .iov_len = CHUNK },
 	};
-	int fd, err = 0;
 
-	fd = open_ro(c, c->path);
-	if (fd < 0)
-		return fd;
-	for (;;) {
-		ssize_t n = readv(fd, iov, 2);
-		size_t first;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = fail(c, "readv", c->path, errno);
-			break;
-		}
-		if (n == 0 || c->total > READ_CAP)
-			break;
-		first = (size_t)n < sizeof(a) ? (size_t)n : sizeof(a);
-		err = emit(c, a, first);
-		if (!err)
-			err = emit(c, b, (size_t)n - first);
-		if (err)
-			break;
-	}
-	close(fd);
-	return err;
+	if (op == OP_READV)
+		return readv(fd, iov, 2);
+	return pread(fd, buf, CHUNK, off);
 }
 
-static int m_pread(struct bs_access_ctx *c)
+/* Read the token to EOF with op, emitting what each call got. */
+static int read_with(struct bs_access_ctx *c, enum fd_op op, const char *opname)
 {
-	static char buf[CHUNK];
+	static char buf[READV_HEAD + CHUNK];
 	off_t off = 0;
 	int fd, err = 0;
 
@@ -519,12 +504,12 @@ static int m_pread(struct bs_access_ctx *c)
 	if (fd < 0)
 		return fd;
 	for (;;) {
-		ssize_t n = pread(fd, buf, sizeof(buf), off);
+		ssize_t n = read_chunk(op, fd, buf, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			err = fail(c, "pread", c->path, errno);
+			err = fail(c, opname, c->path, errno);
 			break;
 		}
 		if (n == 0 || c->total > READ_CAP)
@@ -536,6 +521,16 @@ static int m_pread(struct bs_access_ctx *c)
 	}
 	close(fd);
 	return err;
+}
+
+static int m_readv(struct bs_access_ctx *c)
+{
+	return read_with(c, OP_READV, "readv");
+}
+
+static int m_pread(struct bs_access_ctx *c)
+{
+	return read_with(c, OP_PREAD, "pread");
 }
 
 /* ---- io_uring with raw syscalls: one SQE in flight at a time ---------- */
