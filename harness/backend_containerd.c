@@ -68,8 +68,6 @@ struct cb {
 	int leaks; /* counted at teardown, reported by leftovers */
 };
 
-static struct cb cb_state;
-
 /* ---- setup -------------------------------------------------------------- */
 
 static int dirs(struct bs_bench *b, struct cb *k)
@@ -195,12 +193,9 @@ static int wait_synchronized(struct bs_bench *b, struct cb *k)
 /* containerd up, and the NRI relay the agent dials in front of it. */
 static int c_setup(struct bs_bench *b)
 {
-	struct cb *k = &cb_state;
-	int err;
+	struct cb *k = b->priv;
+	int err = containerd_up(b, k);
 
-	memset(k, 0, sizeof(*k));
-	b->priv = k;
-	err = containerd_up(b, k);
 	if (err)
 		return err;
 	k->tap = ctrd_nri_tap_start(k->tap_sock, k->c.nri_sock);
@@ -444,7 +439,7 @@ static int count_live(struct bs_bench *b, struct cb *k)
 
 static int c_release(struct bs_bench *b)
 {
-	struct cb *k = &cb_state;
+	struct cb *k = b->priv;
 
 	if (k->ctrd_up && k->c.pid > 0)
 		k->leaks = count_live(b, k);
@@ -453,7 +448,7 @@ static int c_release(struct bs_bench *b)
 
 static int c_teardown(struct bs_bench *b)
 {
-	struct cb *k = &cb_state;
+	struct cb *k = b->priv;
 	char cgparent[sizeof(k->c.cgparent)];
 
 	if (k->tap) {
@@ -479,14 +474,16 @@ static int c_teardown(struct bs_bench *b)
 
 static int c_leftovers(struct bs_bench *b)
 {
-	(void)b;
-	return cb_state.leaks;
+	const struct cb *k = b->priv;
+
+	return k->leaks;
 }
 
 /* One set of steps for both runtimes: setup tells them apart by ops. */
 #define CB_OPS(backend_name)                                                   \
 	{                                                                      \
-		.name = backend_name, .ready_ms = READY_MS, .setup = c_setup,  \
+		.name = backend_name, .ready_ms = READY_MS,                    \
+		.priv_size = sizeof(struct cb), .setup = c_setup,              \
 		.connect = c_connect, .victim_up = c_victim_up,                \
 		.attack = c_attack, .recon = c_recon,                          \
 		.victim_down = c_victim_down, .pairs_begin = c_pairs_begin,    \

@@ -30,8 +30,6 @@ struct k8s {
 	int64_t next_alive;
 };
 
-static struct k8s k8s_state;
-
 static int k8s_sh(struct bs_bench *b, char *out, size_t len, const char *fmt,
 		  ...) __attribute__((format(printf, 4, 5)));
 
@@ -55,13 +53,11 @@ static int k8s_sh(struct bs_bench *b, char *out, size_t len, const char *fmt,
  * flags) and follows their JSON lines into b->agent.events. */
 static int k_setup(struct bs_bench *b)
 {
-	struct k8s *k = &k8s_state;
+	struct k8s *k = b->priv;
 	struct bs_bench_agent *a = &b->agent;
 	char out[64];
 	int rc;
 
-	memset(k, 0, sizeof(*k));
-	b->priv = k;
 	a->external = true;
 	if (bs_fmt(a->events, sizeof(a->events), "/tmp/beesting-%s-%d.jsonl",
 		   b->ops->name, getpid()))
@@ -150,8 +146,6 @@ static bool k_alive(struct bs_bench *b)
 {
 	struct k8s *k = b->priv;
 
-	if (!k)
-		return false;
 	if (bs_now_ns() >= k->next_alive) {
 		k->alive = k8s_sh(b, NULL, 0, "agent-alive") == 0;
 		k->next_alive = bs_now_ns() + ALIVE_EVERY_MS * 1000000LL;
@@ -161,7 +155,7 @@ static bool k_alive(struct bs_bench *b)
 
 static int k_teardown(struct bs_bench *b)
 {
-	struct k8s *k = &k8s_state;
+	struct k8s *k = b->priv;
 	int rc = 0;
 
 	if (k->up)
@@ -183,7 +177,8 @@ static int k_leftovers(struct bs_bench *b)
 
 #define K8S_OPS(n)                                                             \
 	{                                                                      \
-		.name = n, .ready_ms = K8S_READY_S * 1000, .setup = k_setup,   \
+		.name = n, .ready_ms = K8S_READY_S * 1000,                     \
+		.priv_size = sizeof(struct k8s), .setup = k_setup,             \
 		.connect = k_connect, .victim_up = k_victim_up,                \
 		.attack = k_attack, .recon = k_recon,                          \
 		.victim_down = k_victim_down, .agent_alive = k_alive,          \

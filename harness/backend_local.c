@@ -41,8 +41,6 @@ struct bs_local {
 	struct bs_nri_pods pods; /* our runtime side and its containers */
 };
 
-static struct bs_local local_state;
-
 /* The hook dir and bundles need a filesystem that allows exec. */
 static const char *exec_base(const char *build)
 {
@@ -230,12 +228,9 @@ static int exec_tool(struct bs_runc *rc, const char *const *argv, char *out,
 
 static int l_setup(struct bs_bench *b)
 {
-	struct bs_local *l = &local_state;
-	int err;
+	struct bs_local *l = b->priv;
+	int err = make_dirs(b, l);
 
-	memset(l, 0, sizeof(*l));
-	b->priv = l;
-	err = make_dirs(b, l);
 	if (err)
 		return bs_bench_break(b, err, "make run dir under %s: %s",
 				      l->dir, strerror(-err));
@@ -385,7 +380,7 @@ static int l_release(struct bs_bench *b)
 	struct bs_local *l = b->priv;
 
 	/* victims are down already (the engine takes each one down) */
-	if (l && l->pods.rt) {
+	if (l->pods.rt) {
 		bs_nri_runtime_free(l->pods.rt);
 		l->pods.rt = NULL;
 	}
@@ -470,7 +465,7 @@ static int l_leftovers(struct bs_bench *b)
 	int ctrs, mounts, procs, files, cgroups;
 	char cmd[BS_PATH_LEN + 16];
 
-	if (!l || !l->dir[0])
+	if (!l->dir[0])
 		return 0;
 	ctrs = bs_nri_pods_reap(&l->pods);
 	procs = count_procs(l->id_prefix);
@@ -495,6 +490,7 @@ static int l_leftovers(struct bs_bench *b)
 const struct bs_backend_ops bs_backend_local = {
 	.name = "local",
 	.ready_ms = READY_TIMEOUT_MS,
+	.priv_size = sizeof(struct bs_local),
 	.setup = l_setup,
 	.connect = l_connect,
 	.victim_up = l_victim_up,

@@ -608,6 +608,12 @@ static int run_body(struct bs_bench *b)
 	return 0;
 }
 
+static void backend_free(struct bs_bench *b)
+{
+	free(b->priv);
+	b->priv = NULL;
+}
+
 int bs_scenario_run(struct bs_bench *b)
 {
 	int err, down;
@@ -622,11 +628,17 @@ int bs_scenario_run(struct bs_bench *b)
 	err = bs_methods_load(b);
 	if (err)
 		return err;
+	b->priv = calloc(1, b->ops->priv_size);
+	if (!b->priv)
+		return bs_bench_break(b, -ENOMEM, "%s backend: out of memory",
+				      b->ops->name);
 	err = bs_results_open(&b->res, b->cfg.results, b->cfg.srcdir,
 			      b->cfg.inject, b->cfg.detect, b->cfg.backend);
-	if (err)
+	if (err) {
+		backend_free(b);
 		return bs_bench_break(b, err, "cannot write results in %s",
 				      b->cfg.results);
+	}
 	fprintf(stderr,
 		"run %s: inject=%s detect=%s backend=%s attach=%s "
 		"runs=%d methods=%zu\n",
@@ -648,6 +660,7 @@ int bs_scenario_run(struct bs_bench *b)
 	if (!err && b->cfg.overhead)
 		bs_host_benchmarks(b);
 	b->leaks = (unsigned)b->ops->leftovers(b);
+	backend_free(b);
 	bs_bench_agent_free(b);
 	bs_results_close(&b->res);
 	return err;

@@ -77,6 +77,9 @@ struct bs_bench;
 struct bs_backend_ops {
 	const char *name;
 	int ready_ms; /* how long the agents may take to send ready lines */
+	/* The backend's state (b->priv): the engine allocates it zeroed
+	 * before setup and frees it after leftovers. */
+	size_t priv_size;
 	/* Platform up and b->agent's places filled (or, external, the
 	 * agents started by the platform). */
 	int (*setup)(struct bs_bench *b);
@@ -172,7 +175,7 @@ unsigned bs_stealth_visible(const struct bs_stealth *st);
 struct bs_bench {
 	struct bs_bench_cfg cfg;
 	const struct bs_backend_ops *ops;
-	void *priv;
+	void *priv; /* the backend's state: ops->priv_size bytes */
 	struct bs_bench_agent agent;
 	struct bs_results res;
 	char attach_reported[32];
