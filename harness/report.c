@@ -12,7 +12,6 @@
 #include "harness/attack/tells.h"
 #include "lib/csv.h"
 #include "lib/log.h"
-#include "lib/log.h"
 
 #define MAX_CONFIGS 48 /* inject+detect/backend columns */
 #define MAX_ROWS    64 /* methods or metrics */
@@ -23,17 +22,22 @@ struct cell {
 	bool have;
 };
 
+/* The configurations of one CSV, each with its latest run_id. */
+struct configs {
+	char name[MAX_CONFIGS][48];
+	char latest[MAX_CONFIGS][64];
+	size_t n;
+};
+
 struct table {
-	char configs[MAX_CONFIGS][48];
-	char latest[MAX_CONFIGS][64]; /* run_id */
-	size_t n_configs;
+	struct configs cf;
 	char rows[MAX_ROWS][48];
 	char expect[MAX_ROWS][8];
 	size_t n_rows;
 	struct cell cells[MAX_ROWS][MAX_CONFIGS];
 };
 
-/* The columns both CSVs share at the front. */
+/* The columns both CSVs share at the front (stealth.csv's run_id too). */
 enum {
 	C_RUN,
 	C_COMMIT,
@@ -58,19 +62,20 @@ static void full_once(const char *key)
 	said = true;
 }
 
-/* key's index in configs[0..*n), added (when add) if there is room;
- * -1 when it is not there. */
-static int key_index(char (*configs)[48], size_t *n, const char *key, bool add)
+/* key's index in cf, added (when add) if there is room, with no latest
+ * run yet; -1 when it is not there. */
+static int key_index(struct configs *cf, const char *key, bool add)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp(configs[i], key))
+	for (size_t i = 0; i < cf->n; i++)
+		if (!strcmp(cf->name[i], key))
 			return (int)i;
-	if (add && *n == MAX_CONFIGS)
+	if (add && cf->n == MAX_CONFIGS)
 		full_once(key);
-	if (!add || *n == MAX_CONFIGS)
+	if (!add || cf->n == MAX_CONFIGS)
 		return -1;
-	snprintf(configs[*n], sizeof(configs[0]), "%s", key);
-	return (int)(*n)++;
+	snprintf(cf->name[cf->n], sizeof(cf->name[0]), "%s", key);
+	cf->latest[cf->n][0] = '\0';
+	return (int)cf->n++;
 }
 
 /* The backend, or the runtime and version it drove when the row names
@@ -81,18 +86,11 @@ static const char *backend_of(char **f, int cols, int backend)
 	return f[cols - 1][0] ? f[cols - 1] : f[backend];
 }
 
-static int config_index(struct table *t, char **f, int cols, bool add)
+/* "inject+detect/backend" */
+static void config_key(char **f, int cols, char *key, size_t len)
 {
-	char key[48];
-	size_t n = t->n_configs;
-	int i;
-
-	snprintf(key, sizeof(key), "%s+%s/%s", f[C_INJECT], f[C_DETECT],
+	snprintf(key, len, "%s+%s/%s", f[C_INJECT], f[C_DETECT],
 		 backend_of(f, cols, C_BACKEND));
-	i = key_index(t->configs, &t->n_configs, key, add);
-	if (t->n_configs > n)
-		t->latest[i][0] = '\0';
-	return i;
 }
 
 static int row_index(struct table *t, const char *name)
@@ -107,8 +105,6 @@ static int row_index(struct table *t, const char *name)
 	return (int)t->n_rows++;
 }
 
-typedef void (*row_fn)(struct table *t, char **f, int n, int cfg);
-
 /* "b/c" before "a/d": by backend, then injection+detection, so the plot's
  * columns come in groups whatever order the runs were made in. */
 static int config_cmp(const char *a, const char *b)
@@ -120,66 +116,75 @@ static int config_cmp(const char *a, const char *b)
 }
 
 /* Before any cell is filled: only the names and latest run ids move. */
-static void sort_configs(struct table *t)
+static void sort_configs(struct configs *cf)
 {
-	for (size_t i = 1; i < t->n_configs; i++)
+	for (size_t i = 1; i < cf->n; i++)
 		for (size_t j = i;
-		     j > 0 && config_cmp(t->configs[j - 1], t->configs[j]) > 0;
+		     j > 0 && config_cmp(cf->name[j - 1], cf->name[j]) > 0;
 		     j--) {
-			char c[sizeof(t->configs[0])], l[sizeof(t->latest[0])];
+			char c[sizeof(cf->name[0])], l[sizeof(cf->latest[0])];
 
-			memcpy(c, t->configs[j], sizeof(c));
-			memcpy(l, t->latest[j], sizeof(l));
-			memcpy(t->configs[j], t->configs[j - 1], sizeof(c));
-			memcpy(t->latest[j], t->latest[j - 1], sizeof(l));
-			memcpy(t->configs[j - 1], c, sizeof(c));
-			memcpy(t->latest[j - 1], l, sizeof(l));
+			memcpy(c, cf->name[j], sizeof(c));
+			memcpy(l, cf->latest[j], sizeof(l));
+			memcpy(cf->name[j], cf->name[j - 1], sizeof(c));
+			memcpy(cf->latest[j], cf->latest[j - 1], sizeof(l));
+			memcpy(cf->name[j - 1], c, sizeof(c));
+			memcpy(cf->latest[j - 1], l, sizeof(l));
 		}
 }
 
+/* How one CSV is read: its width, a row's configuration key, whether the
+ * configurations go in plot order, and what a row of a latest run adds
+ * to t. */
+struct csv_reader {
+	size_t n_cols;
+	void (*key)(char **f, int cols, char *key, size_t len);
+	bool sort;
+	void (*row)(void *t, char **f, int cfg);
+};
+
 /* Two passes over the file: find each configuration's latest run_id, then
- * feed that run's rows to fn. */
-static int scan(const char *path, size_t n_cols, struct table *t, row_fn fn)
+ * feed that run's rows to r->row. */
+static int scan(const char *path, const struct csv_reader *r,
+		struct configs *cf, void *t)
 {
-	char line[BS_CSV_MAX_LINE], *f[BS_CSV_MAX_COLS];
+	char line[BS_CSV_MAX_LINE], *f[BS_CSV_MAX_COLS], key[48];
 	FILE *in = fopen(path, "r");
-	int n, c;
+	int c;
 
 	if (!in)
 		return -errno;
 	for (int pass = 0; pass < 2; pass++) {
-		if (pass == 1)
-			sort_configs(t);
+		if (pass == 1 && r->sort)
+			sort_configs(cf);
 		rewind(in);
 		if (!fgets(line, sizeof(line), in))
 			break; /* header */
 		while (fgets(line, sizeof(line), in)) {
-			n = bs_csv_split(line, f, BS_CSV_MAX_COLS);
-			if (n != (int)n_cols)
+			if (bs_csv_split(line, f, BS_CSV_MAX_COLS) !=
+			    (int)r->n_cols)
 				continue;
-			c = config_index(t, f, n, pass == 0);
+			r->key(f, (int)r->n_cols, key, sizeof(key));
+			c = key_index(cf, key, pass == 0);
 			if (c < 0)
 				continue;
-			if (pass == 0) {
-				if (strcmp(f[C_RUN], t->latest[c]) > 0)
-					snprintf(t->latest[c],
-						 sizeof(t->latest[0]), "%s",
-						 f[C_RUN]);
-			} else if (!strcmp(f[C_RUN], t->latest[c])) {
-				fn(t, f, n, c);
-			}
+			if (pass == 0 && strcmp(f[C_RUN], cf->latest[c]) > 0)
+				snprintf(cf->latest[c], sizeof(cf->latest[0]),
+					 "%s", f[C_RUN]);
+			else if (pass == 1 && !strcmp(f[C_RUN], cf->latest[c]))
+				r->row(t, f, c);
 		}
 	}
 	fclose(in);
 	return 0;
 }
 
-static void coverage_row(struct table *t, char **f, int n, int cfg)
+static void coverage_row(void *arg, char **f, int cfg)
 {
+	struct table *t = arg;
 	int r = row_index(t, f[C_NAME]);
 	struct cell *c;
 
-	(void)n;
 	if (r < 0)
 		return;
 	snprintf(t->expect[r], sizeof(t->expect[0]), "%s", f[C_NAME + 1]);
@@ -189,12 +194,12 @@ static void coverage_row(struct table *t, char **f, int n, int cfg)
 	c->detected += f[C_NAME + 2][0] == '1';
 }
 
-static void overhead_row(struct table *t, char **f, int n, int cfg)
+static void overhead_row(void *arg, char **f, int cfg)
 {
+	struct table *t = arg;
 	struct cell *c;
 	int r;
 
-	(void)n;
 	if (!f[13][0])
 		return; /* no ratio (no baseline): nothing to compare */
 	r = row_index(t, f[C_NAME]);
@@ -205,15 +210,20 @@ static void overhead_row(struct table *t, char **f, int n, int cfg)
 	c->ratio = strtod(f[13], NULL);
 }
 
+static const struct csv_reader coverage_csv = { BS_COVERAGE_COLS, config_key,
+						true, coverage_row };
+static const struct csv_reader overhead_csv = { BS_OVERHEAD_COLS, config_key,
+						true, overhead_row };
+
 /* Wide enough for the longest configuration name (a runtime's version
  * is the part that would be cut). */
 static int config_width(const struct table *t)
 {
 	size_t w = 22;
 
-	for (size_t c = 0; c < t->n_configs; c++)
-		if (strlen(t->configs[c]) > w)
-			w = strlen(t->configs[c]);
+	for (size_t c = 0; c < t->cf.n; c++)
+		if (strlen(t->cf.name[c]) > w)
+			w = strlen(t->cf.name[c]);
 	return (int)w;
 }
 
@@ -222,12 +232,12 @@ static void print_coverage(const struct table *t)
 	int w = config_width(t);
 
 	printf("%-18s %-6s", "method", "expect");
-	for (size_t c = 0; c < t->n_configs; c++)
-		printf(" %*s", w, t->configs[c]);
+	for (size_t c = 0; c < t->cf.n; c++)
+		printf(" %*s", w, t->cf.name[c]);
 	printf("\n");
 	for (size_t r = 0; r < t->n_rows; r++) {
 		printf("%-18s %-6s", t->rows[r], t->expect[r]);
-		for (size_t c = 0; c < t->n_configs; c++) {
+		for (size_t c = 0; c < t->cf.n; c++) {
 			const struct cell *x = &t->cells[r][c];
 			char s[16];
 
@@ -247,12 +257,12 @@ static void print_overhead(const struct table *t)
 	int w = config_width(t);
 
 	printf("\n%-34s", "overhead ratio");
-	for (size_t c = 0; c < t->n_configs; c++)
-		printf(" %*s", w, t->configs[c]);
+	for (size_t c = 0; c < t->cf.n; c++)
+		printf(" %*s", w, t->cf.name[c]);
 	printf("\n");
 	for (size_t r = 0; r < t->n_rows; r++) {
 		printf("%-34s", t->rows[r]);
-		for (size_t c = 0; c < t->n_configs; c++) {
+		for (size_t c = 0; c < t->cf.n; c++) {
 			const struct cell *x = &t->cells[r][c];
 
 			if (x->have)
@@ -314,11 +324,11 @@ static int plot_coverage(const struct table *t, const char *dir,
 {
 	FILE *d, *g;
 
-	if (open_plot(dir, results, "coverage", 320 + 130 * t->n_configs,
+	if (open_plot(dir, results, "coverage", 320 + 130 * t->cf.n,
 		      200 + 24 * t->n_rows, &d, &g))
 		return close_pair(d, g, -EIO);
 	for (size_t r = 0; r < t->n_rows; r++)
-		for (size_t c = 0; c < t->n_configs; c++) {
+		for (size_t c = 0; c < t->cf.n; c++) {
 			const struct cell *x = &t->cells[r][c];
 
 			double share =
@@ -342,11 +352,11 @@ static int plot_coverage(const struct table *t, const char *dir,
 	fprintf(g, "set palette defined (-1 'grey90', 0 '#d73027', 0.5 "
 		   "'#fee08b', 1 '#1a9850')\n");
 	fprintf(g, "set xrange [-0.5:%zu.5]\nset yrange [%zu.5:-0.5]\n",
-		t->n_configs - 1, t->n_rows - 1);
+		t->cf.n - 1, t->n_rows - 1);
 	/* "inject+detect/backend" on two lines: no rotated text needed */
 	fprintf(g, "set xtics (");
-	for (size_t c = 0; c < t->n_configs; c++) {
-		const char *cfg = t->configs[c], *slash = strchr(cfg, '/');
+	for (size_t c = 0; c < t->cf.n; c++) {
+		const char *cfg = t->cf.name[c], *slash = strchr(cfg, '/');
 		int len = slash ? (int)(slash - cfg) : (int)strlen(cfg);
 
 		fprintf(g, "%s\"%.*s\\n%s\" %zu", c ? ", " : "", len, cfg,
@@ -369,7 +379,7 @@ static int plot_coverage(const struct table *t, const char *dir,
 static bool clipped(const struct table *t)
 {
 	for (size_t r = 0; r < t->n_rows; r++)
-		for (size_t c = 0; c < t->n_configs; c++)
+		for (size_t c = 0; c < t->cf.n; c++)
 			if (t->cells[r][c].have && t->cells[r][c].ratio > 3)
 				return true;
 	return false;
@@ -383,12 +393,12 @@ static int plot_overhead(const struct table *t, const char *dir,
 	if (open_plot(dir, results, "overhead", 1400, 700, &d, &g))
 		return close_pair(d, g, -EIO);
 	fprintf(d, "metric");
-	for (size_t c = 0; c < t->n_configs; c++)
-		fprintf(d, " \"%s\"", t->configs[c]);
+	for (size_t c = 0; c < t->cf.n; c++)
+		fprintf(d, " \"%s\"", t->cf.name[c]);
 	fprintf(d, "\n");
 	for (size_t r = 0; r < t->n_rows; r++) {
 		fprintf(d, "%s", t->rows[r]);
-		for (size_t c = 0; c < t->n_configs; c++) {
+		for (size_t c = 0; c < t->cf.n; c++) {
 			if (t->cells[r][c].have)
 				fprintf(d, " %.4f", t->cells[r][c].ratio);
 			else
@@ -410,12 +420,12 @@ static int plot_overhead(const struct table *t, const char *dir,
 	fprintf(g, "set key outside right\n");
 	fprintf(g, "set arrow from graph 0, first 1 to graph 1, first 1 nohead "
 		   "dt 2\n");
-	if (t->n_configs)
+	if (t->cf.n)
 		fprintf(g,
 			"plot for [i=2:%zu] '%s/overhead.dat' using "
 			"(column(i) > 3 ? 3 : column(i)):xtic(1) "
 			"title columnheader(i)\n",
-			t->n_configs + 1, dir);
+			t->cf.n + 1, dir);
 	return close_pair(d, g, 0);
 }
 
@@ -424,57 +434,29 @@ static int plot_overhead(const struct table *t, const char *dir,
 enum { S_RUN, S_COMMIT, S_INJECT, S_BACKEND, S_KERNEL, S_TELL, S_VISIBLE };
 
 struct stealth {
-	char configs[MAX_CONFIGS][48];
-	char latest[MAX_CONFIGS][64];
-	size_t n_configs;
+	struct configs cf;
 	char cells[BS_TELL_MAX][MAX_CONFIGS][8]; /* 0, 1, unknown; "" none */
 };
 
-static int stealth_config(struct stealth *t, char **f, bool add)
+/* "inject/backend" */
+static void stealth_key(char **f, int cols, char *key, size_t len)
 {
-	char key[48];
-
-	snprintf(key, sizeof(key), "%s/%s", f[S_INJECT],
-		 backend_of(f, BS_STEALTH_COLS, S_BACKEND));
-	return key_index(t->configs, &t->n_configs, key, add);
+	snprintf(key, len, "%s/%s", f[S_INJECT],
+		 backend_of(f, cols, S_BACKEND));
 }
 
-static int scan_stealth(const char *path, struct stealth *t)
+static void stealth_row(void *arg, char **f, int cfg)
 {
-	char line[BS_CSV_MAX_LINE], *f[BS_CSV_MAX_COLS];
-	FILE *in = fopen(path, "r");
+	struct stealth *t = arg;
+	const struct bs_tell *tell = bs_tell_find(f[S_TELL]);
 
-	if (!in)
-		return -errno;
-	for (int pass = 0; pass < 2; pass++) {
-		rewind(in);
-		if (!fgets(line, sizeof(line), in))
-			break;
-		while (fgets(line, sizeof(line), in)) {
-			const struct bs_tell *tell;
-			int c;
-
-			line[strcspn(line, "\r\n")] = '\0';
-			if (bs_csv_split(line, f, BS_CSV_MAX_COLS) !=
-				    BS_STEALTH_COLS ||
-			    (c = stealth_config(t, f, pass == 0)) < 0)
-				continue;
-			if (pass == 0) {
-				if (strcmp(f[S_RUN], t->latest[c]) > 0)
-					snprintf(t->latest[c],
-						 sizeof(t->latest[0]), "%s",
-						 f[S_RUN]);
-			} else if (!strcmp(f[S_RUN], t->latest[c]) &&
-				   (tell = bs_tell_find(f[S_TELL]))) {
-				snprintf(t->cells[tell->id][c],
-					 sizeof(t->cells[0][0]), "%s",
-					 f[S_VISIBLE]);
-			}
-		}
-	}
-	fclose(in);
-	return 0;
+	if (tell)
+		snprintf(t->cells[tell->id][cfg], sizeof(t->cells[0][0]), "%s",
+			 f[S_VISIBLE]);
 }
+
+static const struct csv_reader stealth_csv = { BS_STEALTH_COLS, stealth_key,
+					       false, stealth_row };
 
 static unsigned stealth_count(const struct stealth *t, size_t c,
 			      const char *what)
@@ -491,18 +473,18 @@ static void print_stealth(const struct stealth *t)
 	printf("\nStealth, latest run of each configuration (1 = the tell "
 	       "gives the token away; reference = kubelet-built volume):\n");
 	printf("%-18s", "tell");
-	for (size_t c = 0; c < t->n_configs; c++)
-		printf(" %24.24s", t->configs[c]);
+	for (size_t c = 0; c < t->cf.n; c++)
+		printf(" %24.24s", t->cf.name[c]);
 	printf("\n");
 	for (size_t r = 0; r < BS_TELL_MAX; r++) {
 		printf("%-18s", bs_tells[r].name);
-		for (size_t c = 0; c < t->n_configs; c++)
+		for (size_t c = 0; c < t->cf.n; c++)
 			printf(" %24s",
 			       t->cells[r][c][0] ? t->cells[r][c] : "-");
 		printf("\n");
 	}
 	printf("%-18s", "visible");
-	for (size_t c = 0; c < t->n_configs; c++) {
+	for (size_t c = 0; c < t->cf.n; c++) {
 		char s[32];
 
 		snprintf(s, sizeof(s), "%u/%d", stealth_count(t, c, "1"),
@@ -518,12 +500,12 @@ static int plot_stealth(const struct stealth *t, const char *dir,
 {
 	FILE *d, *g;
 
-	if (open_plot(dir, results, "stealth", 480 + 140 * t->n_configs, 500,
-		      &d, &g))
+	if (open_plot(dir, results, "stealth", 480 + 140 * t->cf.n, 500, &d,
+		      &g))
 		return close_pair(d, g, -EIO);
 	fprintf(d, "# config visible unknown\n");
-	for (size_t c = 0; c < t->n_configs; c++)
-		fprintf(d, "\"%s\" %u %u\n", t->configs[c],
+	for (size_t c = 0; c < t->cf.n; c++)
+		fprintf(d, "\"%s\" %u %u\n", t->cf.name[c],
 			stealth_count(t, c, "1"),
 			stealth_count(t, c, "unknown"));
 	fprintf(g,
@@ -557,14 +539,14 @@ int bs_report(const char *results_dir, const char *plot_dir)
 	memset(&cov, 0, sizeof(cov));
 	memset(&ovh, 0, sizeof(ovh));
 	snprintf(path, sizeof(path), "%s/%s", results_dir, BS_COVERAGE_CSV);
-	err = scan(path, BS_COVERAGE_COLS, &cov, coverage_row);
+	err = scan(path, &coverage_csv, &cov.cf, &cov);
 	if (err) {
 		bs_err("no coverage results in %s: run make bench first",
 		       results_dir);
 		return err;
 	}
 	snprintf(path, sizeof(path), "%s/%s", results_dir, BS_OVERHEAD_CSV);
-	if (scan(path, BS_OVERHEAD_COLS, &ovh, overhead_row))
+	if (scan(path, &overhead_csv, &ovh.cf, &ovh))
 		bs_warn("no overhead results in %s", results_dir);
 	printf("Coverage, latest run of each configuration (detected/runs):\n");
 	print_coverage(&cov);
@@ -572,19 +554,19 @@ int bs_report(const char *results_dir, const char *plot_dir)
 		print_overhead(&ovh);
 	memset(&st, 0, sizeof(st));
 	snprintf(path, sizeof(path), "%s/%s", results_dir, BS_STEALTH_CSV);
-	if (scan_stealth(path, &st))
+	if (scan(path, &stealth_csv, &st.cf, &st))
 		bs_warn("no stealth results in %s", results_dir);
-	if (st.n_configs)
+	if (st.cf.n)
 		print_stealth(&st);
 	if (!plot_dir)
 		return 0;
 	if (mkdir(plot_dir, 0755) && errno != EEXIST)
 		return -errno;
-	if (cov.n_rows && cov.n_configs)
+	if (cov.n_rows && cov.cf.n)
 		err = plot_coverage(&cov, plot_dir, results_dir);
-	if (!err && ovh.n_rows && ovh.n_configs)
+	if (!err && ovh.n_rows && ovh.cf.n)
 		err = plot_overhead(&ovh, plot_dir, results_dir);
-	if (!err && st.n_configs)
+	if (!err && st.cf.n)
 		err = plot_stealth(&st, plot_dir, results_dir);
 	return err;
 }
