@@ -1,99 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
-/* docs/results.md from the results CSVs and a template (results_doc.h). */
-#include <dirent.h>
-#include <errno.h>
+/*
+ * docs/results.md (results_doc.h): the curated sections, each in the table
+ * at the end.  The framework (results_md.h) reads the template, loads the
+ * CSVs and writes the Markdown.
+ */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "harness/results_doc.h"
-#include "harness/results_view.h"
-#include "lib/csv_table.h"
-#include "lib/log.h"
+#include "harness/results_md.h"
 
-#define MAX_CSVS  32
 #define MAX_LIST  BS_VIEW_MAX_NAMES
 #define KEY_LEN	  BS_VIEW_KEY_LEN
-#define NAME_LEN  96
-#define PATH_LEN  1024
-#define LINE_LEN  4096
 #define VALUE_LEN 64
-
-struct doc {
-	const char *dir;
-	char shown[NAME_LEN]; /* the dir's last part, as the doc names it */
-	FILE *out;
-	struct bs_view views[MAX_CSVS];
-	bool missing[MAX_CSVS]; /* could not be read: said in the doc */
-	size_t n_views;
-	char claimed[MAX_CSVS][NAME_LEN]; /* files a marker names */
-	size_t n_claimed;
-	int err;
-};
-
-/* The file, loaded once; NULL when it is not there (said in the doc). */
-static struct bs_view *view_of(struct doc *d, const char *name)
-{
-	size_t i;
-	int err;
-
-	for (i = 0; i < d->n_views; i++)
-		if (!strcmp(d->views[i].name, name))
-			return d->missing[i] ? NULL : &d->views[i];
-	if (d->n_views == MAX_CSVS) {
-		bs_warn("results doc: more than %d CSVs, %s left out", MAX_CSVS,
-			name);
-		return NULL;
-	}
-	i = d->n_views++;
-	err = bs_view_load(&d->views[i], d->dir, name);
-	if (err == -ENOMEM)
-		d->err = err;
-	d->missing[i] = err != 0;
-	return d->missing[i] ? NULL : &d->views[i];
-}
-
-/* ---- Markdown ------------------------------------------------------ */
-
-static void md_text(FILE *o, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '|')
-			fputc('\\', o); /* a cell's bar would end the cell */
-		fputc(*s, o);
-	}
-}
-
-static void md_code(FILE *o, const char *s)
-{
-	if (!s[0]) {
-		fputs("—", o);
-		return;
-	}
-	fputc('`', o);
-	md_text(o, s);
-	fputc('`', o);
-}
-
-static void md_head(FILE *o, const char *const *cols, size_t n)
-{
-	for (size_t c = 0; c < n; c++) {
-		fputs("| ", o);
-		md_text(o, cols[c]);
-		fputc(' ', o);
-	}
-	fputs("|\n", o);
-	for (size_t c = 0; c < n; c++)
-		fputs("|---", o);
-	fputs("|\n", o);
-}
-
-static void no_file(struct doc *d, const char *name)
-{
-	fprintf(d->out, "_No `%s/%s` yet._\n", d->shown, name);
-}
 
 /* ---- coverage ------------------------------------------------------ */
 
@@ -167,7 +88,8 @@ static unsigned print_wrong(FILE *o, const struct method *m, size_t n,
 	return wrong;
 }
 
-static void render_coverage(struct doc *d, struct bs_view *v)
+static void render_coverage(struct bs_doc *d, struct bs_view *v,
+			    const struct bs_doc_section *s)
 {
 	static const char *const cols[] = {
 		"configuration",
@@ -183,9 +105,10 @@ static void render_coverage(struct doc *d, struct bs_view *v)
 	unsigned best_n = 0, false_cfgs = 0;
 	FILE *o = d->out;
 
+	(void)s;
 	bs_view_configs(v, NULL, &cf);
 	best.n = 0;
-	md_head(o, cols, sizeof(cols) / sizeof(cols[0]));
+	bs_md_head(o, cols, sizeof(cols) / sizeof(cols[0]));
 	for (size_t c = 0; c < cf.n; c++) {
 		size_t n = methods_of(v, cf.name[c], m), r0;
 		unsigned expected, ok = alerted(m, n, &expected);
@@ -224,7 +147,8 @@ static void render_coverage(struct doc *d, struct bs_view *v)
 
 /* ---- stealth ------------------------------------------------------- */
 
-static void render_stealth(struct doc *d, struct bs_view *v)
+static void render_stealth(struct bs_doc *d, struct bs_view *v,
+			   const struct bs_doc_section *s)
 {
 	static const char *const cols[] = {
 		"injection/backend", "run",	"commit",
@@ -233,9 +157,10 @@ static void render_stealth(struct doc *d, struct bs_view *v)
 	static struct bs_view_names cf, clean;
 	FILE *o = d->out;
 
+	(void)s;
 	bs_view_configs(v, NULL, &cf);
 	clean.n = 0;
-	md_head(o, cols, sizeof(cols) / sizeof(cols[0]));
+	bs_md_head(o, cols, sizeof(cols) / sizeof(cols[0]));
 	for (size_t c = 0; c < cf.n; c++) {
 		size_t r0 = bs_view_config_row(v, cf.name[c]);
 		unsigned vis = 0, unknown = 0, tells = 0;
@@ -388,9 +313,10 @@ static void rank_metric(FILE *o, const struct bs_view *v,
 		cf->name[hi_c], bs_view_get(v, (size_t)hi, "ratio"));
 }
 
-static void render_metrics(struct doc *d, struct bs_view *v,
-			   const struct metric_table *mt)
+static void render_metrics(struct bs_doc *d, struct bs_view *v,
+			   const struct bs_doc_section *s)
 {
+	const struct metric_table *mt = s->arg;
 	static struct bs_view_names all, cf;
 	const char *cols[MAX_LIST] = { "configuration", "attach" };
 	size_t n_cols = 2;
@@ -409,7 +335,7 @@ static void render_metrics(struct doc *d, struct bs_view *v,
 	for (size_t i = 0; i < mt->n && n_cols < MAX_LIST - 1; i++)
 		cols[n_cols++] = mt->cols[i].label;
 	cols[n_cols++] = "commit";
-	md_head(o, cols, n_cols);
+	bs_md_head(o, cols, n_cols);
 	for (size_t c = 0; c < cf.n; c++) {
 		static char commits[MAX_LIST][KEY_LEN];
 		size_t n_commits = 0;
@@ -440,11 +366,13 @@ static void render_metrics(struct doc *d, struct bs_view *v,
 }
 
 /* The metrics of overhead.csv no curated table shows, by name. */
-static void render_other_metrics(struct doc *d, struct bs_view *v)
+static void render_other_metrics(struct bs_doc *d, struct bs_view *v,
+				 const struct bs_doc_section *s)
 {
 	static char seen[MAX_LIST * 2][KEY_LEN];
 	size_t n = 0;
 
+	(void)s;
 	for (size_t r = 0; r < v->t.n_rows; r++) {
 		const char *m = bs_view_get(v, r, "metric");
 		bool shown = false;
@@ -507,13 +435,15 @@ static void matrix_names(const struct bs_view *v, size_t r, char *col,
 
 /* Rows detect/case, columns kernel backend; a "(start)"/"(runner)" case
  * (a configuration that did not run) goes last. */
-static void render_matrix(struct doc *d, struct bs_view *v)
+static void render_matrix(struct bs_doc *d, struct bs_view *v,
+			  const struct bs_doc_section *s)
 {
 	static char cols[MAX_LIST][KEY_LEN], rows[MAX_LIST * 4][KEY_LEN];
 	size_t nc = 0, nr = 0, broken = 0;
 	char col[KEY_LEN], row[KEY_LEN], buf[KEY_LEN];
 	FILE *o = d->out;
 
+	(void)s;
 	for (int late = 0; late < 2; late++)
 		for (size_t r = 0; r < v->t.n_rows; r++) {
 			matrix_names(v, r, col, row);
@@ -559,93 +489,7 @@ static void render_matrix(struct doc *d, struct bs_view *v)
 			"silence, or a known blind spot).\n");
 }
 
-/* ---- any CSV, as it is --------------------------------------------- */
-
-/* Rank of each key value by first appearance in its column, so sorted
- * rows come in groups, in the file's order. */
-struct ranked {
-	const struct bs_view *v;
-	size_t row;
-	size_t rank[BS_CSV_MAX_COLS];
-};
-
-static int ranked_cmp(const void *pa, const void *pb)
-{
-	const struct ranked *a = pa, *b = pb;
-
-	for (size_t c = 0; c < a->v->t.n_cols; c++)
-		if (a->rank[c] != b->rank[c])
-			return a->rank[c] < b->rank[c] ? -1 : 1;
-	return a->row < b->row ? -1 : a->row > b->row;
-}
-
-static void render_generic(struct doc *d, struct bs_view *v)
-{
-	size_t n = 0, k = 0;
-	struct ranked *rows =
-		calloc(v->t.n_rows ? v->t.n_rows : 1, sizeof(*rows));
-	FILE *o = d->out;
-
-	if (!rows) {
-		d->err = -ENOMEM;
-		return;
-	}
-	fprintf(o, "From `%s/%s`, the latest run of each ", d->shown, v->name);
-	for (size_t c = 0; c < v->t.n_cols; c++)
-		if (v->is_key[c])
-			fprintf(o, "%s`%s`", k++ ? " × " : "", v->t.header[c]);
-	fprintf(o, "%s.\n\n", k ? "" : "row");
-	for (size_t r = 0; r < v->t.n_rows; r++) {
-		if (!v->keep[r])
-			continue;
-		rows[n].v = v;
-		rows[n].row = r;
-		for (size_t c = 0; c < v->t.n_cols; c++)
-			rows[n].rank[c] =
-				v->is_key[c]
-					? bs_view_first_seen(v, (int)c, r, true)
-					: 0;
-		n++;
-	}
-	qsort(rows, n, sizeof(*rows), ranked_cmp);
-	md_head(o, (const char *const *)v->t.header, v->t.n_cols);
-	for (size_t i = 0; i < n; i++) {
-		for (size_t c = 0; c < v->t.n_cols; c++) {
-			fputs("| ", o);
-			md_text(o, bs_csv_table_at(&v->t, rows[i].row, (int)c));
-			fputc(' ', o);
-		}
-		fputs("|\n", o);
-	}
-	free(rows);
-}
-
 /* ---- summary and targets ------------------------------------------- */
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-/* The CSV files of the results dir, sorted by name. */
-static size_t csv_files(struct doc *d, char (*names)[KEY_LEN])
-{
-	DIR *dir = opendir(d->dir);
-	struct dirent *e;
-	size_t n = 0, len;
-
-	if (!dir)
-		return 0;
-	while ((e = readdir(dir)) && n < MAX_CSVS) {
-		len = strlen(e->d_name);
-		if (len > 4 && !strcmp(e->d_name + len - 4, ".csv") &&
-		    len < NAME_LEN)
-			snprintf(names[n++], KEY_LEN, "%s", e->d_name);
-	}
-	closedir(dir);
-	qsort(names, n, KEY_LEN, name_cmp);
-	return n;
-}
 
 /* The distinct values of a column among the kept rows, or "—". */
 static void print_values(FILE *o, const struct bs_view *v, const char *col,
@@ -664,11 +508,12 @@ static void print_values(FILE *o, const struct bs_view *v, const char *col,
 					  bs_view_get(v, r, col));
 	for (size_t i = 0; i < n; i++) {
 		fputs(i ? ", " : "", o);
-		md_code(o, seen[i]);
+		bs_md_code(o, seen[i]);
 	}
 }
 
-static void render_summary(struct doc *d)
+static void render_summary(struct bs_doc *d, struct bs_view *none,
+			   const struct bs_doc_section *s)
 {
 	static const char *const cols[] = {
 		"file",
@@ -678,13 +523,15 @@ static void render_summary(struct doc *d)
 		"kernels (latest rows)",
 		"attach (latest rows)",
 	};
-	static char names[MAX_CSVS][KEY_LEN];
-	size_t n = csv_files(d, names);
+	static char names[BS_DOC_MAX_CSVS][KEY_LEN];
+	size_t n = bs_doc_csv_files(d, names);
 	FILE *o = d->out;
 
-	md_head(o, cols, sizeof(cols) / sizeof(cols[0]));
+	(void)none;
+	(void)s;
+	bs_md_head(o, cols, sizeof(cols) / sizeof(cols[0]));
 	for (size_t i = 0; i < n; i++) {
-		struct bs_view *v = view_of(d, names[i]);
+		struct bs_view *v = bs_doc_view(d, names[i]);
 		size_t n_runs = 0, last;
 		int rc;
 
@@ -696,7 +543,7 @@ static void render_summary(struct doc *d)
 		last = v->t.n_rows ? v->t.n_rows - 1 : 0;
 		fprintf(o, "| [`%s`](../%s/%s) | %zu | %zu | ", names[i],
 			d->shown, names[i], v->t.n_rows, n_runs);
-		md_code(o, bs_csv_table_at(&v->t, last, rc));
+		bs_md_code(o, bs_csv_table_at(&v->t, last, rc));
 		if (strcmp(bs_view_get(v, last, "commit"), "") &&
 		    strcmp(v->t.header[rc < 0 ? 0 : rc], "commit"))
 			fprintf(o, " (`%s`)", bs_view_get(v, last, "commit"));
@@ -766,9 +613,9 @@ static void row_label(const struct bs_view *v, size_t r, char *buf, size_t len)
 		snprintf(buf, len, "%s", bs_view_get(v, r, "metric"));
 }
 
-static void render_target(struct doc *d, const struct target *t)
+static void render_target(struct bs_doc *d, const struct target *t)
 {
-	struct bs_view *v = view_of(d, t->csv);
+	struct bs_view *v = bs_doc_view(d, t->csv);
 	unsigned met = 0, seen = 0;
 	long worst = -1;
 	double wx = 0;
@@ -814,7 +661,8 @@ static void render_target(struct doc *d, const struct target *t)
 		label);
 }
 
-static void render_targets(struct doc *d)
+static void render_targets(struct bs_doc *d, struct bs_view *none,
+			   const struct bs_doc_section *s)
 {
 	static const char *const cols[] = {
 		"target",
@@ -823,7 +671,9 @@ static void render_targets(struct doc *d)
 		"worst",
 	};
 
-	md_head(d->out, cols, sizeof(cols) / sizeof(cols[0]));
+	(void)none;
+	(void)s;
+	bs_md_head(d->out, cols, sizeof(cols) / sizeof(cols[0]));
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
 		render_target(d, &targets[i]);
 }
@@ -924,7 +774,8 @@ static void detector_costs(FILE *o, const struct bs_view *ovh,
 
 /* One row per detector: from the lowest to the highest over its
  * configurations' latest runs (coverage.csv, overhead.csv). */
-static void render_detectors(struct doc *d)
+static void render_detectors(struct bs_doc *d, struct bs_view *none,
+			     const struct bs_doc_section *s)
 {
 	static char detects[MAX_LIST][KEY_LEN];
 	const char *cols[3 + N_DETECTOR_COLS] = {
@@ -932,13 +783,15 @@ static void render_detectors(struct doc *d)
 		"configurations",
 		"methods alerting every run",
 	};
-	struct bs_view *cov = view_of(d, "coverage.csv"),
-		       *ovh = view_of(d, "overhead.csv");
+	struct bs_view *cov = bs_doc_view(d, "coverage.csv"),
+		       *ovh = bs_doc_view(d, "overhead.csv");
 	size_t n = 0;
 	char where[KEY_LEN];
 
+	(void)none;
+	(void)s;
 	if (!cov) {
-		no_file(d, "coverage.csv");
+		bs_doc_no_file(d, "coverage.csv");
 		return;
 	}
 	for (size_t i = 0; i < N_DETECTOR_COLS; i++)
@@ -947,8 +800,8 @@ static void render_detectors(struct doc *d)
 		if (cov->keep[r])
 			bs_view_names_add(detects, &n, MAX_LIST,
 					  bs_view_get(cov, r, "detect"));
-	qsort(detects, n, KEY_LEN, name_cmp);
-	md_head(d->out, cols, sizeof(cols) / sizeof(cols[0]));
+	qsort(detects, n, KEY_LEN, bs_doc_name_cmp);
+	bs_md_head(d->out, cols, sizeof(cols) / sizeof(cols[0]));
 	for (size_t i = 0; i < n; i++) {
 		snprintf(where, sizeof(where), "detect=%s", detects[i]);
 		fprintf(d->out, "| `%s` |", detects[i]);
@@ -958,247 +811,21 @@ static void render_detectors(struct doc *d)
 	}
 }
 
-/* ---- the template -------------------------------------------------- */
+/* ---- the sections -------------------------------------------------- */
 
-enum kind {
-	K_SUMMARY,
-	K_COVERAGE,
-	K_STEALTH,
-	K_METRICS,
-	K_OTHER_METRICS,
-	K_MATRIX,
-	K_TARGETS,
-	K_DETECTORS,
-	K_CSV,
-	K_OTHER
+const struct bs_doc_section bs_doc_sections[] = {
+	{ "summary", NULL, render_summary, NULL },
+	{ "coverage", "coverage.csv", render_coverage, NULL },
+	{ "stealth", "stealth.csv", render_stealth, NULL },
+	{ "cost-syscalls", "overhead.csv", render_metrics, &syscall_table },
+	{ "cost-lifecycle", "overhead.csv", render_metrics, &lifecycle_table },
+	{ "cost-agent", "overhead.csv", render_metrics, &agent_table },
+	{ "fanotify", "overhead.csv", render_metrics, &fanotify_table },
+	{ "cost-other", "overhead.csv", render_other_metrics, NULL },
+	{ "kernel-matrix", "kernel-matrix.csv", render_matrix, NULL },
+	{ "targets", NULL, render_targets, NULL },
+	{ "detectors", NULL, render_detectors, NULL },
 };
 
-struct section {
-	const char *name, *csv;
-	enum kind kind;
-	const struct metric_table *metrics;
-};
-
-static const struct section sections[] = {
-	{ "summary", NULL, K_SUMMARY, NULL },
-	{ "coverage", "coverage.csv", K_COVERAGE, NULL },
-	{ "stealth", "stealth.csv", K_STEALTH, NULL },
-	{ "cost-syscalls", "overhead.csv", K_METRICS, &syscall_table },
-	{ "cost-lifecycle", "overhead.csv", K_METRICS, &lifecycle_table },
-	{ "cost-agent", "overhead.csv", K_METRICS, &agent_table },
-	{ "fanotify", "overhead.csv", K_METRICS, &fanotify_table },
-	{ "cost-other", "overhead.csv", K_OTHER_METRICS, NULL },
-	{ "kernel-matrix", "kernel-matrix.csv", K_MATRIX, NULL },
-	{ "targets", NULL, K_TARGETS, NULL },
-	{ "detectors", NULL, K_DETECTORS, NULL },
-	{ "other", NULL, K_OTHER, NULL },
-};
-
-/* "@@name@@" on a line of its own: the name, else NULL. */
-static const char *marker(char *line)
-{
-	size_t len;
-
-	line[strcspn(line, "\r\n")] = '\0';
-	len = strlen(line);
-	if (len < 5 || strncmp(line, "@@", 2) || strcmp(line + len - 2, "@@"))
-		return NULL;
-	line[len - 2] = '\0';
-	return line + 2;
-}
-
-static const struct section *section_of(const char *name, const char **csv)
-{
-	static const struct section csv_section = { "csv", NULL, K_CSV, NULL };
-
-	*csv = NULL;
-	if (!strncmp(name, "csv:", 4)) {
-		*csv = name + 4;
-		return &csv_section;
-	}
-	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
-		if (!strcmp(sections[i].name, name)) {
-			*csv = sections[i].csv;
-			return &sections[i];
-		}
-	return NULL;
-}
-
-static bool claimed(const struct doc *d, const char *csv)
-{
-	for (size_t i = 0; i < d->n_claimed; i++)
-		if (!strcmp(d->claimed[i], csv))
-			return true;
-	return false;
-}
-
-static void render_other(struct doc *d)
-{
-	static char names[MAX_CSVS][KEY_LEN];
-	size_t n = csv_files(d, names), shown = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct bs_view *v;
-
-		if (claimed(d, names[i]) || !(v = view_of(d, names[i])))
-			continue;
-		fprintf(d->out, "%s### %s\n\n", shown++ ? "\n" : "", names[i]);
-		render_generic(d, v);
-	}
-	if (!shown)
-		fprintf(d->out, "_Every CSV in `%s/` has its section above._\n",
-			d->shown);
-}
-
-/* The sections that read no one file. */
-static void render_whole(struct doc *d, enum kind kind)
-{
-	if (kind == K_SUMMARY)
-		render_summary(d);
-	else if (kind == K_TARGETS)
-		render_targets(d);
-	else if (kind == K_DETECTORS)
-		render_detectors(d);
-	else if (kind == K_OTHER)
-		render_other(d);
-}
-
-static void render_file(struct doc *d, const struct section *s,
-			struct bs_view *v)
-{
-	switch (s->kind) {
-	case K_COVERAGE:
-		render_coverage(d, v);
-		break;
-	case K_STEALTH:
-		render_stealth(d, v);
-		break;
-	case K_METRICS:
-		render_metrics(d, v, s->metrics);
-		break;
-	case K_OTHER_METRICS:
-		render_other_metrics(d, v);
-		break;
-	case K_MATRIX:
-		render_matrix(d, v);
-		break;
-	case K_CSV:
-		render_generic(d, v);
-		break;
-	default:
-		break;
-	}
-}
-
-static void render(struct doc *d, const struct section *s, const char *csv)
-{
-	struct bs_view *v;
-
-	if (!csv) {
-		render_whole(d, s->kind);
-		return;
-	}
-	v = view_of(d, csv);
-	if (v)
-		render_file(d, s, v);
-	else
-		no_file(d, csv);
-}
-
-/* First pass: which files the markers name, and no unknown marker. */
-static int claim(struct doc *d, FILE *tpl, const char *path)
-{
-	char line[LINE_LEN];
-	const char *name, *csv;
-	unsigned no = 0;
-
-	while (fgets(line, sizeof(line), tpl)) {
-		no++;
-		if (!(name = marker(line)))
-			continue;
-		if (!section_of(name, &csv)) {
-			bs_err("%s:%u: unknown section @@%s@@", path, no, name);
-			return -EINVAL;
-		}
-		if (csv && !claimed(d, csv) && d->n_claimed < MAX_CSVS)
-			snprintf(d->claimed[d->n_claimed++], NAME_LEN, "%s",
-				 csv);
-	}
-	rewind(tpl);
-	return 0;
-}
-
-static void fill(struct doc *d, FILE *tpl)
-{
-	char line[LINE_LEN], copy[LINE_LEN];
-	const char *name, *csv = NULL;
-	const struct section *s;
-
-	while (fgets(line, sizeof(line), tpl)) {
-		memcpy(copy, line, sizeof(copy));
-		if (!(name = marker(copy))) {
-			fputs(line, d->out);
-			continue;
-		}
-		s = section_of(name, &csv);
-		render(d, s, csv);
-	}
-}
-
-static void doc_free(struct doc *d)
-{
-	for (size_t i = 0; i < d->n_views; i++)
-		bs_view_free(&d->views[i]);
-}
-
-/* "results", "./results/", "/x/results" -> "results". */
-static void shown_name(const char *dir, char *buf, size_t len)
-{
-	const char *end = dir + strlen(dir), *start;
-
-	while (end > dir && end[-1] == '/')
-		end--;
-	start = end;
-	while (start > dir && start[-1] != '/')
-		start--;
-	snprintf(buf, len, "%.*s", (int)(end - start), start);
-}
-
-int bs_results_doc(const char *results_dir, const char *template_path,
-		   const char *out_path)
-{
-	static struct doc d;
-	char tmp[PATH_LEN];
-	FILE *tpl = fopen(template_path, "r");
-	int err;
-
-	if (!tpl) {
-		err = -errno;
-		bs_err("results doc: %s: %s", template_path, strerror(-err));
-		return err;
-	}
-	memset(&d, 0, sizeof(d));
-	d.dir = results_dir;
-	shown_name(results_dir, d.shown, sizeof(d.shown));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", out_path);
-	err = claim(&d, tpl, template_path);
-	if (!err && !(d.out = fopen(tmp, "w")))
-		err = -errno;
-	if (!err) {
-		fill(&d, tpl);
-		err = d.err;
-		if (ferror(d.out))
-			err = -EIO;
-		if (fclose(d.out) && !err)
-			err = -errno;
-		if (!err && rename(tmp, out_path))
-			err = -errno;
-		if (err)
-			unlink(tmp);
-	}
-	fclose(tpl);
-	doc_free(&d);
-	if (err && err != -EINVAL)
-		bs_err("results doc: %s: %s", out_path, strerror(-err));
-	return err;
-}
+const size_t bs_doc_n_sections =
+	sizeof(bs_doc_sections) / sizeof(bs_doc_sections[0]);
