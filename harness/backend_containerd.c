@@ -482,14 +482,13 @@ static int c_leftovers(struct bs_bench *b)
 /* One set of steps for both runtimes: setup tells them apart by ops. */
 #define CB_OPS(backend_name)                                                   \
 	{                                                                      \
-		.name = backend_name, .ready_ms = READY_MS,                    \
-		.priv_size = sizeof(struct cb), .setup = c_setup,              \
+		.name = backend_name, .ready_ms = READY_MS, .setup = c_setup,  \
 		.connect = c_connect, .victim_up = c_victim_up,                \
 		.attack = c_attack, .recon = c_recon,                          \
 		.victim_down = c_victim_down, .pairs_begin = c_pairs_begin,    \
 		.start_one = c_start_one, .pairs_end = c_pairs_end,            \
 		.release = c_release, .teardown = c_teardown,                  \
-		.leftovers = c_leftovers,                                      \
+		.leftovers = c_leftovers, .priv_size = sizeof(struct cb),      \
 	}
 
 const struct bs_backend_ops bs_backend_containerd = CB_OPS("containerd");

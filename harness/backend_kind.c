@@ -177,12 +177,12 @@ static int k_leftovers(struct bs_bench *b)
 
 #define K8S_OPS(n)                                                             \
 	{                                                                      \
-		.name = n, .ready_ms = K8S_READY_S * 1000,                     \
-		.priv_size = sizeof(struct k8s), .setup = k_setup,             \
+		.name = n, .ready_ms = K8S_READY_S * 1000, .setup = k_setup,   \
 		.connect = k_connect, .victim_up = k_victim_up,                \
 		.attack = k_attack, .recon = k_recon,                          \
 		.victim_down = k_victim_down, .agent_alive = k_alive,          \
 		.teardown = k_teardown, .leftovers = k_leftovers,              \
+		.priv_size = sizeof(struct k8s),                               \
 	}
 
 const struct bs_backend_ops bs_backend_k8s = K8S_OPS("k8s");

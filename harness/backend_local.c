@@ -490,7 +490,6 @@ static int l_leftovers(struct bs_bench *b)
 const struct bs_backend_ops bs_backend_local = {
 	.name = "local",
 	.ready_ms = READY_TIMEOUT_MS,
-	.priv_size = sizeof(struct bs_local),
 	.setup = l_setup,
 	.connect = l_connect,
 	.victim_up = l_victim_up,
@@ -501,4 +500,5 @@ const struct bs_backend_ops bs_backend_local = {
 	.start_one = l_start_one,
 	.release = l_release,
 	.leftovers = l_leftovers,
+	.priv_size = sizeof(struct bs_local),
 };

@@ -77,9 +77,6 @@ struct bs_bench;
 struct bs_backend_ops {
 	const char *name;
 	int ready_ms; /* how long the agents may take to send ready lines */
-	/* The backend's state (b->priv): the engine allocates it zeroed
-	 * before setup and frees it after leftovers. */
-	size_t priv_size;
 	/* Platform up and b->agent's places filled (or, external, the
 	 * agents started by the platform). */
 	int (*setup)(struct bs_bench *b);
@@ -112,6 +109,9 @@ struct bs_backend_ops {
 	 * it). */
 	int (*teardown)(struct bs_bench *b);
 	int (*leftovers)(struct bs_bench *b);
+	/* The backend's state (b->priv): the engine allocates it zeroed
+	 * before setup and frees it after leftovers. */
+	size_t priv_size;
 };
 
 /* The run's agent.  The backend's setup fills the places; the rest is
