@@ -96,7 +96,7 @@ static json_t *alert_with(const char *result)
 {
 	char line[8192];
 	json_t *found = NULL;
-	FILE *f = fopen(env.events, "re");
+	FILE *f = fopen(env.run.events, "re");
 
 	cr_assert_not_null(f);
 	while (!found && fgets(line, sizeof(line), f)) {

@@ -72,18 +72,18 @@ const char *rel_missing(void)
 
 int rel_env_init(struct rel_env *e, const char *tag)
 {
+	char tmpl[sizeof(e->run.dir)];
+	int err;
+
 	memset(e, 0, sizeof(*e));
 	e->ev_fd = -1;
 	e->agent.pid = -1;
-	snprintf(e->dir, sizeof(e->dir), "/tmp/bs-rel-%s-XXXXXX", tag);
-	if (!mkdtemp(e->dir))
-		return -errno;
-	snprintf(e->sock, sizeof(e->sock), "%s/nri/nri.sock", e->dir);
-	snprintf(e->state, sizeof(e->state), "%s/state", e->dir);
-	snprintf(e->hooks, sizeof(e->hooks), "%s/hooks", e->dir);
-	snprintf(e->events, sizeof(e->events), "%s/events.jsonl", e->dir);
-	snprintf(e->log, sizeof(e->log), "%s/agent.log", e->dir);
-	if (mkdir(e->hooks, 0755))
+	snprintf(tmpl, sizeof(tmpl), "/tmp/bs-rel-%s-XXXXXX", tag);
+	err = bs_agent_dirs_make(&e->run, tmpl);
+	if (err)
+		return err;
+	snprintf(e->log, sizeof(e->log), "%s/agent.log", e->run.dir);
+	if (mkdir(e->run.hook, 0755))
 		return -errno;
 	if (rel_find_build(e->build, sizeof(e->build)))
 		return -ENOENT;
@@ -137,17 +137,17 @@ void rel_env_fini(struct rel_env *e)
 	bs_nri_pods_reap(&e->pods);
 	rel_unlisten(e);
 	reset_events(e);
-	if (e->dir[0] && !getenv("REL_KEEP")) {
-		unmount_below(e->dir);
-		bs_rm_rf(e->dir);
+	if (e->run.dir[0] && !getenv("REL_KEEP")) {
+		unmount_below(e->run.dir);
+		bs_rm_rf(e->run.dir);
 	}
-	e->dir[0] = '\0';
+	e->run.dir[0] = '\0';
 }
 
 int rel_listen(struct rel_env *e)
 {
 	struct bs_nri_runtime_config cfg = {
-		.socket_path = e->sock,
+		.socket_path = e->run.sock,
 		.request_timeout_ms = REL_NRI_TIMEOUT_MS,
 		.registration_timeout_ms = REL_NRI_TIMEOUT_MS,
 	};
@@ -167,14 +167,14 @@ int rel_agent_start(struct rel_env *e, const struct rel_agent_args *a)
 {
 	struct bs_agent_opts o = {
 		.bin = e->bin,
-		.nri_socket = e->sock,
+		.nri_socket = e->run.sock,
 		.inject = a && a->inject ? a->inject : "bind",
 		.detect = a && a->detect ? a->detect : "open",
 		.attach = "auto",
 		.token = REL_TOKEN,
-		.state_dir = a && a->state_dir ? a->state_dir : e->state,
-		.hook_dir = e->hooks,
-		.events_path = e->events,
+		.state_dir = a && a->state_dir ? a->state_dir : e->run.state,
+		.hook_dir = e->run.hook,
+		.events_path = e->run.events,
 		.log_path = e->log,
 		.aggregate_ms = a && a->aggregate_ms ? a->aggregate_ms : 1000,
 		.stats_interval_ms = a && a->stats_ms ? a->stats_ms : 200,
@@ -190,7 +190,7 @@ int rel_agent_start(struct rel_env *e, const struct rel_agent_args *a)
 	if (err)
 		return err;
 	e->agent_spawned = true;
-	e->ev_fd = open(e->events, O_RDONLY | O_CLOEXEC);
+	e->ev_fd = open(e->run.events, O_RDONLY | O_CLOEXEC);
 	return e->ev_fd < 0 ? -errno : 0;
 }
 
@@ -255,7 +255,7 @@ int rel_ctr_new(struct rel_env *e, struct bs_nri_pod *c, int n, bool real)
 		.pod_name = pod,
 		.name = "app",
 		.token_path = REL_TOKEN,
-		.tmp_base = e->dir,
+		.tmp_base = e->run.dir,
 		.real = real,
 		.via_nri = true,
 		.n = n,

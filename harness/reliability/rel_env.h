@@ -33,12 +33,8 @@ struct rel_alert {
 };
 
 struct rel_env {
-	char dir[128];
-	char sock[192];
-	char state[192];
-	char hooks[192];
-	char events[192];
-	char log[192];
+	struct bs_agent_dirs run; /* dir, NRI socket, events, state, hooks */
+	char log[192];		  /* the agent's stderr, in run.dir */
 	char build[BS_PATH_LEN];
 	char bin[BS_PATH_LEN + 16];
 	struct bs_nri_pods pods; /* the runtime side and its containers */
@@ -60,7 +56,7 @@ struct rel_env {
 
 /* Agent options beyond the fixture defaults. */
 struct rel_agent_args {
-	const char *state_dir;	   /* NULL: e->state */
+	const char *state_dir;	   /* NULL: e->run.state */
 	int aggregate_ms;	   /* 0: 1000 */
 	int stats_ms;		   /* 0: 200 */
 	const char *inject;	   /* NULL: bind */

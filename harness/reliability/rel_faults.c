@@ -41,14 +41,14 @@ static int make_bad_state(struct rel_env *e, const char *how, char *path,
 
 	*mounted = false;
 	if (!strcmp(how, "file")) {
-		snprintf(path, len, "%s/state-is-a-file", e->dir);
+		snprintf(path, len, "%s/state-is-a-file", e->run.dir);
 		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return -errno;
 		close(fd);
 		return 0;
 	}
-	snprintf(path, len, "%s/state-ro", e->dir);
+	snprintf(path, len, "%s/state-ro", e->run.dir);
 	if (mkdir(path, 0700))
 		return -errno;
 	if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV,
@@ -121,7 +121,7 @@ int rel_run_nobtf(struct rel_env *e, struct rel_nobtf *r, struct rel_why *w)
 	int64_t t0;
 	int st = -1, fd, err;
 
-	snprintf(empty, sizeof(empty), "%s/empty-btf", e->dir);
+	snprintf(empty, sizeof(empty), "%s/empty-btf", e->run.dir);
 	fd = open(empty, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return rel_fail(w, -errno, "create %s", empty);
@@ -131,7 +131,8 @@ int rel_run_nobtf(struct rel_env *e, struct rel_nobtf *r, struct rel_why *w)
 		 "mount --bind %s /sys/kernel/btf/vmlinux || exit 99; "
 		 "exec %s --nri-socket %s --state-dir %s --hook-dir %s "
 		 "--events %s/ev-nobtf --log-level info",
-		 empty, e->bin, e->sock, e->state, e->hooks, e->dir);
+		 empty, e->bin, e->run.sock, e->run.state, e->run.hook,
+		 e->run.dir);
 	t0 = bs_now_ns();
 	err = bs_cmd_run(argv, 20000, out, sizeof(out), &st);
 	r->ms = rel_ms_since(t0);
@@ -285,11 +286,8 @@ static int garbage_body(struct rel_env *e, struct rel_garbage *r,
 			struct bs_nri_pod *c, struct rel_why *w)
 {
 	int lfd, err = 0;
-	char dir[BS_PATH_LEN];
 
-	snprintf(dir, sizeof(dir), "%s/nri", e->dir);
-	mkdir(dir, 0700);
-	lfd = bs_uds_listen(e->sock);
+	lfd = bs_uds_listen(e->run.sock);
 	if (lfd < 0)
 		return rel_fail(w, lfd, "listen: %s", strerror(-lfd));
 	err = rel_agent_start(e, NULL);
@@ -303,7 +301,7 @@ static int garbage_body(struct rel_env *e, struct rel_garbage *r,
 	for (int i = 0; i < REL_GARBAGE_CASES && !err; i++)
 		err = garbage_case(e, lfd, i, r, w);
 	close(lfd);
-	unlink(e->sock);
+	unlink(e->run.sock);
 	if (err)
 		return err;
 	/* a sane runtime now: the agent must still serve it */

@@ -44,7 +44,7 @@ static int bring_up(struct rel_env *e, const struct rel_agent_args *a,
 	int err;
 
 	if (!e->pods.rt && (err = rel_listen(e)))
-		return rel_fail(w, err, "listen on %s: %s", e->sock,
+		return rel_fail(w, err, "listen on %s: %s", e->run.sock,
 				strerror(-err));
 	err = rel_agent_start(e, a);
 	if (err)
@@ -218,9 +218,9 @@ static int restart_body(struct rel_env *e, void *arg,
 				"restarted agent shows %llu tokens, want %d",
 				(unsigned long long)r->tokens, left);
 
-	r->state_entries = rel_state_entries(e->state);
+	r->state_entries = rel_state_entries(e->run.state);
 	for (int i = 0; i < r->n_removed; i++)
-		r->stale_left += state_has(e->state, c[i].id);
+		r->stale_left += state_has(e->run.state, c[i].id);
 	for (int i = r->n_removed; i < n; i++) {
 		err = rel_ctr_touch(e, &c[i]);
 		if (err)
@@ -324,7 +324,7 @@ static void churn_sample(struct rel_env *e, int *fds, long *rss, int *mounts,
 	*rss = rel_rss_kib(e->agent.pid);
 	*mounts = rel_count_lines("/proc/self/mountinfo");
 	*amounts = agent_mounts(e->agent.pid);
-	*smounts = rel_mounts_below(e->agent.pid, e->state);
+	*smounts = rel_mounts_below(e->agent.pid, e->run.state);
 }
 
 static const struct rel_agent_args *inject_args(struct rel_agent_args *a,
@@ -396,8 +396,8 @@ int rel_run_churn(struct rel_env *e, struct rel_churn *r, struct rel_why *w)
 		rel_stat(e, "armed", &r->armed_end);
 		churn_sample(e, &r->fds_end, &r->rss_end, &r->mounts_end,
 			     &r->agent_mounts_end, &r->state_mounts_end);
-		r->state_entries = rel_state_entries(e->state);
-		snprintf(dir, sizeof(dir), "%s/projected", e->state);
+		r->state_entries = rel_state_entries(e->run.state);
+		snprintf(dir, sizeof(dir), "%s/projected", e->run.state);
 		r->mount_dirs_end = rel_dir_entries(dir);
 		/* bind makes no such dir */
 		if (r->mount_dirs_end == -ENOENT)
@@ -450,7 +450,8 @@ static int mem_round(struct rel_env *e, struct rel_mem *r, struct bs_nri_pod *c,
 	if (!err) {
 		mem_sample(e, &up);
 		rel_stat(e, "tokens", &r->tokens_up);
-		r->state_mounts_up = rel_mounts_below(e->agent.pid, e->state);
+		r->state_mounts_up =
+			rel_mounts_below(e->agent.pid, e->run.state);
 		d[0] = (double)(up.shmem - before.shmem) / r->n;
 		d[1] = (double)(up.slab - before.slab) / r->n;
 		d[2] = (double)(up.rss - before.rss) / r->n;
@@ -460,7 +461,7 @@ static int mem_round(struct rel_env *e, struct rel_mem *r, struct bs_nri_pod *c,
 	for (int k = 0; k < i; k++)
 		if (c[k].up)
 			rel_ctr_down(e, &c[k], true);
-	r->state_mounts_after = rel_mounts_below(e->agent.pid, e->state);
+	r->state_mounts_after = rel_mounts_below(e->agent.pid, e->run.state);
 	return err;
 }
 
@@ -478,9 +479,9 @@ int rel_run_mem(struct rel_env *e, struct rel_mem *r, struct rel_why *w)
 	}
 	/* token files on a tmpfs, as the agent's default state dir is on a
 	 * node: they count in Shmem too (rel_env_fini unmounts it) */
-	if (bs_mkdir_p(e->state, 0700) ||
-	    mount("tmpfs", e->state, "tmpfs", 0, "mode=0700"))
-		err = rel_fail(w, -errno, "tmpfs on %s: %s", e->state,
+	if (bs_mkdir_p(e->run.state, 0700) ||
+	    mount("tmpfs", e->run.state, "tmpfs", 0, "mode=0700"))
+		err = rel_fail(w, -errno, "tmpfs on %s: %s", e->run.state,
 			       strerror(errno));
 	if (!err)
 		err = bring_up(e, inject_args(&a, r->inject), NULL, 0, w);
