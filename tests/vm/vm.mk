@@ -1,7 +1,8 @@
 # Kernel matrix: boots Debian's cloud kernels in QEMU (TCG) with a busybox
 # initramfs whose /init runs the detection suite for every backend.
 #
-#   make test-vm          all kernels -> $(VM_CSV) (make test: under build/)
+#   make test-vm          all kernels -> $(VM_CSV) (under build/: a test
+#                         run never edits the committed results/)
 #   make measure-kernels  the committed figures: results/kernel-matrix.csv,
 #                         results/verifier.csv (guests and this host)
 #   make test-vm-broken   proves a broken case makes the matrix fail
@@ -20,7 +21,7 @@ VM_BUSYBOX ?= /bin/busybox
 # (matrix.sh), bookworm's 6.1 and 6.12 through the system's apt
 VM_KERNELS ?= bullseye:linux-image-cloud-amd64 linux-image-cloud-amd64 \
 	linux-image-6.12-cloud-amd64 sid:linux-image-cloud-amd64
-VM_CSV ?= results/kernel-matrix.csv
+VM_CSV ?= $(BUILD)/results/kernel-matrix.csv
 VM_HAVE_SUITE := $(if $(wildcard harness/detect_suite.c),1)
 VM_MODE ?= $(if $(VM_HAVE_SUITE),suite,probe)
 # separate objects per flavour: the define changes what gets linked
@@ -29,8 +30,7 @@ VM_RUNNER_OBJ := $(BUILD)/obj/tests/vm/runner-$(if $(VM_HAVE_SUITE),suite,probe)
 EXTRA_DEB_PACKAGES += qemu-system-x86 busybox-static libbpf-dev libelf-dev \
 	zlib1g-dev gzip
 EXTRA_TEST_CMDS += tests/vm/check-parse.sh \
-	'make -s --no-print-directory BUILD=$(BUILD) \
-		VM_CSV=$(BUILD)/results/kernel-matrix.csv test-vm' \
+	'make -s --no-print-directory BUILD=$(BUILD) test-vm' \
 	'make -s --no-print-directory BUILD=$(BUILD) test-vm-broken'
 
 # $(GENERATED) is defined after the fragments are read: name the skeletons.
