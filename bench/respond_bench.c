@@ -6,9 +6,10 @@
  * (strategies/methods.h, done by harness/access.c), RUNS accessors in a
  * cgroup of their own standing for the token's container (scope
  * container), each a fresh process:
- *   - outcome: killed (SIGKILL), denied (the access failed with EPERM),
- *     read (it completed), failed (another error; also a busybox helper
- *     of the access killed or refused: busybox_cat, cat_pipe);
+ *   - outcome: killed (SIGKILL: the accessor, or the child that read
+ *     for it: busybox cat in busybox_cat and cat_pipe), denied (the access
+ *     failed with EPERM), read (it completed), failed (another error; also
+ *     busybox refused);
  *   - bytes of the token the accessor obtained (what the access emitted
  *     before it died or failed, a forked reader's included; -1 where
  *     busybox read them);
@@ -58,6 +59,7 @@ struct shared {
 	int64_t t0_ns, t1_ns; /* before the access, when it returned */
 	int64_t bytes;	      /* obtained and emitted so far; -1: by a child */
 	int err;	      /* the access's -errno */
+	int child_signal;     /* what ended the access's child (busybox) */
 };
 
 struct opts {
@@ -109,12 +111,16 @@ static void accessor(const struct bs_access *m, const struct bs_dtest *d,
 	err = bs_access_run(m, &ctx);
 	sh->t1_ns = bs_now_ns();
 	sh->err = err;
+	sh->child_signal = ctx.child_signal;
 	_exit(err ? 1 : 0);
 }
 
 static enum outcome classify(int status, const struct shared *sh)
 {
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+	/* the accessor, or the child that read for it (busybox_cat, cat in
+	 * cat_pipe, inherited_fd's reader) */
+	if ((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ||
+	    sh->child_signal == SIGKILL)
 		return O_KILLED;
 	if (sh->err == -EPERM)
 		return O_DENIED;

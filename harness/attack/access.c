@@ -273,6 +273,8 @@ static int m_inherited_fd(struct bs_access_ctx *c)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return fail(c, "waitpid", "", errno);
+	if (WIFSIGNALED(status))
+		c->child_signal = WTERMSIG(status);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return -EIO; /* the child already said why */
 	c->by_child = true;
@@ -768,6 +770,11 @@ static int run_busybox(struct bs_access_ctx *c, const char *const *args)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return fail(c, "waitpid", "", errno);
+	if (WIFSIGNALED(status))
+		c->child_signal = WTERMSIG(status);
+	/* a shell says 128 + n when its pipeline's command died of signal n */
+	else if (!strcmp(args[0], "sh") && WEXITSTATUS(status) > 128)
+		c->child_signal = WEXITSTATUS(status) - 128;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return fail(c, args[0], c->path, EIO);
 	c->by_child = true;
@@ -788,7 +795,9 @@ static int m_cat_pipe(struct bs_access_ctx *c)
 	const char *args[] = { "sh", "-c", cmd, NULL };
 	int n;
 
-	n = snprintf(cmd, sizeof(cmd), "%s cat '%s' | %s wc -c", bb, c->path,
+	/* pipefail: the pipeline fails, and says how, when cat does */
+	n = snprintf(cmd, sizeof(cmd),
+		     "set -o pipefail; %s cat '%s' | %s wc -c", bb, c->path,
 		     bb);
 	if (n < 0 || (size_t)n >= sizeof(cmd) || strchr(c->path, '\''))
 		return fail(c, "cat_pipe", c->path, EINVAL);

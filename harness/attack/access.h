@@ -30,8 +30,11 @@ struct bs_access_ctx {
 	 * child reads fd itself. */
 	int (*child)(struct bs_access_ctx *ctx, int fd);
 	/* out */
-	size_t total;	/* bytes obtained (not those of a child) */
-	bool by_child;	/* a child process did the access */
+	size_t total;  /* bytes obtained (not those of a child) */
+	bool by_child; /* a child process did the access */
+	/* the signal that ended the process doing the access, when a child
+	 * did it (for cat_pipe: cat, as its shell reports it); 0: none */
+	int child_signal;
 	char err[1024]; /* first failure: "op what: strerror" */
 };
 
