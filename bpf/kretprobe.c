@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/perf_event.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +17,7 @@
 #include "bpf/kretprobe.h"
 #include "bpf/tracefs.h"
 
-#define GROUP "beesting"
+#define GROUP BS_KRETPROBE_GROUP
 
 static atomic_uint seq;
 
@@ -68,6 +71,66 @@ static int open_event(int id)
 			  PERF_FLAG_FD_CLOEXEC);
 
 	return fd < 0 ? -errno : (int)fd;
+}
+
+pid_t bs_kretprobe_event_pid(const char *event)
+{
+	const char *seq = strrchr(event, '_'), *pid = seq;
+	long v = 0;
+
+	if (!seq || !seq[1])
+		return 0;
+	for (const char *c = seq + 1; *c; c++)
+		if (!isdigit((unsigned char)*c))
+			return 0;
+	while (pid > event && isdigit((unsigned char)pid[-1]))
+		pid--;
+	if (pid == seq || pid - 1 <= event || pid[-1] != '_')
+		return 0;
+	for (const char *c = pid; c < seq && v <= 0x3fffffff; c++)
+		v = v * 10 + (*c - '0');
+	return v > 0 && v <= 0x3fffffff ? (pid_t)v : 0;
+}
+
+/* A line of kprobe_events naming one of our events: its name in event. */
+static bool our_event(const char *line, char *event, size_t len)
+{
+	const char *name = strstr(line, ":" GROUP "/");
+	size_t n;
+
+	if (!name || name > strchr(line, ' '))
+		return false;
+	name += sizeof(":" GROUP "/") - 1;
+	n = strcspn(name, " \n");
+	if (!n || n >= len)
+		return false;
+	memcpy(event, name, n);
+	event[n] = '\0';
+	return bs_kretprobe_event_pid(event) != 0;
+}
+
+static bool left_behind(pid_t pid)
+{
+	return pid == getpid() || (kill(pid, 0) && errno == ESRCH);
+}
+
+int bs_kretprobe_prune(void)
+{
+	char path[96], line[256], event[128];
+	int removed = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/kprobe_events", bs_tracefs_root());
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (our_event(line, event, sizeof(event)) &&
+		    left_behind(bs_kretprobe_event_pid(event)) &&
+		    !bs_kretprobe_remove(event))
+			removed++;
+	fclose(f);
+	return removed;
 }
 
 struct bpf_link *bs_kretprobe_attach(const struct bpf_program *prog,

@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf/kretprobe.h"
+#include "bpf/tracefs.h"
 #include "harness/attack/access.h"
 #include "harness/case_opts.h"
 #include "harness/detect_suite.h"
@@ -581,16 +583,79 @@ static void stop_sleepers(const int wfd[SLEEPERS], const pid_t pid[SLEEPERS])
 	}
 }
 
+/* Two kretprobe events as an agent killed before it removed them leaves
+ * them: one named by a pid that is gone, one by ours (an earlier agent
+ * with our pid in a pid namespace of its own).  Empty names where the
+ * kernel has no kprobes. */
+static void plant_stale(char names[2][64])
+{
+	char path[96], line[160];
+	pid_t dead = fork();
+	int fd;
+
+	names[0][0] = names[1][0] = '\0';
+	if (dead == 0)
+		_exit(0);
+	if (dead < 0 || waitpid(dead, NULL, 0) != dead)
+		return;
+	snprintf(names[0], 64, "vfs_read_%d_0", (int)dead);
+	snprintf(names[1], 64, "vfs_read_%d_4000000000", (int)getpid());
+	snprintf(path, sizeof(path), "%s/kprobe_events", bs_tracefs_root());
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	for (int i = 0; i < 2; i++) {
+		int n = snprintf(line, sizeof(line),
+				 "r:" BS_KRETPROBE_GROUP "/%s vfs_read\n",
+				 names[i]);
+
+		if (fd < 0 || write(fd, line, (size_t)n) != n)
+			names[i][0] = '\0';
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The first planted event still in kprobe_events, or NULL. */
+static const char *stale_left(char names[2][64])
+{
+	char path[96], line[256], want[80];
+	const char *left = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/kprobe_events", bs_tracefs_root());
+	f = fopen(path, "re");
+	while (f && !left && fgets(line, sizeof(line), f))
+		for (int i = 0; i < 2 && !left; i++) {
+			snprintf(want, sizeof(want), "/%s ", names[i]);
+			if (names[i][0] && strstr(line, want))
+				left = names[i];
+		}
+	if (f)
+		fclose(f);
+	return left;
+}
+
 static void run_sleepers_case(const char *detect, enum bs_attach attach,
 			      bool flip, struct case_out *o)
 {
 	struct bs_dtest *d = case_alloc(o);
 	int wfd[SLEEPERS], err, rc;
 	pid_t pid[SLEEPERS];
+	char stale[2][64];
+	const char *left;
 	bool armed;
 
-	if (!d || case_start(d, detect, attach, 0, o))
+	if (!d)
 		return;
+	/* readscan's kretprobe on kprobe: the agent removes them first */
+	plant_stale(stale);
+	if (case_start(d, detect, attach, 0, o)) {
+		bs_kretprobe_remove(stale[0]);
+		bs_kretprobe_remove(stale[1]);
+		return;
+	}
+	left = o->backend == BS_ATTACH_KPROBE && !strcmp(detect, "readscan")
+		       ? stale_left(stale)
+		       : NULL;
 	o->expect = flip ? EXP_NONE : EXP_ALERT;
 	armed = bs_dtest_arm(d) == 0;
 	err = armed ? start_sleepers(wfd, pid) : -EIO;
@@ -607,9 +672,16 @@ static void run_sleepers_case(const char *detect, enum bs_attach attach,
 			 "expected %s with %d readers asleep, got %s",
 			 o->expect == EXP_ALERT ? "an alert" : "no alert",
 			 SLEEPERS, o->got ? "one" : "none");
+	} else if (left) {
+		o->result = BS_DCASE_FAIL;
+		snprintf(o->why, sizeof(o->why),
+			 "a killed agent's kprobe event %s was not removed",
+			 left);
 	}
 	bs_dtest_stop(d);
 	free(d);
+	bs_kretprobe_remove(stale[0]); /* where they were not removed */
+	bs_kretprobe_remove(stale[1]);
 }
 
 enum bs_dcase_result bs_detect_suite_case(const char *detect,

@@ -223,9 +223,15 @@ void *bs_det_priv_new(struct bs_detect_ctx *ctx, size_t size)
 static struct bpf_link *attach_one(struct bs_det_base *b, int i)
 {
 	struct bpf_link *l;
+	int pruned;
 
 	if (!b->kret_func[i])
 		return bpf_program__attach(b->progs[i]);
+	pruned = bs_kretprobe_prune();
+	if (pruned > 0)
+		bs_info("removed %d kprobe event(s) a killed agent left in "
+			"tracefs",
+			pruned);
 	l = bs_kretprobe_attach(b->progs[i], b->kret_func[i],
 				BS_KRETPROBE_MAXACTIVE, b->kret_event[i],
 				sizeof(b->kret_event[i]));
