@@ -178,36 +178,48 @@ static bool same_key(const char *kv, const char *key)
 	return !strncmp(kv, key, k) && kv[k] == '=';
 }
 
-static int view_env(const struct bs_cri_ctr *c, struct bs_cri_view *v)
+/* v->env: the container's variables, the adjustment's replacing those of
+ * the same name; *n counts the entries made, even on a failure. */
+static int fill_env(const struct bs_cri_ctr *c, struct bs_cri_view *v,
+		    size_t *n)
 {
 	const struct bs_adjust *adj = c->applied;
-	size_t n = 0;
 
-	v->env = view_array(NULL, 0, c->base.n_env + adj->n_env,
-			    sizeof(*v->env));
-	if (!v->env)
-		return -ENOMEM;
 	for (size_t i = 0; i < c->base.n_env; i++) {
-		v->env[n] = strdup(c->base.env[i]);
-		if (!v->env[n++])
+		v->env[*n] = strdup(c->base.env[i]);
+		if (!v->env[(*n)++])
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < adj->n_env; i++) {
 		size_t j = 0;
 
-		while (j < n && !same_key(v->env[j], adj->env[i].key))
+		while (j < *n && !same_key(v->env[j], adj->env[i].key))
 			j++;
-		free(j < n ? v->env[j] : NULL);
+		free(j < *n ? v->env[j] : NULL);
 		if (asprintf(&v->env[j], "%s=%s", adj->env[i].key,
 			     adj->env[i].value) < 0) {
 			v->env[j] = NULL;
 			return -ENOMEM;
 		}
-		n += j == n;
+		*n += j == *n;
 	}
+	return 0;
+}
+
+static int view_env(const struct bs_cri_ctr *c, struct bs_cri_view *v)
+{
+	size_t n = 0;
+	int err;
+
+	v->env = view_array(NULL, 0, c->base.n_env + c->applied->n_env,
+			    sizeof(*v->env));
+	if (!v->env)
+		return -ENOMEM;
+	err = fill_env(c, v, &n);
+	/* what was made is freed by bs_cri_view_free(), also on a failure */
 	v->ctr.env = (const char *const *)v->env;
 	v->ctr.n_env = n;
-	return 0;
+	return err;
 }
 
 static int view_hooks(const struct bs_cri_ctr *c, struct bs_cri_view *v)
