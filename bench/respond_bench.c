@@ -5,7 +5,8 @@
  * response (kill, deny) and each access method the detection suite runs
  * (strategies/methods.h, done by harness/access.c), RUNS accessors in a
  * cgroup of their own standing for the token's container (scope
- * container), each a fresh process:
+ * container), each a fresh process (a pre_open method's fd opened by this
+ * process before arming, as in the suite):
  *   - outcome: killed (SIGKILL: the accessor, or the child that read
  *     for it: busybox cat in busybox_cat and cat_pipe), denied (the access
  *     failed with EPERM), read (it completed), failed (another error; also
@@ -127,20 +128,18 @@ static enum outcome classify(int status, const struct shared *sh)
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? O_READ : O_FAILED;
 }
 
-/* One accessor; adds its outcome to r. */
-static int one_run(const struct bs_access *m, struct bs_dtest *d,
+/* One accessor, given fd for a pre_open method (else -1); adds its
+ * outcome to r. */
+static int one_run(const struct bs_access *m, struct bs_dtest *d, int fd,
 		   struct shared *sh, struct row *r)
 {
 	char moved[192];
-	int fd = -1, status;
 	int64_t dead_ns;
 	enum outcome o;
+	int status;
 	pid_t pid;
 
 	memset(sh, 0, sizeof(*sh));
-	/* the "agent" (this process) opens it: never responded to */
-	if (m->pre_open)
-		fd = open(d->token_path, O_RDONLY);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -153,8 +152,6 @@ static int one_run(const struct bs_access *m, struct bs_dtest *d,
 	/* rename_read killed between its two renames: put the token back */
 	snprintf(moved, sizeof(moved), "%s.bs-moved", d->token_path);
 	rename(moved, d->token_path);
-	if (fd >= 0)
-		close(fd);
 	o = classify(status, sh);
 	r->n[o]++;
 	/* busybox_cat and cat_pipe: busybox reads, not this process */
@@ -228,6 +225,28 @@ static void write_row(struct bs_csv *csv, const struct bs_results *id,
 	fflush(stdout);
 }
 
+/* The fds a pre_open method's runs inherit, one a run (-1 for other
+ * methods): opened by the "agent" (this process, never responded to)
+ * before arming, as the method table means it, so a row's expect holds
+ * for what was run.  NULL when out of memory. */
+static int *pre_fds(const struct bs_access *m, const struct bs_dtest *d,
+		    int runs)
+{
+	int *fds = malloc(sizeof(*fds) * (size_t)runs);
+
+	for (int k = 0; fds && k < runs; k++)
+		fds[k] = m->pre_open ? open(d->token_path, O_RDONLY) : -1;
+	return fds;
+}
+
+static void close_fds(int *fds, int runs)
+{
+	for (int k = 0; fds && k < runs; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	free(fds);
+}
+
 /* Every suite method under one detector and response. */
 static int run_config(const struct opts *o, struct bs_csv *csv,
 		      const struct bs_results *id, const char *detect,
@@ -237,7 +256,7 @@ static int run_config(const struct opts *o, struct bs_csv *csv,
 		const struct bs_access *m = &bs_access_methods[i];
 		struct bs_dtest *d;
 		struct row r = { .bytes_max = 0 };
-		int err;
+		int err, *fds;
 
 		if (!(m->tools & BS_ACC_SUITE) ||
 		    (o->only_method && strcmp(o->only_method, m->name)))
@@ -258,9 +277,11 @@ static int run_config(const struct opts *o, struct bs_csv *csv,
 			return err;
 		}
 		d->tok.ctr_cgroup_id = cg;
-		err = bs_dtest_arm(d);
+		fds = pre_fds(m, d, o->runs);
+		err = fds ? bs_dtest_arm(d) : -ENOMEM;
 		for (int k = 0; !err && k < o->runs; k++)
-			err = one_run(m, d, sh, &r);
+			err = one_run(m, d, fds[k], sh, &r);
+		close_fds(fds, o->runs);
 		if (!err)
 			write_row(csv, id, detect, d->ctx.backend, resp, m,
 				  o->runs, &r);
