@@ -518,7 +518,8 @@ static int set_str(struct argp_state *st, struct parse_ctx *p,
 	return copy_str(st, field(p, o), o->size, a, p->name);
 }
 
-/* A bool, a uint32_t (or enum) or a uint64_t field, by its size. */
+/* A bool, a uint32_t (or enum) or a uint64_t field, by its size; a
+ * field of another size is never written past. */
 static void store_num(void *f, size_t size, uint64_t v)
 {
 	uint32_t v32 = (uint32_t)v;
@@ -528,8 +529,8 @@ static void store_num(void *f, size_t size, uint64_t v)
 		memcpy(f, &b, size);
 	else if (size == sizeof(v32))
 		memcpy(f, &v32, size);
-	else
-		memcpy(f, &v, sizeof(v));
+	else if (size == sizeof(v))
+		memcpy(f, &v, size);
 }
 
 _Static_assert(sizeof(enum bs_attach) == sizeof(uint32_t) &&
