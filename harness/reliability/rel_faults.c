@@ -167,13 +167,28 @@ static int raw_accept(int lfd, int timeout_ms)
 	return n < 0 ? -errno : n;
 }
 
-/* Wait until the peer hangs up (1), answers (2) or neither (0). */
+/* A frame on the plugin's conn is an answer (its RegisterPlugin request
+ * comes on the runtime's). */
+static int on_frame(void *arg, uint32_t conn, const uint8_t *data, size_t len)
+{
+	(void)data;
+	(void)len;
+	if (conn == BS_MUX_PLUGIN_CONN)
+		*(bool *)arg = true;
+	return 0;
+}
+
+/* Wait until the peer hangs up (1), answers (2) or neither (0).  The
+ * stream is read as frames: one read may hold the request and the
+ * answer. */
 static int raw_outcome(int fd, int timeout_ms)
 {
 	int64_t end = bs_now_ns() + (int64_t)timeout_ms * 1000000;
 	bool answered = false;
+	struct bs_mux_rx rx;
 	uint8_t buf[4096];
 
+	bs_mux_rx_init(&rx);
 	while (bs_now_ns() < end) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
@@ -183,9 +198,7 @@ static int raw_outcome(int fd, int timeout_ms)
 		n = read(fd, buf, sizeof(buf));
 		if (n <= 0)
 			return 1;
-		/* its RegisterPlugin request arrives first: skip conn 2 */
-		if (n >= BS_MUX_HDR_LEN && buf[3] == BS_MUX_PLUGIN_CONN)
-			answered = true;
+		bs_mux_rx_feed(&rx, buf, (size_t)n, on_frame, &answered);
 	}
 	return answered ? 2 : 0;
 }
